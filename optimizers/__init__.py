@@ -1,0 +1,11 @@
+"""Optimizers as pure JAX update rules, their registry, and the simulation engine."""
+
+from optimizers.base import CONVENTIONS, Optimizer
+from optimizers.clipping import CLIP_KINDS
+from optimizers.engine import BatchResult, Trajectory, simulate, simulate_batch
+from optimizers.registry import OPTIMIZERS, Hyperparameter, Option, OptimizerSpec, get_spec
+
+__all__ = [
+    "CLIP_KINDS", "CONVENTIONS", "OPTIMIZERS", "BatchResult", "Hyperparameter", "Optimizer",
+    "Option", "OptimizerSpec", "Trajectory", "get_spec", "simulate", "simulate_batch",
+]

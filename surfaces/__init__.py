@@ -1,0 +1,5 @@
+"""Analytic 2-D loss surfaces, each with the metadata the app and the tests need."""
+
+from surfaces.registry import SURFACES, Surface, SurfaceParam, as_surface
+
+__all__ = ["SURFACES", "Surface", "SurfaceParam", "as_surface"]

@@ -1,0 +1,290 @@
+"""The surface type and the registry. Adding a surface is one function plus one row here.
+
+A surface's loss takes ``(xy, params)``: ``params`` holds its shape parameters (a ravine's condition
+number, say) as traced scalars, so moving such a slider never recompiles the simulation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+import jax.numpy as jnp
+import numpy as np
+
+from surfaces import functions as fns
+
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class SurfaceParam:
+    name: str
+    default: float
+    low: float
+    high: float
+    label: str
+    log: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class Surface:
+    """A loss over the plane: ``loss(xy, params) -> scalar`` plus what a page needs to draw it."""
+
+    key: str
+    title: str
+    latex: str
+    loss: Callable[[jnp.ndarray, Mapping[str, jnp.ndarray]], jnp.ndarray]
+    domain: tuple[Point, Point]  # ((x_min, x_max), (y_min, y_max))
+    start: Point
+    lesson: str
+    minima: tuple[Point, ...] = ()
+    saddles: tuple[Point, ...] = ()
+    params: tuple[SurfaceParam, ...] = ()
+    log_color: bool = True  # colour by log(loss - min): right for surfaces spanning decades
+    sgd_lr: float = 1e-2  # a learning rate that shows plain SGD well here
+    adaptive_lr: float = 1e-2  # the same for sign-like steps (Adam, RMSProp, Lion ...)
+    tags: tuple[str, ...] = field(default=())
+
+    def default_params(self) -> dict[str, float]:
+        return {p.name: p.default for p in self.params}
+
+    def __call__(self, xy, params: Mapping[str, float] | None = None):
+        merged = self.default_params() | dict(params or {})
+        return self.loss(jnp.asarray(xy), merged)
+
+    def grid(self, n: int = 200, params: Mapping[str, float] | None = None):
+        """Loss on an n x n grid over the domain: (xs, ys, z) as numpy, z[i, j] at (xs[j], ys[i])."""
+        (x0, x1), (y0, y1) = self.domain
+        xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
+        mesh = jnp.stack(jnp.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
+        merged = self.default_params() | dict(params or {})
+        z = _grid_loss(self.loss, mesh, merged)
+        return xs, ys, np.asarray(z).reshape(n, n)
+
+
+def _grid_loss(loss, mesh, params):
+    import jax
+
+    return jax.vmap(lambda p: loss(p, params))(mesh)
+
+
+def as_surface(surface: Surface | str | Callable) -> Surface:
+    """Accept a Surface, a registry key, or any JAX function of a (2,) array."""
+    if isinstance(surface, Surface):
+        return surface
+    if isinstance(surface, str):
+        if surface not in SURFACES:
+            raise ValueError(f"unknown surface {surface!r}; choose one of {sorted(SURFACES)}")
+        return SURFACES[surface]
+    if callable(surface):
+        return _wrap_function(surface)
+    raise TypeError(f"a surface must be a Surface, a registry key or a function, not {type(surface)}")
+
+
+_WRAPPED: dict[int, Surface] = {}
+
+
+def _wrap_function(fn: Callable) -> Surface:
+    # One Surface per function object, so the compiled simulation is reused across calls.
+    key = id(fn)
+    if key not in _WRAPPED:
+        _WRAPPED[key] = Surface(
+            key=getattr(fn, "__name__", "custom"),
+            title="Custom function",
+            latex="f(x, y)",
+            loss=lambda xy, _params, fn=fn: fn(xy),
+            domain=((-3.0, 3.0), (-3.0, 3.0)),
+            start=(1.0, 1.0),
+            lesson="A user-supplied function.",
+        )
+    return _WRAPPED[key]
+
+
+def _row(**kw) -> tuple[str, Surface]:
+    return kw["key"], Surface(**kw)
+
+
+SURFACES: dict[str, Surface] = dict(
+    [
+        _row(
+            key="ravine",
+            title="Ravine (ill-conditioned quadratic)",
+            latex=r"f = \tfrac12\left(u^2/\kappa + w^2\right),\;"
+            r"\begin{pmatrix}u\\w\end{pmatrix} = R(\theta)\begin{pmatrix}x\\y\end{pmatrix}",
+            loss=fns.ravine,
+            domain=((-4.0, 4.0), (-4.0, 4.0)),
+            start=(-3.5, 1.5),
+            minima=((0.0, 0.0),),
+            params=(
+                SurfaceParam("condition_number", 20.0, 1.0, 1000.0, "condition number κ", log=True),
+                SurfaceParam("angle", 0.0, -90.0, 90.0, "rotation θ (degrees)"),
+            ),
+            sgd_lr=0.5,
+            adaptive_lr=0.05,
+            lesson=(
+                "Curvature is 1 across the valley and 1/κ along it. Gradient descent must keep "
+                "its learning rate below 2/L = 2 to stay stable across the valley, so it crawls "
+                "along the floor and zig-zags from wall to wall. Momentum averages the zig-zag "
+                "away. Rotating the valley (θ ≠ 0) mixes the coordinates, which defeats the "
+                "per-coordinate rescaling of AdaGrad, RMSProp and Adam."
+            ),
+        ),
+        _row(
+            key="saddle",
+            title="Saddle",
+            latex=r"f = x^2 - y^2",
+            loss=fns.saddle,
+            domain=((-2.0, 2.0), (-2.0, 2.0)),
+            start=(-1.8, 0.0),
+            saddles=((0.0, 0.0),),
+            log_color=False,
+            sgd_lr=0.02,
+            adaptive_lr=0.02,
+            lesson=(
+                "The origin is a critical point, not a minimum: the surface curves up along x and "
+                "down along y. Started exactly on the x-axis, noise-free gradient descent walks "
+                "into the saddle and stays there, because the gradient never has a y component. "
+                "Gradient noise (a small batch) or a start slightly off the axis lets it escape. "
+                "The surface is unbounded below, so escaped paths keep falling."
+            ),
+        ),
+        _row(
+            key="monkey_saddle",
+            title="Monkey saddle",
+            latex=r"f = x^3 - 3xy^2",
+            loss=fns.monkey_saddle,
+            domain=((-1.5, 1.5), (-1.5, 1.5)),
+            start=(0.9, 0.02),
+            saddles=((0.0, 0.0),),
+            log_color=False,
+            sgd_lr=0.02,
+            adaptive_lr=0.01,
+            lesson=(
+                "A degenerate saddle: the Hessian at the origin is zero, so there is no negative "
+                "curvature to push an optimizer out, only a third-order slope. Three valleys run "
+                "downhill (room for a monkey's tail). Escaping is much slower than from x² − y²."
+            ),
+        ),
+        _row(
+            key="cliff",
+            title="Cliff",
+            latex=r"f = 0.1\left((x+2)^2 + y^2\right) + \frac{H}{1 + e^{-kx}}",
+            loss=fns.cliff,
+            domain=((-8.0, 5.0), (-5.0, 5.0)),
+            start=(4.0, 2.5),
+            minima=((-2.0, 0.0),),
+            params=(
+                SurfaceParam("height", 3.0, 0.5, 10.0, "cliff height H"),
+                SurfaceParam("steepness", 25.0, 1.0, 100.0, "steepness k", log=True),
+            ),
+            log_color=False,
+            sgd_lr=0.5,
+            adaptive_lr=0.1,
+            lesson=(
+                "A gentle bowl cut by a sharp step at x = 0. On the wall the gradient is about "
+                "Hk/4, dozens of times larger than anywhere else, so one unclipped step flies far "
+                "past the minimum. Clipping the gradient norm caps that step and keeps its "
+                "direction; clipping each value caps it too but bends the direction."
+            ),
+        ),
+        _row(
+            key="plateau",
+            title="Plateau (Gaussian well)",
+            latex=r"f = 1 - e^{-(x^2 + y^2)/2}",
+            loss=fns.plateau,
+            domain=((-5.0, 5.0), (-5.0, 5.0)),
+            start=(3.2, 2.4),
+            minima=((0.0, 0.0),),
+            log_color=False,
+            sgd_lr=0.5,
+            adaptive_lr=0.05,
+            lesson=(
+                "Far from the well the surface is almost flat: at the start the gradient is about "
+                "10⁻³, so plain SGD crawls for hundreds of steps. Adaptive methods divide by the "
+                "gradient's own size and move at roughly the learning rate, whatever the slope."
+            ),
+        ),
+        _row(
+            key="rosenbrock",
+            title="Rosenbrock",
+            latex=r"f = (1 - x)^2 + 100\,(y - x^2)^2",
+            loss=fns.rosenbrock,
+            domain=((-2.0, 2.0), (-1.0, 3.0)),
+            start=(-1.5, 2.0),
+            minima=((1.0, 1.0),),
+            sgd_lr=1e-3,
+            adaptive_lr=2e-2,
+            lesson=(
+                "A curved, narrow valley. Finding the valley is easy; following its bend to the "
+                "minimum at (1, 1) is hard, because the valley walls are 100 times steeper than "
+                "its floor. The classic benchmark for optimizers since 1960."
+            ),
+        ),
+        _row(
+            key="beale",
+            title="Beale",
+            latex=r"f = (1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2",
+            loss=fns.beale,
+            domain=((-4.5, 4.5), (-4.5, 4.5)),
+            start=(1.0, 1.4),
+            minima=((3.0, 0.5),),
+            sgd_lr=1e-3,
+            adaptive_lr=2e-2,
+            lesson=(
+                "Flat in the middle, with sharp ridges in the corners where the loss grows like y⁶. "
+                "The minimum at (3, 0.5) lies in a narrow, flat-bottomed valley."
+            ),
+        ),
+        _row(
+            key="himmelblau",
+            title="Himmelblau (four minima)",
+            latex=r"f = (x^2 + y - 11)^2 + (x + y^2 - 7)^2",
+            loss=fns.himmelblau,
+            domain=((-5.0, 5.0), (-5.0, 5.0)),
+            start=(-0.5, 0.0),
+            minima=fns.HIMMELBLAU_MINIMA,
+            sgd_lr=5e-3,
+            adaptive_lr=5e-2,
+            lesson=(
+                "Four minima, all with loss 0. Which one an optimizer finds depends on where it "
+                "starts and how it moves: momentum and adaptive methods often end in a different "
+                "basin than plain gradient descent from the same start."
+            ),
+        ),
+        _row(
+            key="rastrigin",
+            title="Rastrigin (many local minima)",
+            latex=r"f = 20 + \sum_{z \in \{x, y\}} \left(z^2 - 10\cos 2\pi z\right)",
+            loss=fns.rastrigin,
+            domain=((-5.12, 5.12), (-5.12, 5.12)),
+            start=(3.3, 2.6),
+            minima=((0.0, 0.0),),
+            log_color=False,
+            sgd_lr=2e-3,
+            adaptive_lr=5e-2,
+            lesson=(
+                "A bowl covered in ripples: a local minimum near every integer point. Gradient "
+                "descent drops into the nearest dimple. Noise and momentum can hop between "
+                "dimples; none of the methods here is guaranteed to find the global minimum."
+            ),
+        ),
+        _row(
+            key="two_wells",
+            title="Two wells (shallow and deep)",
+            latex=r"f = (x^2 - 1)^2 + 0.3\,x + y^2/2",
+            loss=fns.two_wells,
+            domain=((-2.0, 2.0), (-1.5, 1.5)),
+            start=(1.8, 1.2),
+            minima=fns.TWO_WELLS_MINIMA,
+            log_color=False,
+            sgd_lr=0.02,
+            adaptive_lr=0.02,
+            lesson=(
+                "A deep well on the left and a shallower one on the right, separated by a ridge. "
+                "From the right, gradient descent settles in the shallow well; enough momentum or "
+                "noise carries the path over the ridge into the deep one."
+            ),
+        ),
+    ]
+)
