@@ -3,9 +3,11 @@
 from optimizers.base import CONVENTIONS, Optimizer
 from optimizers.clipping import CLIP_KINDS
 from optimizers.engine import BatchResult, Trajectory, simulate, simulate_batch
+from optimizers.sweep import SweepResult, sweep
 from optimizers.registry import OPTIMIZERS, Hyperparameter, Option, OptimizerSpec, get_spec
 
 __all__ = [
     "CLIP_KINDS", "CONVENTIONS", "OPTIMIZERS", "BatchResult", "Hyperparameter", "Optimizer",
-    "Option", "OptimizerSpec", "Trajectory", "get_spec", "simulate", "simulate_batch",
+    "Option", "OptimizerSpec", "SweepResult", "Trajectory", "get_spec", "simulate", "simulate_batch",
+    "sweep",
 ]

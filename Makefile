@@ -1,0 +1,54 @@
+# Two commands, each complete on a fresh machine:
+#   make run   create .venv, install pinned requirements, start the app on localhost:8501
+#   make test  same venv + dev requirements + Debian chromium (if missing), run the whole suite
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+export JAX_PLATFORMS := cpu
+
+.PHONY: run test chromium bench golden lint
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime-installed: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt $(VENV)/.runtime-installed
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime-installed
+	$(PY) -m streamlit run app.py --server.address localhost --server.port $(PORT)
+
+# Browser tests drive Debian's chromium through Playwright (Playwright cannot download browsers here).
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing Debian chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "chromium is missing: run 'sudo apt-get install chromium' (browser tests need it)"; exit 1; \
+	  fi; \
+	fi
+
+test: $(VENV)/.dev-installed chromium
+	$(PY) -m pytest -q
+
+lint: $(VENV)/.dev-installed
+	$(PY) -m ruff check .
+
+bench: $(VENV)/.dev-installed chromium
+	$(PY) benchmarks/bench_engine.py
+	$(PY) benchmarks/bench_sweep.py
+	$(PY) benchmarks/bench_recompiles.py
+	$(PY) benchmarks/bench_browser.py
+
+# Regenerate the PyTorch golden data in a separate venv: torch never enters the project venv.
+golden:
+	$(PYTHON) -m venv .venv-golden
+	.venv-golden/bin/pip install --quiet torch==2.13.0 numpy
+	.venv-golden/bin/python scripts/generate_torch_golden.py
