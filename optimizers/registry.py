@@ -22,7 +22,7 @@ class Hyperparameter:
     defaults: Mapping[str, float]  # convention -> the library's default
     low: float
     high: float
-    log: bool = False
+    scale: str = "linear"  # "log" (learning rates, eps), "beta" (decays near 1), or "linear"
 
     def default(self, convention: str) -> float:
         return self.defaults[convention]
@@ -56,6 +56,11 @@ class OptimizerSpec:
     note: str = ""
 
     @property
+    def short(self) -> str:
+        """The title without its parenthetical: widget labels and links use it."""
+        return self.title.split(" (")[0]
+
+    @property
     def hyperparameter_names(self) -> tuple[str, ...]:
         return tuple(h.name for h in self.hyperparameters)
 
@@ -86,24 +91,24 @@ def _same(value: float) -> dict[str, float]:
 
 def _lr(pytorch: float, optax: float | None = None) -> Hyperparameter:
     defaults = {"pytorch": pytorch, "optax": pytorch if optax is None else optax}
-    return Hyperparameter("learning_rate", r"\eta", defaults, 1e-5, 10.0, log=True)
+    return Hyperparameter("learning_rate", r"\eta", defaults, 1e-5, 10.0, scale="log")
 
 
 def _momentum(default: float = 0.9) -> Hyperparameter:
-    return Hyperparameter("momentum", r"\mu", _same(default), 0.0, 0.999)
+    return Hyperparameter("momentum", r"\mu", _same(default), 0.0, 0.999, scale="beta")
 
 
 def _b1(default: float = 0.9) -> Hyperparameter:
-    return Hyperparameter("b1", r"\beta_1", _same(default), 0.0, 0.999)
+    return Hyperparameter("b1", r"\beta_1", _same(default), 0.0, 0.999, scale="beta")
 
 
 def _b2(default: float = 0.999) -> Hyperparameter:
-    return Hyperparameter("b2", r"\beta_2", _same(default), 0.5, 0.99999)
+    return Hyperparameter("b2", r"\beta_2", _same(default), 0.5, 0.99999, scale="beta")
 
 
 def _eps(pytorch: float, optax: float | None = None) -> Hyperparameter:
     defaults = {"pytorch": pytorch, "optax": pytorch if optax is None else optax}
-    return Hyperparameter("eps", r"\epsilon", defaults, 1e-12, 1.0, log=True)
+    return Hyperparameter("eps", r"\epsilon", defaults, 1e-12, 1.0, scale="log")
 
 
 def _weight_decay(pytorch: float, optax: float) -> Hyperparameter:
@@ -147,7 +152,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
         OptimizerSpec(
             "adadelta", "AdaDelta", 2012, "Zeiler, ADADELTA: An Adaptive Learning Rate Method",
             rules.adadelta,
-            (_lr(1.0), Hyperparameter("rho", r"\rho", _same(0.9), 0.0, 0.999), _eps(1e-6)),
+            (_lr(1.0), Hyperparameter("rho", r"\rho", _same(0.9), 0.0, 0.999, scale="beta"), _eps(1e-6)),
             (), latex.ADADELTA, adaptive=True,
             note="optax's adadelta() defaults to learning_rate=None, which ascends; we use 1.0.",
         ),
@@ -156,7 +161,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             rules.rmsprop,
             (
                 _lr(1e-2),
-                Hyperparameter("decay", r"\alpha", {"pytorch": 0.99, "optax": 0.9}, 0.0, 0.9999),
+                Hyperparameter("decay", r"\alpha", {"pytorch": 0.99, "optax": 0.9}, 0.0, 0.9999,
+                               scale="beta"),
                 _eps(1e-8),
                 _momentum(0.0),
             ),

@@ -101,7 +101,8 @@ def sweep(
     dtype = _float_dtype()
     flat = lambda v, tail=(): np.broadcast_to(np.asarray(v, dtype), shape + tail).reshape((-1,) + tail)  # noqa: E731
     surface_values = surface.default_params() | dict(surface_params or {})
-    target = _target_loss(surface, surface_values) + tolerance
+    lowest = surface.lowest_minimum(surface_values)
+    target = -np.inf if lowest is None else lowest + tolerance
     fn = compiled_sweep(run, surface, num_steps, convention, clip_kind)
     out = fn(
         {k: flat(v) for k, v in hparams.items()},
@@ -114,9 +115,3 @@ def sweep(
     )
     final, best, diverged, hit = (np.asarray(a).reshape(shape) for a in jax.device_get(out))
     return SweepResult(final, best, diverged, hit)
-
-
-def _target_loss(surface: Surface, params) -> float:
-    if not surface.minima:
-        return -np.inf
-    return min(float(surface.loss(jnp.asarray(m), params)) for m in surface.minima)

@@ -36,6 +36,10 @@ import torch
 
 TORCH_VERSION = "2.13.0"
 NUM_STEPS = 150
+# Gradient jitter standing in for rounding: a few units in the last place of the gradient, plus
+# an absolute part for gradients that are small differences of O(10) terms (near a minimum).
+JITTER, JITTER_ABS = 1e-15, 1e-14
+CONDITIONING_LIMIT = 1e-12  # largest path change (relative to the path's scale) that jitter may cause
 OUT_DIR = Path(__file__).resolve().parent.parent / "tests" / "data"
 
 
@@ -150,7 +154,7 @@ def case(key, surface, hparams=None, *, setting, clip=None, label=None):
 # SGD family: torch's SGD default lr is 1e-3; a learning rate suited to the surface is always set.
 case("sgd", "rosenbrock", {"learning_rate": 1e-3}, setting="defaults")
 case("sgd", "ravine", {"learning_rate": 0.5}, setting="defaults")
-case("sgd", "himmelblau", {"learning_rate": 1e-2}, setting="custom", label="lr1e-2")
+case("sgd", "himmelblau", {"learning_rate": 5e-3}, setting="custom", label="lr5e-3")
 case("momentum", "rosenbrock", {"learning_rate": 1e-4}, setting="defaults")
 case("momentum", "ravine", {"learning_rate": 0.05}, setting="defaults")
 case("momentum", "rosenbrock", {"learning_rate": 5e-4, "momentum": 0.5}, setting="custom",
@@ -165,18 +169,22 @@ case("nesterov", "himmelblau", {"learning_rate": 2e-3, "momentum": 0.95}, settin
 
 # Adaptive methods at torch's defaults (nothing stored) and at custom settings.
 for key in ("adagrad", "adadelta", "rmsprop", "adam", "nadam", "adamw", "amsgrad"):
-    case(key, "rosenbrock", setting="defaults")
-    case(key, "ravine", setting="defaults")
+    # AdaDelta's step grows until it bounces across Rosenbrock's valley, where rounding noise grows
+    # ~3x per step (check_conditioning rejects it): it runs on Himmelblau and the cliff instead.
+    for surface in ("himmelblau", "ravine", "cliff") if key == "adadelta" else ("rosenbrock", "ravine"):
+        case(key, surface, setting="defaults")
 
 case("adagrad", "ravine", {"learning_rate": 0.5, "initial_accumulator_value": 0.1, "eps": 1e-6},
      setting="custom", label="G0.1-eps1e-6")
 case("adagrad", "himmelblau", {"learning_rate": 0.3}, setting="custom", label="lr0.3")
-case("adadelta", "rosenbrock", {"rho": 0.95, "eps": 1e-4}, setting="custom", label="rho0.95-eps1e-4")
+case("adadelta", "himmelblau", {"rho": 0.95, "eps": 1e-4}, setting="custom", label="rho0.95-eps1e-4")
 case("adadelta", "ravine", {"learning_rate": 0.5, "eps": 1e-3}, setting="custom", label="lr0.5-eps1e-3")
 case("rmsprop", "rosenbrock", {"centered": True}, setting="custom", label="centered")
 case("rmsprop", "ravine", {"learning_rate": 1e-3, "momentum": 0.9}, setting="custom", label="mu0.9")
-case("rmsprop", "himmelblau",
-     {"learning_rate": 0.02, "decay": 0.9, "momentum": 0.5, "centered": True},
+# Centered RMSProp settled at a minimum divides by a cancelled v - g_bar^2 and is unstable there:
+# this one runs on the ravine, which it does not finish in 150 steps.
+case("rmsprop", "ravine",
+     {"learning_rate": 0.01, "decay": 0.9, "momentum": 0.5, "centered": True},
      setting="custom", label="centered-decay0.9-mu0.5")
 case("adam", "rosenbrock", {"learning_rate": 0.05, "b1": 0.8, "b2": 0.99}, setting="custom",
      label="b0.8-0.99")
@@ -195,7 +203,7 @@ case("amsgrad", "himmelblau", {"learning_rate": 0.05, "eps": 1e-4}, setting="cus
 case("sgd", "cliff", {"learning_rate": 0.5}, setting="custom", label="lr0.5")
 case("sgd", "cliff", {"learning_rate": 0.5}, setting="custom", label="lr0.5", clip=("norm", 1.0))
 case("sgd", "cliff", {"learning_rate": 0.5}, setting="custom", label="lr0.5", clip=("value", 0.5))
-case("momentum", "cliff", {"learning_rate": 0.1}, setting="defaults", clip=("norm", 2.0))
+case("momentum", "cliff", {"learning_rate": 0.1}, setting="defaults", clip=("norm", 0.5))
 case("adam", "cliff", {"learning_rate": 0.1}, setting="custom", label="lr0.1", clip=("norm", 1.0))
 case("rmsprop", "cliff", {"learning_rate": 0.05}, setting="custom", label="lr0.05",
      clip=("value", 0.3))
@@ -205,25 +213,52 @@ case("sgd", "rosenbrock", {"learning_rate": 1e-3}, setting="defaults", clip=("no
 # --- Running ------------------------------------------------------------------------------------
 
 
-def run_case(c: dict) -> tuple[np.ndarray, str, dict]:
+def run_case(c: dict, jitter: np.random.Generator | None = None) -> tuple[np.ndarray, str, dict, int]:
+    """Run one case; ``jitter`` adds rounding-size noise to each gradient, a stand-in for the
+    last-bit differences between two correct implementations (see ``check_conditioning``)."""
     loss_fn = SURFACES[c["surface"]]
     params = c["surface_params"]
     x = torch.tensor(c["start"], dtype=torch.float64, requires_grad=True)
     cls, kwargs = torch_call(c["optimizer"], c["hyperparameters"])
     opt = getattr(torch.optim, cls)([x], **kwargs)
-    path = [x.detach().clone()]
+    path, clipped = [x.detach().clone()], 0
     for _ in range(c["num_steps"]):
         opt.zero_grad()
         loss_fn(x, params).backward()
+        if jitter is not None:
+            noise = torch.from_numpy(jitter.normal(0.0, 1.0, (2, 2)))
+            x.grad.add_(x.grad * JITTER * noise[0] + JITTER_ABS * noise[1])
         if c["clip"] is not None:
             kind, threshold = c["clip"]
             if kind == "norm":
-                torch.nn.utils.clip_grad_norm_([x], threshold)
+                norm = torch.nn.utils.clip_grad_norm_([x], threshold)
+                clipped += bool(threshold / (norm + 1e-6) < 1.0)  # torch's own clip_coef test
             else:
+                clipped += bool((x.grad.abs() > threshold).any())
                 torch.nn.utils.clip_grad_value_([x], threshold)
         opt.step()
         path.append(x.detach().clone())
-    return torch.stack(path).numpy(), cls, kwargs
+    return torch.stack(path).numpy(), cls, kwargs, clipped
+
+
+def check_conditioning(c: dict, path: np.ndarray) -> float:
+    """Reject cases whose path amplifies rounding noise: they could not be compared at 1e-10.
+
+    Some runs are numerically unstable (AdaDelta's growing step bouncing across Rosenbrock's valley,
+    centered RMSProp dividing by a cancelled v - g_bar^2 at a minimum): there a 1e-16 difference
+    in one gradient grows ~3x per step, and no other implementation, however correct, can follow
+    the exact path. A golden case must stay within CONDITIONING_LIMIT of itself under
+    rounding-size gradient jitter (the test's own tolerance is 1e-10).
+    """
+    scale = max(1.0, float(np.abs(path).max()))
+    worst = 0.0
+    for seed in range(3):
+        other, *_ = run_case(c, np.random.default_rng(seed))
+        worst = max(worst, float(np.abs(other - path).max()) / scale)
+    assert worst < CONDITIONING_LIMIT, (
+        f"{c['id']}: rounding-size gradient jitter moves the path by {worst:.1e} (relative); "
+        "choose settings whose trajectory is numerically stable")
+    return worst
 
 
 def main() -> None:
@@ -235,17 +270,21 @@ def main() -> None:
 
     arrays, records = {}, []
     for c in CASES:
-        path, cls, kwargs = run_case(c)
+        path, cls, kwargs, clipped = run_case(c)
         assert path.shape == (c["num_steps"] + 1, 2) and path.dtype == np.float64
         assert np.isfinite(path).all(), f"{c['id']}: trajectory is not finite"
         moved = float(np.abs(path[-1] - path[0]).max())
         late = float(np.abs(path[-1] - path[-11]).max() + np.abs(path[11] - path[1]).max())
         assert moved > 1e-2 and late > 0, f"{c['id']}: trajectory barely moves ({moved:.2e})"
+        assert c["clip"] is None or clipped > 0, f"{c['id']}: the clip never acts"
+        worst = check_conditioning(c, path)
         arrays[c["id"]] = path
         call = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
-        records.append({**c, "torch_call": f"torch.optim.{cls}([x], {call})",
+        records.append({**c, "clipped_steps": clipped if c["clip"] else 0,
+                        "torch_call": f"torch.optim.{cls}([x], {call})",
                         "torch_version": torch.__version__})
-        print(f"{c['id']:45s} moved {moved:8.3f}  end ({path[-1, 0]: .4f}, {path[-1, 1]: .4f})")
+        print(f"{c['id']:45s} moved {moved:7.3f}  end ({path[-1, 0]: .4f}, {path[-1, 1]: .4f})"
+              f"  jitter {worst:.0e}")
 
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(OUT_DIR / "torch_golden.npz", **arrays)

@@ -1,5 +1,6 @@
 """The loss functions themselves, in jax.numpy. Each takes ``(xy, params)`` with xy of shape (2,)."""
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -22,12 +23,9 @@ def monkey_saddle(xy, params):
 
 def cliff(xy, params):
     bowl = 0.1 * ((xy[0] + 2.0) ** 2 + xy[1] ** 2)
-    return bowl + params["height"] * jax_sigmoid(params["steepness"] * xy[0])
-
-
-def jax_sigmoid(z):
-    # Written out rather than jax.nn.sigmoid so the torch golden script can mirror it literally.
-    return 1.0 / (1.0 + jnp.exp(-z))
+    # jax.nn.sigmoid, not 1/(1+exp(-z)): far from the wall exp overflows in float32 and its
+    # gradient becomes inf/inf = NaN, a false "divergence".
+    return bowl + params["height"] * jax.nn.sigmoid(params["steepness"] * xy[0])
 
 
 def plateau(xy, params):

@@ -46,12 +46,23 @@ class Surface:
     adaptive_lr: float = 1e-2  # the same for sign-like steps (Adam, RMSProp, Lion ...)
     tags: tuple[str, ...] = field(default=())
 
+    @property
+    def short(self) -> str:
+        """The title without its parenthetical: widget labels and links use it."""
+        return self.title.split(" (")[0]
+
     def default_params(self) -> dict[str, float]:
         return {p.name: p.default for p in self.params}
 
     def __call__(self, xy, params: Mapping[str, float] | None = None):
         merged = self.default_params() | dict(params or {})
         return self.loss(jnp.asarray(xy), merged)
+
+    def lowest_minimum(self, params: Mapping[str, float] | None = None) -> float | None:
+        """The lowest loss among the listed minima (None when the surface lists none)."""
+        if not self.minima:
+            return None
+        return min(float(self(m, params)) for m in self.minima)
 
     def grid(self, n: int = 200, params: Mapping[str, float] | None = None):
         """Loss on an n x n grid over the domain: (xs, ys, z) as numpy, z[i, j] at (xs[j], ys[i])."""
@@ -175,8 +186,8 @@ SURFACES: dict[str, Surface] = dict(
             start=(4.0, 2.5),
             minima=((-2.0, 0.0),),
             params=(
-                SurfaceParam("height", 3.0, 0.5, 10.0, "cliff height H"),
-                SurfaceParam("steepness", 25.0, 1.0, 100.0, "steepness k", log=True),
+                SurfaceParam("height", 4.0, 0.5, 10.0, "cliff height H"),
+                SurfaceParam("steepness", 30.0, 1.0, 100.0, "steepness k", log=True),
             ),
             log_color=False,
             sgd_lr=0.5,
@@ -214,7 +225,7 @@ SURFACES: dict[str, Surface] = dict(
             start=(-1.5, 2.0),
             minima=((1.0, 1.0),),
             sgd_lr=1e-3,
-            adaptive_lr=2e-2,
+            adaptive_lr=5e-2,
             lesson=(
                 "A curved, narrow valley. Finding the valley is easy; following its bend to the "
                 "minimum at (1, 1) is hard, because the valley walls are 100 times steeper than "

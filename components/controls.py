@@ -1,0 +1,191 @@
+"""Widget groups. Every widget has a key and is bound to the URL, so the link is the whole view.
+
+Defaults that depend on the chosen surface or convention (learning rates, eps ...) are reset by
+callbacks when that choice changes, which also keeps the link short: values equal to their default
+are left out of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import streamlit as st
+
+from components.scales import fmt, ladder, snap
+from optimizers import CLIP_KINDS, CONVENTIONS, OPTIMIZERS, OptimizerSpec
+from optimizers.registry import Hyperparameter
+from surfaces import SURFACES, Surface
+
+BIND = "query-params"
+STEP_CHOICES = (50, 100, 200, 300, 500, 1000, 2000)
+BATCH_CHOICES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+ENSEMBLE_CHOICES = (1, 4, 8, 16, 32, 64)
+DEFAULT_OPTIMIZERS = ["momentum", "rmsprop", "adam"]
+
+
+@dataclass
+class KeyLog:
+    """The keys of the widgets drawn this run (what a link may contain) and the link itself.
+
+    Streamlit drops a bound URL value that is not exactly a widget value; for numbers we do
+    better on first load: clamp to the range and snap to the slider's ladder, so a shared link
+    with ``lr=0.0123`` opens at 0.012 (the page's link check then notes the adjustment).
+    """
+
+    link: dict[str, list[str]] = field(default_factory=dict)
+    keys: list[str] = field(default_factory=list)
+    labels: dict[str, Callable] = field(default_factory=dict)  # value -> its form in the link
+
+    def __call__(self, key: str, options=None, bounds=None, label=None) -> str:
+        self.keys.append(key)
+        if label is not None:
+            self.labels[key] = label
+        if key not in st.session_state and len(self.link.get(key, [])) == 1:
+            value = _coerce(self.link[key][0], options, bounds)
+            if value is not None:
+                st.session_state[key] = value
+        return key
+
+
+def _coerce(raw: str, options, bounds) -> float | None:
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    if not np.isfinite(value) or (options is None and bounds is None):
+        return None  # left to Streamlit, which drops it; the link check reports it
+    if bounds is not None:
+        value = float(np.clip(value, *bounds))
+        if all(isinstance(b, int) for b in bounds):
+            return int(round(value))
+    return snap(value, list(options)) if options is not None else value
+
+
+def suggested_learning_rate(spec: OptimizerSpec, surface: Surface) -> float:
+    """A learning rate that shows this optimizer sensibly on this surface."""
+    if spec.key == "adadelta":
+        return 1.0  # its rate is a unitless multiplier; 1.0 is the paper's and both libraries'
+    if not spec.adaptive:
+        return surface.sgd_lr
+    boost = {"adagrad": 5.0, "lion": 1 / 3}.get(spec.key, 1.0)  # AdaGrad decays; Lion's steps are ±lr
+    return surface.adaptive_lr * boost
+
+
+def hyperparameter_default(spec, hp: Hyperparameter, convention: str, surface: Surface) -> float:
+    value = suggested_learning_rate(spec, surface) if hp.name == "learning_rate" else hp.default(convention)
+    return snap(value, ladder(hp.scale, *hp.range(convention)))
+
+
+def hp_key(spec: OptimizerSpec, name: str) -> str:
+    return f"{spec.key}.{name}"
+
+
+def reset_dependent_defaults() -> None:
+    """Callback for surface/convention changes: move dependent sliders to their new defaults."""
+    surface = SURFACES.get(st.session_state.get("surface"), SURFACES["rosenbrock"])
+    convention = st.session_state.get("convention") or "pytorch"
+    for spec in OPTIMIZERS.values():
+        for hp in spec.hyperparameters:
+            st.session_state[hp_key(spec, hp.name)] = hyperparameter_default(
+                spec, hp, convention, surface)
+    st.session_state["x0"], st.session_state["y0"] = surface.start
+
+
+def hyperparameter_slider(spec, hp: Hyperparameter, convention, surface, log: KeyLog) -> float:
+    options = ladder(hp.scale, *hp.range(convention))
+    library = hp.default(convention)
+    return st.select_slider(
+        f"{hp.name} ${hp.symbol}$",
+        options=options,
+        value=hyperparameter_default(spec, hp, convention, surface),
+        format_func=fmt,
+        key=log(hp_key(spec, hp.name), options),
+        bind=BIND,
+        help=f"{convention} default: {fmt(library)}",
+    )
+
+
+def optimizer_controls(spec: OptimizerSpec, convention: str, surface: Surface, log: KeyLog) -> dict:
+    values: dict = {}
+    for hp in spec.hyperparameters:
+        values[hp.name] = hyperparameter_slider(spec, hp, convention, surface, log)
+    for option in spec.options:
+        values[option.name] = st.toggle(option.label, value=option.default,
+                                        key=log(hp_key(spec, option.name)), bind=BIND)
+    return values
+
+
+def surface_picker(log: KeyLog) -> Surface:
+    # The label is what the link stores, so it is the short name.
+    label = lambda k: SURFACES[k].short  # noqa: E731
+    key = st.selectbox("Surface", list(SURFACES), format_func=label, key=log("surface", label=label), bind=BIND, on_change=reset_dependent_defaults)
+    return SURFACES[key]
+
+
+def surface_parameters(surface: Surface, log: KeyLog) -> dict[str, float]:
+    values = {}
+    for p in surface.params:
+        options = ladder("log" if p.log else "linear", p.low, p.high)
+        values[p.name] = st.select_slider(p.label, options=options, value=snap(p.default, options),
+                                          format_func=fmt, key=log(f"{surface.key}.{p.name}", options),
+                                          bind=BIND)
+    return values
+
+
+def optimizer_picker(log: KeyLog) -> list[str]:
+    label = lambda k: OPTIMIZERS[k].short  # noqa: E731
+    return st.multiselect("Optimizers", list(OPTIMIZERS), default=DEFAULT_OPTIMIZERS,
+                          format_func=label, key=log("optimizers", label=label),
+                          bind=BIND, placeholder="Choose optimizers to compare")
+
+
+def convention_picker(log: KeyLog) -> str:
+    return st.radio("Convention", CONVENTIONS, horizontal=True, key=log("convention"), bind=BIND,
+                    on_change=reset_dependent_defaults,
+                    help="Which library's exact formulas and defaults to reproduce.")
+
+
+def start_inputs(surface: Surface, log: KeyLog) -> tuple[float, float]:
+    (x0, x1), (y0, y1) = surface.domain
+    cols = st.columns(2)
+    # Starts may lie outside the drawn domain (by one domain width), never unboundedly far.
+    x_range = (x0 - (x1 - x0), x1 + (x1 - x0))
+    y_range = (y0 - (y1 - y0), y1 + (y1 - y0))
+    x = cols[0].number_input("start x", *x_range, value=surface.start[0], step=0.1, format="%.3f",
+                             key=log("x0", bounds=x_range), bind=BIND)
+    y = cols[1].number_input("start y", *y_range, value=surface.start[1], step=0.1, format="%.3f",
+                             key=log("y0", bounds=y_range), bind=BIND)
+    return float(x), float(y)
+
+
+def noise_controls(log: KeyLog) -> tuple[float, int, int, int]:
+    noise_options = [0.0] + ladder("log", 0.01, 100.0)
+    sigma = st.select_slider("gradient noise σ", options=noise_options,
+                             value=0.0, format_func=fmt, key=log("noise", noise_options), bind=BIND,
+                             help="Per-sample gradient noise; a mini-batch of B samples averages it "
+                                  "down to σ/√B.")
+    batch = st.select_slider("batch size B", options=BATCH_CHOICES, value=1,
+                             key=log("batch", BATCH_CHOICES), bind=BIND)
+    cols = st.columns(2)
+    ensemble = cols[0].selectbox("ensemble (seeds)", ENSEMBLE_CHOICES, key=log("ensemble"),
+                                 bind=BIND)
+    seed = cols[1].number_input("seed", 0, 1_000_000, value=0, step=1,
+                                key=log("seed", bounds=(0, 1_000_000)), bind=BIND)
+    return float(sigma), int(batch), int(ensemble), int(seed)
+
+
+def clip_controls(log: KeyLog) -> tuple[str, float] | None:
+    kind = st.radio("Gradient clipping", ("none",) + CLIP_KINDS, horizontal=True, key=log("clip"),
+                    bind=BIND)
+    clip_options = ladder("log", 1e-3, 1e3)
+    threshold = st.select_slider("clip threshold c", options=clip_options, value=1.0,
+                                 format_func=fmt, key=log("clip_c", clip_options), bind=BIND,
+                                 disabled=kind == "none")
+    return None if kind == "none" else (kind, float(threshold))
+
+
+def steps_picker(log: KeyLog) -> int:
+    return st.select_slider("steps", options=STEP_CHOICES, value=300,
+                            key=log("steps", STEP_CHOICES), bind=BIND)

@@ -1,0 +1,70 @@
+"""Loss and gradient-norm curves against the step, with divergence marked where a run ended."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import plotly.graph_objects as go
+
+from components.figures import FONT, PathSeries
+from components.palette import rgba
+
+
+def _band(series: PathSeries, values: np.ndarray, steps) -> list[dict]:
+    # 10-90% band over the ensemble's seeds: how much the noise spreads the curve.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns once every seed diverged
+        low, high = np.nanpercentile(values, [10, 90], axis=0)
+    return [
+        dict(type="scatter", x=steps, y=high, mode="lines", line=dict(width=0), hoverinfo="skip",
+             showlegend=False, legendgroup=series.key),
+        dict(type="scatter", x=steps, y=low, mode="lines", line=dict(width=0), fill="tonexty",
+             fillcolor=rgba(series.color, 0.15), hoverinfo="skip", showlegend=False,
+             legendgroup=series.key),
+    ]
+
+
+def _curve(series: PathSeries, values: np.ndarray, ensemble_values, name_suffix="") -> list[dict]:
+    end = len(series.main.finite_path)
+    steps = np.arange(len(values))
+    traces = []
+    if ensemble_values is not None and len(ensemble_values) > 1:
+        traces += _band(series, np.where(np.isfinite(ensemble_values), ensemble_values, np.nan), steps)
+    traces.append(dict(type="scatter", x=steps[:end], y=values[:end], mode="lines",
+                       name=series.label + name_suffix, line=dict(color=series.color, width=2),
+                       legendgroup=series.key,
+                       hovertemplate=series.label + " step %{x}: %{y:.4g}<extra></extra>"))
+    if series.main.diverged_at is not None and end > 0:
+        traces.append(dict(type="scatter", x=[end - 1], y=[values[end - 1]], mode="markers",
+                           marker=dict(symbol="x-thin", size=14, line=dict(width=3, color="#b91c1c")),
+                           showlegend=False, legendgroup=series.key,
+                           hovertemplate=f"{series.label}: diverged at step {end}<extra></extra>"))
+    return traces
+
+
+def curve_figure(series_list: list[PathSeries], quantity: str, floor: float | None,
+                 height: int = 330) -> go.Figure:
+    """``quantity`` is "loss" (shown as loss − f* on a log axis when the minimum is known) or
+    "grad_norm" (log axis)."""
+    traces = []
+    log_axis = quantity == "grad_norm" or floor is not None
+    for sr in series_list:
+        values = getattr(sr.main, quantity)
+        ensemble = getattr(sr.ensemble, quantity) if sr.ensemble is not None else None
+        if quantity == "loss" and floor is not None:
+            values = np.maximum(values - floor, 1e-12)
+            ensemble = None if ensemble is None else np.maximum(ensemble - floor, 1e-12)
+        traces += _curve(sr, values, ensemble)
+    if quantity == "grad_norm":
+        title = "‖∇f‖ (noise-free)"
+    else:
+        title = "loss − f*" if floor is not None else "loss"
+    layout = dict(height=height, font=FONT, margin=dict(l=60, r=10, t=40, b=45),
+                  plot_bgcolor="white", paper_bgcolor="white", hovermode="x unified",
+                  title=dict(text=title, x=0.01, font=dict(size=14)),
+                  xaxis=dict(title="step", showgrid=True, gridcolor="#eef2f7", linecolor="#9ca3af"),
+                  yaxis=dict(type="log" if log_axis else "linear", showgrid=True,
+                             gridcolor="#eef2f7", linecolor="#9ca3af", exponentformat="power"),
+                  legend=dict(orientation="h", y=-0.25, x=0))
+    return go.Figure(dict(data=traces, layout=layout))

@@ -1,0 +1,231 @@
+"""Plotly figure builders for trajectories. Figures are built as plain dicts and wrapped
+once at the end (validating ~120 frames costs ~35 ms).
+
+Paths are drawn whole, once; animation frames move only the head markers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+from components.palette import rgba
+from components.surface_view import SurfaceView, background_image, colorbar_trace, transformed
+from optimizers import BatchResult, Trajectory
+from surfaces import Surface
+
+MAX_FRAMES = 120
+FONT = dict(family="Inter, system-ui, sans-serif", size=13, color="#1f2937")
+
+
+@dataclass(frozen=True)
+class PathSeries:
+    """One optimizer's run as drawn: its main trajectory (first seed) and optional ensemble."""
+
+    key: str
+    label: str
+    color: str
+    main: Trajectory
+    ensemble: BatchResult | None = None
+
+
+def frame_steps(num_steps: int) -> np.ndarray:
+    return np.unique(np.linspace(0, num_steps, min(MAX_FRAMES, num_steps) + 1).round().astype(int))
+
+
+def head_at(series: PathSeries, step: int) -> tuple[float, float]:
+    """Where the head sits at ``step``: it stops at the last finite point of a diverged path."""
+    finite = series.main.finite_path
+    return tuple(finite[min(step, len(finite) - 1)]) if len(finite) else (None, None)
+
+
+def _fan_trace(series: PathSeries, xref: str, yref: str) -> dict | None:
+    if series.ensemble is None or len(series.ensemble) < 2:
+        return None
+    paths = series.ensemble.path[1:]  # the first seed is the main path
+    gaps = np.full((paths.shape[0], 1, 2), np.nan)
+    xy = np.concatenate([np.where(np.isfinite(paths), paths, np.nan), gaps], axis=1).reshape(-1, 2)
+    return dict(type="scatter", x=xy[:, 0], y=xy[:, 1], mode="lines", hoverinfo="skip",
+                line=dict(color=rgba(series.color, 0.18), width=1), showlegend=False,
+                xaxis=xref, yaxis=yref, legendgroup=series.key)
+
+
+def _path_trace(series: PathSeries, xref: str, yref: str, legend: bool) -> dict:
+    path = series.main.finite_path
+    steps = np.arange(len(path))
+    return dict(type="scatter", x=path[:, 0], y=path[:, 1], mode="lines", name=series.label,
+                line=dict(color=series.color, width=2.2), legendgroup=series.key,
+                showlegend=legend, xaxis=xref, yaxis=yref, customdata=steps,
+                hovertemplate=f"{series.label}<br>step %{{customdata}}<br>(%{{x:.4g}}, %{{y:.4g}})"
+                "<extra></extra>")
+
+
+def _divergence_trace(series: PathSeries, xref: str, yref: str) -> dict | None:
+    step = series.main.diverged_at
+    if step is None:
+        return None
+    last = series.main.finite_path[-1] if step > 0 else series.main.path[0]
+    text = f"diverged at step {step}"
+    return dict(type="scatter", x=[last[0]], y=[last[1]], mode="markers+text", text=[text],
+                textposition="top center", textfont=dict(color="#b91c1c", size=12),
+                marker=dict(symbol="x-thin", size=16, line=dict(width=3, color="#b91c1c")),
+                showlegend=False, hovertemplate=f"{series.label}: {text}<extra></extra>",
+                xaxis=xref, yaxis=yref)
+
+
+def _landmark_traces(surface: Surface, start, xref: str, yref: str, legend: bool) -> list[dict]:
+    traces = [dict(type="scatter", x=[start[0]], y=[start[1]], mode="markers", name="start",
+                   marker=dict(symbol="circle-open", size=13, color="#111827", line=dict(width=2)),
+                   showlegend=legend, xaxis=xref, yaxis=yref, legendgroup="start",
+                   hovertemplate="start (%{x:.3g}, %{y:.3g})<extra></extra>")]
+    for points, name, symbol in ((surface.minima, "minimum", "star"),
+                                 (surface.saddles, "saddle point", "x")):
+        if points:
+            xy = np.array(points)
+            traces.append(dict(type="scatter", x=xy[:, 0], y=xy[:, 1], mode="markers", name=name,
+                               marker=dict(symbol=symbol, size=13, color="white",
+                                           line=dict(width=1.5, color="#111827")),
+                               showlegend=legend, legendgroup=name, xaxis=xref, yaxis=yref,
+                               hovertemplate=name + " (%{x:.3g}, %{y:.3g})<extra></extra>"))
+    return traces
+
+
+def _head_trace(series: PathSeries, xref: str, yref: str) -> dict:
+    x, y = head_at(series, 0)
+    return dict(type="scatter", x=[x], y=[y], mode="markers", showlegend=False,
+                marker=dict(size=13, color=series.color, line=dict(width=2, color="white")),
+                hovertemplate=f"{series.label}<extra></extra>", xaxis=xref, yaxis=yref)
+
+
+def _animation(series_list, head_indices, num_steps) -> tuple[list[dict], dict, list[dict]]:
+    steps = frame_steps(num_steps)
+    frames = []
+    for s in steps:
+        heads = [head_at(sr, int(s)) for sr in series_list]
+        frames.append(dict(name=str(s), traces=head_indices,
+                           data=[dict(x=[x], y=[y]) for x, y in heads]))
+    still = dict(frame=dict(duration=0, redraw=False), mode="immediate", transition=dict(duration=0))
+    slider = dict(
+        active=0, x=0.08, len=0.9, y=0, yanchor="top", pad=dict(t=30, b=0),
+        currentvalue=dict(prefix="step ", font=dict(size=13)),
+        steps=[dict(method="animate", label=str(s), args=[[str(s)], still]) for s in steps],
+    )
+    play = dict(frame=dict(duration=40, redraw=False), fromcurrent=True, transition=dict(duration=0))
+    replay = dict(play, fromcurrent=False)
+    menu = dict(type="buttons", direction="left", x=0.0, y=0, xanchor="left", yanchor="top",
+                pad=dict(t=30, r=8), showactive=False, buttons=[
+                    dict(label="▶ Play", method="animate", args=[None, play]),
+                    dict(label="❚❚ Pause", method="animate", args=[[None], still]),
+                    dict(label="↺ Replay", method="animate", args=[None, replay]),
+                ])
+    return frames, slider, [menu]
+
+
+def _axis(value_range, title: str, **extra) -> dict:
+    return dict(range=list(value_range), title=dict(text=title), showgrid=False, zeroline=False,
+                ticks="outside", mirror=True, linecolor="#9ca3af", constrain="domain", **extra)
+
+
+def _layout(height: int, **extra) -> dict:
+    return dict(height=height, margin=dict(l=60, r=20, t=40, b=110), font=FONT,
+                plot_bgcolor="white", paper_bgcolor="white", hovermode="closest",
+                legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, xanchor="left"),
+                **extra)
+
+
+def overlay_figure(surface: Surface, view: SurfaceView, series_list: list[PathSeries],
+                   start, num_steps: int, animate: bool = True, height: int = 620) -> go.Figure:
+    """All paths on one contour map, with animated heads."""
+    traces = [colorbar_trace(view)]
+    for sr in series_list:
+        traces += [t for t in (_fan_trace(sr, "x", "y"),) if t]
+    traces += [_path_trace(sr, "x", "y", True) for sr in series_list]
+    traces += _landmark_traces(surface, start, "x", "y", True)
+    traces += [t for sr in series_list if (t := _divergence_trace(sr, "x", "y"))]
+    head_indices = list(range(len(traces), len(traces) + len(series_list)))
+    traces += [_head_trace(sr, "x", "y") for sr in series_list]
+    (x_dom, y_dom) = surface.domain
+    layout = _layout(height, images=[background_image(view)],
+                     xaxis=_axis(x_dom, "x"), yaxis=_axis(y_dom, "y", scaleanchor=None))
+    figure = dict(data=traces, layout=layout)
+    if animate:
+        frames, slider, menus = _animation(series_list, head_indices, num_steps)
+        figure["frames"], layout["sliders"], layout["updatemenus"] = frames, [slider], menus
+    return _wrap(figure)
+
+
+def _grid_domains(n: int, cols: int, gap: float = 0.06):
+    rows = -(-n // cols)
+    width, height = (1 - gap * (cols - 1)) / cols, (1 - gap * (rows - 1)) / rows
+    for i in range(n):
+        r, c = divmod(i, cols)
+        x0, y1 = c * (width + gap), 1 - r * (height + gap)
+        yield [x0, x0 + width], [y1 - height, y1]
+
+
+def grid_figure(surface: Surface, view: SurfaceView, series_list: list[PathSeries], start,
+                num_steps: int, animate: bool = True) -> go.Figure:
+    """One synchronised panel per optimizer: shared zoom (matched axes), one animation."""
+    cols = min(len(series_list), 3)
+    rows = -(-len(series_list) // cols)
+    traces, heads, images, layout, annotations = [], [], [], {}, []
+    (x_dom, y_dom) = surface.domain
+    for i, (sr, (xd, yd)) in enumerate(zip(series_list, _grid_domains(len(series_list), cols))):
+        suffix = "" if i == 0 else str(i + 1)
+        xref, yref = "x" + suffix, "y" + suffix
+        layout["xaxis" + suffix] = _axis(x_dom, "x", domain=xd, **({"matches": "x"} if i else {}))
+        layout["yaxis" + suffix] = _axis(y_dom, "y", domain=yd, anchor=xref,
+                                         **({"matches": "y"} if i else {}))
+        layout["xaxis" + suffix]["anchor"] = yref
+        images.append(background_image(view, xref, yref))
+        traces += [t for t in (_fan_trace(sr, xref, yref),) if t]
+        traces.append(_path_trace(sr, xref, yref, False))
+        traces += _landmark_traces(surface, start, xref, yref, False)
+        traces += [t for t in (_divergence_trace(sr, xref, yref),) if t]
+        annotations.append(dict(text=f"<b>{sr.label}</b>", x=sum(xd) / 2, y=yd[1], xref="paper",
+                                yref="paper", yanchor="bottom", showarrow=False,
+                                font=dict(color=sr.color, size=14)))
+    for i, sr in enumerate(series_list):
+        suffix = "" if i == 0 else str(i + 1)
+        heads.append(len(traces))
+        traces.append(_head_trace(sr, "x" + suffix, "y" + suffix))
+    full = _layout(300 * rows + 140, images=images, annotations=annotations, showlegend=False,
+                   **layout)
+    full["margin"]["t"] = 30
+    figure = dict(data=traces, layout=full)
+    if animate:
+        frames, slider, menus = _animation(series_list, heads, num_steps)
+        figure["frames"], full["sliders"], full["updatemenus"] = frames, [slider], menus
+    return _wrap(figure)
+
+
+def surface_3d_figure(surface: Surface, view: SurfaceView, series_list: list[PathSeries],
+                      height: int = 620) -> go.Figure:
+    """The surface in 3-D (in colour-scale units) with each path lying on it."""
+    from components.palette import SURFACE_SCALE
+
+    traces = [dict(type="surface", x=view.xs, y=view.ys, z=view.z3d, opacity=0.92,
+                   colorscale=[[s, c] for s, c in SURFACE_SCALE], cmin=view.z_low,
+                   cmax=view.z_high, showscale=False, hoverinfo="skip",
+                   contours=dict(z=dict(show=True, usecolormap=False, color="#64748b",
+                                        width=1, start=view.z_low, end=view.z_high,
+                                        size=(view.z_high - view.z_low) / 15)))]
+    for sr in series_list:
+        path = sr.main.finite_path
+        z = transformed(view, sr.main.loss[: len(path)])
+        traces.append(dict(type="scatter3d", x=path[:, 0], y=path[:, 1], z=z, mode="lines",
+                           name=sr.label, line=dict(color=sr.color, width=6)))
+    (x_dom, y_dom) = surface.domain
+    scene = dict(xaxis=dict(range=list(x_dom), title="x"), yaxis=dict(range=list(y_dom), title="y"),
+                 zaxis=dict(range=[view.z_low, view.z_high], title=view.z_label),
+                 aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.6),
+                 camera=dict(eye=dict(x=1.5, y=-1.5, z=1.0)))
+    layout = _layout(height, scene=scene)
+    layout["margin"] = dict(l=0, r=0, t=30, b=0)
+    return _wrap(dict(data=traces, layout=layout))
+
+
+def _wrap(figure: dict) -> go.Figure:
+    return go.Figure(figure)

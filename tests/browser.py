@@ -1,0 +1,268 @@
+"""Shared helpers for the real-browser tests and benchmark (no tests in this module).
+
+- ``streamlit_server()``: start the app on a free port, yield its base URL, stop it afterwards.
+- ``launch_chromium()``: Debian's chromium through Playwright (Playwright cannot download browsers).
+- ``ErrorLog``: console errors and uncaught page errors of every page it is attached to.
+- ``wait_for_path_chart()`` and friends: wait on the chart's data in the page, never on sleeps.
+
+The path chart is told apart from the loss / gradient charts by what only it has: animation
+frames (``gd._transitionData._frames``) and the Play buttons (``layout.updatemenus``). Its path
+traces are its named ``lines`` scatter traces; its head markers are the traces the frames animate.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "artifacts"
+VIEWPORT = {"width": 1500, "height": 2000}  # tall: Streamlit's main area scrolls internally
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+EXCEPTION = '[data-testid="stException"]'
+WARNING = '[data-testid="stAlertContentWarning"]'
+NAV_LINKS = '[data-testid="stSidebarNav"] a'
+
+
+# ---------------------------------------------------------------------------------------------
+# Server
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def streamlit_server(app: str = "app.py", timeout: float = 60.0,
+                     log_path: Path | None = None) -> Iterator[str]:
+    """Run ``streamlit run app.py`` (this interpreter, JAX on CPU) and yield its base URL.
+
+    The server runs in its own process group, which is terminated (then killed) on exit.
+    Its output goes to ``log_path`` (default: artifacts/streamlit-<port>.log) for post-mortems.
+    """
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, JAX_PLATFORMS="cpu", PYTHONUNBUFFERED="1")
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_path = log_path or ARTIFACTS / f"streamlit-{port}.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", app, "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            deadline = time.monotonic() + timeout
+            while not _healthy(url):
+                if proc.poll() is not None:
+                    raise RuntimeError(f"streamlit exited with {proc.returncode}; see {log_path}:\n"
+                                       + log_path.read_text(errors="replace")[-3000:])
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"streamlit not healthy after {timeout:.0f} s; see {log_path}")
+                time.sleep(0.1)
+            yield url
+        finally:
+            _stop(proc)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=5)
+
+
+# ---------------------------------------------------------------------------------------------
+# Browser
+
+
+def launch_chromium(playwright, headless: bool = True):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                      headless=headless)
+
+
+def new_page(browser, errors: "ErrorLog | None" = None):
+    """A fresh context + page with the tall viewport; errors (if given) are collected from it."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    if errors is not None:
+        errors.attach(page)
+    return page
+
+
+# Console messages that are browser-internal noise, not the app's. Each entry is documented:
+IGNORED_CONSOLE = (
+    # Chromium asks for /favicon.ico on its own; Streamlit serves the page icon elsewhere, so a
+    # 404 for it (if any) says nothing about the app.
+    "favicon.ico",
+)
+
+
+@dataclass
+class ErrorLog:
+    """Console ``error`` messages and uncaught page errors, from every page attached."""
+
+    errors: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+    def attach(self, page) -> None:
+        page.on("console", lambda msg: self._console(page, msg))
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror @ {page.url}: {exc}"))
+
+    def _console(self, page, msg) -> None:
+        if msg.type != "error":
+            return
+        loc = msg.location or {}
+        text = f"console.error @ {page.url}: {msg.text} ({loc.get('url', '')}:{loc.get('lineNumber', '')})"
+        if any(s in text for s in IGNORED_CONSOLE):
+            self.ignored.append(text)
+        else:
+            self.errors.append(text)
+
+    def since(self, mark: int) -> list[str]:
+        return self.errors[mark:]
+
+
+# ---------------------------------------------------------------------------------------------
+# The path chart, read in the page
+
+# JS: the path chart's graph div, or null. Only it has animation frames / Play buttons.
+FIND_PATH_GD = """
+() => [...document.querySelectorAll('.js-plotly-plot')].find(gd =>
+    (gd._transitionData && gd._transitionData._frames && gd._transitionData._frames.length) ||
+    (gd.layout && gd.layout.updatemenus && gd.layout.updatemenus.length)) || null
+"""
+
+# JS: a snapshot of the path chart, from ``gd._fullData`` (decoded arrays; ``gd.data`` may hold
+# base64 ``{dtype, bdata}`` objects). Path traces: the named, hoverable ``lines`` traces. Heads:
+# the traces the animation frames move. ``sig`` is a string of all path coordinates.
+READ_PATH_CHART = """
+() => {
+  const gd = (%s)();
+  if (!gd || !gd._fullData || !gd._fullData.length || !gd.querySelector('.main-svg')) return null;
+  const arr = a => (a == null ? [] : Array.from(a, v => (v == null ? null : Number(v))));
+  const frames = (gd._transitionData && gd._transitionData._frames) || [];
+  const headIdx = frames.length ? (frames[0].traces || []) : [];
+  const paths = [], heads = [];
+  gd._fullData.forEach((t, i) => {
+    if (headIdx.includes(i)) {
+      heads.push({index: i, x: arr(t.x), y: arr(t.y)});
+    } else if (t.type === 'scatter' && t.mode === 'lines' && t.name && t.hoverinfo !== 'skip') {
+      paths.push({index: i, name: t.name, x: arr(t.x), y: arr(t.y)});
+    }
+  });
+  const plots = [...document.querySelectorAll('.js-plotly-plot')];
+  const sliders = gd._fullLayout.sliders || [];
+  return {
+    paths, heads,
+    sig: JSON.stringify(paths.map(p => [p.name, p.x, p.y])),
+    nFrames: frames.length,
+    lastFrame: frames.length ? frames[frames.length - 1].name : null,
+    nTraces: gd._fullData.length,
+    buttons: (((gd.layout.updatemenus || [])[0] || {}).buttons || []).map(b => b.label),
+    sliderActive: sliders.length ? sliders[0].active : null,
+    plotIndex: plots.indexOf(gd),
+    nPlots: plots.length,
+  };
+}
+""" % FIND_PATH_GD
+
+
+def read_path_chart(page) -> dict | None:
+    return page.evaluate(READ_PATH_CHART)
+
+
+def wait_for_path_chart(page, timeout: float = 90_000, min_paths: int = 1) -> dict:
+    """Wait until the path chart is drawn with at least ``min_paths`` path traces; return it."""
+    page.wait_for_function(
+        "([read, n]) => { const c = eval(read)(); return !!c && c.paths.length >= n; }",
+        arg=[READ_PATH_CHART, min_paths], timeout=timeout, polling=50)
+    return read_path_chart(page)
+
+
+def wait_for_path_change(page, before: dict, timeout: float = 30_000) -> dict:
+    """Wait until the path chart's path coordinates differ from ``before``; return the new chart."""
+    page.wait_for_function(
+        "([read, old]) => { const c = eval(read)(); return !!c && c.sig !== old; }",
+        arg=[READ_PATH_CHART, before["sig"]], timeout=timeout, polling=50)
+    return read_path_chart(page)
+
+
+def script_state(page) -> str | None:
+    return page.get_attribute('[data-testid="stApp"]', "data-test-script-state")
+
+
+def wait_for_idle(page, timeout: float = 90_000) -> None:
+    """Wait until the app is connected and no script run is in progress or queued."""
+    page.wait_for_function(
+        """() => {
+             const app = document.querySelector('[data-testid="stApp"]');
+             return !!app && app.getAttribute('data-test-connection-state') === 'CONNECTED' &&
+                    app.getAttribute('data-test-script-state') === 'notRunning';
+           }""", timeout=timeout, polling=50)
+
+
+def watch_runs(page) -> None:
+    """Start counting script runs (transitions of stApp's script state to ``running``)."""
+    page.evaluate(
+        """() => {
+             const app = document.querySelector('[data-testid="stApp"]');
+             window.__stRuns = 0;
+             if (window.__stRunObserver) window.__stRunObserver.disconnect();
+             window.__stRunObserver = new MutationObserver(() => {
+               if (app.getAttribute('data-test-script-state') === 'running') window.__stRuns++;
+             });
+             window.__stRunObserver.observe(app, {attributes: true,
+                                                  attributeFilter: ['data-test-script-state']});
+           }""")
+
+
+def wait_for_run_done(page, timeout: float = 90_000) -> None:
+    """After ``watch_runs`` and an action: wait for a run to have started and finished."""
+    page.wait_for_function("() => window.__stRuns > 0", timeout=timeout, polling=20)
+    wait_for_idle(page, timeout)
+
+
+def visible_texts(page, selector: str) -> list[str]:
+    loc = page.locator(selector)
+    return [loc.nth(i).inner_text() for i in range(loc.count()) if loc.nth(i).is_visible()]
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), full_page=True)
+    return path
