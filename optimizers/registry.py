@@ -116,18 +116,19 @@ def _weight_decay(pytorch: float, optax: float) -> Hyperparameter:
     return Hyperparameter("weight_decay", r"\lambda", defaults, 0.0, 0.5)
 
 
-# Plain SGD has no default learning rate in either library; 1e-2 is a common starting point.
+# torch.optim.SGD defaults to lr=1e-3 (momentum and Nesterov are SGD with momentum=0.9 set, the
+# usual choice); optax.sgd has no default learning rate, so the optax column uses the same 1e-3.
 OPTIMIZERS: dict[str, OptimizerSpec] = {
     spec.key: spec
     for spec in (
         OptimizerSpec(
             "sgd", "SGD", 1951, "Robbins & Monro, A Stochastic Approximation Method",
-            rules.sgd, (_lr(1e-2),), (), latex.SGD, adaptive=False,
+            rules.sgd, (_lr(1e-3),), (), latex.SGD, adaptive=False,
         ),
         OptimizerSpec(
             "momentum", "Momentum (heavy ball)", 1964,
             "Polyak, Some methods of speeding up the convergence of iteration methods",
-            rules.momentum, (_lr(1e-2), _momentum()),
+            rules.momentum, (_lr(1e-3), _momentum()),
             (Option("ema", "EMA form (lecture note): b ← μb + (1−μ)g"),),
             latex.MOMENTUM, adaptive=False,
             note=latex.MOMENTUM_NOTE,
@@ -135,7 +136,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
         OptimizerSpec(
             "nesterov", "Nesterov (NAG)", 1983,
             "Nesterov 1983; Sutskever et al., On the importance of initialization and momentum",
-            rules.nesterov, (_lr(1e-2), _momentum()), (), latex.NESTEROV, adaptive=False,
+            rules.nesterov, (_lr(1e-3), _momentum()), (), latex.NESTEROV, adaptive=False,
             note=latex.NESTEROV_NOTE,
         ),
         OptimizerSpec(

@@ -34,7 +34,7 @@ class SweepResult:
 def _summary_fn(run: RunSpec, surface: Surface, convention, clip_kind, num_steps):
     spec = get_spec(run.optimizer)
 
-    def summary(hparams, start, seed, noise_scale, clip_threshold, surface_params, target):
+    def summary(hparams, start, xi, noise_scale, clip_threshold, surface_params, target):
         opt = spec.factory(**hparams, **dict(run.options), convention=convention)
         loss = lambda xy: surface.loss(xy, surface_params)  # noqa: E731
         step = make_step(opt, loss, noise_scale, clip_threshold, convention, clip_kind)
@@ -42,7 +42,7 @@ def _summary_fn(run: RunSpec, surface: Surface, convention, clip_kind, num_steps
         def tracked(carry, t_xi):
             inner, best, diverged, hit = carry
             t, xi = t_xi
-            inner, (x, value, _, _) = step(inner, xi)
+            inner, (x, value, *_) = step(inner, xi)
             finite = jnp.isfinite(value) & jnp.all(jnp.isfinite(x))
             diverged = jnp.where((diverged < 0) & ~finite, t, diverged)
             hit = jnp.where((hit < 0) & (value <= target), t, hit)
@@ -51,7 +51,7 @@ def _summary_fn(run: RunSpec, surface: Surface, convention, clip_kind, num_steps
         minus_one = jnp.array(-1, jnp.int32)
         init = ((start, opt.init(start)), jnp.array(jnp.inf, start.dtype), minus_one, minus_one)
         ((x_last, _), best, diverged, hit), _ = jax.lax.scan(
-            tracked, init, (jnp.arange(num_steps), noise_sequence(seed, num_steps, start.dtype))
+            tracked, init, (jnp.arange(num_steps), xi)
         )
         last = loss(x_last)
         last_ok = jnp.isfinite(last) & jnp.all(jnp.isfinite(x_last))
@@ -64,9 +64,19 @@ def _summary_fn(run: RunSpec, surface: Surface, convention, clip_kind, num_steps
 
 
 @functools.lru_cache(maxsize=32)
-def compiled_sweep(run: RunSpec, surface: Surface, num_steps: int, convention: str, clip_kind):
+def compiled_sweep(run: RunSpec, surface: Surface, num_steps: int, convention: str, clip_kind,
+                   shared_seed: bool):
+    """``shared_seed``: one noise sequence for the whole sweep (the usual case, and ~50x cheaper
+    than drawing 10,000 identical sequences)."""
     fn = _summary_fn(run, surface, convention, clip_kind, num_steps)
-    return jax.jit(jax.vmap(fn, in_axes=(0, 0, 0, 0, 0, None, None)))
+
+    def run_sweep(hparams, starts, seeds, scales, clips, surface_params, target):
+        noise = lambda s: noise_sequence(s, num_steps, starts.dtype)[:num_steps]  # noqa: E731
+        xi = noise(seeds[0]) if shared_seed else jax.vmap(noise)(seeds)
+        batched = jax.vmap(fn, in_axes=(0, 0, None if shared_seed else 0, 0, 0, None, None))
+        return batched(hparams, starts, xi, scales, clips, surface_params, target)
+
+    return jax.jit(run_sweep)
 
 
 def sweep(
@@ -103,11 +113,13 @@ def sweep(
     surface_values = surface.default_params() | dict(surface_params or {})
     lowest = surface.lowest_minimum(surface_values)
     target = -np.inf if lowest is None else lowest + tolerance
-    fn = compiled_sweep(run, surface, num_steps, convention, clip_kind)
+    seeds = np.broadcast_to(np.asarray(seeds, np.int32), shape).reshape(-1)
+    shared_seed = bool(np.all(seeds == seeds[0]))
+    fn = compiled_sweep(run, surface, num_steps, convention, clip_kind, shared_seed)
     out = fn(
         {k: flat(v) for k, v in hparams.items()},
         flat(starts, (2,)),
-        np.broadcast_to(np.asarray(seeds, np.int32), shape).reshape(-1),
+        seeds,
         flat(scales),
         flat(clip_threshold),
         {k: np.asarray(v, dtype) for k, v in surface_values.items()},

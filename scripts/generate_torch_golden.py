@@ -11,9 +11,9 @@ It writes two files, read by tests/test_torch_golden.py:
 
 - ``tests/data/torch_golden.npz``: one float64 array ``(num_steps + 1, 2)`` per case, named by the
   case id; row 0 is the start, row i the position after i optimizer steps.
-- ``tests/data/torch_golden.json``: one record per case: id, our optimizer key, the hyperparameters
-  in our (optax-style) names, the surface key and its params, start, num_steps, clip, the exact torch
-  call that produced it, and the torch version.
+- ``tests/data/torch_golden.json``: one record per case: id, our optimizer key, the
+  hyperparameters in our (optax-style) names, the surface key and its params, start, num_steps,
+  clip (and how many steps it acted on), the exact torch call that produced it, the torch version.
 
 Every case runs the real ``torch.optim`` class on a 2-element float64 parameter, gradients by
 autograd, with ``torch.nn.utils.clip_grad_norm_`` / ``clip_grad_value_`` before each step where the
@@ -39,7 +39,7 @@ NUM_STEPS = 150
 # Gradient jitter standing in for rounding: a few units in the last place of the gradient, plus
 # an absolute part for gradients that are small differences of O(10) terms (near a minimum).
 JITTER, JITTER_ABS = 1e-15, 1e-14
-CONDITIONING_LIMIT = 1e-12  # largest path change (relative to the path's scale) that jitter may cause
+CONDITIONING_LIMIT = 1e-12  # largest path change (relative to its scale) jitter may cause
 OUT_DIR = Path(__file__).resolve().parent.parent / "tests" / "data"
 
 
@@ -65,7 +65,7 @@ def himmelblau(xy, params):
 
 def cliff(xy, params):
     bowl = 0.1 * ((xy[0] + 2.0) ** 2 + xy[1] ** 2)
-    return bowl + params["height"] * (1.0 / (1.0 + torch.exp(-params["steepness"] * xy[0])))
+    return bowl + params["height"] * torch.sigmoid(params["steepness"] * xy[0])
 
 
 SURFACES = {"rosenbrock": rosenbrock, "ravine": ravine, "himmelblau": himmelblau, "cliff": cliff}
@@ -171,14 +171,17 @@ case("nesterov", "himmelblau", {"learning_rate": 2e-3, "momentum": 0.95}, settin
 for key in ("adagrad", "adadelta", "rmsprop", "adam", "nadam", "adamw", "amsgrad"):
     # AdaDelta's step grows until it bounces across Rosenbrock's valley, where rounding noise grows
     # ~3x per step (check_conditioning rejects it): it runs on Himmelblau and the cliff instead.
-    for surface in ("himmelblau", "ravine", "cliff") if key == "adadelta" else ("rosenbrock", "ravine"):
+    surfaces = ("himmelblau", "ravine", "cliff") if key == "adadelta" else ("rosenbrock", "ravine")
+    for surface in surfaces:
         case(key, surface, setting="defaults")
 
 case("adagrad", "ravine", {"learning_rate": 0.5, "initial_accumulator_value": 0.1, "eps": 1e-6},
      setting="custom", label="G0.1-eps1e-6")
 case("adagrad", "himmelblau", {"learning_rate": 0.3}, setting="custom", label="lr0.3")
-case("adadelta", "himmelblau", {"rho": 0.95, "eps": 1e-4}, setting="custom", label="rho0.95-eps1e-4")
-case("adadelta", "ravine", {"learning_rate": 0.5, "eps": 1e-3}, setting="custom", label="lr0.5-eps1e-3")
+case("adadelta", "himmelblau", {"rho": 0.95, "eps": 1e-4}, setting="custom",
+     label="rho0.95-eps1e-4")
+case("adadelta", "ravine", {"learning_rate": 0.5, "eps": 1e-3}, setting="custom",
+     label="lr0.5-eps1e-3")
 case("rmsprop", "rosenbrock", {"centered": True}, setting="custom", label="centered")
 case("rmsprop", "ravine", {"learning_rate": 1e-3, "momentum": 0.9}, setting="custom", label="mu0.9")
 # Centered RMSProp settled at a minimum divides by a cancelled v - g_bar^2 and is unstable there:
@@ -193,13 +196,15 @@ case("nadam", "rosenbrock", {"learning_rate": 0.02, "momentum_decay": 0.01}, set
      label="psi0.01")
 case("nadam", "ravine", {"learning_rate": 0.05, "b1": 0.95, "b2": 0.99}, setting="custom",
      label="b0.95-0.99")
-case("adamw", "ravine", {"learning_rate": 0.02, "weight_decay": 0.1}, setting="custom", label="wd0.1")
+case("adamw", "ravine", {"learning_rate": 0.02, "weight_decay": 0.1}, setting="custom",
+     label="wd0.1")
 case("adamw", "himmelblau", {"learning_rate": 0.05, "b1": 0.85}, setting="custom", label="b1-0.85")
 case("amsgrad", "rosenbrock", {"learning_rate": 0.05, "b2": 0.9}, setting="custom", label="b2-0.9")
 case("amsgrad", "himmelblau", {"learning_rate": 0.05, "eps": 1e-4}, setting="custom",
      label="eps1e-4")
 
-# Clipping on the cliff, whose wall gradient (about Hk/4) is dozens of times the bowl's.
+# Clipping on the cliff, whose wall gradient (about Hk/4) is dozens of times the bowl's. The
+# surface params are stored explicitly (H = 3, k = 25), so the registry's defaults may change.
 case("sgd", "cliff", {"learning_rate": 0.5}, setting="custom", label="lr0.5")
 case("sgd", "cliff", {"learning_rate": 0.5}, setting="custom", label="lr0.5", clip=("norm", 1.0))
 case("sgd", "cliff", {"learning_rate": 0.5}, setting="custom", label="lr0.5", clip=("value", 0.5))
@@ -213,9 +218,10 @@ case("sgd", "rosenbrock", {"learning_rate": 1e-3}, setting="defaults", clip=("no
 # --- Running ------------------------------------------------------------------------------------
 
 
-def run_case(c: dict, jitter: np.random.Generator | None = None) -> tuple[np.ndarray, str, dict, int]:
+def run_case(c: dict, jitter: np.random.Generator | None = None):
     """Run one case; ``jitter`` adds rounding-size noise to each gradient, a stand-in for the
-    last-bit differences between two correct implementations (see ``check_conditioning``)."""
+    last-bit differences between two correct implementations (see ``check_conditioning``).
+    Returns (path, torch class name, torch kwargs, number of steps the clip acted on)."""
     loss_fn = SURFACES[c["surface"]]
     params = c["surface_params"]
     x = torch.tensor(c["start"], dtype=torch.float64, requires_grad=True)

@@ -20,9 +20,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts"
@@ -65,13 +65,13 @@ def streamlit_server(app: str = "app.py", timeout: float = 60.0,
     """Run ``streamlit run app.py`` (this interpreter, JAX on CPU) and yield its base URL.
 
     The server runs in its own process group, which is terminated (then killed) on exit.
-    Its output goes to ``log_path`` (default: artifacts/streamlit-<port>.log) for post-mortems.
+    Its output goes to ``log_path`` (default: artifacts/streamlit.log) for post-mortems.
     """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = dict(os.environ, JAX_PLATFORMS="cpu", PYTHONUNBUFFERED="1")
     ARTIFACTS.mkdir(exist_ok=True)
-    log_path = log_path or ARTIFACTS / f"streamlit-{port}.log"
+    log_path = log_path or ARTIFACTS / "streamlit.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", app, "--server.headless", "true",
@@ -85,7 +85,8 @@ def streamlit_server(app: str = "app.py", timeout: float = 60.0,
                     raise RuntimeError(f"streamlit exited with {proc.returncode}; see {log_path}:\n"
                                        + log_path.read_text(errors="replace")[-3000:])
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"streamlit not healthy after {timeout:.0f} s; see {log_path}")
+                    raise TimeoutError(
+                        f"streamlit not healthy after {timeout:.0f} s; see {log_path}")
                 time.sleep(0.1)
             yield url
         finally:
@@ -114,7 +115,7 @@ def launch_chromium(playwright, headless: bool = True):
                                       headless=headless)
 
 
-def new_page(browser, errors: "ErrorLog | None" = None):
+def new_page(browser, errors: ErrorLog | None = None):
     """A fresh context + page with the tall viewport; errors (if given) are collected from it."""
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
@@ -130,6 +131,14 @@ IGNORED_CONSOLE = (
     "favicon.ico",
 )
 
+# plotly.js: interrupting a running animation (the "Pause" button or the step slider, both
+# mode "immediate") rejects the interrupted Plotly.animate promise with ``undefined``; the
+# updatemenu/slider code logs "WARN: API call to Plotly.animate rejected." (console.trace) and
+# re-throws, which surfaces as an uncaught page error whose message is "undefined". It is
+# plotly.js's own control flow, not an app failure, and the figure spec cannot avoid it. Only a
+# page error with exactly that message, right after exactly that warning, is ignored.
+PLOTLY_ANIMATE_REJECTED = "API call to Plotly.animate rejected"
+
 
 @dataclass
 class ErrorLog:
@@ -137,20 +146,36 @@ class ErrorLog:
 
     errors: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    pages: int = 0
 
     def attach(self, page) -> None:
-        page.on("console", lambda msg: self._console(page, msg))
-        page.on("pageerror", lambda exc: self.errors.append(f"pageerror @ {page.url}: {exc}"))
+        self.pages += 1
+        pending = {"animate_rejections": 0}
+        page.on("console", lambda msg: self._console(page, msg, pending))
+        page.on("pageerror", lambda exc: self._pageerror(page, exc, pending))
 
-    def _console(self, page, msg) -> None:
+    def _console(self, page, msg, pending) -> None:
+        if PLOTLY_ANIMATE_REJECTED in msg.text:
+            pending["animate_rejections"] += 1
+            self.ignored.append(f"console.{msg.type} @ {page.url}: {msg.text}")
+            return
         if msg.type != "error":
             return
         loc = msg.location or {}
-        text = f"console.error @ {page.url}: {msg.text} ({loc.get('url', '')}:{loc.get('lineNumber', '')})"
+        where = f"{loc.get('url', '')}:{loc.get('lineNumber', '')}"
+        text = f"console.error @ {page.url}: {msg.text} ({where})"
         if any(s in text for s in IGNORED_CONSOLE):
             self.ignored.append(text)
         else:
             self.errors.append(text)
+
+    def _pageerror(self, page, exc, pending) -> None:
+        text = f"pageerror @ {page.url}: {exc}"
+        if str(exc.message) == "undefined" and pending["animate_rejections"] > 0:
+            pending["animate_rejections"] -= 1
+            self.ignored.append(text + " (interrupted Plotly.animate)")
+        else:
+            self.errors.append(text + (f"\n{exc.stack}" if getattr(exc, "stack", None) else ""))
 
     def since(self, mark: int) -> list[str]:
         return self.errors[mark:]
@@ -171,7 +196,7 @@ FIND_PATH_GD = """
 # the traces the animation frames move. ``sig`` is a string of all path coordinates.
 READ_PATH_CHART = """
 () => {
-  const gd = (%s)();
+  const gd = (FIND_PATH_GD)();
   if (!gd || !gd._fullData || !gd._fullData.length || !gd.querySelector('.main-svg')) return null;
   const arr = a => (a == null ? [] : Array.from(a, v => (v == null ? null : Number(v))));
   const frames = (gd._transitionData && gd._transitionData._frames) || [];
@@ -198,7 +223,7 @@ READ_PATH_CHART = """
     nPlots: plots.length,
   };
 }
-""" % FIND_PATH_GD
+""".replace("FIND_PATH_GD", FIND_PATH_GD.strip())
 
 
 def read_path_chart(page) -> dict | None:

@@ -179,3 +179,15 @@ def test_simulate_never_raises_and_flags_divergence(name, surface, lr_exp, start
     else:
         assert traj.diverged_at == int(np.argmin(finite))
         assert finite[: traj.diverged_at].all()
+
+
+def test_sweep_agrees_with_simulate_including_noise():
+    from optimizers import sweep
+
+    lrs = np.array([1e-3, 3e-3])
+    result = sweep("momentum", "himmelblau", {"learning_rate": lrs, "momentum": 0.8}, seeds=5,
+                   num_steps=80, noise=0.3, batch_size=2)
+    for lr, final in zip(lrs, result.final_loss):
+        traj = simulate("momentum", "himmelblau", {"learning_rate": lr, "momentum": 0.8}, seed=5,
+                        num_steps=80, noise=0.3, batch_size=2)
+        np.testing.assert_allclose(final, traj.loss[-1], rtol=1e-5)

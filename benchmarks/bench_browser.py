@@ -1,0 +1,137 @@
+"""Browser-side latency of the playground, measured in a real chromium.
+
+(a) cold start: from launching the ``streamlit run`` process to the first path chart drawn in the
+    browser (the server's health check and the page load/first run are also reported).
+(b) slider -> chart: 3 optimizers x 500 steps with animation frames (``/?steps=500``); a
+    learning-rate slider is moved one step with the keyboard (each key press commits), and the
+    time from the key event to the path chart holding different path data is measured in the page
+    (``requestAnimationFrame`` polling of ``gd._fullData``, started by a capturing keydown
+    listener). One unmeasured warm-up change, then 10 measured ones.
+
+Run: .venv/bin/python benchmarks/bench_browser.py
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from tests.browser import (  # noqa: E402
+    ARTIFACTS,
+    FIND_PATH_GD,
+    ErrorLog,
+    launch_chromium,
+    new_page,
+    streamlit_server,
+    wait_for_idle,
+    wait_for_path_chart,
+)
+
+CHANGES = 10
+SLIDER = ".st-key-momentum-learning_rate input[type=range]"
+
+# In the page: on the next keydown, note its time and poll every animation frame until the path
+# chart's path data differ from what they were at the key press; also note when the script run
+# triggered by the key finishes (stApp's data-test-script-state back to "notRunning").
+ARM = """
+(find) => {
+  const findGd = eval(find);
+  const sig = () => {
+    const gd = findGd();
+    if (!gd || !gd._fullData) return null;
+    let s = 0, n = 0;
+    for (const t of gd._fullData) {
+      if (t.type !== 'scatter' || t.mode !== 'lines' || !t.name || t.hoverinfo === 'skip') continue;
+      for (const v of t.x) { s += v * 1.000001; n++; }
+      for (const v of t.y) { s += v * 0.999999; n++; }
+    }
+    return n ? `${n}:${s}` : null;
+  };
+  const app = document.querySelector('[data-testid="stApp"]');
+  const m = window.__bench = {before: sig(), t0: null, chart: null, run: null, started: false};
+  const onKey = (ev) => {
+    document.removeEventListener('keydown', onKey, true);
+    m.t0 = performance.now();
+    const obs = new MutationObserver(() => {
+      const st = app.getAttribute('data-test-script-state');
+      if (st === 'running') m.started = true;
+      if (m.started && st === 'notRunning') { m.run = performance.now() - m.t0; obs.disconnect(); }
+    });
+    obs.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+    const poll = () => {
+      const now = sig();
+      if (now !== null && now !== m.before) { m.chart = performance.now() - m.t0; return; }
+      requestAnimationFrame(poll);
+    };
+    requestAnimationFrame(poll);
+  };
+  document.addEventListener('keydown', onKey, true);
+}
+"""
+
+
+def one_change(page, key: str) -> tuple[float, float]:
+    page.evaluate(ARM, FIND_PATH_GD)
+    page.keyboard.press(key)
+    page.wait_for_function("() => window.__bench.chart !== null && window.__bench.run !== null",
+                           timeout=60_000, polling=20)
+    wait_for_idle(page)
+    m = page.evaluate("() => window.__bench")
+    return m["chart"], m["run"]
+
+
+def stats(values: list[float]) -> str:
+    return (f"{statistics.median(values):.0f} ms (min {min(values):.0f}, max {max(values):.0f}, "
+            f"n={len(values)})")
+
+
+def main() -> None:
+    errors = ErrorLog()
+    with sync_playwright() as p:
+        browser = launch_chromium(p)  # not part of the app's cold start
+        page = new_page(browser, errors)
+        t0 = time.monotonic()
+        with streamlit_server(log_path=ARTIFACTS / "streamlit-bench.log") as url:
+            t_health = time.monotonic() - t0
+            page.goto(url)
+            wait_for_path_chart(page, min_paths=3)
+            t_chart = time.monotonic() - t0
+            wait_for_idle(page)
+
+            page.goto(url + "/?steps=500")
+            chart = wait_for_path_chart(page, min_paths=3)
+            wait_for_idle(page)
+            assert chart["lastFrame"] == "500" and len(chart["paths"]) == 3, chart["lastFrame"]
+            slider = page.locator(SLIDER)
+            value, top = int(slider.input_value()), int(slider.get_attribute("max"))
+            key = "ArrowRight" if value + CHANGES + 1 <= top else "ArrowLeft"
+            slider.focus()
+            warm_chart, warm_run = one_change(page, key)
+            charts, runs = [], []
+            for _ in range(CHANGES):
+                c, r = one_change(page, key)
+                charts.append(c)
+                runs.append(r)
+            moved = int(slider.input_value()) - value
+            page.context.close()  # before the server stops: no reconnect errors
+        browser.close()
+
+    print(f"server healthy after: {t_health:.1f} s")
+    print(f"cold start to first chart: {t_chart:.1f} s")
+    print(f"slider -> chart, first change (warm-up, not counted): {warm_chart:.0f} ms")
+    print(f"slider -> chart (median of {CHANGES}): {stats(charts)}")
+    print(f"slider -> script run finished (median of {CHANGES}): {stats(runs)}")
+    print(f"  (3 optimizers x 500 steps, animation frames on; momentum learning rate moved "
+          f"{moved:+d} slider positions with {key})")
+    if errors.errors:
+        print("console/page errors:", *errors.errors, sep="\n  ")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""Helpers for AppTest-driven page tests."""
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def open_app(query: dict | None = None, page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    if page:
+        at.switch_page(page)
+    return at.run()
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def decode(values):
+    """Plotly >= 6 sends numpy arrays as {"dtype", "bdata"}; return a numpy array either way."""
+    if isinstance(values, dict) and "bdata" in values:
+        data = np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"]))
+        return data.reshape(values["shape"]) if "shape" in values else data
+    return np.asarray(values, dtype=float)
+
+
+def path_traces(chart: dict) -> dict[str, dict]:
+    """The main path line of each optimizer, keyed by optimizer key."""
+    return {t["legendgroup"]: t for t in chart["data"]
+            if t.get("mode") == "lines" and "customdata" in t and t.get("legendgroup")}
+
+
+def texts(at: AppTest, kind: str) -> list[str]:
+    return [e.value for e in getattr(at, kind)]

@@ -1,0 +1,206 @@
+"""Real-browser tests: the app served by ``streamlit run`` and driven by Debian's chromium.
+
+One server and one browser for the whole module; each test opens a fresh page. Console errors and
+page errors are collected from every page (``ERRORS``): each test asserts none of its own, and the
+last test asserts none at all. Screenshots go to artifacts/ (gitignored).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from tests.browser import (
+    EXCEPTION,
+    NAV_LINKS,
+    WARNING,
+    ErrorLog,
+    launch_chromium,
+    new_page,
+    read_path_chart,
+    screenshot,
+    streamlit_server,
+    visible_texts,
+    wait_for_idle,
+    wait_for_path_change,
+    wait_for_path_chart,
+    wait_for_run_done,
+    watch_runs,
+)
+
+DEFAULT_PATHS = ["Momentum (heavy ball)", "RMSProp", "Adam"]
+ERRORS = ErrorLog()
+
+
+@pytest.fixture(scope="module")
+def server():
+    with streamlit_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = launch_chromium(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    mark = len(ERRORS.errors)
+    pg = new_page(browser, ERRORS)
+    yield pg
+    pg.context.close()
+    assert ERRORS.since(mark) == [], "console/page errors during this test"
+
+
+def open_app(page, url: str, min_paths: int = 1) -> dict:
+    page.goto(url)
+    wait_for_path_chart(page, min_paths=min_paths)
+    wait_for_idle(page)
+    return read_path_chart(page)
+
+
+def assert_no_exception(page) -> None:
+    assert page.locator(EXCEPTION).count() == 0, page.locator(EXCEPTION).all_inner_texts()
+
+
+def slider(page, key: str):
+    # Widgets with a key carry the CSS class st-key-<key> ("." becomes "-").
+    return page.locator(f".st-key-{key.replace('.', '-')} input[type=range]")
+
+
+def test_app_loads_with_default_paths(server, page):
+    chart = open_app(page, server, min_paths=3)
+    assert [p["name"] for p in chart["paths"]] == DEFAULT_PATHS
+    assert all(len(p["x"]) > 10 and len(p["x"]) == len(p["y"]) for p in chart["paths"])
+    assert len(chart["heads"]) == 3 and chart["nFrames"] > 10
+    assert chart["buttons"] == ["▶ Play", "❚❚ Pause", "↺ Replay"]
+    assert chart["plotIndex"] == 0, "the path chart should be the first plot on the page"
+    # The surface is a PNG in layout.images, drawn below the traces.
+    assert page.locator(".st-key-path_chart .imagelayer image").count() >= 1
+    # A clean URL shows no warning, and every chart on the page has drawn.
+    assert visible_texts(page, WARNING) == []
+    assert_no_exception(page)
+    assert page.locator(".js-plotly-plot .main-svg").count() >= 3
+    screenshot(page, "playground.png")
+
+
+def test_slider_keys_change_the_paths(server, page):
+    before = open_app(page, server, min_paths=3)
+    lr = slider(page, "momentum.learning_rate")
+    start = int(lr.input_value())
+    lr.focus()
+    charts = [before]
+    steps = [("ArrowRight", start + 1), ("ArrowRight", start + 2), ("ArrowLeft", start + 1)]
+    for key, expected in steps:
+        watch_runs(page)
+        page.keyboard.press(key)
+        wait_for_run_done(page)
+        assert int(lr.input_value()) == expected
+        charts.append(wait_for_path_change(page, charts[-1]))
+    assert "momentum.learning_rate=" in page.url
+    after = charts[-1]
+    by_name = lambda c: {p["name"]: (p["x"], p["y"]) for p in c["paths"]}
+    old, new = by_name(before), by_name(after)
+    assert new["Momentum (heavy ball)"] != old["Momentum (heavy ball)"]
+    # Only momentum's learning rate moved: the other paths are exactly the same.
+    assert new["RMSProp"] == old["RMSProp"] and new["Adam"] == old["Adam"]
+    # Back to the start value: the same path as at first (deterministic, no stale state).
+    watch_runs(page)
+    page.keyboard.press("ArrowLeft")
+    wait_for_run_done(page)
+    assert int(lr.input_value()) == start
+    assert wait_for_path_change(page, after)["sig"] == before["sig"]
+    assert_no_exception(page)
+
+
+def test_play_moves_the_heads_and_pause_stops_them(server, page):
+    before = open_app(page, server, min_paths=3)
+    heads0 = [(h["x"], h["y"]) for h in before["heads"]]
+    page.locator(".st-key-path_chart .updatemenu-button", has_text=re.compile(r"^▶ Play$")).click()
+    page.wait_for_timeout(1000)
+    playing = read_path_chart(page)
+    assert [(h["x"], h["y"]) for h in playing["heads"]] != heads0, "Play did not move the heads"
+    assert playing["sliderActive"] > 0, "the step slider did not follow the animation"
+    # The background image survives redraw:false frames (a Contour background would vanish).
+    assert page.locator(".st-key-path_chart .imagelayer image").count() >= 1
+    assert playing["sig"] == before["sig"], "playing must not change the paths themselves"
+    page.locator(".st-key-path_chart .updatemenu-button", has_text=re.compile(r"Pause$")).click()
+    page.wait_for_timeout(300)
+    paused = read_path_chart(page)["heads"]
+    page.wait_for_timeout(500)
+    assert read_path_chart(page)["heads"] == paused, "Pause did not stop the heads"
+    screenshot(page, "playground-playing.png")
+
+
+def test_shared_url_reproduces_the_view(server, page):
+    # Streamlit's bind="query-params" writes a selectbox/multiselect value as its *label*
+    # (format_func), so this is the link the app itself produces for this view.
+    query = "surface=Rosenbrock&optimizers=Adam&optimizers=SGD&steps=500"
+    chart = open_app(page, f"{server}/?{query}", min_paths=2)
+    assert [p["name"] for p in chart["paths"]] == ["Adam", "SGD"]
+    assert chart["lastFrame"] == "500"
+    assert page.locator(".st-key-surface input").input_value() == "Rosenbrock"
+    assert page.locator(".st-key-steps [data-testid=stSliderThumbValue]").inner_text() == "500"
+    tags = page.locator(".st-key-optimizers [data-tag]").evaluate_all(
+        "els => els.map(e => e.getAttribute('aria-label'))")
+    assert tags == ["Adam", "SGD"]
+    assert [t.strip() for t in page.locator('[data-testid="stTab"]').all_inner_texts()] == tags
+    assert page.url.endswith("/?" + query), f"the app rewrote the link: {page.url}"
+    assert visible_texts(page, WARNING) == []
+    assert_no_exception(page)
+    screenshot(page, "playground-shared-url.png")
+
+
+def test_tampered_url_warns_and_still_draws(server, page):
+    chart = open_app(page, server + "/?surface=nope&adam.learning_rate=abc&steps=-5", min_paths=3)
+    assert [p["name"] for p in chart["paths"]] == DEFAULT_PATHS
+    warnings = visible_texts(page, WARNING)
+    assert len(warnings) == 1, warnings
+    for name in ("surface", "adam.learning_rate", "steps"):
+        assert name in warnings[0]
+    assert_no_exception(page)
+    screenshot(page, "playground-tampered-url.png")
+
+
+def _nav_links(page) -> list[tuple[str, str]]:
+    more = page.locator('[data-testid="stSidebarNavViewButton"]')
+    if more.count() and "more" in more.inner_text().lower():
+        more.click()
+    links = page.locator(NAV_LINKS)
+    return [(links.nth(i).get_attribute("href"), links.nth(i).inner_text().strip())
+            for i in range(links.count())]
+
+
+def test_every_page_in_the_navigation(server, page):
+    """Click every sidebar link (an app with one page has none: then just "/")."""
+    page.goto(server)
+    wait_for_idle(page)
+    links = _nav_links(page) or [(server + "/", "home")]
+    visited = []
+    for i, (href, title) in enumerate(links):
+        if page.locator(NAV_LINKS).count():
+            watch_runs(page)
+            page.locator(NAV_LINKS).nth(i).click()
+            wait_for_run_done(page)
+        assert page.url.split("?")[0].rstrip("/") == href.split("?")[0].rstrip("/"), title
+        # Every Plotly chart on the page finishes drawing.
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+                       .every(c => c.querySelector('.js-plotly-plot .main-svg'))""", timeout=30_000)
+        assert page.locator('[data-testid="stMain"] [data-testid="stElementContainer"]').count() > 0
+        assert_no_exception(page)
+        assert page.get_by_role("dialog").count() == 0, f"{title}: a dialog (Page not found?)"
+        slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or f"page-{i}"
+        screenshot(page, f"page-{slug}.png")
+        visited.append(title)
+    assert visited
+
+
+def test_no_console_or_page_errors_anywhere():
+    """Across every page of every test above (runs last: pytest keeps file order)."""
+    assert ERRORS.errors == [], "\n".join(ERRORS.errors)
