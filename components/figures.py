@@ -108,14 +108,14 @@ def _animation(series_list, head_indices, num_steps) -> tuple[list[dict], dict, 
                            data=[dict(x=[x], y=[y]) for x, y in heads]))
     still = dict(frame=dict(duration=0, redraw=False), mode="immediate", transition=dict(duration=0))
     slider = dict(
-        active=0, x=0.08, len=0.9, y=0, yanchor="top", pad=dict(t=30, b=0),
+        active=0, x=0.3, len=0.7, y=-0.07, yanchor="top", pad=dict(t=20, b=0),
         currentvalue=dict(prefix="step ", font=dict(size=13)),
         steps=[dict(method="animate", label=str(s), args=[[str(s)], still]) for s in steps],
     )
     play = dict(frame=dict(duration=40, redraw=False), fromcurrent=True, transition=dict(duration=0))
     replay = dict(play, fromcurrent=False)
-    menu = dict(type="buttons", direction="left", x=0.0, y=0, xanchor="left", yanchor="top",
-                pad=dict(t=30, r=8), showactive=False, buttons=[
+    menu = dict(type="buttons", direction="left", x=0.0, y=-0.07, xanchor="left", yanchor="top",
+                pad=dict(t=20, r=8), showactive=False, buttons=[
                     dict(label="▶ Play", method="animate", args=[None, play]),
                     dict(label="❚❚ Pause", method="animate", args=[[None], still]),
                     dict(label="↺ Replay", method="animate", args=[None, replay]),
@@ -156,7 +156,7 @@ def overlay_figure(surface: Surface, view: SurfaceView, series_list: list[PathSe
     return _wrap(figure)
 
 
-def _grid_domains(n: int, cols: int, gap: float = 0.06):
+def _grid_domains(n: int, cols: int, gap: float = 0.1):
     rows = -(-n // cols)
     width, height = (1 - gap * (cols - 1)) / cols, (1 - gap * (rows - 1)) / rows
     for i in range(n):
@@ -191,9 +191,9 @@ def grid_figure(surface: Surface, view: SurfaceView, series_list: list[PathSerie
         suffix = "" if i == 0 else str(i + 1)
         heads.append(len(traces))
         traces.append(_head_trace(sr, "x" + suffix, "y" + suffix))
-    full = _layout(300 * rows + 140, images=images, annotations=annotations, showlegend=False,
+    full = _layout(330 * rows + 150, images=images, annotations=annotations, showlegend=False,
                    **layout)
-    full["margin"]["t"] = 30
+    full["margin"]["t"] = 40
     figure = dict(data=traces, layout=full)
     if animate:
         frames, slider, menus = _animation(series_list, heads, num_steps)

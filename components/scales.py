@@ -23,13 +23,20 @@ def beta_ladder(low: float, high: float) -> list[float]:
     return [v for v in NINES if low - 1e-12 <= v <= high + 1e-12]
 
 
-def linear_ladder(low: float, high: float, count: int = 101) -> list[float]:
-    return sorted({float(f"{v:.6g}") for v in np.linspace(low, high, count)})
+def linear_ladder(low: float, high: float, count: int = 100) -> list[float]:
+    """Round steps (1, 2 or 5 times a power of ten) giving about ``count`` values."""
+    raw = (high - low) / count
+    power = 10.0 ** np.floor(np.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    values = low + step * np.arange(int(round((high - low) / step)) + 1)
+    return sorted({float(f"{v:.6g}") for v in values if v <= high + 1e-12})
 
 
 def ladder(scale: str, low: float, high: float) -> list[float]:
     if scale == "log":
         return log_ladder(low, high)
+    if scale == "log0":  # zero, then log-spaced: weight decay spans "off" and 1e-5..0.5
+        return [0.0] + log_ladder(max(low, 1e-5), high)
     if scale == "beta":
         return beta_ladder(low, high)
     return linear_ladder(low, high)

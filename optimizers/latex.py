@@ -104,4 +104,5 @@ CLIP = {
     },
 }
 
-NOISE = r"\tilde g_t = \nabla f(x_{t-1}) + \frac{\sigma}{\sqrt{B}}\, \xi_t,\quad \xi_t \sim \mathcal N(0, I)"
+NOISE = (r"\begin{aligned} \tilde g_t &= \nabla f(x_{t-1}) + \frac{\sigma}{\sqrt{B}}\, \xi_t \\ "
+         r"\xi_t &\sim \mathcal N(0, I) \end{aligned}")

@@ -22,7 +22,8 @@ class Hyperparameter:
     defaults: Mapping[str, float]  # convention -> the library's default
     low: float
     high: float
-    scale: str = "linear"  # "log" (learning rates, eps), "beta" (decays near 1), or "linear"
+    # "log" (learning rates, eps), "log0" (zero or log-spaced), "beta" (decays near 1), "linear"
+    scale: str = "linear"
 
     def default(self, convention: str) -> float:
         return self.defaults[convention]
@@ -113,7 +114,7 @@ def _eps(pytorch: float, optax: float | None = None) -> Hyperparameter:
 
 def _weight_decay(pytorch: float, optax: float) -> Hyperparameter:
     defaults = {"pytorch": pytorch, "optax": optax}
-    return Hyperparameter("weight_decay", r"\lambda", defaults, 0.0, 0.5)
+    return Hyperparameter("weight_decay", r"\lambda", defaults, 0.0, 0.5, scale="log0")
 
 
 # torch.optim.SGD defaults to lr=1e-3 (momentum and Nesterov are SGD with momentum=0.9 set, the
