@@ -3,9 +3,50 @@
 import streamlit as st
 
 from components import controls, url_state
-from components.trajectory_views import VIEWS, curves_and_summary, divergence_notes, path_chart, run_series
+from components.trajectory_views import (
+    VIEWS,
+    curves_and_summary,
+    divergence_notes,
+    path_chart,
+    run_series,
+)
 from optimizers import OPTIMIZERS
 from optimizers.latex import CLIP, NOISE
+
+
+@st.fragment
+def comparison(log, surface, run_settings: dict) -> None:
+    """Optimizer choice, their sliders, the chart and the curves: a hyperparameter slider reruns
+    only this fragment, so the sidebar and the lesson are neither recomputed nor re-sent."""
+    convention, clip = run_settings["convention"], run_settings["clip"]
+    chosen = controls.optimizer_picker(log)
+    chart_col, control_col = st.columns([2.3, 1], gap="medium")
+    settings = {}
+    with control_col:
+        for tab, key in zip(st.tabs([OPTIMIZERS[k].title for k in chosen]) if chosen else [], chosen):
+            with tab:
+                spec = OPTIMIZERS[key]
+                settings[key] = controls.optimizer_controls(spec, convention, surface, log)
+                st.latex(spec.latex[convention])
+                st.caption(f"{spec.paper} ({spec.year}). {spec.note}")
+        if run_settings["noise"] > 0:
+            st.latex(NOISE)
+        if clip:
+            st.latex(CLIP[convention][clip[0]])
+    with chart_col:
+        view_mode = st.segmented_control("View", VIEWS, default=VIEWS[0], key=log("view"),
+                                         bind=controls.BIND, label_visibility="collapsed") or VIEWS[0]
+        if not chosen:
+            st.info("Choose at least one optimizer above to see its path.", icon="👆")
+            return
+        series = run_series(surface, settings, **run_settings)
+        path_chart(view_mode, surface, run_settings["surface_params"], series,
+                   run_settings["start"], run_settings["num_steps"])
+        if run_settings["ensemble"] > 1 and run_settings["noise"] == 0:
+            st.caption("The ensemble only spreads out with gradient noise σ > 0.")
+    divergence_notes(series)
+    curves_and_summary(series, surface.lowest_minimum(run_settings["surface_params"]))
+
 
 log = controls.KeyLog(link=url_state.snapshot())
 st.title("Optimizer playground")
@@ -28,38 +69,8 @@ with st.expander(f"**{surface.title}**: why this surface", expanded=False):
     st.latex(surface.latex)
     st.write(surface.lesson)
 
-chosen = controls.optimizer_picker(log)
-chart_col, control_col = st.columns([2.3, 1], gap="medium")
-
-settings = {}
-with control_col:
-    if chosen:
-        for tab, key in zip(st.tabs([OPTIMIZERS[k].title for k in chosen]), chosen):
-            with tab:
-                spec = OPTIMIZERS[key]
-                settings[key] = controls.optimizer_controls(spec, convention, surface, log)
-                st.latex(spec.latex[convention])
-                st.caption(f"{spec.paper} ({spec.year}). {spec.note}")
-    if sigma > 0:
-        st.latex(NOISE)
-    if clip:
-        st.latex(CLIP[convention][clip[0]])
-
-with chart_col:
-    view_mode = st.segmented_control("View", VIEWS, default=VIEWS[0], key=log("view"),
-                                     bind=controls.BIND, label_visibility="collapsed") or VIEWS[0]
-    if not chosen:
-        st.info("Choose at least one optimizer above to see its path.", icon="👆")
-    else:
-        series = run_series(surface, settings, start=start, num_steps=num_steps,
-                            convention=convention, noise=sigma, batch_size=batch,
-                            ensemble=ensemble, seed=seed, clip=clip, surface_params=surface_params)
-        path_chart(view_mode, surface, surface_params, series, start, num_steps)
-        if ensemble > 1 and sigma == 0:
-            st.caption("The ensemble only spreads out with gradient noise σ > 0.")
-
-if chosen:
-    divergence_notes(series)
-    curves_and_summary(series, surface.lowest_minimum(surface_params))
-
+comparison(log, surface, dict(
+    start=start, num_steps=num_steps, convention=convention, noise=sigma, batch_size=batch,
+    ensemble=ensemble, seed=seed, clip=clip, surface_params=surface_params,
+))
 url_state.warn_about_link(link_note, log)

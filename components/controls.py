@@ -38,15 +38,30 @@ class KeyLog:
     keys: list[str] = field(default_factory=list)
     labels: dict[str, Callable] = field(default_factory=dict)  # value -> its form in the link
 
-    def __call__(self, key: str, options=None, bounds=None, label=None) -> str:
+    def __call__(self, key: str, options=None, bounds=None, label=None, choices=None,
+                 multiple: bool = False) -> str:
         self.keys.append(key)
         if label is not None:
             self.labels[key] = label
-        if key not in st.session_state and len(self.link.get(key, [])) == 1:
-            value = _coerce(self.link[key][0], options, bounds)
-            if value is not None:
-                st.session_state[key] = value
+        raw = self.link.get(key, [])
+        if key in st.session_state or not raw:
+            return key
+        if choices is not None:
+            # Links may name options by label ("Rosenbrock", what the app writes) or by registry
+            # key ("rosenbrock", what the Python API uses); both open the same view.
+            picked = [_choice(r, choices, label) for r in raw]
+            if all(p is not None for p in picked):
+                st.session_state[key] = picked if multiple else picked[0]
+        elif len(raw) == 1 and (value := _coerce(raw[0], options, bounds)) is not None:
+            st.session_state[key] = value
         return key
+
+
+def _choice(raw: str, choices, label) -> str | None:
+    for option in choices:
+        if raw.lower() in (str(option).lower(), str(label(option)).lower()):
+            return option
+    return None
 
 
 def _coerce(raw: str, options, bounds) -> float | None:
@@ -120,7 +135,8 @@ def optimizer_controls(spec: OptimizerSpec, convention: str, surface: Surface, l
 def surface_picker(log: KeyLog) -> Surface:
     # The label is what the link stores, so it is the short name.
     label = lambda k: SURFACES[k].short  # noqa: E731
-    key = st.selectbox("Surface", list(SURFACES), format_func=label, key=log("surface", label=label), bind=BIND, on_change=reset_dependent_defaults)
+    key = st.selectbox("Surface", list(SURFACES), format_func=label,
+                       key=log("surface", label=label, choices=SURFACES), bind=BIND, on_change=reset_dependent_defaults)
     return SURFACES[key]
 
 
@@ -137,7 +153,7 @@ def surface_parameters(surface: Surface, log: KeyLog) -> dict[str, float]:
 def optimizer_picker(log: KeyLog) -> list[str]:
     label = lambda k: OPTIMIZERS[k].short  # noqa: E731
     return st.multiselect("Optimizers", list(OPTIMIZERS), default=DEFAULT_OPTIMIZERS,
-                          format_func=label, key=log("optimizers", label=label),
+                          format_func=label, key=log("optimizers", label=label, choices=OPTIMIZERS, multiple=True),
                           bind=BIND, placeholder="Choose optimizers to compare")
 
 

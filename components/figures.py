@@ -16,7 +16,7 @@ from components.surface_view import SurfaceView, background_image, colorbar_trac
 from optimizers import BatchResult, Trajectory
 from surfaces import Surface
 
-MAX_FRAMES = 120
+MAX_FRAMES = 80
 FONT = dict(family="Inter, system-ui, sans-serif", size=13, color="#1f2937")
 
 
@@ -108,14 +108,15 @@ def _animation(series_list, head_indices, num_steps) -> tuple[list[dict], dict, 
                            data=[dict(x=[x], y=[y]) for x, y in heads]))
     still = dict(frame=dict(duration=0, redraw=False), mode="immediate", transition=dict(duration=0))
     slider = dict(
-        active=0, x=0.3, len=0.7, y=-0.07, yanchor="top", pad=dict(t=20, b=0),
+        active=0, x=0, len=1.0, y=-0.06, yanchor="top", pad=dict(t=20, b=0),
         currentvalue=dict(prefix="step ", font=dict(size=13)),
         steps=[dict(method="animate", label=str(s), args=[[str(s)], still]) for s in steps],
     )
     play = dict(frame=dict(duration=40, redraw=False), fromcurrent=True, transition=dict(duration=0))
     replay = dict(play, fromcurrent=False)
-    menu = dict(type="buttons", direction="left", x=0.0, y=-0.07, xanchor="left", yanchor="top",
-                pad=dict(t=20, r=8), showactive=False, buttons=[
+    # Buttons above the plot, right-aligned: below it they would cover the step slider's readout.
+    menu = dict(type="buttons", direction="left", x=1.0, y=1.01, xanchor="right", yanchor="bottom",
+                pad=dict(t=0, r=0), showactive=False, buttons=[
                     dict(label="▶ Play", method="animate", args=[None, play]),
                     dict(label="❚❚ Pause", method="animate", args=[[None], still]),
                     dict(label="↺ Replay", method="animate", args=[None, replay]),
@@ -131,7 +132,7 @@ def _axis(value_range, title: str, **extra) -> dict:
 def _layout(height: int, **extra) -> dict:
     return dict(height=height, margin=dict(l=60, r=20, t=40, b=110), font=FONT,
                 plot_bgcolor="white", paper_bgcolor="white", hovermode="closest",
-                legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, xanchor="left"),
+                legend=dict(orientation="h", y=1.01, yanchor="bottom", x=0, xanchor="left"),
                 **extra)
 
 

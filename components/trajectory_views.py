@@ -37,7 +37,8 @@ def path_chart(view_mode: str, surface: Surface, surface_params: dict, series, s
         fig = figures.surface_3d_figure(surface, view, series)
     else:
         fig = figures.overlay_figure(surface, view, series, start, num_steps)
-    st.plotly_chart(fig, key="path_chart", config={"displaylogo": False, "scrollZoom": False})
+    # No mode bar: it would cover the Play buttons; drag to zoom, double-click to reset still work.
+    st.plotly_chart(fig, key="path_chart", config={"displayModeBar": False, "scrollZoom": False})
 
 
 def divergence_notes(series) -> None:

@@ -34,9 +34,11 @@ def _same(raw: str, value: Any) -> bool:
 
 def applied(raw: list[str], value: Any, label: Callable = lambda v: v) -> bool:
     """Whether the link's raw value(s) ended up as the widget's value (compared by ``label``)."""
+    same = lambda r, v: _same(r, label(v)) or (isinstance(v, str) and r.lower() in  # noqa: E731
+                                                (v.lower(), str(label(v)).lower()))
     if isinstance(value, (list, tuple)):
-        return len(raw) == len(value) and all(_same(r, label(v)) for r, v in zip(raw, value))
-    return len(raw) == 1 and _same(raw[0], label(value))
+        return len(raw) == len(value) and all(same(r, v) for r, v in zip(raw, value))
+    return len(raw) == 1 and same(raw[0], value)
 
 
 def problems(before: dict[str, list[str]], widget_keys: Iterable[str],

@@ -146,3 +146,13 @@ def test_a_shared_link_reproduces_the_view():
     assert set(a) == {"nesterov", "lion"}
     np.testing.assert_array_equal(decode(a["lion"]["x"]), decode(b["lion"]["x"]))
     assert len(decode(a["lion"]["x"])) == 501
+
+
+def test_links_may_name_options_by_registry_key_or_label():
+    by_key = open_app({"surface": "rosenbrock", "optimizers": ["adam", "sgd"]})
+    by_label = open_app({"surface": "Rosenbrock", "optimizers": ["Adam", "SGD"]})
+    for at in (by_key, by_label):
+        assert_clean(at)
+        assert not texts(at, "warning")
+        assert at.session_state["surface"] == "rosenbrock"
+        assert at.session_state["optimizers"] == ["adam", "sgd"]
