@@ -4,15 +4,14 @@ Compared with (a) the same lax.scan written with optax, and (b) a plain NumPy Py
 lecture-note style. Prints microseconds per optimizer-step and the ratios.
 """
 
-import numpy as np
-from _common import best_time, median_time
-
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
+from _common import best_time, median_time
 
 from optimizers import simulate_batch
-from optimizers.engine import compiled_batch, _split_run
+from optimizers.engine import _split_run, compiled_batch
 from surfaces import SURFACES
 
 STEPS, NAMES = 500, ("momentum", "rmsprop", "adam")

@@ -2,10 +2,9 @@
 
 import time
 
-from _common import ROOT  # noqa: F401
-
 import jax
 import jax.monitoring
+from _common import ROOT  # noqa: F401
 
 from optimizers import simulate_batch
 

@@ -16,7 +16,9 @@ def main():
     print("sweeps on Rosenbrock, one vmapped call, best of 5 after warm-up")
     for name, beta, n, steps in cases:
         lr, b = grid(n)
-        run = lambda: sweep(name, "rosenbrock", {"learning_rate": lr, beta: b}, num_steps=steps)  # noqa: E731
+        def run(name=name, lr=lr, beta=beta, b=b, steps=steps):
+            return sweep(name, "rosenbrock", {"learning_rate": lr, beta: b}, num_steps=steps)
+
         t = best_time(run, repeats=5, warmup=1)
         result = run()
         print(f"  {name:8s} {n}x{n} = {n * n:,} (lr, {beta}) pairs x {steps} steps: {t * 1e3:7.1f} ms"

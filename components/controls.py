@@ -7,8 +7,8 @@ are left out of it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import streamlit as st
@@ -97,15 +97,25 @@ def hp_key(spec: OptimizerSpec, name: str) -> str:
     return f"{spec.key}.{name}"
 
 
-def reset_dependent_defaults() -> None:
-    """Callback for surface/convention changes: move dependent sliders to their new defaults."""
-    surface = SURFACES.get(st.session_state.get("surface"), SURFACES["rosenbrock"])
+def _reset_hyperparameters(include_learning_rates: bool) -> None:
+    surface = SURFACES.get(st.session_state.get("surface"), SURFACES["ravine"])
     convention = st.session_state.get("convention") or "pytorch"
     for spec in OPTIMIZERS.values():
         for hp in spec.hyperparameters:
-            st.session_state[hp_key(spec, hp.name)] = hyperparameter_default(
-                spec, hp, convention, surface)
-    st.session_state["x0"], st.session_state["y0"] = surface.start
+            if include_learning_rates or hp.name != "learning_rate":
+                st.session_state[hp_key(spec, hp.name)] = hyperparameter_default(
+                    spec, hp, convention, surface)
+
+
+def reset_for_surface() -> None:
+    """Callback: a new surface brings its own learning rates and start point."""
+    _reset_hyperparameters(include_learning_rates=True)
+    st.session_state["x0"], st.session_state["y0"] = SURFACES[st.session_state["surface"]].start
+
+
+def reset_for_convention() -> None:
+    """Callback: a new convention brings that library's defaults (eps, decays, G0, weight decay)."""
+    _reset_hyperparameters(include_learning_rates=False)
 
 
 def hyperparameter_slider(spec, hp: Hyperparameter, convention, surface, log: KeyLog) -> float:
@@ -136,7 +146,8 @@ def surface_picker(log: KeyLog) -> Surface:
     # The label is what the link stores, so it is the short name.
     label = lambda k: SURFACES[k].short  # noqa: E731
     key = st.selectbox("Surface", list(SURFACES), format_func=label,
-                       key=log("surface", label=label, choices=SURFACES), bind=BIND, on_change=reset_dependent_defaults)
+                       key=log("surface", label=label, choices=SURFACES), bind=BIND,
+                       on_change=reset_for_surface)
     return SURFACES[key]
 
 
@@ -153,13 +164,14 @@ def surface_parameters(surface: Surface, log: KeyLog) -> dict[str, float]:
 def optimizer_picker(log: KeyLog) -> list[str]:
     label = lambda k: OPTIMIZERS[k].short  # noqa: E731
     return st.multiselect("Optimizers", list(OPTIMIZERS), default=DEFAULT_OPTIMIZERS,
-                          format_func=label, key=log("optimizers", label=label, choices=OPTIMIZERS, multiple=True),
+                          format_func=label,
+                          key=log("optimizers", label=label, choices=OPTIMIZERS, multiple=True),
                           bind=BIND, placeholder="Choose optimizers to compare")
 
 
 def convention_picker(log: KeyLog) -> str:
     return st.radio("Convention", CONVENTIONS, horizontal=True, key=log("convention"), bind=BIND,
-                    on_change=reset_dependent_defaults,
+                    on_change=reset_for_convention,
                     help="Which library's exact formulas and defaults to reproduce.")
 
 

@@ -9,8 +9,8 @@ Divergence is data: a path that becomes non-finite is recorded, never raised.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 import jax
 import jax.numpy as jnp

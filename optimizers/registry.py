@@ -6,8 +6,8 @@ iterate over ``OPTIMIZERS``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 from optimizers import latex, rules
 from optimizers.base import CONVENTIONS, Optimizer, check_convention

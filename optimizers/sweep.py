@@ -7,8 +7,8 @@ A 10,000-run sweep returning full 500-step paths moves ~40 MB off the device; ca
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import jax
 import jax.numpy as jnp
@@ -17,7 +17,13 @@ import numpy as np
 from optimizers.base import check_convention
 from optimizers.clipping import parse_clip
 from optimizers.engine import (
-    RunSpec, _check_steps, _float_dtype, _noise_scale, _split_run, make_step, noise_sequence,
+    RunSpec,
+    _check_steps,
+    _float_dtype,
+    _noise_scale,
+    _split_run,
+    make_step,
+    noise_sequence,
 )
 from optimizers.registry import get_spec
 from surfaces import Surface, as_surface

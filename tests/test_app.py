@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 from apptest_util import assert_clean, charts, decode, open_app, path_traces, texts
+
 from optimizers import OPTIMIZERS
 from surfaces import SURFACES
 
@@ -31,7 +31,7 @@ def test_each_optimizer_alone(key):
     at = open_app({"optimizers": OPTIMIZERS[key].short})
     assert_clean(at)
     assert set(path_traces(charts(at)[0])) == {key}
-    assert any(r"\begin" in l.value or "x_t" in l.value for l in at.latex)
+    assert any(r"\begin" in tex.value or "x_t" in tex.value for tex in at.latex)
 
 
 @pytest.mark.parametrize("key", list(SURFACES))
@@ -69,7 +69,7 @@ def test_convention_switch_loads_that_librarys_defaults():
     at.radio(key="convention").set_value("optax").run()
     assert_clean(at)
     assert at.session_state["rmsprop.decay"] == 0.9
-    assert any("\\sqrt{v_t + \\epsilon}" in l.value for l in at.latex)
+    assert any("\\sqrt{v_t + \\epsilon}" in tex.value for tex in at.latex)
 
 
 @pytest.mark.parametrize("view", ["Side by side", "3-D"])
@@ -156,3 +156,11 @@ def test_links_may_name_options_by_registry_key_or_label():
         assert not texts(at, "warning")
         assert at.session_state["surface"] == "rosenbrock"
         assert at.session_state["optimizers"] == ["adam", "sgd"]
+
+
+def test_convention_switch_keeps_the_start_and_learning_rates():
+    at = open_app({"x0": "1.0", "adam.learning_rate": "0.1"})
+    at.radio(key="convention").set_value("optax").run()
+    assert_clean(at)
+    assert at.session_state["x0"] == 1.0
+    assert at.session_state["adam.learning_rate"] == 0.1

@@ -1,6 +1,5 @@
 """The simulate API: its contract, its noise and clipping semantics, divergence, and compiles."""
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest

@@ -60,7 +60,8 @@ def test_ravine_rotation_preserves_the_spectrum():
     """Rotating the valley changes coordinates, not the curvatures 1 and 1/kappa."""
     surface = SURFACES["ravine"]
     for angle in (0.0, 30.0, 45.0):
-        hessian = jax.hessian(lambda p: surface(p, {"angle": angle, "condition_number": 50.0}))
+        params = {"angle": angle, "condition_number": 50.0}
+        hessian = jax.hessian(lambda p, params=params: surface(p, params))
         eig = np.sort(np.linalg.eigvalsh(np.asarray(hessian(jnp.zeros(2)))))
         np.testing.assert_allclose(eig, [1 / 50, 1.0], rtol=1e-5)
 

@@ -1,0 +1,82 @@
+"""How many critical points are saddles? The lecture's claim against a measurement.
+
+At a critical point the Hessian decides its kind: all eigenvalues positive is a minimum, all
+negative a maximum, mixed signs a saddle. The lecture's argument treats the n eigenvalue signs as
+independent fair coins, so only 2 of the 2^n sign patterns are not saddles:
+
+    P(saddle) = 1 - 2 * 0.5^n = 1 - 0.5^(n-1).
+
+The measurement draws random symmetric Hessians from the Gaussian Orthogonal Ensemble,
+H = (A + A^T) / 2 with i.i.d. standard normal A, and counts the indefinite ones. GOE eigenvalues
+repel each other, so all n landing on one side of zero is rarer than n independent coins: the
+measured fraction of saddles is higher (for n = 2 exactly 1/sqrt(2), against the claim's 1/2).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+
+MAX_DIMENSION = 30
+MAX_SAMPLES = 100_000
+_CHUNK = 4_000  # matrices per eigvalsh call: bounds memory at large n
+
+
+def independent_signs_saddle_fraction(n) -> np.ndarray:
+    """The lecture's model: each eigenvalue's sign is an independent fair coin."""
+    n = np.asarray(n, float)
+    return 1.0 - 0.5 ** (n - 1.0)
+
+
+def goe_matrices(rng: np.random.Generator, n: int, count: int) -> np.ndarray:
+    """``count`` random symmetric n x n matrices (A + A^T)/2 with A_ij ~ N(0, 1)."""
+    a = rng.standard_normal((count, n, n))
+    return 0.5 * (a + np.swapaxes(a, -1, -2))
+
+
+def count_definite(rng: np.random.Generator, n: int, samples: int) -> int:
+    """How many of ``samples`` GOE matrices are definite (all eigenvalues of one sign)."""
+    definite = 0
+    for start in range(0, samples, _CHUNK):
+        eig = np.linalg.eigvalsh(goe_matrices(rng, n, min(_CHUNK, samples - start)))
+        definite += int(((eig > 0).all(-1) | (eig < 0).all(-1)).sum())
+    return definite
+
+
+@dataclass(frozen=True)
+class SaddleFractions:
+    dimensions: np.ndarray  # (D,) n
+    fraction: np.ndarray  # (D,) measured fraction of saddles (indefinite Hessians)
+    stderr: np.ndarray  # (D,) binomial standard error of that fraction
+    non_saddles: np.ndarray  # (D,) how many sampled Hessians were definite
+    samples: int
+
+    @property
+    def claim(self) -> np.ndarray:
+        return independent_signs_saddle_fraction(self.dimensions)
+
+
+def _check(dimensions: tuple[int, ...], samples: int) -> None:
+    if not dimensions or any(not 1 <= int(n) <= MAX_DIMENSION for n in dimensions):
+        raise ValueError(f"dimensions must be integers in [1, {MAX_DIMENSION}]; got {dimensions}")
+    if not 1 <= samples <= MAX_SAMPLES:
+        raise ValueError(f"samples must be in [1, {MAX_SAMPLES}]; got {samples}")
+
+
+@functools.lru_cache(maxsize=16)
+def monte_carlo_saddle_fraction(dimensions: tuple[int, ...], samples: int,
+                                seed: int = 0) -> SaddleFractions:
+    """Fraction of indefinite GOE matrices for each n in ``dimensions``.
+
+    Each n has its own stream, seeded by (seed, n): its estimate does not depend on which other
+    dimensions were asked for.
+    """
+    dimensions = tuple(int(n) for n in dimensions)
+    _check(dimensions, int(samples))
+    definite = np.array([count_definite(np.random.default_rng([seed, n]), n, samples)
+                         for n in dimensions])
+    fraction = 1.0 - definite / samples
+    stderr = np.sqrt(fraction * (1.0 - fraction) / samples)
+    return SaddleFractions(np.array(dimensions), fraction, stderr, definite, int(samples))
