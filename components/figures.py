@@ -77,6 +77,7 @@ def _divergence_trace(series: PathSeries, xref: str, yref: str) -> dict | None:
 
 def _landmark_traces(surface: Surface, start, xref: str, yref: str, legend: bool) -> list[dict]:
     traces = [dict(type="scatter", x=[start[0]], y=[start[1]], mode="markers", name="start",
+                   unselected=dict(marker=dict(opacity=1)),
                    marker=dict(symbol="circle-open", size=13, color="#111827", line=dict(width=2)),
                    showlegend=legend, xaxis=xref, yaxis=yref, legendgroup="start",
                    hovertemplate="start (%{x:.3g}, %{y:.3g})<extra></extra>")]
@@ -85,6 +86,7 @@ def _landmark_traces(surface: Surface, start, xref: str, yref: str, legend: bool
         if points:
             xy = np.array(points)
             traces.append(dict(type="scatter", x=xy[:, 0], y=xy[:, 1], mode="markers", name=name,
+                               unselected=dict(marker=dict(opacity=1)),
                                marker=dict(symbol=symbol, size=13, color="white",
                                            line=dict(width=1.5, color="#111827")),
                                showlegend=legend, legendgroup=name, xaxis=xref, yaxis=yref,
@@ -95,6 +97,7 @@ def _landmark_traces(surface: Surface, start, xref: str, yref: str, legend: bool
 def _head_trace(series: PathSeries, xref: str, yref: str) -> dict:
     x, y = head_at(series, 0)
     return dict(type="scatter", x=[x], y=[y], mode="markers", showlegend=False,
+                unselected=dict(marker=dict(opacity=1)),
                 marker=dict(size=13, color=series.color, line=dict(width=2, color="white")),
                 hovertemplate=f"{series.label}<extra></extra>", xaxis=xref, yaxis=yref)
 
@@ -136,10 +139,26 @@ def _layout(height: int, **extra) -> dict:
                 **extra)
 
 
+CLICK_GRID_TRACE = 0  # index of the invisible grid that turns a click into a start point
+CLICK_GRID_SIZE = 61
+
+
+def click_grid_trace(surface: Surface) -> dict:
+    """Invisible, clickable points over the domain: Plotly reports clicks on points only, so a
+    fine grid of transparent markers lets a click anywhere pick a start (snapped to the grid)."""
+    (x0, x1), (y0, y1) = surface.domain
+    gx, gy = np.meshgrid(np.linspace(x0, x1, CLICK_GRID_SIZE), np.linspace(y0, y1, CLICK_GRID_SIZE))
+    invisible = dict(marker=dict(opacity=0))
+    return dict(type="scatter", x=gx.ravel().round(4), y=gy.ravel().round(4), mode="markers",
+                marker=dict(size=9, opacity=0, color="black"), hoverinfo="none",
+                showlegend=False, name="click to start here", selected=invisible,
+                unselected=invisible)
+
+
 def overlay_figure(surface: Surface, view: SurfaceView, series_list: list[PathSeries],
                    start, num_steps: int, animate: bool = True, height: int = 620) -> go.Figure:
-    """All paths on one contour map, with animated heads."""
-    traces = [colorbar_trace(view)]
+    """All paths on one contour map, with animated heads; a click on the map picks a start."""
+    traces = [click_grid_trace(surface), colorbar_trace(view)]
     for sr in series_list:
         traces += [t for t in (_fan_trace(sr, "x", "y"),) if t]
     traces += [_path_trace(sr, "x", "y", True) for sr in series_list]

@@ -29,16 +29,34 @@ def run_series(surface: Surface, settings: dict[str, dict], *, start, num_steps,
             for key, res in zip(settings, results)]
 
 
+CHART_CONFIG = {"displayModeBar": False, "scrollZoom": False}  # the mode bar would cover Play
+
+
+def _start_from_click() -> None:
+    """Selection callback of the overlay chart: a click on the map becomes the start point."""
+    event = st.session_state.get("path_chart") or {}
+    points = [p for p in event.get("selection", {}).get("points", [])
+              if p.get("curve_number") == figures.CLICK_GRID_TRACE]
+    if points:
+        st.session_state["x0"], st.session_state["y0"] = float(points[0]["x"]), float(points[0]["y"])
+        st.session_state["start_clicked"] = True
+
+
 def path_chart(view_mode: str, surface: Surface, surface_params: dict, series, start, num_steps):
     view = surface_view(surface.key, tuple(sorted(surface_params.items())))
     if view_mode == "Side by side":
         fig = figures.grid_figure(surface, view, series, start, num_steps)
     elif view_mode == "3-D":
         fig = figures.surface_3d_figure(surface, view, series)
-    else:
-        fig = figures.overlay_figure(surface, view, series, start, num_steps)
-    # No mode bar: it would cover the Play buttons; drag to zoom, double-click to reset still work.
-    st.plotly_chart(fig, key="path_chart", config={"displayModeBar": False, "scrollZoom": False})
+    if view_mode in ("Side by side", "3-D"):
+        st.plotly_chart(fig, key="path_chart_static", config=CHART_CONFIG)
+        return
+    fig = figures.overlay_figure(surface, view, series, start, num_steps)
+    st.plotly_chart(fig, key="path_chart", config=CHART_CONFIG, on_select=_start_from_click,
+                    selection_mode="points")
+    st.caption("Click anywhere on the map to start from there.")
+    if st.session_state.pop("start_clicked", False):
+        st.rerun()  # the whole page, so the sidebar's start inputs show the clicked point
 
 
 def divergence_notes(series) -> None:

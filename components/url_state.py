@@ -17,8 +17,25 @@ import streamlit as st
 IGNORED = {"embed", "embed_options"}
 
 
-def snapshot() -> dict[str, list[str]]:
+def snapshot(page: str | None = None) -> dict[str, list[str]]:
+    """The link's parameters when ``page`` (default: the running page) first runs in this
+    session, else {}.
+
+    Only an opened link is checked: on later reruns the widgets write the URL themselves, and at
+    the start of such a run it can still hold values the widgets are about to replace.
+    """
+    flag = f"_link_read.{page or _running_page()}"
+    if st.session_state.get(flag):
+        return {}
+    st.session_state[flag] = True
     return {k: st.query_params.get_all(k) for k in st.query_params}
+
+
+def _running_page() -> str:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.page_script_hash if ctx is not None else "page"
 
 
 def _same(raw: str, value: Any) -> bool:

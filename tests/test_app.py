@@ -164,3 +164,11 @@ def test_convention_switch_keeps_the_start_and_learning_rates():
     assert_clean(at)
     assert at.session_state["x0"] == 1.0
     assert at.session_state["adam.learning_rate"] == 0.1
+
+
+def test_the_link_is_checked_when_opened_not_on_later_reruns():
+    at = open_app({"x0": "junk"})
+    assert texts(at, "warning")
+    at.number_input(key="x0").set_value(1.0).run()
+    assert_clean(at)
+    assert not texts(at, "warning")

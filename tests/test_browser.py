@@ -167,6 +167,24 @@ def test_tampered_url_warns_and_still_draws(server, page):
     screenshot(page, "playground-tampered-url.png")
 
 
+def test_clicking_the_map_sets_the_start(server, page):
+    """The overlay's invisible click grid: a click at 25 % / 20 % of the ravine's plot area
+    ([-4, 4] x [-4, 4]) must start the runs from (-2.0, 2.4), with no false link warning."""
+    open_app(page, server + "/", min_paths=3)
+    area = page.locator(".js-plotly-plot .nsewdrag").first.bounding_box()
+    page.mouse.click(area["x"] + 0.25 * area["width"], area["y"] + 0.2 * area["height"])
+    start_x = page.locator(".st-key-x0 input")
+    page.wait_for_function("el => el.value === '-2.000'", arg=start_x.element_handle(),
+                           timeout=30_000)
+    wait_for_idle(page)
+    assert page.locator(".st-key-y0 input").input_value() == "2.400"
+    chart = read_path_chart(page)
+    assert all(abs(p["x"][0] + 2.0) < 1e-6 and abs(p["y"][0] - 2.4) < 1e-6 for p in chart["paths"])
+    assert "x0=-2.0" in page.url and "y0=2.4" in page.url
+    assert visible_texts(page, WARNING) == []
+    assert_no_exception(page)
+
+
 def _nav_links(page) -> list[tuple[str, str]]:
     more = page.locator('[data-testid="stSidebarNavViewButton"]')
     if more.count() and "more" in more.inner_text().lower():
