@@ -1,4 +1,5 @@
-"""Page registry: the navigation order of the app.
+"""Page registry: the navigation order of the app (Material icons ship with Streamlit, so they
+render everywhere, unlike emoji).
 
 Lessons appear in the order below once their script exists, so a lesson is added by writing its
 page file and (already here) its row.
@@ -11,21 +12,21 @@ import streamlit as st
 HERE = Path(__file__).parent
 
 LESSONS = [
-    ("step_inspector.py", "Step inspector", "🔍"),
-    ("saddle_escape.py", "Saddle escape", "🐴"),
-    ("cliff_clipping.py", "Cliff and clipping", "🧗"),
-    ("momentum.py", "Momentum", "🎳"),
-    ("adaptive_rates.py", "Adaptive learning rates", "📐"),
-    ("batch_noise.py", "Batch size and noise", "🎲"),
-    ("hyperparameter_map.py", "Hyperparameter map", "🗺️"),
+    ("step_inspector.py", "Step inspector", ":material/search:"),
+    ("saddle_escape.py", "Saddle escape", ":material/landscape:"),
+    ("cliff_clipping.py", "Cliff and clipping", ":material/content_cut:"),
+    ("momentum.py", "Momentum", ":material/speed:"),
+    ("adaptive_rates.py", "Adaptive learning rates", ":material/tune:"),
+    ("batch_noise.py", "Batch size and noise", ":material/casino:"),
+    ("hyperparameter_map.py", "Hyperparameter map", ":material/grid_on:"),
 ]
 
 NETWORK_PAGES = [
-    ("l1_l2.py", "L1 vs L2", "✂️"),
-    ("dropout.py", "Dropout", "🕳️"),
-    ("batch_norm.py", "Batch norm", "📊"),
-    ("layer_norm.py", "Layer norm vs batch norm", "↔️"),
-    ("train_eval.py", "train() vs eval()", "🔀"),
+    ("l1_l2.py", "L1 vs L2", ":material/compress:"),
+    ("dropout.py", "Dropout", ":material/blur_on:"),
+    ("batch_norm.py", "Batch norm", ":material/bar_chart:"),
+    ("layer_norm.py", "Layer norm vs batch norm", ":material/view_column:"),
+    ("train_eval.py", "train() vs eval()", ":material/swap_horiz:"),
 ]
 
 
@@ -35,7 +36,7 @@ def _pages(rows):
 
 
 def playground_page():
-    return st.Page(HERE / "playground.py", title="Playground", icon="🧭", default=True)
+    return st.Page(HERE / "playground.py", title="Playground", icon=":material/explore:", default=True)
 
 
 def navigation():
