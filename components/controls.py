@@ -49,7 +49,7 @@ class KeyLog:
         if choices is not None:
             # Links may name options by label ("Rosenbrock", what the app writes) or by registry
             # key ("rosenbrock", what the Python API uses); both open the same view.
-            picked = [_choice(r, choices, label) for r in raw]
+            picked = [_choice(r, choices, label or str) for r in raw]
             if all(p is not None for p in picked):
                 st.session_state[key] = picked if multiple else picked[0]
         elif len(raw) == 1 and (value := _coerce(raw[0], options, bounds)) is not None:

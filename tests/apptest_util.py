@@ -31,7 +31,10 @@ def decode(values):
     """Plotly >= 6 sends numpy arrays as {"dtype", "bdata"}; return a numpy array either way."""
     if isinstance(values, dict) and "bdata" in values:
         data = np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"]))
-        return data.reshape(values["shape"]) if "shape" in values else data
+        shape = values.get("shape")
+        if isinstance(shape, str):  # plotly writes 2-D shapes as "rows, cols"
+            shape = tuple(int(n) for n in shape.split(","))
+        return data.reshape(shape) if shape else data
     return np.asarray(values, dtype=float)
 
 
