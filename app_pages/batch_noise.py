@@ -1,0 +1,129 @@
+"""Lesson: batch size and gradient noise on a real mini-batch least-squares problem."""
+
+import numpy as np
+import streamlit as st
+
+from components import controls, url_state
+from components.batch_figures import (
+    batch_series,
+    cloud_figure,
+    problem_view,
+    size_label,
+    variance_figure,
+    variance_rows,
+)
+from components.curves import curve_figure
+from components.figures import overlay_figure
+from components.lesson import lesson_header
+from components.scales import fmt, linear_ladder
+from optimizers import OPTIMIZERS
+from optimizers.minibatch import DOMAIN, START, gradient_cloud, make_problem, simulate_minibatch
+
+N_OPTIONS = (128, 256, 512, 1024)
+NOISE_OPTIONS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0)
+STEP_OPTIONS = (50, 100, 200, 300, 500, 1000)
+W_OPTIONS, B_OPTIONS = linear_ladder(*DOMAIN[0], count=60), linear_ladder(*DOMAIN[1], count=60)
+TRAINERS = ("sgd", "momentum", "adam")
+CLOUD_SAMPLES = 500
+
+
+def data_controls(log) -> tuple[int, float, int]:
+    n = st.select_slider("number of points N", N_OPTIONS, value=256, key=log("bn.n", N_OPTIONS),
+                         bind=controls.BIND)
+    noise = st.select_slider("label noise σ", NOISE_OPTIONS, value=0.5, format_func=fmt,
+                             key=log("bn.noise", NOISE_OPTIONS), bind=controls.BIND,
+                             help="y = 2x − 1 + σ·ε: the scatter of the points around the line.")
+    seed = st.number_input("data seed", 0, 1_000_000, value=0, step=1, bind=controls.BIND,
+                           key=log("bn.data_seed", bounds=(0, 1_000_000)))
+    return int(n), float(noise), int(seed)
+
+
+def point_controls(log) -> tuple[float, float]:
+    w = st.select_slider("w", W_OPTIONS, value=START[0], format_func=fmt,
+                         key=log("bn.w", W_OPTIONS), bind=controls.BIND)
+    b = st.select_slider("b", B_OPTIONS, value=START[1], format_func=fmt,
+                         key=log("bn.b", B_OPTIONS), bind=controls.BIND)
+    return float(w), float(b)
+
+
+def training_controls(surface, log) -> tuple[str, dict, int, int]:
+    label = lambda k: OPTIMIZERS[k].short  # noqa: E731
+    key = st.selectbox("optimizer", TRAINERS, format_func=label, bind=controls.BIND,
+                       key=log("bn.optimizer", label=label, choices=TRAINERS))
+    hp = controls.optimizer_controls(OPTIMIZERS[key], "pytorch", surface, log)
+    steps = st.select_slider("steps", STEP_OPTIONS, value=300, key=log("bn.steps", STEP_OPTIONS),
+                             bind=controls.BIND)
+    seed = st.number_input("batch seed", 0, 1_000_000, value=0, step=1, bind=controls.BIND,
+                           key=log("bn.seed", bounds=(0, 1_000_000)))
+    return key, hp, int(steps), int(seed)
+
+
+def noise_section(problem, point) -> None:
+    n = problem.n
+    ladder_sizes = [b for b in 2 ** np.arange(11) if b < n] + [n]
+    with st.spinner("Drawing mini-batches ..."):
+        cloud = gradient_cloud(problem, point, ladder_sizes, num_samples=CLOUD_SAMPLES)
+    left, right = st.columns(2)
+    left.plotly_chart(cloud_figure(cloud, n, (1, 8, 64, n)), key="bn_cloud_chart")
+    right.plotly_chart(variance_figure(cloud, n), key="bn_variance_chart")
+    st.caption(f"Each batch is B distinct points (sampling **without replacement**), so the "
+               f"variance carries the finite-population factor (N − B)/(N − 1) and the full batch "
+               f"has none. tr Σ = {cloud.sigma_trace:.4g} is the variance of one point's gradient "
+               f"at (w, b) = ({point[0]:g}, {point[1]:g}); {CLOUD_SAMPLES} batches per size.")
+    with st.expander("Measured variance against the law, per batch size"):
+        st.dataframe(variance_rows(cloud, n), hide_index=True)
+
+
+def training_section(problem, view, key, hp, steps, seed) -> None:
+    sizes = (1, 8, 64, problem.n)
+    with st.spinner("Training on mini-batches ..."):
+        runs = simulate_minibatch(problem, (key, hp), sizes, num_steps=steps, seed=seed)
+    series = batch_series(problem, runs)
+    for sr in series:
+        if sr.main.diverged_at is not None:
+            st.error(f"**{sr.label} diverged at step {sr.main.diverged_at}**: lower the learning "
+                     "rate.", icon="💥")
+    paths = overlay_figure(problem.surface, view, series, START, steps, height=600)
+    paths.update_layout(xaxis_title_text="w (slope)", yaxis_title_text="b (intercept)")
+    st.plotly_chart(paths, key="bn_path_chart", config={"displayModeBar": False})
+    floor = problem.surface.lowest_minimum()
+    losses = curve_figure(series, "loss", floor)
+    losses.update_layout(title_text="full-batch loss L(w, b) − L* along each path")
+    st.plotly_chart(losses, key="bn_loss_chart")
+    st.caption(f"{OPTIMIZERS[key].title}, each step on a fresh mini-batch drawn without "
+               "replacement (the same draws for every B: a batch of 8 is the first 8 of the "
+               "permutation that gave the batch of 1). The star is the least-squares solution; "
+               "the full batch descends until float32 rounding.")
+
+
+log = controls.KeyLog(link=url_state.snapshot())
+lesson_header(
+    "Batch size and noise",
+    "How much noise does a mini-batch put into the gradient, and what does that noise do to "
+    "the path?",
+    "We fit a line y = w x + b to N noisy points. The loss over all N points is the surface; a "
+    "mini-batch gradient averages the per-point gradients over B points drawn at random. On "
+    "average it *is* the full gradient, but each draw scatters around it, and the scatter "
+    "shrinks like 1/B. With a constant learning rate, small batches never settle: they "
+    "wander in a noise ball around the minimum whose size grows with the learning rate and "
+    "shrinks with B.",
+    r"\begin{aligned} g_B &= \frac1B \sum_{i \in S} \nabla \ell_i,\quad |S| = B \\ "
+    r"\mathbb{E}[g_B] &= \nabla L \\ "
+    r"\operatorname{tr}\operatorname{Cov}[g_B] &= \frac{\operatorname{tr}\Sigma}{B}\cdot"
+    r"\frac{N - B}{N - 1} \end{aligned}",
+)
+link_note = st.empty()
+with st.sidebar:
+    st.subheader("Data")
+    n, noise, data_seed = data_controls(log)
+    problem = make_problem(n, data_seed, noise)
+    st.subheader("Where to sample gradients")
+    point = point_controls(log)
+    st.subheader("Training")
+    trainer, hp, steps, batch_seed = training_controls(problem.surface, log)
+
+st.subheader("The gradient cloud")
+noise_section(problem, point)
+st.subheader(f"Training with {', '.join(size_label(b, n) for b in (1, 8, 64, n))}")
+training_section(problem, problem_view(n, data_seed, noise), trainer, hp, steps, batch_seed)
+url_state.warn_about_link(link_note, log)

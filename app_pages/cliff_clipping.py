@@ -1,0 +1,134 @@
+"""Cliff and clipping: one huge gradient, and what clipping by norm or by value does to it."""
+
+import numpy as np
+import streamlit as st
+
+from components import controls, url_state
+from components.clipping_figures import (
+    CLIP_MODES,
+    CLIP_TITLES,
+    ClipRun,
+    angle_figure,
+    bending_angle,
+    clipping_panels,
+    step_length_figure,
+)
+from components.lesson import lesson_header
+from components.scales import fmt, ladder, snap
+from optimizers import OPTIMIZERS, simulate_batch
+from optimizers.escape import step_gradients
+from surfaces import SURFACES
+
+SURFACE = SURFACES["cliff"]
+CONVENTION = "pytorch"
+START = (3.8, 2.0)  # from here SGD at η = 0.5 lands on the wall and is thrown ~15 units
+STEP_CHOICES = (30, 50, 100, 200, 300)
+
+
+def run_modes(optimizer: str, hparams: dict, start, num_steps: int, threshold: float,
+              params: dict) -> list[ClipRun]:
+    runs = []
+    for mode in CLIP_MODES:
+        clip = None if mode == "none" else (mode, threshold)
+        res = simulate_batch([(optimizer, hparams)], SURFACE, starts=start, num_steps=num_steps,
+                             convention=CONVENTION, clip=clip, surface_params=params)[0][0]
+        raw, clipped, _ = step_gradients(SURFACE, res.path, clip, convention=CONVENTION,
+                                         surface_params=params)
+        runs.append(ClipRun(mode, res.path, raw, clipped, res.clipped, res.diverged_at))
+    return runs
+
+
+def sidebar_controls(log) -> dict:
+    label = lambda k: OPTIMIZERS[k].short  # noqa: E731
+    optimizer = st.selectbox("Optimizer", list(OPTIMIZERS), format_func=label, bind=controls.BIND,
+                             key=log("clip.optimizer", label=label, choices=OPTIMIZERS))
+    hparams = controls.optimizer_controls(OPTIMIZERS[optimizer], CONVENTION, SURFACE, log)
+    c_options = ladder("log", 0.01, 100.0)
+    threshold = st.select_slider("clip threshold c", c_options, value=1.0, format_func=fmt,
+                                 key=log("clip.c", c_options), bind=controls.BIND)
+    num_steps = st.select_slider("steps", STEP_CHOICES, value=100,
+                                 key=log("clip.steps", STEP_CHOICES), bind=controls.BIND)
+    st.subheader("Cliff")
+    params = {}
+    for p in SURFACE.params:
+        options = ladder("log" if p.log else "linear", p.low, p.high)
+        params[p.name] = st.select_slider(p.label, options, value=snap(p.default, options),
+                                          format_func=fmt, bind=controls.BIND,
+                                          key=log(f"clip.{p.name}", options))
+    cols = st.columns(2)
+    bounds = ((-12.0, 12.0), (-10.0, 10.0))
+    start = tuple(float(col.number_input(f"start {axis}", *b, value=v, step=0.1, format="%.2f",
+                                         key=log(f"clip.{axis}0", bounds=b), bind=controls.BIND))
+                  for col, axis, b, v in zip(cols, "xy", bounds, START))
+    return dict(optimizer=optimizer, hparams=hparams, threshold=float(threshold),
+                num_steps=int(num_steps), params=params, start=start)
+
+
+def jump_to_largest(runs_key: str, step_key: str) -> None:
+    """Button callback: scrub to the step with the largest raw gradient of any run."""
+    st.session_state[step_key] = st.session_state.get(runs_key, 0)
+
+
+def step_table(runs: list[ClipRun], step: int, lr: float) -> list[dict]:
+    rows = []
+    for run in runs:
+        if step >= len(run.finite_path):
+            rows.append({"run": CLIP_TITLES[run.mode], "raw g": "diverged"})
+            continue
+        raw, clipped = run.raw[step], run.clipped[step]
+        rows.append({"run": CLIP_TITLES[run.mode],
+                     "raw g": f"({raw[0]:.3g}, {raw[1]:.3g})",
+                     "clipped g": f"({clipped[0]:.3g}, {clipped[1]:.3g})",
+                     "‖raw g‖": f"{np.linalg.norm(raw):.3g}",
+                     "‖clipped g‖": f"{np.linalg.norm(clipped):.3g}",
+                     "angle": f"{bending_angle(raw, clipped):.2f}°",
+                     "clipped here": "yes" if step < len(run.was_clipped) and run.was_clipped[step] else "no",
+                     "clipped steps": f"{int(run.was_clipped.sum())} / {len(run.was_clipped)}"})
+    return rows
+
+
+log = controls.KeyLog(link=url_state.snapshot())
+lesson_header(
+    "Cliff and clipping",
+    "What does one enormous gradient do to a step, and how do the two kinds of clipping tame it?",
+    "The cliff is a gentle bowl cut by a wall at x = 0 whose slope is about Hk/4, dozens of times "
+    "steeper than anywhere else. A step is η times the gradient, so the one step that lands on "
+    "the wall throws the optimizer far past the minimum. **Clipping by norm** shrinks the whole "
+    "gradient vector when it is longer than c: the step keeps its direction. **Clipping by "
+    "value** caps each coordinate at ±c separately: the large coordinate is cut, the small one "
+    "is not, so the step turns. Scrub the step below: the dotted arrow is the raw gradient's "
+    "step, the solid one the clipped gradient's.",
+    r"\begin{aligned} \text{norm: }& g \leftarrow g\,\min\!\Big(1, \frac{c}{\lVert g\rVert}\Big) \\ "
+    r"\text{value: }& g_i \leftarrow \min(\max(g_i, -c), c) \end{aligned}",
+)
+link_note = st.empty()
+with st.sidebar:
+    settings = sidebar_controls(log)
+lr = float(settings["hparams"]["learning_rate"])
+runs = run_modes(settings["optimizer"], settings["hparams"], settings["start"],
+                 settings["num_steps"], settings["threshold"], settings["params"])
+raw_norms = np.stack([np.linalg.norm(r.raw[:-1], axis=1) for r in runs])
+st.session_state["clip.largest"] = int(np.nanargmax(np.where(np.isfinite(raw_norms), raw_norms,
+                                                             -1.0)) % raw_norms.shape[1])
+for run in runs:
+    if run.diverged_at is not None:
+        st.error(f"**{CLIP_TITLES[run.mode]} diverged at step {run.diverged_at}**: its position "
+                 "became infinite.", icon="💥")
+
+if st.session_state.get("clip.step", 0) > settings["num_steps"] - 1:  # fewer steps than before
+    st.session_state["clip.step"] = settings["num_steps"] - 1
+scrub, jump = st.columns([4, 1], vertical_alignment="bottom")
+step = scrub.slider("step t", 0, settings["num_steps"] - 1, value=0, bind=controls.BIND,
+                    key=log("clip.step", bounds=(0, settings["num_steps"] - 1)))
+jump.button("Jump to the largest gradient", on_click=jump_to_largest,
+            args=("clip.largest", "clip.step"), width="stretch")
+st.plotly_chart(clipping_panels(SURFACE, settings["params"], runs, step, lr,
+                                settings["optimizer"], settings["threshold"]), key="clip.panels")
+st.dataframe(step_table(runs, step, lr), hide_index=True)
+left, right = st.columns(2)
+left.plotly_chart(step_length_figure(runs, lr, settings["threshold"], step), key="clip.lengths")
+right.plotly_chart(angle_figure(runs, step), key="clip.angles")
+st.caption("Norm clipping: the angle stays at 0° (same direction, shorter step). Value clipping: "
+           "whenever it cuts one coordinate more than the other, the angle jumps. With SGD the "
+           "step is exactly −η·clip(g), so norm clipping bounds every step by η·c.")
+url_state.warn_about_link(link_note, log)

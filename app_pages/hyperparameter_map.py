@@ -1,0 +1,211 @@
+"""Hyperparameter map: final loss over a learning rate x beta grid, with the stability theory."""
+
+from urllib.parse import urlencode
+
+import numpy as np
+import streamlit as st
+
+from components import controls, url_state
+from components.hypermap_figures import METRICS, boundary_trace, hypermap_figure, plot_y
+from components.lesson import lesson_header
+from components.scales import fmt, ladder, snap
+from optimizers import CONVENTIONS, OPTIMIZERS, sweep
+from optimizers.stability import (
+    beta_axes,
+    beta_grid,
+    curvature_at_minimum,
+    hyperparameter_map,
+    is_quadratic,
+    log_grid,
+    lr_limit,
+)
+from surfaces import SURFACES
+
+LR_OPTIONS = ladder("log", 1e-5, 10.0)
+GRID_SIZES = (10, 20, 30, 50, 75, 100)
+SPACINGS = {"linear": "β linear", "nines": "1 − β logarithmic (0.9, 0.99, 0.999)"}
+NO_AXIS = "none (one row)"
+TOLERANCE = 1e-3
+CHART = "hm.chart"
+
+
+def default_lr_range(optimizer: str, surface_key: str) -> tuple[float, float]:
+    """Around the learning rate the playground suggests: 100x below to 20x above."""
+    lr = controls.suggested_learning_rate(OPTIMIZERS[optimizer], SURFACES[surface_key])
+    return snap(lr / 100, LR_OPTIONS), snap(lr * 20, LR_OPTIONS)
+
+
+def reset_ranges() -> None:
+    """Callback for surface/optimizer/convention changes: the learning-rate range and the chosen
+    setting go to that combination's defaults (the playground's, so the link stays short)."""
+    spec = OPTIMIZERS.get(st.session_state.get("hm.optimizer"), OPTIMIZERS["momentum"])
+    surface = SURFACES.get(st.session_state.get("hm.surface"), SURFACES["ravine"])
+    convention = st.session_state.get("hm.convention") or "pytorch"
+    st.session_state["hm.lr_min"], st.session_state["hm.lr_max"] = default_lr_range(spec.key, surface.key)
+    for hp in spec.hyperparameters:
+        st.session_state[controls.hp_key(spec, hp.name)] = controls.hyperparameter_default(
+            spec, hp, convention, surface)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_map(optimizer, surface_key, lr_grid, axis, beta_spec, steps, convention, params):
+    betas = None if axis is None else beta_grid(*beta_spec)
+    return hyperparameter_map(optimizer, SURFACES[surface_key], log_grid(*lr_grid), axis, betas,
+                              num_steps=steps, convention=convention,
+                              surface_params=dict(params), tolerance=TOLERANCE)
+
+
+def pick_clicked_cell(optimizer: str, axis: str | None, spacing: str) -> None:
+    """Chart callback: move the 'chosen setting' sliders to the clicked cell (snapped to their
+    ladders, which are what the playground's sliders can show)."""
+    points = st.session_state[CHART].selection.get("points", [])
+    if not points or points[0].get("x") is None:
+        return
+    spec = OPTIMIZERS[optimizer]
+    st.session_state[controls.hp_key(spec, "learning_rate")] = snap(float(points[0]["x"]), LR_OPTIONS)
+    if axis is not None and points[0].get("y") is not None:
+        y = float(points[0]["y"])
+        beta = 1.0 - 10.0 ** -y if spacing == "nines" else y
+        hp = spec.hyperparameters[spec.hyperparameter_names.index(axis)]
+        st.session_state[controls.hp_key(spec, axis)] = snap(beta, ladder("beta", hp.low, hp.high))
+
+
+def sidebar(log):
+    surface_label = lambda k: SURFACES[k].short  # noqa: E731
+    opt_label = lambda k: OPTIMIZERS[k].short  # noqa: E731
+    surface_key = st.selectbox("Surface", list(SURFACES), format_func=surface_label,
+                               key=log("hm.surface", label=surface_label, choices=SURFACES),
+                               bind=controls.BIND, on_change=reset_ranges)
+    params = controls.surface_parameters(SURFACES[surface_key], log)
+    optimizer = st.selectbox("Optimizer", list(OPTIMIZERS), index=1, format_func=opt_label,
+                             key=log("hm.optimizer", label=opt_label, choices=OPTIMIZERS),
+                             bind=controls.BIND, on_change=reset_ranges)
+    axes = beta_axes(optimizer) or (NO_AXIS,)
+    axis = st.selectbox("β axis", axes, key=log(f"hm.axis.{optimizer}"), bind=controls.BIND,
+                        help="The optimizer's decay-like hyperparameters (its β's).")
+    spacing = st.radio("β spacing", list(SPACINGS), format_func=SPACINGS.get, key=log("hm.spacing"),
+                       bind=controls.BIND, disabled=axis == NO_AXIS)
+    lo_default, hi_default = default_lr_range(optimizer, surface_key)
+    lr_min = st.select_slider("smallest learning rate", LR_OPTIONS, value=lo_default, format_func=fmt,
+                              key=log("hm.lr_min", LR_OPTIONS), bind=controls.BIND)
+    lr_max = st.select_slider("largest learning rate", LR_OPTIONS, value=hi_default, format_func=fmt,
+                              key=log("hm.lr_max", LR_OPTIONS), bind=controls.BIND)
+    n = st.select_slider("grid size (per axis)", GRID_SIZES, value=100,
+                         key=log("hm.n", GRID_SIZES), bind=controls.BIND)
+    steps = st.select_slider("steps", controls.STEP_CHOICES, value=300,
+                             key=log("hm.steps", controls.STEP_CHOICES), bind=controls.BIND)
+    convention = st.radio("Convention", CONVENTIONS, horizontal=True, key=log("hm.convention"),
+                          bind=controls.BIND, on_change=reset_ranges)
+    return dict(surface_key=surface_key, params=params, optimizer=optimizer,
+                axis=None if axis == NO_AXIS else axis, spacing=spacing, lr_range=(lr_min, lr_max),
+                n=n, steps=steps, convention=convention)
+
+
+def theory(s, hmap):
+    """The stability boundary in plot coordinates, or a sentence saying why there is none."""
+    surface = SURFACES[s["surface_key"]]
+    L = curvature_at_minimum(surface, s["params"])
+    if L is None:
+        return None, f"{surface.short} has no minimum, so there is no stability limit to draw."
+    if not is_quadratic(surface, s["params"]):
+        return None, (f"{surface.short} is not quadratic: its curvature at the minimum is L ≈ {L:.4g} "
+                      f"(2/L ≈ {2 / L:.3g}) but it changes along the way, so no exact limit is drawn.")
+    betas = np.zeros(2) if hmap.axis is None else hmap.betas
+    limit = lr_limit(s["optimizer"], L, betas)
+    if limit is None or (hmap.axis not in (None, "momentum")):
+        return None, (f"L = {L:.4g} here, but {OPTIMIZERS[s['optimizer']].short} has no closed-form "
+                      "stability limit: its step size adapts to the gradients it has seen.")
+    label = {"sgd": "theory: η = 2/L", "momentum": "theory: η = 2(1+β)/L",
+             "nesterov": "theory: η = 2(1+β)/((1+2β)L)"}[s["optimizer"]]
+    y = np.array([-0.5, 0.5]) if hmap.axis is None else plot_y(hmap.betas, s["spacing"])
+    return boundary_trace(limit, y, label), f"Quadratic surface: L = {L:.4g} (Hessian at the minimum)."
+
+
+def beta_label(optimizer: str, axis: str | None) -> str:
+    symbol = {"momentum": "μ", "b1": "β₁", "b2": "β₂", "decay": "α", "rho": "ρ"}.get(axis, "β")
+    return f"{axis} {symbol}" if axis else "β"
+
+
+def chosen_setting(spec, s, surface, log) -> dict:
+    """The setting to open in the playground: sliders on the playground's own ladders."""
+    picked = {"learning_rate": controls.hyperparameter_slider(
+        spec, spec.hyperparameters[0], s["convention"], surface, log)}
+    if s["axis"] is not None:
+        hp = spec.hyperparameters[spec.hyperparameter_names.index(s["axis"])]
+        picked[s["axis"]] = controls.hyperparameter_slider(spec, hp, s["convention"], surface, log)
+    return picked
+
+
+def describe_run(spec, s, picked) -> str:
+    run = sweep(spec.key, SURFACES[s["surface_key"]], picked, num_steps=s["steps"],
+                convention=s["convention"], surface_params=s["params"], tolerance=TOLERANCE)
+    if run.diverged_at >= 0:
+        return f"**diverged at step {int(run.diverged_at)}**"
+    reached = (f"within {TOLERANCE:g} of f* after {int(run.steps_to_target)} steps"
+               if run.steps_to_target >= 0 else f"not within {TOLERANCE:g} of f* in {s['steps']} steps")
+    return f"final loss {float(run.final_loss):.4g}, {reached}"
+
+
+def playground_query(spec, s, picked) -> dict:
+    surface = SURFACES[s["surface_key"]]
+    query = {"surface": surface.key, "optimizers": spec.key, "steps": s["steps"],
+             "x0": surface.start[0], "y0": surface.start[1], "convention": s["convention"]}
+    query |= {controls.hp_key(spec, k): fmt(v) for k, v in picked.items()}
+    query |= {f"{surface.key}.{k}": fmt(v) for k, v in s["params"].items()}
+    return {k: str(v) for k, v in query.items()}
+
+
+log = controls.KeyLog(link=url_state.snapshot())
+lesson_header(
+    "Hyperparameter map",
+    "Which learning rates and betas work on this surface, and where does theory put the edge?",
+    "Each cell is one full run from the surface's start, and all cells run in one vectorised call. "
+    "On a quadratic with largest curvature L (the Hessian's largest eigenvalue), gradient descent "
+    "multiplies the error along that direction by 1 − ηL each step: it grows once ηL > 2. Momentum "
+    "reuses past steps, which lets it tolerate up to twice that. Red cells diverged; pink ones "
+    "ended above their starting loss. Click a cell (or choose it below) to open it in the playground.",
+    r"\text{GD: } \eta < \frac{2}{L} \qquad \text{heavy ball: } \eta < \frac{2(1+\beta)}{L}",
+)
+link_note = st.empty()
+with st.sidebar:
+    s = sidebar(log)
+spec, surface = OPTIMIZERS[s["optimizer"]], SURFACES[s["surface_key"]]
+metric = st.segmented_control("Colour by", METRICS, default=METRICS[0], key=log("hm.metric"),
+                              bind=controls.BIND) or METRICS[0]
+if metric == METRICS[1] and surface.lowest_minimum(s["params"]) is None:
+    st.info(f"{surface.short} has no minimum to converge to: showing the final loss.")
+    metric = METRICS[0]
+lr_low, lr_high = sorted(s["lr_range"])
+if lr_low == lr_high:
+    st.warning("The smallest and largest learning rates are equal: widen the range.")
+    lr_high = LR_OPTIONS[min(LR_OPTIONS.index(lr_high) + 1, len(LR_OPTIONS) - 1)]
+chart_box, pick_box = st.container(), st.container()
+with pick_box:
+    st.subheader("Chosen setting")
+    cols = st.columns([1, 1, 1.2], gap="medium", vertical_alignment="bottom")
+    with cols[0]:
+        picked = chosen_setting(spec, s, surface, log)
+hp = None if s["axis"] is None else spec.hyperparameters[spec.hyperparameter_names.index(s["axis"])]
+beta_spec = None if hp is None else (hp.low, hp.high, s["n"], s["spacing"])
+with chart_box, st.spinner(f"Running {s['n'] * (1 if hp is None else s['n']):,} runs…"):
+    hmap = cached_map(spec.key, surface.key, (lr_low, lr_high, s["n"]), s["axis"], beta_spec,
+                      s["steps"], s["convention"], tuple(sorted(s["params"].items())))
+    boundary, theory_note = theory(s, hmap)
+    chosen_y = 0.0 if hp is None else float(plot_y([picked[s["axis"]]], s["spacing"])[0])
+    figure = hypermap_figure(hmap, metric, spacing=s["spacing"], tolerance=TOLERANCE,
+                             beta_label=beta_label(spec.key, s["axis"]), boundary=boundary,
+                             chosen=(picked["learning_rate"], chosen_y))
+    st.plotly_chart(figure, key=CHART, selection_mode="points",
+                    on_select=lambda: pick_clicked_cell(spec.key, s["axis"], s["spacing"]))
+    unstable = int(hmap.unstable.sum())
+    st.caption(f"{theory_note} {unstable:,} of {hmap.unstable.size:,} runs were unstable "
+               f"({int((hmap.diverged_at >= 0).sum()):,} became non-finite). Other hyperparameters "
+               f"take {s['convention']}'s defaults; every run starts at {surface.start}.")
+with cols[1]:
+    st.markdown(describe_run(spec, s, picked))
+with cols[2]:
+    # A new tab is a fresh session, so the playground reads the whole link as a shared link
+    # (st.page_link keeps this session's widget state, which overrides the link's values).
+    st.link_button("Open this setting in the playground", "./?" + urlencode(
+        playground_query(spec, s, picked)), icon="🧭", type="primary")
+url_state.warn_about_link(link_note, log)

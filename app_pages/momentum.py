@@ -1,0 +1,137 @@
+"""Momentum: damping the zig-zag in a ravine, the EMA and heavy-ball forms, Nesterov."""
+
+import numpy as np
+import streamlit as st
+
+from components import controls, url_state
+from components import momentum_figures as figs
+from components.curves import curve_figure
+from components.lesson import lesson_header
+from components.scales import NINES, fmt, ladder
+from components.surface_view import surface_view
+from optimizers import simulate_batch
+from surfaces import SURFACES
+
+RAVINE = SURFACES["ravine"]
+RATES = sorted(set(ladder("log", 0.01, 3.0)) | {1.8, 1.9})
+KAPPAS = ladder("log", 1.0, 1000.0)
+BETAS = [b for b in NINES if b <= 0.99]
+STEPS = (50, 100, 200, 300, 500)
+FORMS = ("EMA (lecture)", "heavy ball (libraries)")
+CHART = {"displayModeBar": False}
+
+
+def controls_row(log):
+    cols = st.columns([1, 1, 1, 1.3])
+    lr = cols[0].select_slider("learning rate η", RATES, value=1.9, format_func=fmt,
+                               key=log("mom.lr", RATES), bind=controls.BIND)
+    kappa = cols[1].select_slider("condition number κ", KAPPAS, value=50.0, format_func=fmt,
+                                  key=log("mom.kappa", KAPPAS), bind=controls.BIND)
+    steps = cols[2].select_slider("steps", STEPS, value=100, key=log("mom.steps", STEPS),
+                                  bind=controls.BIND)
+    form = cols[3].radio("momentum form", FORMS, horizontal=True, key=log("mom.form"),
+                         bind=controls.BIND)
+    return lr, {"condition_number": float(kappa), "angle": 0.0}, steps, form == FORMS[0]
+
+
+def run(runs, params, steps):
+    return [r[0] for r in simulate_batch(runs, RAVINE, num_steps=steps, surface_params=params)]
+
+
+def show_divergence(series) -> None:
+    for sr in series:
+        if sr.main.diverged_at is not None:
+            st.error(f"**{sr.label} diverged at step {sr.main.diverged_at}**: lower η.", icon="💥")
+
+
+def damping_section(log, lr, params, steps, ema, view) -> None:
+    st.subheader("1 · More momentum, less zig-zag")
+    betas = st.multiselect("momentum β", BETAS, default=[0.0, 0.5, 0.9], format_func=fmt,
+                           key=log("mom.betas", choices=BETAS, label=fmt, multiple=True),
+                           bind=controls.BIND, max_selections=5)
+    if not betas:
+        st.info("Choose at least one β to compare.", icon="👆")
+        return
+    betas = sorted(betas)
+    runs = [("momentum", {"learning_rate": lr, "momentum": b, "ema": ema}) for b in betas]
+    series = figs.beta_series(run(runs, params, steps), betas)
+    left, right = st.columns([1.3, 1])
+    left.plotly_chart(figs.paths_figure(RAVINE, view, series, steps), key="mom.paths", config=CHART)
+    right.plotly_chart(curve_figure(series, "loss", 0.0), key="mom.loss", config=CHART)
+    show_divergence(series)
+    st.caption("The gradient across the valley flips sign every step, so its average cancels; the "
+               "steady slope along the floor survives the average. In the EMA form that slope is "
+               "averaged, not added up, so the floor is crossed at about the same pace; the heavy-"
+               "ball form sums it and moves up to 1/(1−β) times faster, at the price of a smaller "
+               "stable η.")
+
+
+def equivalence_section(log, lr, params, steps, view) -> float:
+    st.subheader("2 · Two forms, one path")
+    beta = st.select_slider("β for sections 2 and 4", BETAS, value=0.9, format_func=fmt,
+                            key=log("mom.beta", BETAS), bind=controls.BIND)
+    ema, heavy, unscaled = run([("momentum", {"learning_rate": lr, "momentum": beta, "ema": True}),
+                                ("momentum", {"learning_rate": lr * (1 - beta), "momentum": beta}),
+                                ("momentum", {"learning_rate": lr, "momentum": beta})], params, steps)
+    series = figs.named_series([("momentum", f"EMA form, η = {lr:g}", ema),
+                                ("#111827", f"heavy ball, η(1−β) = {lr * (1 - beta):.4g}", heavy),
+                                ("#9ca3af", f"heavy ball, η = {lr:g} (not rescaled)", unscaled)])
+    left, right = st.columns([1.3, 1])
+    left.plotly_chart(figs.paths_figure(RAVINE, view, series, steps, dashed=(series[1].key,)),
+                      key="mom.forms", config=CHART)
+    with right:
+        st.latex(r"m_t = \beta m_{t-1} + (1-\beta) g_t,\ x_t = x_{t-1} - \eta\, m_t")
+        st.latex(r"b_t = \beta b_{t-1} + g_t,\ x_t = x_{t-1} - \eta' b_t")
+        st.markdown(r"With $m_t = (1-\beta)\, b_t$ the two are the same recursion when "
+                    r"$\eta' = \eta(1-\beta)$.")
+        gap = np.nanmax(np.abs(ema.finite_path - heavy.path[: len(ema.finite_path)]), initial=0.0)
+        st.metric("largest distance between the two paths", f"{gap:.2g}",
+                  help="Float32 rounding only: the recursions are identical.")
+    show_divergence(series)
+    return beta
+
+
+def window_section(log, beta) -> None:
+    st.subheader("3 · An average of the last 1/(1−β) gradients")
+    shown = sorted({0.5, 0.8, beta} - {0.0})
+    st.plotly_chart(figs.weights_figure(shown, count=max(40, int(3 / (1 - beta)))), key="mom.weights",
+                    config=CHART)
+    st.caption(r"Unrolled, $m_t = \sum_k (1-\beta)\beta^k g_{t-k}$: weights that sum to one, "
+               r"decay geometrically and reach back about $1/(1-\beta)$ steps (dashed lines); "
+               r"the last $1/(1-\beta)$ gradients carry about $1 - 1/e \approx 63\%$ of the weight.")
+
+
+def nesterov_section(lr, params, steps, beta, ema, view) -> None:
+    st.subheader("4 · Nesterov against classical momentum")
+    rate = lr * (1 - beta) if ema else lr  # both as heavy-ball rules at the same effective rate
+    classic, nag = run([("momentum", {"learning_rate": rate, "momentum": beta}),
+                        ("nesterov", {"learning_rate": rate, "momentum": beta})], params, steps)
+    series = figs.named_series([("momentum", "classical momentum", classic),
+                                ("nesterov", "Nesterov", nag)])
+    left, right = st.columns([1.3, 1])
+    left.plotly_chart(figs.paths_figure(RAVINE, view, series, steps), key="mom.nag", config=CHART)
+    right.plotly_chart(curve_figure(series, "loss", 0.0), key="mom.nag_loss", config=CHART)
+    show_divergence(series)
+    st.caption(f"Both at η = {rate:.4g}, β = {beta:g}. Nesterov takes the gradient where momentum "
+               "is about to carry it, so it brakes before overshooting the valley wall.")
+
+
+log = controls.KeyLog(link=url_state.snapshot())
+lesson_header(
+    "Momentum",
+    "How does averaging the gradients damp the zig-zag in a ravine?",
+    "In a narrow valley, gradient descent bounces from wall to wall and creeps along the floor. "
+    "Momentum keeps a running average of the gradients: the bounces cancel in the average, the "
+    "steady downhill pull does not. Raise β and watch the zig-zag die out.",
+    r"\begin{aligned} m_t &= \beta\, m_{t-1} + (1-\beta)\, g_t \\ x_t &= x_{t-1} - \eta\, m_t "
+    r"\end{aligned}",
+)
+link_note = st.empty()
+lr, params, steps, ema = controls_row(log)
+view = surface_view(RAVINE.key, tuple(sorted(params.items())))
+with st.spinner("Running…"):
+    damping_section(log, lr, params, steps, ema, view)
+    beta = equivalence_section(log, lr, params, steps, view)
+    window_section(log, beta)
+    nesterov_section(lr, params, steps, beta, ema, view)
+url_state.warn_about_link(link_note, log)

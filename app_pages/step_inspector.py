@@ -1,0 +1,130 @@
+"""Step inspector: one optimizer on one surface, one step at a time, with its whole state."""
+
+import streamlit as st
+
+from components import controls, url_state
+from components import inspector_figures as figs
+from components.lesson import lesson_header
+from components.scales import fmt, ladder
+from components.surface_view import surface_view
+from optimizers import CONVENTIONS, OPTIMIZERS
+from optimizers.inspect import trace_run
+from surfaces import SURFACES
+
+STEPS = (20, 50, 100, 200, 500)
+NOISE = [0.0] + ladder("log", 0.01, 100.0)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def traced(optimizer, surface_key, hparams, num_steps, convention, noise, seed, surface_params):
+    """The whole run, computed once per setting: stepping only changes which step is drawn."""
+    return trace_run(optimizer, surface_key, dict(hparams), num_steps=num_steps,
+                     convention=convention, noise=noise, seed=seed,
+                     surface_params=dict(surface_params))
+
+
+def load_defaults() -> None:
+    """On a new optimizer, surface or convention: that combination's suggested hyperparameters."""
+    spec = OPTIMIZERS[st.session_state.get("si.optimizer") or "momentum"]
+    surface = SURFACES[st.session_state.get("si.surface") or "ravine"]
+    convention = st.session_state.get("si.convention") or "pytorch"
+    for hp in spec.hyperparameters:
+        st.session_state[controls.hp_key(spec, hp.name)] = controls.hyperparameter_default(
+            spec, hp, convention, surface)
+
+
+def sidebar(log):
+    short = lambda k: OPTIMIZERS[k].short  # noqa: E731
+    key = st.selectbox("Optimizer", list(OPTIMIZERS), index=1, format_func=short, bind=controls.BIND,
+                       key=log("si.optimizer", label=short, choices=OPTIMIZERS), on_change=load_defaults)
+    name = lambda k: SURFACES[k].short  # noqa: E731
+    surface = SURFACES[st.selectbox("Surface", list(SURFACES), format_func=name, bind=controls.BIND,
+                                    key=log("si.surface", label=name, choices=SURFACES),
+                                    on_change=load_defaults)]
+    convention = st.radio("Convention", CONVENTIONS, horizontal=True, bind=controls.BIND,
+                          key=log("si.convention"), on_change=load_defaults)
+    num_steps = st.select_slider("steps", STEPS, value=50, key=log("si.steps", STEPS),
+                                 bind=controls.BIND)
+    sigma = st.select_slider("gradient noise σ", NOISE, value=0.0, format_func=fmt,
+                             key=log("si.noise", NOISE), bind=controls.BIND)
+    seed = st.number_input("seed", 0, 1_000_000, value=0, key=log("si.seed", bounds=(0, 1_000_000)),
+                           bind=controls.BIND, disabled=sigma == 0)
+    st.subheader(OPTIMIZERS[key].title)
+    spec = OPTIMIZERS[key]
+    hparams = controls.optimizer_controls(spec, convention, surface, log)
+    st.latex(spec.latex[convention])
+    return spec, surface, convention, num_steps, float(sigma), int(seed), hparams
+
+
+def move(delta: int, last: int) -> None:
+    st.session_state["si.step"] = min(max(st.session_state.get("si.step", 1) + delta, 1), last)
+
+
+def step_controls(log, last: int) -> int:
+    if st.session_state.get("si.step", 1) > last:  # fewer steps than before: stay in range
+        st.session_state["si.step"] = last
+    cols = st.columns(4)
+    moves = (("« first", "first", -last), ("‹ prev", "prev", -1), ("next ›", "next", 1),
+             ("last »", "last", last))
+    for col, (label, name, delta) in zip(cols, moves):
+        col.button(label, key=f"si.{name}", on_click=move, args=(delta, last), width="stretch")
+    return st.slider("step t", 1, last, value=1, key=log("si.step", bounds=(1, last)),
+                     bind=controls.BIND)
+
+
+@st.fragment
+def inspector(log, surface, surface_params, trace) -> None:
+    """Step buttons and the scrubber rerun only this fragment: the run itself is not recomputed."""
+    chart_col, side_col = st.columns([1.5, 1], gap="medium")
+    with side_col:
+        step = step_controls(log, trace.num_steps)
+        zoom = st.toggle("zoom to this step", value=True, key=log("si.zoom"), bind=controls.BIND)
+        st.dataframe(figs.state_rows(trace, step), hide_index=True, width="stretch",
+                     height=min(38 + 35 * len(figs.state_rows(trace, step)), 560))
+    with chart_col:
+        view = surface_view(surface.key, tuple(sorted(surface_params.items())))
+        st.plotly_chart(figs.step_figure(surface, view, trace, step, zoom), key="si.chart",
+                        config={"displayModeBar": False})
+    rate_panel(trace, step)
+
+
+def rate_panel(trace, step: int) -> None:
+    spec = OPTIMIZERS[trace.optimizer]
+    if figs.effective_lr(trace) is None:
+        note = ("Lion's step is ±η per coordinate (a sign), whatever the gradient's size."
+                if spec.key == "lion" else
+                "The learning rate is η itself, the same for both coordinates and every step; "
+                "momentum changes the step through the buffer b, not through the rate.")
+        st.info(note)
+        return
+    st.plotly_chart(figs.rate_figure(trace, step), key="si.rate", config={"displayModeBar": False})
+    st.caption("AdaGrad divides by the root of a growing sum, so its rate only falls, towards zero. "
+               "RMSProp and Adam divide by an average over a window of about 1/(1−β₂) recent "
+               "steps, so their rate rises again when the gradients shrink.")
+
+
+log = controls.KeyLog(link=url_state.snapshot())
+lesson_header(
+    "Step inspector",
+    "What exactly happens inside one optimizer step?",
+    "Each step takes the gradient $g_t$ at $x_{t-1}$, updates the optimizer's state and moves. "
+    "Step through a run: the **green** arrow is the gradient's part, the **pink** one what "
+    "momentum carries over, and the thick arrow the step actually taken. For Nesterov, the "
+    "gradient is taken at the look-ahead point (◇), where momentum alone would have carried "
+    "the lecture's iterate θ (○). The table holds the state after the step.",
+    r"\begin{aligned} g_t &= \nabla f(x_{t-1}) \\ (\Delta_t,\ s_t) &= \mathrm{rule}(g_t,\ s_{t-1}) "
+    r"\\ x_t &= x_{t-1} + \Delta_t \end{aligned}",
+)
+link_note = st.empty()
+with st.sidebar:
+    spec, surface, convention, num_steps, sigma, seed, hparams = sidebar(log)
+    surface_params = controls.surface_parameters(surface, log)
+
+with st.spinner("Running the optimizer…"):
+    trace = traced(spec.key, surface.key, tuple(sorted(hparams.items())), num_steps, convention,
+                   sigma, seed, tuple(sorted(surface_params.items())))
+if trace.diverged_at is not None:
+    st.error(f"**{spec.title} diverged at step {trace.diverged_at}**: its position or loss became "
+             "infinite. Lower the learning rate.", icon="💥")
+inspector(log, surface, surface_params, trace)
+url_state.warn_about_link(link_note, log)

@@ -1,0 +1,130 @@
+"""Figures for the batch-size lesson: the gradient cloud, the 1/B law, paths per batch size.
+
+The least-squares loss depends on the generated data, so it is not a registry surface and
+``surface_view`` (keyed by registry key) cannot draw it; ``problem_view`` renders its background
+the same way (colour field with contour lines baked in, one PNG), cached per data set.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import plotly.graph_objects as go
+
+from components.figures import FONT, PathSeries
+from components.palette import colorize, rgba
+from components.png import png_data_uri
+from components.surface_view import CONTOUR_LEVELS, SurfaceView, color_transform
+from optimizers import Trajectory
+from optimizers.minibatch import GradientCloud, LeastSquares, MinibatchRuns, make_problem
+
+GRID = dict(showgrid=True, gridcolor="#eef2f7", linecolor="#9ca3af", mirror=True, ticks="outside")
+SIZE_COLORS = ("#dc2626", "#f59e0b", "#2563eb", "#111827")  # B = 1, 8, 64, full
+
+
+def size_label(b: int, n: int) -> str:
+    return f"full batch (B = {n})" if b == n else f"B = {b}"
+
+
+def _contour_edges(t: np.ndarray) -> np.ndarray:
+    band = np.floor(t * CONTOUR_LEVELS)
+    edge = np.zeros_like(band, bool)
+    edge[1:, :] |= band[1:, :] != band[:-1, :]
+    edge[:, 1:] |= band[:, 1:] != band[:, :-1]
+    return edge
+
+
+@functools.lru_cache(maxsize=16)
+def problem_view(n: int, seed: int, noise: float, size: int = 300) -> SurfaceView:
+    """The full-batch loss of ``make_problem(n, seed, noise)`` as a background image."""
+    surface = make_problem(n, seed, noise).surface
+    _, _, z = surface.grid(size)
+    floor = float(np.nanmin(z))
+    tz, label = color_transform(surface, z, floor)
+    low, high = np.nanpercentile(tz, [0.5, 99.5])
+    t = (tz - low) / max(high - low, 1e-12)
+    rgb = colorize(t)
+    edges = _contour_edges(t)
+    rgb[edges] = (rgb[edges] * 0.72).astype(np.uint8)
+    xs, ys, zc = surface.grid(60)
+    return SurfaceView(png_data_uri(rgb[::-1]), surface.domain, float(low), float(high), label,
+                       floor, surface.log_color, xs, ys, color_transform(surface, zc, floor)[0])
+
+
+def batch_series(problem: LeastSquares, runs: MinibatchRuns) -> list[PathSeries]:
+    """One PathSeries per batch size, so the playground's overlay and curve figures draw them."""
+    series = []
+    for i, (b, color) in enumerate(zip(runs.batch_sizes, SIZE_COLORS)):
+        d = int(runs.diverged_at[i])
+        steps = runs.path.shape[1] - 1
+        trajectory = Trajectory(runs.path[i], runs.loss[i], np.full(steps + 1, np.nan),
+                                np.zeros(steps, bool), None if d < 0 else d)
+        series.append(PathSeries(f"B{b}", size_label(int(b), problem.n), color, trajectory))
+    return series
+
+
+def _layout(height: int, title: str, **extra) -> dict:
+    return dict(height=height, font=FONT, margin=dict(l=70, r=20, t=50, b=50), plot_bgcolor="white",
+                paper_bgcolor="white", hovermode="closest",
+                title=dict(text=title, x=0.01, font=dict(size=14)),
+                legend=dict(orientation="h", y=-0.18, x=0), **extra)
+
+
+def cloud_figure(cloud: GradientCloud, n: int, sizes, shown: int = 300) -> go.Figure:
+    """Mini-batch gradients at one point for ``sizes``, one colour each, the full gradient a star."""
+    traces = []
+    for b, color in zip(sizes, SIZE_COLORS):
+        pts = cloud.samples[list(cloud.batch_sizes).index(b)][:shown]
+        traces.append(dict(type="scatter", x=pts[:, 0], y=pts[:, 1], mode="markers",
+                           name=size_label(int(b), n),
+                           marker=dict(size=5 if b < n else 9, color=rgba(color, 0.45 if b < n else 1)),
+                           hovertemplate=size_label(int(b), n)
+                           + "<br>(%{x:.3g}, %{y:.3g})<extra></extra>"))
+    g = cloud.full_gradient
+    traces.append(dict(type="scatter", x=[g[0]], y=[g[1]], mode="markers", name="full gradient ∇L",
+                       marker=dict(symbol="star", size=16, color="white",
+                                   line=dict(width=1.5, color="#111827"))))
+    return go.Figure(dict(data=traces, layout=_layout(
+        470, "Mini-batch gradients at the chosen point",
+        xaxis=dict(title="∂ℓ/∂w", zeroline=True, zerolinecolor="#d1d5db", **GRID),
+        yaxis=dict(title="∂ℓ/∂b", zeroline=True, zerolinecolor="#d1d5db", scaleanchor="x", **GRID))))
+
+
+def variance_figure(cloud: GradientCloud, n: int) -> go.Figure:
+    """Measured tr Cov[g_B] against B, the law with the finite-population factor, and plain 1/B."""
+    b = cloud.batch_sizes.astype(float)
+    partial = b < n  # the full batch's variance is 0: no point on a log axis
+    fine = np.geomspace(1, n, 200)
+    fine = fine[fine < n * 0.999]
+    law = cloud.sigma_trace / fine * (n - fine) / (n - 1)
+    traces = [
+        dict(type="scatter", x=fine, y=cloud.sigma_trace / fine, mode="lines", name="tr Σ / B",
+             line=dict(color="#9ca3af", width=2, dash="dash")),
+        dict(type="scatter", x=fine, y=law, mode="lines", name="tr Σ / B · (N − B)/(N − 1)",
+             line=dict(color="#111827", width=2)),
+        dict(type="scatter", x=b[partial], y=cloud.measured_trace[partial], mode="markers",
+             name=f"measured ({cloud.samples.shape[1]} batches each)",
+             marker=dict(size=10, color="#2563eb", line=dict(width=1, color="white")),
+             hovertemplate="B = %{x}: %{y:.3g}<extra></extra>"),
+    ]
+    return go.Figure(dict(data=traces, layout=_layout(
+        470, "Total variance of the mini-batch gradient",
+        xaxis=dict(type="log", title="batch size B", **GRID),
+        yaxis=dict(type="log", title="tr Cov[g_B]", exponentformat="power", **GRID))))
+
+
+def _agreement(measured: float, predicted: float) -> str:
+    if predicted == 0:
+        return "0, as the law says" if measured == 0 else "law says 0"
+    return f"{measured / predicted:.3f}"
+
+
+def variance_rows(cloud: GradientCloud, n: int) -> list[dict]:
+    rows = []
+    for b, measured, predicted in zip(cloud.batch_sizes, cloud.measured_trace, cloud.predicted_trace):
+        rows.append({"B": int(b), "measured tr Cov": f"{measured:.4g}",
+                     "tr Σ/B · (N−B)/(N−1)": f"{predicted:.4g}",
+                     "measured / law": _agreement(measured, predicted),
+                     "plain tr Σ/B": f"{cloud.sigma_trace / b:.4g}"})
+    return rows

@@ -1,0 +1,181 @@
+"""Figures for the cliff-and-clipping lesson: three synchronised panels (no clipping, clip by
+norm, clip by value) with the raw and the clipped gradient drawn as arrows at one step, and the
+per-step step length and bending angle."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import jax
+import numpy as np
+import plotly.graph_objects as go
+
+from components.figures import FONT
+from components.palette import SURFACE_SCALE, optimizer_color
+from surfaces import Surface
+
+CLIP_MODES = ("none", "norm", "value")
+CLIP_TITLES = {"none": "No clipping", "norm": "Clip by norm", "value": "Clip by value"}
+CLIP_COLORS = {"none": "#b91c1c", "norm": "#2563eb", "value": "#d97706"}
+RAW_COLOR = "#6b7280"
+MAX_SPAN = 3.0  # the view reaches at most this many domain widths past the domain
+
+
+@dataclass(frozen=True)
+class ClipRun:
+    """One run as drawn: its path and, at every recorded point, the raw and clipped gradient."""
+
+    mode: str
+    path: np.ndarray  # (T+1, 2)
+    raw: np.ndarray  # (T+1, 2)
+    clipped: np.ndarray  # (T+1, 2)
+    was_clipped: np.ndarray  # (T,) as the engine recorded it
+    diverged_at: int | None
+
+    @property
+    def finite_path(self) -> np.ndarray:
+        return self.path if self.diverged_at is None else self.path[: self.diverged_at]
+
+
+def view_box(surface: Surface, runs: list[ClipRun], lr: float) -> tuple[tuple, tuple]:
+    """The domain grown to hold every finite path point and raw-step tip, within MAX_SPAN widths.
+    Points beyond stay in the data (zoom out to see them); only the initial view is bounded."""
+    points = [np.array(surface.domain).T]
+    for run in runs:
+        p = run.finite_path
+        points += [p, p - lr * run.raw[: len(p)]]
+    xy = np.concatenate(points)
+    xy = xy[np.isfinite(xy).all(axis=1)]
+    box = []
+    for axis, (lo, hi) in enumerate(surface.domain):
+        span = MAX_SPAN * (hi - lo)
+        low, high = max(xy[:, axis].min(), lo - span), min(xy[:, axis].max(), hi + span)
+        pad = 0.04 * (high - low)
+        box.append((float(low - pad), float(high + pad)))
+    return tuple(box[0]), tuple(box[1])
+
+
+@functools.lru_cache(maxsize=16)
+def loss_grid(surface: Surface, params: tuple, box: tuple, n: int = 140):
+    xs, ys = np.linspace(*box[0], n), np.linspace(*box[1], n)
+    mesh = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
+    z = jax.vmap(lambda p: surface.loss(p, dict(params)))(mesh)
+    return xs, ys, np.asarray(z).reshape(n, n)
+
+
+def _arrow(start, delta, color, name, dash, xref, yref, legend) -> dict:
+    end = start + delta
+    return dict(type="scatter", x=[start[0], end[0]], y=[start[1], end[1]], mode="lines+markers",
+                line=dict(color=color, width=3, dash=dash), name=name, legendgroup=name,
+                marker=dict(symbol=["circle", "arrow"], size=[0, 15], angleref="previous",
+                            color=color), showlegend=legend, xaxis=xref, yaxis=yref,
+                hovertemplate=f"{name}: (%{{x:.3g}}, %{{y:.3g}})<extra></extra>")
+
+
+def _panel_traces(run: ClipRun, step: int, lr: float, color: str, xref: str, yref: str,
+                  legend: bool) -> list[dict]:
+    path = run.finite_path
+    flags = np.append(run.was_clipped, False)[: len(path)]
+    traces = [dict(type="scatter", x=path[:, 0], y=path[:, 1], mode="lines+markers",
+                   line=dict(color=color, width=2), marker=dict(size=4, color=color),
+                   name="path", legendgroup="path", showlegend=legend, xaxis=xref, yaxis=yref,
+                   customdata=np.arange(len(path)),
+                   hovertemplate="step %{customdata}: (%{x:.3g}, %{y:.3g})<extra></extra>"),
+              dict(type="scatter", x=path[flags, 0], y=path[flags, 1], mode="markers",
+                   marker=dict(size=9, symbol="circle-open", color=CLIP_COLORS["value"],
+                               line=dict(width=2)),
+                   name="clipped step", legendgroup="clipped", showlegend=legend, xaxis=xref,
+                   yaxis=yref, hoverinfo="skip")]
+    if step < len(path) and np.isfinite(run.raw[step]).all():
+        here = path[step]
+        traces.append(dict(type="scatter", x=[here[0]], y=[here[1]], mode="markers",
+                           marker=dict(size=8, color=color, line=dict(width=1.5, color="white")),
+                           showlegend=False, xaxis=xref, yaxis=yref, hoverinfo="skip"))
+        traces.append(_arrow(here, -lr * run.raw[step], RAW_COLOR, "raw gradient step −η·g",
+                             "dot", xref, yref, legend))
+        traces.append(_arrow(here, -lr * run.clipped[step], "#111827",
+                             "clipped gradient step −η·clip(g)", "solid", xref, yref, legend))
+    return traces
+
+
+def clipping_panels(surface: Surface, params: dict, runs: list[ClipRun], step: int, lr: float,
+                    optimizer: str, threshold: float, height: int = 470) -> go.Figure:
+    """One synchronised panel per clip mode (matched axes: zoom one, all follow)."""
+    box = view_box(surface, runs, lr)
+    xs, ys, z = loss_grid(surface, tuple(sorted(params.items())), box)
+    color, gap = optimizer_color(optimizer), 0.05
+    width = (1 - gap * (len(runs) - 1)) / len(runs)
+    traces, layout, notes = [], {}, []
+    for i, run in enumerate(runs):
+        sx = "" if i == 0 else str(i + 1)
+        x0 = i * (width + gap)
+        traces.append(dict(type="contour", x=xs, y=ys, z=z, ncontours=24, showscale=False,
+                           colorscale=[[s, c] for s, c in SURFACE_SCALE], hoverinfo="skip",
+                           contours=dict(coloring="fill"), line=dict(width=0.5, color="#64748b"),
+                           xaxis="x" + sx, yaxis="y" + sx))
+        traces += _panel_traces(run, step, lr, color, "x" + sx, "y" + sx, i == 0)
+        layout["xaxis" + sx] = dict(range=list(box[0]), domain=[x0, x0 + width], anchor="y" + sx,
+                                    title=dict(text="x"), linecolor="#9ca3af", mirror=True,
+                                    **({"matches": "x"} if i else {}))
+        layout["yaxis" + sx] = dict(range=list(box[1]), anchor="x" + sx, linecolor="#9ca3af",
+                                    mirror=True, title=dict(text="y" if i == 0 else ""),
+                                    **({"matches": "y"} if i else {}))
+        count = int(run.was_clipped.sum())
+        detail = f"<br>c = {threshold:g}: {count} clipped steps" if run.mode != "none" else "<br>"
+        notes.append(dict(text=f"<b>{CLIP_TITLES[run.mode]}</b>{detail}", x=x0 + width / 2, y=1.01,
+                          xref="paper", yref="paper", yanchor="bottom", showarrow=False,
+                          font=dict(color=CLIP_COLORS[run.mode], size=14)))
+    full = dict(height=height, font=FONT, plot_bgcolor="white", paper_bgcolor="white",
+                margin=dict(l=50, r=10, t=60, b=40), annotations=notes, hovermode="closest",
+                legend=dict(orientation="h", y=-0.14, x=0), **layout)
+    return go.Figure(dict(data=traces, layout=full))
+
+
+def _per_step_layout(title: str, yaxis: dict, step: int, height: int) -> dict:
+    return dict(height=height, font=FONT, plot_bgcolor="white", paper_bgcolor="white",
+                margin=dict(l=60, r=10, t=40, b=45), hovermode="x unified",
+                title=dict(text=title, x=0.01, font=dict(size=14)),
+                xaxis=dict(title="step", showgrid=True, gridcolor="#eef2f7", linecolor="#9ca3af"),
+                yaxis=dict(showgrid=True, gridcolor="#eef2f7", linecolor="#9ca3af", **yaxis),
+                shapes=[dict(type="line", x0=step, x1=step, yref="paper", y0=0, y1=1,
+                             line=dict(color="#111827", width=1, dash="dot"))],
+                legend=dict(orientation="h", y=-0.3, x=0))
+
+
+def step_length_figure(runs: list[ClipRun], lr: float, threshold: float, step: int,
+                       height: int = 320) -> go.Figure:
+    """‖x_{t+1} − x_t‖ per step, with the norm-clipping bound η·c for SGD."""
+    traces = []
+    for run in runs:
+        length = np.linalg.norm(np.diff(run.finite_path, axis=0), axis=1)
+        traces.append(dict(type="scatter", x=np.arange(len(length)), y=length, mode="lines",
+                           name=CLIP_TITLES[run.mode], line=dict(color=CLIP_COLORS[run.mode], width=2),
+                           hovertemplate="%{y:.3g}"))
+    bound = dict(type="scatter", x=[0, max(len(r.path) for r in runs) - 2], y=[lr * threshold] * 2,
+                 mode="lines", name="η·c (SGD bound with norm clipping)",
+                 line=dict(color="#111827", width=1, dash="dash"), hoverinfo="skip")
+    layout = _per_step_layout("Step length ‖xₜ₊₁ − xₜ‖", dict(type="log", exponentformat="power"),
+                              step, height)
+    return go.Figure(dict(data=traces + [bound], layout=layout))
+
+
+def bending_angle(raw: np.ndarray, clipped: np.ndarray) -> np.ndarray:
+    """Degrees between the raw and the clipped gradient (0 where either vanishes)."""
+    dot = np.sum(raw * clipped, axis=-1)
+    norms = np.linalg.norm(raw, axis=-1) * np.linalg.norm(clipped, axis=-1)
+    cos = np.divide(dot, norms, out=np.ones_like(dot), where=norms > 0)
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))  # clip: rounding puts cos at 1 + 1e-7
+
+
+def angle_figure(runs: list[ClipRun], step: int, height: int = 320) -> go.Figure:
+    traces = []
+    for run in runs:
+        n = len(run.finite_path)
+        angle = bending_angle(run.raw[:n], run.clipped[:n])
+        traces.append(dict(type="scatter", x=np.arange(n), y=angle, mode="lines",
+                           name=CLIP_TITLES[run.mode], line=dict(color=CLIP_COLORS[run.mode], width=2),
+                           hovertemplate="%{y:.2f}°"))
+    layout = _per_step_layout("Angle between raw and clipped gradient",
+                              dict(title=dict(text="degrees"), rangemode="tozero"), step, height)
+    return go.Figure(dict(data=traces, layout=layout))

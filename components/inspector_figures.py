@@ -1,0 +1,170 @@
+"""Figures and tables of the step inspector: one step's arrows on the surface, the state table and
+the effective learning rate over time. Numbers in (an optimizers.inspect.StepTrace), figure out."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from components.figures import FONT, _axis, _layout
+from components.palette import optimizer_color, rgba
+from components.surface_view import SurfaceView, background_image, colorbar_trace
+from optimizers.inspect import (
+    StepTrace,
+    bias_correction,
+    effective_lr,
+    nesterov_points,
+    step_parts,
+    velocity,
+)
+from surfaces import Surface
+
+GRADIENT_COLOR = "#059669"
+MOMENTUM_COLOR = "#d946ef"
+STATE_LABELS = {"b": "momentum buffer b", "m": "first moment m", "v": "second moment v",
+                "G": "sum of squares G", "v_max": "running max v_max", "g_bar": "mean gradient ḡ",
+                "buf": "momentum buffer", "Eg2": "E[g²]", "Edx2": "E[Δx²]", "t": "step count t",
+                "mu_prod": "Π μ (NAdam)"}
+
+
+def _arrow(start, end, color: str, width: float = 2.5, dash: bool = False) -> dict:
+    return dict(x=end[0], y=end[1], ax=start[0], ay=start[1], xref="x", yref="y", axref="x",
+                ayref="y", showarrow=True, arrowhead=2, arrowsize=1.1, arrowwidth=width,
+                arrowcolor=rgba(color, 0.55) if dash else color, text="")
+
+
+def _legend_entry(name: str, color: str) -> dict:
+    # Annotations have no legend: an empty line trace names each arrow colour.
+    return dict(type="scatter", x=[None], y=[None], mode="lines", name=name,
+                line=dict(color=color, width=3))
+
+
+def _scaled(direction, length: float) -> np.ndarray:
+    norm = float(np.linalg.norm(direction))
+    return np.zeros(2) if not np.isfinite(norm) or norm == 0 else direction / norm * length
+
+
+def _arrows(trace: StepTrace, step: int) -> tuple[list[dict], list[dict]]:
+    """Arrows for step ``step`` (1-based) and the legend entries naming them."""
+    color = optimizer_color(trace.optimizer)
+    here, there = trace.path[step - 1], trace.path[step]
+    arrows, legend = [_arrow(here, there, color, 3.5)], [_legend_entry("update x_t − x_{t−1}", color)]
+    parts = step_parts(trace)
+    if parts is not None:  # momentum part then gradient part, tip to tail
+        base = nesterov_points(trace)[0][step - 1] if trace.optimizer == "nesterov" else here
+        carried = parts.get("momentum", np.zeros((trace.num_steps, 2)))[step - 1]
+        arrows += [_arrow(base, base + carried, MOMENTUM_COLOR),
+                   _arrow(base + carried, base + carried + parts["gradient"][step - 1],
+                          GRADIENT_COLOR)]
+        legend += [_legend_entry("gradient step −η g", GRADIENT_COLOR)]
+        if "momentum" in parts:
+            legend.append(_legend_entry("momentum carried", MOMENTUM_COLOR))
+        return arrows, legend
+    # Adaptive methods: directions only, drawn as long as the step so they can be compared.
+    length = float(np.linalg.norm(there - here)) if np.all(np.isfinite(there)) else 0.0
+    arrows.append(_arrow(here, here + _scaled(-trace.used_grad[step - 1], length), GRADIENT_COLOR,
+                         dash=True))
+    legend.append(_legend_entry("−gradient direction", GRADIENT_COLOR))
+    vel = velocity(trace)
+    if vel is not None:
+        arrows.append(_arrow(here, here + _scaled(-vel[step], length), MOMENTUM_COLOR, dash=True))
+        legend.append(_legend_entry("−momentum direction", MOMENTUM_COLOR))
+    return arrows, legend
+
+
+def _points(trace: StepTrace, step: int) -> list[dict]:
+    color = optimizer_color(trace.optimizer)
+    path = trace.path[: (trace.diverged_at or len(trace.path))]
+    done = path[: step + 1]
+    traces = [
+        dict(type="scatter", x=path[:, 0], y=path[:, 1], mode="lines", name="whole run",
+             line=dict(color=rgba(color, 0.3), width=1.5), hoverinfo="skip"),
+        dict(type="scatter", x=done[:, 0], y=done[:, 1], mode="lines+markers", name="steps so far",
+             line=dict(color=color, width=2), marker=dict(size=4, color=color),
+             customdata=np.arange(len(done)),
+             hovertemplate="x_%{customdata} = (%{x:.4g}, %{y:.4g})<extra></extra>"),
+        dict(type="scatter", x=[trace.path[step - 1][0]], y=[trace.path[step - 1][1]],
+             mode="markers", name=f"x_{step - 1}", showlegend=False,
+             marker=dict(size=12, color=color, line=dict(width=2, color="white"))),
+    ]
+    if trace.optimizer == "nesterov":
+        theta = nesterov_points(trace)[0]
+        traces += [dict(type="scatter", x=theta[step - 1 : step + 1, 0],
+                        y=theta[step - 1 : step + 1, 1], mode="markers",
+                        name="lecture iterate θ", marker=dict(size=10, symbol="circle-open",
+                                                              color="#111827", line=dict(width=2))),
+                   dict(type="scatter", x=[trace.path[step - 1][0]], y=[trace.path[step - 1][1]],
+                        mode="markers", name="look-ahead (gradient taken here)",
+                        marker=dict(size=14, symbol="diamond-open", color=GRADIENT_COLOR,
+                                    line=dict(width=2.5)))]
+    return traces
+
+
+def _zoom_ranges(trace: StepTrace, step: int, surface: Surface):
+    pts = [trace.path[step - 1], trace.path[step]]
+    if trace.optimizer == "nesterov":
+        pts += list(nesterov_points(trace)[0][step - 1 : step + 1])
+    pts = np.array([p for p in pts if np.all(np.isfinite(p))])
+    centre = pts.mean(axis=0)
+    (x0, x1), _ = surface.domain
+    half = max(np.abs(pts - centre).max() * 1.8, (x1 - x0) * 0.01)
+    return (centre[0] - half, centre[0] + half), (centre[1] - half, centre[1] + half)
+
+
+def step_figure(surface: Surface, view: SurfaceView, trace: StepTrace, step: int,
+                zoom: bool = False, height: int = 560) -> go.Figure:
+    """The run on the surface with step ``step``'s arrows; ``zoom`` frames just this step."""
+    arrows, legend = _arrows(trace, step) if np.all(np.isfinite(trace.path[step - 1])) else ([], [])
+    traces = [colorbar_trace(view)] + _points(trace, step) + legend
+    x_range, y_range = _zoom_ranges(trace, step, surface) if zoom and arrows else surface.domain
+    layout = _layout(height, images=[background_image(view)], annotations=arrows,
+                     xaxis=_axis(x_range, "x"), yaxis=_axis(y_range, "y", scaleanchor="x"))
+    layout["margin"] = dict(l=60, r=20, t=70, b=50)
+    return go.Figure(dict(data=traces, layout=layout))
+
+
+def rate_figure(trace: StepTrace, step: int, height: int = 300) -> go.Figure:
+    """Effective per-coordinate learning rate against the step, log axis, current step marked."""
+    rate = effective_lr(trace)
+    steps = np.arange(1, trace.num_steps + 1)
+    color = optimizer_color(trace.optimizer)
+    traces = [dict(type="scatter", x=steps, y=rate[:, i], mode="lines", name=f"{axis} coordinate",
+                   line=dict(color=color, width=2, dash="solid" if i == 0 else "dot"),
+                   hovertemplate=f"step %{{x}}: {axis} rate %{{y:.4g}}<extra></extra>")
+              for i, axis in enumerate("xy")]
+    lr = trace.hyperparameters["learning_rate"]
+    layout = dict(height=height, font=FONT, margin=dict(l=60, r=10, t=40, b=45),
+                  plot_bgcolor="white", paper_bgcolor="white", hovermode="x unified",
+                  title=dict(text=f"effective learning rate per coordinate (η = {lr:g})", x=0.01,
+                             font=dict(size=14)),
+                  xaxis=dict(title="step t", showgrid=True, gridcolor="#eef2f7", linecolor="#9ca3af"),
+                  yaxis=dict(type="log", showgrid=True, gridcolor="#eef2f7", linecolor="#9ca3af",
+                             exponentformat="power"),
+                  shapes=[dict(type="line", x0=step, x1=step, yref="paper", y0=0, y1=1,
+                               line=dict(color="#6b7280", width=1, dash="dash"))],
+                  legend=dict(orientation="h", y=-0.3, x=0))
+    return go.Figure(dict(data=traces, layout=layout))
+
+
+def _row(name: str, value) -> dict:
+    value = np.atleast_1d(np.asarray(value, float))
+    shown = [f"{v:.6g}" for v in value]  # NaN/inf shown as such: divergence is never hidden
+    return {"quantity": name, "x": shown[0], "y": shown[1] if len(shown) == 2 else ""}
+
+
+def state_rows(trace: StepTrace, step: int) -> list[dict]:
+    """The table at step t: position, gradients, update, state after the step, derived factors."""
+    i = step - 1
+    rows = [_row(f"x_{step - 1} (where the gradient is taken)", trace.path[i]),
+            _row(f"loss f(x_{step - 1})", trace.loss[i]),
+            _row("∇f (noise-free)", trace.grad[i]), _row("g_t used (noise, clipping)", trace.used_grad[i]),
+            _row("update x_t − x_{t−1}", trace.update[i])]
+    rows += [_row(f"{STATE_LABELS.get(k, k)} after step", v[step]) for k, v in trace.state.items()
+             if not (trace.optimizer in ("adam", "adamw") and k == "v_max")]
+    rows += [_row(k, v[i]) for k, v in bias_correction(trace).items()]
+    rate = effective_lr(trace)
+    if rate is not None:
+        rows.append(_row("effective learning rate", rate[i]))
+    if trace.optimizer == "nesterov":
+        rows.append(_row("lecture iterate θ_{t−1} = x + ημb", nesterov_points(trace)[0][i]))
+    return rows

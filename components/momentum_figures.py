@@ -1,0 +1,73 @@
+"""Figures of the momentum lesson: paths for several betas, the EMA weighting curve."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from components import figures
+from components.figures import FONT, PathSeries
+from components.palette import optimizer_color, rgba
+from optimizers import Trajectory
+from optimizers.inspect import ema_weights
+
+# Light to dark momentum red: the larger beta, the darker its path.
+BETA_SHADES = ("#fca5a5", "#f87171", "#dc2626", "#991b1b", "#450a0a")
+
+
+def beta_color(i: int, n: int) -> str:
+    if n == 1:
+        return BETA_SHADES[2]
+    return BETA_SHADES[round(i * (len(BETA_SHADES) - 1) / (n - 1))]
+
+
+def beta_series(trajectories: list[Trajectory], betas: list[float]) -> list[PathSeries]:
+    return [PathSeries(f"beta{b:g}", f"β = {b:g}" + (" (plain GD)" if b == 0 else ""),
+                       beta_color(i, len(betas)), traj)
+            for i, (traj, b) in enumerate(zip(trajectories, betas))]
+
+
+def named_series(pairs: list[tuple[str, str, Trajectory]]) -> list[PathSeries]:
+    """(optimizer key or colour, label, trajectory) -> series; a key takes its optimizer's colour."""
+    return [PathSeries(f"s{i}", label, key if key.startswith("#") else optimizer_color(key), traj)
+            for i, (key, label, traj) in enumerate(pairs)]
+
+
+def paths_figure(surface, view, series: list[PathSeries], num_steps: int, dashed=(),
+                 height: int = 460) -> go.Figure:
+    """Static paths on the surface; series whose key is in ``dashed`` are dashed (to show that
+    two paths lie exactly on top of each other)."""
+    fig = figures.overlay_figure(surface, view, series, surface.start, num_steps, animate=False,
+                                 height=height)
+    for trace in fig.data:
+        if trace.legendgroup in dashed and trace.mode == "lines":
+            trace.line.dash, trace.line.width = "dash", 3
+    fig.update_layout(margin=dict(l=55, r=10, t=60, b=50))
+    return fig
+
+
+def weights_figure(betas: list[float], count: int = 60, height: int = 330) -> go.Figure:
+    """Weight (1 − β) β^k of the gradient k steps back, with 1/(1 − β) marked for each beta."""
+    k = np.arange(count)
+    traces, shapes = [], []
+    for beta in (b for b in betas if b > 0):
+        color = beta_color(betas.index(beta), len(betas))
+        window = 1.0 / (1.0 - beta)
+        traces.append(dict(type="scatter", x=k, y=ema_weights(beta, count), mode="lines+markers",
+                           name=f"β = {beta:g}: about the last {window:.3g} gradients",
+                           line=dict(color=color, width=2), marker=dict(size=4),
+                           fill="tozeroy", fillcolor=rgba(color, 0.08),
+                           hovertemplate="gradient %{x} steps back: weight %{y:.3g}<extra></extra>"))
+        if window < count:
+            shapes.append(dict(type="line", x0=window, x1=window, yref="paper", y0=0, y1=1,
+                               line=dict(color=color, width=1.5, dash="dash")))
+    layout = dict(height=height, font=FONT, margin=dict(l=60, r=10, t=40, b=45), shapes=shapes,
+                  plot_bgcolor="white", paper_bgcolor="white", hovermode="closest",
+                  title=dict(text="weight of each past gradient in the momentum m_t", x=0.01,
+                             font=dict(size=14)),
+                  xaxis=dict(title="how many steps back (k)", showgrid=True, gridcolor="#eef2f7",
+                             linecolor="#9ca3af"),
+                  yaxis=dict(title="(1 − β) β^k", showgrid=True, gridcolor="#eef2f7",
+                             linecolor="#9ca3af", rangemode="tozero"),
+                  legend=dict(orientation="h", y=-0.28, x=0))
+    return go.Figure(dict(data=traces, layout=layout))

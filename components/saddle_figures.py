@@ -1,0 +1,202 @@
+"""Figures for the saddle-escape lesson: paths near the saddle, escape-time histograms, medians
+against batch size, and the saddle-fraction claim against its measurement."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from components.figures import FONT
+from components.palette import optimizer_color, rgba
+from components.surface_view import background_image, surface_view
+from optimizers import OPTIMIZERS
+from optimizers.escape import EscapeRule, EscapeStudy
+from surfaces.critical_points import SaddleFractions
+
+# Light to dark: a small batch (much noise) is pale, a large batch (little noise) dark.
+BATCH_RAMP = ["#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b", "#041f45"]
+HIST_BINS = 30
+GRID = "#eef2f7"
+
+
+def batch_color(i: int, count: int) -> str:
+    return BATCH_RAMP[round(i * (len(BATCH_RAMP) - 1) / max(count - 1, 1))]
+
+
+def _axis(title: str, **extra) -> dict:
+    return dict(title=dict(text=title), gridcolor=GRID, linecolor="#9ca3af", ticks="outside",
+                zeroline=False, **{"showgrid": True, **extra})
+
+
+def _layout(height: int, **extra) -> dict:
+    return dict(height=height, font=FONT, plot_bgcolor="white", paper_bgcolor="white",
+                margin=dict(l=60, r=20, t=50, b=50), hovermode="closest", **extra)
+
+
+def _escape_boundary(rule: EscapeRule) -> list[dict]:
+    """The circle ||x|| = r, or the level set y^2 - x^2 = delta (loss below -delta beyond it)."""
+    style = dict(mode="lines", line=dict(color="#b91c1c", width=1.5, dash="dash"),
+                 hoverinfo="skip")
+    if rule.kind == "radius":
+        t = np.linspace(0, 2 * np.pi, 121)
+        r = rule.threshold
+        return [dict(type="scatter", x=r * np.cos(t), y=r * np.sin(t), name=f"escape: ‖x‖ > {r:g}",
+                     **style)]
+    x = np.linspace(-2, 2, 121)
+    y = np.sqrt(x**2 + rule.threshold)
+    return [dict(type="scatter", x=x, y=sign * y, name=f"escape: f < −{rule.threshold:g}",
+                 showlegend=sign > 0, legendgroup="boundary", **style) for sign in (1, -1)]
+
+
+def saddle_paths_figure(study: EscapeStudy, still: dict[str, np.ndarray], rule: EscapeRule,
+                        start, height: int = 520) -> go.Figure:
+    """Each optimizer's noise-free path (dashed) and one noisy path (first seed, smallest batch)."""
+    view = surface_view("saddle", ())
+    traces = _escape_boundary(rule)
+    for i, key in enumerate(study.optimizers):
+        color, title = optimizer_color(key), OPTIMIZERS[key].short
+        noisy = study.sample_paths[i, 0]
+        noisy = noisy[np.isfinite(noisy).all(axis=1)]
+        traces.append(dict(type="scatter", x=noisy[:, 0], y=noisy[:, 1], mode="lines",
+                           name=f"{title}, noisy (B = {study.batch_sizes[0]:g})",
+                           line=dict(color=color, width=2)))
+        path = still[key]
+        traces.append(dict(type="scatter", x=path[:, 0], y=path[:, 1], mode="lines+markers",
+                           name=f"{title}, no noise", marker=dict(size=4, color=color),
+                           line=dict(color=color, width=2, dash="dot")))
+    traces.append(dict(type="scatter", x=[start[0]], y=[start[1]], mode="markers", name="start",
+                       marker=dict(symbol="circle-open", size=14, color="#111827",
+                                   line=dict(width=2))))
+    traces.append(dict(type="scatter", x=[0], y=[0], mode="markers", name="saddle point",
+                       marker=dict(symbol="x", size=12, color="white",
+                                   line=dict(width=1.5, color="#111827"))))
+    layout = _layout(height, images=[background_image(view)],
+                     xaxis=_axis("x", range=[-2, 2], showgrid=False),
+                     yaxis=_axis("y", range=[-2, 2], showgrid=False, scaleanchor="x"),
+                     legend=dict(orientation="h", y=-0.12, x=0, font=dict(size=11)))
+    layout["margin"]["b"] = 20
+    return go.Figure(dict(data=traces, layout=layout))
+
+
+def _histogram_lines(steps, escaped, num_steps, color, name, xref, yref, legend) -> dict:
+    edges = np.linspace(0, num_steps, HIST_BINS + 1)
+    counts, _ = np.histogram(steps[escaped], bins=edges)
+    width = edges[1] - edges[0]
+    # The last bin holds the censored runs: they never escaped, they are not dropped.
+    x = np.append(edges, edges[-1] + width)
+    y = np.append(np.append(counts, (~escaped).sum()), 0)
+    return dict(type="scatter", x=x, y=y, mode="lines", line=dict(shape="hv", color=color, width=2),
+                name=name, legendgroup=name, showlegend=legend, xaxis=xref, yaxis=yref,
+                hovertemplate=name + ": %{y} runs from step %{x:.0f}<extra></extra>")
+
+
+def escape_histogram_figure(study: EscapeStudy, height: int = 360) -> go.Figure:
+    """One panel per optimizer; one outlined histogram per batch size; a 'not escaped' bin."""
+    n, k, t = len(study.optimizers), len(study.batch_sizes), study.num_steps
+    width = t / HIST_BINS
+    gap = 0.06
+    panel = (1 - gap * (n - 1)) / n
+    traces, layout, shapes, notes = [], {}, [], []
+    tallest = max(np.histogram(study.steps[i, :, j][study.escaped[i, :, j]],
+                               bins=np.linspace(0, t, HIST_BINS + 1))[0].max(initial=0)
+                  for i in range(n) for j in range(k))
+    top = 1.1 * max(tallest, (~study.escaped).sum(axis=1).max(), 1)
+    for i, key in enumerate(study.optimizers):
+        sx = "" if i == 0 else str(i + 1)
+        x0 = i * (panel + gap)
+        layout["xaxis" + sx] = _axis("escape step", domain=[x0, x0 + panel], anchor="y" + sx,
+                                     range=[0, t + width], **({"matches": "x"} if i else {}))
+        layout["yaxis" + sx] = _axis("runs" if i == 0 else "", anchor="x" + sx, range=[0, top],
+                                     **({"matches": "y"} if i else {}))
+        for j, b in enumerate(study.batch_sizes):
+            traces.append(_histogram_lines(study.steps[i, :, j], study.escaped[i, :, j], t,
+                                           batch_color(j, k), f"B = {b:g}", "x" + sx, "y" + sx,
+                                           i == 0))
+        shapes.append(dict(type="rect", xref="x" + sx, yref="y" + sx + " domain", x0=t,
+                           x1=t + width, y0=0, y1=1, fillcolor="rgba(185,28,28,0.08)",
+                           line=dict(width=0), layer="below"))
+        notes.append(dict(text=f"<b>{OPTIMIZERS[key].short}</b>", x=x0 + panel / 2, y=1.0,
+                          xref="paper", yref="paper", yanchor="bottom", showarrow=False,
+                          font=dict(color=optimizer_color(key), size=14)))
+        notes.append(dict(text="not<br>escaped", x=t + width / 2, y=0.97, xref="x" + sx,
+                          yref="y" + sx + " domain", showarrow=False, yanchor="top",
+                          font=dict(size=10, color="#b91c1c")))
+    full = _layout(height, shapes=shapes, annotations=notes,
+                   legend=dict(orientation="h", y=1.12, x=1, xanchor="right", yanchor="bottom"),
+                   **layout)
+    full["margin"]["t"] = 70
+    return go.Figure(dict(data=traces, layout=full))
+
+
+def median_figure(study: EscapeStudy, height: int = 360) -> go.Figure:
+    """Median escape step against batch size, with the 25-75 % range; censored medians marked."""
+    median, low, high = study.median(), study.quantile(0.25), study.quantile(0.75)
+    t, traces = study.num_steps, []
+    for i, key in enumerate(study.optimizers):
+        color, title = optimizer_color(key), OPTIMIZERS[key].short
+        done = np.isfinite(median[i])
+        top = np.where(np.isfinite(high[i]), high[i], t)  # a censored quartile: bar to the limit
+        mid = np.where(done, median[i], 0.0)
+        traces.append(dict(
+            type="scatter", x=study.batch_sizes[done], y=median[i][done], mode="lines+markers",
+            name=title, line=dict(color=color, width=2), marker=dict(size=8, color=color),
+            error_y=dict(type="data", symmetric=False, array=(top - mid)[done],
+                         arrayminus=(mid - low[i])[done], color=rgba(color, 0.5)),
+            hovertemplate=title + ", B = %{x}: median %{y} steps<extra></extra>"))
+        if not done.all():
+            traces.append(dict(
+                type="scatter", x=study.batch_sizes[~done], y=[t] * int((~done).sum()),
+                mode="markers", name=f"{title}: median not escaped", showlegend=False,
+                marker=dict(symbol="triangle-up-open", size=12, color=color, line=dict(width=2)),
+                hovertemplate=title + f", B = %{{x}}: median > {t} steps<extra></extra>"))
+    layout = _layout(height, xaxis=_axis("batch size B", type="log", tickvals=study.batch_sizes),
+                     yaxis=_axis("median escape step", rangemode="tozero"),
+                     title=dict(text="Median escape step (bars: 25–75 %)", x=0.01,
+                                font=dict(size=14)),
+                     shapes=[dict(type="line", xref="paper", x0=0, x1=1, y0=t, y1=t,
+                                  line=dict(color="#b91c1c", dash="dot", width=1))],
+                     legend=dict(orientation="h", y=-0.25, x=0))
+    return go.Figure(dict(data=traces, layout=layout))
+
+
+def saddle_fraction_figure(measured: SaddleFractions, height: int = 380) -> go.Figure:
+    """Claim (independent signs) against the GOE measurement: fraction of saddles against n."""
+    n = measured.dimensions
+    traces = [
+        dict(type="scatter", x=n, y=measured.claim, mode="lines+markers", name="claim: 1 − 0.5ⁿ⁻¹",
+             line=dict(color="#6b7280", dash="dash", width=2), marker=dict(size=7)),
+        dict(type="scatter", x=n, y=measured.fraction, mode="lines+markers",
+             name=f"measured: {measured.samples:,} GOE Hessians",
+             line=dict(color="#0f766e", width=2), marker=dict(size=8),
+             error_y=dict(type="data", array=2 * measured.stderr, color="#0f766e")),
+    ]
+    layout = _layout(height, xaxis=_axis("dimension n", dtick=2 if len(n) > 12 else 1),
+                     yaxis=_axis("fraction of critical points that are saddles",
+                                 range=[-0.02, 1.05]),
+                     title=dict(text="Saddles among critical points", x=0.01, font=dict(size=14)),
+                     legend=dict(orientation="h", y=-0.22, x=0))
+    return go.Figure(dict(data=traces, layout=layout))
+
+
+def non_saddle_figure(measured: SaddleFractions, height: int = 380) -> go.Figure:
+    """The same on a log axis, as minima + maxima: where the two disagree by orders of magnitude.
+    Where no sampled Hessian was definite the measurement is only an upper bound, < 1/samples."""
+    n, count = measured.dimensions, measured.non_saddles
+    seen = count > 0
+    bound = 1.0 / measured.samples
+    traces = [
+        dict(type="scatter", x=n, y=1 - measured.claim, mode="lines+markers", name="claim: 0.5ⁿ⁻¹",
+             line=dict(color="#6b7280", dash="dash", width=2), marker=dict(size=7)),
+        dict(type="scatter", x=n[seen], y=count[seen] / measured.samples, mode="lines+markers",
+             name="measured", line=dict(color="#0f766e", width=2), marker=dict(size=8)),
+        dict(type="scatter", x=n[~seen], y=np.full(int((~seen).sum()), bound), mode="markers",
+             name=f"none of {measured.samples:,}: below {bound:.0e}",
+             marker=dict(symbol="triangle-down-open", size=11, color="#0f766e",
+                         line=dict(width=2))),
+    ]
+    layout = _layout(height, xaxis=_axis("dimension n", dtick=2 if len(n) > 12 else 1),
+                     yaxis=_axis("fraction of minima + maxima", type="log",
+                                 exponentformat="power"),
+                     title=dict(text="Minima and maxima (log scale)", x=0.01, font=dict(size=14)),
+                     legend=dict(orientation="h", y=-0.22, x=0))
+    return go.Figure(dict(data=traces, layout=layout))

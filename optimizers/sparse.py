@@ -1,0 +1,178 @@
+"""Sparse gradients: one coordinate gets a gradient every step, the other only now and then.
+
+AdaGrad's motivation (Duchi et al., 2011): a rare feature receives few gradients, so its summed
+squared gradient G stays small and its effective learning rate eta / sqrt(G) stays large, which
+lets it catch up. Here the gradient's ``RARE`` coordinate is multiplied by a Bernoulli(p) mask
+drawn once per seed before the scan, so every optimizer compared sees the same rare steps.
+
+The registry's update rules run untouched; what this module adds is a record of each step's
+state and, from it, each coordinate's effective learning rate (what multiplies g_t or m_hat_t):
+
+- AdaGrad  eta / (sqrt(G_t) + eps)     (optax: eta / sqrt(G_t + eps))
+- RMSProp  eta / (sqrt(v_t) + eps)     (optax: eta / sqrt(v_t + eps); centered: v_t - g_bar_t^2)
+- Adam     eta / (sqrt(v_hat_t) + eps) (without bias correction: eta / (sqrt(v_t) + eps))
+- SGD      eta
+
+and for Adam the first moment m_t next to its bias-corrected m_hat_t = m_t / (1 - b1^t).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from optimizers.base import bias_corrected, check_convention
+from optimizers.engine import RunSpec, _check_steps, _float_dtype, _split_run, first_non_finite
+from optimizers.registry import get_spec
+from surfaces import Surface, as_surface
+
+FREQUENT, RARE = 0, 1  # x gets a gradient every step, y only with probability p
+SUPPORTED = ("sgd", "adagrad", "rmsprop", "adam")
+
+
+def rare_mask(seed, p, num_steps: int, dtype=jnp.float32):
+    """1 where the rare coordinate gets its gradient, 0 elsewhere; ``num_steps + 1`` rows.
+
+    Thresholding one uniform draw per step at p couples the masks across p: raising p only adds
+    rare steps, and p = 1 keeps every one (uniforms lie in [0, 1)).
+    """
+    u = jax.random.uniform(jax.random.PRNGKey(seed), (num_steps + 1,), dtype)
+    return (u < p).astype(dtype)
+
+
+def _root(second, eps, convention):
+    return jnp.sqrt(second + eps) if convention == "optax" else jnp.sqrt(second) + eps
+
+
+def effective_rates(key: str, states, hp: Mapping, options: Mapping, convention: str, shape):
+    """Per-step, per-coordinate effective learning rate from a stacked (T, ...) state."""
+    lr = hp["learning_rate"]
+    if key == "adagrad":
+        return lr / _root(states.G, hp["eps"], convention)
+    if key == "rmsprop":
+        second = states.v - states.g_bar**2 if options.get("centered") else states.v
+        return lr / _root(second, hp["eps"], convention)
+    if key == "adam":
+        t = states.t[:, None]
+        v = bias_corrected(states.v, hp["b2"], t) if options["bias_correction"] else states.v
+        return lr / (jnp.sqrt(v) + hp["eps"])
+    return jnp.full(shape, lr)  # SGD: the same rate for both coordinates, always
+
+
+def _run_fn(run: RunSpec, surface: Surface, convention: str):
+    spec = get_spec(run.optimizer)
+    options = dict(run.options)
+    keep = jnp.array([1.0, 0.0])  # the frequent coordinate is never masked
+
+    def run_one(hp, start, mask, surface_params):
+        opt = spec.factory(**hp, **options, convention=convention)
+        value_and_grad = jax.value_and_grad(lambda xy: surface.loss(xy, surface_params))
+
+        def step(carry, active):
+            x, state = carry
+            value, g = value_and_grad(x)
+            g = g * (keep + (1.0 - keep) * active)
+            updates, state = opt.update(g, state, x)
+            return (x + updates, state), (x, value, g, updates, state)
+
+        # T + 1 iterations record x_0..x_T; the last iteration's step is discarded.
+        _, (path, loss, grads, updates, states) = jax.lax.scan(step, (start, opt.init(start)), mask)
+        states = jax.tree_util.tree_map(lambda a: a[:-1], states)
+        out = {"path": path, "loss": loss, "grads": grads[:-1], "steps": updates[:-1],
+               "rates": effective_rates(run.optimizer, states, hp, options, convention,
+                                          grads[:-1].shape)}
+        if run.optimizer == "adam":
+            out["m"] = states.m
+            out["m_hat"] = bias_corrected(states.m, hp["b1"], states.t[:, None])
+        return out
+
+    return run_one
+
+
+@functools.lru_cache(maxsize=32)
+def compiled_sparse(runs: tuple[RunSpec, ...], surface: Surface, num_steps: int, convention: str):
+    """One jitted function for every run; p, seed, start and hyperparameters are traced."""
+    fns = [_run_fn(run, surface, convention) for run in runs]
+
+    def run_all(hparams_per_run, start, seed, p, surface_params):
+        mask = rare_mask(seed, p, num_steps, start.dtype)  # drawn once, shared by every run
+        return mask[:-1], [fn(hp, start, mask, surface_params) for fn, hp in zip(fns, hparams_per_run)]
+
+    return jax.jit(run_all)
+
+
+@dataclass(frozen=True)
+class SparseRun:
+    """One optimizer on the masked problem. Row t of the (T, 2) arrays belongs to step t + 1."""
+
+    key: str
+    options: dict
+    path: np.ndarray  # (T + 1, 2)
+    loss: np.ndarray  # (T + 1,)
+    grads: np.ndarray  # (T, 2) the masked gradient each step used
+    steps: np.ndarray  # (T, 2) x_{t} - x_{t-1}
+    rates: np.ndarray  # (T, 2) effective learning rate per coordinate
+    m: np.ndarray | None  # (T, 2) Adam's first moment, else None
+    m_hat: np.ndarray | None
+    diverged_at: int | None
+
+
+@dataclass(frozen=True)
+class SparseComparison:
+    mask: np.ndarray  # (T,) 1.0 where the rare coordinate got its gradient at step t + 1
+    runs: list[SparseRun]
+
+
+def _check_p(p) -> float:
+    p = float(p)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"p must lie in [0, 1]; got {p}")
+    return p
+
+
+def simulate_sparse(runs: Sequence[str | tuple[str, Mapping]], surface, *, p: float,
+                    start=None, num_steps: int = 200, seed: int = 0,
+                    convention: str = "pytorch",
+                    surface_params: Mapping[str, float] | None = None) -> SparseComparison:
+    """Run each optimizer with the rare coordinate's gradient masked by the same Bernoulli(p)."""
+    check_convention(convention)
+    surface, num_steps, p = as_surface(surface), _check_steps(num_steps), _check_p(p)
+    split = [_split_run(r, convention) for r in runs]
+    for run, _ in split:
+        if run.optimizer not in SUPPORTED:
+            raise ValueError(f"simulate_sparse supports {SUPPORTED}; got {run.optimizer!r}")
+    dtype = _float_dtype()
+    hparams = tuple({k: np.asarray(v, dtype) for k, v in hp.items()} for _, hp in split)
+    params = surface.default_params() | dict(surface_params or {})
+    start = np.asarray(surface.start if start is None else start, dtype)
+    fn = compiled_sparse(tuple(r for r, _ in split), surface, num_steps, convention)
+    mask, outs = jax.device_get(fn(hparams, start, np.int32(seed), np.asarray(p, dtype),
+                                   {k: np.asarray(v, dtype) for k, v in params.items()}))
+    return SparseComparison(mask, [_to_run(run, out) for (run, _), out in zip(split, outs)])
+
+
+def _to_run(run: RunSpec, out: dict) -> SparseRun:
+    d = int(first_non_finite(out["path"], out["loss"]))
+    return SparseRun(run.optimizer, dict(run.options), out["path"], out["loss"], out["grads"],
+                     out["steps"], out["rates"], out.get("m"), out.get("m_hat"),
+                     None if d < 0 else d)
+
+
+def first_step_ratio(b1: float, b2: float) -> float:
+    """|first step without bias correction| / |with it|, for eps -> 0: (1 - b1) / sqrt(1 - b2).
+
+    Step 1 with correction is eta * sign(g); without it m_1 = (1 - b1) g and v_1 = (1 - b2) g^2.
+    At the default betas (0.9, 0.999) that is 3.16: the uncorrected first steps are *larger*.
+    """
+    return (1.0 - b1) / np.sqrt(1.0 - b2)
+
+
+def uncorrected_step_factor(b1: float, b2: float, t: np.ndarray) -> np.ndarray:
+    """How much larger Adam's step t is without bias correction, for the same m and v (eps -> 0)."""
+    t = np.asarray(t, float)
+    return (1.0 - b1**t) / np.sqrt(1.0 - b2**t)

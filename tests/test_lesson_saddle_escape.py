@@ -1,0 +1,77 @@
+"""The saddle-escape lesson under AppTest: defaults, widgets moved, bad links."""
+
+import pytest
+from apptest_util import assert_clean, charts, decode, open_app, texts
+
+PAGE = "app_pages/saddle_escape.py"
+
+
+def _median(cell: str) -> float:
+    return float("inf") if cell.startswith(">") else float(cell)
+
+
+@pytest.fixture(scope="module")
+def default_app():
+    return open_app(page=PAGE)
+
+
+def test_defaults_show_paths_histograms_medians_and_the_saddle_fraction(default_app):
+    at = default_app
+    assert_clean(at)
+    assert not texts(at, "warning")
+    figs = charts(at)
+    assert len(figs) == 5
+    table = at.dataframe[0].value
+    assert list(table["optimizer"].unique()) == ["SGD", "Momentum", "Adam"]
+    sgd = table[table["optimizer"] == "SGD"]
+    assert list(sgd["batch size"]) == [1, 4, 16, 64]
+    medians = [_median(m) for m in sgd["median escape step"]]
+    assert medians == sorted(medians) and medians[0] < medians[-1]
+    assert all(e == "128/128" for e in sgd["escaped"])
+    fraction = figs[3]["data"][1]
+    assert decode(fraction["y"])[0] == 0.0 and len(decode(fraction["x"])) == 12
+
+
+def test_moving_the_main_widgets(default_app):
+    at = default_app
+    at.multiselect(key="saddle.batches").set_value([2, 256])
+    at.select_slider(key="saddle.noise").set_value(0.1)
+    at.radio(key="saddle.rule").set_value("loss").run()
+    assert_clean(at)
+    table = at.dataframe[0].value
+    assert sorted(table["batch size"].unique()) == [2, 256]
+    # Weak noise and big batches: some SGD runs never escape, and they are reported, not dropped.
+    sgd = table[(table["optimizer"] == "SGD") & (table["batch size"] == 256)]
+    assert sgd["escaped"].iloc[0].endswith("/128")
+    at.select_slider(key="saddle.max_n").set_value(5).run()
+    assert_clean(at)
+    assert len(decode(charts(at)[3]["data"][1]["x"])) == 5
+
+
+def test_noise_free_runs_never_escape():
+    at = open_app({"saddle.noise": "0"}, page=PAGE)
+    assert_clean(at)
+    table = at.dataframe[0].value
+    assert set(table["escaped"]) == {"0/128"}
+    assert set(table["median escape step"]) == {"> 300"}
+
+
+def test_start_outside_the_radius_and_empty_choices_explain_themselves():
+    at = open_app({"saddle.x0": "1", "saddle.r": "0.5"}, page=PAGE)
+    assert_clean(at)
+    assert any("outside the escape radius" in w for w in texts(at, "warning"))
+    at.multiselect(key="saddle.optimizers").set_value([]).run()
+    assert_clean(at)
+    assert any("at least one optimizer" in i for i in texts(at, "info"))
+
+
+@pytest.mark.parametrize("query", [
+    {"saddle.noise": "abc", "saddle.batches": ["zzz"], "saddle.rule": "sideways"},
+    {"saddle.max_n": "999", "saddle.samples": "-1", "saddle.optimizers": "<script>", "nope": "1"},
+])
+def test_garbage_links_warn_and_fall_back(query):
+    at = open_app(query, page=PAGE)
+    assert_clean(at)
+    warnings = texts(at, "warning")
+    assert warnings and "could not be applied" in warnings[0]
+    assert len(charts(at)) == 5
