@@ -45,6 +45,8 @@ bench: $(VENV)/.dev-installed chromium
 	$(PY) benchmarks/bench_engine.py
 	$(PY) benchmarks/bench_sweep.py
 	$(PY) benchmarks/bench_recompiles.py
+	$(PY) benchmarks/bench_hypermap.py
+	$(PY) benchmarks/bench_networks.py
 	$(PY) benchmarks/bench_browser.py
 
 # Regenerate the PyTorch golden data in a separate venv: torch never enters the project venv.
@@ -52,3 +54,4 @@ golden:
 	$(PYTHON) -m venv .venv-golden
 	.venv-golden/bin/pip install --quiet torch==2.13.0 numpy
 	.venv-golden/bin/python scripts/generate_torch_golden.py
+	.venv-golden/bin/python scripts/generate_torch_network_golden.py

@@ -30,7 +30,7 @@ def test_core_sources_do_not_import_ui_libraries(package):
 
 
 def test_importing_the_core_does_not_load_streamlit():
-    code = ("import sys, optimizers, surfaces; "
+    code = ("import sys, optimizers, surfaces, networks; "
             "assert 'streamlit' not in sys.modules and 'plotly' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 

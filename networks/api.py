@@ -1,0 +1,174 @@
+"""The public training API: ``train`` (one run) and ``train_batch`` (variants in one compiled call).
+
+Mirrors ``optimizers.simulate_batch``: validation and broadcasting in Python, then one call of a
+cached, jitted trainer; results come back as NumPy. Divergence is data (``diverged_at``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import jax
+import numpy as np
+
+from networks.datasets import Dataset
+from networks.model import MLPConfig, init_mlp
+from networks.training import TrainSpec, batch_indices, compiled_trainer, predict_logits
+from optimizers.base import check_convention
+from optimizers.registry import get_spec
+
+MAX_STEPS = 20_000
+REGULARISATION = ("l1", "l2", "dropout", "bn_momentum", "seed")
+HISTORY_KEYS = ("train_loss", "test_loss", "train_acc", "test_acc", "penalty", "weight_mean_abs",
+                "weight_std", "weight_near_zero", "preact_mean", "preact_std", "preact_positive")
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """One trained variant. History arrays have one row per record (steps[i] steps done);
+    per-layer statistics have a trailing layer axis (dense layers for weights, hidden layers for
+    pre-activations)."""
+
+    config: MLPConfig
+    steps: np.ndarray  # (R,) 0, k, 2k, ..., num_steps
+    history: dict[str, np.ndarray]  # HISTORY_KEYS -> (R,) or (R, layers)
+    params: Any  # MLPParams of NumPy arrays after the last step
+    bn_state: Any
+    dropout_rates: np.ndarray | None  # used at prediction (the classic form scales by 1 - p)
+    diverged_at: int | None  # first recorded step whose loss is non-finite
+    settings: dict = field(default_factory=dict)  # the traced values this variant ran with
+
+    def __getattr__(self, name):
+        if name in HISTORY_KEYS:  # result.train_loss etc. read the history
+            return self.history[name]
+        raise AttributeError(name)
+
+    def predict_proba(self, x) -> np.ndarray:
+        """Class probabilities in eval mode, e.g. on a grid for a decision boundary."""
+        x = np.asarray(x, self.params.dense[0].W.dtype)
+        logits = predict_logits(self.config, self.params, self.bn_state, x, self.dropout_rates)
+        return np.asarray(jax.nn.softmax(logits))
+
+
+def _per_layer(value, n: int, name: str) -> np.ndarray:
+    a = np.asarray(value, float)
+    a = np.broadcast_to(a, (n,)) if a.ndim == 0 else a
+    if a.shape != (n,):
+        raise ValueError(f"{name} takes one value or one per layer ({n}); got shape {a.shape}")
+    if not np.all(np.isfinite(a)) or np.any(a < 0):
+        raise ValueError(f"{name} must be finite and non-negative; got {a.tolist()}")
+    return a
+
+
+def _variant_values(config: MLPConfig, shared: dict, variant: Mapping, opt_spec, convention):
+    unknown = set(variant) - set(REGULARISATION) - set(opt_spec.hyperparameter_names)
+    if unknown:
+        raise ValueError(f"a variant may set {REGULARISATION} or {opt_spec.hyperparameter_names};"
+                         f" got {sorted(unknown)}")
+    reg = {k: variant.get(k, shared[k]) for k in REGULARISATION}
+    opt_over = {k: v for k, v in variant.items() if k in opt_spec.hyperparameter_names}
+    opt_values = opt_spec.resolve({**shared["hyperparameters"], **opt_over}, convention)
+    rates = _per_layer(reg["dropout"], config.num_hidden, "dropout")
+    if np.any(rates >= 1):
+        raise ValueError(f"dropout rates must be below 1; got {rates.tolist()}")
+    if not 0 <= float(reg["bn_momentum"]) <= 1:
+        raise ValueError(f"bn_momentum must be in [0, 1]; got {reg['bn_momentum']}")
+    return {
+        "l1": _per_layer(reg["l1"], config.num_layers, "l1"),
+        "l2": _per_layer(reg["l2"], config.num_layers, "l2"),
+        "dropout": rates, "bn_momentum": float(reg["bn_momentum"]), "seed": int(reg["seed"]),
+    }, opt_values
+
+
+def _check_shapes(num_steps, batch_size, record_every, data: Dataset) -> tuple[int, int, int]:
+    if not isinstance(num_steps, (int, np.integer)) or not 1 <= num_steps <= MAX_STEPS:
+        raise ValueError(f"num_steps must be an integer in [1, {MAX_STEPS}]; got {num_steps!r}")
+    n_train = len(data.y_train)
+    batch_size = min(int(batch_size), n_train)  # a batch larger than the set is the full set
+    if batch_size < 2:
+        raise ValueError("batch_size must be at least 2 (batch norm needs two samples)")
+    record_every = max(1, min(int(record_every), int(num_steps)))
+    if num_steps % record_every:
+        raise ValueError(f"num_steps ({num_steps}) must be a multiple of record_every "
+                         f"({record_every})")
+    return int(num_steps), batch_size, record_every
+
+
+def train_batch(config: MLPConfig, data: Dataset, optimizer: str = "adam",
+                variants: Sequence[Mapping] = ({},), *, hyperparameters: Mapping | None = None,
+                l1=0.0, l2=0.0, dropout=0.0, bn_momentum=0.1, seed: int = 0,
+                num_steps: int = 1000, batch_size: int = 32, record_every: int = 10,
+                convention: str = "pytorch") -> list[TrainResult]:
+    """Train several variants of one architecture side by side in one compiled call.
+
+    Each variant is a mapping that overrides any of l1, l2 (one value or one per dense layer),
+    dropout (one value or one per hidden layer), bn_momentum, seed, or an optimizer
+    hyperparameter (``learning_rate``, ...). Variants sharing a seed share the initial weights,
+    the mini-batch order and the dropout keys, so they differ only in what the variant sets.
+    """
+    check_convention(convention)
+    if config.sizes[0] != data.x_train.shape[1] or config.sizes[-1] != data.num_classes:
+        raise ValueError(f"sizes {config.sizes} do not fit {data.name}: inputs "
+                         f"{data.x_train.shape[1]}, classes {data.num_classes}")
+    num_steps, batch_size, record_every = _check_shapes(num_steps, batch_size, record_every, data)
+    opt_spec = get_spec(optimizer)
+    shared = dict(l1=l1, l2=l2, dropout=dropout, bn_momentum=bn_momentum, seed=seed,
+                  hyperparameters=dict(hyperparameters or {}))
+    if not variants:
+        return []
+    regs, opts = zip(*(_variant_values(config, shared, v, opt_spec, convention) for v in variants))
+    option_names = {o.name for o in opt_spec.options}
+    options = {tuple(sorted((k, bool(v)) for k, v in o.items() if k in option_names)) for o in opts}
+    if len(options) > 1:
+        raise ValueError("variants must share the optimizer's switches (they change the program)")
+    has_dropout = any(float(np.max(r["dropout"], initial=0.0)) > 0 for r in regs)
+    spec = TrainSpec(config, optimizer, options.pop(), convention, num_steps, batch_size,
+                     record_every, has_dropout)
+    starts = [init_mlp(config, r["seed"], _dtype()) for r in regs]
+    idx = [batch_indices(r["seed"], len(data.y_train), batch_size, num_steps) for r in regs]
+    stack = lambda trees: jax.tree.map(lambda *a: np.stack(a), *trees)  # noqa: E731
+    out = compiled_trainer(spec)(_stack(regs, opts, option_names), stack(starts), np.stack(idx),
+                                 _data(data))
+    out = jax.device_get(out)
+    return [_result(spec, out, i, regs[i], opts[i]) for i in range(len(regs))]
+
+
+def _dtype():
+    # float32 normally; float64 when the caller enabled jax_enable_x64 (the reference tests do).
+    return jax.dtypes.canonicalize_dtype(np.float64)
+
+
+def _stack(regs, opts, option_names) -> dict:
+    dtype = _dtype()
+    floats = lambda key: np.stack([r[key] for r in regs]).astype(dtype)  # noqa: E731
+    return {
+        "l1": floats("l1"), "l2": floats("l2"), "dropout": floats("dropout"),
+        "bn_momentum": floats("bn_momentum"),
+        "seed": np.asarray([r["seed"] for r in regs], np.int32),
+        "opt": {k: np.asarray([o[k] for o in opts], dtype) for k in opts[0] if k not in option_names},
+    }
+
+
+def _data(data: Dataset):
+    return (data.x_train.astype(_dtype()), data.y_train, data.x_test.astype(_dtype()), data.y_test)
+
+
+def _result(spec: TrainSpec, out, i: int, reg: dict, opt: dict) -> TrainResult:
+    pick = lambda tree: jax.tree.map(lambda a: a[i], tree)  # noqa: E731
+    history = pick(out["history"])
+    bad = ~np.isfinite(history["train_loss"])
+    steps = np.arange(len(bad)) * spec.record_every
+    return TrainResult(
+        spec.config, steps, history, pick(out["params"]), pick(out["bn_state"]),
+        reg["dropout"].astype(history["train_loss"].dtype) if spec.has_dropout else None,
+        int(steps[bad.argmax()]) if bad.any() else None, {**reg, **opt},
+    )
+
+
+def train(config: MLPConfig, data: Dataset, optimizer: str = "adam",
+          hyperparameters: Mapping | None = None, **kwargs) -> TrainResult:
+    """One run; keyword arguments as in ``train_batch``."""
+    return train_batch(config, data, optimizer, ({},), hyperparameters=hyperparameters,
+                       **kwargs)[0]

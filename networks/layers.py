@@ -1,0 +1,139 @@
+"""Layers as small pure functions: parameters and state in, arrays out (the equinox style).
+
+Randomness and the train/eval mode are explicit arguments. The semantics follow PyTorch 2.13
+(``nn.Linear``, ``nn.Dropout``, ``nn.BatchNorm1d``, ``nn.LayerNorm``) and are checked against it by
+tests/test_networks_layers.py with golden data from scripts/generate_torch_network_golden.py.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+BN_EPS = 1e-5  # torch.nn.BatchNorm1d's default, inside the square root
+LN_EPS = 1e-5  # torch.nn.LayerNorm's default, inside the square root
+DROPOUT_FORMS = ("inverted", "classic")
+
+
+class DenseParams(NamedTuple):
+    W: jax.Array  # (n_in, n_out): x @ W, i.e. the transpose of torch's Linear.weight
+    b: jax.Array  # (n_out,)
+
+
+class NormParams(NamedTuple):
+    gamma: jax.Array  # per-feature scale, starts at 1
+    beta: jax.Array  # per-feature shift, starts at 0
+
+
+class BatchNormState(NamedTuple):
+    mean: jax.Array  # running mean, starts at 0
+    var: jax.Array  # running *unbiased* variance, starts at 1
+    count: jax.Array  # batches seen (torch's num_batches_tracked)
+
+
+def init_dense(rng: np.random.Generator, n_in: int, n_out: int, dtype=np.float32) -> DenseParams:
+    """torch.nn.Linear's default: W and b ~ U(-1/sqrt(n_in), 1/sqrt(n_in)).
+
+    Drawn with NumPy, outside any compiled program: each jax.random call site costs XLA ~0.5 s
+    or more to compile on this CPU, and the seed stays a plain input (no recompiles).
+    """
+    bound = 1.0 / np.sqrt(n_in)
+    W = rng.uniform(-bound, bound, (n_in, n_out)).astype(dtype)
+    return DenseParams(W, rng.uniform(-bound, bound, n_out).astype(dtype))
+
+
+def init_norm(n: int, dtype=np.float32) -> NormParams:
+    return NormParams(np.ones(n, dtype), np.zeros(n, dtype))
+
+
+def init_batch_norm_state(n: int, dtype=np.float32) -> BatchNormState:
+    return BatchNormState(np.zeros(n, dtype), np.ones(n, dtype), np.zeros((), dtype))
+
+
+def dense(params: DenseParams, x: jax.Array) -> jax.Array:
+    return x @ params.W + params.b
+
+
+# --- Dropout --------------------------------------------------------------------------------------
+
+
+def _check_form(form: str) -> None:
+    if form not in DROPOUT_FORMS:
+        raise ValueError(f"unknown dropout form {form!r}; choose one of {DROPOUT_FORMS}")
+
+
+def dropout_mask(key, shape, p) -> jax.Array:
+    """Keep each element with probability 1 - p (True = kept)."""
+    return jax.random.bernoulli(key, 1.0 - p, shape)
+
+
+def apply_dropout_mask(x, mask, p, *, train: bool, form: str = "inverted") -> jax.Array:
+    """Dropout with a given mask, so both forms can be compared with PyTorch's on the same mask.
+
+    inverted (PyTorch): train x * mask / (1 - p), predict x.
+    classic (the lecture): train x * mask, predict x * (1 - p).
+    Either way the prediction equals the training output's expectation over masks.
+    """
+    _check_form(form)
+    if not train:
+        return x if form == "inverted" else x * (1.0 - p)
+    kept = x / (1.0 - p) if form == "inverted" else x
+    return jnp.where(mask, kept, jnp.zeros_like(x))
+
+
+def dropout(x, p, *, key=None, train: bool, form: str = "inverted") -> jax.Array:
+    """Drop each element with probability ``p`` in training; ``key`` is required then."""
+    _check_form(form)
+    if train and key is None:
+        raise ValueError(
+            "dropout in training needs a random key: pass key=jax.random.key(seed), "
+            "or train=False for prediction"
+        )
+    mask = dropout_mask(key, x.shape, p) if train else None
+    return apply_dropout_mask(x, mask, p, train=train, form=form)
+
+
+# --- Normalisation --------------------------------------------------------------------------------
+
+
+def _normalise(x, mean, var, eps, params: NormParams):
+    return (x - mean) / jnp.sqrt(var + eps) * params.gamma + params.beta
+
+
+def batch_norm(params: NormParams, state: BatchNormState, x, *, train: bool, momentum=0.1,
+               cumulative: bool = False, eps: float = BN_EPS):
+    """Batch norm over axis 0 of ``x`` (batch, features); returns (y, new_state).
+
+    Training normalises with the batch mean and the *biased* batch variance and updates
+    running = (1 - w) running + w batch with w = ``momentum`` (weights the new batch, as in
+    PyTorch), storing the *unbiased* variance n/(n-1) var. ``cumulative=True`` is PyTorch's
+    momentum=None, w = 1/count: the running values are then the mean of the batch means and
+    n/(n-1) times the mean of the batch variances, the population statistics of the original
+    paper (Ioffe & Szegedy 2015, Alg. 2) that the lecture describes. Prediction uses the running
+    values and leaves the state unchanged.
+    """
+    if not train:
+        return _normalise(x, state.mean, state.var, eps, params), state
+    n = x.shape[0]
+    if n < 2:
+        raise ValueError("batch norm in training needs at least 2 samples per batch")
+    mean, var = jnp.mean(x, axis=0), jnp.var(x, axis=0)
+    count = state.count + 1
+    w = 1.0 / count if cumulative else momentum
+    unbiased = var * (n / (n - 1))
+    new_state = BatchNormState(
+        (1.0 - w) * state.mean + w * jax.lax.stop_gradient(mean),
+        (1.0 - w) * state.var + w * jax.lax.stop_gradient(unbiased),
+        count,
+    )
+    return _normalise(x, mean, var, eps, params), new_state
+
+
+def layer_norm(params: NormParams, x, *, eps: float = LN_EPS) -> jax.Array:
+    """Per sample over the last (feature) axis, biased variance; the same in train and eval."""
+    mean = jnp.mean(x, axis=-1, keepdims=True)
+    var = jnp.var(x, axis=-1, keepdims=True)
+    return _normalise(x, mean, var, eps, params)

@@ -1,0 +1,171 @@
+"""A multilayer perceptron built from the pure layers, its loss and its penalties.
+
+The architecture is a frozen dataclass (hashable: static under jit, one compile per structure).
+What a slider moves (dropout rates, L1/L2 strengths, BN momentum) is passed as arrays, so it is
+traced and never recompiles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from networks.layers import (
+    DROPOUT_FORMS,
+    BatchNormState,
+    DenseParams,
+    NormParams,
+    apply_dropout_mask,
+    batch_norm,
+    dense,
+    init_batch_norm_state,
+    init_dense,
+    init_norm,
+    layer_norm,
+)
+
+ACTIVATIONS = {
+    "relu": jax.nn.relu,
+    "tanh": jnp.tanh,
+    "sigmoid": jax.nn.sigmoid,
+    "leaky_relu": jax.nn.leaky_relu,  # negative slope 0.01, as torch's default
+    "gelu": partial(jax.nn.gelu, approximate=False),  # torch's default GELU is the exact erf form
+}
+NORMS = ("none", "batch", "layer")
+NORM_POSITIONS = ("before", "after")  # the norm layer sits before or after the activation
+BN_STATS = ("running", "population")
+
+
+@dataclass(frozen=True)
+class MLPConfig:
+    """The structure of an MLP: what changes the compiled program.
+
+    ``bn_stats="running"`` is PyTorch's exponential running average (momentum weights the new
+    batch); ``"population"`` is the lecture's population statistics (PyTorch's momentum=None).
+    """
+
+    sizes: tuple[int, ...] = (2, 64, 64, 2)  # input, hidden..., output (= number of classes)
+    activation: str = "relu"
+    norm: str = "none"
+    norm_position: str = "before"
+    dropout_form: str = "inverted"
+    bn_stats: str = "running"
+
+    def __post_init__(self):
+        object.__setattr__(self, "sizes", tuple(int(s) for s in self.sizes))
+        if len(self.sizes) < 2 or min(self.sizes) < 1:
+            raise ValueError(f"sizes must list at least an input and an output size; got {self.sizes}")
+        for name, value, choices in (
+            ("activation", self.activation, tuple(ACTIVATIONS)), ("norm", self.norm, NORMS),
+            ("norm_position", self.norm_position, NORM_POSITIONS),
+            ("dropout_form", self.dropout_form, DROPOUT_FORMS), ("bn_stats", self.bn_stats, BN_STATS),
+        ):
+            if value not in choices:
+                raise ValueError(f"unknown {name} {value!r}; choose one of {choices}")
+
+    @property
+    def num_layers(self) -> int:
+        """Dense layers (each has its own L1/L2 strength)."""
+        return len(self.sizes) - 1
+
+    @property
+    def num_hidden(self) -> int:
+        """Hidden layers (each has its own dropout rate and norm layer)."""
+        return len(self.sizes) - 2
+
+
+class MLPParams(NamedTuple):
+    dense: tuple[DenseParams, ...]
+    norm: tuple[NormParams, ...]  # one per hidden layer when config.norm != "none", else ()
+
+
+class Forward(NamedTuple):
+    logits: jax.Array
+    bn_state: tuple[BatchNormState, ...]
+    pre_activations: tuple[jax.Array, ...]  # what enters each hidden activation
+
+
+def init_mlp(config: MLPConfig, seed: int = 0, dtype=np.float32):
+    """Parameters (torch's default Linear initialisation) and the BN running statistics, as
+    NumPy arrays drawn from ``seed`` (see ``init_dense`` for why NumPy)."""
+    rng = np.random.default_rng(seed)
+    pairs = zip(config.sizes[:-1], config.sizes[1:])
+    layers = tuple(init_dense(rng, n_in, n_out, dtype) for n_in, n_out in pairs)
+    hidden = config.sizes[1:-1]
+    norms = () if config.norm == "none" else tuple(init_norm(n, dtype) for n in hidden)
+    bn = tuple(init_batch_norm_state(n, dtype) for n in hidden) if config.norm == "batch" else ()
+    return MLPParams(layers, norms), bn
+
+
+def dropout_masks(key, rates, batch: int, widths) -> list[jax.Array]:
+    """Keep-masks for every hidden layer from ONE random draw: each jax.random call site adds
+    XLA compile time (~0.5 s here), and a network has several dropout layers."""
+    u = jax.random.uniform(key, (batch, sum(widths)))
+    bounds = np.cumsum((0,) + tuple(widths))
+    return [u[:, a:b] >= rates[i] for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:]))]
+
+
+def _norm(config, params, state, h, *, train, momentum):
+    if config.norm == "layer":
+        return layer_norm(params, h), state
+    return batch_norm(params, state, h, train=train, momentum=momentum,
+                      cumulative=config.bn_stats == "population")
+
+
+def _hidden(config, i, params, bn_state, h, *, train, momentum):
+    """dense -> [norm] -> activation -> [norm]; returns (output, pre-activation, BN state)."""
+    z = dense(params.dense[i], h)
+    state = bn_state[i] if bn_state else None  # layer norm carries no state
+    norm = lambda v, s: _norm(config, params.norm[i], s, v, train=train, momentum=momentum)  # noqa: E731
+    if config.norm != "none" and config.norm_position == "before":
+        z, state = norm(z, state)
+    a = ACTIVATIONS[config.activation](z)
+    if config.norm != "none" and config.norm_position == "after":
+        a, state = norm(a, state)
+    return a, z, state
+
+
+def forward(config: MLPConfig, params: MLPParams, bn_state, x, *, dropout_rates=None,
+            bn_momentum=0.1, key=None, train: bool = False) -> Forward:
+    """Logits for ``x`` (batch, n_in). ``dropout_rates`` (one per hidden layer) or None for a
+    network without dropout layers; in training with dropout, ``key`` is required."""
+    if train and dropout_rates is not None and key is None:
+        raise ValueError("training with dropout needs a random key: pass key=jax.random.key(seed)")
+    masks = None
+    if train and dropout_rates is not None:
+        masks = dropout_masks(key, dropout_rates, x.shape[0], config.sizes[1:-1])
+    h, pre, states = x, [], []
+    for i in range(config.num_hidden):
+        h, z, state = _hidden(config, i, params, bn_state, h, train=train, momentum=bn_momentum)
+        pre.append(z)
+        states.append(state)
+        if dropout_rates is not None:
+            h = apply_dropout_mask(h, None if masks is None else masks[i], dropout_rates[i],
+                                   train=train, form=config.dropout_form)
+    new_state = tuple(states) if bn_state else ()
+    return Forward(dense(params.dense[-1], h), new_state, tuple(pre))
+
+
+def cross_entropy(logits, labels) -> jax.Array:
+    """Mean softmax cross-entropy (torch.nn.functional.cross_entropy)."""
+    log_p = jax.nn.log_softmax(logits)
+    return -jnp.mean(jnp.take_along_axis(log_p, labels[:, None], axis=-1))
+
+
+def accuracy(logits, labels) -> jax.Array:
+    return jnp.mean(jnp.argmax(logits, axis=-1) == labels)
+
+
+def penalty(params: MLPParams, l1, l2) -> jax.Array:
+    """sum over layers l of l1[l] sum|W_l| + l2[l] sum W_l^2; biases and norm scales are free.
+
+    This is the lecture's lambda ||W||^2; torch's SGD weight_decay=wd equals l2 = wd / 2.
+    """
+    terms = [l1[i] * jnp.sum(jnp.abs(p.W)) + l2[i] * jnp.sum(p.W**2)
+             for i, p in enumerate(params.dense)]
+    return sum(terms)
