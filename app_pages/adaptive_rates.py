@@ -106,7 +106,7 @@ lesson_header(
 link_note = st.empty()
 p, steps, seed, convention, chosen = settings_row(log)
 if not chosen:
-    st.info("Choose at least one optimizer above.", icon="👆")
+    st.info("Choose at least one optimizer above.", icon=":material/arrow_upward:")
 settings = optimizer_tabs(chosen, convention, log) if chosen else {}
 pair = adam_pair(settings, convention)
 with st.spinner("Running the optimizers ..."):
@@ -118,7 +118,7 @@ st.caption(f"y got a gradient on {int(result.mask.sum())} of {steps} steps "
 for run in result.runs:
     if run.diverged_at is not None:
         st.error(f"**{run_label(run)} diverged at step {run.diverged_at}**: lower its learning "
-                 "rate.", icon="💥")
+                 "rate.", icon=":material/error:")
 if runs:
     view = surface_view(BOWL.key, tuple(sorted(BOWL_PARAMS.items())))
     st.plotly_chart(overlay_figure(BOWL, view, [path_series(r) for r in runs], START, steps,

@@ -82,7 +82,7 @@ def training_section(problem, view, key, hp, steps, seed) -> None:
     for sr in series:
         if sr.main.diverged_at is not None:
             st.error(f"**{sr.label} diverged at step {sr.main.diverged_at}**: lower the learning "
-                     "rate.", icon="💥")
+                     "rate.", icon=":material/error:")
     paths = overlay_figure(problem.surface, view, series, START, steps, height=600)
     paths.update_layout(xaxis_title_text="w (slope)", yaxis_title_text="b (intercept)")
     st.plotly_chart(paths, key="bn_path_chart", config={"displayModeBar": False})

@@ -113,7 +113,7 @@ st.session_state["clip.largest"] = int(np.nanargmax(np.where(np.isfinite(raw_nor
 for run in runs:
     if run.diverged_at is not None:
         st.error(f"**{CLIP_TITLES[run.mode]} diverged at step {run.diverged_at}**: its position "
-                 "became infinite.", icon="💥")
+                 "became infinite.", icon=":material/error:")
 
 if st.session_state.get("clip.step", 0) > settings["num_steps"] - 1:  # fewer steps than before
     st.session_state["clip.step"] = settings["num_steps"] - 1

@@ -207,5 +207,5 @@ with cols[2]:
     # A new tab is a fresh session, so the playground reads the whole link as a shared link
     # (st.page_link keeps this session's widget state, which overrides the link's values).
     st.link_button("Open this setting in the playground", "./?" + urlencode(
-        playground_query(spec, s, picked)), icon="🧭", type="primary")
+        playground_query(spec, s, picked)), icon=":material/open_in_new:", type="primary")
 url_state.warn_about_link(link_note, log)

@@ -41,7 +41,7 @@ def run(runs, params, steps):
 def show_divergence(series) -> None:
     for sr in series:
         if sr.main.diverged_at is not None:
-            st.error(f"**{sr.label} diverged at step {sr.main.diverged_at}**: lower η.", icon="💥")
+            st.error(f"**{sr.label} diverged at step {sr.main.diverged_at}**: lower η.", icon=":material/error:")
 
 
 def damping_section(log, lr, params, steps, ema, view) -> None:
@@ -50,7 +50,7 @@ def damping_section(log, lr, params, steps, ema, view) -> None:
                            key=log("mom.betas", choices=BETAS, label=fmt, multiple=True),
                            bind=controls.BIND, max_selections=5)
     if not betas:
-        st.info("Choose at least one β to compare.", icon="👆")
+        st.info("Choose at least one β to compare.", icon=":material/arrow_upward:")
         return
     betas = sorted(betas)
     runs = [("momentum", {"learning_rate": lr, "momentum": b, "ema": ema}) for b in betas]

@@ -37,7 +37,7 @@ def comparison(log, surface, run_settings: dict) -> None:
         view_mode = st.segmented_control("View", VIEWS, default=VIEWS[0], key=log("view"),
                                          bind=controls.BIND, label_visibility="collapsed") or VIEWS[0]
         if not chosen:
-            st.info("Choose at least one optimizer above to see its path.", icon="👆")
+            st.info("Choose at least one optimizer above to see its path.", icon=":material/arrow_upward:")
             return
         series = run_series(surface, settings, **run_settings)
         path_chart(view_mode, surface, run_settings["surface_params"], series,

@@ -91,7 +91,7 @@ def escape_section(settings: dict, exp: dict) -> None:
     points = len(settings) * exp["seeds"] * len(exp["batches"]) * (exp["num_steps"] + 1)
     if not settings or not exp["batches"]:
         st.info("Choose at least one optimizer and one batch size to measure escape times.",
-                icon="👆")
+                icon=":material/arrow_upward:")
         return
     if points > MAX_POINTS:
         st.warning(f"That is {points:,} recorded positions, more than this page keeps "

@@ -82,8 +82,10 @@ def inspector(log, surface, surface_params, trace) -> None:
         st.dataframe(figs.state_rows(trace, step), hide_index=True, width="stretch",
                      height=min(38 + 35 * len(figs.state_rows(trace, step)), 560))
     with chart_col:
-        view = surface_view(surface.key, tuple(sorted(surface_params.items())))
-        st.plotly_chart(figs.step_figure(surface, view, trace, step, zoom), key="si.chart",
+        params = tuple(sorted(surface_params.items()))
+        view = surface_view(surface.key, params)
+        st.plotly_chart(figs.step_figure(surface, view, trace, step, zoom, surface_params=params),
+                        key="si.chart",
                         config={"displayModeBar": False})
     rate_panel(trace, step)
 
@@ -125,6 +127,6 @@ with st.spinner("Running the optimizer…"):
                    sigma, seed, tuple(sorted(surface_params.items())))
 if trace.diverged_at is not None:
     st.error(f"**{spec.title} diverged at step {trace.diverged_at}**: its position or loss became "
-             "infinite. Lower the learning rate.", icon="💥")
+             "infinite. Lower the learning rate.", icon=":material/error:")
 inspector(log, surface, surface_params, trace)
 url_state.warn_about_link(link_note, log)

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 
 from components.figures import FONT, _axis, _layout
 from components.palette import optimizer_color, rgba
-from components.surface_view import SurfaceView, background_image, colorbar_trace
+from components.surface_view import SurfaceView, background_image, colorbar_trace, surface_view
 from optimizers.inspect import (
     StepTrace,
     bias_correction,
@@ -112,11 +112,15 @@ def _zoom_ranges(trace: StepTrace, step: int, surface: Surface):
 
 
 def step_figure(surface: Surface, view: SurfaceView, trace: StepTrace, step: int,
-                zoom: bool = False, height: int = 560) -> go.Figure:
-    """The run on the surface with step ``step``'s arrows; ``zoom`` frames just this step."""
+                zoom: bool = False, height: int = 560, surface_params: tuple = ()) -> go.Figure:
+    """The run on the surface with step ``step``'s arrows; ``zoom`` frames just this step (with
+    the background re-rendered for that window, so it stays sharp)."""
     arrows, legend = _arrows(trace, step) if np.all(np.isfinite(trace.path[step - 1])) else ([], [])
     traces = [colorbar_trace(view)] + _points(trace, step) + legend
     x_range, y_range = _zoom_ranges(trace, step, surface) if zoom and arrows else surface.domain
+    if zoom and arrows:
+        window = tuple(tuple(float(f"{v:.5g}") for v in r) for r in (x_range, y_range))
+        view = surface_view(surface.key, surface_params, window=window)
     layout = _layout(height, images=[background_image(view)], annotations=arrows,
                      xaxis=_axis(x_range, "x"), yaxis=_axis(y_range, "y", scaleanchor="x"))
     layout["margin"] = dict(l=60, r=20, t=70, b=50)

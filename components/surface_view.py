@@ -47,8 +47,13 @@ def _contour_mask(t: np.ndarray) -> np.ndarray:
     return edge
 
 
-@functools.lru_cache(maxsize=32)
-def surface_view(surface_key: str, params: tuple[tuple[str, float], ...], size: int = 360):
+@functools.lru_cache(maxsize=64)
+def surface_view(surface_key: str, params: tuple[tuple[str, float], ...], size: int = 360,
+                 window: tuple | None = None):
+    """The surface's picture. ``window`` ((x0, x1), (y0, y1)) renders just that region at full
+    resolution (a zoomed chart stays sharp) with the whole domain's colour scale and levels."""
+    if window is not None:
+        return _window_view(surface_key, params, size, window)
     surface = SURFACES[surface_key]
     _, _, z = surface.grid(size, dict(params))
     floor = float(np.nanmin(z))
@@ -62,6 +67,18 @@ def surface_view(surface_key: str, params: tuple[tuple[str, float], ...], size: 
     tzc, _ = color_transform(surface, zc, floor)
     return SurfaceView(png_data_uri(rgb[::-1]), surface.domain, float(low), float(high), label,
                        floor, surface.log_color, xs, ys, tzc)
+
+
+def _window_view(surface_key, params, size, window) -> SurfaceView:
+    full = surface_view(surface_key, params, size)
+    surface = SURFACES[surface_key]
+    _, _, z = surface.grid(size, dict(params), domain=window)
+    tz, _ = color_transform(surface, z, full.floor)
+    t = (tz - full.z_low) / max(full.z_high - full.z_low, 1e-12)
+    rgb = colorize(t)
+    rgb[_contour_mask(t)] = (rgb[_contour_mask(t)] * 0.72).astype(np.uint8)
+    return SurfaceView(png_data_uri(rgb[::-1]), window, full.z_low, full.z_high, full.z_label,
+                       full.floor, full.log, full.xs, full.ys, full.z3d)
 
 
 def transformed(view: SurfaceView, loss: np.ndarray) -> np.ndarray:

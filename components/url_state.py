@@ -82,4 +82,4 @@ def warn_about_link(placeholder, log) -> None:
     found = problems(log.link, log.keys, log.labels)
     if found:
         placeholder.warning("Part of this link could not be applied as written:  \n- "
-                            + "\n- ".join(found), icon="⚠️")
+                            + "\n- ".join(found), icon=":material/warning:")

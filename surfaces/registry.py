@@ -7,8 +7,10 @@ number, say) as traced scalars, so moving such a slider never recompiles the sim
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+import functools
 from dataclasses import dataclass, field
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -64,9 +66,10 @@ class Surface:
             return None
         return min(float(self(m, params)) for m in self.minima)
 
-    def grid(self, n: int = 200, params: Mapping[str, float] | None = None):
-        """Loss on an n x n grid over the domain: (xs, ys, z) as numpy, z[i, j] at (xs[j], ys[i])."""
-        (x0, x1), (y0, y1) = self.domain
+    def grid(self, n: int = 200, params: Mapping[str, float] | None = None, domain=None):
+        """Loss on an n x n grid over ``domain`` (default: the surface's own) as numpy
+        (xs, ys, z), with z[i, j] at (xs[j], ys[i])."""
+        (x0, x1), (y0, y1) = domain or self.domain
         xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
         mesh = jnp.stack(jnp.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
         merged = self.default_params() | dict(params or {})
@@ -74,9 +77,9 @@ class Surface:
         return xs, ys, np.asarray(z).reshape(n, n)
 
 
+@functools.partial(jax.jit, static_argnums=0)
 def _grid_loss(loss, mesh, params):
-    import jax
-
+    # Jitted once per loss function; the grid and the shape parameters are traced.
     return jax.vmap(lambda p: loss(p, params))(mesh)
 
 
