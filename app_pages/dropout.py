@@ -1,0 +1,178 @@
+"""Lesson: dropout — per-layer rates, train-mode randomness, inverted vs classic scaling."""
+
+import numpy as np
+import streamlit as st
+
+from components import controls, url_state
+from components.lesson import lesson_header
+from components.network_controls import data_controls, report_divergence, training_controls
+from components.network_figures import (
+    RunView,
+    boundary_grid,
+    boundary_lines_trace,
+    decision_boundary_figure,
+    field_figure,
+    mode_scale_figure,
+    train_test_curves_figure,
+)
+from networks.modes import dropout_scales, first_hidden_activations, train_mode_probabilities
+from components.scales import fmt
+from networks import MLPConfig, make_dataset, train, train_batch
+
+RATES = (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+FORMS = ("inverted", "classic")
+SAMPLE_COUNTS = (4, 8, 16, 32)
+SPREAD_SCALE = [[0.0, "#ffffff"], [1.0, "#7c3aed"]]
+COLORS = {"without dropout": "#6b7280", "with dropout": "#9333ea",
+          "100 units, p = 0.2": "#9333ea", "80 units, no dropout": "#0891b2"}
+
+
+def _data(key):
+    return make_dataset(key[0], n_train=key[2], noise=key[1], seed=key[3])
+
+
+def _hyper(lr):
+    return {"learning_rate": lr, "momentum": 0.9}
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def with_and_without(data_key, rates, form, lr, steps, seed):
+    config = MLPConfig(sizes=(2, 64, 64, 2), dropout_form=form)
+    return train_batch(config, _data(data_key), "momentum", [{"dropout": 0.0},
+                       {"dropout": list(rates)}], hyperparameters=_hyper(lr), num_steps=steps,
+                       batch_size=30, record_every=steps // 100, seed=seed)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def lecture_run(data_key, width, p, lr, steps, seed):
+    config = MLPConfig(sizes=(2, width, width, 2))
+    return train(config, _data(data_key), "momentum", _hyper(lr), dropout=p, num_steps=steps,
+                 batch_size=30, record_every=steps // 100, seed=seed)
+
+
+def rate_controls(log) -> tuple[float, float]:
+    rates = []
+    for i, default in enumerate((0.3, 0.3)):
+        rates.append(st.select_slider(f"dropout rate p, hidden layer {i + 1}", RATES, value=default,
+                                      format_func=fmt, key=log(f"dropout.p{i + 1}", RATES),
+                                      bind=controls.BIND))
+    form = st.radio("scaling", FORMS, horizontal=True, key=log("dropout.form", choices=FORMS),
+                    bind=controls.BIND, help="inverted: scale by 1/(1−p) in training (PyTorch); "
+                    "classic: scale by (1−p) at prediction (the original paper).")
+    return tuple(float(r) for r in rates), form
+
+
+def comparison(runs, data) -> None:
+    grid = boundary_grid(data, 100)
+    for column, run in zip(st.columns(2), runs):
+        r = run.result
+        title = (f"{run.label}: train {r.train_acc[-1]:.0%}, test {r.test_acc[-1]:.0%}, "
+                 f"gap {r.train_acc[-1] - r.test_acc[-1]:+.0%}")
+        column.plotly_chart(decision_boundary_figure(r, data, title=title, grid=grid, height=340),
+                            key=f"dropout_boundary_{run.label}")
+    left, right = st.columns(2)
+    left.plotly_chart(train_test_curves_figure(runs, "loss"), key="dropout_loss")
+    right.plotly_chart(train_test_curves_figure(runs, "acc"), key="dropout_acc")
+
+
+@st.fragment
+def spread_section(result, data, log) -> None:
+    """View-only: the number of train-mode passes never retrains."""
+    k = st.select_slider("train-mode passes K", SAMPLE_COUNTS, value=8, bind=controls.BIND,
+                         key=log("dropout.k", SAMPLE_COUNTS))
+    grid = boundary_grid(data, 70)
+    samples = train_mode_probabilities(result, grid.points, k)[..., 1]
+    lines = [boundary_lines_trace(grid, s, "#7c3aed") for s in samples]
+    left, right = st.columns(2)
+    left.plotly_chart(field_figure(grid, samples.std(0), data, title=f"std of P(class 1) over "
+                                   f"{k} train-mode passes, with {k} sampled boundaries",
+                                   colorscale=SPREAD_SCALE, zrange=(0.0, 0.5), contour_at=None,
+                                   colorbar_title="std", extra_traces=lines, height=360),
+                      key="dropout_spread")
+    again = [result.predict_proba(grid.points)[:, 1] for _ in range(2)]
+    right.plotly_chart(decision_boundary_figure(result, data, grid=grid, height=360,
+                                                title="eval mode: one boundary, every time"),
+                       key="dropout_eval")
+    spread = float(np.max(samples.std(0)))
+    st.markdown(f"Largest train-mode std over the plane: **{spread:.3f}**. Two eval-mode "
+                f"passes differ by at most **{float(np.max(np.abs(again[0] - again[1]))):.1e}** "
+                "(identical: no mask is drawn).")
+
+
+def scaling_section(result, data, p: float) -> None:
+    h = first_hidden_activations(result, data.x_test)
+    scales = dropout_scales(h, p, num_masks=200)
+    st.plotly_chart(mode_scale_figure(scales, p), key="dropout_scales")
+    inv, cls = scales["inverted"], scales["classic"]
+    st.caption(f"Same activations, same masks (200 masks over {len(h)} test points). Inverted: "
+               f"a kept unit is scaled by 1/(1−p) = {1 / (1 - p):.3g} in training, so eval uses the "
+               "raw activation. Classic: training passes kept units unchanged, and eval multiplies "
+               f"by 1−p = {1 - p:.3g}. Either way E[train] = eval: mean gap "
+               f"{abs(inv['train'].mean() - inv['eval'].mean()):.1e} (inverted), "
+               f"{abs(cls['train'].mean() - cls['eval'].mean()):.1e} (classic). The two networks "
+               "compute the same function; the classic one's weights after the layer are 1/(1−p) "
+               "times larger.")
+
+
+def lecture_experiment(data_key, training) -> None:
+    runs, bar = [], st.progress(0.0, text="Compiling and training 2-100-100-2 with p = 0.2 ...")
+    for i, (width, p, label) in enumerate(((100, 0.2, "100 units, p = 0.2"),
+                                           (80, 0.0, "80 units, no dropout"))):
+        runs.append(RunView(label, COLORS[label], lecture_run(data_key, width, p, *training)))
+        bar.progress((i + 1) / 2, text="Compiling and training 2-80-80-2 without dropout ...")
+    bar.empty()
+    report_divergence(runs)
+    left, right = st.columns(2)
+    left.plotly_chart(train_test_curves_figure(runs, "loss"), key="dropout_lecture_loss")
+    right.plotly_chart(train_test_curves_figure(runs, "acc"), key="dropout_lecture_acc")
+    st.dataframe([{"network": r.label, "train accuracy": f"{r.result.train_acc[-1]:.1%}",
+                   "test accuracy": f"{r.result.test_acc[-1]:.1%}",
+                   "final test loss": f"{r.result.test_loss[-1]:.3f}"} for r in runs],
+                 hide_index=True)
+
+
+log = controls.KeyLog(link=url_state.snapshot())
+lesson_header(
+    "Dropout",
+    "What does dropping random units during training do, and why is prediction deterministic?",
+    "In training, each hidden unit is switched off with probability p, a fresh mask for every "
+    "example and step: the network cannot rely on any single unit, a regulariser like training "
+    "an ensemble of thinned networks that share weights. At prediction nothing is dropped; the "
+    "output is scaled so it matches the training output *in expectation*. The **inverted** form "
+    "(PyTorch) divides by 1−p in training; the **classic** form (the original paper) multiplies "
+    "by 1−p at prediction.",
+    r"\begin{aligned} m_i &\sim \mathrm{Bernoulli}(1-p) \\ "
+    r"\text{inverted: } \tilde h &= \tfrac{m \odot h}{1-p},\quad h_{\text{eval}} = h \\ "
+    r"\text{classic: } \tilde h &= m \odot h,\quad h_{\text{eval}} = (1-p)\,h \\ "
+    r"\mathbb{E}_m[\tilde h] &= h_{\text{eval}} \end{aligned}",
+)
+link_note = st.empty()
+with st.sidebar:
+    st.subheader("Data")
+    data_settings = data_controls(log, "dropout")
+    st.subheader("Dropout")
+    rates, form = rate_controls(log)
+    st.subheader("Training")
+    training = training_controls(log, "dropout")
+
+data_key = tuple(data_settings)
+with st.spinner("Training 2-64-64-2 with and without dropout in one compiled call ..."):
+    results = with_and_without(data_key, rates, form, *training)
+runs = [RunView(label, COLORS[label], r) for label, r in zip(COLORS, results)]
+report_divergence(runs)
+data = _data(data_key)
+st.subheader("With and without dropout")
+comparison(runs, data)
+st.subheader("Train mode is random, eval mode is not")
+if max(rates) == 0:
+    st.info("Set a dropout rate above 0 to see the train-mode spread.")
+else:
+    spread_section(results[1], data, log)
+st.subheader("Inverted vs classic scaling")
+scaling_section(results[1], data, rates[0] if rates[0] > 0 else 0.5)
+st.subheader("The lecture's experiment: 100 units with p = 0.2 against 80 units without")
+st.markdown("With p = 0.2, on average 80 of the 100 units are active at each step. Is dropout "
+            "the same as a smaller network? Not quite: every unit is trained, and prediction "
+            "uses all 100 — an average over many thinned networks.")
+lecture_experiment(data_key, training)
+url_state.warn_about_link(link_note, log)

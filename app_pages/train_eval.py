@@ -1,0 +1,142 @@
+"""Lesson: train() vs eval() — what changes between the modes for dropout and batch norm."""
+
+import numpy as np
+import streamlit as st
+
+from components import controls, url_state
+from components.lesson import lesson_header
+from components.network_controls import data_controls, report_divergence, training_controls
+from components.network_figures import (
+    RunView,
+    boundary_grid,
+    decision_boundary_figure,
+    field_figure,
+    mode_spread_figure,
+)
+from networks.modes import probabilities_in_batches, train_mode_probabilities
+from components.scales import fmt
+from networks import MLPConfig, make_dataset, train
+
+RATES = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
+BATCH_SIZES = (2, 4, 8, 16, 32, 64)
+NUM_PROBES, NUM_PASSES = 6, 12
+SUMMARY = [
+    {"layer": "Dropout", "train()": "random mask, fresh every pass; kept units × 1/(1−p)",
+     "eval()": "no mask, no scaling: deterministic"},
+    {"layer": "Batch norm: normalisation", "train()": "mean and variance of the current batch",
+     "eval()": "running (population) mean and variance"},
+    {"layer": "Batch norm: statistics", "train()": "running averages updated every pass",
+     "eval()": "frozen"},
+    {"layer": "Batch norm: batch of one", "train()": "fails (no variance from one sample)",
+     "eval()": "fine"},
+    {"layer": "One sample's output", "train()": "depends on the mask and on its batch mates",
+     "eval()": "depends on the sample only"},
+    {"layer": "Layer norm (for contrast)", "train()": "statistics of the sample itself",
+     "eval()": "the same"},
+]
+
+
+@st.cache_data(max_entries=6, show_spinner=False)
+def trained_network(data_key, p, lr, steps, seed):
+    data = make_dataset(data_key[0], n_train=data_key[2], noise=data_key[1], seed=data_key[3])
+    config = MLPConfig(sizes=(2, 64, 64, 2), norm="batch")
+    result = train(config, data, "momentum", {"learning_rate": lr, "momentum": 0.9}, dropout=p,
+                   num_steps=steps, batch_size=30, record_every=steps // 100, seed=seed)
+    return data, result
+
+
+def mode_controls(log) -> tuple[float, int]:
+    p = st.select_slider("dropout rate p (both hidden layers)", RATES, value=0.2,
+                         format_func=fmt, key=log("te.p", RATES), bind=controls.BIND)
+    batch = st.select_slider("batch size for the batch-norm demo", BATCH_SIZES, value=8,
+                             key=log("te.batch", BATCH_SIZES), bind=controls.BIND,
+                             help="The probe points share a train-mode batch with random others.")
+    return float(p), int(batch)
+
+
+def probe_points(data) -> tuple[np.ndarray, list[str]]:
+    x = data.x_test[:NUM_PROBES]
+    return x, [f"point {i + 1}" for i in range(len(x))]
+
+
+def boundaries(result, data) -> None:
+    grid = boundary_grid(data, 80)
+    one_pass = train_mode_probabilities(result, grid.points, 1, seed=1)[0, :, 1]
+    left, right = st.columns(2)
+    left.plotly_chart(field_figure(grid, one_pass, data, height=360,
+                                   title="train mode: one pass over the grid as one batch"),
+                      key="te_train_boundary")
+    right.plotly_chart(decision_boundary_figure(result, data, grid=grid, height=360,
+                                                title="eval mode"), key="te_eval_boundary")
+    st.caption("In train mode every grid point is dropped out independently (the speckle) and "
+               "batch norm normalises with the statistics of the 6,400 grid points, not of the "
+               "data the network was trained on.")
+
+
+def dropout_panel(result, data, probes, labels, p) -> None:
+    # Dropout alone: the probes pass with the training set, so BN sees realistic statistics.
+    batch = np.concatenate([probes, data.x_train])
+    samples = train_mode_probabilities(result, batch, NUM_PASSES)[:, :len(probes), 1]
+    evals = np.stack([result.predict_proba(probes)[:, 1] for _ in range(NUM_PASSES)])
+    st.plotly_chart(mode_spread_figure(samples, evals, labels, title=f"Dropout (p = {p:g}): "
+                                       f"{NUM_PASSES} passes of the same batch"),
+                    key="te_dropout_spread")
+    st.caption(f"Largest train-mode spread (max − min): "
+               f"{float(np.max(np.ptp(samples, 0))):.3f}; eval mode: "
+               f"{float(np.max(np.ptp(evals, 0))):.1e}.")
+
+
+def batch_norm_panel(result, data, probes, labels, batch) -> None:
+    samples = probabilities_in_batches(result, probes, data.x_train, max(batch, len(probes) + 1),
+                                       NUM_PASSES)[..., 1]
+    evals = np.stack([result.predict_proba(probes)[:, 1] for _ in range(NUM_PASSES)])
+    st.plotly_chart(mode_spread_figure(samples, evals, labels, title=f"Batch norm: the same "
+                                       f"points in {NUM_PASSES} different batches of "
+                                       f"{max(batch, len(probes) + 1)}"), key="te_bn_spread")
+    st.caption(f"Dropout off. Largest train-mode spread (max − min): "
+               f"{float(np.max(np.ptp(samples, 0))):.3f}, from the batch mates alone; eval mode: "
+               f"{float(np.max(np.ptp(evals, 0))):.1e}.")
+
+
+log = controls.KeyLog(link=url_state.snapshot())
+lesson_header(
+    "train() vs eval()",
+    "What exactly changes when you call model.eval()?",
+    "Two layers behave differently in training and at prediction. **Dropout** draws a random "
+    "mask in training and none in evaluation. **Batch norm** normalises with the current "
+    "batch's mean and variance in training — so one example's output depends on the other "
+    "examples in its batch — and with the running averages in evaluation. Forgetting "
+    "`model.eval()` gives random, batch-dependent predictions. Here one 2-64-64-2 network "
+    "with batch norm and dropout in both hidden layers is trained once, then run in both modes.",
+    r"\begin{aligned} \text{train: } \hat z &= \frac{z - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}},"
+    r"\ \ \tilde h = \tfrac{m \odot h}{1-p} \\ "
+    r"\text{eval: } \hat z &= \frac{z - \bar\mu}{\sqrt{\bar\sigma^2 + \epsilon}},"
+    r"\ \ \tilde h = h \end{aligned}",
+)
+link_note = st.empty()
+with st.sidebar:
+    st.subheader("Data")
+    data_settings = data_controls(log, "te", noise=0.2, n_train=100)
+    st.subheader("Modes")
+    p, batch = mode_controls(log)
+    st.subheader("Training")
+    training = training_controls(log, "te", num_steps=1000)
+
+with st.spinner("Training 2-64-64-2 with batch norm and dropout ..."):
+    data, result = trained_network(tuple(data_settings), p, *training)
+report_divergence([RunView("the network", "#111827", result)])
+st.markdown(f"Trained: train accuracy **{result.train_acc[-1]:.0%}**, test accuracy "
+            f"**{result.test_acc[-1]:.0%}** (eval mode).")
+st.subheader("What changes")
+st.dataframe(SUMMARY, hide_index=True)
+if result.diverged_at is None:
+    probes, labels = probe_points(data)
+    st.subheader(f"Six test points, {NUM_PASSES} passes each")
+    left, right = st.columns(2)
+    with left:
+        dropout_panel(result, data, probes, labels, p)
+    with right:
+        batch_norm_panel(result, data, probes, labels, batch)
+    st.subheader("The whole plane in both modes")
+    boundaries(result, data)
+url_state.warn_about_link(link_note, log)

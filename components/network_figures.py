@@ -1,0 +1,247 @@
+"""Figure builders shared by the network pages: decision boundaries, train/test curves,
+weight histograms and per-layer statistics over training.
+
+Runs are passed as ``RunView(label, color, result)`` so every page colours a variant the same
+way in all its charts. Figures are plain dicts wrapped once at the end.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import plotly.graph_objects as go
+
+from components.figures import FONT
+from components.palette import rgba
+
+CLASS_COLORS = ("#2563eb", "#dc2626", "#16a34a", "#ca8a04", "#9333ea",
+                "#0891b2", "#db2777", "#ea580c", "#4b5563", "#65a30d")
+# Blue (class 0) through white (undecided) to red (class 1): the boundary is where it turns white.
+PROBABILITY_SCALE = [[0.0, "#93c5fd"], [0.5, "#ffffff"], [1.0, "#fca5a5"]]
+GRID_COLOR = "#eef2f7"
+
+
+class RunView(NamedTuple):
+    """One trained variant as drawn: its legend label, its colour and its TrainResult."""
+
+    label: str
+    color: str
+    result: object
+
+
+class Grid(NamedTuple):
+    xs: np.ndarray  # (n,)
+    ys: np.ndarray  # (n,)
+    points: np.ndarray  # (n*n, 2) float32, rows vary fastest in x
+
+
+def boundary_grid(data, resolution: int = 100, margin: float = 0.25) -> Grid:
+    """A square-ish grid over the range of the train and test points, padded by ``margin``."""
+    xy = np.concatenate([data.x_train, data.x_test])[:, :2]
+    xy = xy[np.all(np.isfinite(xy), axis=1)]
+    low, high = (xy.min(0), xy.max(0)) if len(xy) else (np.array([-1.0, -1.0]), np.ones(2))
+    pad = margin * np.maximum(high - low, 1e-6)
+    xs = np.linspace(low[0] - pad[0], high[0] + pad[0], resolution)
+    ys = np.linspace(low[1] - pad[1], high[1] + pad[1], resolution)
+    gx, gy = np.meshgrid(xs, ys)
+    return Grid(xs, ys, np.stack([gx.ravel(), gy.ravel()], 1).astype(np.float32))
+
+
+def _axis(title: str, **extra) -> dict:
+    base = dict(title=dict(text=title), showgrid=False, zeroline=False, ticks="outside",
+                mirror=True, linecolor="#9ca3af")
+    return {**base, **extra}
+
+
+def _layout(height: int, title: str, **extra) -> dict:
+    return dict(height=height, font=FONT, margin=dict(l=55, r=15, t=45, b=45),
+                plot_bgcolor="white", paper_bgcolor="white",
+                title=dict(text=title, x=0.01, font=dict(size=14)), **extra)
+
+
+def point_traces(data, show_test: bool = False, legend: bool = True) -> list[dict]:
+    """Train points (filled, white edge) and optionally test points (small, faint), by class."""
+    traces = []
+    sets = [("train", data.x_train, data.y_train, 7, 1.0)]
+    if show_test:
+        sets.insert(0, ("test", data.x_test, data.y_test, 4, 0.35))
+    for name, x, y, size, alpha in sets:
+        for c in np.unique(y):
+            pts = x[y == c]
+            color = CLASS_COLORS[int(c) % len(CLASS_COLORS)]
+            traces.append(dict(
+                type="scatter", x=pts[:, 0], y=pts[:, 1], mode="markers",
+                name=f"class {c} ({name})", showlegend=legend, hoverinfo="skip",
+                marker=dict(size=size, color=rgba(color, alpha),
+                            line=dict(width=1 if name == "train" else 0, color="white"))))
+    return traces
+
+
+def field_figure(grid: Grid, values: np.ndarray, data, *, title: str = "", height: int = 380,
+                 colorscale=None, zrange=(0.0, 1.0), colorbar_title: str = "P(class 1)",
+                 show_test: bool = False, contour_at: float | None = 0.5,
+                 extra_traces: list[dict] | None = None) -> go.Figure:
+    """Any scalar field on the grid (a probability, a spread, ...) with the data on top."""
+    n = len(grid.xs)
+    z = np.asarray(values, float).reshape(n, n)
+    z = np.where(np.isfinite(z), z, np.nan)  # a diverged net leaves holes, drawn as such
+    traces = [dict(type="heatmap", x=grid.xs, y=grid.ys, z=z, zmin=zrange[0], zmax=zrange[1],
+                   colorscale=colorscale or PROBABILITY_SCALE, showscale=True,
+                   colorbar=dict(title=dict(text=colorbar_title, side="right"), thickness=12,
+                                 len=0.8),
+                   hovertemplate="(%{x:.2f}, %{y:.2f}): %{z:.3f}<extra></extra>")]
+    if contour_at is not None:
+        traces.append(dict(type="contour", x=grid.xs, y=grid.ys, z=z, showscale=False,
+                           contours=dict(start=contour_at, end=contour_at, size=1,
+                                         coloring="none"),
+                           line=dict(color="#111827", width=2), hoverinfo="skip"))
+    traces += list(extra_traces or []) + point_traces(data, show_test, legend=False)
+    layout = _layout(height, title, showlegend=False,
+                     xaxis=_axis("x₁", range=[grid.xs[0], grid.xs[-1]]),
+                     yaxis=_axis("x₂", range=[grid.ys[0], grid.ys[-1]]))
+    return go.Figure(dict(data=traces, layout=layout))
+
+
+def decision_boundary_figure(result, data, *, title: str = "", resolution: int = 100,
+                             show_test: bool = False, height: int = 380,
+                             grid: Grid | None = None) -> go.Figure:
+    """The eval-mode P(class 1) over the plane, the 0.5 contour (the boundary) and the points.
+
+    Two-class 2-D data only (the pages show curves for the digits instead)."""
+    grid = grid or boundary_grid(data, resolution)
+    proba = result.predict_proba(grid.points)
+    if result.diverged_at is not None:
+        title = f"{title} — diverged at step {result.diverged_at}".strip(" —")
+    return field_figure(grid, proba[:, 1], data, title=title, height=height, show_test=show_test)
+
+
+def boundary_lines_trace(grid: Grid, p1: np.ndarray, color: str, width: float = 1.0,
+                         alpha: float = 0.6) -> dict:
+    """Just the 0.5 contour of one probability map (to overlay several sampled boundaries)."""
+    n = len(grid.xs)
+    return dict(type="contour", x=grid.xs, y=grid.ys, z=np.asarray(p1, float).reshape(n, n),
+                showscale=False, hoverinfo="skip",
+                contours=dict(start=0.5, end=0.5, size=1, coloring="none"),
+                line=dict(color=rgba(color, alpha), width=width))
+
+
+def _mark_divergence(run: RunView, steps, values) -> list[dict]:
+    step = run.result.diverged_at
+    finite = np.isfinite(values)
+    if step is None or not finite.any():
+        return []
+    last = np.flatnonzero(finite)[-1]
+    return [dict(type="scatter", x=[steps[last]], y=[values[last]], mode="markers+text",
+                 text=[f"diverged at step {step}"], textposition="top center",
+                 textfont=dict(color="#b91c1c"), showlegend=False, hoverinfo="skip",
+                 marker=dict(symbol="x-thin", size=14, line=dict(width=3, color="#b91c1c")))]
+
+
+def train_test_curves_figure(runs: list[RunView], metric: str = "loss", *, title: str = "",
+                             height: int = 330, log_y: bool = False) -> go.Figure:
+    """``metric`` "loss" or "acc": train solid, test dashed, one colour per run."""
+    traces = []
+    for run in runs:
+        steps = run.result.steps
+        for split, dash in (("train", "solid"), ("test", "dash")):
+            values = np.asarray(getattr(run.result, f"{split}_{metric}"), float)
+            traces.append(dict(type="scatter", x=steps, y=values, mode="lines",
+                               name=f"{run.label} · {split}", legendgroup=run.label,
+                               line=dict(color=run.color, width=2, dash=dash),
+                               hovertemplate=f"{run.label} {split} step %{{x}}: %{{y:.4g}}"
+                               "<extra></extra>"))
+        traces += _mark_divergence(run, steps, np.asarray(run.result.train_loss, float))
+    name = {"loss": "cross-entropy loss", "acc": "accuracy"}.get(metric, metric)
+    layout = _layout(height, title or f"{name} (train solid, test dashed)", hovermode="x unified",
+                     xaxis=_axis("step", showgrid=True, gridcolor=GRID_COLOR),
+                     yaxis=_axis(name, showgrid=True, gridcolor=GRID_COLOR,
+                                 type="log" if log_y else "linear"),
+                     legend=dict(orientation="h", y=-0.3, x=0))
+    layout["margin"]["b"] = 80
+    return go.Figure(dict(data=traces, layout=layout))
+
+
+def layer_statistic_figure(runs: list[RunView], key: str, layer: int, *, title: str,
+                           y_title: str, height: int = 300, percent: bool = False) -> go.Figure:
+    """One recorded per-layer statistic (e.g. ``weight_near_zero``) of one layer over training."""
+    traces = []
+    for run in runs:
+        values = np.asarray(run.result.history[key], float)[:, layer]
+        traces.append(dict(type="scatter", x=run.result.steps, y=values * (100 if percent else 1),
+                           mode="lines", name=run.label, line=dict(color=run.color, width=2),
+                           hovertemplate=f"{run.label} step %{{x}}: %{{y:.3g}}<extra></extra>"))
+    layout = _layout(height, title, hovermode="x unified",
+                     xaxis=_axis("step", showgrid=True, gridcolor=GRID_COLOR),
+                     yaxis=_axis(y_title, showgrid=True, gridcolor=GRID_COLOR),
+                     legend=dict(orientation="h", y=-0.3, x=0))
+    layout["margin"]["b"] = 80
+    return go.Figure(dict(data=traces, layout=layout))
+
+
+def weight_histogram_figure(runs: list[RunView], layer: int, *, title: str = "",
+                            height: int = 300, bins: int = 60, log_y: bool = True) -> go.Figure:
+    """Histogram of one dense layer's final weights per run, overlaid on shared bins."""
+    weights = [np.asarray(r.result.params.dense[layer].W, float).ravel() for r in runs]
+    finite = np.concatenate([w[np.isfinite(w)] for w in weights]) if weights else np.zeros(1)
+    top = float(np.max(np.abs(finite))) if finite.size else 1.0
+    edges = np.linspace(-top, top, bins + 1) if top > 0 else np.linspace(-1, 1, bins + 1)
+    traces = []
+    for run, w in zip(runs, weights):
+        counts, _ = np.histogram(w[np.isfinite(w)], edges)
+        traces.append(dict(type="bar", x=(edges[:-1] + edges[1:]) / 2, y=counts, name=run.label,
+                           marker=dict(color=rgba(run.color, 0.55), line=dict(width=0)),
+                           width=edges[1] - edges[0],
+                           hovertemplate=f"{run.label}: %{{y}} weights near %{{x:.3g}}"
+                           "<extra></extra>"))
+    layout = _layout(height, title or f"weights of layer {layer + 1}", barmode="overlay",
+                     bargap=0, xaxis=_axis("weight value", showgrid=True, gridcolor=GRID_COLOR),
+                     yaxis=_axis("count", showgrid=True, gridcolor=GRID_COLOR,
+                                 type="log" if log_y else "linear"),
+                     legend=dict(orientation="h", y=-0.3, x=0))
+    layout["margin"]["b"] = 80
+    return go.Figure(dict(data=traces, layout=layout))
+
+
+def mode_scale_figure(scales: dict, p: float, height: int = 300) -> go.Figure:
+    """Mean activation after dropout by form (inverted, classic) and mode (train averaged over
+    masks, eval): each form's two bars match, the forms differ by the factor 1 - p."""
+    colors = {"train": "#9333ea", "eval": "#16a34a"}
+    traces = []
+    for mode in ("train", "eval"):
+        means = [float(np.mean(scales[form][mode])) for form in ("inverted", "classic")]
+        label = "train (mean over masks)" if mode == "train" else "eval"
+        traces.append(dict(type="bar", x=["inverted (PyTorch)", "classic (lecture)"], y=means,
+                           name=label, marker=dict(color=colors[mode]),
+                           text=[f"{m:.3f}" for m in means], textposition="outside",
+                           hovertemplate=label + ": %{y:.4f}<extra></extra>"))
+    layout = _layout(height, f"mean activation of hidden layer 1 after dropout (p = {p:g})",
+                     barmode="group", xaxis=_axis(""),
+                     yaxis=_axis("mean activation", showgrid=True, gridcolor=GRID_COLOR),
+                     legend=dict(orientation="h", y=-0.2, x=0))
+    return go.Figure(dict(data=traces, layout=layout))
+
+
+def mode_spread_figure(train_samples: np.ndarray, eval_values: np.ndarray, labels: list[str], *,
+                       title: str, height: int = 320) -> go.Figure:
+    """P(class 1) of a few inputs: K train-mode passes (dots) against the eval pass (diamond).
+
+    ``train_samples`` is (K, n) and ``eval_values`` (n,) or (K, n) when eval was repeated."""
+    k = train_samples.shape[0]
+    evals = np.broadcast_to(eval_values, train_samples.shape)
+    traces = []
+    for mode, values, color, symbol, offset in (("train mode", train_samples, "#9333ea",
+                                                  "circle", -0.15),
+                                                 ("eval mode", evals, "#16a34a", "diamond", 0.15)):
+        xs = np.repeat(np.arange(len(labels)) + offset, k)
+        traces.append(dict(type="scatter", x=xs, y=values.T.ravel(), mode="markers", name=mode,
+                           marker=dict(color=rgba(color, 0.55), size=9, symbol=symbol,
+                                       line=dict(width=1, color=color)),
+                           hovertemplate=mode + ": P = %{y:.4f}<extra></extra>"))
+    layout = _layout(height, title,
+                     xaxis=_axis("", tickmode="array", tickvals=list(range(len(labels))),
+                                 ticktext=labels),
+                     yaxis=_axis("P(class 1)", range=[-0.05, 1.05], showgrid=True,
+                                 gridcolor=GRID_COLOR),
+                     legend=dict(orientation="h", y=-0.2, x=0))
+    return go.Figure(dict(data=traces, layout=layout))
