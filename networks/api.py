@@ -82,13 +82,15 @@ def _variant_values(config: MLPConfig, shared: dict, variant: Mapping, opt_spec,
     }, opt_values
 
 
-def _check_shapes(num_steps, batch_size, record_every, data: Dataset) -> tuple[int, int, int]:
+def _check_shapes(num_steps, batch_size, record_every, data: Dataset,
+                  needs_two: bool = True) -> tuple[int, int, int]:
     if not isinstance(num_steps, (int, np.integer)) or not 1 <= num_steps <= MAX_STEPS:
         raise ValueError(f"num_steps must be an integer in [1, {MAX_STEPS}]; got {num_steps!r}")
     n_train = len(data.y_train)
     batch_size = min(int(batch_size), n_train)  # a batch larger than the set is the full set
-    if batch_size < 2:
-        raise ValueError("batch_size must be at least 2 (batch norm needs two samples)")
+    if batch_size < (2 if needs_two else 1):
+        raise ValueError(f"batch_size must be at least {2 if needs_two else 1}"
+                         + (" (batch norm needs two samples)" if needs_two else ""))
     record_every = max(1, min(int(record_every), int(num_steps)))
     if num_steps % record_every:
         raise ValueError(f"num_steps ({num_steps}) must be a multiple of record_every "
@@ -112,7 +114,8 @@ def train_batch(config: MLPConfig, data: Dataset, optimizer: str = "adam",
     if config.sizes[0] != data.x_train.shape[1] or config.sizes[-1] != data.num_classes:
         raise ValueError(f"sizes {config.sizes} do not fit {data.name}: inputs "
                          f"{data.x_train.shape[1]}, classes {data.num_classes}")
-    num_steps, batch_size, record_every = _check_shapes(num_steps, batch_size, record_every, data)
+    num_steps, batch_size, record_every = _check_shapes(num_steps, batch_size, record_every, data,
+                                                        needs_two=config.norm == "batch")
     opt_spec = get_spec(optimizer)
     shared = dict(l1=l1, l2=l2, dropout=dropout, bn_momentum=bn_momentum, seed=seed,
                   hyperparameters=dict(hyperparameters or {}))

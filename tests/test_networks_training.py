@@ -125,7 +125,7 @@ def test_divergence_is_recorded_not_raised():
     (dict(num_steps=100, record_every=30), "multiple"), (dict(optimizer="sgdx"), "unknown"),
     (dict(variants=[{"momentum": 0.9}]), "a variant may set"),
     (dict(variants=[{"bias_correction": False}, {}]), "a variant may set"),
-    (dict(batch_size=1), "batch_size"),
+    (dict(batch_size=0), "batch_size"),
 ])
 def test_bad_arguments_are_clear_errors(kwargs, match):
     data = make_dataset("moons", n_train=50, seed=0)
@@ -144,3 +144,13 @@ def test_float64_runs_when_enabled():
     with jax.enable_x64(True):
         r = train(_config(data, hidden=(8,)), data, num_steps=20, record_every=10)
     assert r.train_loss.dtype == np.float64
+
+
+def test_batch_size_one_is_allowed_without_batch_norm_only():
+    data = make_dataset("moons", n_train=20, n_test=50, seed=0)
+    result = train(_config(data, norm="layer"), data, "sgd", {"learning_rate": 0.05},
+                   num_steps=20, batch_size=1, record_every=10)
+    assert np.isfinite(result.train_loss).all()
+    with pytest.raises(ValueError, match="batch norm needs two samples"):
+        train(_config(data, norm="batch"), data, "sgd", num_steps=20, batch_size=1,
+              record_every=10)

@@ -1,0 +1,148 @@
+"""Network lesson: layer norm vs batch norm, which axis each one averages over and why it matters."""
+
+import numpy as np
+import streamlit as st
+
+from components import controls, url_state
+from components.lesson import lesson_header
+from components.norm_figures import batch_size_figure, groups_figure
+from components.norm_stats import normalise_groups
+from networks import DATASETS, MLPConfig, make_dataset, train_batch
+
+SHOWN_BATCHES, FEATURES = (1, 2, 4, 6, 8), 8
+BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+DEFAULT_SIZES = [1, 2, 4, 16, 64, 256]
+STEPS, SEEDS = (200, 500, 1000), 3
+LABELS = {"batch": "batch norm", "layer": "layer norm"}
+B = controls.BIND
+
+
+@st.cache_data(max_entries=4)
+def dataset(name: str):
+    return make_dataset(name, n_train=256, n_test=1000)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def train_at(norm: str, name: str, batch: int, steps: int, rate: float):
+    """One compiled call per (norm, batch size): the batch size is part of the program's shape."""
+    data = dataset(name)
+    config = MLPConfig((data.x_train.shape[1], 32, 32, data.num_classes), "relu", norm)
+    return train_batch(config, data, "adam", [{"seed": s} for s in range(SEEDS)],
+                       hyperparameters={"learning_rate": rate}, num_steps=steps, batch_size=batch,
+                       record_every=steps // 10)
+
+
+def example_matrix(batch: int, seed: int) -> np.ndarray:
+    """Pre-activations with a different offset and scale per feature, as real units have."""
+    rng = np.random.default_rng(seed)
+    offset, scale = rng.normal(0, 1.5, FEATURES), rng.uniform(0.3, 2.0, FEATURES)
+    return offset + scale * rng.normal(size=(batch, FEATURES))
+
+
+def matrix_section(log) -> None:
+    left, right = st.columns(2)
+    batch = left.select_slider("samples in the batch", SHOWN_BATCHES, value=4,
+                               key=log("lnorm.rows", SHOWN_BATCHES), bind=B)
+    seed = right.number_input("example seed", 0, 1000, value=0, bind=B,
+                              key=log("lnorm.matrix_seed", bounds=(0, 1000)))
+    x = example_matrix(int(batch), int(seed))
+    st.plotly_chart(groups_figure(x, normalise_groups(x, 0), normalise_groups(x, 1)),
+                    key="lnorm_groups_chart")
+    if batch == 1:
+        st.warning("**Batch size 1: every batch-norm group is a single number.** Its mean is the "
+                   "number itself and its variance is 0, so (x − μ)/√(σ² + ε) = 0 for every input: "
+                   "batch norm in train mode erases the signal (the output is β). Layer norm still "
+                   "has 8 features per row to average over.", icon=":material/warning:")
+    st.caption("Blue outlines: batch norm's groups, one per feature, across the samples of the "
+               "batch; each column of its output has mean 0 and std 1. Green outlines: layer "
+               "norm's groups, one per sample, across its features; each row of its output has "
+               "mean 0 and std 1. γ = 1, β = 0 here.")
+
+
+def training_controls(log) -> tuple:
+    name = st.selectbox("data set", list(DATASETS), key=log("lnorm.data", choices=DATASETS),
+                        format_func=lambda k: DATASETS[k].title, bind=B)
+    sizes = st.multiselect("batch sizes", BATCH_SIZES, default=DEFAULT_SIZES, bind=B,
+                           key=log("lnorm.sizes", choices=BATCH_SIZES, multiple=True))
+    steps = st.select_slider("steps", STEPS, value=500, key=log("lnorm.steps", STEPS), bind=B)
+    rates = (0.001, 0.003, 0.01, 0.03)
+    rate = st.select_slider("Adam learning rate", rates, value=0.01, bind=B,
+                            key=log("lnorm.lr", rates))
+    return name, sorted(int(b) for b in sizes), int(steps), float(rate)
+
+
+def _defined(norm: str, b: int) -> bool:
+    return b >= 2 or norm != "batch"  # batch norm's train mode needs two samples
+
+
+def train_all(name, sizes, steps, rate) -> dict:
+    jobs = [(b, norm) for b in sizes for norm in LABELS if _defined(norm, b)]
+    bar, done, total = st.progress(0.0), 0, len(jobs)
+    results = {norm: {} for norm in LABELS}
+    for b, norm in jobs:
+        bar.progress(done / total, text=f"Training {LABELS[norm]} at batch size {b} "
+                                        f"({SEEDS} seeds in one compiled call) …")
+        results[norm][b] = train_at(norm, name, b, steps, rate)
+        done += 1
+    bar.empty()
+    return results
+
+
+def results_table(results, sizes) -> list[dict]:
+    rows = []
+    for b in sizes:
+        row = {"batch size": b}
+        for norm, label in LABELS.items():
+            if b not in results[norm]:
+                row[f"{label}: test accuracy"] = "undefined at B = 1"
+                continue
+            accs = [r.test_acc[-1] for r in results[norm][b] if r.diverged_at is None]
+            row[f"{label}: test accuracy"] = f"{np.mean(accs):.3f}" if accs else "diverged"
+        rows.append(row)
+    return rows
+
+
+def training_section(name, sizes, steps, rate) -> None:
+    if 1 in sizes:
+        st.info("**Batch norm is not trained at B = 1.** In train mode it divides 0 by √ε at "
+                "batch size 1 (see above), so PyTorch raises *Expected more than 1 value per "
+                "channel*. Layer norm normalises each sample on its own, so it trains at B = 1 "
+                "like at any other size.", icon=":material/info:")
+    if not sizes:
+        st.warning("Pick at least one batch size to train.", icon=":material/warning:")
+        return
+    results = train_all(name, sizes, steps, rate)
+    st.plotly_chart(batch_size_figure(sizes, results, LABELS), key="lnorm_sizes_chart")
+    st.dataframe(results_table(results, sizes), hide_index=True)
+    st.caption(f"A 2-hidden-layer MLP (32 units, ReLU, norm before the activation), Adam, "
+               f"{steps} steps at every batch size, {SEEDS} seeds each (faint dots), evaluated in "
+               "eval mode on 1000 test points. Both networks see the same mini-batches, so the "
+               "gradient noise of small batches is the same for both; only batch norm also "
+               "normalises each sample with the statistics of its few batch-mates.")
+
+
+log = controls.KeyLog(link=url_state.snapshot())
+lesson_header(
+    "Layer norm vs batch norm",
+    "Both standardise activations. Over which numbers does each one average, and what happens "
+    "when the batch is small?",
+    "Stack a mini-batch's pre-activations into a matrix: one row per sample, one column per unit. "
+    "Batch norm standardises each **column** with the mean and variance over the batch, so a "
+    "sample's output depends on the others and the statistics get noisy as the batch shrinks; at "
+    "eval time it needs stored running averages. Layer norm standardises each **row** over the "
+    "sample's own features: no batch statistics, identical in training and evaluation, and it "
+    "works at any batch size (transformers use it for that reason).",
+    r"\begin{aligned} \text{BN:}\ \hat x_{bf} &= \frac{x_{bf} - \mu_f}{\sqrt{\sigma_f^2 + \epsilon}},"
+    r"\ \ \mu_f = \tfrac1B \textstyle\sum_b x_{bf} \\ "
+    r"\text{LN:}\ \hat x_{bf} &= \frac{x_{bf} - \mu_b}{\sqrt{\sigma_b^2 + \epsilon}},"
+    r"\ \ \mu_b = \tfrac1F \textstyle\sum_f x_{bf} \end{aligned}",
+)
+link_note = st.empty()
+with st.sidebar:
+    st.subheader("Training (retrains)")
+    settings = training_controls(log)
+st.subheader("1 · The axis each norm averages over")
+matrix_section(log)
+st.subheader("2 · Training across batch sizes")
+training_section(*settings)
+url_state.warn_about_link(link_note, log)

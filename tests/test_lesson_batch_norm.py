@@ -1,0 +1,119 @@
+"""The batch-norm page: its measurements (components/norm_stats.py) and the page under AppTest."""
+
+import numpy as np
+import pytest
+from apptest_util import assert_clean, charts, decode, open_app, texts
+
+from components.norm_stats import (
+    accuracy_with,
+    batch_stat_noise,
+    exact_statistics,
+    layer_inputs,
+    train_mode_outputs,
+)
+from networks import MLPConfig, make_dataset, train_batch
+
+PAGE = "app_pages/batch_norm.py"
+
+
+@pytest.fixture(scope="module")
+def trained():
+    data = make_dataset("moons", n_train=128, n_test=400)
+    runs = [train_batch(MLPConfig((2, 16, 16, 2), norm="batch", bn_stats=s), data, "sgd",
+                        [{"learning_rate": 0.1}], num_steps=300, batch_size=16, record_every=30)[0]
+            for s in ("running", "population")]
+    return data, *runs
+
+
+def test_batch_mean_noise_follows_the_finite_population_law():
+    z = np.random.default_rng(0).normal(3.0, 2.0, (1000, 12))
+    noise = batch_stat_noise(z, (1, 2, 8, 64, 256, 5000))
+    assert list(noise.batch_sizes) == [2, 8, 64, 256]  # B = 1 has no std; B > N is impossible
+    np.testing.assert_allclose(noise.mean_noise, noise.law, rtol=0.12)
+    assert np.all(np.diff(noise.std_noise) < 0)
+
+
+def test_running_and_cumulative_statistics_share_weights_and_differ(trained):
+    data, running, cumulative = trained
+    np.testing.assert_array_equal(running.params.dense[0].W, cumulative.params.dense[0].W)
+    exact = exact_statistics(running, data.x_train)
+    z = layer_inputs(running, data.x_train, exact)[1]
+    np.testing.assert_allclose(exact[1].mean, z.mean(axis=0), atol=1e-5)
+    np.testing.assert_allclose(exact[1].var, z.var(axis=0, ddof=1), rtol=1e-4)
+    acc = accuracy_with(running, running.bn_state, data.x_test, data.y_test)
+    assert acc == pytest.approx(float(running.test_acc[-1]), abs=1e-6)
+    assert abs(accuracy_with(running, exact, data.x_test, data.y_test) - acc) < 0.03
+    assert not np.allclose(running.bn_state[0].mean, cumulative.bn_state[0].mean, atol=1e-3)
+
+
+def test_train_mode_outputs_scatter_less_in_larger_batches(trained):
+    data, running, _ = trained
+    points, labels = data.x_test[:4], data.y_test[:4]
+    small = train_mode_outputs(running, points, labels, data.x_train, 2)
+    large = train_mode_outputs(running, points, labels, data.x_train, 64)
+    assert small.shape == (4, 40)
+    assert large.std(axis=1).mean() < small.std(axis=1).mean()
+
+
+def _chart(at, title: str) -> dict:
+    return next(c for c in charts(at) if title in c["layout"]["title"]["text"])
+
+
+@pytest.fixture(scope="module")
+def default_app():
+    return open_app(page=PAGE)
+
+
+def test_defaults_show_every_section(default_app):
+    at = default_app
+    assert_clean(at)
+    assert len(charts(at)) == 6
+    assert not texts(at, "warning")
+    rows = at.dataframe[0].value
+    running, cumulative, exact = (float(a) for a in rows["test accuracy"])
+    assert abs(running - exact) < 0.02 and cumulative < running - 0.05
+
+
+def test_bn_keeps_preactivations_standardised_and_tolerates_higher_rates(default_app):
+    preact = _chart(default_app, "What enters each activation")
+    ys = [decode(t["y"]) for t in preact["data"]]
+    layers = len(ys) // 6  # 3 statistics x 2 columns, one trace per layer
+    with_bn_std = [y[-1] for y in ys[3 * layers:4 * layers]]
+    assert all(0.8 < s < 1.2 for s in with_bn_std), with_bn_std
+    sweep = _chart(default_app, "Learning-rate sweep")
+    loss = {t["name"]: decode(t["y"]) for t in sweep["data"]
+            if t.get("xaxis", "x") == "x" and t["mode"] == "lines+markers"}
+    rates = list(decode(sweep["data"][0]["x"]))
+    at_one = rates.index(1.0)
+    assert loss["BN before activation"][at_one] < 0.5 * loss["no norm"][at_one]
+
+
+def test_view_widgets_do_not_retrain_and_change_the_view(default_app):
+    at = default_app
+    before = _chart(at, "train mode vs eval mode")["data"][0]["y"]
+    at.select_slider(key="bnorm.view_batch").set_value(128).run()
+    at.radio(key="bnorm.layer").set_value("last").run()
+    at.select_slider(key="bnorm.lr").set_value(1.0).run()
+    assert_clean(at)
+    after = decode(_chart(at, "train mode vs eval mode")["data"][0]["y"])
+    assert decode(before).std() > after.std()
+    assert "layer 4" in _chart(at, "statistics of hidden layer")["layout"]["title"]["text"]
+
+
+def test_training_widgets_retrain():
+    at = open_app({"bnorm.depth": "2", "bnorm.steps": "300", "bnorm.act": "tanh"}, page=PAGE)
+    assert_clean(at)
+    preact = _chart(at, "What enters each activation")
+    assert len(preact["data"]) == 3 * 2 * 2
+    assert len(decode(preact["data"][0]["x"])) == 51
+
+
+def test_garbage_link_warns_and_falls_back():
+    at = open_app({"bnorm.lr": "lots", "bnorm.data": "nope", "bnorm.layer": "x", "zzz": "1"},
+                  page=PAGE)
+    assert_clean(at)
+    warning = texts(at, "warning")
+    assert len(warning) == 1
+    for key in ("bnorm.lr", "bnorm.data", "bnorm.layer", "zzz"):
+        assert key in warning[0]
+    assert len(charts(at)) == 6
