@@ -13,7 +13,7 @@ from components.norm_figures import (
     sweep_figure,
     train_eval_figure,
 )
-from components.norm_stats import (
+from networks.norm_stats import (
     accuracy_with,
     batch_stat_noise,
     eval_mode_outputs,

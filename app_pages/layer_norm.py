@@ -6,7 +6,7 @@ import streamlit as st
 from components import controls, url_state
 from components.lesson import lesson_header
 from components.norm_figures import batch_size_figure, groups_figure
-from components.norm_stats import normalise_groups
+from networks.norm_stats import normalise_groups
 from networks import DATASETS, MLPConfig, make_dataset, train_batch
 
 SHOWN_BATCHES, FEATURES = (1, 2, 4, 6, 8), 8

@@ -1,10 +1,10 @@
-"""The batch-norm page: its measurements (components/norm_stats.py) and the page under AppTest."""
+"""The batch-norm page: its measurements (networks/norm_stats.py) and the page under AppTest."""
 
 import numpy as np
 import pytest
 from apptest_util import assert_clean, charts, decode, open_app, texts
 
-from components.norm_stats import (
+from networks.norm_stats import (
     accuracy_with,
     batch_stat_noise,
     exact_statistics,
