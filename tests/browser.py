@@ -118,6 +118,7 @@ def launch_chromium(playwright, headless: bool = True):
 def new_page(browser, errors: ErrorLog | None = None):
     """A fresh context + page with the tall viewport; errors (if given) are collected from it."""
     context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(120_000)  # every action and wait ends, even on a slow CI
     page = context.new_page()
     if errors is not None:
         errors.attach(page)

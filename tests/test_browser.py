@@ -171,11 +171,14 @@ def test_clicking_the_map_sets_the_start(server, page):
     """The overlay's invisible click grid: a click at 25 % / 20 % of the ravine's plot area
     ([-4, 4] x [-4, 4]) must start the runs from (-2.0, 2.4), with no false link warning."""
     open_app(page, server + "/", min_paths=3)
-    area = page.locator(".js-plotly-plot .nsewdrag").first.bounding_box()
-    page.mouse.click(area["x"] + 0.25 * area["width"], area["y"] + 0.2 * area["height"])
-    start_x = page.locator(".st-key-x0 input")
-    page.wait_for_function("el => el.value === '-2.000'", arg=start_x.element_handle(),
-                           timeout=30_000)
+    drag_layer = page.locator(".st-key-path_chart .js-plotly-plot .nsewdrag").first
+    area = drag_layer.bounding_box(timeout=30_000)
+    # A locator click (actionability checks, a timeout), not a raw mouse event.
+    drag_layer.click(position={"x": 0.25 * area["width"], "y": 0.2 * area["height"]},
+                     timeout=30_000)
+    page.wait_for_function(
+        """() => document.querySelector('.st-key-x0 input')?.value === '-2.000'""",
+        timeout=60_000, polling=100)
     wait_for_idle(page)
     assert page.locator(".st-key-y0 input").input_value() == "2.400"
     chart = read_path_chart(page)
