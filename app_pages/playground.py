@@ -39,9 +39,10 @@ def comparison(log, surface, run_settings: dict) -> None:
         if not chosen:
             st.info("Choose at least one optimizer above to see its path.", icon=":material/arrow_upward:")
             return
-        series = run_series(surface, settings, **run_settings)
+        series = run_series(surface, settings, **{k: v for k, v in run_settings.items()
+                                                  if k != "clickable"})
         path_chart(view_mode, surface, run_settings["surface_params"], series,
-                   run_settings["start"], run_settings["num_steps"])
+                   run_settings["start"], run_settings["num_steps"], run_settings["clickable"])
         if run_settings["ensemble"] > 1 and run_settings["noise"] == 0:
             st.caption("The ensemble only spreads out with gradient noise σ > 0.")
     divergence_notes(series)
@@ -57,6 +58,7 @@ with st.sidebar:
     surface = controls.surface_picker(log)
     surface_params = controls.surface_parameters(surface, log)
     start = controls.start_inputs(surface, log)
+    clickable = controls.click_to_start_toggle(log)
     st.subheader("Run")
     convention = controls.convention_picker(log)
     num_steps = controls.steps_picker(log)
@@ -71,6 +73,6 @@ with st.expander(f"**{surface.title}**: why this surface", expanded=False):
 
 comparison(log, surface, dict(
     start=start, num_steps=num_steps, convention=convention, noise=sigma, batch_size=batch,
-    ensemble=ensemble, seed=seed, clip=clip, surface_params=surface_params,
+    ensemble=ensemble, seed=seed, clip=clip, surface_params=surface_params, clickable=clickable,
 ))
 url_state.warn_about_link(link_note, log)

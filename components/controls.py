@@ -175,6 +175,11 @@ def convention_picker(log: KeyLog) -> str:
                     help="Which library's exact formulas and defaults to reproduce.")
 
 
+def click_to_start_toggle(log: KeyLog) -> bool:
+    return st.toggle("click the map to set the start", key=log("pick"), bind=BIND,
+                     help="Makes the overlay map clickable: a click moves the start there.")
+
+
 def start_inputs(surface: Surface, log: KeyLog) -> tuple[float, float]:
     (x0, x1), (y0, y1) = surface.domain
     cols = st.columns(2)

@@ -139,8 +139,8 @@ def _layout(height: int, **extra) -> dict:
                 **extra)
 
 
-CLICK_GRID_TRACE = 0  # index of the invisible grid that turns a click into a start point
-CLICK_GRID_SIZE = 61
+CLICK_GRID_TRACE = 0  # index of the invisible grid that turns a click into a start point (if any)
+CLICK_GRID_SIZE = 41
 
 
 def click_grid_trace(surface: Surface) -> dict:
@@ -156,9 +156,11 @@ def click_grid_trace(surface: Surface) -> dict:
 
 
 def overlay_figure(surface: Surface, view: SurfaceView, series_list: list[PathSeries],
-                   start, num_steps: int, animate: bool = True, height: int = 620) -> go.Figure:
-    """All paths on one contour map, with animated heads; a click on the map picks a start."""
-    traces = [click_grid_trace(surface), colorbar_trace(view)]
+                   start, num_steps: int, animate: bool = True, height: int = 620,
+                   clickable: bool = False) -> go.Figure:
+    """All paths on one contour map, with animated heads; ``clickable`` adds the click grid
+    (its ~1,700 markers cost the browser ~0.1-0.2 s per redraw, so it is opt-in)."""
+    traces = ([click_grid_trace(surface)] if clickable else []) + [colorbar_trace(view)]
     for sr in series_list:
         traces += [t for t in (_fan_trace(sr, "x", "y"),) if t]
     traces += [_path_trace(sr, "x", "y", True) for sr in series_list]

@@ -34,7 +34,7 @@ CHART_CONFIG = {"displayModeBar": False, "scrollZoom": False}  # the mode bar wo
 
 def _start_from_click() -> None:
     """Selection callback of the overlay chart: a click on the map becomes the start point."""
-    event = st.session_state.get("path_chart") or {}
+    event = st.session_state.get("path_chart_clickable") or {}
     points = [p for p in event.get("selection", {}).get("points", [])
               if p.get("curve_number") == figures.CLICK_GRID_TRACE]
     if points:
@@ -42,7 +42,8 @@ def _start_from_click() -> None:
         st.session_state["start_clicked"] = True
 
 
-def path_chart(view_mode: str, surface: Surface, surface_params: dict, series, start, num_steps):
+def path_chart(view_mode: str, surface: Surface, surface_params: dict, series, start, num_steps,
+               clickable: bool = False):
     view = surface_view(surface.key, tuple(sorted(surface_params.items())))
     if view_mode == "Side by side":
         fig = figures.grid_figure(surface, view, series, start, num_steps)
@@ -51,9 +52,12 @@ def path_chart(view_mode: str, surface: Surface, surface_params: dict, series, s
     if view_mode in ("Side by side", "3-D"):
         st.plotly_chart(fig, key="path_chart_static", config=CHART_CONFIG)
         return
-    fig = figures.overlay_figure(surface, view, series, start, num_steps)
-    st.plotly_chart(fig, key="path_chart", config=CHART_CONFIG, on_select=_start_from_click,
-                    selection_mode="points")
+    fig = figures.overlay_figure(surface, view, series, start, num_steps, clickable=clickable)
+    if not clickable:
+        st.plotly_chart(fig, key="path_chart", config=CHART_CONFIG)
+        return
+    st.plotly_chart(fig, key="path_chart_clickable", config=CHART_CONFIG,
+                    on_select=_start_from_click, selection_mode="points")
     st.caption("Click anywhere on the map to start from there.")
     if st.session_state.pop("start_clicked", False):
         st.rerun()  # the whole page, so the sidebar's start inputs show the clicked point

@@ -170,8 +170,8 @@ def test_tampered_url_warns_and_still_draws(server, page):
 def test_clicking_the_map_sets_the_start(server, page):
     """The overlay's invisible click grid: a click at 25 % / 20 % of the ravine's plot area
     ([-4, 4] x [-4, 4]) must start the runs from (-2.0, 2.4), with no false link warning."""
-    open_app(page, server + "/", min_paths=3)
-    drag_layer = page.locator(".st-key-path_chart .js-plotly-plot .nsewdrag").first
+    open_app(page, server + "/?pick=true", min_paths=3)
+    drag_layer = page.locator(".st-key-path_chart_clickable .js-plotly-plot .nsewdrag").first
     area = drag_layer.bounding_box(timeout=30_000)
     # A locator click (actionability checks, a timeout), not a raw mouse event.
     drag_layer.click(position={"x": 0.25 * area["width"], "y": 0.2 * area["height"]},
