@@ -13,6 +13,7 @@ from components.norm_figures import (
     sweep_figure,
     train_eval_figure,
 )
+from networks import DATASETS, MLPConfig, make_dataset, train_batch
 from networks.norm_stats import (
     accuracy_with,
     batch_stat_noise,
@@ -21,7 +22,6 @@ from networks.norm_stats import (
     layer_inputs,
     train_mode_outputs,
 )
-from networks import DATASETS, MLPConfig, make_dataset, train_batch
 
 RATES = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 DEPTHS, WIDTH = (2, 3, 4, 6), 32

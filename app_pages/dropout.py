@@ -15,9 +15,9 @@ from components.network_figures import (
     mode_scale_figure,
     train_test_curves_figure,
 )
-from networks.modes import dropout_scales, first_hidden_activations, train_mode_probabilities
 from components.scales import fmt
 from networks import MLPConfig, make_dataset, train, train_batch
+from networks.modes import dropout_scales, first_hidden_activations, train_mode_probabilities
 
 RATES = (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 FORMS = ("inverted", "classic")

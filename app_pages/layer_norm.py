@@ -6,8 +6,8 @@ import streamlit as st
 from components import controls, url_state
 from components.lesson import lesson_header
 from components.norm_figures import batch_size_figure, groups_figure
-from networks.norm_stats import normalise_groups
 from networks import DATASETS, MLPConfig, make_dataset, train_batch
+from networks.norm_stats import normalise_groups
 
 SHOWN_BATCHES, FEATURES = (1, 2, 4, 6, 8), 8
 BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256)

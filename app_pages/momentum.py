@@ -41,7 +41,8 @@ def run(runs, params, steps):
 def show_divergence(series) -> None:
     for sr in series:
         if sr.main.diverged_at is not None:
-            st.error(f"**{sr.label} diverged at step {sr.main.diverged_at}**: lower η.", icon=":material/error:")
+            st.error(f"**{sr.label} diverged at step {sr.main.diverged_at}**: lower η.",
+                     icon=":material/error:")
 
 
 def damping_section(log, lr, params, steps, ema, view) -> None:

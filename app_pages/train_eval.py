@@ -13,9 +13,9 @@ from components.network_figures import (
     field_figure,
     mode_spread_figure,
 )
-from networks.modes import probabilities_in_batches, train_mode_probabilities
 from components.scales import fmt
 from networks import MLPConfig, make_dataset, train
+from networks.modes import probabilities_in_batches, train_mode_probabilities
 
 RATES = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
 BATCH_SIZES = (2, 4, 8, 16, 32, 64)

@@ -67,7 +67,8 @@ def divergence_notes(series) -> None:
     for sr in series:
         if sr.main.diverged_at is not None:
             st.error(f"**{sr.label} diverged at step {sr.main.diverged_at}**: its position or loss "
-                     "became infinite. Lower the learning rate, or clip the gradient.", icon=":material/error:")
+                     "became infinite. Lower the learning rate, or clip the gradient.",
+                     icon=":material/error:")
 
 
 def curves_and_summary(series, floor: float | None) -> None:

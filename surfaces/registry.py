@@ -6,8 +6,8 @@ number, say) as traced scalars, so moving such a slider never recompiles the sim
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import jax

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from apptest_util import assert_clean, charts, decode, open_app, texts
 
+from networks import MLPConfig, make_dataset, train_batch
 from networks.norm_stats import (
     accuracy_with,
     batch_stat_noise,
@@ -11,7 +12,6 @@ from networks.norm_stats import (
     layer_inputs,
     train_mode_outputs,
 )
-from networks import MLPConfig, make_dataset, train_batch
 
 PAGE = "app_pages/batch_norm.py"
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from apptest_util import assert_clean, charts, decode, open_app, texts
 
-from networks.norm_stats import normalise_groups
 from networks import BatchNormState, NormParams, batch_norm, layer_norm
+from networks.norm_stats import normalise_groups
 
 PAGE = "app_pages/layer_norm.py"
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from apptest_util import assert_clean, charts, decode, open_app, texts
 
-from networks.modes import probabilities_in_batches, train_mode_probabilities
 from networks import MLPConfig, make_dataset, train
+from networks.modes import probabilities_in_batches, train_mode_probabilities
 
 PAGE = "app_pages/train_eval.py"
 
