@@ -26,7 +26,7 @@ NETWORK_PAGES = [
     ("dropout.py", "Dropout", ":material/blur_on:"),
     ("batch_norm.py", "Batch norm", ":material/bar_chart:"),
     ("layer_norm.py", "Layer norm vs batch norm", ":material/view_column:"),
-    ("train_eval.py", "train() vs eval()", ":material/swap_horiz:"),
+    ("train_eval.py", "model.train() vs model.eval()", ":material/swap_horiz:"),
 ]
 
 

@@ -1,4 +1,4 @@
-"""Lesson: train() vs eval() — what changes between the modes for dropout and batch norm."""
+"""Lesson: model.train() vs model.eval() — what changes between the modes for dropout and batch norm."""
 
 import numpy as np
 import streamlit as st
@@ -21,18 +21,18 @@ RATES = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
 BATCH_SIZES = (2, 4, 8, 16, 32, 64)
 NUM_PROBES, NUM_PASSES = 6, 12
 SUMMARY = [
-    {"layer": "Dropout", "train()": "random mask, fresh every pass; kept units × 1/(1−p)",
-     "eval()": "no mask, no scaling: deterministic"},
-    {"layer": "Batch norm: normalisation", "train()": "mean and variance of the current batch",
-     "eval()": "running (population) mean and variance"},
-    {"layer": "Batch norm: statistics", "train()": "running averages updated every pass",
-     "eval()": "frozen"},
-    {"layer": "Batch norm: batch of one", "train()": "fails (no variance from one sample)",
-     "eval()": "fine"},
-    {"layer": "One sample's output", "train()": "depends on the mask and on its batch mates",
-     "eval()": "depends on the sample only"},
-    {"layer": "Layer norm (for contrast)", "train()": "statistics of the sample itself",
-     "eval()": "the same"},
+    {"layer": "Dropout", "model.train()": "random mask, fresh every pass; kept units × 1/(1−p)",
+     "model.eval()": "no mask, no scaling: deterministic"},
+    {"layer": "Batch norm: normalisation", "model.train()": "mean and variance of the current batch",
+     "model.eval()": "running (population) mean and variance"},
+    {"layer": "Batch norm: statistics", "model.train()": "running averages updated every pass",
+     "model.eval()": "frozen"},
+    {"layer": "Batch norm: batch of one", "model.train()": "fails (no variance from one sample)",
+     "model.eval()": "fine"},
+    {"layer": "One sample's output", "model.train()": "depends on the mask and on its batch mates",
+     "model.eval()": "depends on the sample only"},
+    {"layer": "Layer norm (for contrast)", "model.train()": "statistics of the sample itself",
+     "model.eval()": "the same"},
 ]
 
 
@@ -100,7 +100,7 @@ def batch_norm_panel(result, data, probes, labels, batch) -> None:
 
 log = controls.KeyLog(link=url_state.snapshot())
 lesson_header(
-    "train() vs eval()",
+    "model.train() vs model.eval()",
     "What exactly changes when you call model.eval()?",
     "Two layers behave differently in training and at prediction. **Dropout** draws a random "
     "mask in training and none in evaluation. **Batch norm** normalises with the current "

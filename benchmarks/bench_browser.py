@@ -40,8 +40,8 @@ SLIDER = ".st-key-momentum-learning_rate input[type=range]"
 # chart's path data differ from what they were at the key press; also note when the script run
 # triggered by the key finishes (stApp's data-test-script-state back to "notRunning").
 ARM = """
-(find) => {
-  const findGd = eval(find);
+() => {
+  const findGd = FIND_GD;
   const sig = () => {
     const gd = findGd();
     if (!gd || !gd._fullData) return null;
@@ -77,7 +77,7 @@ ARM = """
 
 
 def one_change(page, key: str) -> tuple[float, float]:
-    page.evaluate(ARM, FIND_PATH_GD)
+    page.evaluate(ARM.replace("FIND_GD", FIND_PATH_GD))
     page.keyboard.press(key)
     page.wait_for_function("() => window.__bench.chart !== null && window.__bench.run !== null",
                            timeout=60_000, polling=20)

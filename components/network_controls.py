@@ -1,4 +1,4 @@
-"""Sidebar widget groups shared by the L1/L2, dropout and train()/eval() pages.
+"""Sidebar widget groups shared by the L1/L2, dropout and model.train()/model.eval() pages.
 
 Every widget is keyed with the page's prefix and bound to the URL (controls.BIND). Settings are
 returned as plain values, so the pages can key st.cache_data on them.

@@ -234,16 +234,16 @@ def read_path_chart(page) -> dict | None:
 def wait_for_path_chart(page, timeout: float = 90_000, min_paths: int = 1) -> dict:
     """Wait until the path chart is drawn with at least ``min_paths`` path traces; return it."""
     page.wait_for_function(
-        "([read, n]) => { const c = eval(read)(); return !!c && c.paths.length >= n; }",
-        arg=[READ_PATH_CHART, min_paths], timeout=timeout, polling=50)
+        "(n) => { const c = (" + READ_PATH_CHART + ")(); return !!c && c.paths.length >= n; }",
+        arg=min_paths, timeout=timeout, polling=50)
     return read_path_chart(page)
 
 
 def wait_for_path_change(page, before: dict, timeout: float = 30_000) -> dict:
     """Wait until the path chart's path coordinates differ from ``before``; return the new chart."""
     page.wait_for_function(
-        "([read, old]) => { const c = eval(read)(); return !!c && c.sig !== old; }",
-        arg=[READ_PATH_CHART, before["sig"]], timeout=timeout, polling=50)
+        "(old) => { const c = (" + READ_PATH_CHART + ")(); return !!c && c.sig !== old; }",
+        arg=before["sig"], timeout=timeout, polling=50)
     return read_path_chart(page)
 
 

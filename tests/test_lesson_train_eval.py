@@ -1,4 +1,4 @@
-"""The train() vs eval() page under AppTest, and its mode helpers on a trained network."""
+"""The model.train() vs model.eval() page under AppTest, and its mode helpers on a trained network."""
 
 import numpy as np
 import pytest
