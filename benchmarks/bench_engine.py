@@ -4,14 +4,19 @@ Compared with (a) the same lax.scan written with optax, and (b) a plain NumPy Py
 lecture-note style. Prints microseconds per optimizer-step and the ratios.
 """
 
+import os
+import subprocess
+import sys
+import time
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from _common import best_time, median_time
+from _common import median_time
 
 from optimizers import OPTIMIZERS, simulate_batch
-from optimizers.engine import _split_run, compiled_batch
+from optimizers.engine import _split_run, compiled_batch, knob_columns
 from surfaces import SURFACES
 
 STEPS, NAMES = 500, ("momentum", "rmsprop", "adam")
@@ -28,10 +33,12 @@ def ours_compiled():
     """The compiled call alone (what a slider change pays besides Python glue)."""
     specs, hps = zip(*(_split_run((n, SETTINGS[n]), "pytorch") for n in NAMES))
     fn = compiled_batch(tuple(specs), SURFACE, STEPS, "pytorch", None)
-    f32 = lambda v: np.asarray([v], np.float32)  # noqa: E731
-    args = (tuple({k: f32(v) for k, v in hp.items()} for hp in hps),
-            np.asarray([SURFACE.start], np.float32), np.zeros(1, np.int32), f32(0.0), f32(np.inf), {})
-    args = jax.device_put(args)  # like the optax scan's x0: already on the device
+    values = {"start_x": SURFACE.start[0], "start_y": SURFACE.start[1], "noise_scale": 0.0,
+              "clip_threshold": np.inf}
+    values |= {f"{i}.{k}": v for i, hp in enumerate(hps) for k, v in hp.items()}
+    knobs = np.asarray([[values[c] for c in knob_columns(tuple(specs), SURFACE)]], np.float32)
+    # Like the optax scan's x0 and hyperparameters: already on the device.
+    args = jax.device_put((knobs, np.zeros(1, np.int32)))
     return lambda: jax.block_until_ready(fn(*args))
 
 
@@ -120,30 +127,55 @@ def numpy_loop():
             path.append(x.copy())
 
 
+def interleaved_medians(fns: dict, rounds: int) -> dict[str, float]:
+    """Median wall time of each function, called round-robin so all see the same machine noise."""
+    times = {name: [] for name in fns}
+    for fn in fns.values():
+        fn(), fn()  # warm-up: compile and first-touch
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: float(np.median(t)) for name, t in times.items()}
+
+
+def measure() -> dict[str, float]:
+    fns = {"engine": ours_compiled(), "api": ours_api, "optax": optax_scan(traced=True),
+           "optax_const": optax_scan(traced=False), "rules_ours": rules_only("ours"),
+           "rules_optax": rules_only("optax")}
+    result = interleaved_medians(fns, rounds=1000)
+    result["numpy"] = median_time(numpy_loop, repeats=9, warmup=1)
+    return result
+
+
+def report(t: dict[str, float], label: str):
+    us = lambda key: t[key] / (len(NAMES) * STEPS) * 1e6  # noqa: E731
+    print(f"{label}: 3 optimizers x {STEPS} steps on Rosenbrock, one call, median of 1000 interleaved")
+    print(f"  engine, compiled call:      {t['engine'] * 1e3:7.3f} ms = {us('engine'):6.3f} us/step")
+    print(f"  engine, full simulate API:  {t['api'] * 1e3:7.3f} ms = {us('api'):6.3f} us/step")
+    print(f"  optax scan, traced hparams: {t['optax'] * 1e3:7.3f} ms = {us('optax'):6.3f} us/step")
+    print(f"  optax scan, constants:      {t['optax_const'] * 1e3:7.3f} ms "
+          "(recompiles on every slider move)")
+    print(f"  NumPy Python loop:          {t['numpy'] * 1e3:7.1f} ms = {us('numpy'):6.2f} us/step")
+    print(f"  update rules alone, bare scan: ours {t['rules_ours'] * 1e3:.3f} ms, optax "
+          f"{t['rules_optax'] * 1e3:.3f} ms")
+    print(f"  engine vs optax scan (traced): {t['optax'] / t['engine']:5.2f}x (>= 1: no slower; the "
+          "engine also draws noise and records loss, gradient norm and clip flags)")
+    print(f"  engine vs NumPy loop: {t['numpy'] / t['engine']:5.0f}x faster (compiled call), "
+          f"{t['numpy'] / t['api']:5.0f}x (full API)")
+
+
 def main():
-    per_step = len(NAMES) * STEPS
-    t_api = median_time(ours_api, repeats=50)
-    t_ours = median_time(ours_compiled(), repeats=50)
-    t_optax = median_time(optax_scan(traced=True), repeats=50)
-    t_optax_const = median_time(optax_scan(traced=False), repeats=50)
-    t_numpy = best_time(numpy_loop, repeats=3, warmup=1)
-    t_rules_ours = median_time(rules_only("ours"), repeats=50)
-    t_rules_optax = median_time(rules_only("optax"), repeats=50)
-    us = lambda t: t / per_step * 1e6  # noqa: E731
-    print(f"3 optimizers x {STEPS} steps on Rosenbrock, one call, after warm-up (median of 50)")
-    print(f"  engine, compiled call:      {t_ours * 1e3:7.3f} ms  = {us(t_ours):6.3f} us/step")
-    print(f"  engine, full simulate API:  {t_api * 1e3:7.3f} ms  = {us(t_api):6.3f} us/step")
-    print(f"  optax scan, traced hparams: {t_optax * 1e3:7.3f} ms  = {us(t_optax):6.3f} us/step")
-    print(f"  optax scan, constants:      {t_optax_const * 1e3:7.3f} ms  = "
-          f"{us(t_optax_const):6.3f} us/step  (recompiles on every slider move)")
-    print(f"  NumPy Python loop:          {t_numpy * 1e3:7.1f} ms  = {us(t_numpy):6.2f} us/step")
-    print(f"  update rules alone, bare scan: ours {t_rules_ours * 1e3:.3f} ms, optax "
-          f"{t_rules_optax * 1e3:.3f} ms  -> ours {t_rules_optax / t_rules_ours:4.2f}x optax's speed")
-    print(f"  engine vs optax (traced):   {t_optax / t_ours:5.2f}x (>= 1 means no slower; the engine "
-          "also draws noise, records loss, gradient norm and clip flags)")
-    print(f"  engine vs optax (constants): {t_optax_const / t_ours:5.2f}x")
-    print(f"  engine vs NumPy:  {t_numpy / t_ours:5.0f}x faster (compiled call), "
-          f"{t_numpy / t_api:5.0f}x (full API)")
+    if "--one-core" in sys.argv:
+        # Set before JAX starts its threads (they inherit it): no cross-core hand-offs, whose
+        # wake-up latency on this 2-vCPU VM is larger than the computation being timed.
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+        report(measure(), "pinned to one core")
+        return
+    report(measure(), "free (2 cores)")
+    print(flush=True)
+    subprocess.run([sys.executable, __file__, "--one-core"], check=True)
 
 
 if __name__ == "__main__":
