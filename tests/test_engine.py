@@ -46,6 +46,23 @@ def test_bad_arguments_raise_value_errors(kwargs, match):
         simulate("sgd", "rosenbrock", **kwargs)
 
 
+def test_unknown_surface_parameters_raise_a_clear_error():
+    with pytest.raises(ValueError, match="has no shape parameter"):
+        simulate("sgd", "ravine", surface_params={"kappa": 10.0})
+
+
+def test_surface_parameters_may_vary_across_the_batch():
+    """One call, one row per condition number: each row matches its own single run."""
+    kappas = np.array([2.0, 20.0, 200.0])
+    batch = simulate_batch([("sgd", {"learning_rate": 0.005})], "ravine", num_steps=50,
+                           surface_params={"condition_number": kappas})[0]
+    for i, kappa in enumerate(kappas):
+        single = simulate("sgd", "ravine", {"learning_rate": 0.005}, num_steps=50,
+                          surface_params={"condition_number": kappa})
+        np.testing.assert_allclose(batch[i].path, single.path, rtol=1e-6)
+    assert not np.allclose(batch[0].path, batch[2].path)
+
+
 def test_unknown_optimizer_raises():
     with pytest.raises(ValueError, match="unknown optimizer"):
         simulate("adamax", "rosenbrock")
