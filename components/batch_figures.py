@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 from components.figures import FONT, PathSeries
 from components.palette import colorize, rgba
-from components.png import png_data_uri
+from components.png import png_url
 from components.surface_view import CONTOUR_LEVELS, SurfaceView, color_transform
 from optimizers import Trajectory
 from optimizers.minibatch import GradientCloud, LeastSquares, MinibatchRuns, make_problem
@@ -48,7 +48,7 @@ def problem_view(n: int, seed: int, noise: float, size: int = 300) -> SurfaceVie
     edges = _contour_edges(t)
     rgb[edges] = (rgb[edges] * 0.72).astype(np.uint8)
     xs, ys, zc = surface.grid(60)
-    return SurfaceView(png_data_uri(rgb[::-1]), surface.domain, float(low), float(high), label,
+    return SurfaceView(png_url(rgb[::-1]), surface.domain, float(low), float(high), label,
                        floor, surface.log_color, xs, ys, color_transform(surface, zc, floor)[0])
 
 

@@ -45,8 +45,14 @@ def _curve(series: PathSeries, values: np.ndarray, ensemble_values, name_suffix=
 
 def curve_figure(series_list: list[PathSeries], quantity: str, floor: float | None,
                  height: int = 330) -> go.Figure:
-    """``quantity`` is "loss" (shown as loss − f* on a log axis when the minimum is known) or
-    "grad_norm" (log axis)."""
+    """``curve_spec`` as a ``go.Figure``, for pages that edit it."""
+    return go.Figure(curve_spec(series_list, quantity, floor, height))
+
+
+def curve_spec(series_list: list[PathSeries], quantity: str, floor: float | None,
+               height: int = 330) -> dict:
+    """A plain figure dict. ``quantity`` is "loss" (shown as loss − f* on a log axis when the
+    minimum is known) or "grad_norm" (log axis)."""
     traces = []
     log_axis = quantity == "grad_norm" or floor is not None
     for sr in series_list:
@@ -67,4 +73,4 @@ def curve_figure(series_list: list[PathSeries], quantity: str, floor: float | No
                   yaxis=dict(type="log" if log_axis else "linear", showgrid=True,
                              gridcolor="#eef2f7", linecolor="#9ca3af", exponentformat="power"),
                   legend=dict(orientation="h", y=-0.25, x=0))
-    return go.Figure(dict(data=traces, layout=layout))
+    return dict(data=traces, layout=layout)

@@ -1,10 +1,12 @@
 """A minimal PNG encoder (RGB, 8-bit): enough for a surface background without an imaging library."""
 
-import base64
+import hashlib
 import struct
 import zlib
 
 import numpy as np
+
+from components.static_files import publish
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
@@ -21,5 +23,7 @@ def encode_png(rgb: np.ndarray) -> bytes:
             + _chunk(b"IDAT", zlib.compress(rows.tobytes(), 6)) + _chunk(b"IEND", b""))
 
 
-def png_data_uri(rgb: np.ndarray) -> str:
-    return "data:image/png;base64," + base64.b64encode(encode_png(rgb)).decode()
+def png_url(rgb: np.ndarray) -> str:
+    """The picture as a static file (named by its content hash) and that file's URL."""
+    data = encode_png(rgb)
+    return publish(f"surfaces/{hashlib.sha1(data).hexdigest()[:24]}.png", data)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from components.palette import SURFACE_SCALE, colorize
-from components.png import png_data_uri
+from components.png import png_url
 from surfaces import SURFACES, Surface
 
 CONTOUR_LEVELS = 18
@@ -65,7 +65,7 @@ def surface_view(surface_key: str, params: tuple[tuple[str, float], ...], size: 
     rgb[_contour_mask(t)] = (rgb[_contour_mask(t)] * 0.72).astype(np.uint8)
     xs, ys, zc = surface.grid(90, dict(params))
     tzc, _ = color_transform(surface, zc, floor)
-    return SurfaceView(png_data_uri(rgb[::-1]), surface.domain, float(low), float(high), label,
+    return SurfaceView(png_url(rgb[::-1]), surface.domain, float(low), float(high), label,
                        floor, surface.log_color, xs, ys, tzc)
 
 
@@ -77,7 +77,7 @@ def _window_view(surface_key, params, size, window) -> SurfaceView:
     t = (tz - full.z_low) / max(full.z_high - full.z_low, 1e-12)
     rgb = colorize(t)
     rgb[_contour_mask(t)] = (rgb[_contour_mask(t)] * 0.72).astype(np.uint8)
-    return SurfaceView(png_data_uri(rgb[::-1]), window, full.z_low, full.z_high, full.z_label,
+    return SurfaceView(png_url(rgb[::-1]), window, full.z_low, full.z_high, full.z_label,
                        full.floor, full.log, full.xs, full.ys, full.z3d)
 
 

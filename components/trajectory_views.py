@@ -6,7 +6,8 @@ import numpy as np
 import streamlit as st
 
 from components import figures
-from components.curves import curve_figure
+from components.curves import curve_spec
+from components.live_plot import live_plot
 from components.palette import optimizer_color
 from components.summary import summary_rows
 from components.surface_view import surface_view
@@ -32,33 +33,36 @@ def run_series(surface: Surface, settings: dict[str, dict], *, start, num_steps,
 CHART_CONFIG = {"displayModeBar": False, "scrollZoom": False}  # the mode bar would cover Play
 
 
-def _start_from_click() -> None:
-    """Selection callback of the overlay chart: a click on the map becomes the start point."""
-    event = st.session_state.get("path_chart_clickable") or {}
-    points = [p for p in event.get("selection", {}).get("points", [])
-              if p.get("curve_number") == figures.CLICK_GRID_TRACE]
-    if points:
-        st.session_state["x0"], st.session_state["y0"] = float(points[0]["x"]), float(points[0]["y"])
-        st.session_state["start_clicked"] = True
+def _start_from_click(surface: Surface) -> None:
+    """Click callback of the overlay chart: the clicked point becomes the start point, snapped
+    to 1/100 of the domain (a readable link) and kept inside the start inputs' bounds."""
+    point = (st.session_state.get("path_chart") or {}).get("click") or {}
+    if not all(isinstance(point.get(k), (int, float)) for k in ("x", "y")):
+        return
+    for key, value, (low, high) in (("x0", point["x"], surface.domain[0]),
+                                    ("y0", point["y"], surface.domain[1])):
+        step = (high - low) / 100
+        snapped = round(round(float(value) / step) * step, 6)
+        st.session_state[key] = min(max(snapped, low - (high - low)), high + (high - low))
+    st.session_state["start_clicked"] = True
 
 
 def path_chart(view_mode: str, surface: Surface, surface_params: dict, series, start, num_steps,
                clickable: bool = False):
     view = surface_view(surface.key, tuple(sorted(surface_params.items())))
     if view_mode == "Side by side":
-        fig = figures.grid_figure(surface, view, series, start, num_steps)
+        fig = figures.grid_spec(surface, view, series, start, num_steps)
     elif view_mode == "3-D":
-        fig = figures.surface_3d_figure(surface, view, series)
-    if view_mode in ("Side by side", "3-D"):
-        st.plotly_chart(fig, key="path_chart_static", config=CHART_CONFIG)
-        return
-    fig = figures.overlay_figure(surface, view, series, start, num_steps, clickable=clickable)
-    if not clickable:
-        st.plotly_chart(fig, key="path_chart", config=CHART_CONFIG)
-        return
-    st.plotly_chart(fig, key="path_chart_clickable", config=CHART_CONFIG,
-                    on_select=_start_from_click, selection_mode="points")
-    st.caption("Click anywhere on the map to start from there.")
+        fig = figures.surface_3d_spec(surface, view, series)
+    else:
+        fig = figures.overlay_spec(surface, view, series, start, num_steps)
+    # Zoom and pan survive slider moves; a new surface or view starts from the full domain.
+    fig["layout"]["uirevision"] = f"{surface.key}/{view_mode}"
+    live_plot(fig, key="path_chart", config=CHART_CONFIG,
+              on_click=(lambda: _start_from_click(surface)) if clickable and view_mode == VIEWS[0]
+              else None)
+    if clickable and view_mode == VIEWS[0]:
+        st.caption("Click anywhere on the map to start from there.")
     if st.session_state.pop("start_clicked", False):
         st.rerun()  # the whole page, so the sidebar's start inputs show the clicked point
 
@@ -73,7 +77,9 @@ def divergence_notes(series) -> None:
 
 def curves_and_summary(series, floor: float | None) -> None:
     left, right = st.columns(2)
-    left.plotly_chart(curve_figure(series, "loss", floor), key="loss_chart")
-    right.plotly_chart(curve_figure(series, "grad_norm", None), key="grad_chart")
+    with left:
+        live_plot(curve_spec(series, "loss", floor), key="loss_chart", defer=True)
+    with right:
+        live_plot(curve_spec(series, "grad_norm", None), key="grad_chart", defer=True)
     target = None if floor is None else floor + TOLERANCE
     st.dataframe(summary_rows(series, target, TOLERANCE), hide_index=True)

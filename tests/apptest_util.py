@@ -8,6 +8,7 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
+LIVE_PLOT = "descent_lab.live_plot"
 
 
 def open_app(query: dict | None = None, page: str | None = None) -> AppTest:
@@ -24,7 +25,21 @@ def assert_clean(at: AppTest) -> None:
 
 
 def charts(at: AppTest) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    """Every Plotly figure on the page in page order: ``st.plotly_chart`` elements and the
+    live-updating chart component (components/live_plot.py), whose figure rides in its data."""
+    found = []
+
+    def walk(node):
+        for child in getattr(node, "children", {}).values():
+            if getattr(child, "type", None) == "plotly_chart":
+                found.append(json.loads(child.proto.spec))
+            elif (getattr(child, "type", None) == "bidi_component"
+                  and child.proto.component_name == LIVE_PLOT):
+                found.append(json.loads(json.loads(child.proto.json)["spec"]))
+            walk(child)
+
+    walk(at._tree)
+    return found
 
 
 def decode(values):

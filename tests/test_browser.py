@@ -168,10 +168,10 @@ def test_tampered_url_warns_and_still_draws(server, page):
 
 
 def test_clicking_the_map_sets_the_start(server, page):
-    """The overlay's invisible click grid: a click at 25 % / 20 % of the ravine's plot area
-    ([-4, 4] x [-4, 4]) must start the runs from (-2.0, 2.4), with no false link warning."""
+    """A click at 25 % / 20 % of the ravine's plot area ([-4, 4] x [-4, 4]) must start the runs
+    from (-2.0, 2.4) (snapped to 1/100 of the domain), with no false link warning."""
     open_app(page, server + "/?pick=true", min_paths=3)
-    drag_layer = page.locator(".st-key-path_chart_clickable .js-plotly-plot .nsewdrag").first
+    drag_layer = page.locator(".st-key-path_chart .js-plotly-plot .nsewdrag").first
     area = drag_layer.bounding_box(timeout=30_000)
     # A locator click (actionability checks, a timeout), not a raw mouse event.
     drag_layer.click(position={"x": 0.25 * area["width"], "y": 0.2 * area["height"]},
@@ -210,10 +210,10 @@ def test_every_page_in_the_navigation(server, page):
             # Generous: a network page's first visit may compile several variants on a busy CI.
             wait_for_run_done(page, timeout=300_000)
         assert page.url.split("?")[0].rstrip("/") == href.split("?")[0].rstrip("/"), title
-        # Every Plotly chart on the page finishes drawing.
+        # Every Plotly chart on the page finishes drawing (st.plotly_chart and live charts).
         page.wait_for_function(
-            """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-                       .every(c => c.querySelector('.js-plotly-plot .main-svg'))""", timeout=90_000)
+            """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"], .live-plot')]
+                       .every(c => c.querySelector('.main-svg'))""", timeout=90_000)
         assert page.locator('[data-testid="stMain"] [data-testid="stElementContainer"]').count() > 0
         assert_no_exception(page)
         assert page.get_by_role("dialog").count() == 0, f"{title}: a dialog (Page not found?)"

@@ -1,0 +1,150 @@
+"""A Plotly chart that updates in place instead of being rebuilt on every slider move.
+
+``st.plotly_chart`` hashes the figure into the element's identity, so every new figure mounts a
+new chart: the browser runs ``Plotly.newPlot`` from scratch (most of a slider's latency) and any
+zoom is lost. This component keeps one chart per key and hands each new figure to
+``Plotly.react``, which redraws only what changed; with ``layout.uirevision`` set, zoom and pan
+survive the update. A click on the plot area can be reported back as a data-space point.
+
+plotly.js is the copy shipped inside the pinned ``plotly`` Python package, served once (and
+cached by the browser) through Streamlit's static file serving: ``static/`` next to ``app.py``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import plotly
+import plotly.io as pio
+import streamlit as st
+
+from components.static_files import publish_copy
+
+PLOTLY_JS = "plotly.min.js"
+
+_JS = """
+const PLOTLY_URL = "./app/static/plotly.min.js";
+
+function loadPlotly() {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!window.__descentLabPlotly) {
+    window.__descentLabPlotly = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = PLOTLY_URL;
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => reject(new Error("could not load " + PLOTLY_URL));
+      document.head.appendChild(script);
+    });
+  }
+  return window.__descentLabPlotly;
+}
+
+// A click on empty plot area (Plotly reports clicks on points only) as data coordinates. A
+// drag (a zoom box or a pan) also ends in a click event: only a press released within a few
+// pixels of where it started counts.
+function onPlotClick(gd, report) {
+  let pressed = null;
+  gd.addEventListener("mousedown", (event) => { pressed = [event.clientX, event.clientY]; });
+  return (event) => {
+    if (!gd.__clickable || !event.target.classList.contains("nsewdrag") || !pressed) return;
+    if (Math.hypot(event.clientX - pressed[0], event.clientY - pressed[1]) > 4) return;
+    const box = event.target.getBoundingClientRect();
+    const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+    report({x: xa.p2d(event.clientX - box.left), y: ya.p2d(event.clientY - box.top)});
+  };
+}
+
+export default function (component) {
+  const { data, parentElement, setTriggerValue } = component;
+  let gd = parentElement.querySelector(".live-plot");
+  if (!gd) {
+    gd = document.createElement("div");
+    gd.className = "live-plot";
+    parentElement.appendChild(gd);
+  }
+  const version = (gd.__version || 0) + 1;
+  gd.__version = version;
+  const draw = () => loadPlotly().then((Plotly) => {
+    if (gd.__version !== version) return;  // a newer figure arrived in the meantime
+    const figure = JSON.parse(data.spec);
+    gd.__clickable = Boolean(data.clickable);
+    if (!gd.__clickHandler) {
+      gd.__clickHandler = onPlotClick(gd, (point) => setTriggerValue("click", point));
+      gd.addEventListener("click", gd.__clickHandler);
+    }
+    return Plotly.react(gd, {data: figure.data, layout: figure.layout,
+                             frames: figure.frames || [], config: data.config});
+  }).catch((error) => {
+    gd.textContent = "The chart could not be drawn: " + error.message;
+  });
+  // Secondary charts redraw after the next paint, so the main chart shows its update first.
+  if (data.defer) requestAnimationFrame(() => setTimeout(draw, 0));
+  else draw();
+}
+"""
+
+_COMPONENT = st.components.v2.component("descent_lab.live_plot", js=_JS, isolate_styles=False)
+
+
+# numpy dtypes plotly.js reads as typed arrays ({"dtype", "bdata"}), by plotly.js's short names.
+_TYPED_ARRAY = {"float64": "f8", "float32": "f4", "int32": "i4", "int16": "i2", "int8": "i1",
+                "uint32": "u4", "uint16": "u2", "uint8": "u1"}
+
+
+def _encode(value):
+    """JSON for what ``json`` cannot write: numpy arrays as base64 typed arrays (as plotly.py
+    does), numpy scalars as numbers, non-finite numbers as null."""
+    if isinstance(value, np.ndarray):
+        if value.dtype == np.int64:
+            value = value.astype(np.int32)  # steps and indices: plotly.js has no int64 arrays
+        name = _TYPED_ARRAY.get(str(value.dtype))
+        if name is None or value.size == 0:
+            return [_finite_or_none(v) for v in value.tolist()]
+        spec = {"dtype": name, "bdata": base64.b64encode(np.ascontiguousarray(value)).decode()}
+        if value.ndim > 1:
+            spec["shape"] = ",".join(map(str, value.shape))
+        return spec
+    if isinstance(value, np.generic):
+        return _finite_or_none(value.item())
+    raise TypeError(f"cannot write {type(value).__name__} to a figure")
+
+
+def _finite_or_none(v):
+    return None if isinstance(v, float) and not math.isfinite(v) else v
+
+
+def figure_json(figure) -> str:
+    """A figure dict (or ``go.Figure``) as plotly.js JSON, ~5x faster than ``plotly.io.to_json``.
+
+    A plain float NaN/inf (never produced by the builders, which keep them in numpy arrays)
+    falls back to plotly's own writer, which turns them into null."""
+    if hasattr(figure, "to_plotly_json"):
+        figure = figure.to_plotly_json()
+    try:
+        return json.dumps(figure, default=_encode, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        return pio.to_json(figure, validate=False)
+
+
+def install_plotly_js() -> None:
+    """Put the pinned plotly package's plotly.min.js where Streamlit serves static files."""
+    publish_copy(PLOTLY_JS, Path(plotly.__file__).parent / "package_data" / PLOTLY_JS)
+
+
+def live_plot(figure, *, key: str, config: dict | None = None,
+              on_click: Callable[[], None] | None = None, defer: bool = False) -> None:
+    """Draw ``figure`` (a plotly Figure or figure dict) under ``key``, updating in place.
+
+    ``defer``: a secondary chart, redrawn after the browser has painted the main one.
+
+    With ``on_click``, a click on the plot area calls it; the point is then
+    ``st.session_state[key]["click"]`` as ``{"x": ..., "y": ...}``.
+    """
+    data = {"spec": figure_json(figure), "config": config or {},
+            "clickable": on_click is not None, "defer": defer}
+    _COMPONENT(key=key, data=data, on_click_change=on_click or (lambda: None))
