@@ -167,6 +167,37 @@ def test_tampered_url_warns_and_still_draws(server, page):
     screenshot(page, "playground-tampered-url.png")
 
 
+def test_zoom_survives_a_slider_move_and_the_chart_is_not_rebuilt(server, page):
+    """The live chart updates in place (Plotly.react): the same plot element before and after a
+    slider move, with the user's zoom kept (layout.uirevision)."""
+    before = open_app(page, server, min_paths=3)
+    # A real zoom: drag a box over the middle of the plot area with the mouse.
+    box = page.locator(".st-key-path_chart .js-plotly-plot .nsewdrag").first.bounding_box()
+    page.mouse.move(box["x"] + 0.3 * box["width"], box["y"] + 0.3 * box["height"])
+    page.mouse.down()
+    page.mouse.move(box["x"] + 0.6 * box["width"], box["y"] + 0.6 * box["height"], steps=8)
+    page.mouse.up()
+    zoomed = page.evaluate("""() => {
+        const gd = document.querySelector('.st-key-path_chart .js-plotly-plot');
+        window.__zoomedGd = gd;
+        return [gd._fullLayout.xaxis.range, gd._fullLayout.yaxis.range];
+    }""")
+    assert zoomed[0][1] - zoomed[0][0] < 4, f"the drag did not zoom: {zoomed}"
+    slider(page, "momentum.learning_rate").focus()
+    watch_runs(page)
+    page.keyboard.press("ArrowLeft")
+    wait_for_run_done(page)
+    wait_for_path_change(page, before)
+    state = page.evaluate("""() => {
+        const gd = document.querySelector('.st-key-path_chart .js-plotly-plot');
+        return {same: gd === window.__zoomedGd, x: gd._fullLayout.xaxis.range,
+                y: gd._fullLayout.yaxis.range};
+    }""")
+    assert state["same"], "the chart element was replaced instead of updated"
+    assert [state["x"], state["y"]] == zoomed, "the zoom was lost"
+    assert_no_exception(page)
+
+
 def test_clicking_the_map_sets_the_start(server, page):
     """A click at 25 % / 20 % of the ravine's plot area ([-4, 4] x [-4, 4]) must start the runs
     from (-2.0, 2.4) (snapped to 1/100 of the domain), with no false link warning."""

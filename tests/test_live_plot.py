@@ -1,0 +1,75 @@
+"""The live chart's figure writer and the static files it relies on (the browser side is
+exercised in test_browser.py)."""
+
+import json
+
+import numpy as np
+import plotly.io as pio
+import pytest
+from apptest_util import decode
+
+from components import static_files
+from components.live_plot import PLOTLY_JS, figure_json, install_plotly_js
+
+
+def test_numpy_arrays_become_typed_arrays_plotly_reads_back():
+    path = np.random.default_rng(0).normal(size=(50, 2)).astype(np.float32)
+    grid = np.arange(12.0).reshape(3, 4)
+    steps = np.arange(50)  # int64: plotly.js has no int64 typed arrays
+    figure = {"data": [{"x": path[:, 0], "y": path[:, 1], "customdata": steps},
+                       {"type": "surface", "z": grid}]}
+    data = json.loads(figure_json(figure))["data"]
+    assert data[0]["x"]["dtype"] == "f4" and data[0]["customdata"]["dtype"] == "i4"
+    np.testing.assert_array_equal(decode(data[0]["x"]), path[:, 0])
+    np.testing.assert_array_equal(decode(data[0]["customdata"]), steps)
+    np.testing.assert_array_equal(decode(data[1]["z"]), grid)
+
+
+def test_the_json_is_valid_for_a_browser_with_non_finite_values():
+    """JSON.parse rejects NaN: non-finite numbers ride inside typed arrays (the builders' case)
+    or, as plain floats, come out as null through plotly's own writer."""
+    in_arrays = json.loads(figure_json({"data": [{"y": np.array([np.inf, 2.0, np.nan])}]}))
+    assert np.isinf(decode(in_arrays["data"][0]["y"])[0])
+    figure = {"data": [{"x": [1.0, float("nan")], "marker": {"size": np.float64(np.inf)}}]}
+    text = figure_json(figure)
+    assert "NaN" not in text and "Infinity" not in text
+    trace = json.loads(text)["data"][0]
+    assert trace["x"] == [1.0, None] and trace["marker"]["size"] is None
+
+
+def test_same_figure_as_plotlys_own_writer():
+    figure = {"data": [{"type": "scatter", "x": [0, 1], "y": [2.5, 3.5], "name": "a"}],
+              "layout": {"title": {"text": "t"}, "xaxis": {"range": [0, 1]}}}
+    assert json.loads(figure_json(figure)) == json.loads(pio.to_json(figure, validate=False))
+
+
+def test_objects_json_cannot_write_raise():
+    with pytest.raises(TypeError, match="cannot write"):
+        figure_json({"data": [{"x": object()}]})
+
+
+@pytest.fixture
+def static_dir(tmp_path, monkeypatch):
+    monkeypatch.setattr(static_files, "STATIC_DIR", tmp_path)
+    return tmp_path
+
+
+def test_publish_writes_once_and_returns_the_served_url(static_dir):
+    url = static_files.publish("surfaces/a.png", b"first")
+    assert url == "./app/static/surfaces/a.png"
+    assert static_files.publish("surfaces/a.png", b"second") == url
+    assert (static_dir / "surfaces/a.png").read_bytes() == b"first"  # content-hashed names
+    assert not list(static_dir.rglob("*.partial"))
+
+
+def test_publish_keeps_only_the_newest_pictures(static_dir, monkeypatch):
+    monkeypatch.setattr(static_files, "MAX_FILES_PER_FOLDER", 3)
+    for i in range(5):
+        static_files.publish(f"surfaces/{i}.png", b"x")
+    assert len(list((static_dir / "surfaces").glob("*.png"))) == 3
+    assert (static_dir / "surfaces/4.png").exists()
+
+
+def test_plotly_js_is_installed_where_the_chart_loads_it(static_dir):
+    install_plotly_js()
+    assert (static_dir / PLOTLY_JS).read_bytes().startswith(b"/**\n* plotly.js v")
