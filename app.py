@@ -7,7 +7,7 @@ import jax
 import streamlit as st
 
 from app_pages import navigation
-from components.live_plot import install_plotly_js
+from components.live_plot import install_plotly_js, preload_plotly
 
 # Compiled programs persist across server restarts: a cold start reuses them instead of spending
 # ~0.1-0.3 s compiling each optimizer set again.
@@ -23,4 +23,5 @@ install_plotly_js()
 sys.setswitchinterval(0.0005)
 
 st.set_page_config(page_title="Descent Lab", page_icon="⛰️", layout="wide")
+preload_plotly()
 navigation().run()
