@@ -53,7 +53,7 @@ def curve_spec(series_list: list[PathSeries], quantity: str, floor: float | None
                height: int = 330) -> dict:
     """A plain figure dict. ``quantity`` is "loss" (shown as loss − f* on a log axis when the
     minimum is known) or "grad_norm" (log axis)."""
-    traces = []
+    traces, plotted = [], []
     log_axis = quantity == "grad_norm" or floor is not None
     for sr in series_list:
         values = getattr(sr.main, quantity)
@@ -62,6 +62,7 @@ def curve_spec(series_list: list[PathSeries], quantity: str, floor: float | None
             values = np.maximum(values - floor, 1e-12)
             ensemble = None if ensemble is None else np.maximum(ensemble - floor, 1e-12)
         traces += _curve(sr, values, ensemble)
+        plotted.append(values[: len(sr.main.finite_path)])
     if quantity == "grad_norm":
         title = "‖∇f‖ (noise-free)"
     else:
@@ -73,4 +74,14 @@ def curve_spec(series_list: list[PathSeries], quantity: str, floor: float | None
                   yaxis=dict(type="log" if log_axis else "linear", showgrid=True,
                              gridcolor="#eef2f7", linecolor="#9ca3af", exponentformat="power"),
                   legend=dict(orientation="h", y=-0.25, x=0))
+    if log_axis and _decades(plotted) <= 8:
+        # Over a few decades Plotly also labels 2x and 5x ticks: one label per power of ten reads
+        # cleaner. Over more it already steps by several decades.
+        layout["yaxis"]["dtick"] = 1
     return dict(data=traces, layout=layout)
+
+
+def _decades(arrays: list[np.ndarray]) -> float:
+    values = np.concatenate([np.ravel(a) for a in arrays]) if arrays else np.array([])
+    values = values[np.isfinite(values) & (values > 0)]
+    return float(np.log10(values.max() / values.min())) if values.size else 0.0
