@@ -84,4 +84,5 @@ def curve_spec(series_list: list[PathSeries], quantity: str, floor: float | None
 def _decades(arrays: list[np.ndarray]) -> float:
     values = np.concatenate([np.ravel(a) for a in arrays]) if arrays else np.array([])
     values = values[np.isfinite(values) & (values > 0)]
-    return float(np.log10(values.max() / values.min())) if values.size else 0.0
+    # Ratios of huge and tiny values overflow: subtract logs instead of dividing.
+    return float(np.log10(values.max()) - np.log10(values.min())) if values.size else 0.0
