@@ -23,21 +23,19 @@ import plotly
 import plotly.io as pio
 import streamlit as st
 
-from components.static_files import publish_copy
+from components.static_files import publish_copy, static_url
 
 PLOTLY_JS = "plotly.min.js"
 
 _JS = """
-const PLOTLY_URL = "./app/static/plotly.min.js";
-
-function loadPlotly() {
+function loadPlotly(url) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   if (!window.__descentLabPlotly) {
     window.__descentLabPlotly = new Promise((resolve, reject) => {
       const script = document.createElement("script");
-      script.src = PLOTLY_URL;
+      script.src = url;
       script.onload = () => resolve(window.Plotly);
-      script.onerror = () => reject(new Error("could not load " + PLOTLY_URL));
+      script.onerror = () => reject(new Error("could not load " + url));
       document.head.appendChild(script);
     });
   }
@@ -69,7 +67,7 @@ export default function (component) {
   }
   const version = (gd.__version || 0) + 1;
   gd.__version = version;
-  const draw = () => loadPlotly().then((Plotly) => {
+  const draw = () => loadPlotly(data.plotly_url).then((Plotly) => {
     if (gd.__version !== version) return;  // a newer figure arrived in the meantime
     const figure = JSON.parse(data.spec);
     gd.__clickable = Boolean(data.clickable);
@@ -98,7 +96,7 @@ export default function (component) {
   const box = component.parentElement.host || component.parentElement;
   const container = box.closest ? box.closest('[data-testid="stElementContainer"]') : null;
   if (container) container.style.display = "none";
-  loadPlotly().catch(() => {});  // a failure shows where a chart needs plotly.js
+  loadPlotly(component.data.plotly_url).catch(() => {});  // a chart shows any failure
 }
 """
 _PRELOAD = st.components.v2.component("descent_lab.plotly_preload", js=_PRELOAD_JS,
@@ -107,7 +105,7 @@ _PRELOAD = st.components.v2.component("descent_lab.plotly_preload", js=_PRELOAD_
 
 def preload_plotly() -> None:
     """Begin loading plotly.js in the browser now (call early in the frame, once per run)."""
-    _PRELOAD(key="plotly_preload")
+    _PRELOAD(key="plotly_preload", data={"plotly_url": static_url(PLOTLY_JS)})
 
 
 # numpy dtypes plotly.js reads as typed arrays ({"dtype", "bdata"}), by plotly.js's short names.
@@ -164,6 +162,6 @@ def live_plot(figure, *, key: str, config: dict | None = None,
     With ``on_click``, a click on the plot area calls it; the point is then
     ``st.session_state[key]["click"]`` as ``{"x": ..., "y": ...}``.
     """
-    data = {"spec": figure_json(figure), "config": config or {},
+    data = {"spec": figure_json(figure), "config": config or {}, "plotly_url": static_url(PLOTLY_JS),
             "clickable": on_click is not None, "defer": defer}
     _COMPONENT(key=key, data=data, on_click_change=on_click or (lambda: None))

@@ -1,7 +1,7 @@
 """Files the app serves itself, cached by the browser.
 
 Streamlit's static serving (``server.enableStaticServing``) sends what lies in ``static/`` next to
-``app.py`` at ``./app/static/<name>``. The live chart's plotly.js and the surface pictures go
+``app.py`` at ``<base URL path>/app/static/<name>``. The live chart's plotly.js and the surface pictures go
 there: a picture referenced by URL travels once per browser instead of inside every chart
 update (as a data URI it was ~70 KB of each path chart's ~95 KB).
 """
@@ -12,9 +12,18 @@ import os
 import shutil
 from pathlib import Path
 
+from streamlit import config
+
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
-URL_PREFIX = "./app/static/"
 MAX_FILES_PER_FOLDER = 500  # zoomed surface pictures accumulate; keep the newest
+
+
+def static_url(name: str) -> str:
+    """The absolute URL path of ``static/<name>``: right from every page, whatever its path (a
+    relative ``./app/static/...`` would break under ``/some-page/``), and under
+    ``server.baseUrlPath``."""
+    base = (config.get_option("server.baseUrlPath") or "").strip("/")
+    return "/" + "/".join(part for part in (base, "app/static", name) if part)
 
 
 def publish(name: str, data: bytes) -> str:
@@ -30,7 +39,7 @@ def publish(name: str, data: bytes) -> str:
         partial.write_bytes(data)
         os.replace(partial, target)
         _prune(target.parent)
-    return URL_PREFIX + name
+    return static_url(name)
 
 
 def publish_copy(name: str, source: Path) -> str:
@@ -41,7 +50,7 @@ def publish_copy(name: str, source: Path) -> str:
         partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
         shutil.copyfile(source, partial)
         os.replace(partial, target)
-    return URL_PREFIX + name
+    return static_url(name)
 
 
 def _prune(folder: Path) -> None:

@@ -56,10 +56,17 @@ def static_dir(tmp_path, monkeypatch):
 
 def test_publish_writes_once_and_returns_the_served_url(static_dir):
     url = static_files.publish("surfaces/a.png", b"first")
-    assert url == "./app/static/surfaces/a.png"
+    assert url == "/app/static/surfaces/a.png"
     assert static_files.publish("surfaces/a.png", b"second") == url
     assert (static_dir / "surfaces/a.png").read_bytes() == b"first"  # content-hashed names
     assert not list(static_dir.rglob("*.partial"))
+
+
+def test_static_urls_are_absolute_and_follow_the_base_url_path(monkeypatch):
+    assert static_files.static_url("plotly.min.js") == "/app/static/plotly.min.js"
+    monkeypatch.setattr(static_files.config, "get_option",
+                        lambda name: "/lab/" if name == "server.baseUrlPath" else None)
+    assert static_files.static_url("surfaces/a.png") == "/lab/app/static/surfaces/a.png"
 
 
 def test_publish_keeps_only_the_newest_pictures(static_dir, monkeypatch):
