@@ -147,8 +147,6 @@ def _run_on_row(index: int, run: RunSpec, surface: Surface, convention, clip_kin
         def measure(path, xi):
             loss, grads = jax.vmap(value_and_grad)(path)
             clipped = jax.vmap(noisy_clipped)(grads, xi)[1].astype(path.dtype)
-            # The last point's flag belongs to the discarded extra update: it never counts.
-            clipped = clipped.at[-1].set(0.0)
             return jnp.column_stack([path, loss, jnp.linalg.norm(grads, axis=-1), clipped])
 
         return opt.init, step, measure
