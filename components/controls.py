@@ -180,12 +180,14 @@ def click_to_start_toggle(log: KeyLog) -> bool:
                      help="Makes the overlay map clickable: a click moves the start there.")
 
 
+def start_bounds(surface: Surface) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Where a start may lie: outside the drawn domain by one domain width, never unboundedly far."""
+    return tuple((low - (high - low), high + (high - low)) for low, high in surface.domain)
+
+
 def start_inputs(surface: Surface, log: KeyLog) -> tuple[float, float]:
-    (x0, x1), (y0, y1) = surface.domain
     cols = st.columns(2)
-    # Starts may lie outside the drawn domain (by one domain width), never unboundedly far.
-    x_range = (x0 - (x1 - x0), x1 + (x1 - x0))
-    y_range = (y0 - (y1 - y0), y1 + (y1 - y0))
+    x_range, y_range = start_bounds(surface)
     x = cols[0].number_input("start x", *x_range, value=surface.start[0], step=0.1, format="%.3f",
                              key=log("x0", bounds=x_range), bind=BIND)
     y = cols[1].number_input("start y", *y_range, value=surface.start[1], step=0.1, format="%.3f",

@@ -27,7 +27,8 @@ from components.static_files import publish_copy, static_url
 
 PLOTLY_JS = "plotly.min.js"
 
-_JS = """
+# Both components' scripts start with this loader: one plotly.js per page, however many charts.
+_LOAD_PLOTLY_JS = """
 function loadPlotly(url) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   if (!window.__descentLabPlotly) {
@@ -41,7 +42,9 @@ function loadPlotly(url) {
   }
   return window.__descentLabPlotly;
 }
+"""
 
+_JS = _LOAD_PLOTLY_JS + """
 // A click on empty plot area (Plotly reports clicks on points only) as data coordinates. A
 // drag (a zoom box or a pan) also ends in a click event: only a press released within a few
 // pixels of where it started counts.
@@ -91,7 +94,7 @@ _COMPONENT = st.components.v2.component("descent_lab.live_plot", js=_JS, isolate
 # Starts fetching and compiling plotly.js (~5 MB) as soon as a page begins to run, while the
 # server computes, instead of when the first chart arrives: ~2 s off a cold start. It takes no
 # room on the page: its element container hides itself.
-_PRELOAD_JS = _JS[: _JS.index("// A click on empty plot area")] + """
+_PRELOAD_JS = _LOAD_PLOTLY_JS + """
 export default function (component) {
   const box = component.parentElement.host || component.parentElement;
   const container = box.closest ? box.closest('[data-testid="stElementContainer"]') : null;

@@ -1,8 +1,8 @@
 """Files the app serves itself, cached by the browser.
 
 Streamlit's static serving (``server.enableStaticServing``) sends what lies in ``static/`` next to
-``app.py`` at ``<base URL path>/app/static/<name>``. The live chart's plotly.js and the surface pictures go
-there: a picture referenced by URL travels once per browser instead of inside every chart
+``app.py`` at ``<base URL path>/app/static/<name>``. The live chart's plotly.js and the surface
+pictures go there: a picture referenced by URL travels once per browser instead of inside every chart
 update (as a data URI it was ~70 KB of each path chart's ~95 KB).
 """
 
@@ -29,15 +29,11 @@ def static_url(name: str) -> str:
 def publish(name: str, data: bytes) -> str:
     """Write ``data`` to ``static/<name>`` unless it is already there; return its URL.
 
-    Names are content hashes, so an existing file is already right. The write goes through a
-    temporary file and a rename: a browser never fetches a half-written file.
+    Names are content hashes, so an existing file is already right.
     """
     target = STATIC_DIR / name
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
-        partial.write_bytes(data)
-        os.replace(partial, target)
+        _write_atomically(target, lambda partial: partial.write_bytes(data))
         _prune(target.parent)
     return static_url(name)
 
@@ -46,11 +42,16 @@ def publish_copy(name: str, source: Path) -> str:
     """Copy ``source`` to ``static/<name>`` when missing or of another size; return its URL."""
     target = STATIC_DIR / name
     if not target.exists() or target.stat().st_size != source.stat().st_size:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
-        shutil.copyfile(source, partial)
-        os.replace(partial, target)
+        _write_atomically(target, lambda partial: shutil.copyfile(source, partial))
     return static_url(name)
+
+
+def _write_atomically(target: Path, write) -> None:
+    """``write(partial)`` then rename: a browser never fetches a half-written file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    write(partial)
+    os.replace(partial, target)
 
 
 def _prune(folder: Path) -> None:

@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 from components import figures
+from components.controls import start_bounds
 from components.curves import curve_spec
 from components.live_plot import live_plot
 from components.palette import optimizer_color
@@ -39,11 +40,10 @@ def _start_from_click(surface: Surface) -> None:
     point = (st.session_state.get("path_chart") or {}).get("click") or {}
     if not all(isinstance(point.get(k), (int, float)) for k in ("x", "y")):
         return
-    for key, value, (low, high) in (("x0", point["x"], surface.domain[0]),
-                                    ("y0", point["y"], surface.domain[1])):
+    for key, value, (low, high), (least, most) in zip(
+            ("x0", "y0"), (point["x"], point["y"]), surface.domain, start_bounds(surface)):
         step = (high - low) / 100
-        snapped = round(round(float(value) / step) * step, 6)
-        st.session_state[key] = min(max(snapped, low - (high - low)), high + (high - low))
+        st.session_state[key] = min(max(round(round(float(value) / step) * step, 6), least), most)
     st.session_state["start_clicked"] = True
 
 
@@ -58,10 +58,10 @@ def path_chart(view_mode: str, surface: Surface, surface_params: dict, series, s
         fig = figures.overlay_spec(surface, view, series, start, num_steps)
     # Zoom and pan survive slider moves; a new surface or view starts from the full domain.
     fig["layout"]["uirevision"] = f"{surface.key}/{view_mode}"
+    clickable = clickable and view_mode == VIEWS[0]  # a click means a point only on the map
     live_plot(fig, key="path_chart", config=CHART_CONFIG,
-              on_click=(lambda: _start_from_click(surface)) if clickable and view_mode == VIEWS[0]
-              else None)
-    if clickable and view_mode == VIEWS[0]:
+              on_click=(lambda: _start_from_click(surface)) if clickable else None)
+    if clickable:
         st.caption("Click anywhere on the map to start from there.")
     if st.session_state.pop("start_clicked", False):
         st.rerun()  # the whole page, so the sidebar's start inputs show the clicked point

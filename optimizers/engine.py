@@ -311,9 +311,11 @@ def _surface_values(surface: Surface, surface_params) -> dict[str, float]:
 
 def _to_result(block: np.ndarray) -> BatchResult:
     """One run's (B, num_steps + 1, 5) block as named arrays (views, no copies)."""
-    path, loss, grad_norm = block[..., :2], block[..., 2], block[..., 3]
+    column = {name: i for i, name in enumerate(OUTPUT_COLUMNS)}
+    path = block[..., column["x"] : column["y"] + 1]
+    loss, grad_norm = block[..., column["loss"]], block[..., column["grad_norm"]]
     # The last row's flag belongs to the discarded extra update: it never counts.
-    clipped = block[:, :-1, 4] > 0.5
+    clipped = block[:, :-1, column["clipped"]] > 0.5
     return BatchResult(path, loss, grad_norm, clipped, first_non_finite(path, loss))
 
 
