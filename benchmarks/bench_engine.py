@@ -16,7 +16,7 @@ import optax
 from _common import median_time
 
 from optimizers import OPTIMIZERS, simulate_batch
-from optimizers.engine import _split_run, compiled_batch, knob_columns
+from optimizers.engine import _split_run, call_constants, compiled_batch, knob_columns
 from surfaces import SURFACES
 
 STEPS, NAMES = 500, ("momentum", "rmsprop", "adam")
@@ -38,7 +38,7 @@ def ours_compiled():
     values |= {f"{i}.{k}": v for i, hp in enumerate(hps) for k, v in hp.items()}
     knobs = np.asarray([[values[c] for c in knob_columns(tuple(specs), SURFACE)]], np.float32)
     # Like the optax scan's x0 and hyperparameters: already on the device.
-    args = jax.device_put((knobs, np.zeros(1, np.int32)))
+    args = (jax.device_put(knobs), *call_constants(1, STEPS, np.dtype(np.float32)))
     return lambda: jax.block_until_ready(fn(*args))
 
 

@@ -1,4 +1,4 @@
-"""The simulation engine: ``lax.scan`` over steps, ``vmap`` over a batch, one jit per structure.
+"""The simulation engine: one compiled loop over steps per run, one jit per structure.
 
 What a slider moves (hyperparameters, start, noise scale, seed, clip threshold, surface shape
 parameters) enters the compiled function as traced arrays, so moving it never recompiles. Only the
@@ -46,17 +46,6 @@ def noise_sequence(seed, num_steps, dtype):
     return jax.random.normal(jax.random.PRNGKey(seed), (num_steps + 1, 2), dtype)
 
 
-def batch_noise(seeds, noise_scales, num_steps, dtype):
-    """One noise sequence per seed, or zeros without drawing when no run is noisy.
-
-    The test sits outside any vmap, so ``lax.cond`` really skips the PRNG (the costliest part
-    of a noise-free run) while the noise level stays a traced value: no recompile at 0 -> 0.1.
-    """
-    draw = lambda: jax.vmap(lambda s: noise_sequence(s, num_steps, dtype))(seeds)  # noqa: E731
-    zeros = lambda: jnp.zeros((seeds.shape[0], num_steps + 1, 2), dtype)  # noqa: E731
-    return jax.lax.cond(jnp.any(noise_scales != 0), draw, zeros)
-
-
 def make_step(opt, loss, noise_scale, clip_threshold, convention, clip_kind):
     """One optimizer step as a ``lax.scan`` body over (x, state) and xi_t.
 
@@ -75,34 +64,13 @@ def make_step(opt, loss, noise_scale, clip_threshold, convention, clip_kind):
     return step
 
 
-# XLA:CPU runs a loop body's kernels one after another only while every buffer they touch is at
-# most 512 bytes (or there are at most 8 kernels); otherwise it schedules them as a dataflow graph,
-# which costs ~2 us per iteration: more than our whole step. A step that writes its point into the
-# full (num_steps + 1, 2) path breaks the limit, so the scan runs in chunks of this many bytes.
-SMALL_BUFFER_BYTES = 512
-
-
-def chunked_scan(step, carry, xs):
-    """``lax.scan(step, carry, xs)[1]`` as an outer scan over inner scans of small chunks.
-
-    Each inner scan reads and writes only chunk-sized buffers (see SMALL_BUFFER_BYTES); the
-    outer one runs few kernels per iteration. ``xs`` is padded to whole chunks, and the steps run
-    on the padding are dropped.
-    """
-    length, width = xs.shape
-    chunk = max(1, SMALL_BUFFER_BYTES // (width * xs.dtype.itemsize))
-    count = -(-length // chunk)
-    padded = jnp.pad(xs, ((0, count * chunk - length), (0, 0))).reshape(count, chunk, width)
-    _, ys = jax.lax.scan(lambda c, x: jax.lax.scan(step, c, x), carry, padded)
-    return jax.tree.map(lambda y: y.reshape((count * chunk,) + y.shape[2:])[:length], ys)
-
-
 # Columns of the packed per-row input that every call has, before the surface's and runs' own.
 FIXED_COLUMNS = ("start_x", "start_y", "noise_scale", "clip_threshold")
 # Columns of the packed output, per run and row: one (num_steps + 1, 5) block.
 OUTPUT_COLUMNS = ("x", "y", "loss", "grad_norm", "clipped")
 
 
+@functools.lru_cache(maxsize=256)
 def knob_columns(runs: tuple[RunSpec, ...], surface: Surface) -> tuple[str, ...]:
     """Names of the packed per-row input's columns, in order.
 
@@ -116,76 +84,100 @@ def knob_columns(runs: tuple[RunSpec, ...], surface: Surface) -> tuple[str, ...]
     return tuple(columns)
 
 
-def _run_on_row(index: int, run: RunSpec, surface: Surface, convention, clip_kind):
-    """Run ``index`` on one packed row, in two halves around the shared scan.
+# How the engine stays fast on a CPU. Three measured facts about XLA:CPU shape it:
+# 1. A while loop whose one iteration touches under ~1 KB becomes one native function
+#    (SmallWhileLoopHoistingPass); otherwise every iteration launches its kernels one by one, at
+#    ~2 us per iteration: more than the step itself. One run's step always fits (every optimizer x
+#    surface x clip kind is tested); two runs in one loop sometimes do not. So: one loop per run.
+# 2. The client runs a program on the calling thread only when its cost model prices the program
+#    under ~1,000 flops; dearer programs go to a worker thread, whose wake-up costs ~0.1 ms on a
+#    small VM: more than 3 x 500 steps. The model multiplies a loop by its trip count when it
+#    knows it, so the number of steps enters as data (the loop is then priced once).
+# 3. Everything recorded is recorded inside that loop; noise is drawn by a separate program
+#    (threefry's own loops would break fact 1), and only when some row is noisy.
 
-    ``build(knobs)`` gives (init, step, measure): ``step`` advances x and records only x, and
-    ``measure(path, xi)`` then finds loss, gradient norm and clip flags for all points in one
-    vectorised pass. Recording more inside the loop costs far more than it should on a CPU:
-    more kernels touching the record buffers tip XLA:CPU into running the loop body as a
-    dataflow graph (see SMALL_BUFFER_BYTES; measured ~1 ms instead of ~0.05 ms for 3 x 500
-    steps), and the pass outside the loop is vectorised anyway.
+
+def _run_trajectory(index: int, run: RunSpec, surface: Surface, columns, convention, clip_kind):
+    """``trajectory(row, xi, num_points, out)``: run ``index`` on one packed row, written into
+    ``out[:, index]`` as OUTPUT_COLUMNS for x_0..x_{num_points - 1}.
+
+    The loop runs num_points = num_steps + 1 times so that it records x_T itself; the update made
+    in the last iteration is discarded (cheaper than recording x_T after the loop).
     """
     spec = get_spec(run.optimizer)
 
-    def build(knobs):
+    def unpack(row):
+        knobs = {name: row[i] for i, name in enumerate(columns)}
         hparams = {name: knobs[f"{index}.{name}"] for name in spec.hyperparameter_names}
-        surface_params = {p.name: knobs[f"surface.{p.name}"] for p in surface.params}
         opt = spec.factory(**hparams, **dict(run.options), convention=convention)
+        surface_params = {p.name: knobs[f"surface.{p.name}"] for p in surface.params}
         value_and_grad = jax.value_and_grad(lambda xy: surface.loss(xy, surface_params))
-        noise_scale, threshold = knobs["noise_scale"], knobs["clip_threshold"]
+        return knobs, opt, value_and_grad
 
-        def noisy_clipped(g, xi):
-            return apply_clip(clip_kind, g + noise_scale * xi, threshold, convention)
+    def trajectory(row, xi, num_points, out):
+        knobs, opt, _ = unpack(row)
+        start = jnp.stack([knobs["start_x"], knobs["start_y"]])
 
-        def step(carry, xi):
-            x, state = carry
-            g_used, _ = noisy_clipped(value_and_grad(x)[1], xi)
+        def step(t, carry):
+            x, state, out, row = carry
+            # Carrying the row through a barrier hides from XLA that it never changes; otherwise
+            # XLA lifts each knob read out of the loop, and every lifted read is one more kernel
+            # launched outside it (measured 59 -> 111 us for 3 x 500 steps).
+            row = jax.lax.optimization_barrier(row)
+            knobs, opt, value_and_grad = unpack(row)
+            value, g = value_and_grad(x)
+            noisy = g + knobs["noise_scale"] * jax.lax.dynamic_index_in_dim(xi, t, keepdims=False)
+            g_used, clipped = apply_clip(clip_kind, noisy, knobs["clip_threshold"], convention)
             updates, state = opt.update(g_used, state, x)
-            return (x + updates, state), x
+            record = jnp.stack([x[0], x[1], value, jnp.sqrt(g @ g), clipped.astype(x.dtype)])
+            corner = (t, jnp.asarray(index, t.dtype), jnp.zeros_like(t))  # one index dtype (x64)
+            out = jax.lax.dynamic_update_slice(out, record[None, None], corner)
+            return x + updates, state, out, row
 
-        def measure(path, xi):
-            loss, grads = jax.vmap(value_and_grad)(path)
-            clipped = jax.vmap(noisy_clipped)(grads, xi)[1].astype(path.dtype)
-            return jnp.column_stack([path, loss, jnp.linalg.norm(grads, axis=-1), clipped])
+        return jax.lax.fori_loop(0, num_points, step, (start, opt.init(start), out, row))[2]
 
-        return opt.init, step, measure
-
-    return build
+    return trajectory
 
 
 @functools.lru_cache(maxsize=64)
 def compiled_batch(runs: tuple[RunSpec, ...], surface: Surface, num_steps: int, convention: str,
                    clip_kind: str | None):
-    """One jitted ``(knobs (B, C), seeds (B,)) -> (B, num_steps + 1, R, 5)`` for every run.
+    """One jitted ``(knobs (B, C), xi (B, T + 1, 2), num_points) -> (B, T + 1, R, 5)``.
 
     Columns of ``knobs`` are ``knob_columns(runs, surface)``; of the result, ``OUTPUT_COLUMNS``.
-    All runs advance together in one ``lax.scan``: on a CPU each loop iteration has a fixed
-    cost, so one loop of R small steps beats R loops of one.
+    ``xi`` is each row's noise sequence (zeros when no row is noisy) and ``num_points`` is
+    ``num_steps + 1``, passed as data (see the note above ``_run_trajectory``).
     """
     columns = knob_columns(runs, surface)
-    builders = [_run_on_row(i, run, surface, convention, clip_kind) for i, run in enumerate(runs)]
+    trajectories = [_run_trajectory(i, run, surface, columns, convention, clip_kind)
+                    for i, run in enumerate(runs)]
 
-    def one_row(row, xi):
-        knobs = {name: row[i] for i, name in enumerate(columns)}
-        inits, steps, measures = zip(*(build(knobs) for build in builders))
-        start = jnp.stack([knobs["start_x"], knobs["start_y"]])
+    def one_row(row, xi, num_points):
+        out = jnp.zeros((num_steps + 1, len(runs), len(OUTPUT_COLUMNS)), row.dtype)
+        for trajectory in trajectories:  # one loop per run, each writing its own column
+            out = trajectory(row, xi, num_points, out)
+        return out
 
-        def step_all(carries, xi_t):
-            results = [step(carry, xi_t) for step, carry in zip(steps, carries)]
-            return tuple(c for c, _ in results), tuple(x for _, x in results)
-
-        # num_steps + 1 iterations record x_0..x_T directly; the update made in the extra last
-        # iteration is discarded (cheaper than appending x_T after the loop).
-        paths = chunked_scan(step_all, tuple((start, init(start)) for init in inits), xi)
-        return jnp.stack([measure(path, xi) for measure, path in zip(measures, paths)], axis=1)
-
-    def run_all(knobs, seeds):
-        # Drawn once and shared by every run: the same seed gives every optimizer the same noise.
-        xi = batch_noise(seeds, knobs[:, FIXED_COLUMNS.index("noise_scale")], num_steps, knobs.dtype)
-        return jax.vmap(one_row)(knobs, xi)
+    def run_all(knobs, xi, num_points):
+        # Rows one after another (a vmap would put B runs in one loop and break fact 1).
+        return jax.lax.map(lambda row_xi: one_row(*row_xi, num_points), (knobs, xi))
 
     return jax.jit(run_all)
+
+
+@functools.lru_cache(maxsize=64)
+def noise_draw(rows: int, num_steps: int, dtype):
+    """``seeds (rows,) -> xi (rows, num_steps + 1, 2)``, compiled ahead of time the first time a
+    shape is used, so that turning the noise on is never what triggers a compile."""
+    draw = jax.vmap(lambda s: noise_sequence(s, num_steps, dtype))
+    return jax.jit(draw).lower(jax.ShapeDtypeStruct((rows,), jnp.int32)).compile()
+
+
+@functools.lru_cache(maxsize=64)
+def call_constants(rows: int, num_steps: int, dtype):
+    """Inputs that depend only on the shape, made once and kept on the device: the noise of a
+    noise-free call (zeros) and the loop bound ``num_points``."""
+    return jnp.zeros((rows, num_steps + 1, 2), dtype), jnp.asarray(num_steps + 1, jnp.int32)
 
 
 @dataclass(frozen=True)
@@ -248,9 +240,9 @@ def _split_run(run, convention) -> tuple[RunSpec, dict[str, float]]:
 
 def _noise_scale(noise, batch_size) -> np.ndarray:
     noise, batch_size = np.asarray(noise, float), np.asarray(batch_size, float)
-    if np.any(noise < 0) or not np.all(np.isfinite(noise)):
+    if not ((noise >= 0) & np.isfinite(noise)).all():
         raise ValueError("noise must be finite and non-negative")
-    if np.any(batch_size < 1) or not np.all(np.isfinite(batch_size)):
+    if not ((batch_size >= 1) & np.isfinite(batch_size)).all():
         raise ValueError("batch_size must be at least 1")
     return noise / np.sqrt(batch_size)
 
@@ -279,24 +271,34 @@ def simulate_batch(
     surface = as_surface(surface)
     num_steps = _check_steps(num_steps)
     clip_kind, clip_threshold = parse_clip(clip)
-    static, hparams = zip(*(_split_run(r, convention) for r in runs)) if runs else ((), ())
-    if not static:
+    if not runs:
         return []
+    static, hparams = zip(*(_split_run(r, convention) for r in runs))
     starts = np.asarray(surface.start if starts is None else starts, float)
     scales = _noise_scale(noise, batch_size)
     values = _surface_values(surface, surface_params)
-    batch = np.broadcast_shapes(starts.shape[:-1], np.shape(seeds), scales.shape,
-                                *(np.shape(v) for hp in hparams for v in hp.values()),
-                                *(np.shape(v) for v in values.values()))
     values |= {"start_x": starts[..., 0], "start_y": starts[..., 1], "noise_scale": scales,
                "clip_threshold": clip_threshold}
     values |= {f"{i}.{name}": v for i, hp in enumerate(hparams) for name, v in hp.items()}
-    columns = knob_columns(tuple(static), surface)
-    knobs = np.stack([np.broadcast_to(np.asarray(values[c], _float_dtype()), batch) for c in columns], -1)
+    dtype = _float_dtype()
+    knobs, batch = _pack_knobs(values, knob_columns(static, surface), np.shape(seeds), dtype)
     seeds = np.broadcast_to(np.asarray(seeds, np.int32), batch).ravel()
-    fn = compiled_batch(tuple(static), surface, num_steps, convention, clip_kind)
-    out = np.asarray(fn(knobs.reshape(-1, len(columns)), seeds))
-    return [_to_result(out[:, :, r]) for r in range(len(static))]
+    fn = compiled_batch(static, surface, num_steps, convention, clip_kind)
+    # Compiled now even when no row is noisy, so that turning the noise on never compiles.
+    draw = noise_draw(seeds.size, num_steps, dtype)
+    zeros, num_points = call_constants(seeds.size, num_steps, dtype)
+    out = np.asarray(fn(knobs, draw(seeds) if scales.any() else zeros, num_points))
+    return _to_results(out)
+
+
+def _pack_knobs(values: dict, columns, seeds_shape, dtype) -> tuple[np.ndarray, tuple]:
+    """The (B, C) knob array from per-column values that broadcast to one batch shape."""
+    if not seeds_shape and all(isinstance(v, float) or np.ndim(v) == 0 for v in values.values()):
+        # Plain numbers, the common case: ~15x cheaper than stacking broadcasts of them.
+        return np.array([[values[c] for c in columns]], dtype), ()
+    batch = np.broadcast_shapes(seeds_shape, *(np.shape(v) for v in values.values()))
+    knobs = np.stack([np.broadcast_to(np.asarray(values[c], dtype), batch) for c in columns], -1)
+    return knobs.reshape(-1, len(columns)), batch
 
 
 def _surface_values(surface: Surface, surface_params) -> dict[str, float]:
@@ -309,14 +311,19 @@ def _surface_values(surface: Surface, surface_params) -> dict[str, float]:
     return {f"surface.{name}": value for name, value in merged.items()}
 
 
-def _to_result(block: np.ndarray) -> BatchResult:
-    """One run's (B, num_steps + 1, 5) block as named arrays (views, no copies)."""
-    column = {name: i for i, name in enumerate(OUTPUT_COLUMNS)}
-    path = block[..., column["x"] : column["y"] + 1]
-    loss, grad_norm = block[..., column["loss"]], block[..., column["grad_norm"]]
-    # The last row's flag belongs to the discarded extra update: it never counts.
-    clipped = block[:, :-1, column["clipped"]] > 0.5
-    return BatchResult(path, loss, grad_norm, clipped, first_non_finite(path, loss))
+def _to_results(out: np.ndarray) -> list[BatchResult]:
+    """The packed (B, num_steps + 1, R, 5) output as one BatchResult per run (views, no copies)."""
+    x, y, loss, grad_norm, clipped = (OUTPUT_COLUMNS.index(c) for c in
+                                      ("x", "y", "loss", "grad_norm", "clipped"))
+    finite = np.isfinite(out[..., x]) & np.isfinite(out[..., y]) & np.isfinite(out[..., loss])
+    first_bad = finite.argmin(axis=1)  # (B, R); 0 also when every point is finite, hence:
+    still_finite = np.take_along_axis(finite, first_bad[:, None], axis=1)[:, 0]
+    diverged_at = np.where(still_finite, -1, first_bad)
+    # The last row's clip flag belongs to the discarded extra update: it never counts.
+    was_clipped = out[:, :-1, :, clipped] > 0.5
+    return [BatchResult(out[:, :, r, x : y + 1], out[:, :, r, loss], out[:, :, r, grad_norm],
+                        was_clipped[:, :, r], diverged_at[:, r])
+            for r in range(out.shape[2])]
 
 
 def simulate(
