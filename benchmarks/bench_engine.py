@@ -127,16 +127,21 @@ def numpy_loop():
             path.append(x.copy())
 
 
-def interleaved_medians(fns: dict, rounds: int) -> dict[str, float]:
-    """Median wall time of each function, called round-robin so all see the same machine noise."""
+def interleaved_medians(fns: dict, rounds: int, block: int = 100) -> dict[str, float]:
+    """Median wall time of each function. Blocks of ``block`` calls take turns, so slow drifts in
+    machine load hit every function alike, while a function never runs right after another's
+    worker threads (an async XLA call leaves them busy for a while; one call at a time, the
+    candidate after it paid ~0.1 ms for that)."""
     times = {name: [] for name in fns}
     for fn in fns.values():
         fn(), fn()  # warm-up: compile and first-touch
     for _ in range(rounds):
         for name, fn in fns.items():
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
+            fn()  # settle: the first call after another function's block is not timed
+            for _ in range(block):
+                start = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - start)
     return {name: float(np.median(t)) for name, t in times.items()}
 
 
@@ -144,14 +149,15 @@ def measure() -> dict[str, float]:
     fns = {"engine": ours_compiled(), "api": ours_api, "optax": optax_scan(traced=True),
            "optax_const": optax_scan(traced=False), "rules_ours": rules_only("ours"),
            "rules_optax": rules_only("optax")}
-    result = interleaved_medians(fns, rounds=1000)
+    result = interleaved_medians(fns, rounds=10)
     result["numpy"] = median_time(numpy_loop, repeats=9, warmup=1)
     return result
 
 
 def report(t: dict[str, float], label: str):
     us = lambda key: t[key] / (len(NAMES) * STEPS) * 1e6  # noqa: E731
-    print(f"{label}: 3 optimizers x {STEPS} steps on Rosenbrock, one call, median of 1000 interleaved")
+    print(f"{label}: 3 optimizers x {STEPS} steps on Rosenbrock, one call, median of 1000 "
+          "(10 interleaved blocks of 100)")
     print(f"  engine, compiled call:      {t['engine'] * 1e3:7.3f} ms = {us('engine'):6.3f} us/step")
     print(f"  engine, full simulate API:  {t['api'] * 1e3:7.3f} ms = {us('api'):6.3f} us/step")
     print(f"  optax scan, traced hparams: {t['optax'] * 1e3:7.3f} ms = {us('optax'):6.3f} us/step")
