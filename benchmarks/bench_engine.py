@@ -16,7 +16,7 @@ import optax
 from _common import median_time
 
 from optimizers import OPTIMIZERS, simulate_batch
-from optimizers.engine import _split_run, call_constants, compiled_batch, knob_columns
+from optimizers.engine import _split_run, compiled_batch, knob_columns, no_noise, points_capacity
 from surfaces import SURFACES
 
 STEPS, NAMES = 500, ("momentum", "rmsprop", "adam")
@@ -32,13 +32,14 @@ def ours_api():
 def ours_compiled():
     """The compiled call alone (what a slider change pays besides Python glue)."""
     specs, hps = zip(*(_split_run((n, SETTINGS[n]), "pytorch") for n in NAMES))
-    fn = compiled_batch(tuple(specs), SURFACE, STEPS, "pytorch", None)
+    fn = compiled_batch(tuple(specs), SURFACE, points_capacity(STEPS), "pytorch", None)
     values = {"start_x": SURFACE.start[0], "start_y": SURFACE.start[1], "noise_scale": 0.0,
               "clip_threshold": np.inf}
     values |= {f"{i}.{k}": v for i, hp in enumerate(hps) for k, v in hp.items()}
     knobs = np.asarray([[values[c] for c in knob_columns(tuple(specs), SURFACE)]], np.float32)
     # Like the optax scan's x0 and hyperparameters: already on the device.
-    args = (jax.device_put(knobs), *call_constants(1, STEPS, np.dtype(np.float32)))
+    xi = no_noise(1, points_capacity(STEPS), np.dtype(np.float32))
+    args = jax.device_put((knobs, xi, np.int32(STEPS + 1)))
     return lambda: jax.block_until_ready(fn(*args))
 
 

@@ -26,6 +26,7 @@ CHANGES = {
     "batch size": dict(batch_size=64),
     "clip threshold": dict(clip=("norm", 0.1)),
     "seed": dict(seeds=[10, 11, 12, 13]),
+    "steps 500->400": dict(num_steps=400),  # same power-of-two bucket (512 points)
 }
 
 

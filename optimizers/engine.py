@@ -139,21 +139,28 @@ def _run_trajectory(index: int, run: RunSpec, surface: Surface, columns, convent
     return trajectory
 
 
+def points_capacity(num_steps: int) -> int:
+    """Rows of the compiled output for ``num_steps``: the power of two above ``num_steps``, at
+    least 64. The steps actually run are data (fact 2), so any step count in the same bucket
+    reuses the compiled program: moving the steps slider from 300 to 500 compiles nothing."""
+    return max(64, 1 << int(num_steps).bit_length())
+
+
 @functools.lru_cache(maxsize=64)
-def compiled_batch(runs: tuple[RunSpec, ...], surface: Surface, num_steps: int, convention: str,
+def compiled_batch(runs: tuple[RunSpec, ...], surface: Surface, capacity: int, convention: str,
                    clip_kind: str | None):
-    """One jitted ``(knobs (B, C), xi (B, T + 1, 2), num_points) -> (B, T + 1, R, 5)``.
+    """One jitted ``(knobs (B, C), xi (B, P, 2), num_points) -> (B, P, R, 5)``, P = ``capacity``.
 
     Columns of ``knobs`` are ``knob_columns(runs, surface)``; of the result, ``OUTPUT_COLUMNS``.
-    ``xi`` is each row's noise sequence (zeros when no row is noisy) and ``num_points`` is
-    ``num_steps + 1``, passed as data (see the note above ``_run_trajectory``).
+    ``xi`` is each row's noise sequence (zeros when no row is noisy). Only the first
+    ``num_points = num_steps + 1`` rows are computed; the rest stay zero.
     """
     columns = knob_columns(runs, surface)
     trajectories = [_run_trajectory(i, run, surface, columns, convention, clip_kind)
                     for i, run in enumerate(runs)]
 
     def one_row(row, xi, num_points):
-        out = jnp.zeros((num_steps + 1, len(runs), len(OUTPUT_COLUMNS)), row.dtype)
+        out = jnp.zeros((capacity, len(runs), len(OUTPUT_COLUMNS)), row.dtype)
         for trajectory in trajectories:  # one loop per run, each writing its own column
             out = trajectory(row, xi, num_points, out)
         return out
@@ -166,18 +173,19 @@ def compiled_batch(runs: tuple[RunSpec, ...], surface: Surface, num_steps: int, 
 
 
 @functools.lru_cache(maxsize=64)
-def noise_draw(rows: int, num_steps: int, dtype):
-    """``seeds (rows,) -> xi (rows, num_steps + 1, 2)``, compiled ahead of time the first time a
-    shape is used, so that turning the noise on is never what triggers a compile."""
-    draw = jax.vmap(lambda s: noise_sequence(s, num_steps, dtype))
+def noise_draw(rows: int, capacity: int, dtype):
+    """``seeds (rows,) -> xi (rows, capacity, 2)``, compiled ahead of time with the first call of
+    its shape, so that turning the noise on is never what triggers a compile. Its first
+    ``num_steps + 1`` rows are ``noise_sequence(seed, num_steps)`` exactly: JAX's (partitionable)
+    threefry numbers each element by its index, so a longer draw extends a shorter one."""
+    draw = jax.vmap(lambda s: noise_sequence(s, capacity - 1, dtype))
     return jax.jit(draw).lower(jax.ShapeDtypeStruct((rows,), jnp.int32)).compile()
 
 
 @functools.lru_cache(maxsize=64)
-def call_constants(rows: int, num_steps: int, dtype):
-    """Inputs that depend only on the shape, made once and kept on the device: the noise of a
-    noise-free call (zeros) and the loop bound ``num_points``."""
-    return jnp.zeros((rows, num_steps + 1, 2), dtype), jnp.asarray(num_steps + 1, jnp.int32)
+def no_noise(rows: int, capacity: int, dtype):
+    """The noise input of a noise-free call: zeros, made once and kept on the device."""
+    return jax.device_put(np.zeros((rows, capacity, 2), dtype))
 
 
 @dataclass(frozen=True)
@@ -283,12 +291,13 @@ def simulate_batch(
     dtype = _float_dtype()
     knobs, batch = _pack_knobs(values, knob_columns(static, surface), np.shape(seeds), dtype)
     seeds = np.broadcast_to(np.asarray(seeds, np.int32), batch).ravel()
-    fn = compiled_batch(static, surface, num_steps, convention, clip_kind)
+    capacity = points_capacity(num_steps)
+    fn = compiled_batch(static, surface, capacity, convention, clip_kind)
     # Compiled now even when no row is noisy, so that turning the noise on never compiles.
-    draw = noise_draw(seeds.size, num_steps, dtype)
-    zeros, num_points = call_constants(seeds.size, num_steps, dtype)
-    out = np.asarray(fn(knobs, draw(seeds) if scales.any() else zeros, num_points))
-    return _to_results(out)
+    draw = noise_draw(seeds.size, capacity, dtype)
+    xi = draw(seeds) if scales.any() else no_noise(seeds.size, capacity, dtype)
+    out = np.asarray(fn(knobs, xi, np.int32(num_steps + 1)))
+    return _to_results(out[:, : num_steps + 1])
 
 
 def _pack_knobs(values: dict, columns, seeds_shape, dtype) -> tuple[np.ndarray, tuple]:

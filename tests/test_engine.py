@@ -155,8 +155,9 @@ def test_moving_any_slider_does_not_recompile():
                    ("momentum", {"learning_rate": 0.01, "momentum": 0.99})]),
         dict(starts=(1.0, -2.0)), dict(noise=0.7), dict(batch_size=32), dict(seeds=123),
         dict(clip=("norm", 0.01)), dict(surface_params={"condition_number": 300.0, "angle": 40.0}),
+        dict(num_steps=100),  # the steps slider, within its power-of-two bucket (120 -> 100)
     ]
-    jitted = compiled_batch((*_specs(),), SURFACES["ravine"], 120, "pytorch", "norm")
+    jitted = compiled_batch((*_specs(),), SURFACES["ravine"], 128, "pytorch", "norm")
     before, draws = _compiles(jitted), noise_draw.cache_info().misses
     for change in changes:
         runs = change.pop("runs", [("adam", {}), ("momentum", {})])
@@ -185,11 +186,11 @@ def test_every_run_compiles_to_one_native_loop(surface):
     runs = _every_run_spec()
     width = len(knob_columns(runs, SURFACES[surface]))
     args = (jax.ShapeDtypeStruct((1, width), jnp.float32),
-            jax.ShapeDtypeStruct((1, 9, 2), jnp.float32), jax.ShapeDtypeStruct((), jnp.int32))
+            jax.ShapeDtypeStruct((1, 64, 2), jnp.float32), jax.ShapeDtypeStruct((), jnp.int32))
     for convention, clip in [("pytorch", None), ("pytorch", "norm"), ("pytorch", "value"),
                              ("optax", "norm")]:
         build = compiled_batch.__wrapped__  # not through the cache: 40 one-off programs
-        text = build(runs, SURFACES[surface], 8, convention, clip).lower(*args).compile().as_text()
+        text = build(runs, SURFACES[surface], 64, convention, clip).lower(*args).compile().as_text()
         assert text.count('xla_cpu_small_call="true"') == len(runs), (convention, clip)
 
 
@@ -224,6 +225,15 @@ def test_simulate_never_raises_and_flags_divergence(name, surface, lr_exp, start
     else:
         assert traj.diverged_at == int(np.argmin(finite))
         assert finite[: traj.diverged_at].all()
+
+
+def test_a_noisy_path_begins_the_same_whatever_the_step_count():
+    """Longer runs extend shorter ones: the noise of step t depends on the seed and t only."""
+    kwargs = dict(noise=0.5, seed=3, clip=("norm", 2.0))
+    short = simulate("adam", "himmelblau", {"learning_rate": 0.05}, num_steps=40, **kwargs)
+    long = simulate("adam", "himmelblau", {"learning_rate": 0.05}, num_steps=700, **kwargs)
+    np.testing.assert_allclose(short.path, long.path[:41], rtol=1e-6, atol=1e-7)
+    np.testing.assert_array_equal(short.clipped, long.clipped[:40])
 
 
 def test_sweep_agrees_with_simulate_including_noise():
