@@ -54,16 +54,20 @@ ARM = """
     return n ? `${n}:${s}` : null;
   };
   const app = document.querySelector('[data-testid="stApp"]');
-  const m = window.__bench = {before: sig(), t0: null, chart: null, run: null, started: false};
+  const m = window.__bench = {before: sig(), t0: null, chart: null, run: null};
   const onKey = (ev) => {
     document.removeEventListener('keydown', onKey, true);
     m.t0 = performance.now();
-    const obs = new MutationObserver(() => {
-      const st = app.getAttribute('data-test-script-state');
-      if (st === 'running') m.started = true;
-      if (m.started && st === 'notRunning') { m.run = performance.now() - m.t0; obs.disconnect(); }
+    // Old values of the records, not the attribute now: a fast run can start and end between
+    // two observer callbacks (reading the attribute then missed it and hung the benchmark).
+    const obs = new MutationObserver((records) => {
+      if (records.some((r) => r.oldValue === 'running')) {
+        m.run = performance.now() - m.t0;
+        obs.disconnect();
+      }
     });
-    obs.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+    obs.observe(app, {attributes: true, attributeOldValue: true,
+                      attributeFilter: ['data-test-script-state']});
     const poll = () => {
       const now = sig();
       if (now !== null && now !== m.before) { m.chart = performance.now() - m.t0; return; }

@@ -265,22 +265,26 @@ def wait_for_idle(page, timeout: float = 90_000) -> None:
 
 
 def watch_runs(page) -> None:
-    """Start counting script runs (transitions of stApp's script state to ``running``)."""
+    """Start counting script runs that end (stApp's script state leaving ``running``).
+
+    Each mutation record's old value is read, not the attribute's value when the observer runs:
+    a fast run can start and end between two observer callbacks.
+    """
     page.evaluate(
         """() => {
              const app = document.querySelector('[data-testid="stApp"]');
              window.__stRuns = 0;
              if (window.__stRunObserver) window.__stRunObserver.disconnect();
-             window.__stRunObserver = new MutationObserver(() => {
-               if (app.getAttribute('data-test-script-state') === 'running') window.__stRuns++;
+             window.__stRunObserver = new MutationObserver((records) => {
+               for (const r of records) if (r.oldValue === 'running') window.__stRuns++;
              });
-             window.__stRunObserver.observe(app, {attributes: true,
+             window.__stRunObserver.observe(app, {attributes: true, attributeOldValue: true,
                                                   attributeFilter: ['data-test-script-state']});
            }""")
 
 
 def wait_for_run_done(page, timeout: float = 90_000) -> None:
-    """After ``watch_runs`` and an action: wait for a run to have started and finished."""
+    """After ``watch_runs`` and an action: wait for a run to have ended, then for idle."""
     page.wait_for_function("() => window.__stRuns > 0", timeout=timeout, polling=20)
     wait_for_idle(page, timeout)
 
