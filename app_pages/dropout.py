@@ -52,7 +52,7 @@ def lecture_run(data_key, width, p, lr, steps, seed):
 
 def rate_controls(log) -> tuple[float, float]:
     rates = []
-    for i, default in enumerate((0.3, 0.3)):
+    for i, default in enumerate((0.5, 0.5)):
         rates.append(st.select_slider(f"dropout rate p, hidden layer {i + 1}", RATES, value=default,
                                       format_func=fmt, key=log(f"dropout.p{i + 1}", RATES),
                                       bind=controls.BIND))
@@ -149,7 +149,9 @@ lesson_header(
 link_note = st.empty()
 with st.sidebar:
     st.subheader("Data")
-    data_settings = data_controls(log, "dropout")
+    # 60 noisy points on circles: the 64-64 net memorises them (a train/test gap of ~25 %),
+    # which is what dropout is for; on the easier moons both runs look alike.
+    data_settings = data_controls(log, "dropout", name="circles")
     st.subheader("Dropout")
     rates, form = rate_controls(log)
     st.subheader("Training")
@@ -162,6 +164,10 @@ runs = [RunView(label, COLORS[label], r) for label, r in zip(COLORS, results)]
 report_divergence(runs)
 data = _data(data_key)
 st.subheader("With and without dropout")
+st.caption("Look at the gap between train and test accuracy: without dropout the network fits "
+           f"the noise in its {data_key[2]} training points; with dropout it cannot lean on any "
+           "single unit, fits them less exactly, and its boundary is smoother. Test accuracy "
+           "moves less than the gap does.")
 comparison(runs, data)
 st.subheader("Train mode is random, eval mode is not")
 if max(rates) == 0:
