@@ -47,16 +47,20 @@ function loadPlotly(url) {
 _JS = _LOAD_PLOTLY_JS + """
 // A click on empty plot area (Plotly reports clicks on points only) as data coordinates. A
 // drag (a zoom box or a pan) also ends in a click event: only a press released within a few
-// pixels of where it started counts.
+// pixels of where it started counts. A double click is Plotly's "reset zoom": a click is
+// reported only once Plotly's double-click window has passed without a second one.
 function onPlotClick(gd, report) {
-  let pressed = null;
+  let pressed = null, pending = null;
   gd.addEventListener("mousedown", (event) => { pressed = [event.clientX, event.clientY]; });
   return (event) => {
     if (!gd.__clickable || !event.target.classList.contains("nsewdrag") || !pressed) return;
     if (Math.hypot(event.clientX - pressed[0], event.clientY - pressed[1]) > 4) return;
+    clearTimeout(pending);
+    if (event.detail > 1) return;  // the second click of a double click
     const box = event.target.getBoundingClientRect();
     const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
-    report({x: xa.p2d(event.clientX - box.left), y: ya.p2d(event.clientY - box.top)});
+    const point = {x: xa.p2d(event.clientX - box.left), y: ya.p2d(event.clientY - box.top)};
+    pending = setTimeout(() => report(point), gd._context.doubleClickDelay || 300);
   };
 }
 
