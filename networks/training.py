@@ -79,15 +79,11 @@ def _statistics(spec: TrainSpec, params, bn_state, hp, data) -> dict:
     }
 
 
-def _train_one(spec: TrainSpec, hp: dict, start, idx, data) -> dict:
-    """One variant. ``hp``: traced opt, l1, l2, dropout, bn_momentum, seed; ``start``: the
-    initial (params, bn_state); ``idx``: the mini-batch indices of every step."""
+def _step_fn(spec: TrainSpec, hp: dict, unravel, opt, idx, data):
+    """``step(t, (flat, opt_state, bn_state))``: one mini-batch step of one variant, on the
+    flattened parameters; the dropout mask of step t comes from the variant's seed and t."""
     config, (x_train, y_train) = spec.config, data[:2]
-    params, bn_state = start
     k_dropout = jax.random.PRNGKey(hp["seed"])
-    flat, unravel = ravel_pytree(params)
-    opt = get_spec(spec.optimizer).factory(**hp["opt"], **dict(spec.options),
-                                           convention=spec.convention)
     rates = hp["dropout"] if spec.has_dropout else None
 
     def loss_fn(flat, bn_state, xb, yb, key):
@@ -104,6 +100,18 @@ def _train_one(spec: TrainSpec, hp: dict, start, idx, data) -> dict:
         g, bn_state = grad_fn(flat, bn_state, x_train[b], y_train[b], jax.random.fold_in(k_dropout, t))
         updates, opt_state = opt.update(g, opt_state, flat)
         return flat + updates, opt_state, bn_state
+
+    return step
+
+
+def _train_one(spec: TrainSpec, hp: dict, start, idx, data) -> dict:
+    """One variant. ``hp``: traced opt, l1, l2, dropout, bn_momentum, seed; ``start``: the
+    initial (params, bn_state); ``idx``: the mini-batch indices of every step."""
+    params, bn_state = start
+    flat, unravel = ravel_pytree(params)
+    opt = get_spec(spec.optimizer).factory(**hp["opt"], **dict(spec.options),
+                                           convention=spec.convention)
+    step = _step_fn(spec, hp, unravel, opt, idx, data)
 
     def chunk(carry, c):
         # Chunk 0 takes no step, so the initial point is recorded by the same code as the
