@@ -67,7 +67,7 @@ def _trace_fn(run: RunSpec, surface: Surface, convention: str, clip_kind):
         loss = lambda xy: surface.loss(xy, surface_params)  # noqa: E731
         value_and_grad = jax.value_and_grad(loss)
 
-        # The same operations, in the same order, as engine.make_step. XLA fuses this larger
+        # The same operations, in the same order, as the engine's step loop. XLA fuses this larger
         # program differently, so float32 paths agree to rounding; float64 ones to ~1e-15.
         def step(carry, xi_t):
             x, state = carry
