@@ -117,6 +117,15 @@ def boundary_trace(lrs: np.ndarray, y: np.ndarray, label: str) -> dict:
                 line=dict(color="white", width=3, dash="dash"), hoverinfo="skip")
 
 
+def _drawn_boundary(boundary: dict) -> list[dict]:
+    """White dashes over a dark line, readable on the bright and the dark end of the colour
+    scale; the legend gets a dark dashed sample (a white one vanishes on the white legend)."""
+    halo = dict(boundary, line=dict(color="#111827", width=6), showlegend=False)
+    sample = dict(type="scatter", x=[None], y=[None], mode="lines", name=boundary["name"],
+                  line=dict(color="#111827", width=3, dash="dash"), hoverinfo="skip")
+    return [halo, dict(boundary, showlegend=False), sample]
+
+
 def chosen_trace(lr: float, y: float) -> dict:
     return dict(type="scatter", x=[lr], y=[y], mode="markers", name="chosen setting",
                 marker=dict(symbol="circle-open", size=16, color="#111827", line=dict(width=3)),
@@ -140,7 +149,8 @@ def hypermap_figure(hmap: HyperMap, metric: str, *, spacing: str = "linear",
     ``chosen``: (lr, y in plot coordinates) of the setting picked below the map."""
     y = plot_y(hmap.betas, spacing)
     traces = _cell_layers(hmap, y, metric, tolerance) + _legend(hmap, metric, tolerance)
-    traces += [t for t in (boundary, chosen and chosen_trace(*chosen)) if t]
+    traces += _drawn_boundary(boundary) if boundary else []
+    traces += [chosen_trace(*chosen)] if chosen else []
     traces.append(picker_trace(hmap, y, tolerance, beta_label))
     layout = dict(
         height=260 if hmap.axis is None else 560, font=FONT, plot_bgcolor="white",

@@ -76,8 +76,12 @@ def test_gradient_descent_is_one_row_with_a_vertical_limit():
     assert_clean(at)
     traces = traces_by_name(charts(at)[0])
     assert decode(traces["metric"]["z"]).shape == (1, 100)
-    line = traces["theory: η = 2/L"]
-    np.testing.assert_allclose(decode(line["x"]), [2.0, 2.0], rtol=1e-6)
+    drawn = [t for t in charts(at)[0]["data"]
+             if t.get("name") == "theory: η = 2/L" and t.get("showlegend") is False]
+    assert len(drawn) == 2  # white dashes over a dark line
+    for line in drawn:
+        np.testing.assert_allclose(decode(line["x"]), [2.0, 2.0], rtol=1e-6)
+    assert traces["theory: η = 2/L"].get("showlegend") is not False  # plus its legend entry
 
 
 def test_adam_on_rosenbrock_has_no_theory_line_and_beta_two_axis():
