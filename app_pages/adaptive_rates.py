@@ -7,6 +7,7 @@ from components import controls, url_state
 from components.adaptive_figures import bias_figure, path_series, rate_figure, run_label
 from components.figures import overlay_figure
 from components.lesson import lesson_header
+from components.live_plot import live_figure
 from components.scales import fmt, ladder
 from components.surface_view import surface_view
 from optimizers import CONVENTIONS, OPTIMIZERS
@@ -81,7 +82,7 @@ def bias_section(corrected, raw, hp: dict) -> None:
     cols[0].metric("first step, corrected", f"{np.linalg.norm(corrected.steps[0]):.3g}")
     cols[1].metric("first step, uncorrected", f"{np.linalg.norm(raw.steps[0]):.3g}")
     cols[2].metric("ratio: measured / (1−β₁)/√(1−β₂)", f"{measured:.3g} / {predicted:.3g}")
-    st.plotly_chart(bias_figure(corrected, raw), key="ar_bias_chart")
+    live_figure(bias_figure(corrected, raw), key="ar_bias_chart")
     st.caption("Right: on x, m̂ follows the gradient from the first step while the raw m climbs "
                "from zero over about 1/(1 − β₁) steps. Set β₁ and β₂ in the Adam tab.")
 
@@ -121,10 +122,10 @@ for run in result.runs:
                  "rate.", icon=":material/error:")
 if runs:
     view = surface_view(BOWL.key, tuple(sorted(BOWL_PARAMS.items())))
-    st.plotly_chart(overlay_figure(BOWL, view, [path_series(r) for r in runs], START, steps,
-                                   height=560),
-                    key="ar_path_chart", config={"displayModeBar": False})
-    st.plotly_chart(rate_figure(result, runs), key="ar_rate_chart")
+    live_figure(overlay_figure(BOWL, view, [path_series(r) for r in runs], START, steps,
+                               height=560),
+                key="ar_path_chart", config={"displayModeBar": False})
+    live_figure(rate_figure(result, runs), key="ar_rate_chart")
     st.caption("Until y's first gradient arrives its G (or v) is 0 and the rate is η/ε, above "
                "the right panel's axis. AdaGrad's rates only fall; RMSProp's and Adam's rise again "
                "between rare gradients, so the next one is taken with a big step.")

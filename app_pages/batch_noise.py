@@ -15,6 +15,7 @@ from components.batch_figures import (
 from components.curves import curve_figure
 from components.figures import overlay_figure
 from components.lesson import lesson_header
+from components.live_plot import live_figure
 from components.scales import fmt, linear_ladder
 from optimizers import OPTIMIZERS
 from optimizers.minibatch import DOMAIN, START, gradient_cloud, make_problem, simulate_minibatch
@@ -64,8 +65,8 @@ def noise_section(problem, point) -> None:
     with st.spinner("Drawing mini-batches ..."):
         cloud = gradient_cloud(problem, point, ladder_sizes, num_samples=CLOUD_SAMPLES)
     left, right = st.columns(2)
-    left.plotly_chart(cloud_figure(cloud, n, (1, 8, 64, n)), key="bn_cloud_chart")
-    right.plotly_chart(variance_figure(cloud, n), key="bn_variance_chart")
+    live_figure(cloud_figure(cloud, n, (1, 8, 64, n)), key="bn_cloud_chart", where=left)
+    live_figure(variance_figure(cloud, n), key="bn_variance_chart", where=right)
     st.caption(f"Each batch is B distinct points (sampling **without replacement**), so the "
                f"variance carries the finite-population factor (N − B)/(N − 1) and the full batch "
                f"has none. tr Σ = {cloud.sigma_trace:.4g} is the variance of one point's gradient "
@@ -85,11 +86,11 @@ def training_section(problem, view, key, hp, steps, seed) -> None:
                      "rate.", icon=":material/error:")
     paths = overlay_figure(problem.surface, view, series, START, steps, height=600)
     paths.update_layout(xaxis_title_text="w (slope)", yaxis_title_text="b (intercept)")
-    st.plotly_chart(paths, key="bn_path_chart", config={"displayModeBar": False})
+    live_figure(paths, key="bn_path_chart", config={"displayModeBar": False})
     floor = problem.surface.lowest_minimum()
     losses = curve_figure(series, "loss", floor)
     losses.update_layout(title_text="full-batch loss L(w, b) − L* along each path")
-    st.plotly_chart(losses, key="bn_loss_chart")
+    live_figure(losses, key="bn_loss_chart")
     st.caption(f"{OPTIMIZERS[key].title}, each step on a fresh mini-batch drawn without "
                "replacement (the same draws for every B: a batch of 8 is the first 8 of the "
                "permutation that gave the batch of 1). The star is the least-squares solution; "

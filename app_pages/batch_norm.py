@@ -5,6 +5,7 @@ import streamlit as st
 
 from components import controls, url_state
 from components.lesson import lesson_header
+from components.live_plot import live_figure
 from components.norm_figures import (
     curves_figure,
     noise_figure,
@@ -99,7 +100,7 @@ def preact_section(runs, i: int) -> None:
     shown = {"without BN": runs["none"][i], "with BN (before the activation)": runs["batch"][i]}
     for label, result in shown.items():
         diverged_note(label, result)
-    st.plotly_chart(preact_figure(shown, runs["none"][i].steps), key="bnorm_preact_chart")
+    live_figure(preact_figure(shown, runs["none"][i].steps), key="bnorm_preact_chart")
     st.caption("Statistics over all units of a layer and all training points, recorded in eval "
                "mode every few steps. Without BN, PyTorch's default initialisation shrinks the "
                "signal layer after layer and the deep layers drift as the weights change; with "
@@ -108,7 +109,7 @@ def preact_section(runs, i: int) -> None:
 
 def sweep_section(runs) -> None:
     sweeps = {(k, LABELS[k]): runs[k] for k in ("none", "batch", "after")}
-    st.plotly_chart(sweep_figure(RATES, sweeps), key="bnorm_sweep_chart")
+    live_figure(sweep_figure(RATES, sweeps), key="bnorm_sweep_chart")
     st.caption(sweep_summary(runs) + " A run whose loss became non-finite is drawn as ✕ at 0 "
                "and left out of the lines.")
 
@@ -116,7 +117,7 @@ def sweep_section(runs) -> None:
 def noise_section(result, data, layer: int) -> None:
     z = layer_inputs(result, data.x_test)[layer]
     left, right = st.columns([1.3, 1])
-    left.plotly_chart(noise_figure(batch_stat_noise(z, NOISE_SIZES)), key="bnorm_noise_chart")
+    live_figure(noise_figure(batch_stat_noise(z, NOISE_SIZES)), key="bnorm_noise_chart", where=left)
     right.markdown(
         f"The trained BN network's layer {layer + 1} sees all {len(z)} test points: that is the "
         "population. Each mini-batch of B of them (drawn without replacement, 400 batches per B) "
@@ -130,8 +131,8 @@ def noise_section(result, data, layer: int) -> None:
 def stats_section(runs, i: int, data, layer: int) -> None:
     running, cumulative = runs["batch"][i], runs["population"][i]
     exact = exact_statistics(running, data.x_train)
-    st.plotly_chart(stats_figure(running.bn_state, cumulative.bn_state, exact, layer),
-                    key="bnorm_stats_chart")
+    live_figure(stats_figure(running.bn_state, cumulative.bn_state, exact, layer),
+                key="bnorm_stats_chart")
     accuracy = lambda s: f"{accuracy_with(running, s, data.x_test, data.y_test):.3f}"
     kinds = (("running (EMA, momentum 0.1)", running.bn_state),
              ("cumulative mean over all batches (momentum=None)", cumulative.bn_state),
@@ -152,8 +153,8 @@ def train_eval_section(result, data, log) -> None:
                              key=log("bnorm.view_batch", NOISE_SIZES), bind=B)
     points, labels = data.x_test[:SHOWN_POINTS], data.y_test[:SHOWN_POINTS]
     probs = train_mode_outputs(result, points, labels, data.x_train, int(batch))
-    st.plotly_chart(train_eval_figure(probs, eval_mode_outputs(result, points, labels), int(batch)),
-                    key="bnorm_train_eval_chart")
+    live_figure(train_eval_figure(probs, eval_mode_outputs(result, points, labels), int(batch)),
+                key="bnorm_train_eval_chart")
     spread = float(np.mean(probs.std(axis=1)))
     st.caption(f"In train mode a point's output depends on the other {int(batch) - 1} points in "
                f"its batch (mean spread {spread:.3f}); in eval mode it is one fixed number from the "
@@ -164,7 +165,7 @@ def position_section(runs, i: int) -> None:
     shown = {(k, LABELS[k]): runs[k][i] for k in ("none", "batch", "after")}
     for (_, label), result in shown.items():
         diverged_note(label, result)
-    st.plotly_chart(curves_figure(shown, runs["none"][i].steps), key="bnorm_position_chart")
+    live_figure(curves_figure(shown, runs["none"][i].steps), key="bnorm_position_chart")
     st.caption("The paper puts BN before the nonlinearity (normalising x·W + b, so b is "
                "redundant); many practitioners put it after. The sweep above compares both at "
                "every learning rate.")

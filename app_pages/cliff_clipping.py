@@ -14,6 +14,7 @@ from components.clipping_figures import (
     step_length_figure,
 )
 from components.lesson import lesson_header
+from components.live_plot import live_figure
 from components.scales import fmt, ladder, snap
 from optimizers import OPTIMIZERS, simulate_batch
 from optimizers.escape import step_gradients
@@ -122,12 +123,12 @@ step = scrub.slider("step t", 0, settings["num_steps"] - 1, value=0, bind=contro
                     key=log("clip.step", bounds=(0, settings["num_steps"] - 1)))
 jump.button("Jump to the largest gradient", on_click=jump_to_largest,
             args=("clip.largest", "clip.step"), width="stretch")
-st.plotly_chart(clipping_panels(SURFACE, settings["params"], runs, step, lr,
-                                settings["optimizer"], settings["threshold"]), key="clip.panels")
+live_figure(clipping_panels(SURFACE, settings["params"], runs, step, lr,
+                            settings["optimizer"], settings["threshold"]), key="clip.panels")
 st.dataframe(step_table(runs, step, lr), hide_index=True)
 left, right = st.columns(2)
-left.plotly_chart(step_length_figure(runs, lr, settings["threshold"], step), key="clip.lengths")
-right.plotly_chart(angle_figure(runs, step), key="clip.angles")
+live_figure(step_length_figure(runs, lr, settings["threshold"], step), key="clip.lengths", where=left)
+live_figure(angle_figure(runs, step), key="clip.angles", where=right)
 st.caption("Norm clipping: the angle stays at 0° (same direction, shorter step). Value clipping: "
            "whenever it cuts one coordinate more than the other, the angle jumps. With SGD the "
            "step is exactly −η·clip(g), so norm clipping bounds every step by η·c.")

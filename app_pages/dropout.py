@@ -5,6 +5,7 @@ import streamlit as st
 
 from components import controls, url_state
 from components.lesson import lesson_header
+from components.live_plot import live_figure
 from components.network_controls import data_controls, report_divergence, training_controls
 from components.network_figures import (
     RunView,
@@ -68,11 +69,11 @@ def comparison(runs, data) -> None:
         r = run.result
         title = (f"{run.label}: train {r.train_acc[-1]:.0%}, test {r.test_acc[-1]:.0%}, "
                  f"gap {r.train_acc[-1] - r.test_acc[-1]:+.0%}")
-        column.plotly_chart(decision_boundary_figure(r, data, title=title, grid=grid, height=340),
-                            key=f"dropout_boundary_{run.label}")
+        live_figure(decision_boundary_figure(r, data, title=title, grid=grid, height=340),
+                    key=f"dropout_boundary_{run.label}", where=column)
     left, right = st.columns(2)
-    left.plotly_chart(train_test_curves_figure(runs, "loss"), key="dropout_loss")
-    right.plotly_chart(train_test_curves_figure(runs, "acc"), key="dropout_acc")
+    live_figure(train_test_curves_figure(runs, "loss"), key="dropout_loss", where=left)
+    live_figure(train_test_curves_figure(runs, "acc"), key="dropout_acc", where=right)
 
 
 @st.fragment
@@ -84,15 +85,15 @@ def spread_section(result, data, log) -> None:
     samples = train_mode_probabilities(result, grid.points, k)[..., 1]
     lines = [boundary_lines_trace(grid, s, "#7c3aed") for s in samples]
     left, right = st.columns(2)
-    left.plotly_chart(field_figure(grid, samples.std(0), data, title=f"std of P(class 1) over "
-                                   f"{k} train-mode passes, with {k} sampled boundaries",
-                                   colorscale=SPREAD_SCALE, zrange=(0.0, 0.5), contour_at=None,
-                                   colorbar_title="std", extra_traces=lines, height=360),
-                      key="dropout_spread")
+    live_figure(field_figure(grid, samples.std(0), data, title=f"std of P(class 1) over "
+                             f"{k} train-mode passes, with {k} sampled boundaries",
+                             colorscale=SPREAD_SCALE, zrange=(0.0, 0.5), contour_at=None,
+                             colorbar_title="std", extra_traces=lines, height=360),
+                key="dropout_spread", where=left)
     again = [result.predict_proba(grid.points)[:, 1] for _ in range(2)]
-    right.plotly_chart(decision_boundary_figure(result, data, grid=grid, height=360,
-                                                title="eval mode: one boundary, every time"),
-                       key="dropout_eval")
+    live_figure(decision_boundary_figure(result, data, grid=grid, height=360,
+                                         title="eval mode: one boundary, every time"),
+                key="dropout_eval", where=right)
     spread = float(np.max(samples.std(0)))
     st.markdown(f"Largest train-mode std over the plane: **{spread:.3f}**. Two eval-mode "
                 f"passes differ by at most **{float(np.max(np.abs(again[0] - again[1]))):.1e}** "
@@ -102,7 +103,7 @@ def spread_section(result, data, log) -> None:
 def scaling_section(result, data, p: float) -> None:
     h = first_hidden_activations(result, data.x_test)
     scales = dropout_scales(h, p, num_masks=200)
-    st.plotly_chart(mode_scale_figure(scales, p), key="dropout_scales")
+    live_figure(mode_scale_figure(scales, p), key="dropout_scales")
     inv, cls = scales["inverted"], scales["classic"]
     st.caption(f"Same activations, same masks (200 masks over {len(h)} test points). Inverted: "
                f"a kept unit is scaled by 1/(1−p) = {1 / (1 - p):.3g} in training, so eval uses the "
@@ -123,8 +124,8 @@ def lecture_experiment(data_key, training) -> None:
     bar.empty()
     report_divergence(runs)
     left, right = st.columns(2)
-    left.plotly_chart(train_test_curves_figure(runs, "loss"), key="dropout_lecture_loss")
-    right.plotly_chart(train_test_curves_figure(runs, "acc"), key="dropout_lecture_acc")
+    live_figure(train_test_curves_figure(runs, "loss"), key="dropout_lecture_loss", where=left)
+    live_figure(train_test_curves_figure(runs, "acc"), key="dropout_lecture_acc", where=right)
     st.dataframe([{"network": r.label, "train accuracy": f"{r.result.train_acc[-1]:.1%}",
                    "test accuracy": f"{r.result.test_acc[-1]:.1%}",
                    "final test loss": f"{r.result.test_loss[-1]:.3f}"} for r in runs],

@@ -4,6 +4,7 @@ import streamlit as st
 
 from components import controls, url_state
 from components.lesson import lesson_header
+from components.live_plot import live_figure
 from components.network_controls import data_controls, report_divergence, training_controls
 from components.network_figures import (
     RunView,
@@ -60,8 +61,8 @@ def boundaries(runs, data) -> None:
     for column, run in zip(st.columns(len(runs)), runs):
         r = run.result
         title = f"{run.label}: train {r.train_acc[-1]:.0%}, test {r.test_acc[-1]:.0%}"
-        column.plotly_chart(decision_boundary_figure(r, data, title=title, grid=grid, height=340),
-                            key=f"l1l2_boundary_{run.label}")
+        live_figure(decision_boundary_figure(r, data, title=title, grid=grid, height=340),
+                    key=f"l1l2_boundary_{run.label}", where=column)
 
 
 @st.fragment
@@ -72,11 +73,11 @@ def weight_views(runs, log) -> None:
                      key=log("l1l2.layer", label=label, choices=range(len(LAYER_NAMES))),
                      bind=controls.BIND)
     left, right = st.columns(2)
-    left.plotly_chart(weight_histogram_figure(runs, layer, title=f"final weights, {label(layer)}"
-                                              " (log count)"), key="l1l2_hist")
-    right.plotly_chart(layer_statistic_figure(
+    live_figure(weight_histogram_figure(runs, layer, title=f"final weights, {label(layer)}"
+                                        " (log count)"), key="l1l2_hist", where=left)
+    live_figure(layer_statistic_figure(
         runs, "weight_near_zero", layer, title=f"weights with |w| < 10⁻³, {label(layer)}",
-        y_title="% of the layer's weights", percent=True), key="l1l2_near_zero")
+        y_title="% of the layer's weights", percent=True), key="l1l2_near_zero", where=right)
 
 
 log = controls.KeyLog(link=url_state.snapshot())
@@ -115,8 +116,8 @@ st.caption("Background: the network's P(class 1); black line: the boundary P = 0
 st.dataframe(summary_rows(runs), hide_index=True)
 st.subheader("Train and test curves")
 left, right = st.columns(2)
-left.plotly_chart(train_test_curves_figure(runs, "loss"), key="l1l2_loss")
-right.plotly_chart(train_test_curves_figure(runs, "acc"), key="l1l2_acc")
+live_figure(train_test_curves_figure(runs, "loss"), key="l1l2_loss", where=left)
+live_figure(train_test_curves_figure(runs, "acc"), key="l1l2_acc", where=right)
 st.subheader("Weights: shrunk or switched off")
 weight_views(runs, log)
 st.caption("L2 narrows the histogram around zero; L1 piles weights up *at* zero (the spike in "

@@ -5,6 +5,7 @@ import streamlit as st
 
 from components import controls, url_state
 from components.lesson import lesson_header
+from components.live_plot import live_figure
 from components.norm_figures import batch_size_figure, groups_figure
 from networks import DATASETS, MLPConfig, make_dataset, train_batch
 from networks.norm_stats import normalise_groups
@@ -46,8 +47,8 @@ def matrix_section(log) -> None:
     seed = right.number_input("example seed", 0, 1000, value=0, bind=B,
                               key=log("lnorm.matrix_seed", bounds=(0, 1000)))
     x = example_matrix(int(batch), int(seed))
-    st.plotly_chart(groups_figure(x, normalise_groups(x, 0), normalise_groups(x, 1)),
-                    key="lnorm_groups_chart")
+    live_figure(groups_figure(x, normalise_groups(x, 0), normalise_groups(x, 1)),
+                key="lnorm_groups_chart")
     if batch == 1:
         st.warning("**Batch size 1: every batch-norm group is a single number.** Its mean is the "
                    "number itself and its variance is 0, so (x − μ)/√(σ² + ε) = 0 for every input: "
@@ -112,7 +113,7 @@ def training_section(name, sizes, steps, rate) -> None:
         st.warning("Pick at least one batch size to train.", icon=":material/warning:")
         return
     results = train_all(name, sizes, steps, rate)
-    st.plotly_chart(batch_size_figure(sizes, results, LABELS), key="lnorm_sizes_chart")
+    live_figure(batch_size_figure(sizes, results, LABELS), key="lnorm_sizes_chart")
     st.dataframe(results_table(results, sizes), hide_index=True)
     st.caption(f"A 2-hidden-layer MLP (32 units, ReLU, norm before the activation), Adam, "
                f"{steps} steps at every batch size, {SEEDS} seeds each (faint dots), evaluated in "

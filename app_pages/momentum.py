@@ -7,6 +7,7 @@ from components import controls, url_state
 from components import momentum_figures as figs
 from components.curves import curve_figure
 from components.lesson import lesson_header
+from components.live_plot import live_figure
 from components.scales import NINES, fmt, ladder
 from components.surface_view import surface_view
 from optimizers import simulate_batch
@@ -57,8 +58,8 @@ def damping_section(log, lr, params, steps, ema, view) -> None:
     runs = [("momentum", {"learning_rate": lr, "momentum": b, "ema": ema}) for b in betas]
     series = figs.beta_series(run(runs, params, steps), betas)
     left, right = st.columns([1.3, 1])
-    left.plotly_chart(figs.paths_figure(RAVINE, view, series, steps), key="mom.paths", config=CHART)
-    right.plotly_chart(curve_figure(series, "loss", 0.0), key="mom.loss", config=CHART)
+    live_figure(figs.paths_figure(RAVINE, view, series, steps), key="mom.paths", config=CHART, where=left)
+    live_figure(curve_figure(series, "loss", 0.0), key="mom.loss", config=CHART, where=right)
     show_divergence(series)
     st.caption("The gradient across the valley flips sign every step, so its average cancels; the "
                "steady slope along the floor survives the average. In the EMA form that slope is "
@@ -78,8 +79,8 @@ def equivalence_section(log, lr, params, steps, view) -> float:
                                 ("#111827", f"heavy ball, η(1−β) = {lr * (1 - beta):.4g}", heavy),
                                 ("#9ca3af", f"heavy ball, η = {lr:g} (not rescaled)", unscaled)])
     left, right = st.columns([1.3, 1])
-    left.plotly_chart(figs.paths_figure(RAVINE, view, series, steps, dashed=(series[1].key,)),
-                      key="mom.forms", config=CHART)
+    live_figure(figs.paths_figure(RAVINE, view, series, steps, dashed=(series[1].key,)),
+                key="mom.forms", config=CHART, where=left)
     with right:
         st.latex(r"m_t = \beta m_{t-1} + (1-\beta) g_t,\ x_t = x_{t-1} - \eta\, m_t")
         st.latex(r"b_t = \beta b_{t-1} + g_t,\ x_t = x_{t-1} - \eta' b_t")
@@ -95,8 +96,8 @@ def equivalence_section(log, lr, params, steps, view) -> float:
 def window_section(log, beta) -> None:
     st.subheader("3 · An average of the last 1/(1−β) gradients")
     shown = sorted({0.5, 0.8, beta} - {0.0})
-    st.plotly_chart(figs.weights_figure(shown, count=max(40, int(3 / (1 - beta)))), key="mom.weights",
-                    config=CHART)
+    live_figure(figs.weights_figure(shown, count=max(40, int(3 / (1 - beta)))), key="mom.weights",
+                config=CHART)
     st.caption(r"Unrolled, $m_t = \sum_k (1-\beta)\beta^k g_{t-k}$: weights that sum to one, "
                r"decay geometrically and reach back about $1/(1-\beta)$ steps (dashed lines); "
                r"the last $1/(1-\beta)$ gradients carry about $1 - 1/e \approx 63\%$ of the weight.")
@@ -110,8 +111,8 @@ def nesterov_section(lr, params, steps, beta, ema, view) -> None:
     series = figs.named_series([("momentum", "classical momentum", classic),
                                 ("nesterov", "Nesterov", nag)])
     left, right = st.columns([1.3, 1])
-    left.plotly_chart(figs.paths_figure(RAVINE, view, series, steps), key="mom.nag", config=CHART)
-    right.plotly_chart(curve_figure(series, "loss", 0.0), key="mom.nag_loss", config=CHART)
+    live_figure(figs.paths_figure(RAVINE, view, series, steps), key="mom.nag", config=CHART, where=left)
+    live_figure(curve_figure(series, "loss", 0.0), key="mom.nag_loss", config=CHART, where=right)
     show_divergence(series)
     st.caption(f"Both at η = {rate:.4g}, β = {beta:g}. Nesterov takes the gradient where momentum "
                "is about to carry it, so it brakes before overshooting the valley wall.")

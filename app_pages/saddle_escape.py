@@ -5,6 +5,7 @@ import streamlit as st
 
 from components import controls, url_state
 from components.lesson import lesson_header
+from components.live_plot import live_figure
 from components.saddle_figures import (
     escape_histogram_figure,
     median_figure,
@@ -107,13 +108,13 @@ def escape_section(settings: dict, exp: dict) -> None:
                                     exp["noise"], rule.kind, rule.threshold, exp["start_x"],
                                     exp["num_steps"])
     left, right = st.columns([1, 1.15], gap="medium")
-    left.plotly_chart(saddle_paths_figure(study, still, rule, (exp["start_x"], 0.0)),
-                      key="saddle.paths")
-    right.plotly_chart(median_figure(study), key="saddle.medians")
+    live_figure(saddle_paths_figure(study, still, rule, (exp["start_x"], 0.0)),
+                key="saddle.paths", where=left)
+    live_figure(median_figure(study), key="saddle.medians", where=right)
     right.caption("Noise-free runs (dotted, left) never leave: the gradient has no y component "
                   "on the x-axis. Runs still inside at the last step are counted as not escaped, "
                   "never dropped; a median among them reads “> steps”.")
-    st.plotly_chart(escape_histogram_figure(study), key="saddle.histograms")
+    live_figure(escape_histogram_figure(study), key="saddle.histograms")
     st.dataframe(summary_rows(study), hide_index=True)
 
 
@@ -138,8 +139,8 @@ def saddle_fraction_section(log) -> None:
     with st.spinner("Diagonalising random Hessians…"):
         measured = monte_carlo_saddle_fraction(tuple(range(1, max_n + 1)), samples, int(seed))
     left, right = st.columns(2, gap="medium")
-    left.plotly_chart(saddle_fraction_figure(measured), key="saddle.fraction")
-    right.plotly_chart(non_saddle_figure(measured), key="saddle.non_saddle")
+    live_figure(saddle_fraction_figure(measured), key="saddle.fraction", where=left)
+    live_figure(non_saddle_figure(measured), key="saddle.non_saddle", where=right)
     st.markdown(
         "**Both say most critical points are saddles, and the measurement says it more strongly.** "
         "Eigenvalues of a random symmetric matrix repel each other, so all n of them landing on "

@@ -5,6 +5,7 @@ import streamlit as st
 from components import controls, url_state
 from components import inspector_figures as figs
 from components.lesson import lesson_header
+from components.live_plot import live_figure
 from components.scales import fmt, ladder
 from components.surface_view import surface_view
 from optimizers import CONVENTIONS, OPTIMIZERS
@@ -84,9 +85,8 @@ def inspector(log, surface, surface_params, trace) -> None:
     with chart_col:
         params = tuple(sorted(surface_params.items()))
         view = surface_view(surface.key, params)
-        st.plotly_chart(figs.step_figure(surface, view, trace, step, zoom, surface_params=params),
-                        key="si.chart",
-                        config={"displayModeBar": False})
+        live_figure(figs.step_figure(surface, view, trace, step, zoom, surface_params=params),
+                    key="si.chart", config={"displayModeBar": False})
     rate_panel(trace, step)
 
 
@@ -99,7 +99,7 @@ def rate_panel(trace, step: int) -> None:
                 "momentum changes the step through the buffer b, not through the rate.")
         st.info(note)
         return
-    st.plotly_chart(figs.rate_figure(trace, step), key="si.rate", config={"displayModeBar": False})
+    live_figure(figs.rate_figure(trace, step), key="si.rate", config={"displayModeBar": False})
     st.caption("AdaGrad divides by the root of a growing sum, so its rate only falls, towards zero. "
                "RMSProp and Adam divide by an average over a window of about 1/(1−β₂) recent "
                "steps, so their rate rises again when the gradients shrink.")

@@ -5,6 +5,7 @@ import streamlit as st
 
 from components import controls, url_state
 from components.lesson import lesson_header
+from components.live_plot import live_figure
 from components.network_controls import data_controls, report_divergence, training_controls
 from components.network_figures import (
     RunView,
@@ -63,11 +64,11 @@ def boundaries(result, data) -> None:
     grid = boundary_grid(data, 80)
     one_pass = train_mode_probabilities(result, grid.points, 1, seed=1)[0, :, 1]
     left, right = st.columns(2)
-    left.plotly_chart(field_figure(grid, one_pass, data, height=360,
-                                   title="train mode: one pass over the grid as one batch"),
-                      key="te_train_boundary")
-    right.plotly_chart(decision_boundary_figure(result, data, grid=grid, height=360,
-                                                title="eval mode"), key="te_eval_boundary")
+    live_figure(field_figure(grid, one_pass, data, height=360,
+                             title="train mode: one pass over the grid as one batch"),
+                key="te_train_boundary", where=left)
+    live_figure(decision_boundary_figure(result, data, grid=grid, height=360,
+                                         title="eval mode"), key="te_eval_boundary", where=right)
     st.caption("In train mode every grid point is dropped out independently (the speckle) and "
                "batch norm normalises with the statistics of the 6,400 grid points, not of the "
                "data the network was trained on.")
@@ -78,9 +79,9 @@ def dropout_panel(result, data, probes, labels, p) -> None:
     batch = np.concatenate([probes, data.x_train])
     samples = train_mode_probabilities(result, batch, NUM_PASSES)[:, :len(probes), 1]
     evals = np.stack([result.predict_proba(probes)[:, 1] for _ in range(NUM_PASSES)])
-    st.plotly_chart(mode_spread_figure(samples, evals, labels, title=f"Dropout (p = {p:g}): "
-                                       f"{NUM_PASSES} passes of the same batch"),
-                    key="te_dropout_spread")
+    live_figure(mode_spread_figure(samples, evals, labels, title=f"Dropout (p = {p:g}): "
+                                   f"{NUM_PASSES} passes of the same batch"),
+                key="te_dropout_spread")
     st.caption(f"Largest train-mode spread (max − min): "
                f"{float(np.max(np.ptp(samples, 0))):.3f}; eval mode: "
                f"{float(np.max(np.ptp(evals, 0))):.1e}.")
@@ -90,9 +91,9 @@ def batch_norm_panel(result, data, probes, labels, batch) -> None:
     samples = probabilities_in_batches(result, probes, data.x_train, max(batch, len(probes) + 1),
                                        NUM_PASSES)[..., 1]
     evals = np.stack([result.predict_proba(probes)[:, 1] for _ in range(NUM_PASSES)])
-    st.plotly_chart(mode_spread_figure(samples, evals, labels, title=f"Batch norm: the same "
-                                       f"points in {NUM_PASSES} different batches of "
-                                       f"{max(batch, len(probes) + 1)}"), key="te_bn_spread")
+    live_figure(mode_spread_figure(samples, evals, labels, title=f"Batch norm: the same "
+                                   f"points in {NUM_PASSES} different batches of "
+                                   f"{max(batch, len(probes) + 1)}"), key="te_bn_spread")
     st.caption(f"Dropout off. Largest train-mode spread (max − min): "
                f"{float(np.max(np.ptp(samples, 0))):.3f}, from the batch mates alone; eval mode: "
                f"{float(np.max(np.ptp(evals, 0))):.1e}.")

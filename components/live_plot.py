@@ -13,6 +13,7 @@ cached by the browser) through Streamlit's static file serving: ``static/`` next
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import math
 from collections.abc import Callable
@@ -158,6 +159,41 @@ def figure_json(figure) -> str:
 def install_plotly_js() -> None:
     """Put the pinned plotly package's plotly.min.js where Streamlit serves static files."""
     publish_copy(PLOTLY_JS, Path(plotly.__file__).parent / "package_data" / PLOTLY_JS)
+
+
+# What st.plotly_chart's "streamlit" theme puts in a figure's template (read from Streamlit
+# 1.67's light theme in the browser), for charts drawn by the live component, which the theme
+# does not reach. The figure builders' own settings still win over it.
+_MUTED, _GRID = "#808495", "#e6eaf1"
+_AXIS = dict(gridcolor=_GRID, zerolinecolor=_GRID, tickcolor=_GRID, minor=dict(gridcolor=_GRID),
+             tickfont=dict(color=_MUTED, size=12), automargin=True)
+STREAMLIT_LOOK = {"layout": dict(
+    colorway=["#0068c9", "#83c9ff", "#ff2b2b", "#ffabab", "#29b09d", "#7defa1", "#ff8700",
+              "#ffd16a", "#6d3fc0", "#d5dae5"],
+    font=dict(color=_MUTED, size=12), paper_bgcolor="#FFFFFF", plot_bgcolor="#FFFFFF",
+    title=dict(font=dict(size=16, color="#2F2D2B", weight=600), pad=dict(l=4), x=0, xanchor="left"),
+    legend=dict(font=dict(size=12, color="#262730"), bordercolor="transparent", borderwidth=0),
+    xaxis=dict(_AXIS, title=dict(font=dict(color=_MUTED, size=14), standoff=20), showgrid=False,
+               zeroline=False),
+    yaxis=dict(_AXIS, title=dict(font=dict(color=_MUTED, size=14), standoff=24)),
+    hoverlabel=dict(bgcolor="#FFFFFF", bordercolor="rgba(47, 45, 43, 0.2)",
+                    font=dict(color=_MUTED, size=12)),
+)}
+
+
+def live_figure(figure, *, key: str, config: dict | None = None, where=None) -> None:
+    """A lesson chart: ``st.plotly_chart`` without the remount. A slider move redraws it with
+    ``Plotly.react`` and keeps the reader's zoom, unless the figure itself asks for another
+    framing (its axis ranges change, as when the step inspector follows the step). It looks as
+    Streamlit's theme would draw it (``STREAMLIT_LOOK`` replaces plotly.py's default template).
+    ``where``: a container (a column) to draw in."""
+    spec = figure.to_plotly_json() if hasattr(figure, "to_plotly_json") else dict(figure)
+    layout = spec.get("layout", {})
+    framing = [layout[a].get("range") for a in sorted(layout) if a.startswith(("xaxis", "yaxis"))]
+    spec["layout"] = {**layout, "uirevision": key + figure_json(framing),
+                      "template": STREAMLIT_LOOK}
+    with where if where is not None else contextlib.nullcontext():
+        live_plot(spec, key=key, config=config)
 
 
 def live_plot(figure, *, key: str, config: dict | None = None,

@@ -167,34 +167,70 @@ def test_tampered_url_warns_and_still_draws(server, page):
     screenshot(page, "playground-tampered-url.png")
 
 
-def test_zoom_survives_a_slider_move_and_the_chart_is_not_rebuilt(server, page):
-    """The live chart updates in place (Plotly.react): the same plot element before and after a
-    slider move, with the user's zoom kept (layout.uirevision)."""
-    before = open_app(page, server, min_paths=3)
-    # A real zoom: drag a box over the middle of the plot area with the mouse.
-    box = page.locator(".st-key-path_chart .js-plotly-plot .nsewdrag").first.bounding_box()
+def _zoom_in(page, chart: str) -> list:
+    """A real zoom: drag a box over the middle of ``chart``'s plot area with the mouse. Returns
+    the zoomed axis ranges and marks the plot element (``window.__zoomedGd``)."""
+    box = page.locator(chart + " .nsewdrag").first.bounding_box(timeout=60_000)
     page.mouse.move(box["x"] + 0.3 * box["width"], box["y"] + 0.3 * box["height"])
     page.mouse.down()
     page.mouse.move(box["x"] + 0.6 * box["width"], box["y"] + 0.6 * box["height"], steps=8)
     page.mouse.up()
-    zoomed = page.evaluate("""() => {
-        const gd = document.querySelector('.st-key-path_chart .js-plotly-plot');
+    return page.evaluate("""(sel) => {
+        const gd = document.querySelector(sel);
         window.__zoomedGd = gd;
         return [gd._fullLayout.xaxis.range, gd._fullLayout.yaxis.range];
-    }""")
+    }""", chart)
+
+
+def _view(page, chart: str) -> dict:
+    """Whether ``chart`` is still the element ``_zoom_in`` marked, its ranges, and its traces'
+    x data (to see that it was really redrawn)."""
+    return page.evaluate("""(sel) => {
+        const gd = document.querySelector(sel);
+        return {same: gd === window.__zoomedGd, ranges: [gd._fullLayout.xaxis.range,
+                gd._fullLayout.yaxis.range],
+                data: JSON.stringify(gd._fullData.map((t) => (t.x ? Array.from(t.x) : null)))};
+    }""", chart)
+
+
+def test_zoom_survives_a_slider_move_and_the_chart_is_not_rebuilt(server, page):
+    """The live chart updates in place (Plotly.react): the same plot element before and after a
+    slider move, with the user's zoom kept (layout.uirevision)."""
+    before = open_app(page, server, min_paths=3)
+    chart = ".st-key-path_chart .js-plotly-plot"
+    zoomed = _zoom_in(page, chart)
     assert zoomed[0][1] - zoomed[0][0] < 4, f"the drag did not zoom: {zoomed}"
     slider(page, "momentum.learning_rate").focus()
     watch_runs(page)
     page.keyboard.press("ArrowLeft")
     wait_for_run_done(page)
     wait_for_path_change(page, before)
-    state = page.evaluate("""() => {
-        const gd = document.querySelector('.st-key-path_chart .js-plotly-plot');
-        return {same: gd === window.__zoomedGd, x: gd._fullLayout.xaxis.range,
-                y: gd._fullLayout.yaxis.range};
-    }""")
+    state = _view(page, chart)
     assert state["same"], "the chart element was replaced instead of updated"
-    assert [state["x"], state["y"]] == zoomed, "the zoom was lost"
+    assert state["ranges"] == zoomed, "the zoom was lost"
+    assert_no_exception(page)
+
+
+def test_a_lesson_chart_keeps_its_zoom_when_a_slider_moves(server, page):
+    """Lesson charts are live charts too: the momentum page's path map, zoomed by the reader,
+    is redrawn in place when the learning rate moves, and keeps the zoom."""
+    page.goto(server)
+    wait_for_idle(page)
+    watch_runs(page)
+    page.get_by_role("link", name="Momentum").first.click()
+    wait_for_run_done(page)
+    chart = ".st-key-mom-paths .js-plotly-plot"
+    zoomed = _zoom_in(page, chart)
+    assert zoomed[0][1] - zoomed[0][0] < 4, f"the drag did not zoom: {zoomed}"
+    before = _view(page, chart)["data"]
+    slider(page, "mom.lr").focus()
+    watch_runs(page)
+    page.keyboard.press("ArrowLeft")
+    wait_for_run_done(page)
+    state = _view(page, chart)
+    assert state["data"] != before, "the paths did not change"
+    assert state["same"], "the chart element was replaced instead of updated"
+    assert state["ranges"] == zoomed, "the zoom was lost"
     assert_no_exception(page)
 
 
