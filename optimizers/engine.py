@@ -66,7 +66,7 @@ def make_step(opt, loss, noise_scale, clip_threshold, convention, clip_kind):
 
 # Columns of the packed per-row input that every call has, before the surface's and runs' own.
 FIXED_COLUMNS = ("start_x", "start_y", "noise_scale", "clip_threshold")
-# Columns of the packed output, per run and row: one (num_steps + 1, 5) block.
+# Columns of the packed output, per run and row: one (capacity, 5) block (see points_capacity).
 OUTPUT_COLUMNS = ("x", "y", "loss", "grad_norm", "clipped")
 
 
