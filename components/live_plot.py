@@ -162,8 +162,9 @@ def install_plotly_js() -> None:
 
 
 # What st.plotly_chart's "streamlit" theme puts in a figure's template (read from Streamlit
-# 1.67's light theme in the browser), for charts drawn by the live component, which the theme
-# does not reach. The figure builders' own settings still win over it.
+# 1.67's light theme in the browser; the title weight matches how its titles render), for charts
+# drawn by the live component, which the theme does not reach. The figure builders' own settings
+# still win over it.
 _MUTED, _GRID = "#808495", "#e6eaf1"
 _AXIS = dict(gridcolor=_GRID, zerolinecolor=_GRID, tickcolor=_GRID, minor=dict(gridcolor=_GRID),
              tickfont=dict(color=_MUTED, size=12), automargin=True)

@@ -227,9 +227,14 @@ class BatchResult:
 
 
 def first_non_finite(path: np.ndarray, loss: np.ndarray) -> np.ndarray:
-    """Index of the first step whose position or loss is non-finite, -1 where there is none."""
-    bad = ~(np.isfinite(loss) & np.isfinite(path).all(axis=-1))
-    return np.where(bad.any(axis=-1), bad.argmax(axis=-1), -1)
+    """Index of the first step whose position or loss is non-finite, -1 where there is none.
+
+    Time is the last axis of ``loss`` (..., T) and the second-to-last of ``path`` (..., T, 2).
+    """
+    finite = np.isfinite(loss) & np.isfinite(path[..., 0]) & np.isfinite(path[..., 1])
+    first_bad = finite.argmin(axis=-1)  # 0 also when every point is finite, hence:
+    still_finite = np.take_along_axis(finite, np.expand_dims(first_bad, -1), axis=-1)[..., 0]
+    return np.where(still_finite, -1, first_bad)
 
 
 def _check_steps(num_steps) -> int:
@@ -324,10 +329,8 @@ def _to_results(out: np.ndarray) -> list[BatchResult]:
     """The packed (B, num_steps + 1, R, 5) output as one BatchResult per run (views, no copies)."""
     x, y, loss, grad_norm, clipped = (OUTPUT_COLUMNS.index(c) for c in
                                       ("x", "y", "loss", "grad_norm", "clipped"))
-    finite = np.isfinite(out[..., x]) & np.isfinite(out[..., y]) & np.isfinite(out[..., loss])
-    first_bad = finite.argmin(axis=1)  # (B, R); 0 also when every point is finite, hence:
-    still_finite = np.take_along_axis(finite, first_bad[:, None], axis=1)[:, 0]
-    diverged_at = np.where(still_finite, -1, first_bad)
+    runs_first = out.transpose(0, 2, 1, 3)  # (B, R, T + 1, 5): every run's divergence at once
+    diverged_at = first_non_finite(runs_first[..., x : y + 1], runs_first[..., loss])  # (B, R)
     # The last row's clip flag belongs to the discarded extra update: it never counts.
     was_clipped = out[:, :-1, :, clipped] > 0.5
     return [BatchResult(out[:, :, r, x : y + 1], out[:, :, r, loss], out[:, :, r, grad_norm],
