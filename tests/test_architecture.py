@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CORE = ["optimizers", "surfaces", "networks"]
+CORE = ["optimizers", "surfaces", "networks", "lessons"]
 
 
 def _imports(path: Path) -> set[str]:
@@ -30,7 +30,7 @@ def test_core_sources_do_not_import_ui_libraries(package):
 
 
 def test_importing_the_core_does_not_load_streamlit():
-    code = ("import sys, optimizers, surfaces, networks; "
+    code = ("import sys, optimizers, surfaces, networks, lessons; "
             "assert 'streamlit' not in sys.modules and 'plotly' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 

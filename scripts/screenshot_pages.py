@@ -1,0 +1,75 @@
+"""Screenshots of app pages at the widths the app must work at, for a person to look at.
+
+    .venv/bin/python scripts/screenshot_pages.py momentum adaptive_rates [--query "a=1&b=2"]
+    .venv/bin/python scripts/screenshot_pages.py --all
+
+Starts its own server (tests/browser.py), opens each page at 1400x900, 1280x720 (a projector) and
+390x844 (a phone), waits for the script run to finish and the charts to draw, and writes
+artifacts/shots/<page>-<width>.png: the first screen as a reader sees it, and a -full.png of the
+whole page (a tall viewport, since Streamlit's main area scrolls internally). Prints any console
+error or exception box it saw. The playground is the page "" (the default page lives at /).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from browser import (ARTIFACTS, EXCEPTION, ErrorLog, launch_chromium,  # noqa: E402
+                     streamlit_server, wait_for_idle)
+
+SIZES = {"1400": (1400, 900), "1280": (1280, 720), "phone": (390, 844)}
+ALL = ["", "step_inspector", "saddle_escape", "cliff_clipping", "momentum", "adaptive_rates",
+       "batch_noise", "hyperparameter_map", "l1_l2", "dropout", "batch_norm", "layer_norm",
+       "train_eval"]
+
+
+def shoot(browser, url: str, name: str, size: tuple[int, int], errors: ErrorLog) -> None:
+    out = ARTIFACTS / "shots"
+    out.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    context.set_default_timeout(180_000)
+    page = context.new_page()
+    errors.attach(page)
+    page.goto(url)
+    page.wait_for_selector('[data-testid="stApp"]')
+    page.wait_for_timeout(1500)
+    wait_for_idle(page, 300_000)
+    page.wait_for_timeout(1500)  # charts draw after the run ends
+    page.screenshot(path=str(out / f"{name}-{size[0]}.png"))
+    if page.locator(EXCEPTION).count():
+        print(f"EXCEPTION on {name}: {page.locator(EXCEPTION).first.inner_text()[:500]}")
+    page.set_viewport_size({"width": size[0], "height": 5000})
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(out / f"{name}-{size[0]}-full.png"), full_page=True)
+    context.close()
+    print("wrote", out / f"{name}-{size[0]}.png", "and -full.png")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("pages", nargs="*")
+    parser.add_argument("--all", action="store_true")
+    parser.add_argument("--query", default="")
+    parser.add_argument("--sizes", default="1400,1280,phone")
+    args = parser.parse_args()
+    pages = ALL if args.all else args.pages
+    errors = ErrorLog()
+    with streamlit_server(log_path=ARTIFACTS / "screenshot-server.log") as base, \
+            sync_playwright() as p:
+        browser = launch_chromium(p)
+        for page_path in pages:
+            url = f"{base}/{page_path}" + (f"?{args.query}" if args.query else "")
+            for size in args.sizes.split(","):
+                shoot(browser, url, page_path or "playground", SIZES[size], errors)
+        browser.close()
+    for e in errors.errors:
+        print("CONSOLE/PAGE ERROR:", e[:300])
+
+
+if __name__ == "__main__":
+    main()
