@@ -25,13 +25,18 @@ run: $(VENV)/.runtime-installed
 	$(PY) -m streamlit run app.py --server.address localhost --server.port $(PORT)
 
 # Browser tests drive Debian's chromium through Playwright (Playwright cannot download browsers here).
+# A CJK font too: headless Debian chromium draws the lecture's Chinese terms as boxes without one.
+BROWSER_PACKAGES := chromium fonts-wqy-microhei
 chromium:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="chromium"; \
+	dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || missing="$$missing fonts-wqy-microhei"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ]; then \
-	    echo "Installing Debian chromium for the browser tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    echo "Installing Debian packages for the browser tests:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; \
 	  else \
-	    echo "chromium is missing: run 'sudo apt-get install chromium' (browser tests need it)"; exit 1; \
+	    echo "missing:$$missing; run 'sudo apt-get install $(BROWSER_PACKAGES)' (browser tests need them)"; exit 1; \
 	  fi; \
 	fi
 
