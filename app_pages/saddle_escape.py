@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from components import controls, url_state
+from components.claims import show_claim, show_claims
 from components.lesson import lesson_header
 from components.live_plot import live_figure
 from components.saddle_figures import (
@@ -12,12 +13,26 @@ from components.saddle_figures import (
     non_saddle_figure,
     saddle_fraction_figure,
     saddle_paths_figure,
+    sharp_flat_profile_figure,
+    sharp_flat_rates_figure,
 )
 from components.scales import fmt, ladder
+from lessons.saddle_escape import (
+    BAND_SE,
+    SPREAD,
+    band_covers_exact_claim,
+    escape_claims,
+    saddles_commoner_claim,
+)
+from lessons.sharp_flat import escape_rates, landmarks, sharp_flat_claims
 from optimizers import OPTIMIZERS, simulate_batch
 from optimizers.escape import ESCAPE_RULES, EscapeRule, escape_study
 from surfaces import SURFACES
-from surfaces.critical_points import MAX_DIMENSION, monte_carlo_saddle_fraction
+from surfaces.critical_points import (
+    MAX_DIMENSION,
+    exact_saddle_fraction,
+    monte_carlo_saddle_fraction,
+)
 
 SURFACE = SURFACES["saddle"]
 DEFAULT_OPTIMIZERS = ["sgd", "momentum", "adam"]
@@ -26,6 +41,10 @@ SEED_CHOICES = (32, 64, 128, 256)
 STEP_CHOICES = (100, 200, 300, 500, 1000)
 SAMPLE_CHOICES = (1_000, 5_000, 20_000, 50_000)
 MAX_POINTS = 5_000_000  # recorded positions per study: bounds memory (~40 MB)
+SF_LR_CHOICES = (0.01, 0.02, 0.03, 0.05, 0.07, 0.1)
+SF_NOISE_CHOICES = (1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 15.0, 20.0)
+SF_STEP_CHOICES = (100, 200, 500, 1000, 2000)
+SF_SEED_CHOICES = (64, 128, 256, 512)
 RULE_LABELS = {"radius": "distance ‖x − x*‖ > r", "loss": "loss < f(x*) − δ"}
 
 
@@ -79,12 +98,12 @@ def optimizer_settings(log) -> dict[str, dict]:
 
 
 def summary_rows(study) -> list[dict]:
-    median, low, high = study.median(), study.quantile(0.1), study.quantile(0.9)
+    median, low, high = study.median(), study.quantile(SPREAD[0]), study.quantile(SPREAD[1])
     steps = lambda v: f"> {study.num_steps}" if np.isinf(v) else f"{v:.0f}"  # noqa: E731
     return [{"optimizer": OPTIMIZERS[key].short, "batch size": int(b),
              "escaped": f"{study.escaped[i, :, j].sum()}/{study.escaped.shape[1]}",
              "median escape step": steps(median[i, j]),
-             "10–90 %": f"{steps(low[i, j])} – {steps(high[i, j])}"}
+             "25–75 % of seeds": f"{steps(low[i, j])} – {steps(high[i, j])}"}
             for i, key in enumerate(study.optimizers) for j, b in enumerate(study.batch_sizes)]
 
 
@@ -108,13 +127,17 @@ def escape_section(settings: dict, exp: dict) -> None:
                                     exp["noise"], rule.kind, rule.threshold, exp["start_x"],
                                     exp["num_steps"])
     left, right = st.columns([1, 1.15], gap="medium")
-    live_figure(saddle_paths_figure(study, still, rule, (exp["start_x"], 0.0)),
+    live_figure(saddle_paths_figure(study, still, rule, (exp["start_x"], 0.0), exp["noise"]),
                 key="saddle.paths", where=left)
     live_figure(median_figure(study), key="saddle.medians", where=right)
-    right.caption("Noise-free runs (dotted, left) never leave: the gradient has no y component "
-                  "on the x-axis. Runs still inside at the last step are counted as not escaped, "
-                  "never dropped; a median among them reads “> steps”.")
+    right.caption("Runs still inside at the last step are counted as not escaped, never "
+                  "dropped; a median among them reads “> steps”. Spreads on the chart and in the "
+                  "table are the same: 25–75 % of seeds.")
+    claims = escape_claims(study, still, noise=exp["noise"], rule=rule, start_x=exp["start_x"],
+                           sgd_lr=settings.get("sgd", {}).get("learning_rate", 0.0))
+    show_claims(claims[:2], where=right)
     live_figure(escape_histogram_figure(study), key="saddle.histograms")
+    show_claims(claims[2:])
     st.dataframe(summary_rows(study), hide_index=True)
 
 
@@ -131,7 +154,7 @@ def saddle_fraction_section(log) -> None:
     cols = st.columns(3)
     max_n = cols[0].select_slider("largest n", dims, value=12, key=log("saddle.max_n", dims),
                                   bind=controls.BIND)
-    samples = cols[1].selectbox("Hessians per n", SAMPLE_CHOICES, index=2, bind=controls.BIND,
+    samples = cols[1].selectbox("Hessians per n", SAMPLE_CHOICES, index=3, bind=controls.BIND,
                                 key=log("saddle.samples", choices=SAMPLE_CHOICES, label=str),
                                 format_func=lambda v: f"{v:,}")
     seed = cols[2].number_input("seed", 0, 1_000_000, value=0, step=1, bind=controls.BIND,
@@ -141,17 +164,72 @@ def saddle_fraction_section(log) -> None:
     left, right = st.columns(2, gap="medium")
     live_figure(saddle_fraction_figure(measured), key="saddle.fraction", where=left)
     live_figure(non_saddle_figure(measured), key="saddle.non_saddle", where=right)
-    st.markdown(
-        "**Both say most critical points are saddles, and the measurement says it more strongly.** "
-        "Eigenvalues of a random symmetric matrix repel each other, so all n of them landing on "
-        "one side of zero is far rarer than n independent coins agreeing: for n = 2 the measured "
-        "saddle fraction is 1/√2 ≈ 0.71, not 0.5, and by n ≈ 6 a definite Hessian almost never "
-        "turns up. Error bars: ±2 standard errors.")
+    show_claim(saddles_commoner_claim(measured))
+    show_claim(band_covers_exact_claim(measured))
+    st.caption("Eigenvalues of a random symmetric matrix repel each other, so all n of them "
+               "landing on one side of zero is rarer than n independent coins agreeing. "
+               f"Bands: ±{BAND_SE} standard errors. Exact values are known in closed form for "
+               "n ≤ 2 (n = 2: 1/√2, derived in surfaces/critical_points.py).")
     st.dataframe([{"n": int(n), "claim 1 − 0.5ⁿ⁻¹": f"{c:.4f}", "measured": f"{f:.4f}",
-                   "± 2 s.e.": f"{2 * s:.4f}", "definite Hessians": f"{d:,} / {samples:,}"}
+                   f"± {BAND_SE} s.e.": f"{BAND_SE * s:.4f}",
+                   "exact": "—" if np.isnan(e := exact_saddle_fraction(n)) else f"{e:.4f}",
+                   "definite Hessians": f"{d:,} / {samples:,}"}
                   for n, c, f, s, d in zip(measured.dimensions, measured.claim, measured.fraction,
                                            measured.stderr, measured.non_saddles)],
                  hide_index=True)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_sharp_flat(lr, noise, batches, num_steps, seeds):
+    return escape_rates(lr=lr, noise=noise, batch_sizes=batches, num_steps=num_steps, seeds=seeds)
+
+
+def sharp_flat_controls(log) -> dict:
+    cols = st.columns(5)
+    return dict(
+        lr=cols[0].select_slider("learning rate η", SF_LR_CHOICES, value=0.05, format_func=fmt,
+                                 key=log("saddle.sf_lr", SF_LR_CHOICES), bind=controls.BIND),
+        noise=cols[1].select_slider("gradient noise σ", SF_NOISE_CHOICES, value=5.0,
+                                    format_func=fmt, key=log("saddle.sf_noise", SF_NOISE_CHOICES),
+                                    bind=controls.BIND),
+        batches=cols[2].multiselect("batch sizes B", controls.BATCH_CHOICES, default=[1, 2, 4, 8],
+                                    key=log("saddle.sf_batches", choices=controls.BATCH_CHOICES,
+                                            multiple=True, label=str), bind=controls.BIND),
+        num_steps=cols[3].select_slider("steps N", SF_STEP_CHOICES, value=500,
+                                        key=log("saddle.sf_steps", SF_STEP_CHOICES),
+                                        bind=controls.BIND),
+        seeds=cols[4].selectbox("seeds per start and B", SF_SEED_CHOICES, index=2,
+                                key=log("saddle.sf_seeds", choices=SF_SEED_CHOICES, label=str),
+                                bind=controls.BIND),
+    )
+
+
+@st.fragment
+def sharp_flat_section(log) -> None:
+    """Its own fragment: moving its widgets reruns only this section."""
+    st.header("Sharp vs flat minima")
+    marks = landmarks()
+    st.markdown(
+        "The lecture (note 1.2) says SGD's noise throws it out of sharp minima but leaves it in "
+        "flat ones. Here are two minima of the same depth (barrier "
+        f"{marks.depths[0]:.3f} above the sharp one, {marks.depths[1]:.3f} above the flat one) "
+        f"and different curvature ({marks.curvatures[0]:.3g} against {marks.curvatures[1]:.3g}). "
+        "Noisy SGD starts at the bottom of each; a run has escaped once it crosses the barrier.")
+    exp = sharp_flat_controls(log)
+    if not exp["batches"]:
+        st.info("Choose at least one batch size.", icon=":material/arrow_upward:")
+        return
+    with st.spinner("Running every seed and batch size in one compiled call…"):
+        study = cached_sharp_flat(exp["lr"], exp["noise"], tuple(sorted(exp["batches"])),
+                                  exp["num_steps"], exp["seeds"])
+    left, right = st.columns(2, gap="medium")
+    live_figure(sharp_flat_profile_figure(study), key="saddle.sf_profile", where=left)
+    live_figure(sharp_flat_rates_figure(study), key="saddle.sf_rates", where=right)
+    show_claims(sharp_flat_claims(study))
+    st.caption("Why, with the same noise and the same depth: a stiffer well sends the run "
+               "against its walls more often per step, and steps of size η in a stiff well "
+               "overshoot and rattle (ηk near 2), which stirs the run up more than the same "
+               "noise does in a flat well.")
 
 
 log = controls.KeyLog(link=url_state.snapshot())
@@ -161,11 +239,14 @@ lesson_header(
     "On f = x² − y² the gradient vanishes at the origin, so noise-free SGD started there never "
     "moves, and started on the x-axis it slides straight in. Along y the surface curves down: a "
     "displacement grows by a factor 1 + 2η per step, but something must create it. Mini-batch "
-    "noise does, kicking y by about ησ/√B per step, so escape takes roughly "
-    "ln(r√B / ησ) / ln(1 + 2η) steps: bigger batches escape later, but only logarithmically. "
+    "noise does, kicking y by about ησ/√B per step. The kicks add up to a spread that grows like "
+    "gᵗ·ησ/√(B(g² − 1)) with g = 1 + 2η, so the median run passes a radius r after about "
+    "ln(r√(B(g² − 1)) / (0.67·ησ)) / ln g steps (0.67: the median of |a standard normal|): "
+    "bigger batches escape later, but only logarithmically. "
     "Momentum compounds the growth. Adam divides by the gradient's running size, which near the "
-    "saddle is the noise itself: less noise means larger effective steps, so Adam escapes "
-    "*sooner* with bigger batches.",
+    "saddle is the noise itself: less noise means larger effective steps, so while the noise "
+    "is strong enough to matter Adam escapes *sooner* with bigger batches. The boxes under the "
+    "charts check each of these sentences against the runs at your settings.",
     r"\begin{aligned} y_{t+1} &= (1 + 2\eta)\, y_t - \eta\,\frac{\sigma}{\sqrt{B}}\,\xi_t \\ "
     r"x_{t+1} &= (1 - 2\eta)\, x_t - \eta\,\frac{\sigma}{\sqrt{B}}\,\xi'_t \end{aligned}",
 )
@@ -174,4 +255,5 @@ with st.sidebar:
     experiment = experiment_controls(log)
 escape_section(optimizer_settings(log), experiment)
 saddle_fraction_section(log)
+sharp_flat_section(log)
 url_state.warn_about_link(link_note, log)

@@ -9,14 +9,18 @@ import plotly.graph_objects as go
 from components.figures import FONT
 from components.palette import optimizer_color, rgba
 from components.surface_view import background_image, surface_view
+from lessons.saddle_escape import BAND_SE, SPREAD
+from lessons.sharp_flat import MINIMA, SharpFlatStudy, landmarks, profile
 from optimizers import OPTIMIZERS
 from optimizers.escape import EscapeRule, EscapeStudy
-from surfaces.critical_points import SaddleFractions
+from surfaces.critical_points import SaddleFractions, exact_saddle_fraction
 
 # Light to dark: a small batch (much noise) is pale, a large batch (little noise) dark.
 BATCH_RAMP = ["#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b", "#041f45"]
 HIST_BINS = 30
 GRID = "#eef2f7"
+# Okabe-Ito vermillion and blue: distinguishable with every common colour-vision deficiency.
+WELL_COLORS = {"sharp": "#D55E00", "flat": "#0072B2"}
 
 
 def batch_color(i: int, count: int) -> str:
@@ -49,17 +53,19 @@ def _escape_boundary(rule: EscapeRule) -> list[dict]:
 
 
 def saddle_paths_figure(study: EscapeStudy, still: dict[str, np.ndarray], rule: EscapeRule,
-                        start, height: int = 520) -> go.Figure:
-    """Each optimizer's noise-free path (dashed) and one noisy path (first seed, smallest batch)."""
+                        start, noise: float, height: int = 520) -> go.Figure:
+    """Each optimizer's noise-free path (dotted) and, when there is noise, one noisy path (first
+    seed, smallest batch); at σ = 0 a "noisy" path would only repeat the dotted one."""
     view = surface_view("saddle", ())
     traces = _escape_boundary(rule)
     for i, key in enumerate(study.optimizers):
         color, title = optimizer_color(key), OPTIMIZERS[key].short
         noisy = study.sample_paths[i, 0]
         noisy = noisy[np.isfinite(noisy).all(axis=1)]
-        traces.append(dict(type="scatter", x=noisy[:, 0], y=noisy[:, 1], mode="lines",
-                           name=f"{title}, noisy (B = {study.batch_sizes[0]:g})",
-                           line=dict(color=color, width=2)))
+        if noise > 0:
+            traces.append(dict(type="scatter", x=noisy[:, 0], y=noisy[:, 1], mode="lines",
+                               name=f"{title}, noisy (B = {study.batch_sizes[0]:g})",
+                               line=dict(color=color, width=2)))
         path = still[key]
         traces.append(dict(type="scatter", x=path[:, 0], y=path[:, 1], mode="lines+markers",
                            name=f"{title}, no noise", marker=dict(size=4, color=color),
@@ -130,7 +136,7 @@ def escape_histogram_figure(study: EscapeStudy, height: int = 360) -> go.Figure:
 
 def median_figure(study: EscapeStudy, height: int = 360) -> go.Figure:
     """Median escape step against batch size, with the 25-75 % range; censored medians marked."""
-    median, low, high = study.median(), study.quantile(0.25), study.quantile(0.75)
+    median, low, high = study.median(), study.quantile(SPREAD[0]), study.quantile(SPREAD[1])
     t, traces = study.num_steps, []
     for i, key in enumerate(study.optimizers):
         color, title = optimizer_color(key), OPTIMIZERS[key].short
@@ -151,7 +157,7 @@ def median_figure(study: EscapeStudy, height: int = 360) -> go.Figure:
                 hovertemplate=title + f", B = %{{x}}: median > {t} steps<extra></extra>"))
     layout = _layout(height, xaxis=_axis("batch size B", type="log", tickvals=study.batch_sizes),
                      yaxis=_axis("median escape step", rangemode="tozero"),
-                     title=dict(text="Median escape step (bars: 25–75 %)", x=0.01,
+                     title=dict(text="Median escape step (bars: 25–75 % of seeds)", x=0.01,
                                 font=dict(size=14)),
                      shapes=[dict(type="line", xref="paper", x0=0, x1=1, y0=t, y1=t,
                                   line=dict(color="#b91c1c", dash="dot", width=1))],
@@ -166,10 +172,15 @@ def saddle_fraction_figure(measured: SaddleFractions, height: int = 380) -> go.F
         dict(type="scatter", x=n, y=measured.claim, mode="lines+markers", name="claim: 1 − 0.5ⁿ⁻¹",
              line=dict(color="#6b7280", dash="dash", width=2), marker=dict(size=7)),
         dict(type="scatter", x=n, y=measured.fraction, mode="lines+markers",
-             name=f"measured: {measured.samples:,} GOE Hessians",
+             name=f"measured: {measured.samples:,} GOE Hessians (±{BAND_SE} s.e.)",
              line=dict(color="#0f766e", width=2), marker=dict(size=8),
-             error_y=dict(type="data", array=2 * measured.stderr, color="#0f766e")),
+             error_y=dict(type="data", array=BAND_SE * measured.stderr, color="#0f766e")),
     ]
+    exact = np.array([exact_saddle_fraction(k) for k in n])
+    known = np.isfinite(exact)
+    traces.append(dict(type="scatter", x=n[known], y=exact[known], mode="markers",
+                       name="exact (n ≤ 2)", marker=dict(symbol="diamond-open", size=13,
+                                                         color="#b45309", line=dict(width=2))))
     layout = _layout(height, xaxis=_axis("dimension n", dtick=2 if len(n) > 12 else 1),
                      yaxis=_axis("fraction of critical points that are saddles",
                                  range=[-0.02, 1.05]),
@@ -199,4 +210,52 @@ def non_saddle_figure(measured: SaddleFractions, height: int = 380) -> go.Figure
                                  exponentformat="power"),
                      title=dict(text="Minima and maxima (log scale)", x=0.01, font=dict(size=14)),
                      legend=dict(orientation="h", y=-0.22, x=0))
+    return go.Figure(dict(data=traces, layout=layout))
+
+
+def sharp_flat_profile_figure(study: SharpFlatStudy, height: int = 340) -> go.Figure:
+    """The loss along x (y = 0): both wells, their curvatures, the barrier, and where the first
+    seed's run at the smallest batch went (the range of x it visited from each start)."""
+    marks = landmarks()
+    xs = np.linspace(-2.0, 3.0, 501)
+    traces = [dict(type="scatter", x=xs, y=profile(xs), mode="lines", name="f(x, 0)",
+                   line=dict(color="#374151", width=2), hoverinfo="skip")]
+    for i, well in enumerate(MINIMA):
+        x_min, k = marks.minima[i], marks.curvatures[i]
+        seen = study.sample_x[i, 0][np.isfinite(study.sample_x[i, 0])]
+        traces.append(dict(type="scatter", x=[x_min], y=profile([x_min]), mode="markers",
+                           name=f"{well} minimum (curvature {k:.3g})",
+                           marker=dict(size=12, color=WELL_COLORS[well], symbol="circle")))
+        traces.append(dict(type="scatter", x=[seen.min(), seen.max()], y=[0.25 + 0.12 * i] * 2,
+                           mode="lines+markers", line=dict(color=WELL_COLORS[well], width=3),
+                           name=f"x visited from the {well} start (seed 0, B = {study.batch_sizes[0]:g})",
+                           marker=dict(symbol="line-ns-open", size=10)))
+    layout = _layout(height, xaxis=_axis("x (y = 0)", range=[-2, 3]),
+                     yaxis=_axis("loss f(x, 0)", range=[-1.1, 0.6]),
+                     title=dict(text="Two minima, same depth", x=0.01, font=dict(size=14)),
+                     shapes=[dict(type="line", x0=marks.barrier, x1=marks.barrier, yref="paper",
+                                  y0=0, y1=1, line=dict(color="#6b7280", dash="dot", width=1))],
+                     annotations=[dict(x=marks.barrier, y=1, yref="paper", text="barrier",
+                                       showarrow=False, yanchor="bottom", font=dict(size=11))],
+                     legend=dict(orientation="h", y=-0.25, x=0, font=dict(size=11)))
+    return go.Figure(dict(data=traces, layout=layout))
+
+
+def sharp_flat_rates_figure(study: SharpFlatStudy, height: int = 340) -> go.Figure:
+    """Share of runs that crossed the barrier within the steps, against batch size (±2 s.e.)."""
+    frac, se = study.fraction(), study.stderr()
+    traces = [dict(type="scatter", x=study.batch_sizes, y=frac[i], mode="lines+markers",
+                   name=f"from the {well} minimum", line=dict(color=WELL_COLORS[well], width=2,
+                                                             dash="solid" if i == 0 else "dash"),
+                   marker=dict(size=9, color=WELL_COLORS[well],
+                               symbol="circle" if i == 0 else "square"),
+                   error_y=dict(type="data", array=2 * se[i], color=rgba(WELL_COLORS[well], 0.6)),
+                   hovertemplate=f"{well}, B = %{{x}}: %{{y:.0%}} escaped<extra></extra>")
+              for i, well in enumerate(MINIMA)]
+    layout = _layout(height, xaxis=_axis("batch size B (noise σ/√B)", type="log",
+                                         tickvals=study.batch_sizes),
+                     yaxis=_axis(f"escaped within {study.num_steps} steps", range=[-0.03, 1.05],
+                                 tickformat=".0%"),
+                     title=dict(text="Escape rate (bars: ±2 s.e.)", x=0.01, font=dict(size=14)),
+                     legend=dict(orientation="h", y=-0.25, x=0))
     return go.Figure(dict(data=traces, layout=layout))

@@ -10,6 +10,12 @@ The measurement draws random symmetric Hessians from the Gaussian Orthogonal Ens
 H = (A + A^T) / 2 with i.i.d. standard normal A, and counts the indefinite ones. GOE eigenvalues
 repel each other, so all n landing on one side of zero is rarer than n independent coins: the
 measured fraction of saddles is higher (for n = 2 exactly 1/sqrt(2), against the claim's 1/2).
+
+The n = 2 value, for this ensemble: write H = [[a, c], [c, b]] with a, b ~ N(0, 1) and
+c ~ N(0, 1/2). Its eigenvalues are u ± sqrt(v^2 + c^2) with u = (a + b)/2, v = (a - b)/2, and u,
+v, c are independent N(0, 1/2). H is definite iff u^2 > v^2 + c^2, i.e. Z1^2 > Z2^2 + Z3^2 for
+standard normals; Z2^2 + Z3^2 is exponential with mean 2, so
+P(definite) = E[1 - exp(-Z1^2 / 2)] = 1 - 1/sqrt(2), and P(saddle) = 1/sqrt(2).
 """
 
 from __future__ import annotations
@@ -28,6 +34,12 @@ def independent_signs_saddle_fraction(n) -> np.ndarray:
     """The lecture's model: each eigenvalue's sign is an independent fair coin."""
     n = np.asarray(n, float)
     return 1.0 - 0.5 ** (n - 1.0)
+
+
+def exact_saddle_fraction(n) -> float:
+    """The exact fraction of saddles where it is known in closed form (n = 1: none; n = 2:
+    1/sqrt(2), derived above); NaN for larger n."""
+    return {1: 0.0, 2: 1.0 / np.sqrt(2.0)}.get(int(n), float("nan"))
 
 
 def goe_matrices(rng: np.random.Generator, n: int, count: int) -> np.ndarray:
