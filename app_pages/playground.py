@@ -3,6 +3,7 @@
 import streamlit as st
 
 from components import controls, url_state
+from components.claims import show_surface_claims
 from components.trajectory_views import (
     VIEWS,
     curves_and_summary,
@@ -70,9 +71,11 @@ with st.sidebar:
 with st.expander(f"**{surface.title}**: why this surface", expanded=False):
     st.latex(surface.latex)
     st.write(surface.lesson)
+    measured = st.container()  # filled after the chart: the chart is what a reader waits for
 
 comparison(log, surface, dict(
     start=start, num_steps=num_steps, convention=convention, noise=sigma, batch_size=batch,
     ensemble=ensemble, seed=seed, clip=clip, surface_params=surface_params, clickable=clickable,
 ))
+show_surface_claims(surface, surface_params, start, measured)
 url_state.warn_about_link(link_note, log)

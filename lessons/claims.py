@@ -13,6 +13,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
 
 @dataclass(frozen=True)
 class Claim:
@@ -43,10 +45,12 @@ def fmt_num(x: float, digits: int = 3) -> str:
         return "non-finite"
     if x == 0:
         return "0"
-    if 1e-3 <= abs(x) < 1e5:
+    if 1e-3 <= abs(x) < 1e3:
         return f"{x:.{digits}g}"
+    if 1e3 <= abs(x) < 1e5:  # "2510", not "2.51e+03"
+        return f"{float(f'{x:.{digits}g}'):.0f}"
     mantissa, exponent = f"{x:.{max(digits - 1, 0)}e}".split("e")
-    return f"{mantissa}×10^{int(exponent)}"
+    return f"{mantissa}×10{str(int(exponent)).translate(SUPERSCRIPT)}"
 
 
 def pct(x: float, digits: int = 0) -> str:

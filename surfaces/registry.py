@@ -137,11 +137,9 @@ SURFACES: dict[str, Surface] = dict(
             sgd_lr=0.5,
             adaptive_lr=0.05,
             lesson=(
-                "Curvature is 1 across the valley and 1/κ along it. Gradient descent must keep "
-                "its learning rate below 2/L = 2 to stay stable across the valley, so it crawls "
-                "along the floor and zig-zags from wall to wall. Momentum averages the zig-zag "
-                "away. Rotating the valley (θ ≠ 0) mixes the coordinates, which defeats the "
-                "per-coordinate rescaling of AdaGrad, RMSProp and Adam."
+                "Curvature is 1 across the valley and 1/κ along it: the stable learning rate is set by the "
+                "steep direction, the pace along the floor by the flat one. Rotating the valley (θ ≠ 0) "
+                "mixes the two coordinates."
             ),
         ),
         _row(
@@ -156,11 +154,9 @@ SURFACES: dict[str, Surface] = dict(
             sgd_lr=0.02,
             adaptive_lr=0.02,
             lesson=(
-                "The origin is a critical point, not a minimum: the surface curves up along x and "
-                "down along y. Started exactly on the x-axis, noise-free gradient descent walks "
-                "into the saddle and stays there, because the gradient never has a y component. "
-                "Gradient noise (a small batch) or a start slightly off the axis lets it escape. "
-                "The surface is unbounded below, so escaped paths keep falling."
+                "The origin is a critical point, not a minimum: the surface curves up along x and down "
+                "along y. On the x-axis the gradient has no y component. The surface is unbounded below, so "
+                "escaped paths keep falling."
             ),
         ),
         _row(
@@ -175,9 +171,9 @@ SURFACES: dict[str, Surface] = dict(
             sgd_lr=0.02,
             adaptive_lr=0.01,
             lesson=(
-                "A degenerate saddle: the Hessian at the origin is zero, so there is no negative "
-                "curvature to push an optimizer out, only a third-order slope. Three valleys run "
-                "downhill (room for a monkey's tail). Escaping is much slower than from x² − y²."
+                "A degenerate saddle: the Hessian at the origin is zero, so there is no negative curvature "
+                "to push an optimizer out, only a third-order slope. Three valleys run downhill (room for a "
+                "monkey's tail)."
             ),
         ),
         _row(
@@ -196,10 +192,8 @@ SURFACES: dict[str, Surface] = dict(
             sgd_lr=0.5,
             adaptive_lr=0.1,
             lesson=(
-                "A gentle bowl cut by a sharp step at x = 0. On the wall the gradient is about "
-                "Hk/4, dozens of times larger than anywhere else, so one unclipped step flies far "
-                "past the minimum. Clipping the gradient norm caps that step and keeps its "
-                "direction; clipping each value caps it too but bends the direction."
+                "A gentle bowl cut by a sharp step at x = 0, whose slope peaks at Hk/4. The Cliff and "
+                "clipping lesson shows what clipping the gradient does to the step it causes."
             ),
         ),
         _row(
@@ -214,9 +208,8 @@ SURFACES: dict[str, Surface] = dict(
             sgd_lr=0.5,
             adaptive_lr=0.05,
             lesson=(
-                "Far from the well the surface is almost flat: at the start the gradient is about "
-                "10⁻³, so plain SGD crawls for hundreds of steps. Adaptive methods divide by the "
-                "gradient's own size and move at roughly the learning rate, whatever the slope."
+                "Far from the well the surface is almost flat: the slope decays like r·e^(−r²/2). Adaptive "
+                "methods divide each step by the gradient's own size."
             ),
         ),
         _row(
@@ -230,9 +223,8 @@ SURFACES: dict[str, Surface] = dict(
             sgd_lr=1e-3,
             adaptive_lr=5e-2,
             lesson=(
-                "A curved, narrow valley. Finding the valley is easy; following its bend to the "
-                "minimum at (1, 1) is hard, because the valley walls are 100 times steeper than "
-                "its floor. The classic benchmark for optimizers since 1960."
+                "A curved, narrow valley with its minimum at (1, 1): the classic benchmark for optimizers "
+                "since 1960."
             ),
         ),
         _row(
@@ -246,8 +238,8 @@ SURFACES: dict[str, Surface] = dict(
             sgd_lr=1e-3,
             adaptive_lr=2e-2,
             lesson=(
-                "Flat in the middle, with sharp ridges in the corners where the loss grows like y⁶. "
-                "The minimum at (3, 0.5) lies in a narrow, flat-bottomed valley."
+                "Flat in the middle, with sharp ridges in the corners where the loss grows like y⁶. The "
+                "minimum at (3, 0.5) lies in a narrow, flat-bottomed valley."
             ),
         ),
         _row(
@@ -261,9 +253,7 @@ SURFACES: dict[str, Surface] = dict(
             sgd_lr=5e-3,
             adaptive_lr=5e-2,
             lesson=(
-                "Four minima, all with loss 0. Which one an optimizer finds depends on where it "
-                "starts and how it moves: momentum and adaptive methods often end in a different "
-                "basin than plain gradient descent from the same start."
+                "Four minima, all with loss 0."
             ),
         ),
         _row(
@@ -278,9 +268,7 @@ SURFACES: dict[str, Surface] = dict(
             sgd_lr=2e-3,
             adaptive_lr=5e-2,
             lesson=(
-                "A bowl covered in ripples: a local minimum near every integer point. Gradient "
-                "descent drops into the nearest dimple. Noise and momentum can hop between "
-                "dimples; none of the methods here is guaranteed to find the global minimum."
+                "A bowl covered in ripples: a local minimum near every integer point."
             ),
         ),
         _row(
@@ -295,9 +283,7 @@ SURFACES: dict[str, Surface] = dict(
             sgd_lr=0.02,
             adaptive_lr=0.02,
             lesson=(
-                "A deep well on the left and a shallower one on the right, separated by a ridge. "
-                "From the right, gradient descent settles in the shallow well; enough momentum or "
-                "noise carries the path over the ridge into the deep one."
+                "A deep well on the left and a shallower one on the right, separated by a ridge."
             ),
         ),
     ]

@@ -26,6 +26,15 @@ def test_default_page_draws_paths_curves_and_summary(default_app):
     assert not texts(at, "warning")
 
 
+def test_the_surface_lesson_shows_its_measured_claims(default_app):
+    """The ravine's lesson: the 2/L edge, the crawl and rotation, computed, in the expander."""
+    at = default_app
+    assert at.session_state["surface"] == "ravine"
+    measured = texts(at, "success")
+    assert len(measured) == 3 and any("2/L = 2:" in t for t in measured)
+    assert any("Measured on this surface" in c.value for c in at.caption)
+
+
 @pytest.mark.parametrize("key", list(OPTIMIZERS))
 def test_each_optimizer_alone(key):
     at = open_app({"optimizers": OPTIMIZERS[key].short})
