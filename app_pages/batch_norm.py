@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from components import controls, url_state
+from components.claims import show_claim
 from components.lesson import lesson_header
 from components.live_plot import live_figure
 from components.norm_figures import (
@@ -13,7 +14,9 @@ from components.norm_figures import (
     stats_figure,
     sweep_figure,
     train_eval_figure,
+    warm_up_figure,
 )
+from lessons import batch_norm as lesson
 from networks import DATASETS, MLPConfig, make_dataset, train_batch
 from networks.norm_stats import (
     accuracy_with,
@@ -21,10 +24,13 @@ from networks.norm_stats import (
     eval_mode_outputs,
     exact_statistics,
     layer_inputs,
+    train_init_scales,
     train_mode_outputs,
 )
 
 RATES = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+# As many scales as rates: the scale runs reuse the sweep's compiled program (same shapes).
+INIT_SCALES = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 DEPTHS, WIDTH = (2, 3, 4, 6), 32
 BATCHES, STEPS = (8, 16, 32, 64, 128), (300, 500, 1000, 2000)
 NOISE_SIZES = (2, 4, 8, 16, 32, 64, 128, 256)
@@ -56,6 +62,16 @@ def sweep(variant: str, name: str, activation: str, depth: int, batch: int, step
                        batch_size=batch, record_every=steps // 50)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def scale_sweep(variant: str, name: str, activation: str, depth: int, batch: int, steps: int,
+                seed: int, rate: float):
+    """Every initial scale of INIT_SCALES at one learning rate, in one compiled call."""
+    data = dataset(name)
+    return train_init_scales(config_for(variant, data, activation, depth), data, INIT_SCALES,
+                             learning_rate=rate, seed=seed, num_steps=steps, batch_size=batch,
+                             record_every=steps // 50)
+
+
 def training_controls(log) -> tuple:
     name = st.selectbox("data set", list(DATASETS), index=2, key=log("bnorm.data", choices=DATASETS),
                         format_func=lambda k: DATASETS[k].title, bind=B)
@@ -85,50 +101,62 @@ def diverged_note(label: str, result) -> None:
                  "its curves stop there.", icon=":material/error:")
 
 
-def sweep_summary(runs) -> str:
-    parts = []
-    for key in ("none", "batch", "after"):
-        losses = [r.train_loss[-1] if r.diverged_at is None else np.inf for r in runs[key]]
-        best = int(np.argmin(losses))
-        ok = [lr for lr, v in zip(RATES, losses) if v < 0.3]
-        span = f"loss < 0.3 for lr {ok[0]:g} … {ok[-1]:g}" if ok else "loss never below 0.3"
-        parts.append(f"**{LABELS[key]}**: best lr {RATES[best]:g} (loss {losses[best]:.3f}); {span}")
-    return "Measured on this run: " + "; ".join(parts) + "."
-
-
 def preact_section(runs, i: int) -> None:
     shown = {"without BN": runs["none"][i], "with BN (before the activation)": runs["batch"][i]}
     for label, result in shown.items():
         diverged_note(label, result)
-    live_figure(preact_figure(shown, runs["none"][i].steps), key="bnorm_preact_chart")
-    st.caption("Statistics over all units of a layer and all training points, recorded in eval "
-               "mode every few steps. Without BN, PyTorch's default initialisation shrinks the "
-               "signal layer after layer and the deep layers drift as the weights change; with "
-               "BN each layer starts and stays near mean 0, std 1 (γ and β learn any shift).")
+    steps = runs["none"][i].steps
+    live_figure(preact_figure(shown, steps), key="bnorm_preact_chart")
+    show_claim(lesson.train_signal_claim(runs["batch"][i], runs["none"][i]))
+    st.caption("Statistics over all units of a layer and all training points, recorded every few "
+               "steps with each mini-batch of the training batch size normalised by its own mean "
+               "and variance, as the network sees them in training (dropout off). γ and β start "
+               "at 1 and 0 and learn any scale and shift the network needs.")
+    if runs["batch"][i].diverged_at is None:
+        left, right = st.columns([1.3, 1])
+        live_figure(warm_up_figure(runs["batch"][i], steps), key="bnorm_warm_chart", where=left)
+        show_claim(lesson.warm_up_claim(runs["batch"][i], runs["none"][i]), where=right)
 
 
-def sweep_section(runs) -> None:
+def sweep_section(runs, classes: int) -> None:
     sweeps = {(k, LABELS[k]): runs[k] for k in ("none", "batch", "after")}
-    live_figure(sweep_figure(RATES, sweeps), key="bnorm_sweep_chart")
-    st.caption(sweep_summary(runs) + " A run whose loss became non-finite is drawn as ✕ at 0 "
-               "and left out of the lines.")
+    live_figure(sweep_figure(RATES, sweeps, np.log(classes), "learning rate (plain SGD)",
+                             "Learning-rate sweep: the same network and batches, with and without BN"),
+                key="bnorm_sweep_chart")
+    show_claim(lesson.larger_steps_claim(RATES, runs["none"], runs["batch"], classes))
+    st.caption("A run whose loss became non-finite is an ✕ above the top of the loss axis and at "
+               "accuracy 0: diverged, the worst outcome. The dashed line is chance (ln of the "
+               "number of classes): a run there learned nothing, even if it did not diverge.")
+
+
+def init_section(settings, rate: float, classes: int) -> None:
+    runs = {(k, LABELS[k]): scale_sweep(k, *settings, rate) for k in ("none", "batch")}
+    live_figure(sweep_figure(INIT_SCALES, runs, np.log(classes),
+                             "initial weight scale (× PyTorch's default)",
+                             f"Initial weight scale, plain SGD at lr {rate:g}"),
+                key="bnorm_init_chart")
+    show_claim(lesson.init_scale_claim(INIT_SCALES, *runs.values(), classes))
+    st.caption("Every dense layer's weights are drawn as PyTorch does, then multiplied by the "
+               "scale; the same seed and mini-batches for every run. Without BN a small scale "
+               "shrinks the signal to nothing in a deep network and a large one blows it up; BN "
+               "divides the scale out again in every layer.")
 
 
 def noise_section(result, data, layer: int) -> None:
     z = layer_inputs(result, data.x_test)[layer]
     left, right = st.columns([1.3, 1])
-    live_figure(noise_figure(batch_stat_noise(z, NOISE_SIZES)), key="bnorm_noise_chart", where=left)
+    noise = batch_stat_noise(z, NOISE_SIZES)
+    live_figure(noise_figure(noise), key="bnorm_noise_chart", where=left)
     right.markdown(
         f"The trained BN network's layer {layer + 1} sees all {len(z)} test points: that is the "
         "population. Each mini-batch of B of them (drawn without replacement, 400 batches per B) "
-        "gives its own mean μ_B and std σ_B, and BN normalises with *those*. Their scatter "
-        "shrinks like 1/√B: at B = 2 the batch mean misses the population mean by about "
-        "0.7 standard deviations, so every unit's output jitters with the company it keeps. "
-        "That jitter is noise in training (a mild regulariser), and for tiny batches it swamps "
-        "the signal: see the layer-norm page.")
+        "gives its own mean μ_B and std σ_B, and BN normalises with *those*, so every unit's "
+        "output jitters with the company it keeps: noise in training, and for tiny batches it "
+        "swamps the signal (see the layer-norm page).")
+    show_claim(lesson.noise_claim(noise), where=right)
 
 
-def stats_section(runs, i: int, data, layer: int) -> None:
+def stats_section(runs, i: int, data, layer: int, batch: int) -> None:
     running, cumulative = runs["batch"][i], runs["population"][i]
     exact = exact_statistics(running, data.x_train)
     live_figure(stats_figure(running.bn_state, cumulative.bn_state, exact, layer),
@@ -139,6 +167,8 @@ def stats_section(runs, i: int, data, layer: int) -> None:
              ("exact, recomputed on the final network", exact))
     rows = [{"statistics at eval": name, "test accuracy": accuracy(s)} for name, s in kinds]
     st.dataframe(rows, hide_index=True)
+    show_claim(lesson.eval_statistics_claim(*(float(r["test accuracy"]) for r in rows)))
+    show_claim(lesson.bessel_claim(layer_inputs(running, data.x_train, exact)[layer], batch))
     st.caption("Training never reads the stored statistics (it normalises by each batch), so the "
                "weights are identical in both runs; only the eval-time statistics differ. The "
                "cumulative average weighs the first batches, taken through the untrained network, "
@@ -153,22 +183,20 @@ def train_eval_section(result, data, log) -> None:
                              key=log("bnorm.view_batch", NOISE_SIZES), bind=B)
     points, labels = data.x_test[:SHOWN_POINTS], data.y_test[:SHOWN_POINTS]
     probs = train_mode_outputs(result, points, labels, data.x_train, int(batch))
-    live_figure(train_eval_figure(probs, eval_mode_outputs(result, points, labels), int(batch)),
-                key="bnorm_train_eval_chart")
-    spread = float(np.mean(probs.std(axis=1)))
-    st.caption(f"In train mode a point's output depends on the other {int(batch) - 1} points in "
-               f"its batch (mean spread {spread:.3f}); in eval mode it is one fixed number from the "
-               "running statistics. Forgetting `model.eval()` before testing gives the dots.")
+    eval_probs = eval_mode_outputs(result, points, labels)
+    live_figure(train_eval_figure(probs, eval_probs, int(batch)), key="bnorm_train_eval_chart")
+    show_claim(lesson.train_eval_claim(probs, eval_probs, int(batch)))
 
 
-def position_section(runs, i: int) -> None:
+def position_section(runs, i: int, classes: int) -> None:
     shown = {(k, LABELS[k]): runs[k][i] for k in ("none", "batch", "after")}
     for (_, label), result in shown.items():
         diverged_note(label, result)
     live_figure(curves_figure(shown, runs["none"][i].steps), key="bnorm_position_chart")
+    show_claim(lesson.position_claim(RATES[i], runs["batch"][i], runs["after"][i], RATES,
+                                     runs["after"], classes))
     st.caption("The paper puts BN before the nonlinearity (normalising x·W + b, so b is "
-               "redundant); many practitioners put it after. The sweep above compares both at "
-               "every learning rate.")
+               "redundant); many practitioners put it after.")
 
 
 log = controls.KeyLog(link=url_state.snapshot())
@@ -181,11 +209,12 @@ lesson_header(
     "weights below change, which lets plain SGD take larger steps. The price: in training a "
     "sample's output depends on its batch-mates, so BN keeps running averages for evaluation, "
     "when there is no batch to average over.",
-    r"\begin{aligned} \mu_B &= \tfrac1B \textstyle\sum_i z_i,\quad "
-    r"\sigma_B^2 = \tfrac1B \textstyle\sum_i (z_i - \mu_B)^2 \\ "
-    r"\hat z_i &= \gamma\,\frac{z_i - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}} + \beta \\ "
-    r"\bar\mu &\leftarrow (1 - m)\,\bar\mu + m\,\mu_B \quad (m = 0.1) \end{aligned}",
 )
+# Full width: in the header's narrow formula column the fraction overflowed at 1280 px.
+st.latex(r"\mu_B = \tfrac1B \textstyle\sum_i z_i,\quad "
+         r"\sigma_B^2 = \tfrac1B \textstyle\sum_i (z_i - \mu_B)^2,\quad "
+         r"\hat z_i = \gamma\,\frac{z_i - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}} + \beta,\quad "
+         r"\bar\mu \leftarrow (1 - m)\,\bar\mu + m\,\mu_B\ \ (m = 0.1)")
 link_note = st.empty()
 with st.sidebar:
     st.subheader("Training (retrains)")
@@ -203,13 +232,15 @@ layer = {"first": 0, "middle": settings[2] // 2, "last": settings[2] - 1}[where]
 st.subheader("1 · The pre-activations during training")
 preact_section(runs, i)
 st.subheader("2 · Higher learning rates")
-sweep_section(runs)
+sweep_section(runs, data.num_classes)
+st.subheader("2b · Initial weight scale")
+init_section(settings, float(rate), data.num_classes)
 st.subheader("3 · Small batches, noisy statistics")
 noise_section(runs["batch"][i], data, layer)
 st.subheader("4 · Running vs population statistics at eval time")
-stats_section(runs, i, data, layer)
+stats_section(runs, i, data, layer, settings[3])
 st.subheader("5 · Train mode vs eval mode")
 train_eval_section(runs["batch"][i], data, log)
 st.subheader("6 · BN before vs after the activation")
-position_section(runs, i)
+position_section(runs, i, data.num_classes)
 url_state.warn_about_link(link_note, log)

@@ -38,10 +38,12 @@ def _depth_color(i: int, n: int) -> str:
 
 
 def preact_figure(runs: dict, steps) -> go.Figure:
-    """Rows: std, mean and fraction > 0 of each hidden layer's pre-activation; one column per run."""
+    """Rows: std, mean and fraction > 0 of each hidden layer's pre-activation as training sees it
+    (batch norm with each mini-batch's own statistics); one column per run."""
     fig = make_subplots(3, len(runs), shared_xaxes=True, shared_yaxes="rows",
                         subplot_titles=list(runs), vertical_spacing=0.07, horizontal_spacing=0.04)
-    rows = (("preact_std", "std"), ("preact_mean", "mean"), ("preact_positive", "fraction > 0"))
+    rows = (("preact_train_std", "std"), ("preact_train_mean", "mean"),
+            ("preact_train_positive", "fraction > 0"))
     for c, result in enumerate(runs.values(), start=1):
         layers = result.preact_std.shape[1]
         for r, (name, label) in enumerate(rows, start=1):
@@ -53,32 +55,63 @@ def preact_figure(runs: dict, steps) -> go.Figure:
                                 hovertemplate=f"layer {i + 1}, step %{{x}}: %{{y:.3g}}<extra></extra>")
             fig.update_yaxes(title_text=label if c == 1 else None, row=r, col=c)
         fig.update_xaxes(title_text="step", row=3, col=c)
-    return _layout(fig, 700, "What enters each activation, over training (training set, eval mode)")
+    return _layout(fig, 700, "What enters each activation during training (train mode, batch statistics)")
+
+
+def warm_up_figure(result, steps) -> go.Figure:
+    """Eval-mode std (running statistics) of each BN layer against its train-mode std."""
+    fig = go.Figure()
+    layers = result.preact_std.shape[1]
+    for i in range(layers):
+        color = _depth_color(i, layers)
+        fig.add_scatter(x=steps, y=result.preact_std[:, i], mode="lines", name=f"layer {i + 1}",
+                        legendgroup=str(i), line=dict(color=color, width=2),
+                        hovertemplate=f"layer {i + 1}, eval mode, step %{{x}}: %{{y:.3g}}<extra></extra>")
+        fig.add_scatter(x=steps, y=result.preact_train_std[:, i], mode="lines", showlegend=False,
+                        legendgroup=str(i), line=dict(color=color, width=1, dash="dot"),
+                        hovertemplate=f"layer {i + 1}, train mode: %{{y:.3g}}<extra></extra>")
+    fig.update_xaxes(title_text="step")
+    fig.update_yaxes(title_text="std (eval mode; dotted: train mode)")
+    return _layout(fig, 400, "Eval mode: the running statistics warming up")
 
 
 def _finals(results, key: str) -> np.ndarray:
     return np.array([r.history[key][-1] if r.diverged_at is None else np.nan for r in results])
 
 
-def sweep_figure(rates, sweeps: dict) -> go.Figure:
-    """Final training loss and test accuracy against the learning rate; diverged runs an ✕."""
+def sweep_figure(xs, sweeps: dict, chance: float, x_title: str, title: str) -> go.Figure:
+    """Final training loss and test accuracy against a swept setting (learning rate or initial
+    scale). A diverged run is an ✕ at the *bad* end of each axis: above the loss axis' top
+    (chance loss or worse) and at accuracy 0, in one legend entry "diverged"."""
     fig = make_subplots(1, 2, subplot_titles=("final training loss", "final test accuracy"),
                         horizontal_spacing=0.1)
+    finite = [v for results in sweeps.values() for v in _finals(results, "train_loss")
+              if np.isfinite(v)]
+    top = 1.15 * max(finite + [chance])
+    fig.add_scatter(x=[xs[0], xs[-1]], y=[chance, chance], mode="lines", name="chance (ln classes)",
+                    line=dict(color="#9ca3af", dash="dash"), row=1, col=1, hoverinfo="skip")
+    shown_diverged = False
     for (key, label), results in sweeps.items():
         for col, name in ((1, "train_loss"), (2, "test_acc")):
-            fig.add_scatter(x=rates, y=_finals(results, name), mode="lines+markers", name=label,
+            fig.add_scatter(x=xs, y=_finals(results, name), mode="lines+markers", name=label,
                             legendgroup=key, showlegend=col == 1, row=1, col=col,
                             line=dict(color=COLORS[key], width=2.5), marker=dict(size=8),
-                            hovertemplate=label + ", lr %{x}: %{y:.3f}<extra></extra>")
-        gone = [lr for lr, r in zip(rates, results) if r.diverged_at is not None]
-        if gone:
-            fig.add_scatter(x=gone, y=[0.0] * len(gone), mode="markers", name=f"{label}: diverged",
-                            marker=dict(symbol="x-thin", size=14, line=dict(width=3, color=COLORS[key])),
-                            legendgroup=key, row=1, col=1,
-                            hovertemplate=label + ", lr %{x}: diverged<extra></extra>")
-    fig.update_xaxes(type="log", title_text="learning rate (plain SGD)")
+                            hovertemplate=label + ", %{x}: %{y:.3f}<extra></extra>")
+        gone = [x for x, r in zip(xs, results) if r.diverged_at is not None]
+        for col, y in ((1, top), (2, 0.0)):
+            if gone:
+                fig.add_scatter(x=gone, y=[y] * len(gone), mode="markers", name="diverged",
+                                legendgroup="diverged", showlegend=not shown_diverged,
+                                marker=dict(symbol="x-thin", size=14,
+                                            line=dict(width=3, color=COLORS[key])),
+                                row=1, col=col, cliponaxis=False,
+                                hovertemplate=label + ", %{x}: diverged<extra></extra>")
+                shown_diverged = True
+    fig.update_xaxes(type="log", title_text=x_title, tickvals=list(xs),
+                     ticktext=[f"{x:g}" for x in xs])
+    fig.update_yaxes(range=[0, top], row=1, col=1)
     fig.update_yaxes(range=[0, 1.02], row=1, col=2)
-    return _layout(fig, 430, "Learning-rate sweep: the same network and batches, with and without BN")
+    return _layout(fig, 430, title)
 
 
 def noise_figure(noise) -> go.Figure:

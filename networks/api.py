@@ -22,7 +22,8 @@ from optimizers.registry import get_spec
 MAX_STEPS = 20_000
 REGULARISATION = ("l1", "l2", "dropout", "bn_momentum", "seed")
 HISTORY_KEYS = ("train_loss", "test_loss", "train_acc", "test_acc", "penalty", "weight_mean_abs",
-                "weight_std", "weight_near_zero", "preact_mean", "preact_std", "preact_positive")
+                "weight_std", "weight_near_zero", "preact_mean", "preact_std", "preact_positive",
+                "preact_train_mean", "preact_train_std", "preact_train_positive")
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,25 @@ def _statistics(spec: TrainSpec, params, bn_state, hp, data) -> dict:
         "preact_mean": stack([jnp.mean(h) for h in pre]),
         "preact_std": stack([jnp.std(h) for h in pre]),
         "preact_positive": stack([jnp.mean(h > 0) for h in pre]),
+        **_train_mode_preact_statistics(spec, params, bn_state, x_train, pre, stack),
+    }
+
+
+def _train_mode_preact_statistics(spec: TrainSpec, params, bn_state, x_train, eval_pre, stack):
+    """Pre-activation statistics as training sees them: batch norm normalising each mini-batch
+    of ``batch_size`` training points by its own statistics (dropout off). The eval-mode ones
+    above use the running averages instead, which lag while they warm up. Without batch norm
+    (and without dropout) both modes compute the same thing, so nothing is recomputed."""
+    pre = eval_pre
+    if spec.config.norm == "batch":
+        b = min(spec.batch_size, x_train.shape[0])
+        batches = x_train[: x_train.shape[0] // b * b].reshape(-1, b, x_train.shape[1])
+        one = lambda xb: forward(spec.config, params, bn_state, xb, train=True).pre_activations  # noqa: E731
+        pre = [h.reshape(-1, h.shape[-1]) for h in jax.vmap(one)(batches)]
+    return {
+        "preact_train_mean": stack([jnp.mean(h) for h in pre]),
+        "preact_train_std": stack([jnp.std(h) for h in pre]),
+        "preact_train_positive": stack([jnp.mean(h > 0) for h in pre]),
     }
 
 
