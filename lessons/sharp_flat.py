@@ -100,15 +100,15 @@ class SharpFlatStudy:
         return np.sqrt(p * (1 - p) / n)
 
 
-def escape_rates(*, lr: float, noise: float, batch_sizes, num_steps: int,
-                 seeds: int) -> SharpFlatStudy:
+def escape_rates(*, lr: float, noise: float, batch_sizes, num_steps: int, seeds: int,
+                 first_seed: int = 0) -> SharpFlatStudy:
     """Noisy SGD from the bottom of each well, seeds x batch sizes, one compiled call. The same
     seed gives both starts and every batch size the same noise, only scaled by σ/√B."""
     marks = landmarks()
     batches = np.asarray(sorted(batch_sizes), float)
     starts = np.array([[m, 0.0] for m in marks.minima])[:, None, None, :]
     (res,) = simulate_batch([("sgd", {"learning_rate": float(lr)})], SURFACE, starts=starts,
-                            seeds=np.arange(seeds)[None, :, None], noise=float(noise),
+                            seeds=first_seed + np.arange(seeds)[None, :, None], noise=float(noise),
                             batch_size=batches[None, None, :], num_steps=int(num_steps))
     x = res.path[..., 0].reshape(2, seeds, len(batches), -1)
     side = np.array([1.0, -1.0])[:, None, None, None]  # sharp escapes rightwards, flat leftwards
