@@ -5,15 +5,17 @@ import streamlit as st
 
 from components import controls, url_state
 from components import momentum_figures as figs
+from components.claims import show_claim
 from components.curves import curve_figure
 from components.lesson import lesson_header
 from components.live_plot import live_figure
 from components.scales import NINES, fmt, ladder
 from components.surface_view import surface_view
-from optimizers import simulate_batch
-from surfaces import SURFACES
+from lessons import momentum as lesson
+from lessons.momentum_buffer import buffer_claim
+from optimizers.inspect import ema_weights
 
-RAVINE = SURFACES["ravine"]
+RAVINE = lesson.RAVINE
 RATES = sorted(set(ladder("log", 0.01, 3.0)) | {1.8, 1.9})
 KAPPAS = ladder("log", 1.0, 1000.0)
 BETAS = [b for b in NINES if b <= 0.99]
@@ -35,10 +37,6 @@ def controls_row(log):
     return lr, {"condition_number": float(kappa), "angle": 0.0}, steps, form == FORMS[0]
 
 
-def run(runs, params, steps):
-    return [r[0] for r in simulate_batch(runs, RAVINE, num_steps=steps, surface_params=params)]
-
-
 def show_divergence(series) -> None:
     for sr in series:
         if sr.main.diverged_at is not None:
@@ -48,33 +46,28 @@ def show_divergence(series) -> None:
 
 def damping_section(log, lr, params, steps, ema, view) -> None:
     st.subheader("1 · More momentum, less zig-zag")
-    betas = st.multiselect("momentum β", BETAS, default=[0.0, 0.5, 0.9], format_func=fmt,
+    betas = st.multiselect("momentum β", BETAS, default=[0.0, 0.5, 0.7], format_func=fmt,
                            key=log("mom.betas", choices=BETAS, label=fmt, multiple=True),
                            bind=controls.BIND, max_selections=5)
     if not betas:
         st.info("Choose at least one β to compare.", icon=":material/arrow_upward:")
         return
     betas = sorted(betas)
-    runs = [("momentum", {"learning_rate": lr, "momentum": b, "ema": ema}) for b in betas]
-    series = figs.beta_series(run(runs, params, steps), betas)
+    runs = lesson.damping_runs(lr, params, steps, betas, ema)  # plain GD always, as the reference
+    series = figs.beta_series([runs[b] for b in betas], betas)
     left, right = st.columns([1.3, 1])
     live_figure(figs.paths_figure(RAVINE, view, series, steps), key="mom.paths", config=CHART, where=left)
     live_figure(curve_figure(series, "loss", 0.0), key="mom.loss", config=CHART, where=right)
     show_divergence(series)
-    st.caption("The gradient across the valley flips sign every step, so its average cancels; the "
-               "steady slope along the floor survives the average. In the EMA form that slope is "
-               "averaged, not added up, so the floor is crossed at about the same pace; the heavy-"
-               "ball form sums it and moves up to 1/(1−β) times faster, at the price of a smaller "
-               "stable η.")
+    show_claim(lesson.zigzag_claim(lr, betas, ema, runs))
 
 
 def equivalence_section(log, lr, params, steps, view) -> float:
     st.subheader("2 · Two forms, one path")
     beta = st.select_slider("β for sections 2 and 4", BETAS, value=0.9, format_func=fmt,
                             key=log("mom.beta", BETAS), bind=controls.BIND)
-    ema, heavy, unscaled = run([("momentum", {"learning_rate": lr, "momentum": beta, "ema": True}),
-                                ("momentum", {"learning_rate": lr * (1 - beta), "momentum": beta}),
-                                ("momentum", {"learning_rate": lr, "momentum": beta})], params, steps)
+    runs = lesson.form_runs(lr, params, steps, beta)
+    ema, heavy, unscaled = runs["ema"], runs["rescaled"], runs["heavy"]
     series = figs.named_series([("momentum", f"EMA form, η = {lr:g}", ema),
                                 ("#111827", f"heavy ball, η(1−β) = {lr * (1 - beta):.4g}", heavy),
                                 ("#9ca3af", f"heavy ball, η = {lr:g} (not rescaled)", unscaled)])
@@ -90,32 +83,37 @@ def equivalence_section(log, lr, params, steps, view) -> float:
         st.metric("largest distance between the two paths", f"{gap:.2g}",
                   help="Float32 rounding only: the recursions are identical.")
     show_divergence(series)
+    show_claim(lesson.pace_claim(lr, beta, runs))
     return beta
 
 
-def window_section(log, beta) -> None:
+def window_section(log, beta, params, steps) -> None:
     st.subheader("3 · An average of the last 1/(1−β) gradients")
     shown = sorted({0.5, 0.8, beta} - {0.0})
     live_figure(figs.weights_figure(shown, count=max(40, int(3 / (1 - beta)))), key="mom.weights",
                 config=CHART)
-    st.caption(r"Unrolled, $m_t = \sum_k (1-\beta)\beta^k g_{t-k}$: weights that sum to one, "
-               r"decay geometrically and reach back about $1/(1-\beta)$ steps (dashed lines); "
-               r"the last $1/(1-\beta)$ gradients carry about $1 - 1/e \approx 63\%$ of the weight.")
+    st.caption(r"Unrolled, $m_t = \sum_k (1-\beta)\beta^k g_{t-k}$: weights that sum to one "
+               r"(over an infinite past), decay geometrically and reach back about "
+               r"$1/(1-\beta)$ steps (dashed lines).")
+    show_claim(lesson.window_claim(shown, ema_weights))
+    st.markdown("**Does the momentum buffer blow up?**")
+    show_claim(buffer_claim(beta, params, steps))
 
 
 def nesterov_section(lr, params, steps, beta, ema, view) -> None:
     st.subheader("4 · Nesterov against classical momentum")
     rate = lr * (1 - beta) if ema else lr  # both as heavy-ball rules at the same effective rate
-    classic, nag = run([("momentum", {"learning_rate": rate, "momentum": beta}),
-                        ("nesterov", {"learning_rate": rate, "momentum": beta})], params, steps)
+    classic, nag = lesson.run([("momentum", {"learning_rate": rate, "momentum": beta}),
+                               ("nesterov", {"learning_rate": rate, "momentum": beta})], params, steps)
     series = figs.named_series([("momentum", "classical momentum", classic),
                                 ("nesterov", "Nesterov", nag)])
     left, right = st.columns([1.3, 1])
     live_figure(figs.paths_figure(RAVINE, view, series, steps), key="mom.nag", config=CHART, where=left)
     live_figure(curve_figure(series, "loss", 0.0), key="mom.nag_loss", config=CHART, where=right)
     show_divergence(series)
-    st.caption(f"Both at η = {rate:.4g}, β = {beta:g}. Nesterov takes the gradient where momentum "
-               "is about to carry it, so it brakes before overshooting the valley wall.")
+    st.caption(f"Both as heavy-ball rules at η = {rate:.4g}, β = {beta:g}. Nesterov takes the "
+               "gradient where momentum is about to carry it.")
+    show_claim(lesson.nesterov_claim(rate, beta, classic, nag))
 
 
 log = controls.KeyLog(link=url_state.snapshot())
@@ -124,7 +122,9 @@ lesson_header(
     "How does averaging the gradients damp the zig-zag in a ravine?",
     "In a narrow valley, gradient descent bounces from wall to wall and creeps along the floor. "
     "Momentum keeps a running average of the gradients: the bounces cancel in the average, the "
-    "steady downhill pull does not. Raise β and watch the zig-zag die out.",
+    "steady downhill pull does not. Raise β and the zig-zag dies out, up to a point: too much "
+    "momentum for the learning rate makes a slow swing of its own. Each box below checks a "
+    "sentence against the chart's own numbers.",
     r"\begin{aligned} m_t &= \beta\, m_{t-1} + (1-\beta)\, g_t \\ x_t &= x_{t-1} - \eta\, m_t "
     r"\end{aligned}",
 )
@@ -134,6 +134,6 @@ view = surface_view(RAVINE.key, tuple(sorted(params.items())))
 with st.spinner("Running…"):
     damping_section(log, lr, params, steps, ema, view)
     beta = equivalence_section(log, lr, params, steps, view)
-    window_section(log, beta)
+    window_section(log, beta, params, steps)
     nesterov_section(lr, params, steps, beta, ema, view)
 url_state.warn_about_link(link_note, log)
