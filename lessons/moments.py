@@ -51,31 +51,37 @@ _V_HAT = r"\frac{E_{\beta_2}(g^2)}{1-\beta_2^t}"
 FRAME: dict[str, FrameRow] = {
     "sgd": _row("g_t", "1"),
     "momentum": _row(r"\mu\, b_{t-1} + g_t", "1",
-                     note="b is the running sum; the EMA form has (1−μ)g_t in it."),
+                     note=r"$m_t$ is the buffer $b_t$; the lecture's EMA form puts $(1-\mu)$ "
+                     r"in front of $g_t$."),
     "nesterov": _row(r"g_t + \mu\, b_t", "1",
-                     note="the look-ahead gradient, in the libraries' form."),
+                     note="the look-ahead of the lecture's form, as the libraries store it."),
     "adagrad": _row("g_t", {"pytorch": r"\sum_{s \le t} g_s^2",
                             "optax": r"G_0 + \sum_{s \le t} g_s^2"},
-                    note="V only grows: the rate only falls."),
+                    note="$V_t$ only grows, so the rate only falls."),
     "rmsprop": _row("g_t", r"E_\alpha(g^2)",
-                    note="centered: V = E(g²) − E(g)²; with momentum μ > 0 the step sums past "
-                    "g/√V, each with its own V: outside the frame."),
+                    note=r"centered: $V_t = E(g^2) - E(g)^2$. With momentum $\mu > 0$ the step "
+                    r"sums past $g/\sqrt{V}$, each with its own $V$: outside the frame."),
     "adadelta": _row("g_t", r"\frac{E_\rho(g^2) + \epsilon}{E_\rho(\Delta x^2)_{t-1} + \epsilon}",
                      fit="with a note",
-                     note="the numerator is adaptive too: V divides by the average squared step."),
-    "adam": _row(_M_HAT, _V_HAT, note="without bias correction: the raw EMAs."),
+                     note=r"its rate is adaptive on top too (an average of squared steps); "
+                     r"written into $V_t$, the frame holds exactly."),
+    "adam": _row(_M_HAT, _V_HAT,
+                 note="without bias correction: the raw averages, and larger first steps."),
     "nadam": _row({"pytorch": r"\tfrac{1-\mu_t}{1-\Pi_t} g_t + \tfrac{\mu_{t+1}}{1-\Pi_t\mu_{t+1}} m_t",
                    "optax": r"\tfrac{\beta_1 m_t}{1-\beta_1^{t+1}} + \tfrac{(1-\beta_1) g_t}{1-\beta_1^t}"},
-                  _V_HAT, fit="with a note", note="m looks one step ahead (Nesterov)."),
+                  _V_HAT, fit="with a note",
+                  note="$m_t$ looks one step ahead (Nesterov's idea in Adam)."),
     "adamw": _row(_M_HAT, _V_HAT, fit="partly",
-                  note="plus the decoupled decay −ηλx, outside the frame."),
+                  note=r"its decay $-\eta\lambda x_{t-1}$ is added outside the frame."),
     "amsgrad": _row(_M_HAT, {"pytorch": r"\frac{\max_{s \le t} E_{\beta_2}(g^2)_s}{1-\beta_2^t}",
                              "optax": r"\max_{s \le t} \hat v_s"},
-                    note="optax: V only grows. PyTorch takes the max of the raw average, so its V "
-                    "still falls while the bias correction fades."),
-    "lion": _row(r"c_t = \beta_1 m_{t-1} + (1-\beta_1) g_t", r"c_t^2", fit="with a note",
-                 note="m/√V = sign(c): every coordinate moves ±η, whatever |g|; "
-                 "plus the decay −ηλx."),
+                    note="optax: $V_t$ only grows. PyTorch keeps the max of the raw average, so "
+                    "its $V_t$ still falls while the bias correction fades."),
+    "lion": _row(r"\beta_1 m_{t-1} + (1-\beta_1) g_t", r"m_t^2", fit="with a note",
+                 note=r"the $m_{t-1}$ inside is Lion's own slower average ($\beta_2$). "
+                 r"$m_t/\sqrt{V_t} = \mathrm{sign}(m_t)$: every coordinate moves by $\pm\eta$ "
+                 r"whatever the size of $g$ ($V_t = m_t^2$ only writes that in the frame); "
+                 r"its decay $-\eta\lambda x_{t-1}$ is outside it."),
 }
 
 
@@ -84,6 +90,7 @@ class FrameValues:
     """One run read in the frame, each array (T, 2): step t in row t − 1."""
 
     optimizer: str
+    g: np.ndarray  # the gradient the rule used
     m: np.ndarray
     V: np.ndarray
     rate: np.ndarray  # η / (√V_t with ε where the library puts it): what multiplies m_t
@@ -91,6 +98,8 @@ class FrameValues:
     rebuilt: np.ndarray  # −rate · m_t + outside: the step rebuilt from the frame
     actual: np.ndarray  # the step the rule took (the tracer's recorded update)
     in_frame: bool  # False when the step is not −rate · m_t (RMSProp with momentum)
+    learning_rate: float
+    diverged_at: int | None
 
 
 def _bias(beta: float, t: np.ndarray, on: bool = True) -> np.ndarray:
@@ -163,8 +172,9 @@ def frame_values(trace: StepTrace) -> FrameValues:
     decay = float(hp.get("weight_decay", 0.0))
     outside = -lr * decay * np.asarray(trace.path[:-1], float)
     in_frame = not (trace.optimizer == "rmsprop" and hp["momentum"] > 0)
-    return FrameValues(trace.optimizer, m, V, rate, outside, -direction + outside,
-                       np.asarray(trace.update, float), in_frame)
+    return FrameValues(trace.optimizer, np.asarray(trace.used_grad, float), m, V, rate, outside,
+                       -direction + outside, np.asarray(trace.update, float), in_frame, lr,
+                       trace.diverged_at)
 
 
 def _title(key: str) -> str:
@@ -189,10 +199,10 @@ def mismatch(values: FrameValues) -> float:
 
 def step_rebuilt_claim(values: list[FrameValues]) -> Claim:
     """The step is −η m_t/√V_t (+ the decay outside the frame) for every optimizer in it."""
-    statement = "Every optimizer's step is −η · m_t / √V_t, up to ε and bias correction."
+    statement = "Every optimizer's step is −η · mₜ / √Vₜ, up to ε and bias correction."
     checked = [v for v in values if v.in_frame]
     left_out = ("RMSProp with momentum μ > 0 is left out: its buffer sums past g/√V, each with its "
-                "own V, so no single m_t/√V_t gives its step." if len(checked) < len(values) else "")
+                "own V, so no single mₜ/√Vₜ gives its step." if len(checked) < len(values) else "")
     if not checked:
         return Claim("moments.step_is_lr_m_over_root_V", statement, False, left_out, {})
     errors = {v.optimizer: mismatch(v) for v in checked}
@@ -202,14 +212,14 @@ def step_rebuilt_claim(values: list[FrameValues]) -> Claim:
     steps = len(checked[0].actual)
     holds = errors[worst] <= TOLERANCE
     if holds:
-        text = (f"Rebuilt from the m_t and V_t in the table, −η · m_t/√V_t (ε where each library "
+        text = (f"Rebuilt from the mₜ and Vₜ in the table, −η · mₜ/√Vₜ (ε where each library "
                 f"puts it{extra}) is the step each rule took, at every one of the {steps} steps, "
                 f"for all {len(checked)} optimizers: largest mismatch {fmt_num(errors[worst])} of "
                 f"the largest step ({_title(worst)}: float32 rounding).")
     else:
-        text = (f"For {_title(worst)} the step rebuilt from m_t and V_t misses the step it took "
+        text = (f"For {_title(worst)} the step rebuilt from mₜ and Vₜ misses the step it took "
                 f"by {fmt_num(errors[worst])} of its largest step (more than {TOLERANCE:g}): at "
-                "these settings its m_t and V_t do not describe its step.")
+                "these settings its mₜ and Vₜ do not describe its step.")
     return Claim("moments.step_is_lr_m_over_root_V", statement, holds,
                  f"{text} {left_out}".strip(), {"mismatch": errors[worst], **errors})
 
@@ -225,17 +235,18 @@ def adagrad_rate_claim(values: list[FrameValues]) -> Claim | None:
         return None
     rate = found[0].rate[_finite_rows(found[0].rate)]
     changes = np.diff(rate, axis=0)
-    rises = int((changes > 0).sum())
+    rises = int((changes > 0).any(axis=1).sum())  # steps at which either coordinate's rate rose
     largest = float(changes.max()) if changes.size else 0.0
     kept = rate[-1] / rate[0] if len(rate) else np.ones(2)
     statement = "AdaGrad's V only grows, so its rate only falls."
     if rises == 0:
-        text = (f"AdaGrad's V_t = Σ g² only grows, so its rate η/√V_t only falls: it rose at 0 of "
+        text = (f"AdaGrad's Vₜ = Σ g² only grows, so its rate η/√Vₜ only falls: it rose at 0 of "
                 f"{len(changes)} steps (largest change {fmt_num(largest)}); by step {len(rate)} it "
-                f"is {pct(kept[0])} (x) and {pct(kept[1])} (y) of its step-1 value.")
+                f"is its step-1 value times {fmt_num(kept[0], 2)} (x) and {fmt_num(kept[1], 2)} "
+                "(y).")
     else:
         text = (f"AdaGrad's rate rose at {rises} of {len(changes)} steps (by up to "
-                f"{fmt_num(largest)}): its V_t did not only grow at these settings.")
+                f"{fmt_num(largest)}): its Vₜ did not only grow at these settings.")
     return Claim("moments.adagrad_rate_only_falls", statement, rises == 0, text,
                  {"rises": rises, "largest_change": largest, "kept_x": float(kept[0]),
                   "kept_y": float(kept[1])})
@@ -260,9 +271,9 @@ def window_rate_claim(values: list[FrameValues]) -> Claim | None:
     best = max(rises, key=lambda k: rises[k][0])
     rise, step, coord = rises[best]
     names = ", ".join(_title(v.optimizer) for v in found)
-    statement = "A V_t that averages over a window forgets: the rate rises again when gradients shrink."
+    statement = "A Vₜ that averages over a window forgets: the rate rises again when gradients shrink."
     if rise > RISE:
-        text = (f"{names}: V_t averages over a window, so it forgets old gradients; as the "
+        text = (f"{names}: Vₜ averages over a window, so it forgets old gradients; as the "
                 f"gradients shrank the rate rose again, by up to {pct(rise)} above its lowest "
                 f"value ({_title(best)}, {'xy'[coord]} coordinate, by step {step}). A sum like "
                 "AdaGrad's cannot do that.")

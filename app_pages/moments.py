@@ -1,0 +1,119 @@
+"""One frame: every optimizer as a first moment m_t over the root of a second moment V_t."""
+
+import streamlit as st
+
+from components import controls, url_state
+from components import moments_figures as figs
+from components.claims import show_claim
+from components.lesson import lesson_header
+from components.live_plot import live_figure
+from lessons import moments
+from optimizers import OPTIMIZERS
+from optimizers.inspect import trace_run
+
+DEFAULT = ["sgd", "momentum", "adagrad", "rmsprop", "adam"]
+STEPS = (10, 20, 50, 100, 200)
+CHART = {"displayModeBar": False}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def in_frame(optimizer, surface_key, hparams, start, num_steps, convention, surface_params):
+    """One run read in the frame, computed once per setting: moving the step t only redraws."""
+    trace = trace_run(optimizer, surface_key, dict(hparams), start=start, num_steps=num_steps,
+                      convention=convention, surface_params=dict(surface_params))
+    return moments.frame_values(trace)
+
+
+def sidebar(log):
+    label = lambda k: OPTIMIZERS[k].short  # noqa: E731
+    chosen = st.multiselect("Optimizers", list(OPTIMIZERS), default=DEFAULT, format_func=label,
+                            key=log("mv.optimizers", label=label, choices=OPTIMIZERS, multiple=True),
+                            bind=controls.BIND, placeholder="Choose optimizers")
+    surface = controls.surface_picker(log)
+    surface_params = controls.surface_parameters(surface, log)
+    start = controls.start_inputs(surface, log)
+    convention = controls.convention_picker(log)
+    num_steps = st.select_slider("steps", STEPS, value=50, key=log("mv.steps", STEPS),
+                                 bind=controls.BIND)
+    hparams = {}
+    for key in chosen:
+        with st.expander(f"{OPTIMIZERS[key].short} hyperparameters"):
+            hparams[key] = controls.optimizer_controls(OPTIMIZERS[key], convention, surface, log)
+    return chosen, surface, surface_params, start, convention, num_steps, hparams
+
+
+def step_slider(log, last: int) -> int:
+    if st.session_state.get("mv.step", 1) > last:  # fewer steps than before: stay in range
+        st.session_state["mv.step"] = last
+    return st.slider("step t", 1, last, value=1, key=log("mv.step", bounds=(1, last)),
+                     bind=controls.BIND)
+
+
+def show_divergence(values) -> None:
+    for v in values:
+        if v.diverged_at is not None:
+            st.error(f"**{OPTIMIZERS[v.optimizer].short} diverged at step {v.diverged_at}**: its "
+                     "values from there on are not finite. Lower its learning rate.",
+                     icon=":material/error:")
+
+
+def frame_section(convention) -> None:
+    st.subheader("1 · Every optimizer in the frame")
+    st.markdown(figs.frame_table(OPTIMIZERS, convention))
+    notes = figs.frame_notes(OPTIMIZERS)
+    half = (len(notes) + 1) // 2
+    for column, part in zip(st.columns(2), (notes[:half], notes[half:])):
+        column.markdown("\n".join(f"- {note}" for note in part))
+    st.caption(r"$E_\beta(\cdot)$ is the exponential moving average "
+               r"$E_t = \beta E_{t-1} + (1-\beta)(\cdot)_t$ from $E_0 = 0$; squares, roots and "
+               r"divisions act per coordinate. ε sits where each library puts it: "
+               r"$\sqrt{V_t} + \epsilon$, or $\sqrt{V_t + \epsilon}$ for optax's AdaGrad and "
+               "RMSProp.")
+
+
+def values_section(log, values, num_steps) -> int:
+    st.subheader("2 · The numbers at one step")
+    step = step_slider(log, num_steps)
+    st.dataframe(figs.step_rows(values, step), hide_index=True, width="stretch")
+    show_claim(moments.step_rebuilt_claim(values))
+    return step
+
+
+def rate_section(values, step) -> None:
+    st.subheader(r"3 · The rate $\eta/\sqrt{V_t}$ over time")
+    live_figure(figs.rate_figure(values, step), key="mv.rate", config=CHART)
+    for claim in (moments.adagrad_rate_claim(values), moments.window_rate_claim(values)):
+        if claim is not None:
+            show_claim(claim)
+    st.caption("SGD, momentum and Nesterov keep V = 1: their rate is η in every coordinate and at "
+               "every step. The adaptive methods give each coordinate its own rate, set by the "
+               "size of its own gradients.")
+
+
+log = controls.KeyLog(link=url_state.snapshot())
+lesson_header(
+    "One frame: $m_t$ and $V_t$",
+    "Is every optimizer the same step with a different $m_t$ and $V_t$?",
+    "Each optimizer keeps a **first moment** $m_t$, a direction built from the gradients, and a "
+    "**second moment** $V_t$, a size built from their squares, and steps by $\\eta\\, m_t/\\sqrt{V_t}$ "
+    "per coordinate. SGD is $m = g$, $V = 1$; momentum averages $m$; AdaGrad sums $V$; RMSProp "
+    "averages $V$; Adam averages both. Pick a surface and some optimizers: the table gives each "
+    "one's $m_t$ and $V_t$, the numbers show them at a step you choose, and the chart shows the "
+    "rate $\\eta/\\sqrt{V_t}$ each coordinate gets.",
+    r"x_t = x_{t-1} - \eta\, \frac{m_t}{\sqrt{V_t}}",
+)
+link_note = st.empty()
+with st.sidebar:
+    chosen, surface, surface_params, start, convention, num_steps, hparams = sidebar(log)
+frame_section(convention)
+if not chosen:
+    st.info("Choose at least one optimizer in the sidebar to see it in the frame.",
+            icon=":material/arrow_back:")
+else:
+    with st.spinner("Running the optimizers…"):
+        values = [in_frame(key, surface.key, tuple(sorted(hparams[key].items())), start, num_steps,
+                           convention, tuple(sorted(surface_params.items()))) for key in chosen]
+    show_divergence(values)
+    step = values_section(log, values, num_steps)
+    rate_section(values, step)
+url_state.warn_about_link(link_note, log)
