@@ -13,6 +13,7 @@ HERE = Path(__file__).parent
 
 LESSONS = [
     ("step_inspector.py", "Step inspector", ":material/search:"),
+    ("moments.py", "One frame: mₜ and Vₜ", ":material/functions:"),
     ("saddle_escape.py", "Saddle escape", ":material/landscape:"),
     ("cliff_clipping.py", "Cliff and clipping", ":material/content_cut:"),
     ("momentum.py", "Momentum", ":material/speed:"),
