@@ -103,13 +103,15 @@ def train_batch(config: MLPConfig, data: Dataset, optimizer: str = "adam",
                 variants: Sequence[Mapping] = ({},), *, hyperparameters: Mapping | None = None,
                 l1=0.0, l2=0.0, dropout=0.0, bn_momentum=0.1, seed: int = 0,
                 num_steps: int = 1000, batch_size: int = 32, record_every: int = 10,
-                convention: str = "pytorch") -> list[TrainResult]:
+                convention: str = "pytorch", l1_proximal: bool = False) -> list[TrainResult]:
     """Train several variants of one architecture side by side in one compiled call.
 
     Each variant is a mapping that overrides any of l1, l2 (one value or one per dense layer),
     dropout (one value or one per hidden layer), bn_momentum, seed, or an optimizer
     hyperparameter (``learning_rate``, ...). Variants sharing a seed share the initial weights,
     the mini-batch order and the dropout keys, so they differ only in what the variant sets.
+    ``l1_proximal`` (structural, shared by all variants) applies L1 as a soft-threshold step
+    after each update (exact zeros) instead of a subgradient term of the loss.
     """
     check_convention(convention)
     if config.sizes[0] != data.x_train.shape[1] or config.sizes[-1] != data.num_classes:
@@ -129,7 +131,7 @@ def train_batch(config: MLPConfig, data: Dataset, optimizer: str = "adam",
         raise ValueError("variants must share the optimizer's switches (they change the program)")
     has_dropout = any(float(np.max(r["dropout"], initial=0.0)) > 0 for r in regs)
     spec = TrainSpec(config, optimizer, options.pop(), convention, num_steps, batch_size,
-                     record_every, has_dropout)
+                     record_every, has_dropout, bool(l1_proximal))
     starts = [init_mlp(config, r["seed"], _dtype()) for r in regs]
     idx = [batch_indices(r["seed"], len(data.y_train), batch_size, num_steps) for r in regs]
     stack = lambda trees: jax.tree.map(lambda *a: np.stack(a), *trees)  # noqa: E731

@@ -36,6 +36,9 @@ class TrainSpec:
     batch_size: int
     record_every: int
     has_dropout: bool  # False compiles no dropout layers (no PRNG work in the loop)
+    # True: L1 is a proximal (soft-threshold) step after the optimizer's update, which reaches
+    # exact zeros; False: L1 is a subgradient term of the loss (weights hover around zero).
+    l1_proximal: bool = False
 
 
 def batch_indices(seed: int, n_train: int, batch_size: int, num_steps: int) -> np.ndarray:
@@ -105,11 +108,13 @@ def _step_fn(spec: TrainSpec, hp: dict, unravel, opt, idx, data):
     k_dropout = jax.random.PRNGKey(hp["seed"])
     rates = hp["dropout"] if spec.has_dropout else None
 
+    l1_in_loss = 0.0 * hp["l1"] if spec.l1_proximal else hp["l1"]  # the prox step does L1
+
     def loss_fn(flat, bn_state, xb, yb, key):
         params = unravel(flat)
         out = forward(config, params, bn_state, xb, dropout_rates=rates,
                       bn_momentum=hp["bn_momentum"], key=key, train=True)
-        return cross_entropy(out.logits, yb) + penalty(params, hp["l1"], hp["l2"]), out.bn_state
+        return cross_entropy(out.logits, yb) + penalty(params, l1_in_loss, hp["l2"]), out.bn_state
 
     grad_fn = jax.grad(loss_fn, has_aux=True)
 
@@ -118,9 +123,22 @@ def _step_fn(spec: TrainSpec, hp: dict, unravel, opt, idx, data):
         b = idx[t]
         g, bn_state = grad_fn(flat, bn_state, x_train[b], y_train[b], jax.random.fold_in(k_dropout, t))
         updates, opt_state = opt.update(g, opt_state, flat)
-        return flat + updates, opt_state, bn_state
+        flat = flat + updates
+        if spec.l1_proximal:
+            eta = hp["opt"].get("learning_rate", 1.0)  # the current learning rate
+            flat = _soft_threshold_weights(unravel(flat), eta * hp["l1"])
+        return flat, opt_state, bn_state
 
     return step
+
+
+def _soft_threshold_weights(params, thresholds):
+    """The proximal step of L1: W <- sign(W) max(|W| - eta*lambda_l, 0) per dense layer (biases
+    and norm parameters carry no penalty). A weight whose gradient pull is weaker than the
+    threshold lands on exactly 0 and stays there, unlike the subgradient's hop across zero."""
+    dense = tuple(p._replace(W=jnp.sign(p.W) * jnp.maximum(jnp.abs(p.W) - thresholds[i], 0))
+                  for i, p in enumerate(params.dense))
+    return ravel_pytree(params._replace(dense=dense))[0]
 
 
 def _train_one(spec: TrainSpec, hp: dict, start, idx, data) -> dict:
