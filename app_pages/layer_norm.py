@@ -4,9 +4,11 @@ import numpy as np
 import streamlit as st
 
 from components import controls, url_state
+from components.claims import show_claim
 from components.lesson import lesson_header
 from components.live_plot import live_figure
-from components.norm_figures import batch_size_figure, groups_figure
+from components.norm_figures import batch_size_figure, groups_figure, padding_figure
+from lessons import layer_norm as lesson
 from networks import DATASETS, MLPConfig, make_dataset, train_batch
 from networks.norm_stats import normalise_groups
 
@@ -40,24 +42,22 @@ def example_matrix(batch: int, seed: int) -> np.ndarray:
     return offset + scale * rng.normal(size=(batch, FEATURES))
 
 
-def matrix_section(log) -> None:
+def matrix_section(log) -> int:
     left, right = st.columns(2)
     batch = left.select_slider("samples in the batch", SHOWN_BATCHES, value=4,
                                key=log("lnorm.rows", SHOWN_BATCHES), bind=B)
     seed = right.number_input("example seed", 0, 1000, value=0, bind=B,
                               key=log("lnorm.matrix_seed", bounds=(0, 1000)))
     x = example_matrix(int(batch), int(seed))
-    live_figure(groups_figure(x, normalise_groups(x, 0), normalise_groups(x, 1)),
-                key="lnorm_groups_chart")
-    if batch == 1:
-        st.warning("**Batch size 1: every batch-norm group is a single number.** Its mean is the "
-                   "number itself and its variance is 0, so (x − μ)/√(σ² + ε) = 0 for every input: "
-                   "batch norm in train mode erases the signal (the output is β). Layer norm still "
-                   "has 8 features per row to average over.", icon=":material/warning:")
+    bn_out, ln_out = normalise_groups(x, 0), normalise_groups(x, 1)
+    live_figure(groups_figure(x, bn_out, ln_out), key="lnorm_groups_chart")
+    show_claim(lesson.groups_claim(bn_out, ln_out))
+    show_claim(lesson.batch_of_one_claim(x))
     st.caption("Blue outlines: batch norm's groups, one per feature, across the samples of the "
                "batch; each column of its output has mean 0 and std 1. Green outlines: layer "
                "norm's groups, one per sample, across its features; each row of its output has "
                "mean 0 and std 1. γ = 1, β = 0 here.")
+    return int(seed)
 
 
 def training_controls(log) -> tuple:
@@ -105,21 +105,37 @@ def results_table(results, sizes) -> list[dict]:
 
 def training_section(name, sizes, steps, rate) -> None:
     if 1 in sizes:
-        st.info("**Batch norm is not trained at B = 1.** In train mode it divides 0 by √ε at "
-                "batch size 1 (see above), so PyTorch raises *Expected more than 1 value per "
-                "channel*. Layer norm normalises each sample on its own, so it trains at B = 1 "
-                "like at any other size.", icon=":material/info:")
+        st.info("**Batch norm is not trained at B = 1.** In train mode its output is 0 for every "
+                "input at batch size 1 (see above), so PyTorch raises *Expected more than 1 value "
+                "per channel*. Layer norm normalises each sample on its own.",
+                icon=":material/info:")
     if not sizes:
         st.warning("Pick at least one batch size to train.", icon=":material/warning:")
         return
     results = train_all(name, sizes, steps, rate)
     live_figure(batch_size_figure(sizes, results, LABELS), key="lnorm_sizes_chart")
     st.dataframe(results_table(results, sizes), hide_index=True)
+    show_claim(lesson.small_batch_claim(results, sizes))
     st.caption(f"A 2-hidden-layer MLP (32 units, ReLU, norm before the activation), Adam, "
                f"{steps} steps at every batch size, {SEEDS} seeds each (faint dots), evaluated in "
-               "eval mode on 1000 test points. Both networks see the same mini-batches, so the "
-               "gradient noise of small batches is the same for both; only batch norm also "
-               "normalises each sample with the statistics of its few batch-mates.")
+               "eval mode on 1000 test points. Both networks see the same mini-batches in the "
+               "same order; only batch norm also normalises each sample with the statistics of "
+               "its few batch-mates.")
+
+
+def padding_section(log, seed: int) -> None:
+    length = st.select_slider("padded length T (real sequences have 2 to 8 tokens)",
+                              lesson.PAD_LENGTHS, value=16, bind=B,
+                              key=log("lnorm.pad_len", lesson.PAD_LENGTHS))
+    effects = [lesson.padding_effect(lesson.padded_batch(t, seed)) for t in lesson.PAD_LENGTHS]
+    live_figure(padding_figure(lesson.PAD_LENGTHS, effects, int(length)), key="lnorm_pad_chart")
+    for claim in lesson.padding_claims(effects[lesson.PAD_LENGTHS.index(length)], int(length)):
+        show_claim(claim)
+    st.caption(f"{lesson.SEQUENCES} sequences of {lesson.TOKEN_FEATURES}-feature tokens (each "
+               "feature with its own offset and scale, as real units have), zero-padded to a "
+               "common length T, as a batch of sentences is. Batch norm's statistics per feature "
+               "run over every position of the batch; layer norm's over each token's own "
+               "features. The real tokens are the same at every T (the example seed above).")
 
 
 log = controls.KeyLog(link=url_state.snapshot())
@@ -132,18 +148,22 @@ lesson_header(
     "sample's output depends on the others and the statistics get noisy as the batch shrinks; at "
     "eval time it needs stored running averages. Layer norm standardises each **row** over the "
     "sample's own features: no batch statistics, identical in training and evaluation, and it "
-    "works at any batch size (transformers use it for that reason).",
-    r"\begin{aligned} \text{BN:}\ \hat x_{bf} &= \frac{x_{bf} - \mu_f}{\sqrt{\sigma_f^2 + \epsilon}},"
-    r"\ \ \mu_f = \tfrac1B \textstyle\sum_b x_{bf} \\ "
-    r"\text{LN:}\ \hat x_{bf} &= \frac{x_{bf} - \mu_b}{\sqrt{\sigma_b^2 + \epsilon}},"
-    r"\ \ \mu_b = \tfrac1F \textstyle\sum_f x_{bf} \end{aligned}",
+    "works at any batch size. Padding never enters its statistics either (section 3), one reason "
+    "sequence models and transformers use it.",
 )
+# Full width: in the header's narrow formula column the fractions overflowed at 1280 px.
+st.latex(r"\text{BN:}\ \hat x_{bf} = \frac{x_{bf} - \mu_f}{\sqrt{\sigma_f^2 + \epsilon}},"
+         r"\ \mu_f = \tfrac1B \textstyle\sum_b x_{bf} \qquad "
+         r"\text{LN:}\ \hat x_{bf} = \frac{x_{bf} - \mu_b}{\sqrt{\sigma_b^2 + \epsilon}},"
+         r"\ \mu_b = \tfrac1F \textstyle\sum_f x_{bf}")
 link_note = st.empty()
 with st.sidebar:
     st.subheader("Training (retrains)")
     settings = training_controls(log)
 st.subheader("1 · The axis each norm averages over")
-matrix_section(log)
+example_seed = matrix_section(log)
 st.subheader("2 · Training across batch sizes")
 training_section(*settings)
+st.subheader("3 · Padded sequences: why sequence models use layer norm")
+padding_section(log, example_seed)
 url_state.warn_about_link(link_note, log)

@@ -249,3 +249,27 @@ def batch_size_figure(sizes, results: dict, labels: dict) -> go.Figure:
                             hovertemplate=labels[key] + ", B = %{x}: %{y:.3f}<extra></extra>")
     fig.update_xaxes(type="log", title_text="batch size B", tickvals=list(sizes))
     return _layout(fig, 430, "Batch norm vs layer norm across batch sizes (same steps, same data)")
+
+
+def padding_figure(lengths, effects, current: int) -> go.Figure:
+    """Against the fraction of padding: how far batch norm's statistics move (left) and how much
+    the real tokens' normalised values change (right, batch norm vs layer norm's exact 0)."""
+    fig = make_subplots(1, 2, horizontal_spacing=0.1,
+                        subplot_titles=("batch norm's statistics, padding included",
+                                        "change of the real tokens' normalised values"))
+    p = [e.padding for e in effects]
+    hover = [f"T = {t}" for t in lengths]
+    lines = ((1, "mean shift (real stds)", [e.mean_shift for e in effects], COLORS["batch"], None),
+             (1, "std ÷ real tokens' std", [e.std_ratio for e in effects], COLORS["after"], None),
+             (2, "batch norm", [e.bn_change for e in effects], COLORS["batch"], "dash"),
+             (2, "layer norm", [e.ln_change for e in effects], COLORS["layer"], None))
+    for col, name, ys, color, dash in lines:
+        fig.add_scatter(x=p, y=ys, mode="lines+markers", name=name, row=1, col=col, text=hover,
+                        line=dict(color=color, width=2.5, dash=dash), marker=dict(size=7),
+                        hovertemplate=name + ", %{text}: %{y:.3g}<extra></extra>")
+    at = list(lengths).index(current)
+    for col in (1, 2):
+        fig.add_vline(x=p[at], line=dict(color="#9ca3af", dash="dot"), row=1, col=col)
+    fig.update_xaxes(title_text="fraction of the batch that is padding", range=[0, 1])
+    fig.update_yaxes(title_text="mean |change|", row=1, col=2)
+    return _layout(fig, 430, f"Zero padding in a batch of sequences (dotted: T = {current})")
