@@ -3,7 +3,9 @@
 AdaGrad's motivation (Duchi et al., 2011): a rare feature receives few gradients, so its summed
 squared gradient G stays small and its effective learning rate eta / sqrt(G) stays large, which
 lets it catch up. Here the gradient's ``RARE`` coordinate is multiplied by a Bernoulli(p) mask
-drawn once per seed before the scan, so every optimizer compared sees the same rare steps.
+drawn once per seed before the scan, so every optimizer compared sees the same rare steps (and,
+with ``noise``, the same gradient noise). ``lessons.adaptive_rates`` reads this as a linear model
+with a frequent and a rare feature.
 
 The registry's update rules run untouched; what this module adds is a record of each step's
 state and, from it, each coordinate's effective learning rate (what multiplies g_t or m_hat_t):
@@ -45,6 +47,15 @@ def rare_mask(seed, p, num_steps: int, dtype=jnp.float32):
     return (u < p).astype(dtype)
 
 
+def gradient_noise(seed, num_steps: int, dtype=jnp.float32):
+    """xi ~ N(0, I), one row per step: the label noise of each step's example (scaled by sigma).
+
+    Its key is folded from the seed, so it is independent of the rare mask yet fixed by the seed.
+    """
+    key = jax.random.fold_in(jax.random.PRNGKey(seed), 1)
+    return jax.random.normal(key, (num_steps + 1, 2), dtype)
+
+
 def _root(second, eps, convention):
     return jnp.sqrt(second + eps) if convention == "optax" else jnp.sqrt(second) + eps
 
@@ -69,19 +80,22 @@ def _run_fn(run: RunSpec, surface: Surface, convention: str):
     options = dict(run.options)
     keep = jnp.array([1.0, 0.0])  # the frequent coordinate is never masked
 
-    def run_one(hp, start, mask, surface_params):
+    def run_one(hp, start, mask, xi, noise, surface_params):
         opt = spec.factory(**hp, **options, convention=convention)
         value_and_grad = jax.value_and_grad(lambda xy: surface.loss(xy, surface_params))
 
-        def step(carry, active):
+        def step(carry, inputs):
             x, state = carry
+            active, xi_t = inputs
             value, g = value_and_grad(x)
-            g = g * (keep + (1.0 - keep) * active)
+            # An absent feature gives exactly zero gradient, its noise included.
+            g = (g + noise * xi_t) * (keep + (1.0 - keep) * active)
             updates, state = opt.update(g, state, x)
             return (x + updates, state), (x, value, g, updates, state)
 
         # T + 1 iterations record x_0..x_T; the last iteration's step is discarded.
-        _, (path, loss, grads, updates, states) = jax.lax.scan(step, (start, opt.init(start)), mask)
+        _, (path, loss, grads, updates, states) = jax.lax.scan(step, (start, opt.init(start)),
+                                                           (mask, xi))
         states = jax.tree_util.tree_map(lambda a: a[:-1], states)
         out = {"path": path, "loss": loss, "grads": grads[:-1], "steps": updates[:-1],
                "rates": effective_rates(run.optimizer, states, hp, options, convention,
@@ -99,9 +113,12 @@ def compiled_sparse(runs: tuple[RunSpec, ...], surface: Surface, num_steps: int,
     """One jitted function for every run; p, seed, start and hyperparameters are traced."""
     fns = [_run_fn(run, surface, convention) for run in runs]
 
-    def run_all(hparams_per_run, start, seed, p, surface_params):
-        mask = rare_mask(seed, p, num_steps, start.dtype)  # drawn once, shared by every run
-        return mask[:-1], [fn(hp, start, mask, surface_params) for fn, hp in zip(fns, hparams_per_run)]
+    def run_all(hparams_per_run, start, seed, p, noise, surface_params):
+        # Drawn once, shared by every run: all optimizers see the same examples.
+        mask = rare_mask(seed, p, num_steps, start.dtype)
+        xi = gradient_noise(seed, num_steps, start.dtype)
+        return mask[:-1], [fn(hp, start, mask, xi, noise, surface_params)
+                           for fn, hp in zip(fns, hparams_per_run)]
 
     return jax.jit(run_all)
 
@@ -136,10 +153,14 @@ def _check_p(p) -> float:
 
 
 def simulate_sparse(runs: Sequence[str | tuple[str, Mapping]], surface, *, p: float,
-                    start=None, num_steps: int = 200, seed: int = 0,
+                    start=None, num_steps: int = 200, seed: int = 0, noise: float = 0.0,
                     convention: str = "pytorch",
                     surface_params: Mapping[str, float] | None = None) -> SparseComparison:
-    """Run each optimizer with the rare coordinate's gradient masked by the same Bernoulli(p)."""
+    """Run each optimizer with the rare coordinate's gradient masked by the same Bernoulli(p).
+
+    ``noise`` (sigma) adds sigma * xi_t to each step's gradient before the mask: a present feature's
+    gradient is noisy, an absent one's is exactly zero.
+    """
     check_convention(convention)
     surface, num_steps, p = as_surface(surface), _check_steps(num_steps), _check_p(p)
     split = [_split_run(r, convention) for r in runs]
@@ -151,8 +172,9 @@ def simulate_sparse(runs: Sequence[str | tuple[str, Mapping]], surface, *, p: fl
     params = surface.default_params() | dict(surface_params or {})
     start = np.asarray(surface.start if start is None else start, dtype)
     fn = compiled_sparse(tuple(r for r, _ in split), surface, num_steps, convention)
+    params = {k: np.asarray(v, dtype) for k, v in params.items()}
     mask, outs = jax.device_get(fn(hparams, start, np.int32(seed), np.asarray(p, dtype),
-                                   {k: np.asarray(v, dtype) for k, v in params.items()}))
+                                   np.asarray(noise, dtype), params))
     return SparseComparison(mask, [_to_run(run, out) for (run, _), out in zip(split, outs)])
 
 
