@@ -48,11 +48,26 @@ def goe_matrices(rng: np.random.Generator, n: int, count: int) -> np.ndarray:
     return 0.5 * (a + np.swapaxes(a, -1, -2))
 
 
+def _with_off_diagonal(rng: np.random.Generator, diagonal: np.ndarray) -> np.ndarray:
+    """GOE matrices with the given diagonal: off-diagonal entries N(0, 1/2), as in (A + Aᵀ)/2."""
+    count, n = diagonal.shape
+    upper = np.triu(rng.standard_normal((count, n, n)) * np.sqrt(0.5), 1)
+    return upper + np.swapaxes(upper, -1, -2) + diagonal[:, :, None] * np.eye(n)
+
+
 def count_definite(rng: np.random.Generator, n: int, samples: int) -> int:
-    """How many of ``samples`` GOE matrices are definite (all eigenvalues of one sign)."""
+    """How many of ``samples`` GOE matrices are definite (all eigenvalues of one sign).
+
+    H_ii = e_iᵀ H e_i, so a definite H has a diagonal of one sign. The diagonal is drawn first and
+    only those matrices (a fraction 2·0.5ⁿ) get their off-diagonal entries and an eigen-
+    decomposition: the same ensemble, at a cost that no longer grows like n² (n = 30 at 50,000
+    samples drew 470 M normals the direct way).
+    """
     definite = 0
     for start in range(0, samples, _CHUNK):
-        eig = np.linalg.eigvalsh(goe_matrices(rng, n, min(_CHUNK, samples - start)))
+        diagonal = rng.standard_normal((min(_CHUNK, samples - start), n))
+        same_sign = (diagonal > 0).all(-1) | (diagonal < 0).all(-1)
+        eig = np.linalg.eigvalsh(_with_off_diagonal(rng, diagonal[same_sign]))
         definite += int(((eig > 0).all(-1) | (eig < 0).all(-1)).sum())
     return definite
 

@@ -18,9 +18,14 @@ def default_app():
 def test_defaults_show_paths_histograms_medians_and_the_saddle_fraction(default_app):
     at = default_app
     assert_clean(at)
-    assert not texts(at, "warning")
+    assert not texts(at, "warning")  # every claim holds at the defaults (a failing one warns)
+    verdicts = texts(at, "success")
+    assert len(verdicts) == 11
+    assert any("SGD escapes later with bigger batches: median escape steps 59" in v
+               for v in verdicts)
+    assert any("sharp minimum is escaped more often" in v for v in verdicts)
     figs = charts(at)
-    assert len(figs) == 5
+    assert len(figs) == 7
     table = at.dataframe[0].value
     assert list(table["optimizer"].unique()) == ["SGD", "Momentum", "Adam"]
     sgd = table[table["optimizer"] == "SGD"]
@@ -30,6 +35,12 @@ def test_defaults_show_paths_histograms_medians_and_the_saddle_fraction(default_
     assert all(e == "128/128" for e in sgd["escaped"])
     fraction = figs[3]["data"][1]
     assert decode(fraction["y"])[0] == 0.0 and len(decode(fraction["x"])) == 12
+    # One band everywhere: the median chart's bars and the table's column are both 25-75 %.
+    assert "25–75 %" in figs[1]["layout"]["title"]["text"]
+    assert "25–75 % of seeds" in table.columns
+    exact = at.dataframe[1].value
+    assert list(exact["exact"][:3]) == ["0.0000", "0.7071", "—"]
+    assert [t["name"] for t in figs[6]["data"]] == ["from the sharp minimum", "from the flat minimum"]
 
 
 def test_moving_the_main_widgets(default_app):
@@ -46,6 +57,13 @@ def test_moving_the_main_widgets(default_app):
     at.select_slider(key="saddle.max_n").set_value(5).run()
     assert_clean(at)
     assert len(decode(charts(at)[3]["data"][1]["x"])) == 5
+    # Sharp vs flat with too little noise: the claims fail and say so, in warnings.
+    at.select_slider(key="saddle.sf_noise").set_value(1.0).run()
+    assert_clean(at)
+    assert any("so weak that neither minimum is escaped" in w for w in texts(at, "warning"))
+    at.multiselect(key="saddle.sf_batches").set_value([]).run()
+    assert_clean(at)
+    assert any("at least one batch size" in i for i in texts(at, "info"))
 
 
 def test_noise_free_runs_never_escape():
@@ -54,6 +72,9 @@ def test_noise_free_runs_never_escape():
     table = at.dataframe[0].value
     assert set(table["escaped"]) == {"0/128"}
     assert set(table["median escape step"]) == {"> 300"}
+    legend = [t.get("name", "") for t in charts(at)[0]["data"]]
+    assert not any("noisy" in name for name in legend), legend
+    assert any("no run escapes" in w for w in texts(at, "warning"))
 
 
 def test_start_outside_the_radius_and_empty_choices_explain_themselves():
@@ -68,10 +89,12 @@ def test_start_outside_the_radius_and_empty_choices_explain_themselves():
 @pytest.mark.parametrize("query", [
     {"saddle.noise": "abc", "saddle.batches": ["zzz"], "saddle.rule": "sideways"},
     {"saddle.max_n": "999", "saddle.samples": "-1", "saddle.optimizers": "<script>", "nope": "1"},
+    {"saddle.sf_noise": "inf", "saddle.sf_lr": "-3", "saddle.sf_batches": ["0"],
+     "saddle.sf_seeds": "1e309", "saddle.sf_steps": "nan"},
 ])
 def test_garbage_links_warn_and_fall_back(query):
     at = open_app(query, page=PAGE)
     assert_clean(at)
     warnings = texts(at, "warning")
     assert warnings and "could not be applied" in warnings[0]
-    assert len(charts(at)) == 5
+    assert len(charts(at)) == 7
