@@ -59,11 +59,11 @@ def show_divergence(values) -> None:
 
 def frame_section(convention) -> None:
     st.subheader("1 · Every optimizer in the frame")
-    st.markdown(figs.frame_table(OPTIMIZERS, convention))
-    notes = figs.frame_notes(OPTIMIZERS)
-    half = (len(notes) + 1) // 2
-    for column, part in zip(st.columns(2), (notes[:half], notes[half:])):
-        column.markdown("\n".join(f"- {note}" for note in part))
+    with st.container(border=True):
+        for key in OPTIMIZERS:  # a row per optimizer; a phone stacks its cells
+            for column, cell in zip(st.columns([0.8, 1.8, 1.5, 2.7], vertical_alignment="center"),
+                                    figs.frame_cells(key, convention)):
+                column.markdown(cell)
     st.caption(r"$E_\beta(\cdot)$ is the exponential moving average "
                r"$E_t = \beta E_{t-1} + (1-\beta)(\cdot)_t$ from $E_0 = 0$; squares, roots and "
                r"divisions act per coordinate. ε sits where each library puts it: "

@@ -67,21 +67,21 @@ FRAME: dict[str, FrameRow] = {
                      r"written into $V_t$, the frame holds exactly."),
     "adam": _row(_M_HAT, _V_HAT,
                  note="without bias correction: the raw averages, and larger first steps."),
-    "nadam": _row({"pytorch": r"\tfrac{1-\mu_t}{1-\Pi_t} g_t + \tfrac{\mu_{t+1}}{1-\Pi_t\mu_{t+1}} m_t",
-                   "optax": r"\tfrac{\beta_1 m_t}{1-\beta_1^{t+1}} + \tfrac{(1-\beta_1) g_t}{1-\beta_1^t}"},
-                  _V_HAT, fit="with a note",
-                  note="$m_t$ looks one step ahead (Nesterov's idea in Adam)."),
+    "nadam": _row(r"\mu_{t+1}\, \hat m_t + (1-\mu_t)\, \hat g_t", _V_HAT, fit="with a note",
+                  note=r"$m_t$ looks one step ahead (Nesterov in Adam); the hats divide by "
+                  r"$1-\prod \mu$. PyTorch warms $\mu_t$ up to $\beta_1$, optax keeps "
+                  r"$\mu_t = \beta_1$."),
     "adamw": _row(_M_HAT, _V_HAT, fit="partly",
                   note=r"its decay $-\eta\lambda x_{t-1}$ is added outside the frame."),
     "amsgrad": _row(_M_HAT, {"pytorch": r"\frac{\max_{s \le t} E_{\beta_2}(g^2)_s}{1-\beta_2^t}",
                              "optax": r"\max_{s \le t} \hat v_s"},
                     note="optax: $V_t$ only grows. PyTorch keeps the max of the raw average, so "
                     "its $V_t$ still falls while the bias correction fades."),
-    "lion": _row(r"\beta_1 m_{t-1} + (1-\beta_1) g_t", r"m_t^2", fit="with a note",
-                 note=r"the $m_{t-1}$ inside is Lion's own slower average ($\beta_2$). "
-                 r"$m_t/\sqrt{V_t} = \mathrm{sign}(m_t)$: every coordinate moves by $\pm\eta$ "
-                 r"whatever the size of $g$ ($V_t = m_t^2$ only writes that in the frame); "
-                 r"its decay $-\eta\lambda x_{t-1}$ is outside it."),
+    "lion": _row("c_t", "c_t^2", fit="with a note",
+                 note=r"$c_t = \beta_1 m_{t-1} + (1-\beta_1) g_t$, with $m$ Lion's own slower "
+                 r"average ($\beta_2$). $c_t/\sqrt{c_t^2} = \mathrm{sign}(c_t)$: every coordinate "
+                 r"moves by $\pm\eta$ whatever the size of $g$; its decay $-\eta\lambda x_{t-1}$ "
+                 "is outside the frame."),
 }
 
 
@@ -170,7 +170,7 @@ def frame_values(trace: StepTrace) -> FrameValues:
         rate = lr / root(trace, V)
         direction = np.where(m == 0, 0.0, m * rate)  # Lion: sign(0) = 0, not 0/0
     decay = float(hp.get("weight_decay", 0.0))
-    outside = -lr * decay * np.asarray(trace.path[:-1], float)
+    outside = -lr * decay * np.asarray(trace.path[:-1], float) if decay else np.zeros_like(m)
     in_frame = not (trace.optimizer == "rmsprop" and hp["momentum"] > 0)
     return FrameValues(trace.optimizer, np.asarray(trace.used_grad, float), m, V, rate, outside,
                        -direction + outside, np.asarray(trace.update, float), in_frame, lr,
@@ -274,7 +274,7 @@ def window_rate_claim(values: list[FrameValues]) -> Claim | None:
     statement = "A Vₜ that averages over a window forgets: the rate rises again when gradients shrink."
     if rise > RISE:
         text = (f"{names}: Vₜ averages over a window, so it forgets old gradients; as the "
-                f"gradients shrank the rate rose again, by up to {pct(rise)} above its lowest "
+                f"gradients shrank the rate rose, by up to {pct(rise)} above its lowest "
                 f"value ({_title(best)}, {'xy'[coord]} coordinate, by step {step}). A sum like "
                 "AdaGrad's cannot do that.")
     else:
