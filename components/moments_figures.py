@@ -15,20 +15,14 @@ COORDINATES = ("x", "y")
 DASHES = ("solid", "dot")
 
 
-def frame_table(keys, convention: str) -> str:
-    """A markdown table, one row per optimizer: its m_t and V_t, and how well it fits the frame.
-    Narrow enough for a phone: the notes go in ``frame_notes``."""
-    lines = ["| optimizer | $m_t$ | $V_t$ | fits |", "|---|---|---|---|"]
-    for key in keys:
-        row = FRAME[key]  # braces keep KaTeX from breaking a formula across lines
-        lines.append(f"| **{OPTIMIZERS[key].short}** | ${{{row.m[convention]}}}$ "
-                     f"| ${{{row.V[convention]}}}$ | {row.fit} |")
-    return "\n".join(lines)
-
-
-def frame_notes(keys) -> list[str]:
-    """One markdown line per optimizer with a note: where the frame needs a word of explanation."""
-    return [f"**{OPTIMIZERS[key].short}**: {FRAME[key].note}" for key in keys if FRAME[key].note]
+def frame_cells(key: str, convention: str) -> tuple[str, str, str, str]:
+    """One optimizer in the frame as markdown cells: name, m_t, V_t, and how well it fits.
+    Each formula carries its own label, so the row still reads when a phone stacks the cells;
+    braces keep KaTeX from breaking a formula across lines."""
+    row = FRAME[key]
+    fit = f"*{row.fit}*" + (f": {row.note}" if row.note else "")
+    return (f"**{OPTIMIZERS[key].short}**", f"$m_t = {{{row.m[convention]}}}$",
+            f"$V_t = {{{row.V[convention]}}}$", fit)
 
 
 def _cell(value: float) -> str:
