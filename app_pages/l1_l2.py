@@ -1,8 +1,10 @@
 """Lesson: L1 against L2 on an overfitting MLP — boundaries, curves, weights, pruning."""
 
+import numpy as np
 import streamlit as st
 
 from components import controls, url_state
+from components.claims import show_claim
 from components.lesson import lesson_header
 from components.live_plot import live_figure
 from components.network_controls import data_controls, report_divergence, training_controls
@@ -10,28 +12,40 @@ from components.network_figures import (
     RunView,
     boundary_grid,
     decision_boundary_figure,
-    layer_statistic_figure,
     train_test_curves_figure,
     weight_histogram_figure,
+    weight_kinds_figure,
 )
 from components.scales import fmt
-from networks import MLPConfig, make_dataset, train_batch
+from lessons.l1_l2 import (
+    DEFAULT_L1,
+    DEFAULT_L2,
+    SEEDS,
+    dead_units_sink_under_l2,
+    l1_gives_exact_zeros,
+    layer_weight_kinds,
+    penalties_vs_overfitting,
+    sparsity_is_not_speed,
+    time_dense_forward,
+    train_comparison,
+    weight_census,
+)
 
-CONFIG = MLPConfig(sizes=(2, 64, 64, 2))
 LAMBDAS = (0.0, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2, 5e-2)
-L1_DEFAULT, L2_DEFAULT = (3e-3, 1e-3, 5e-4), (1e-2, 5e-3, 2e-3)  # larger for earlier layers
 LAYER_NAMES = ("input → hidden 1", "hidden 1 → hidden 2", "hidden 2 → output")
 COLORS = {"none": "#6b7280", "L1": "#dc2626", "L2": "#2563eb"}
+L1_STEPS = ("proximal", "subgradient")
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def train_variants(data_key, l1, l2, lr, steps, seed):
-    data = make_dataset(data_key[0], n_train=data_key[2], noise=data_key[1], seed=data_key[3])
-    variants = [{}, {"l1": list(l1)}, {"l2": list(l2)}]
-    results = train_batch(CONFIG, data, "momentum", variants, hyperparameters={
-        "learning_rate": lr, "momentum": 0.9}, num_steps=steps, batch_size=30,
-        record_every=steps // 100, seed=seed)
-    return data, results
+def train_variants(data_key, l1, l2, proximal, lr, steps, seed):
+    return train_comparison(data_key, l1, l2, proximal, lr, steps, seed)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def censuses(data_key, l1, l2, proximal, lr, steps, seed):
+    data, groups = train_variants(data_key, l1, l2, proximal, lr, steps, seed)
+    return {label: [weight_census(r, data.x_train) for r in rs] for label, rs in groups.items()}
 
 
 def strength_controls(log, name: str, defaults) -> tuple[float, ...]:
@@ -43,41 +57,67 @@ def strength_controls(log, name: str, defaults) -> tuple[float, ...]:
     return tuple(float(v) for v in values)
 
 
-def summary_rows(runs) -> list[dict]:
+def l1_step_control(log) -> bool:
+    step = st.radio("L1 step", L1_STEPS, horizontal=True, key=log("l1l2.l1_step",
+                    choices=L1_STEPS), bind=controls.BIND,
+                    help="proximal: after each update w ← sign(w)·max(|w| − ηλ, 0), which lands "
+                    "weights on exactly 0; subgradient: λ·sign(w) added to the gradient, so "
+                    "weights hop across zero.")
+    return step == "proximal"
+
+
+def _mean_sd(values, percent=True) -> str:
+    v = np.asarray(values, float) * (100 if percent else 1)
+    return f"{v.mean():.1f} ± {v.std():.1f}" + (" %" if percent else "")
+
+
+def summary_rows(groups, census) -> list[dict]:
     rows = []
-    for run in runs:
-        r = run.result
-        row = {"regulariser": run.label, "train accuracy": f"{r.train_acc[-1]:.1%}",
-               "test accuracy": f"{r.test_acc[-1]:.1%}",
-               "gap (train − test)": f"{r.train_acc[-1] - r.test_acc[-1]:+.1%}"}
-        for i, layer in enumerate(LAYER_NAMES):
-            row[f"|w| < 10⁻³, {layer}"] = f"{r.weight_near_zero[-1, i]:.0%}"
-        rows.append(row)
+    for label, results in groups.items():
+        c = census[label]
+        rows.append({
+            "regulariser": label,
+            "train accuracy": _mean_sd([r.train_acc[-1] for r in results]),
+            "test accuracy": _mean_sd([r.test_acc[-1] for r in results]),
+            "dead units (of 128)": _mean_sd([x["dead_units"] for x in c], percent=False),
+            "weights exactly 0 (live units)": _mean_sd([x["exact_zero_live"] for x in c]),
+            "|w| < 10⁻³ (live units)": _mean_sd([x["near_zero_live"] for x in c]),
+            "|w| < 10⁻³ (all weights)": _mean_sd([x["near_zero_all"] for x in c])})
     return rows
 
 
-def boundaries(runs, data) -> None:
+def boundaries(groups, data) -> None:
     grid = boundary_grid(data, 100)
-    for column, run in zip(st.columns(len(runs)), runs):
-        r = run.result
-        title = f"{run.label}: train {r.train_acc[-1]:.0%}, test {r.test_acc[-1]:.0%}"
+    for column, (label, results) in zip(st.columns(len(groups)), groups.items()):
+        r = results[0]
+        title = f"{label}: train {r.train_acc[-1]:.0%}, test {r.test_acc[-1]:.0%}"
         live_figure(decision_boundary_figure(r, data, title=title, grid=grid, height=340),
-                    key=f"l1l2_boundary_{run.label}", where=column)
+                    key=f"l1l2_boundary_{label}", where=column)
 
 
 @st.fragment
-def weight_views(runs, log) -> None:
+def weight_views(runs, census, log) -> None:
     """View-only choices: moving them never retrains."""
     label = lambda i: LAYER_NAMES[i]  # noqa: E731
     layer = st.radio("layer", range(len(LAYER_NAMES)), format_func=label, horizontal=True,
                      key=log("l1l2.layer", label=label, choices=range(len(LAYER_NAMES))),
                      bind=controls.BIND)
     left, right = st.columns(2)
-    live_figure(weight_histogram_figure(runs, layer, title=f"final weights, {label(layer)}"
-                                        " (log count)"), key="l1l2_hist", where=left)
-    live_figure(layer_statistic_figure(
-        runs, "weight_near_zero", layer, title=f"weights with |w| < 10⁻³, {label(layer)}",
-        y_title="% of the layer's weights", percent=True), key="l1l2_near_zero", where=right)
+    first_seeds = [run for i, run in enumerate(runs) if i % SEEDS == 0]
+    live_figure(weight_histogram_figure(first_seeds, layer, title=f"final weights, {label(layer)}"
+                                        " (first seed, log count)"), key="l1l2_hist", where=left)
+    shares = {name: layer_weight_kinds(c, layer) for name, c in census.items()}
+    live_figure(weight_kinds_figure(shares, title=f"what the weights of {label(layer)} are "
+                                    f"(mean of {SEEDS} seeds)"), key="l1l2_kinds", where=right)
+
+
+def speed_note(groups, data) -> None:
+    l1 = groups["L1"][0]
+    show_claim(sparsity_is_not_speed(l1, data.x_train))
+    sparse, dense = time_dense_forward([np.asarray(layer.W) for layer in l1.params.dense])
+    st.caption(f"Measured on this server just now (a note, not a proof: timings are noisy): a "
+               f"forward pass of 4,096 points took {sparse * 1e3:.2f} ms with the trained L1 "
+               f"weights and {dense * 1e3:.2f} ms with dense random weights of the same shapes.")
 
 
 log = controls.KeyLog(link=url_state.snapshot())
@@ -85,44 +125,54 @@ lesson_header(
     "L1 vs L2",
     "Both penalties fight overfitting. Why does only L1 switch weights off?",
     "A 2-64-64-2 ReLU network on a few noisy points overfits: the boundary bends around single "
-    "points. A penalty on the weights pulls it back. **L2** pulls each weight in proportion to "
-    "its size, so weights shrink but never reach zero. **L1** pulls every weight with the same "
-    "force λ, whatever its size: a weight the data does not need is driven to zero and stays "
-    "there, so L1 prunes the network. Each layer can have its own λ; the lecture suggests a "
-    "larger λ for earlier layers.",
-    r"\begin{aligned} J(W) &= L(W) + \sum_l \lambda_l \Omega(W_l) \\ "
+    "points. A penalty on the weights pulls it back (how far: the verdicts below). **L2** "
+    "pulls each weight in proportion to its size, so weights shrink but never reach zero. "
+    "**L1** pulls every weight with the same "
+    "force λ, whatever its size. With the **proximal** step (a soft threshold after each "
+    "update) a weight the data does not need lands on exactly 0 and stays there: L1 prunes. "
+    "A plain subgradient step only makes it hop around zero. Beware near-zero counts: a *dead* "
+    "ReLU unit gets no data gradient, so any penalty decays its weights too. Each layer has its "
+    "own λ; the lecture suggests a larger λ for earlier layers. Every variant trains on "
+    f"{SEEDS} seeds.",
+    r"\begin{aligned} J(W) &= L(W) + \textstyle\sum_l \lambda_l \Omega(W_l) \\ "
     r"\Omega_{L1} &= \textstyle\sum |w|,\ \ \partial\Omega = \lambda\,\mathrm{sign}(w) \\ "
-    r"\Omega_{L2} &= \textstyle\sum w^2,\ \ \nabla\Omega = 2\lambda w \end{aligned}",
+    r"\Omega_{L2} &= \textstyle\sum w^2,\ \ \nabla\Omega = 2\lambda w \\ "
+    r"\text{prox: } w &\leftarrow \mathrm{sign}(w)\max(|w| - \eta\lambda, 0) \end{aligned}",
 )
 link_note = st.empty()
 with st.sidebar:
     st.subheader("Data")
     data_settings = data_controls(log, "l1l2")
     st.subheader("L1 strength per layer")
-    l1 = strength_controls(log, "L1", L1_DEFAULT)
+    l1 = strength_controls(log, "L1", DEFAULT_L1)
+    proximal = l1_step_control(log)
     st.subheader("L2 strength per layer")
-    l2 = strength_controls(log, "L2", L2_DEFAULT)
+    l2 = strength_controls(log, "L2", DEFAULT_L2)
     st.subheader("Training")
     training = training_controls(log, "l1l2")
 
-with st.spinner("Training three 2-64-64-2 networks (none, L1, L2) in one compiled call ..."):
-    data, results = train_variants(tuple(data_settings), l1, l2, *training)
-runs = [RunView(label, COLORS[label], r) for label, r in zip(("none", "L1", "L2"), results)]
-report_divergence(runs)
-st.subheader("Decision boundaries")
-boundaries(runs, data)
+with st.spinner(f"Training none, L1 and L2 on {SEEDS} seeds each in one compiled call ..."):
+    data, groups = train_variants(tuple(data_settings), l1, l2, proximal, *training)
+    census = censuses(tuple(data_settings), l1, l2, proximal, *training)
+runs = [RunView(label, COLORS[label], r) for label, rs in groups.items() for r in rs]
+report_divergence([RunView(f"{run.label} (seed {training.seed + i % SEEDS})", run.color,
+                           run.result) for i, run in enumerate(runs)])
+st.subheader("Decision boundaries (first seed)")
+boundaries(groups, data)
 st.caption("Background: the network's P(class 1); black line: the boundary P = 0.5; dots: the "
            f"{len(data.y_train)} training points. Accuracy on the 1000-point test set.")
-st.dataframe(summary_rows(runs), hide_index=True)
-st.subheader("Train and test curves")
+st.markdown(f"**Over {SEEDS} seeds** (mean ± standard deviation). A *dead* unit never activates "
+            "on a training point; *live units* leave out every weight joined to a dead one.")
+st.dataframe(summary_rows(groups, census), hide_index=True)
+show_claim(penalties_vs_overfitting(groups))
+show_claim(l1_gives_exact_zeros(census["L1"], census["L2"], proximal=proximal, l1_strengths=l1))
+show_claim(dead_units_sink_under_l2(census["none"], census["L2"]))
+st.subheader("Train and test curves (first seed solid, other seeds faint)")
 left, right = st.columns(2)
 live_figure(train_test_curves_figure(runs, "loss"), key="l1l2_loss", where=left)
 live_figure(train_test_curves_figure(runs, "acc"), key="l1l2_acc", where=right)
-st.subheader("Weights: shrunk or switched off")
-weight_views(runs, log)
-st.caption("L2 narrows the histogram around zero; L1 piles weights up *at* zero (the spike in "
-           "the middle) — those connections are pruned. Dead ReLU units also leave weights that "
-           "any penalty drives to zero. One caveat: here L1 is a plain (sub)gradient term, so a "
-           "pruned weight keeps hopping across zero by about ηλ/(1−μ) each step; once that hop "
-           "exceeds the 10⁻³ cutoff, a *larger* λ can show *fewer* weights below it.")
+st.subheader("Weights: switched off, shrunk, or dead")
+weight_views(runs, census, log)
+st.subheader("Does a sparse network run faster?")
+speed_note(groups, data)
 url_state.warn_about_link(link_note, log)

@@ -141,14 +141,15 @@ def _mark_divergence(run: RunView, steps, values) -> list[dict]:
 def train_test_curves_figure(runs: list[RunView], metric: str = "loss", *, title: str = "",
                              height: int = 330, log_y: bool = False) -> go.Figure:
     """``metric`` "loss" or "acc": train solid, test dashed, one colour per run."""
-    traces = []
+    traces, seen = [], set()
     for run in runs:
-        steps = run.result.steps
+        steps, first = run.result.steps, run.label not in seen
+        seen.add(run.label)  # later runs with the same label are further seeds: faint lines
         for split, dash in (("train", "solid"), ("test", "dash")):
             values = np.asarray(getattr(run.result, f"{split}_{metric}"), float)
             traces.append(dict(type="scatter", x=steps, y=values, mode="lines",
                                name=f"{run.label} · {split}", legendgroup=run.label,
-                               line=dict(color=run.color, width=2, dash=dash),
+                               showlegend=first, line=_seed_line(run.color, first, dash),
                                hovertemplate=f"{run.label} {split} step %{{x}}: %{{y:.4g}}"
                                "<extra></extra>"))
         traces += _mark_divergence(run, steps, np.asarray(run.result.train_loss, float))
@@ -159,6 +160,51 @@ def train_test_curves_figure(runs: list[RunView], metric: str = "loss", *, title
                                  type="log" if log_y else "linear"),
                      legend=dict(orientation="h", y=-0.3, x=0))
     layout["margin"]["b"] = 80
+    return go.Figure(dict(data=traces, layout=layout))
+
+
+def _seed_line(color: str, first: bool, dash: str = "solid") -> dict:
+    """The first seed of a run drawn solid; the other seeds faint, so the spread shows."""
+    return dict(color=color if first else rgba(color, 0.3), width=2 if first else 1, dash=dash)
+
+
+def seed_strip_figure(groups: dict, *, title: str, y_title: str, height: int = 300,
+                      percent: bool = False) -> go.Figure:
+    """One dot per seed for each group (``{label: (color, values)}``), with the mean as a bar
+    line: the seed spread that decides whether a difference between groups means anything."""
+    traces = []
+    for i, (label, (color, values)) in enumerate(groups.items()):
+        v = np.asarray(values, float) * (100 if percent else 1)
+        jitter = np.linspace(-0.12, 0.12, len(v)) if len(v) > 1 else np.zeros(1)
+        traces.append(dict(type="scatter", x=i + jitter, y=v, mode="markers", name=label,
+                           marker=dict(color=rgba(color, 0.7), size=9),
+                           hovertemplate=f"{label}: %{{y:.4g}}<extra></extra>"))
+        traces.append(dict(type="scatter", x=[i - 0.25, i + 0.25], y=[v.mean()] * 2,
+                           mode="lines", showlegend=False, line=dict(color=color, width=3),
+                           hovertemplate=f"{label} mean: %{{y:.4g}}<extra></extra>"))
+    layout = _layout(height, title, showlegend=False,
+                     xaxis=_axis("", tickmode="array", tickvals=list(range(len(groups))),
+                                 ticktext=list(groups), range=[-0.5, len(groups) - 0.5]),
+                     yaxis=_axis(y_title, showgrid=True, gridcolor=GRID_COLOR))
+    return go.Figure(dict(data=traces, layout=layout))
+
+
+WEIGHT_KINDS = (("exactly 0 (live unit)", "#dc2626"), ("0 < |w| < 10⁻³ (live unit)", "#f59e0b"),
+                ("|w| ≥ 10⁻³ (live unit)", "#9ca3af"), ("joined to a dead unit", "#1f2937"))
+
+
+def weight_kinds_figure(shares: dict, *, title: str, height: int = 300) -> go.Figure:
+    """Stacked bars, one per regulariser: which kinds of weight make up a layer (``{label:
+    four fractions in WEIGHT_KINDS order}``), so pruned and dead-unit weights are told apart."""
+    labels = list(shares)
+    traces = [dict(type="bar", x=labels, y=[100 * shares[k][j] for k in labels], name=name,
+                   marker=dict(color=color), hovertemplate=name + ": %{y:.1f} %<extra></extra>")
+              for j, (name, color) in enumerate(WEIGHT_KINDS)]
+    layout = _layout(height, title, barmode="stack", xaxis=_axis(""),
+                     yaxis=_axis("% of the layer's weights", range=[0, 100], showgrid=True,
+                                 gridcolor=GRID_COLOR),
+                     legend=dict(orientation="h", y=-0.2, x=0))
+    layout["margin"]["b"] = 90
     return go.Figure(dict(data=traces, layout=layout))
 
 
