@@ -76,6 +76,9 @@ def values_section(log, values, num_steps) -> int:
     step = step_slider(log, num_steps)
     st.dataframe(figs.step_rows(values, step), hide_index=True, width="stretch")
     show_claim(moments.step_rebuilt_claim(values))
+    first_step = moments.adam_first_step_claim(values)
+    if first_step is not None:
+        show_claim(first_step)
     return step
 
 

@@ -12,7 +12,7 @@ Indexing follows ``optimizers.inspect``: arrays over steps have T rows, row t �
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from optimizers.inspect import StepTrace
 
 TOLERANCE = 1e-4  # float32 against float64 for the Adam family (REFERENCE.md); others reach 1e-7
 RISE = 0.01  # a rate counts as rising again once it is 1 % above its lowest value so far
+FIRST_STEP = 0.01  # Adam's first step counts as η when within 1 % of it (ε shifts it a little)
 WINDOWED = ("rmsprop", "adadelta", "adam", "adamw", "nadam")  # V is an EMA: it forgets
 CONSTANT_V = ("sgd", "momentum", "nesterov")
 
@@ -100,6 +101,7 @@ class FrameValues:
     in_frame: bool  # False when the step is not −rate · m_t (RMSProp with momentum)
     learning_rate: float
     diverged_at: int | None
+    hyperparameters: Mapping[str, float | bool] = field(default_factory=dict)
 
 
 def _bias(beta: float, t: np.ndarray, on: bool = True) -> np.ndarray:
@@ -174,7 +176,7 @@ def frame_values(trace: StepTrace) -> FrameValues:
     in_frame = not (trace.optimizer == "rmsprop" and hp["momentum"] > 0)
     return FrameValues(trace.optimizer, np.asarray(trace.used_grad, float), m, V, rate, outside,
                        -direction + outside, np.asarray(trace.update, float), in_frame, lr,
-                       trace.diverged_at)
+                       trace.diverged_at, hp)
 
 
 def _title(key: str) -> str:
@@ -283,3 +285,31 @@ def window_rate_claim(values: list[FrameValues]) -> Claim | None:
                 "here they did not shrink for long enough.")
     return Claim("moments.window_rate_rises_again", statement, rise > RISE, text,
                  {"rise": rise, "step": step, "coordinate": coord})
+
+
+def adam_first_step_claim(values: list[FrameValues]) -> Claim | None:
+    """Bias correction makes Adam's first step η per coordinate: m̂₁ = g₁, V̂₁ = g₁². None
+    without Adam on the page."""
+    found = _by_key(values, ("adam",))
+    if not found:
+        return None
+    adam = found[0]
+    hp, g1 = adam.hyperparameters, adam.g[0]
+    ratio = np.abs(adam.actual[0]) / adam.learning_rate
+    holds = bool(np.all(np.abs(ratio - 1.0) <= FIRST_STEP))
+    measured = f"|Δx₁|/η = {fmt_num(ratio[0])} (x) and {fmt_num(ratio[1])} (y)"
+    statement = "Bias correction makes Adam's first step η in every coordinate."
+    if holds:
+        text = (f"At t = 1 bias correction gives Adam m̂₁ = g₁ and V̂₁ = g₁², so its first step "
+                f"is η in each coordinate whatever the gradient's size: {measured}, for "
+                f"g₁ = ({fmt_num(g1[0])}, {fmt_num(g1[1])}).")
+    elif not hp.get("bias_correction", True):
+        factor = (1 - hp["b1"]) / np.sqrt(1 - hp["b2"])
+        text = (f"Without bias correction m₁ = (1−β₁)g₁ and V₁ = (1−β₂)g₁², so Adam's first step "
+                f"is η(1−β₁)/√(1−β₂) = {fmt_num(factor)}η, not η: {measured}.")
+    else:
+        text = (f"Adam's first step is not η here: {measured}. With g₁ = ({fmt_num(g1[0])}, "
+                f"{fmt_num(g1[1])}) a coordinate's |g₁| is not large against ε = "
+                f"{fmt_num(hp['eps'])}, so ε shrinks it (a zero gradient does not move at all).")
+    return Claim("moments.adam_first_step_is_lr", statement, holds, text,
+                 {"ratio_x": float(ratio[0]), "ratio_y": float(ratio[1])})

@@ -94,7 +94,7 @@ def test_adagrad_claim_can_fail():
 def test_page_defaults_claims_hold():
     values = [frame(k) for k in PAGE_DEFAULT]
     claims = [moments.step_rebuilt_claim(values), moments.adagrad_rate_claim(values),
-              moments.window_rate_claim(values)]
+              moments.window_rate_claim(values), moments.adam_first_step_claim(values)]
     assert all(c.holds for c in claims), [c.text for c in claims if not c.holds]
     assert "for all 5 optimizers" in claims[0].text
     assert claims[2].values["rise"] > moments.RISE
@@ -109,3 +109,16 @@ def test_window_rate_rises_only_where_the_gradients_shrink():
     assert not growing.holds and "did not shrink" in growing.text
     assert growing.values["rise"] <= moments.RISE
     assert moments.window_rate_claim([frame("sgd")]) is None
+
+
+def test_adams_first_step_is_lr_only_with_bias_correction_and_a_gradient_above_eps():
+    corrected = moments.adam_first_step_claim([frame("sgd"), frame("adam")])
+    assert corrected.holds
+    assert corrected.values["ratio_x"] == pytest.approx(1.0, abs=1e-3)
+    uncorrected = moments.adam_first_step_claim([frame("adam", bias_correction=False)])
+    assert not uncorrected.holds and "Without bias correction" in uncorrected.text
+    assert uncorrected.values["ratio_y"] == pytest.approx(0.1 / np.sqrt(0.001), rel=1e-3)
+    # The saddle's start has y = 0: no gradient along y, so no first step there.
+    flat = moments.adam_first_step_claim([frame("adam", "saddle")])
+    assert not flat.holds and flat.values["ratio_y"] == 0 and "ε" in flat.text
+    assert moments.adam_first_step_claim([frame("sgd")]) is None

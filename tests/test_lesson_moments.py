@@ -32,9 +32,10 @@ def test_defaults_lay_out_every_optimizer_and_the_claims_hold(default_app):
     for spec in OPTIMIZERS.values():  # the frame lists every registered optimizer
         assert f"**{spec.short}**" in page_text
     successes = texts(at, "success")
-    assert len(successes) == 3, successes  # the rebuilt step, AdaGrad's rate, a window's rate
+    assert len(successes) == 4, successes  # rebuilt step, Adam's first, AdaGrad's, a window's
     assert "for all 5 optimizers" in successes[0] and "mismatch" in successes[0]
-    assert "AdaGrad" in successes[1] and "Adam" in successes[2]
+    assert "first step is η" in successes[1]
+    assert "AdaGrad" in successes[2] and "Adam" in successes[3]
 
 
 def test_the_table_rebuilds_the_step_from_m_and_V(default_app):
