@@ -186,7 +186,7 @@ def train_eval_claim(train_probs: np.ndarray, eval_probs: np.ndarray, batch: int
                  {"spread": spread, "widest": widest})
 
 
-def batch_variance_ratio(z: np.ndarray, batch_size: int, draws: int = 400, seed: int = 0) -> float:
+def batch_variance_ratio(z: np.ndarray, batch_size: int, draws: int = 2000, seed: int = 0) -> float:
     """Mean over random batches (without replacement) and features of the *biased* batch
     variance, divided by the population's unbiased variance (N − 1): about (B − 1)/B."""
     rng = np.random.default_rng(seed)

@@ -1,0 +1,144 @@
+"""The batch-norm page's claims (lessons/batch_norm.py): each holds at the page's defaults over
+several seeds, and where a claim fails the text says so."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from lessons import batch_norm as lesson
+from networks import MLPConfig, make_dataset, train_batch
+from networks.norm_stats import (
+    accuracy_with,
+    batch_stat_noise,
+    eval_mode_outputs,
+    exact_statistics,
+    layer_inputs,
+    train_init_scales,
+    train_mode_outputs,
+)
+
+# The page's defaults (app_pages/batch_norm.py): spirals, ReLU, 4 hidden layers of 32, batch 32,
+# 1000 steps of plain SGD, the same learning-rate and initial-scale ladders.
+RATES = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+SCALES = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+SHOWN_RATE, STEPS, BATCH, SEEDS = 0.1, 1000, 32, (0, 1, 2)
+VARIANTS = {"none": ("none", "before", "running"), "batch": ("batch", "before", "running"),
+            "after": ("batch", "after", "running"), "population": ("batch", "before", "population")}
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_dataset("spirals", n_train=256, n_test=1000)
+
+
+def _config(variant: str) -> MLPConfig:
+    norm, position, stats = VARIANTS[variant]
+    return MLPConfig((2, 32, 32, 32, 32, 2), "relu", norm, position, bn_stats=stats)
+
+
+@pytest.fixture(scope="module")
+def runs(data):
+    """Per seed: every variant's learning-rate sweep and the no-norm/BN initial-scale sweeps, as
+    the page trains them (the scale sweeps reuse the rate sweeps' compiled programs)."""
+    out = {}
+    for seed in SEEDS:
+        sweep = {v: train_batch(_config(v), data, "sgd", [{"learning_rate": lr} for lr in RATES],
+                                seed=seed, num_steps=STEPS, batch_size=BATCH, record_every=20)
+                 for v in VARIANTS}
+        scales = {v: train_init_scales(_config(v), data, SCALES, learning_rate=SHOWN_RATE,
+                                       seed=seed, num_steps=STEPS, batch_size=BATCH,
+                                       record_every=20) for v in ("none", "batch")}
+        out[seed] = sweep, scales
+    return out
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_training_claims_hold_at_the_defaults(runs, seed):
+    sweep, scales = runs[seed]
+    i = RATES.index(SHOWN_RATE)
+    claims = [
+        lesson.train_signal_claim(sweep["batch"][i], sweep["none"][i]),
+        lesson.warm_up_claim(sweep["batch"][i], sweep["none"][i]),
+        lesson.larger_steps_claim(RATES, sweep["none"], sweep["batch"], 2),
+        lesson.init_scale_claim(SCALES, scales["none"], scales["batch"], 2),
+        lesson.position_claim(SHOWN_RATE, sweep["batch"][i], sweep["after"][i], RATES,
+                              sweep["after"], 2),
+    ]
+    for claim in claims:
+        assert claim.holds, claim.text
+    signal, warm, steps, init, _ = claims
+    assert signal.values["plain_std_last"] < 0.5 * signal.values["plain_std_first"]
+    assert warm.values["eval_equals_plain_at_start"] < 1e-5  # eval mode at step 0 is no-BN
+    assert warm.values["catch_up_step"] <= 100  # momentum 0.1: 0.9^100 ≈ 3e-5 of the start left
+    assert steps.values["largest_bn"] >= 1.0 > steps.values["largest_none"]
+    assert init.values["trained_bn"] == len(SCALES) and init.values["trained_none"] <= 4
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_eval_statistics_and_train_mode_claims_hold_at_the_defaults(runs, data, seed):
+    sweep, _ = runs[seed]
+    i = RATES.index(SHOWN_RATE)
+    running, cumulative = sweep["batch"][i], sweep["population"][i]
+    exact = exact_statistics(running, data.x_train)
+    acc = [accuracy_with(running, s, data.x_test, data.y_test)
+           for s in (running.bn_state, cumulative.bn_state, exact)]
+    assert lesson.eval_statistics_claim(*acc).holds, acc
+    z = layer_inputs(running, data.x_train, exact)[2]
+    bessel = lesson.bessel_claim(z, BATCH)
+    assert bessel.holds, bessel.text
+    points, labels = data.x_test[:8], data.y_test[:8]
+    probs = train_mode_outputs(running, points, labels, data.x_train, 8)
+    claim = lesson.train_eval_claim(probs, eval_mode_outputs(running, points, labels), 8)
+    assert claim.holds, claim.text
+
+
+def test_position_claim_names_the_diverged_rates_of_bn_after_the_activation(runs):
+    sweep, _ = runs[0]
+    gone = [lr for lr, r in zip(RATES, sweep["after"]) if r.diverged_at is not None]
+    claim = lesson.position_claim(SHOWN_RATE, sweep["batch"][2], sweep["after"][2], RATES,
+                                  sweep["after"], 2)
+    assert gone and f"diverged at lr {', '.join(f'{g:g}' for g in gone)}" in claim.text
+    at_three = lesson.position_claim(3.0, sweep["batch"][5], sweep["after"][5], RATES,
+                                     sweep["after"], 2)
+    assert not at_three.holds and "do not both train" in at_three.text
+
+
+def _fake(loss: float, diverged: bool = False):
+    return SimpleNamespace(train_loss=np.array([0.7, loss]), diverged_at=10 if diverged else None)
+
+
+def test_sweep_claims_say_so_when_they_fail():
+    rates = (0.1, 1.0, 10.0)
+    same = [_fake(0.1), _fake(0.1), _fake(0.1, diverged=True)]
+    claim = lesson.larger_steps_claim(rates, same, same, 2)
+    assert not claim.holds and claim.text.startswith("Not in this setting")
+    init = lesson.init_scale_claim(rates, [_fake(0.1)] * 3, [_fake(0.1), _fake(0.6), _fake(0.6)], 2)
+    assert not init.holds and "did not make training less sensitive" in init.text
+
+
+def test_warm_up_claim_says_so_when_the_running_statistics_lag():
+    steps = np.arange(5) * 20
+    lagging = SimpleNamespace(steps=steps, preact_std=np.full((5, 2), 0.3),
+                              preact_train_std=np.ones((5, 2)))
+    claim = lesson.warm_up_claim(lagging, lagging)
+    assert not claim.holds and "have not caught up" in claim.text
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_noise_and_bessel_claims_hold_across_populations(seed):
+    rng = np.random.default_rng(seed)
+    z = rng.normal(rng.normal(0, 3, 16), rng.uniform(0.2, 3, 16), (1000, 16))
+    assert lesson.noise_claim(batch_stat_noise(z, (2, 4, 8, 16, 32, 64, 128, 256))).holds
+    for b in (2, 8, 32, 64, 128):
+        claim = lesson.bessel_claim(z[:256], b)
+        assert claim.holds, claim.text
+        assert claim.values["biased_ratio"] == pytest.approx(1 - 1 / b, abs=0.3 / b)
+
+
+def test_noise_claim_fails_for_a_population_far_from_the_law():
+    z = np.random.default_rng(0).normal(size=(1000, 4))
+    noise = batch_stat_noise(z, (2, 8, 32))
+    off = noise._replace(mean_noise=noise.mean_noise * 1.5)
+    claim = lesson.noise_claim(off)
+    assert not claim.holds and claim.values["max_gap_to_law"] > 0.4
