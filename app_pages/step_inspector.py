@@ -4,10 +4,12 @@ import streamlit as st
 
 from components import controls, url_state
 from components import inspector_figures as figs
+from components.claims import show_claim
 from components.lesson import lesson_header
 from components.live_plot import live_figure
 from components.scales import fmt, ladder
 from components.surface_view import surface_view
+from lessons import step_inspector as lesson
 from optimizers import CONVENTIONS, OPTIMIZERS
 from optimizers.inspect import trace_run
 from surfaces import SURFACES
@@ -87,22 +89,19 @@ def inspector(log, surface, surface_params, trace) -> None:
         view = surface_view(surface.key, params)
         live_figure(figs.step_figure(surface, view, trace, step, zoom, surface_params=params),
                     key="si.chart", config={"displayModeBar": False})
+        if step <= (trace.diverged_at or trace.num_steps + 1) - 1:  # a finite step to check
+            show_claim(lesson.arrows_claim(trace, step))
+            if trace.optimizer == "nesterov":
+                show_claim(lesson.look_ahead_claim(trace, step))
     rate_panel(trace, step)
 
 
 def rate_panel(trace, step: int) -> None:
-    spec = OPTIMIZERS[trace.optimizer]
-    if figs.effective_lr(trace) is None:
-        note = ("Lion's step is ±η per coordinate (a sign), whatever the gradient's size."
-                if spec.key == "lion" else
-                "The learning rate is η itself, the same for both coordinates and every step; "
-                "momentum changes the step through the buffer b, not through the rate.")
-        st.info(note)
-        return
-    live_figure(figs.rate_figure(trace, step), key="si.rate", config={"displayModeBar": False})
-    st.caption("AdaGrad divides by the root of a growing sum, so its rate only falls, towards zero. "
-               "RMSProp and Adam divide by an average over a window of about 1/(1−β₂) recent "
-               "steps, so their rate rises again when the gradients shrink.")
+    if figs.effective_lr(trace) is not None:
+        live_figure(figs.rate_figure(trace, step), key="si.rate", config={"displayModeBar": False})
+    claim = lesson.rate_claim(trace)
+    if claim is not None:
+        show_claim(claim)
 
 
 log = controls.KeyLog(link=url_state.snapshot())
@@ -110,10 +109,12 @@ lesson_header(
     "Step inspector",
     "What exactly happens inside one optimizer step?",
     "Each step takes the gradient $g_t$ at $x_{t-1}$, updates the optimizer's state and moves. "
-    "Step through a run: the **green** arrow is the gradient's part, the **pink** one what "
-    "momentum carries over, and the thick arrow the step actually taken. For Nesterov, the "
-    "gradient is taken at the look-ahead point (◇), where momentum alone would have carried "
-    "the lecture's iterate θ (○). The table holds the state after the step.",
+    "Step through a run: the thick arrow is the step actually taken. For SGD and momentum the "
+    "**pink** (momentum) and **green** (gradient) arrows, tip to tail from $x_{t-1}$, add up to "
+    "it; Nesterov, as the libraries write it, steps $-\\eta(g_t + \\mu b_t)$ from the point "
+    "where it took the gradient (◇), and the lecture's iterate θ (○) sits $\\mu v$ behind it. "
+    "For adaptive methods the dashed arrows are directions only. The table holds the state "
+    "after the step; the boxes check these sentences against this run's numbers.",
     r"\begin{aligned} g_t &= \nabla f(x_{t-1}) \\ (\Delta_t,\ s_t) &= \mathrm{rule}(g_t,\ s_{t-1}) "
     r"\\ x_t &= x_{t-1} + \Delta_t \end{aligned}",
 )

@@ -9,14 +9,8 @@ import plotly.graph_objects as go
 from components.figures import FONT, _axis, _layout
 from components.palette import optimizer_color, rgba
 from components.surface_view import SurfaceView, background_image, colorbar_trace, surface_view
-from optimizers.inspect import (
-    StepTrace,
-    bias_correction,
-    effective_lr,
-    nesterov_points,
-    step_parts,
-    velocity,
-)
+from lessons.step_inspector import step_parts
+from optimizers.inspect import StepTrace, bias_correction, effective_lr, nesterov_points, velocity
 from surfaces import Surface
 
 GRADIENT_COLOR = "#059669"
@@ -49,16 +43,14 @@ def _arrows(trace: StepTrace, step: int) -> tuple[list[dict], list[dict]]:
     color = optimizer_color(trace.optimizer)
     here, there = trace.path[step - 1], trace.path[step]
     arrows, legend = [_arrow(here, there, color, 3.5)], [_legend_entry("update x_t − x_{t−1}", color)]
-    parts = step_parts(trace)
-    if parts is not None:  # momentum part then gradient part, tip to tail
-        base = nesterov_points(trace)[0][step - 1] if trace.optimizer == "nesterov" else here
-        carried = parts.get("momentum", np.zeros((trace.num_steps, 2)))[step - 1]
-        arrows += [_arrow(base, base + carried, MOMENTUM_COLOR),
-                   _arrow(base + carried, base + carried + parts["gradient"][step - 1],
-                          GRADIENT_COLOR)]
-        legend += [_legend_entry("gradient step −η g", GRADIENT_COLOR)]
-        if "momentum" in parts:
-            legend.append(_legend_entry("momentum carried", MOMENTUM_COLOR))
+    parts = step_parts(trace, step)
+    if parts is not None:  # tip to tail from x_{t-1}: they add up to the thick step
+        tail = here.astype(float)
+        for name, vector in parts:
+            part_color = GRADIENT_COLOR if name.startswith("gradient") else MOMENTUM_COLOR
+            arrows.append(_arrow(tail, tail + vector, part_color))
+            legend.append(_legend_entry(name, part_color))
+            tail = tail + vector
         return arrows, legend
     # Adaptive methods: directions only, drawn as long as the step so they can be compared.
     length = float(np.linalg.norm(there - here)) if np.all(np.isfinite(there)) else 0.0

@@ -64,13 +64,57 @@ def test_adam_shows_bias_correction_and_the_effective_rate():
     rate_chart = charts(at)[1]
     assert "effective learning rate" in rate_chart["layout"]["title"]["text"]
     assert len(decode(rate_chart["data"][0]["y"])) == 100
+    # The rate chart's sentence is the computed one for this run: it says what the chart shows.
+    said = " ".join(texts(at, "success") + texts(at, "warning"))
+    assert "Adam divides by an average over about the last 1000 steps" in said
 
 
-def test_nesterov_marks_the_look_ahead_point():
-    at = open_app({"si.optimizer": "nesterov"}, page=PAGE)
+def test_adagrad_rate_only_falls_on_the_page():
+    at = open_app({"si.optimizer": "adagrad", "si.surface": "rosenbrock"}, page=PAGE)
+    assert_clean(at)
+    rate = decode(charts(at)[1]["data"][0]["y"])
+    assert np.all(np.diff(rate) <= 0)
+    assert any("its rate only falls: over this run it never rose" in b for b in texts(at, "success"))
+
+
+def drawn_arrows(at) -> list[tuple[np.ndarray, np.ndarray]]:
+    return [(np.array([a["ax"], a["ay"]], float), np.array([a["x"], a["y"]], float))
+            for a in charts(at)[0]["layout"]["annotations"]]
+
+
+def assert_parts_sum_to_the_step(at) -> None:
+    """The thick arrow first, then the parts tip to tail from its start to its end."""
+    (start, end), *parts = drawn_arrows(at)
+    assert len(parts) == 2
+    assert np.array_equal(parts[0][0], start)
+    for (_, tip), (tail, _) in zip(parts, parts[1:]):
+        assert np.array_equal(tip, tail)
+    np.testing.assert_allclose(parts[-1][1], end, rtol=0, atol=1e-6 * max(1.0, np.abs(end).max()))
+
+
+def test_nesterov_marks_the_look_ahead_point_and_its_arrows_add_up():
+    at = open_app({"si.optimizer": "nesterov", "si.step": "5"}, page=PAGE)
     assert_clean(at)
     names = {t.get("name") for t in charts(at)[0]["data"]}
     assert {"look-ahead (gradient taken here)", "lecture iterate θ"} <= names
+    assert "momentum −ημ b_t (b_t already holds g_t)" in names
+    assert_parts_sum_to_the_step(at)
+    boxes = texts(at, "success")
+    assert any("end where the thick step ends" in b for b in boxes)
+    assert any("The ◇ is x_4" in b for b in boxes)
+    assert not texts(at, "warning")
+    at.slider(key="si.step").set_value(30).run()
+    assert_parts_sum_to_the_step(at)
+
+
+def test_momentum_arrows_add_up_and_the_claims_hold(default_app):
+    at = default_app
+    at.slider(key="si.step").set_value(12).run()
+    assert_clean(at)
+    assert_parts_sum_to_the_step(at)
+    boxes = texts(at, "success")
+    assert any("Step 12:" in b and "end where the thick step ends" in b for b in boxes)
+    assert any("The learning rate is η = 0.5 itself" in b for b in boxes)
 
 
 def test_moving_the_widgets_changes_the_run(default_app):

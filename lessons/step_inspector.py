@@ -1,0 +1,203 @@
+"""The step inspector's claims, measured on the traced run (an ``optimizers.inspect.StepTrace``).
+
+The page draws one step t (1-based) as arrows and writes what they mean; each sentence is a check
+here: that the drawn parts add up to the drawn step, where Nesterov's gradient is taken, and how
+the effective learning rate moved over the run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lessons.claims import Claim, fmt_num
+from optimizers.inspect import ADAM_FAMILY, effective_lr, nesterov_points
+from optimizers.registry import get_spec
+
+SUM_TOLERANCE = 1e-5  # float32 paths: parts and step agree to rounding, relative to the step ...
+ULPS = 8  # ... plus a few units of the positions' own rounding (a tiny step far from the origin)
+
+
+def _rounding(trace, *points) -> float:
+    """The absolute rounding of positions this large in the trace's float type."""
+    size = max(float(np.abs(np.asarray(p, float)).max(initial=0.0)) for p in points)
+    return ULPS * float(np.finfo(trace.path.dtype).eps) * size
+WINDOWED = ("rmsprop", "adadelta", *[k for k in ADAM_FAMILY if k != "amsgrad"])
+
+
+def step_parts(trace, step: int) -> list[tuple[str, np.ndarray]] | None:
+    """The step x_t − x_{t−1} as arrows drawn tip to tail from x_{t−1}: (label, vector) pairs.
+
+    Heavy ball: −η b_t = −ημ b_{t−1} − η w g_t (w = 1 − μ in the EMA form). Nesterov, library
+    form: −η(g_t + μ b_t), where b_t = μ b_{t−1} + g_t already holds this step's gradient.
+    None for adaptive methods, whose step is no such sum.
+    """
+    hp, key, i = trace.hyperparameters, trace.optimizer, step - 1
+    lr, g = hp.get("learning_rate"), trace.used_grad[i].astype(float)
+    if key == "sgd":
+        return [("gradient step −η g_t", -lr * g)]
+    if key not in ("momentum", "nesterov"):
+        return None
+    mu, b = hp["momentum"], trace.state["b"].astype(float)
+    if key == "nesterov":
+        return [("momentum −ημ b_t (b_t already holds g_t)", -lr * mu * b[step]),
+                ("gradient step −η g_t", -lr * g)]
+    weight = (1.0 - mu) if hp.get("ema") else 1.0
+    gradient_label = "gradient step −η(1−μ) g_t" if hp.get("ema") else "gradient step −η g_t"
+    return [("momentum carried −ημ b_{t−1}", -lr * mu * b[i]), (gradient_label, -lr * weight * g)]
+
+
+def arrows_claim(trace, step: int) -> Claim:
+    """'The coloured arrows add up to the thick step', measured at this step."""
+    here, there = trace.path[step - 1].astype(float), trace.path[step].astype(float)
+    parts = step_parts(trace, step)
+    statement = "The coloured arrows, tip to tail, add up to the step actually taken."
+    if parts is None:
+        return _directions_claim(trace, step)
+    tip = here + sum(v for _, v in parts)
+    length = float(np.linalg.norm(there - here))
+    miss = float(np.linalg.norm(tip - there))
+    gap = miss / max(length, 1e-30)
+    holds = bool(np.isfinite(miss) and miss <= SUM_TOLERANCE * length + _rounding(trace, here, there))
+    names = " plus ".join(name for name, _ in parts)
+    text = (f"Step {step}: {names}, drawn from x_{step - 1}, end "
+            + (f"where the thick step ends (they miss by {fmt_num(miss, 2)}, float rounding, on a "
+               f"step of length {fmt_num(length)})." if holds else
+               f"{fmt_num(gap, 2)} of the step's length away from it: they do not add up here."))
+    if trace.optimizer == "nesterov":
+        text += (" The library applies the look-ahead inside the step: −η(g_t + μ b_t), with the "
+                 "gradient taken at x_{t−1}.")
+    return Claim("step_inspector.arrows_sum_to_step", statement, holds, text,
+                 {"gap": gap, "miss": miss, "length": length})
+
+
+def _directions_claim(trace, step: int) -> Claim:
+    i = step - 1
+    update, g = trace.update[i].astype(float), trace.used_grad[i].astype(float)
+    norms = np.linalg.norm(update) * np.linalg.norm(g)
+    angle = float(np.degrees(np.arccos(np.clip(-update @ g / norms, -1, 1)))) if norms > 0 \
+        else float("nan")
+    text = (f"An adaptive step is no sum of parts: the dashed arrows are directions only, drawn "
+            f"as long as the step. At step {step} the step points {fmt_num(angle, 2)}° away from "
+            "−g_t, because each coordinate has its own rate (the chart below).")
+    return Claim("step_inspector.adaptive_direction",
+                 "An adaptive step rescales each coordinate, so it need not point along −g.",
+                 bool(np.isfinite(angle)), text, {"angle": angle})
+
+
+def look_ahead_claim(trace, step: int) -> Claim:
+    """Nesterov: the lecture's iterate θ follows θ_t = θ_{t−1} + μ v_{t−1} − η g_t with g_t taken
+    at the look-ahead θ_{t−1} + μ v_{t−1}, which is the library's x_{t−1} (the ◇)."""
+    lr, mu = trace.hyperparameters["learning_rate"], trace.hyperparameters["momentum"]
+    theta = nesterov_points(trace)[0].astype(float)
+    v = -lr * trace.state["b"].astype(float)
+    i = step - 1
+    look_ahead = theta[i] + mu * v[i]
+    lecture_step = mu * v[i] - lr * trace.used_grad[i].astype(float)
+    scale = max(float(np.linalg.norm(lecture_step)), 1e-30)
+    misses = (float(np.linalg.norm(look_ahead - trace.path[i])),
+              float(np.linalg.norm(theta[step] - theta[i] - lecture_step)))
+    gaps = tuple(m / scale for m in misses)
+    holds = max(misses) <= SUM_TOLERANCE * scale + _rounding(trace, theta[i], theta[step])
+    text = (f"The ◇ is x_{step - 1} = θ_{step - 1} + μ v_{step - 1}: where momentum alone would "
+            f"carry the lecture's iterate θ (○), and where g_{step} is taken; θ then moves by "
+            f"μ v − η g (gaps {fmt_num(gaps[0], 2)} and {fmt_num(gaps[1], 2)} of that move).")
+    return Claim("step_inspector.nesterov_look_ahead",
+                 "Nesterov takes the gradient at the look-ahead point θ + μv.", holds, text,
+                 {"look_ahead_gap": gaps[0], "theta_step_gap": gaps[1]})
+
+
+def _rises(rate: np.ndarray) -> tuple[float, int]:
+    """The largest recovery of a per-coordinate rate above its lowest value so far, as a factor,
+    and the step (1-based) where it happened."""
+    rate = np.where(np.isfinite(rate), rate, np.nan)
+    lowest = np.fmin.accumulate(rate, axis=0)
+    recovery = np.nan_to_num(rate / lowest, nan=1.0)
+    t, _ = np.unravel_index(np.argmax(recovery), recovery.shape)
+    return float(recovery.max(initial=1.0)), int(t) + 1
+
+
+def _grad_shrink(trace, step: int) -> float:
+    """|g| at that step over the largest |g| before it: < 1 means the gradients had shrunk."""
+    norms = np.linalg.norm(trace.used_grad.astype(float), axis=1)
+    return float(norms[step - 1] / max(norms[:step].max(), 1e-30))
+
+
+def rate_claim(trace) -> Claim | None:
+    """What the effective-rate chart shows over the whole run; None where the rate is η itself."""
+    rate = effective_lr(trace)
+    if rate is None:
+        return _fixed_rate_claim(trace)
+    rise, at = _rises(rate)
+    values = {"largest_rise": rise, "at_step": float(at)}
+    if trace.optimizer == "adagrad":
+        holds = rise <= 1 + 1e-6
+        text = ("AdaGrad divides by the root of a sum that only grows, so its rate only falls: "
+                + ("over this run it never rose." if holds else
+                   f"yet here it rose ×{fmt_num(rise)} at step {at} (rounding?)."))
+        return Claim("step_inspector.adagrad_rate_only_falls",
+                     "AdaGrad's effective rate only falls.", holds, text, values)
+    if trace.optimizer == "amsgrad":
+        return _amsgrad_claim(trace, rise, at, values)
+    shrink = _grad_shrink(trace, at)
+    values["gradient_shrink"] = shrink
+    window = _window(trace)
+    holds = rise >= 1.01 and shrink < 1
+    text = (f"{get_spec(trace.optimizer).short} divides by an average over about the last "
+            f"{fmt_num(window, 4)} steps, not a growing sum. "
+            + (f"Here its rate rose ×{fmt_num(rise)} above its lowest by step {at}, when |g| had "
+               f"shrunk to {fmt_num(shrink, 2)} of its largest so far." if holds else
+               f"In this run it has not risen again (largest recovery ×{fmt_num(rise)}): the "
+               "gradients have not shrunk below their recent size. Try more steps or another "
+               "surface."))
+    return Claim("step_inspector.windowed_rate_recovers",
+                 "RMSProp's, AdaDelta's and Adam's rates follow a window: they rise again when the "
+                 "gradients shrink.", holds, text, values)
+
+
+def _window(trace) -> float:
+    hp = trace.hyperparameters
+    decay = hp.get("b2", hp.get("decay", hp.get("rho")))
+    return 1.0 / (1.0 - decay)
+
+
+def _amsgrad_claim(trace, rise: float, at: int, values: dict) -> Claim:
+    v_max = trace.state["v_max"].astype(float)
+    never_falls = bool(np.all(np.diff(v_max, axis=0) >= 0))
+    values["v_max_never_falls"] = float(never_falls)
+    text = ("AMSGrad divides by a running max v_max, which "
+            + ("never fell in this run" if never_falls else "fell in this run (unexpected)")
+            + (f"; its rate rose ×{fmt_num(rise)} by step {at} only through the bias correction "
+               "√(1 − β₂ᵗ) (PyTorch applies it after the max)." if rise > 1 + 1e-6 else
+               "; so its rate only fell."))
+    return Claim("step_inspector.amsgrad_max_never_falls",
+                 "AMSGrad's v_max never falls, so only bias correction can raise its rate.",
+                 never_falls, text, values)
+
+
+def _fixed_rate_claim(trace) -> Claim | None:
+    """SGD and momentum: Δ = −η·(their direction) with η itself; Lion: ±η per coordinate."""
+    hp, key = trace.hyperparameters, trace.optimizer
+    lr, update = hp["learning_rate"], trace.update.astype(float)
+    if key == "lion":
+        size = np.abs(update[np.all(np.isfinite(update), axis=1)]) / lr
+        low, high = (float(size.min()), float(size.max())) if size.size else (np.nan, np.nan)
+        holds = bool(abs(low - 1) <= SUM_TOLERANCE and abs(high - 1) <= SUM_TOLERANCE)
+        text = (f"Lion's step is η·sign(·) per coordinate, whatever the gradient's size: here every "
+                f"|Δ|/η lies in [{fmt_num(low, 4)}, {fmt_num(high, 4)}]"
+                + ("." if holds else ", not exactly 1: its weight decay ηλx adds to the sign."))
+        return Claim("step_inspector.lion_sign_step", "Lion's step is ±η per coordinate.", holds,
+                     text, {"low": low, "high": high})
+    if step_parts(trace, 1) is None:  # no method of the registry lands here; say nothing wrong
+        return None
+    finite = [t for t in range(1, trace.num_steps + 1) if np.all(np.isfinite(update[t - 1]))]
+    steps = np.array([sum(v for _, v in step_parts(trace, t)) for t in finite]).reshape(-1, 2)
+    done = update[np.array(finite, int) - 1]
+    gap = float(np.abs(steps - done).max(initial=0.0) / max(np.abs(done).max(initial=0.0), 1e-30))
+    holds = bool(gap <= SUM_TOLERANCE)
+    how = ("" if key == "sgd" else
+           "; momentum changes the step through the buffer b, not through the rate")
+    text = (f"The learning rate is η = {fmt_num(lr)} itself, the same for both coordinates and every "
+            f"step{how} (every finite update equals −η times its direction, to a relative "
+            f"{fmt_num(gap, 2)}).")
+    return Claim("step_inspector.rate_is_eta", "SGD's and momentum's rate is η itself.", holds,
+                 text, values={"gap": gap})
