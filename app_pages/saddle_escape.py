@@ -13,6 +13,7 @@ from components.saddle_figures import (
     non_saddle_figure,
     saddle_fraction_figure,
     saddle_paths_figure,
+    sharp_flat_paths_figure,
     sharp_flat_profile_figure,
     sharp_flat_rates_figure,
 )
@@ -185,7 +186,7 @@ def cached_sharp_flat(lr, noise, batches, num_steps, seeds):
 
 
 def sharp_flat_controls(log) -> dict:
-    cols = st.columns(5)
+    cols = st.columns([1, 1, 1.7, 1, 1])
     return dict(
         lr=cols[0].select_slider("learning rate η", SF_LR_CHOICES, value=0.05, format_func=fmt,
                                  key=log("saddle.sf_lr", SF_LR_CHOICES), bind=controls.BIND),
@@ -223,9 +224,13 @@ def sharp_flat_section(log) -> None:
         study = cached_sharp_flat(exp["lr"], exp["noise"], tuple(sorted(exp["batches"])),
                                   exp["num_steps"], exp["seeds"])
     left, right = st.columns(2, gap="medium")
-    live_figure(sharp_flat_profile_figure(study), key="saddle.sf_profile", where=left)
+    live_figure(sharp_flat_profile_figure(), key="saddle.sf_profile", where=left)
     live_figure(sharp_flat_rates_figure(study), key="saddle.sf_rates", where=right)
-    show_claims(sharp_flat_claims(study))
+    claims = sharp_flat_claims(study)
+    show_claims(claims)
+    gap = study.fraction()[0] - study.fraction()[1]
+    live_figure(sharp_flat_paths_figure(study, study.batch_sizes[int(np.argmax(gap))]),
+                key="saddle.sf_paths")
     st.caption("Why, with the same noise and the same depth: a stiffer well sends the run "
                "against its walls more often per step, and steps of size η in a stiff well "
                "overshoot and rattle (ηk near 2), which stirs the run up more than the same "
@@ -239,16 +244,17 @@ lesson_header(
     "On f = x² − y² the gradient vanishes at the origin, so noise-free SGD started there never "
     "moves, and started on the x-axis it slides straight in. Along y the surface curves down: a "
     "displacement grows by a factor 1 + 2η per step, but something must create it. Mini-batch "
-    "noise does, kicking y by about ησ/√B per step. The kicks add up to a spread that grows like "
-    "gᵗ·ησ/√(B(g² − 1)) with g = 1 + 2η, so the median run passes a radius r after about "
-    "ln(r√(B(g² − 1)) / (0.67·ησ)) / ln g steps (0.67: the median of |a standard normal|): "
-    "bigger batches escape later, but only logarithmically. "
+    "noise does, kicking y by about ησ/√B per step. The kicks add up and grow, and the median "
+    "run passes a radius r after about t_esc steps (right; g = 1 + 2η, and 0.67 is the median "
+    "of |a standard normal|): bigger batches escape later, but only logarithmically. "
     "Momentum compounds the growth. Adam divides by the gradient's running size, which near the "
     "saddle is the noise itself: less noise means larger effective steps, so while the noise "
     "is strong enough to matter Adam escapes *sooner* with bigger batches. The boxes under the "
     "charts check each of these sentences against the runs at your settings.",
     r"\begin{aligned} y_{t+1} &= (1 + 2\eta)\, y_t - \eta\,\frac{\sigma}{\sqrt{B}}\,\xi_t \\ "
-    r"x_{t+1} &= (1 - 2\eta)\, x_t - \eta\,\frac{\sigma}{\sqrt{B}}\,\xi'_t \end{aligned}",
+    r"x_{t+1} &= (1 - 2\eta)\, x_t - \eta\,\frac{\sigma}{\sqrt{B}}\,\xi'_t \\[4pt] "
+    r"t_{\text{esc}} &\approx \ln\!\Big(\frac{r\sqrt{B\,(g^2 - 1)}}{0.67\,\eta\sigma}\Big)"
+    r"\Big/\ln g \end{aligned}",
 )
 link_note = st.empty()
 with st.sidebar:

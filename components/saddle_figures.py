@@ -213,31 +213,47 @@ def non_saddle_figure(measured: SaddleFractions, height: int = 380) -> go.Figure
     return go.Figure(dict(data=traces, layout=layout))
 
 
-def sharp_flat_profile_figure(study: SharpFlatStudy, height: int = 340) -> go.Figure:
-    """The loss along x (y = 0): both wells, their curvatures, the barrier, and where the first
-    seed's run at the smallest batch went (the range of x it visited from each start)."""
+def sharp_flat_profile_figure(height: int = 340) -> go.Figure:
+    """The loss along x (y = 0): both wells with their curvatures, and the barrier between."""
     marks = landmarks()
     xs = np.linspace(-2.0, 3.0, 501)
     traces = [dict(type="scatter", x=xs, y=profile(xs), mode="lines", name="f(x, 0)",
                    line=dict(color="#374151", width=2), hoverinfo="skip")]
     for i, well in enumerate(MINIMA):
-        x_min, k = marks.minima[i], marks.curvatures[i]
-        seen = study.sample_x[i, 0][np.isfinite(study.sample_x[i, 0])]
-        traces.append(dict(type="scatter", x=[x_min], y=profile([x_min]), mode="markers",
-                           name=f"{well} minimum (curvature {k:.3g})",
-                           marker=dict(size=12, color=WELL_COLORS[well], symbol="circle")))
-        traces.append(dict(type="scatter", x=[seen.min(), seen.max()], y=[0.25 + 0.12 * i] * 2,
-                           mode="lines+markers", line=dict(color=WELL_COLORS[well], width=3),
-                           name=f"x visited from the {well} start (seed 0, B = {study.batch_sizes[0]:g})",
-                           marker=dict(symbol="line-ns-open", size=10)))
+        traces.append(dict(type="scatter", x=[marks.minima[i]], y=profile([marks.minima[i]]),
+                           mode="markers", name=f"{well} minimum (curvature {marks.curvatures[i]:.3g})",
+                           marker=dict(size=12, color=WELL_COLORS[well],
+                                       symbol="circle" if i == 0 else "square")))
     layout = _layout(height, xaxis=_axis("x (y = 0)", range=[-2, 3]),
                      yaxis=_axis("loss f(x, 0)", range=[-1.1, 0.6]),
                      title=dict(text="Two minima, same depth", x=0.01, font=dict(size=14)),
-                     shapes=[dict(type="line", x0=marks.barrier, x1=marks.barrier, yref="paper",
-                                  y0=0, y1=1, line=dict(color="#6b7280", dash="dot", width=1))],
+                     shapes=[_barrier_line(marks.barrier, "x")],
                      annotations=[dict(x=marks.barrier, y=1, yref="paper", text="barrier",
                                        showarrow=False, yanchor="bottom", font=dict(size=11))],
                      legend=dict(orientation="h", y=-0.25, x=0, font=dict(size=11)))
+    return go.Figure(dict(data=traces, layout=layout))
+
+
+def _barrier_line(at: float, axis: str) -> dict:
+    span = dict(x0=at, x1=at, yref="paper", y0=0, y1=1) if axis == "x" else \
+        dict(y0=at, y1=at, xref="paper", x0=0, x1=1)
+    return dict(type="line", line=dict(color="#6b7280", dash="dot", width=1), **span)
+
+
+def sharp_flat_paths_figure(study: SharpFlatStudy, batch: int, height: int = 280) -> go.Figure:
+    """x against step for the first seed from each minimum at one batch size, with the barrier:
+    a run that crosses the dotted line has escaped."""
+    j = int(np.flatnonzero(study.batch_sizes == batch)[0])
+    steps = np.arange(study.num_steps + 1)
+    traces = [dict(type="scatter", x=steps, y=study.sample_x[i, j], mode="lines",
+                   name=f"from the {well} minimum", line=dict(color=WELL_COLORS[well], width=1.5,
+                                                             dash="solid" if i == 0 else "dash"))
+              for i, well in enumerate(MINIMA)]
+    layout = _layout(height, xaxis=_axis("step"), yaxis=_axis("x", range=[-2, 3]),
+                     title=dict(text=f"One run from each minimum (seed 0, B = {batch:g}); dotted: "
+                                     "the barrier", x=0.01, font=dict(size=14)),
+                     shapes=[_barrier_line(landmarks().barrier, "y")],
+                     legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
     return go.Figure(dict(data=traces, layout=layout))
 
 

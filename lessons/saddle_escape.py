@@ -163,9 +163,9 @@ def escape_formula_claim(study: EscapeStudy, lr: float, noise: float, rule: Esca
             f"{_list(measured, study.num_steps)} (B = {', '.join(f'{b:g}' for b in study.batch_sizes)})")
     kick = lr * noise / np.sqrt(study.batch_sizes.min())
     if holds:
-        text = f"The formula predicts SGD's median escape step within 15 %: {said}."
+        text = f"The formula for t_esc predicts SGD's median escape step within 15 %: {said}."
     else:
-        text = (f"Here the formula misses SGD's median escape step: {said}. It assumes many small "
+        text = (f"Here the formula for t_esc misses SGD's median escape step: {said}. It assumes many small "
                 f"kicks (ησ/√B = {fmt_num(kick)} against r = {fmt_num(rule.threshold)}) and "
                 f"escapes within the {study.num_steps} steps.")
     return Claim("saddle.escape_formula", statement, holds, text,

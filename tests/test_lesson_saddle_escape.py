@@ -25,7 +25,7 @@ def test_defaults_show_paths_histograms_medians_and_the_saddle_fraction(default_
                for v in verdicts)
     assert any("sharp minimum is escaped more often" in v for v in verdicts)
     figs = charts(at)
-    assert len(figs) == 7
+    assert len(figs) == 8
     table = at.dataframe[0].value
     assert list(table["optimizer"].unique()) == ["SGD", "Momentum", "Adam"]
     sgd = table[table["optimizer"] == "SGD"]
@@ -97,4 +97,4 @@ def test_garbage_links_warn_and_fall_back(query):
     assert_clean(at)
     warnings = texts(at, "warning")
     assert warnings and "could not be applied" in warnings[0]
-    assert len(charts(at)) == 7
+    assert len(charts(at)) == 8
