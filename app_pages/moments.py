@@ -85,12 +85,11 @@ def values_section(log, values, num_steps) -> int:
 def rate_section(values, step) -> None:
     st.subheader(r"3 · The rate $\eta/\sqrt{V_t}$ over time")
     live_figure(figs.rate_figure(values, step), key="mv.rate", config=CHART)
-    for claim in (moments.adagrad_rate_claim(values), moments.window_rate_claim(values)):
+    claims = (moments.constant_rate_claim(values), moments.adagrad_rate_claim(values),
+              moments.window_rate_claim(values))
+    for claim in claims:
         if claim is not None:
             show_claim(claim)
-    st.caption("SGD, momentum and Nesterov keep V = 1: their rate is η in every coordinate and at "
-               "every step. The adaptive methods give each coordinate its own rate, set by the "
-               "size of its own gradients.")
 
 
 log = controls.KeyLog(link=url_state.snapshot())

@@ -313,3 +313,29 @@ def adam_first_step_claim(values: list[FrameValues]) -> Claim | None:
                 f"{fmt_num(hp['eps'])}, so ε shrinks it (a zero gradient does not move at all).")
     return Claim("moments.adam_first_step_is_lr", statement, holds, text,
                  {"ratio_x": float(ratio[0]), "ratio_y": float(ratio[1])})
+
+
+def constant_rate_claim(values: list[FrameValues]) -> Claim | None:
+    """SGD, momentum and Nesterov keep V = 1: their rate is η itself, flat and the same in both
+    coordinates. Names the lines that coincide (same η), since one hides the other."""
+    found = _by_key(values, CONSTANT_V)
+    if not found:
+        return None
+    deviation = max(float(np.nanmax(np.abs(v.rate / v.learning_rate - 1.0), initial=0.0))
+                    for v in found)
+    names = ", ".join(_title(v.optimizer) for v in found)
+    rates = ", ".join(f"η = {fmt_num(v.learning_rate)}" for v in found)
+    holds = deviation == 0.0
+    groups: dict[float, list[str]] = {}  # same η, same line: the last one drawn hides the rest
+    for v in found:
+        groups.setdefault(v.learning_rate, []).append(_title(v.optimizer))
+    shared = [g for g in groups.values() if len(g) > 1]
+    hidden = "".join(f" {' and '.join(g[:-1])} lie{'s' if len(g) == 2 else ''} under {g[-1]}: "
+                     "same η, same line." for g in shared)
+    if holds:
+        text = (f"{names}: V = 1, so the rate is η itself, the same in both coordinates at every "
+                f"step: flat lines at {rates} (largest deviation 0).{hidden}")
+    else:
+        text = f"{names}: the rate differs from η by up to {pct(deviation, 2)}, although V = 1."
+    return Claim("moments.constant_v_rate_is_lr", "With V = 1 the rate is η.", holds, text,
+                 {"deviation": deviation, "hidden_lines": sum(len(g) - 1 for g in shared)})

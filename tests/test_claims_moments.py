@@ -94,7 +94,8 @@ def test_adagrad_claim_can_fail():
 def test_page_defaults_claims_hold():
     values = [frame(k) for k in PAGE_DEFAULT]
     claims = [moments.step_rebuilt_claim(values), moments.adagrad_rate_claim(values),
-              moments.window_rate_claim(values), moments.adam_first_step_claim(values)]
+              moments.window_rate_claim(values), moments.adam_first_step_claim(values),
+              moments.constant_rate_claim(values)]
     assert all(c.holds for c in claims), [c.text for c in claims if not c.holds]
     assert "for all 5 optimizers" in claims[0].text
     assert claims[2].values["rise"] > moments.RISE
@@ -122,3 +123,15 @@ def test_adams_first_step_is_lr_only_with_bias_correction_and_a_gradient_above_e
     flat = moments.adam_first_step_claim([frame("adam", "saddle")])
     assert not flat.holds and flat.values["ratio_y"] == 0 and "ε" in flat.text
     assert moments.adam_first_step_claim([frame("sgd")]) is None
+
+
+def test_constant_v_rate_is_lr_and_coinciding_lines_are_named():
+    sgd, heavy = frame("sgd"), frame("momentum")
+    claim = moments.constant_rate_claim([sgd, heavy, frame("adam")])
+    assert claim.holds and claim.values["deviation"] == 0 and claim.values["hidden_lines"] == 1
+    assert "SGD lies under Momentum" in claim.text
+    slower = moments.constant_rate_claim([frame("sgd", learning_rate=0.1), heavy])
+    assert slower.holds and slower.values["hidden_lines"] == 0 and "lies under" not in slower.text
+    off = dataclasses.replace(sgd, rate=sgd.rate * 1.5)  # a rate that is not η must be caught
+    assert not moments.constant_rate_claim([off]).holds
+    assert moments.constant_rate_claim([frame("adam")]) is None

@@ -32,10 +32,11 @@ def test_defaults_lay_out_every_optimizer_and_the_claims_hold(default_app):
     for spec in OPTIMIZERS.values():  # the frame lists every registered optimizer
         assert f"**{spec.short}**" in page_text
     successes = texts(at, "success")
-    assert len(successes) == 4, successes  # rebuilt step, Adam's first, AdaGrad's, a window's
+    assert len(successes) == 5, successes  # rebuilt step, Adam's first, V = 1, AdaGrad, window
     assert "for all 5 optimizers" in successes[0] and "mismatch" in successes[0]
     assert "first step is η" in successes[1]
-    assert "AdaGrad" in successes[2] and "Adam" in successes[3]
+    assert "SGD lies under Momentum" in successes[2]
+    assert "AdaGrad" in successes[3] and "Adam" in successes[4]
 
 
 def test_the_table_rebuilds_the_step_from_m_and_V(default_app):
