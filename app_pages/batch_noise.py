@@ -12,11 +12,13 @@ from components.batch_figures import (
     variance_figure,
     variance_rows,
 )
+from components.claims import show_claim
 from components.curves import curve_figure
 from components.figures import overlay_figure
 from components.lesson import lesson_header
 from components.live_plot import live_figure
 from components.scales import fmt, linear_ladder
+from lessons.batch_noise import cloud_claims, half_learning_rate, trajectory_claims
 from optimizers import OPTIMIZERS
 from optimizers.minibatch import DOMAIN, START, gradient_cloud, make_problem, simulate_minibatch
 
@@ -65,8 +67,11 @@ def noise_section(problem, point) -> None:
     with st.spinner("Drawing mini-batches ..."):
         cloud = gradient_cloud(problem, point, ladder_sizes, num_samples=CLOUD_SAMPLES)
     left, right = st.columns(2)
+    verdicts = cloud_claims(cloud, n)
     live_figure(cloud_figure(cloud, n, (1, 8, 64, n)), key="bn_cloud_chart", where=left)
+    show_claim(verdicts["batch.unbiased"], where=left)
     live_figure(variance_figure(cloud, n), key="bn_variance_chart", where=right)
+    show_claim(verdicts["batch.variance_law"], where=right)
     st.caption(f"Each batch is B distinct points (sampling **without replacement**), so the "
                f"variance carries the finite-population factor (N − B)/(N − 1) and the full batch "
                f"has none. tr Σ = {cloud.sigma_trace:.4g} is the variance of one point's gradient "
@@ -79,6 +84,9 @@ def training_section(problem, view, key, hp, steps, seed) -> None:
     sizes = (1, 8, 64, problem.n)
     with st.spinner("Training on mini-batches ..."):
         runs = simulate_minibatch(problem, (key, hp), sizes, num_steps=steps, seed=seed)
+        # The same draws at η/2: the noise ball's growth with η is measured, not asserted.
+        half = simulate_minibatch(problem, (key, half_learning_rate(hp)), sizes, num_steps=steps,
+                                  seed=seed)
     series = batch_series(problem, runs)
     for sr in series:
         if sr.main.diverged_at is not None:
@@ -88,9 +96,12 @@ def training_section(problem, view, key, hp, steps, seed) -> None:
     paths.update_layout(xaxis_title_text="w (slope)", yaxis_title_text="b (intercept)")
     live_figure(paths, key="bn_path_chart", config={"displayModeBar": False})
     floor = problem.surface.lowest_minimum()
+    verdicts = trajectory_claims(runs, half, problem.n, floor, float(hp["learning_rate"]))
+    show_claim(verdicts["batch.straighter"])
     losses = curve_figure(series, "loss", floor)
     losses.update_layout(title_text="full-batch loss L(w, b) − L* along each path")
     live_figure(losses, key="bn_loss_chart")
+    show_claim(verdicts["batch.noise_ball"])
     st.caption(f"{OPTIMIZERS[key].title}, each step on a fresh mini-batch drawn without "
                "replacement (the same draws for every B: a batch of 8 is the first 8 of the "
                "permutation that gave the batch of 1). The star is the least-squares solution; "
@@ -107,8 +118,10 @@ lesson_header(
     "average it *is* the full gradient, but each draw scatters around it, and the scatter "
     "shrinks like 1/B. With a constant learning rate, small batches never settle: they "
     "wander in a noise ball around the minimum whose size grows with the learning rate and "
-    "shrinks with B.",
-    r"\begin{aligned} g_B &= \frac1B \sum_{i \in S} \nabla \ell_i,\quad |S| = B \\ "
+    "shrinks with B. The boxes under the charts check these sentences at your settings.",
+    # One short term per line: the formula column is ~300 px wide on a 1280 px projector
+    # (|S| = B on the first line ran past it).
+    r"\begin{aligned} g_B &= \frac1B \sum_{i \in S} \nabla \ell_i \\ "
     r"\mathbb{E}[g_B] &= \nabla L \\ "
     r"\operatorname{tr}\operatorname{Cov}[g_B] &= \frac{\operatorname{tr}\Sigma}{B}\cdot"
     r"\frac{N - B}{N - 1} \end{aligned}",

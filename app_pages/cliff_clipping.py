@@ -4,39 +4,24 @@ import numpy as np
 import streamlit as st
 
 from components import controls, url_state
-from components.clipping_figures import (
-    CLIP_MODES,
-    CLIP_TITLES,
-    ClipRun,
-    angle_figure,
-    bending_angle,
-    clipping_panels,
-    step_length_figure,
-)
+from components.claims import show_claim
+from components.clipping_figures import angle_figure, clipping_panels, step_length_figure
 from components.lesson import lesson_header
 from components.live_plot import live_figure
 from components.scales import fmt, ladder, snap
-from optimizers import OPTIMIZERS, simulate_batch
-from optimizers.escape import step_gradients
-from surfaces import SURFACES
+from lessons.cliff_clipping import (
+    CLIP_TITLES,
+    CONVENTION,
+    START,
+    SURFACE,
+    ClipRun,
+    bending_angle,
+    claims,
+    run_modes,
+)
+from optimizers import OPTIMIZERS
 
-SURFACE = SURFACES["cliff"]
-CONVENTION = "pytorch"
-START = (3.8, 2.0)  # from here SGD at η = 0.5 lands on the wall and is thrown ~15 units
 STEP_CHOICES = (30, 50, 100, 200, 300)
-
-
-def run_modes(optimizer: str, hparams: dict, start, num_steps: int, threshold: float,
-              params: dict) -> list[ClipRun]:
-    runs = []
-    for mode in CLIP_MODES:
-        clip = None if mode == "none" else (mode, threshold)
-        res = simulate_batch([(optimizer, hparams)], SURFACE, starts=start, num_steps=num_steps,
-                             convention=CONVENTION, clip=clip, surface_params=params)[0][0]
-        raw, clipped, _ = step_gradients(SURFACE, res.path, clip, convention=CONVENTION,
-                                         surface_params=params)
-        runs.append(ClipRun(mode, res.path, raw, clipped, res.clipped, res.diverged_at))
-    return runs
 
 
 def sidebar_controls(log) -> dict:
@@ -123,13 +108,17 @@ step = scrub.slider("step t", 0, settings["num_steps"] - 1, value=0, bind=contro
                     key=log("clip.step", bounds=(0, settings["num_steps"] - 1)))
 jump.button("Jump to the largest gradient", on_click=jump_to_largest,
             args=("clip.largest", "clip.step"), width="stretch")
+verdicts = claims(runs, settings["threshold"], lr, settings["optimizer"],
+                  OPTIMIZERS[settings["optimizer"]].short)
 live_figure(clipping_panels(SURFACE, settings["params"], runs, step, lr,
                             settings["optimizer"], settings["threshold"]), key="clip.panels")
+throw_box, count_box = st.columns(2)
+show_claim(verdicts["cliff.throw"], where=throw_box)
+show_claim(verdicts["cliff.clipped_counts"], where=count_box)
 st.dataframe(step_table(runs, step, lr), hide_index=True)
 left, right = st.columns(2)
 live_figure(step_length_figure(runs, lr, settings["threshold"], step), key="clip.lengths", where=left)
+show_claim(verdicts["cliff.step_bound"], where=left)
 live_figure(angle_figure(runs, step), key="clip.angles", where=right)
-st.caption("Norm clipping: the angle stays at 0° (same direction, shorter step). Value clipping: "
-           "whenever it cuts one coordinate more than the other, the angle jumps. With SGD the "
-           "step is exactly −η·clip(g), so norm clipping bounds every step by η·c.")
+show_claim(verdicts["cliff.angle"], where=right)
 url_state.warn_about_link(link_note, log)

@@ -5,7 +5,6 @@ per-step step length and bending angle."""
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 
 import jax
 import numpy as np
@@ -13,29 +12,12 @@ import plotly.graph_objects as go
 
 from components.figures import FONT
 from components.palette import SURFACE_SCALE, optimizer_color
+from lessons.cliff_clipping import CLIP_TITLES, ClipRun, bending_angle
 from surfaces import Surface
 
-CLIP_MODES = ("none", "norm", "value")
-CLIP_TITLES = {"none": "No clipping", "norm": "Clip by norm", "value": "Clip by value"}
 CLIP_COLORS = {"none": "#b91c1c", "norm": "#2563eb", "value": "#d97706"}
 RAW_COLOR = "#6b7280"
 MAX_SPAN = 3.0  # the view reaches at most this many domain widths past the domain
-
-
-@dataclass(frozen=True)
-class ClipRun:
-    """One run as drawn: its path and, at every recorded point, the raw and clipped gradient."""
-
-    mode: str
-    path: np.ndarray  # (T+1, 2)
-    raw: np.ndarray  # (T+1, 2)
-    clipped: np.ndarray  # (T+1, 2)
-    was_clipped: np.ndarray  # (T,) as the engine recorded it
-    diverged_at: int | None
-
-    @property
-    def finite_path(self) -> np.ndarray:
-        return self.path if self.diverged_at is None else self.path[: self.diverged_at]
 
 
 def view_box(surface: Surface, runs: list[ClipRun], lr: float) -> tuple[tuple, tuple]:
@@ -148,7 +130,7 @@ def step_length_figure(runs: list[ClipRun], lr: float, threshold: float, step: i
     """‖x_{t+1} − x_t‖ per step, with the norm-clipping bound η·c for SGD."""
     traces = []
     for run in runs:
-        length = np.linalg.norm(np.diff(run.finite_path, axis=0), axis=1)
+        length = run.step_lengths
         traces.append(dict(type="scatter", x=np.arange(len(length)), y=length, mode="lines",
                            name=CLIP_TITLES[run.mode], line=dict(color=CLIP_COLORS[run.mode], width=2),
                            hovertemplate="%{y:.3g}"))
@@ -158,14 +140,6 @@ def step_length_figure(runs: list[ClipRun], lr: float, threshold: float, step: i
     layout = _per_step_layout("Step length ‖xₜ₊₁ − xₜ‖", dict(type="log", exponentformat="power"),
                               step, height)
     return go.Figure(dict(data=traces + [bound], layout=layout))
-
-
-def bending_angle(raw: np.ndarray, clipped: np.ndarray) -> np.ndarray:
-    """Degrees between the raw and the clipped gradient (0 where either vanishes)."""
-    dot = np.sum(raw * clipped, axis=-1)
-    norms = np.linalg.norm(raw, axis=-1) * np.linalg.norm(clipped, axis=-1)
-    cos = np.divide(dot, norms, out=np.ones_like(dot), where=norms > 0)
-    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))  # clip: rounding puts cos at 1 + 1e-7
 
 
 def angle_figure(runs: list[ClipRun], step: int, height: int = 320) -> go.Figure:
