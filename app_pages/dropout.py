@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from components import controls, url_state
+from components.claims import show_claim
 from components.lesson import lesson_header
 from components.live_plot import live_figure
 from components.network_controls import data_controls, report_divergence, training_controls
@@ -14,41 +15,46 @@ from components.network_figures import (
     decision_boundary_figure,
     field_figure,
     mode_scale_figure,
+    seed_strip_figure,
     train_test_curves_figure,
 )
 from components.scales import fmt
-from networks import MLPConfig, make_dataset, train, train_batch
+from lessons.dropout import (
+    KINDS,
+    LECTURE_SEEDS,
+    SEEDS,
+    gap_shrinks,
+    lecture_verdict,
+    not_l1_pruning,
+    same_expected_activation,
+    train_lecture,
+    train_mode_is_random,
+    train_with_without,
+    weight_sparsity,
+)
+from networks import make_dataset
 from networks.modes import dropout_scales, first_hidden_activations, train_mode_probabilities
 
 RATES = (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 FORMS = ("inverted", "classic")
 SAMPLE_COUNTS = (4, 8, 16, 32)
 SPREAD_SCALE = [[0.0, "#ffffff"], [1.0, "#7c3aed"]]
-COLORS = {"without dropout": "#6b7280", "with dropout": "#9333ea",
-          "100 units, p = 0.2": "#9333ea", "80 units, no dropout": "#0891b2"}
+COLORS = dict(zip(KINDS, ("#6b7280", "#9333ea", "#dc2626")))
+LECTURE_COLORS = {"100 units, p = 0.2": "#9333ea", "80 units, no dropout": "#0891b2"}
 
 
 def _data(key):
     return make_dataset(key[0], n_train=key[2], noise=key[1], seed=key[3])
 
 
-def _hyper(lr):
-    return {"learning_rate": lr, "momentum": 0.9}
-
-
 @st.cache_data(max_entries=8, show_spinner=False)
 def with_and_without(data_key, rates, form, lr, steps, seed):
-    config = MLPConfig(sizes=(2, 64, 64, 2), dropout_form=form)
-    return train_batch(config, _data(data_key), "momentum", [{"dropout": 0.0},
-                       {"dropout": list(rates)}], hyperparameters=_hyper(lr), num_steps=steps,
-                       batch_size=30, record_every=steps // 100, seed=seed)
+    return train_with_without(data_key, rates, form, lr, steps, seed)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def lecture_run(data_key, width, p, lr, steps, seed):
-    config = MLPConfig(sizes=(2, width, width, 2))
-    return train(config, _data(data_key), "momentum", _hyper(lr), dropout=p, num_steps=steps,
-                 batch_size=30, record_every=steps // 100, seed=seed)
+def lecture_runs(data_key, width, p, lr, steps, seed):
+    return train_lecture(data_key, width, p, lr, steps, seed)
 
 
 def rate_controls(log) -> tuple[float, float]:
@@ -63,16 +69,24 @@ def rate_controls(log) -> tuple[float, float]:
     return tuple(float(r) for r in rates), form
 
 
-def comparison(runs, data) -> None:
+def comparison(groups, data, rates) -> None:
     grid = boundary_grid(data, 100)
-    for column, run in zip(st.columns(2), runs):
-        r = run.result
-        title = (f"{run.label}: train {r.train_acc[-1]:.0%}, test {r.test_acc[-1]:.0%}, "
+    shown = {k: groups[k] for k in ("without dropout", "with dropout")}
+    for column, (label, results) in zip(st.columns(2), shown.items()):
+        r = results[0]
+        title = (f"{label} (first seed): train {r.train_acc[-1]:.0%}, test {r.test_acc[-1]:.0%}, "
                  f"gap {r.train_acc[-1] - r.test_acc[-1]:+.0%}")
         live_figure(decision_boundary_figure(r, data, title=title, grid=grid, height=340),
-                    key=f"dropout_boundary_{run.label}", where=column)
-    left, right = st.columns(2)
-    live_figure(train_test_curves_figure(runs, "loss"), key="dropout_loss", where=left)
+                    key=f"dropout_boundary_{label}", where=column)
+    show_claim(gap_shrinks(shown["without dropout"], shown["with dropout"], rates))
+    runs = [RunView(label, COLORS[label], r) for label, rs in shown.items() for r in rs]
+    gaps = {label: (COLORS[label], [r.train_acc[-1] - r.test_acc[-1] for r in rs])
+            for label, rs in shown.items()}
+    left, middle, right = st.columns(3)
+    live_figure(seed_strip_figure(gaps, title=f"train − test accuracy gap, {SEEDS} seeds",
+                                  y_title="gap (points)", percent=True), key="dropout_gaps",
+                where=left)
+    live_figure(train_test_curves_figure(runs, "loss"), key="dropout_loss", where=middle)
     live_figure(train_test_curves_figure(runs, "acc"), key="dropout_acc", where=right)
 
 
@@ -94,42 +108,52 @@ def spread_section(result, data, log) -> None:
     live_figure(decision_boundary_figure(result, data, grid=grid, height=360,
                                          title="eval mode: one boundary, every time"),
                 key="dropout_eval", where=right)
-    spread = float(np.max(samples.std(0)))
-    st.markdown(f"Largest train-mode std over the plane: **{spread:.3f}**. Two eval-mode "
-                f"passes differ by at most **{float(np.max(np.abs(again[0] - again[1]))):.1e}** "
-                "(identical: no mask is drawn).")
+    show_claim(train_mode_is_random(float(np.max(samples.std(0))),
+                                    float(np.max(np.abs(again[0] - again[1]))), k))
 
 
 def scaling_section(result, data, p: float) -> None:
     h = first_hidden_activations(result, data.x_test)
     scales = dropout_scales(h, p, num_masks=200)
     live_figure(mode_scale_figure(scales, p), key="dropout_scales")
-    inv, cls = scales["inverted"], scales["classic"]
     st.caption(f"Same activations, same masks (200 masks over {len(h)} test points). Inverted: "
                f"a kept unit is scaled by 1/(1−p) = {1 / (1 - p):.3g} in training, so eval uses the "
                "raw activation. Classic: training passes kept units unchanged, and eval multiplies "
-               f"by 1−p = {1 - p:.3g}. Either way E[train] = eval: mean gap "
-               f"{abs(inv['train'].mean() - inv['eval'].mean()):.1e} (inverted), "
-               f"{abs(cls['train'].mean() - cls['eval'].mean()):.1e} (classic). The two networks "
-               "compute the same function; the classic one's weights after the layer are 1/(1−p) "
-               "times larger.")
+               f"by 1−p = {1 - p:.3g}.")
+    show_claim(same_expected_activation(scales, p))
+
+
+def pruning_section(groups, rates) -> None:
+    rows = []
+    for label, results in groups.items():
+        w = weight_sparsity(results)
+        rows.append({"network": label, "weights exactly 0": f"{w['exact_zero']:.1%}",
+                     "|w| < 10⁻³": f"{w['near_zero']:.1%}", "sum of w²": f"{w['sum_sq'].mean():.1f}"})
+    st.dataframe(rows, hide_index=True)
+    show_claim(not_l1_pruning(*groups.values(), rates))
 
 
 def lecture_experiment(data_key, training) -> None:
-    runs, bar = [], st.progress(0.0, text="Compiling and training 2-100-100-2 with p = 0.2 ...")
+    groups, bar = {}, st.progress(0.0, text=f"Training 2-100-100-2 with p = 0.2 on "
+                                  f"{LECTURE_SEEDS} seeds ...")
     for i, (width, p, label) in enumerate(((100, 0.2, "100 units, p = 0.2"),
                                            (80, 0.0, "80 units, no dropout"))):
-        runs.append(RunView(label, COLORS[label], lecture_run(data_key, width, p, *training)))
-        bar.progress((i + 1) / 2, text="Compiling and training 2-80-80-2 without dropout ...")
+        groups[label] = lecture_runs(data_key, width, p, *training)
+        bar.progress((i + 1) / 2, text=f"Training 2-80-80-2 without dropout on {LECTURE_SEEDS} "
+                     "seeds ...")
     bar.empty()
-    report_divergence(runs)
-    left, right = st.columns(2)
-    live_figure(train_test_curves_figure(runs, "loss"), key="dropout_lecture_loss", where=left)
-    live_figure(train_test_curves_figure(runs, "acc"), key="dropout_lecture_acc", where=right)
-    st.dataframe([{"network": r.label, "train accuracy": f"{r.result.train_acc[-1]:.1%}",
-                   "test accuracy": f"{r.result.test_acc[-1]:.1%}",
-                   "final test loss": f"{r.result.test_loss[-1]:.3f}"} for r in runs],
-                 hide_index=True)
+    runs = [RunView(label, LECTURE_COLORS[label], r) for label, rs in groups.items() for r in rs]
+    report_divergence(runs[::LECTURE_SEEDS])
+    show_claim(lecture_verdict(*groups.values()))
+    left, middle, right = st.columns(3)
+    for where, key, name in ((left, "test_loss", "final test loss"),
+                             (middle, "test_acc", "final test accuracy")):
+        values = {label: (LECTURE_COLORS[label], [getattr(r, key)[-1] for r in rs])
+                  for label, rs in groups.items()}
+        live_figure(seed_strip_figure(values, title=f"{name}, {LECTURE_SEEDS} seeds",
+                                      y_title=name, percent=key == "test_acc"),
+                    key=f"dropout_lecture_{key}", where=where)
+    live_figure(train_test_curves_figure(runs, "loss"), key="dropout_lecture_loss", where=right)
 
 
 log = controls.KeyLog(link=url_state.snapshot())
@@ -143,8 +167,10 @@ lesson_header(
     "(PyTorch) divides by 1−p in training; the **classic** form (the original paper) multiplies "
     "by 1−p at prediction.",
     r"\begin{aligned} m_i &\sim \mathrm{Bernoulli}(1-p) \\ "
-    r"\text{inverted: } \tilde h &= \tfrac{m \odot h}{1-p},\quad h_{\text{eval}} = h \\ "
-    r"\text{classic: } \tilde h &= m \odot h,\quad h_{\text{eval}} = (1-p)\,h \\ "
+    r"\text{inverted: } \tilde h &= m \odot h \,/\, (1-p) \\ "
+    r"h_{\text{eval}} &= h \\ "
+    r"\text{classic: } \tilde h &= m \odot h \\ "
+    r"h_{\text{eval}} &= (1-p)\,h \\ "
     r"\mathbb{E}_m[\tilde h] &= h_{\text{eval}} \end{aligned}",
 )
 link_note = st.empty()
@@ -159,24 +185,22 @@ with st.sidebar:
     training = training_controls(log, "dropout")
 
 data_key = tuple(data_settings)
-with st.spinner("Training 2-64-64-2 with and without dropout in one compiled call ..."):
-    results = with_and_without(data_key, rates, form, *training)
-runs = [RunView(label, COLORS[label], r) for label, r in zip(COLORS, results)]
-report_divergence(runs)
+with st.spinner(f"Training without dropout, with dropout and with L1, {SEEDS} seeds each, in one "
+                "compiled call ..."):
+    groups = with_and_without(data_key, rates, form, *training)
+report_divergence([RunView(label, COLORS[label], rs[0]) for label, rs in groups.items()])
 data = _data(data_key)
-st.subheader("With and without dropout")
-st.caption("Look at the gap between train and test accuracy: without dropout the network fits "
-           f"the noise in its {data_key[2]} training points; with dropout it cannot lean on any "
-           "single unit, fits them less exactly, and its boundary is smoother. Test accuracy "
-           "moves less than the gap does.")
-comparison(runs, data)
+st.subheader(f"With and without dropout, {SEEDS} seeds")
+comparison(groups, data, rates)
 st.subheader("Train mode is random, eval mode is not")
 if max(rates) == 0:
     st.info("Set a dropout rate above 0 to see the train-mode spread.")
 else:
-    spread_section(results[1], data, log)
+    spread_section(groups["with dropout"][0], data, log)
 st.subheader("Inverted vs classic scaling")
-scaling_section(results[1], data, rates[0] if rates[0] > 0 else 0.5)
+scaling_section(groups["with dropout"][0], data, rates[0] if rates[0] > 0 else 0.5)
+st.subheader("Is dropout like L1 pruning?")
+pruning_section(groups, rates)
 st.subheader("The lecture's experiment: 100 units with p = 0.2 against 80 units without")
 st.markdown("With p = 0.2, on average 80 of the 100 units are active at each step. Is dropout "
             "the same as a smaller network? Not quite: every unit is trained, and prediction "
