@@ -86,7 +86,8 @@ def landmarks() -> Landmarks:
 class SharpFlatStudy:
     batch_sizes: np.ndarray  # (K,)
     escaped: np.ndarray  # (2, S, K) bool: sharp, flat
-    sample_x: np.ndarray  # (2, K, T+1) the first seed's x per start and batch size
+    sample_x: np.ndarray  # (2, K, T+1) x of one seed per batch size, from each start
+    sample_seed: np.ndarray  # (K,) which seed: one whose sharp run escaped and flat run did not
     num_steps: int
     noise: float
     lr: float
@@ -112,9 +113,14 @@ def escape_rates(*, lr: float, noise: float, batch_sizes, num_steps: int, seeds:
                             batch_size=batches[None, None, :], num_steps=int(num_steps))
     x = res.path[..., 0].reshape(2, seeds, len(batches), -1)
     side = np.array([1.0, -1.0])[:, None, None, None]  # sharp escapes rightwards, flat leftwards
-    crossed = ~(side * (x - marks.barrier) <= 0)  # NaN (a diverged run) counts as crossed
-    return SharpFlatStudy(batches, crossed.any(-1), x[:, 0], int(num_steps), float(noise),
-                          float(lr))
+    escaped = (~(side * (x - marks.barrier) <= 0)).any(-1)  # NaN (diverged) counts as crossed
+    # The chart shows one pair of runs per batch size: the first seed where the two outcomes
+    # differ as the lecture says, else seed 0 (the chart's title names which).
+    contrast = escaped[0] & ~escaped[1]  # (S, K)
+    pick = np.where(contrast.any(0), contrast.argmax(0), 0)
+    sample = x[:, pick, np.arange(len(batches))]
+    return SharpFlatStudy(batches, escaped, sample, first_seed + pick, int(num_steps),
+                          float(noise), float(lr))
 
 
 def _pairs(study: SharpFlatStudy) -> str:

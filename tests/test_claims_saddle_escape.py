@@ -136,6 +136,10 @@ def test_sharp_flat_claims_hold_at_the_defaults(first_seed):
     study = sf.escape_rates(**SF_DEFAULTS, first_seed=first_seed)
     for claim in sf.sharp_flat_claims(study):
         assert claim.holds, claim.text
+    # The pair of runs drawn at B = 2: the sharp one crosses the barrier, the flat one never does.
+    seed, barrier = study.sample_seed[1] - first_seed, sf.landmarks().barrier
+    assert study.escaped[0, seed, 1] and not study.escaped[1, seed, 1]
+    assert study.sample_x[0, 1].max() > barrier and study.sample_x[1, 1].min() > barrier
 
 
 # Four batch sizes each, like the defaults: the same shapes reuse one compiled program.
