@@ -8,7 +8,7 @@ import numpy as np
 
 from components.figures import FONT
 from components.palette import optimizer_color
-from lessons.moments import FRAME, FrameValues
+from lessons.moment_frame import FRAME, FrameValues
 from optimizers import OPTIMIZERS
 
 COORDINATES = ("x", "y")
