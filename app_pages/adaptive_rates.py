@@ -1,24 +1,35 @@
-"""Lesson: adaptive learning rates on a sparse gradient (AdaGrad, RMSProp, Adam, bias correction)."""
+"""Lesson: adaptive learning rates on a rare but informative feature (AdaGrad, RMSProp, Adam,
+bias correction). The experiment and every sentence about the charts live in
+``lessons.adaptive_rates``; this page draws them."""
 
-import numpy as np
+import dataclasses
+
 import streamlit as st
 
 from components import controls, url_state
-from components.adaptive_figures import bias_figure, path_series, rate_figure, run_label
+from components.adaptive_figures import (
+    bias_figure,
+    boost_figure,
+    error_figure,
+    path_series,
+    rate_figure,
+    run_label,
+)
+from components.claims import show_claim
 from components.figures import overlay_figure
 from components.lesson import lesson_header
 from components.live_plot import live_figure
 from components.scales import fmt, ladder
 from components.surface_view import surface_view
+from lessons import adaptive_rates as lesson
 from optimizers import CONVENTIONS, OPTIMIZERS
-from optimizers.sparse import SUPPORTED, first_step_ratio, simulate_sparse
-from surfaces import SURFACES
+from optimizers.sparse import SUPPORTED
 
-BOWL = SURFACES["ravine"]  # with kappa = 1 and no rotation: the round bowl (x^2 + y^2) / 2
-BOWL_PARAMS = {"angle": 0.0, "condition_number": 1.0}
-START = (-3.0, 3.0)  # equally far along both coordinates: only the gradient frequency differs
+SURFACE = lesson.SURFACE  # its suggested learning rates are the lesson's defaults
 P_OPTIONS = ladder("log", 0.01, 1.0)
-STEP_OPTIONS = (100, 200, 300, 500, 1000)
+STEP_OPTIONS = (100, 200, 300, 500, 1000, 2000)
+NOISE_OPTIONS = (0.0, 0.1, 0.2, 0.5, 1.0, 2.0)
+LABELS = {k: OPTIMIZERS[k].short for k in SUPPORTED}
 
 
 def reset_for_convention() -> None:
@@ -29,24 +40,32 @@ def reset_for_convention() -> None:
         for hp in spec.hyperparameters:
             if hp.name != "learning_rate":
                 st.session_state[controls.hp_key(spec, hp.name)] = controls.hyperparameter_default(
-                    spec, hp, convention, BOWL)
+                    spec, hp, convention, SURFACE)
 
 
-def settings_row(log) -> tuple[float, int, int, str, list[str]]:
-    cols = st.columns([1.4, 1.2, 0.6, 1.0])
-    p = cols[0].select_slider("probability p that y gets a gradient", P_OPTIONS, value=0.1,
-                              format_func=fmt, key=log("ar.p", P_OPTIONS), bind=controls.BIND)
-    steps = cols[1].select_slider("steps", STEP_OPTIONS, value=300,
+def settings_row(log) -> dict:
+    cols = st.columns([1.3, 1.1, 1.0, 0.6, 1.0])
+    d = lesson.DEFAULTS
+    p = cols[0].select_slider("probability p that w₂'s feature is present", P_OPTIONS,
+                              value=d["p"], format_func=fmt, key=log("ar.p", P_OPTIONS),
+                              bind=controls.BIND)
+    steps = cols[1].select_slider("steps", STEP_OPTIONS, value=d["num_steps"],
                                   key=log("ar.steps", STEP_OPTIONS), bind=controls.BIND)
-    seed = cols[2].number_input("seed", 0, 1_000_000, value=0, step=1,
+    noise = cols[2].select_slider("label noise σ", NOISE_OPTIONS, value=d["noise"], format_func=fmt,
+                                  key=log("ar.noise", NOISE_OPTIONS), bind=controls.BIND)
+    seed = cols[3].number_input("seed", 0, 1_000_000, value=d["seed"], step=1,
                                 key=log("ar.seed", bounds=(0, 1_000_000)), bind=controls.BIND)
-    convention = cols[3].radio("Convention", CONVENTIONS, horizontal=True, bind=controls.BIND,
+    convention = cols[4].radio("Convention", CONVENTIONS, horizontal=True, bind=controls.BIND,
                                key=log("ar.convention"), on_change=reset_for_convention)
-    label = lambda k: OPTIMIZERS[k].short  # noqa: E731
-    chosen = st.multiselect("Optimizers", list(SUPPORTED), default=["adagrad", "rmsprop", "adam"],
-                            format_func=label, bind=controls.BIND, placeholder="Choose optimizers",
-                            key=log("ar.optimizers", label=label, choices=SUPPORTED, multiple=True))
-    return float(p), int(steps), int(seed), convention, chosen
+    return dict(p=float(p), num_steps=int(steps), noise=float(noise), seed=int(seed),
+                convention=convention)
+
+
+def choose_optimizers(log) -> list[str]:
+    label = LABELS.get
+    return st.multiselect("Optimizers", list(SUPPORTED), default=list(SUPPORTED),
+                          format_func=label, bind=controls.BIND, placeholder="Choose optimizers",
+                          key=log("ar.optimizers", label=label, choices=SUPPORTED, multiple=True))
 
 
 def optimizer_tabs(chosen: list[str], convention: str, log) -> dict[str, dict]:
@@ -55,7 +74,7 @@ def optimizer_tabs(chosen: list[str], convention: str, log) -> dict[str, dict]:
         with tab:
             left, right = st.columns([1, 1.2], gap="large")
             with left:
-                settings[key] = controls.optimizer_controls(OPTIMIZERS[key], convention, BOWL, log)
+                settings[key] = controls.optimizer_controls(OPTIMIZERS[key], convention, SURFACE, log)
             right.latex(OPTIMIZERS[key].latex[convention])
     return settings
 
@@ -63,71 +82,95 @@ def optimizer_tabs(chosen: list[str], convention: str, log) -> dict[str, dict]:
 def adam_pair(settings: dict, convention: str) -> list[tuple[str, dict]]:
     """Adam with and without bias correction, at the Adam tab's settings (or its defaults)."""
     spec = OPTIMIZERS["adam"]
-    base = settings.get("adam") or {hp.name: controls.hyperparameter_default(spec, hp, convention, BOWL)
-                                     for hp in spec.hyperparameters}
+    base = settings.get("adam") or {
+        hp.name: controls.hyperparameter_default(spec, hp, convention, SURFACE)
+        for hp in spec.hyperparameters}
     return [("adam", {**base, "bias_correction": True}), ("adam", {**base, "bias_correction": False})]
+
+
+def path_map(runs, p: float, steps: int) -> None:
+    params = lesson.average_loss_params(p)
+    view = surface_view(SURFACE.key, tuple(sorted(params.items())))
+    figure = overlay_figure(SURFACE, view, [path_series(r) for r in runs], lesson.START, steps,
+                            height=620)
+    # Equal scales: the average loss is drawn as stretched as it is (round only at p = 1).
+    figure.update_layout(xaxis_title_text="w₁ (frequent feature)",
+                         yaxis=dict(scaleanchor="x", scaleratio=1, title_text="w₂ (rare feature)"))
+    live_figure(figure, key="ar_path_chart", config={"displayModeBar": False})
+    shape = ("round" if p >= 1 else
+             f"its curvature along w₂ is p times that along w₁ ({fmt(1 / p)}× flatter)")
+    st.caption(f"Background: the average loss ½(w₁² + p·w₂²) with p = {fmt(p)}, on equal axis "
+               f"scales: {shape}. The targets are w* = (0, 0).")
+
+
+def weights_section(result, runs, p: float, chosen: list[str]) -> None:
+    st.subheader("Does the rare weight learn?")
+    live_figure(error_figure(runs), key="ar_error_chart")
+    st.caption("Shaded: the last 20 % of the steps, over which the sentences below average each "
+               "weight's distance to its target.")
+    if {"sgd", "adagrad"} <= set(chosen):
+        show_claim(lesson.ahead_of_sgd_claim(result, p))
+    else:
+        st.info("Choose SGD and AdaGrad to compare them.", icon=":material/compare_arrows:")
+
+
+def rates_section(result, runs, p: float, chosen: list[str]) -> None:
+    st.subheader("Each weight's effective rate")
+    live_figure(rate_figure(result, runs), key="ar_rate_chart")
+    if "adagrad" in chosen or set(lesson.WINDOWED) & set(chosen):
+        show_claim(lesson.rates_fall_or_recover_claim(result, LABELS))
+    live_figure(boost_figure(result, runs, p), key="ar_boost_chart")
+    if "adagrad" in chosen:
+        show_claim(lesson.rare_rate_boost_claim(result, p))
+    if set(lesson.WINDOWED) & set(chosen):
+        show_claim(lesson.window_boost_claim(result, LABELS, p))
 
 
 def bias_section(corrected, raw, hp: dict) -> None:
     st.subheader("Adam's bias correction")
     st.markdown(
         "m and v start at zero, so early on they are too small: m₁ = (1 − β₁) g₁ and "
-        "v₁ = (1 − β₂) g₁². Dividing by 1 − βᵗ undoes that. Without it the first step is "
-        "η (1 − β₁)/√(1 − β₂) instead of η: with the default β₁ = 0.9, β₂ = 0.999 that is about "
-        "**3× larger**, not smaller, because v is shrunk far more than m. Only when "
-        "1 − β₁ < √(1 − β₂) (say β₂ = 0.9) are the uncorrected first steps the smaller ones.")
-    measured = float(np.linalg.norm(raw.steps[0]) / max(np.linalg.norm(corrected.steps[0]), 1e-30))
-    predicted = first_step_ratio(hp["b1"], hp["b2"])
-    cols = st.columns(3)
-    cols[0].metric("first step, corrected", f"{np.linalg.norm(corrected.steps[0]):.3g}")
-    cols[1].metric("first step, uncorrected", f"{np.linalg.norm(raw.steps[0]):.3g}")
-    cols[2].metric("ratio: measured / (1−β₁)/√(1−β₂)", f"{measured:.3g} / {predicted:.3g}")
+        "v₁ = (1 − β₂) g₁². Adam divides them by 1 − β₁ᵗ and 1 − β₂ᵗ. Switched off here, the "
+        "same Adam (the Adam tab's settings) runs without that division.")
     live_figure(bias_figure(corrected, raw), key="ar_bias_chart")
-    st.caption("Right: on x, m̂ follows the gradient from the first step while the raw m climbs "
-               "from zero over about 1/(1 − β₁) steps. Set β₁ and β₂ in the Adam tab.")
+    show_claim(lesson.uncorrected_first_step_claim(corrected, raw, hp["b1"], hp["b2"], hp["eps"]))
+    show_claim(lesson.m_hat_claim(corrected, hp["b1"]))
 
 
 log = controls.KeyLog(link=url_state.snapshot())
 lesson_header(
     "Adaptive learning rates",
-    "Why does AdaGrad help a coordinate that rarely gets a gradient, and what do RMSProp and "
-    "Adam change?",
-    "The bowl f = ½(x² + y²) is perfectly round, and both coordinates start 3 away from the "
-    "minimum: they differ only in **how often** they get a gradient. x gets one every step; y, "
-    "like a rare feature, only with probability p (the same random steps for every optimizer). "
-    "AdaGrad divides by the root of the *summed* squared gradients, so y, with fewer terms in its "
-    "sum, keeps a larger rate and catches up. RMSProp and Adam average over a window instead: "
-    "their rates climb back between rare gradients, and with a small p they forget y entirely.",
-    r"\begin{aligned} \text{AdaGrad: }& \frac{\eta}{\sqrt{G_{t,i}} + \epsilon},\; "
-    r"G_{t,i} = \textstyle\sum_{s \le t} g_{s,i}^2 \\ "
-    r"\text{RMSProp: }& \frac{\eta}{\sqrt{v_{t,i}} + \epsilon} \\ "
-    r"\text{Adam: }& \frac{\eta}{\sqrt{\hat v_{t,i}} + \epsilon} \text{ times } \hat m_{t,i} "
-    r"\end{aligned}",
+    "Why does AdaGrad help a rare feature, and what do RMSProp and Adam change?",
+    "Two weights of a linear model, both with target 0. w₁'s feature is in every example; "
+    "w₂'s only in a fraction p of them (a rare word, say), but it is just as informative. "
+    "When its feature is absent, w₂'s gradient is exactly zero; each present feature's gradient "
+    "carries label noise σ. All optimizers see the same examples. SGD gives both weights one "
+    "rate η; the adaptive methods divide each weight's rate by the size of its own past "
+    "gradients: AdaGrad by their whole sum, RMSProp and Adam by a recent window.",
+    r"\begin{aligned} &\text{AdaGrad: } \eta/\sqrt{G_i},\\ &\quad G_i = \textstyle\sum_s g_{s,i}^2 \\"
+    r" &\text{RMSProp: } \eta/\sqrt{v_i},\\ &\quad v_i \leftarrow \alpha v_i + (1-\alpha) g_i^2 \\"
+    r" &\text{Adam: } \eta\,\hat m_i/\sqrt{\hat v_i} \end{aligned}",
 )
 link_note = st.empty()
-p, steps, seed, convention, chosen = settings_row(log)
+setup = settings_row(log)
+chosen = choose_optimizers(log)
 if not chosen:
     st.info("Choose at least one optimizer above.", icon=":material/arrow_upward:")
-settings = optimizer_tabs(chosen, convention, log) if chosen else {}
-pair = adam_pair(settings, convention)
+settings = optimizer_tabs(chosen, setup["convention"], log) if chosen else {}
+pair = adam_pair(settings, setup["convention"])
 with st.spinner("Running the optimizers ..."):
-    result = simulate_sparse(list(settings.items()) + pair, BOWL, p=p, start=START, num_steps=steps,
-                             seed=seed, convention=convention, surface_params=BOWL_PARAMS)
+    result = lesson.run_lesson(list(settings.items()) + pair, **setup)
 runs, (corrected, raw) = result.runs[: len(chosen)], result.runs[len(chosen):]
-st.caption(f"y got a gradient on {int(result.mask.sum())} of {steps} steps "
-           f"(p = {fmt(p)}, seed {seed}).")
+st.caption(f"w₂'s feature was present on {int(result.mask.sum())} of {setup['num_steps']} steps "
+           f"(p = {fmt(setup['p'])}, seed {setup['seed']}).")
 for run in result.runs:
     if run.diverged_at is not None:
         st.error(f"**{run_label(run)} diverged at step {run.diverged_at}**: lower its learning "
                  "rate.", icon=":material/error:")
 if runs:
-    view = surface_view(BOWL.key, tuple(sorted(BOWL_PARAMS.items())))
-    live_figure(overlay_figure(BOWL, view, [path_series(r) for r in runs], START, steps,
-                               height=560),
-                key="ar_path_chart", config={"displayModeBar": False})
-    live_figure(rate_figure(result, runs), key="ar_rate_chart")
-    st.caption("Until y's first gradient arrives its G (or v) is 0 and the rate is η/ε, above "
-               "the right panel's axis. AdaGrad's rates only fall; RMSProp's and Adam's rise again "
-               "between rare gradients, so the next one is taken with a big step.")
+    shown = dataclasses.replace(result, runs=runs)  # the claims measure the charted runs only
+    path_map(runs, setup["p"], setup["num_steps"])
+    weights_section(shown, runs, setup["p"], chosen)
+    rates_section(shown, runs, setup["p"], chosen)
 bias_section(corrected, raw, pair[0][1])
 url_state.warn_about_link(link_note, log)

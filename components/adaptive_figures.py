@@ -1,4 +1,5 @@
-"""Figures for the adaptive-rates lesson: effective rates per coordinate, Adam's bias correction."""
+"""Figures for the adaptive-rates lesson: each weight's distance and effective rate, the rare
+weight's boost relative to SGD, Adam's bias correction."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import plotly.graph_objects as go
 
 from components.figures import FONT, PathSeries
 from components.palette import optimizer_color, rgba
+from lessons.adaptive_rates import TAIL
 from optimizers import OPTIMIZERS, Trajectory
 from optimizers.sparse import FREQUENT, RARE, SparseComparison, SparseRun
 
@@ -69,7 +71,7 @@ def rate_figure(comparison: SparseComparison, runs: list[SparseRun]) -> go.Figur
                        name="rare gradient arrives", xaxis="x3", yaxis="y3", hoverinfo="skip",
                        marker=dict(symbol="line-ns-open", size=10, color="#6b7280")))
     layout = _layout(
-        430, "Effective learning rate per coordinate (what multiplies g, or m̂ for Adam)",
+        430, "Effective learning rate of each weight (what multiplies g, or m̂ for Adam)",
         xaxis=dict(domain=[0, 0.46], title="step", **GRID),
         xaxis2=dict(domain=[0.54, 1], title="step", matches="x", **GRID),
         xaxis3=dict(domain=[0.54, 1], matches="x", visible=False, anchor="y3"),
@@ -78,9 +80,10 @@ def rate_figure(comparison: SparseComparison, runs: list[SparseRun]) -> go.Figur
         yaxis2=dict(type="log", range=_rate_range(comparison, runs), domain=[0, 0.86], anchor="x2",
                     exponentformat="power", **GRID),
         yaxis3=dict(domain=[0.88, 0.94], visible=False, anchor="x3", range=[-1, 1]),
-        annotations=[_panel_title("x: gradient every step", 0.23),
-                     _panel_title("y: gradient with probability p (ticks: when it arrives)", 0.77)])
+        annotations=[_panel_title("w₁: feature in every example", 0.23),
+                     _panel_title("w₂: feature with probability p (ticks: it arrives)", 0.77)])
     layout["hovermode"] = "closest"
+    layout["margin"]["b"], layout["legend"]["y"] = 90, -0.3  # the legend under the axis title
     return go.Figure(dict(data=traces, layout=layout))
 
 
@@ -90,28 +93,86 @@ def _panel_title(text: str, x: float) -> dict:
 
 
 def bias_figure(corrected: SparseRun, raw: SparseRun, steps: int = 60) -> go.Figure:
-    """Left: step length of Adam with and without bias correction. Right: m_t and m̂_t on x."""
+    """Left: Adam's step on w1 with and without bias correction. Right: m_t and m̂_t on w1."""
     t = np.arange(1, min(steps, len(corrected.steps)) + 1)
     traces = []
     for run, fixed in ((corrected, True), (raw, False)):
-        length = np.linalg.norm(run.steps[: len(t)], axis=1)
+        length = np.abs(run.steps[: len(t), FREQUENT])  # w1: it has a gradient on every step
         traces.append(dict(type="scatter", x=t, y=length, mode="lines+markers", name=run_label(run),
                            line=dict(color=BIAS_COLORS[fixed], width=2), marker=dict(size=4),
-                           hovertemplate="step %{x}: |Δx| = %{y:.3g}<extra></extra>"))
+                           hovertemplate="step %{x}: |Δw₁| = %{y:.3g}<extra></extra>"))
     for values, name, dash in ((corrected.m, "m (raw first moment)", "dot"),
                                (corrected.m_hat, "m̂ = m / (1 − β₁ᵗ)", "solid")):
         traces.append(dict(type="scatter", x=t, y=values[: len(t), FREQUENT], mode="lines",
                            name=name, xaxis="x2", yaxis="y2",
                            line=dict(color=rgba(BIAS_COLORS[True], 0.9), width=2, dash=dash)))
     traces.append(dict(type="scatter", x=t, y=corrected.grads[: len(t), FREQUENT], mode="markers",
-                       name="g (gradient on x)", xaxis="x2", yaxis="y2",
+                       name="g (gradient on w₁)", xaxis="x2", yaxis="y2",
                        marker=dict(size=4, color="#6b7280")))
     layout = _layout(
         380, "Adam's first steps: with and without bias correction",
         xaxis=dict(domain=[0, 0.46], title="step t", **GRID),
-        yaxis=dict(title="step length |xₜ − xₜ₋₁|", rangemode="tozero", **GRID),
+        yaxis=dict(title="step on w₁: |Δw₁|", rangemode="tozero", **GRID),
         xaxis2=dict(domain=[0.6, 1], title="step t", **GRID),
-        yaxis2=dict(anchor="x2", title="m, m̂ and g on the x coordinate", **GRID),
+        yaxis2=dict(anchor="x2", title="m, m̂ and g on w₁", **GRID),
     )
     layout["hovermode"] = "closest"
+    layout["margin"]["b"], layout["legend"]["y"] = 90, -0.3  # the legend under the axis title
+    return go.Figure(dict(data=traces, layout=layout))
+
+
+def _two_panels(height: int, title: str, left: str, right: str, y_title: str, **y_extra) -> dict:
+    layout = _layout(
+        height, title,
+        xaxis=dict(domain=[0, 0.46], title="step", **GRID),
+        xaxis2=dict(domain=[0.54, 1], title="step", matches="x", **GRID),
+        yaxis=dict(domain=[0, 0.9], title=y_title, **y_extra, **GRID),
+        yaxis2=dict(domain=[0, 0.9], anchor="x2", matches="y", **y_extra, **GRID),
+        annotations=[_panel_title(left, 0.23), _panel_title(right, 0.77)])
+    layout["hovermode"] = "closest"
+    return layout
+
+
+def error_figure(runs: list[SparseRun]) -> go.Figure:
+    """Each weight's distance to its target against the step; the claims average the shaded tail."""
+    traces = []
+    for run in runs:
+        color, label = path_series(run).color, run_label(run)
+        steps = np.arange(len(run.path))
+        for axis, ref in ((FREQUENT, ("x", "y")), (RARE, ("x2", "y2"))):
+            traces.append(dict(type="scatter", x=steps, y=np.abs(run.path[:, axis]), mode="lines",
+                               name=label, legendgroup=label, showlegend=axis == FREQUENT,
+                               line=dict(color=color, width=1.5), xaxis=ref[0], yaxis=ref[1],
+                               hovertemplate=label + ": %{y:.3g}<extra></extra>"))
+    layout = _two_panels(400, "Each weight's distance to its target (log scale)",
+                         "w₁: feature in every example", "w₂: feature with probability p",
+                         "|w − w*|", type="log", exponentformat="power")
+    last = len(runs[0].path) - 1 if runs else 1
+    layout["shapes"] = [dict(type="rect", xref=x, yref="paper", x0=(1 - TAIL) * last, x1=last,
+                             y0=0, y1=0.9, fillcolor="rgba(107,114,128,0.10)", line=dict(width=0),
+                             layer="below") for x in ("x", "x2")]
+    return go.Figure(dict(data=traces, layout=layout))
+
+
+def boost_figure(comparison: SparseComparison, runs: list[SparseRun], p: float) -> go.Figure:
+    """w2's rate / w1's rate at each step where w2's gradient arrives: SGD's is 1 by design."""
+    arrived = comparison.mask > 0
+    steps, traces = np.arange(1, len(comparison.mask) + 1)[arrived], []
+    for run in runs:
+        ratio = run.rates[arrived, RARE] / run.rates[arrived, FREQUENT]
+        traces.append(dict(type="scatter", x=steps, y=ratio, mode="lines+markers",
+                           name=run_label(run), line=dict(color=path_series(run).color, width=1.5),
+                           marker=dict(size=5), hovertemplate="step %{x}: ×%{y:.3g}<extra></extra>"))
+    last = len(comparison.mask)
+    for level, name, dash in ((1.0, "1: one rate for both (SGD)", "solid"),
+                              (1 / np.sqrt(p) if p > 0 else np.nan, "1/√p", "dash")):
+        traces.append(dict(type="scatter", x=[1, last], y=[level, level], mode="lines", name=name,
+                           hoverinfo="skip", line=dict(color="#6b7280", width=1, dash=dash)))
+    layout = _layout(360, "Boost of the rare weight: its rate ÷ the frequent weight's rate, "
+                          "when its gradient arrives",
+                     xaxis=dict(title="step", range=[0, last + 1], **GRID),
+                     yaxis=dict(title="rate on w₂ ÷ rate on w₁", type="log",
+                                exponentformat="power", **GRID))
+    layout["hovermode"] = "closest"
+    layout["margin"]["b"], layout["legend"]["y"] = 90, -0.3  # the legend under the axis title
     return go.Figure(dict(data=traces, layout=layout))

@@ -106,14 +106,17 @@ def rare_rate_boost_claim(comparison: SparseComparison, p: float) -> Claim:
 def ahead_of_sgd_claim(comparison: SparseComparison, p: float) -> Claim:
     """AdaGrad's rare weight ends closer than SGD's, with the frequent weight no worse."""
     ada, sgd = tail_error(find_run(comparison, "adagrad")), tail_error(find_run(comparison, "sgd"))
-    rare_ahead, frequent_ok = ada[RARE] < sgd[RARE], ada[FREQUENT] <= sgd[FREQUENT]
+    # "No worse" allows 10 %: a tail average of a noisy weight wobbles by a few per cent.
+    rare_ahead, frequent_ok = ada[RARE] < sgd[RARE], ada[FREQUENT] <= 1.1 * sgd[FREQUENT]
     values = dict(adagrad_rare=ada[RARE], sgd_rare=sgd[RARE], adagrad_frequent=ada[FREQUENT],
                   sgd_frequent=sgd[FREQUENT])
     numbers = (f"Over the last {TAIL:.0%} of the steps w₂ is {fmt_num(ada[RARE])} from its target "
                f"under AdaGrad and {fmt_num(sgd[RARE])} under SGD; w₁ is {fmt_num(ada[FREQUENT])} "
                f"and {fmt_num(sgd[FREQUENT])}.")
     holds = rare_ahead and frequent_ok and p < 1.0 and comparison.mask.any()
-    statement = "Relative to SGD, AdaGrad lets the rare weight catch up without hurting the frequent one."
+    statement = ("For a rare feature (p up to about 0.05 in 500 steps) whose label noise keeps "
+                 "SGD's one rate small, AdaGrad lets the rare weight catch up without hurting the "
+                 "frequent one.")
     return Claim("adaptive.rare_weight_ahead_of_sgd", statement, holds,
                  f"{numbers} {_ahead_verdict(comparison, p, rare_ahead, frequent_ok)}", values)
 
@@ -124,16 +127,18 @@ def _ahead_verdict(comparison: SparseComparison, p: float, rare_ahead: bool, fre
     if p >= 1.0:
         return "With p = 1 w₂'s feature is in every example: there is no rare weight to help."
     if rare_ahead and frequent_ok:
-        return ("The boost pays: the rare weight learns faster than with SGD's one rate, and the "
-                "frequent weight is no worse.")
+        return (f"The boost pays for a feature this rare (p = {fmt_num(p)}; from p ≈ 0.1 SGD's one "
+                "rate often catches up within 500 steps): the rare weight learns faster than with "
+                "SGD's one rate, and the frequent weight is about as close or closer.")
     if rare_ahead:
-        return ("The rare weight is ahead, but here AdaGrad's frequent weight is the noisier one: "
-                "SGD's rate averages w₁'s noise better at these settings.")
+        return ("The rare weight is ahead, but here AdaGrad's frequent weight ends further from "
+                "its target: at this little noise SGD's one rate suits w₁ better.")
     if not frequent_ok:
         return ("AdaGrad is behind on both weights here: its rates only fall, and at this η they "
                 "became too small before the weights reached their targets.")
-    return ("Here SGD's rare weight is not behind: its one rate is large enough for w₂ at these "
-            "settings. The boost matters when SGD's rate must stay small for w₁.")
+    return ("Here the rare weight is no further along under AdaGrad: SGD's one rate was enough "
+            "for w₂ in this many steps. The boost matters when p is small, the run short, and "
+            "the noise keeps SGD's rate small.")
 
 
 def _names_and_values(items: Sequence[tuple[str, float]]) -> str:
@@ -153,11 +158,11 @@ def window_boost_claim(comparison: SparseComparison, labels: Mapping[str, str], 
         return Claim("adaptive.window_also_normalises", statement, False,
                      "w₂ got no gradient in this run: raise p or the number of steps.", values)
     holds = all(b > 1.0 for _, b in boosts) and p < 1.0
-    text = (f"When w₂'s gradient arrives, the rate on w₂ is {_names_and_values(boosts)} times the "
-            "rate on w₁ (median; SGD 1")
+    times = ", ".join(f"{fmt_num(b)}× under {name}" for name, b in boosts)
+    text = f"When w₂'s gradient arrives, the rate on w₂ is {times} the rate on w₁ (median; SGD 1×"
     if adagrad is not None:
         values["AdaGrad_boost"] = arrival_boost(comparison, adagrad)
-        text += f", AdaGrad {fmt_num(values['AdaGrad_boost'])}"
+        text += f", AdaGrad {fmt_num(values['AdaGrad_boost'])}×"
     text += "). " + _window_verdict(boosts, values.get("AdaGrad_boost"), p)
     text += f" w₂ ends {_names_and_values(rare)} from its target"
     if adagrad is not None:
