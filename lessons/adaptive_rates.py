@@ -76,14 +76,26 @@ def find_run(comparison: SparseComparison, key: str, bias_correction: bool = Tru
     return None
 
 
+def diverged_text(runs: Sequence[SparseRun], labels: Mapping[str, str]) -> str | None:
+    """The sentence a claim shows instead of its comparison when a run it compares diverged."""
+    names = [labels.get(r.key, r.key) for r in runs if r is not None and r.diverged_at is not None]
+    if not names:
+        return None
+    return (f"{' and '.join(names)} diverged (see the error above), so there is nothing to "
+            "compare here: lower its learning rate.")
+
+
 def rare_rate_boost_claim(comparison: SparseComparison, p: float) -> Claim:
     """AdaGrad gives the rare weight a larger rate than the frequent one (SGD gives both eta)."""
-    boost = arrival_boost(comparison, find_run(comparison, "adagrad"))
+    adagrad = find_run(comparison, "adagrad")
+    boost = arrival_boost(comparison, adagrad)
     arrivals = int(comparison.mask.sum())
     reference = 1.0 / np.sqrt(p) if p > 0 else float("inf")
     values = dict(boost=boost, reference=reference, arrivals=arrivals)
     statement = ("AdaGrad divides by the sum of each weight's own squared gradients; the rare "
                  "weight's sum has fewer terms, so relative to SGD its rate is boosted.")
+    if broken := diverged_text([adagrad], {"adagrad": "AdaGrad"}):
+        return Claim("adaptive.rare_rate_boosted", statement, False, broken, values)
     if arrivals == 0:
         text = ("w₂ got no gradient in this run, so AdaGrad never used its rate: there is no boost "
                 "to measure. Raise p or the number of steps.")
@@ -105,7 +117,8 @@ def rare_rate_boost_claim(comparison: SparseComparison, p: float) -> Claim:
 
 def ahead_of_sgd_claim(comparison: SparseComparison, p: float) -> Claim:
     """AdaGrad's rare weight ends closer than SGD's, with the frequent weight no worse."""
-    ada, sgd = tail_error(find_run(comparison, "adagrad")), tail_error(find_run(comparison, "sgd"))
+    runs = find_run(comparison, "adagrad"), find_run(comparison, "sgd")
+    ada, sgd = tail_error(runs[0]), tail_error(runs[1])
     # "No worse" allows 10 %: a tail average of a noisy weight wobbles by a few per cent.
     rare_ahead, frequent_ok = ada[RARE] < sgd[RARE], ada[FREQUENT] <= 1.1 * sgd[FREQUENT]
     values = dict(adagrad_rare=ada[RARE], sgd_rare=sgd[RARE], adagrad_frequent=ada[FREQUENT],
@@ -113,12 +126,14 @@ def ahead_of_sgd_claim(comparison: SparseComparison, p: float) -> Claim:
     numbers = (f"Over the last {TAIL:.0%} of the steps w₂ is {fmt_num(ada[RARE])} from its target "
                f"under AdaGrad and {fmt_num(sgd[RARE])} under SGD; w₁ is {fmt_num(ada[FREQUENT])} "
                f"and {fmt_num(sgd[FREQUENT])}.")
-    holds = rare_ahead and frequent_ok and p < 1.0 and comparison.mask.any()
+    broken = diverged_text(runs, {"adagrad": "AdaGrad", "sgd": "SGD"})
+    holds = rare_ahead and frequent_ok and p < 1.0 and comparison.mask.any() and not broken
     statement = ("For a rare feature (p up to about 0.05 in 500 steps) whose label noise keeps "
                  "SGD's one rate small, AdaGrad lets the rare weight catch up without hurting the "
                  "frequent one.")
     return Claim("adaptive.rare_weight_ahead_of_sgd", statement, holds,
-                 f"{numbers} {_ahead_verdict(comparison, p, rare_ahead, frequent_ok)}", values)
+                 broken or f"{numbers} {_ahead_verdict(comparison, p, rare_ahead, frequent_ok)}",
+                 values)
 
 
 def _ahead_verdict(comparison: SparseComparison, p: float, rare_ahead: bool, frequent_ok: bool) -> str:
@@ -154,6 +169,8 @@ def window_boost_claim(comparison: SparseComparison, labels: Mapping[str, str], 
     values = {f"{name}_boost": b for name, b in boosts} | {f"{name}_rare": e for name, e in rare}
     statement = ("RMSProp and Adam do not forget the rare weight: their window of recent squared "
                  "gradients normalises its rate too.")
+    if broken := diverged_text([run for _, run in windowed] + [adagrad], labels):
+        return Claim("adaptive.window_also_normalises", statement, False, broken, values)
     if not comparison.mask.any():
         return Claim("adaptive.window_also_normalises", statement, False,
                      "w₂ got no gradient in this run: raise p or the number of steps.", values)
@@ -224,6 +241,10 @@ def rates_fall_or_recover_claim(comparison: SparseComparison, labels: Mapping[st
     """AdaGrad's rates only fall; RMSProp's and Adam's rise again between rare gradients."""
     adagrad = find_run(comparison, "adagrad")
     rise, decay = _largest_rise_and_decay(adagrad)
+    present = [adagrad] + [find_run(comparison, k) for k in WINDOWED]
+    if broken := diverged_text(present, labels):
+        return Claim("adaptive.rates_fall_or_recover", "AdaGrad's rates only fall; RMSProp's and "
+                     "Adam's recover between rare gradients.", False, broken, {})
     rises = [(labels[k], _rises_between_arrivals(comparison, find_run(comparison, k)))
              for k in WINDOWED if find_run(comparison, k)]
     holds = rise <= 1e-6 and all(n > 0 for _, n in rises)

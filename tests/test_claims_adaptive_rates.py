@@ -143,3 +143,11 @@ def test_m_reaches_ninety_percent_of_m_hat_when_one_minus_b1_to_the_t_does(b1):
     claim = lesson.m_hat_claim(corrected, b1)
     expected = 1 if b1 == 0 else math.ceil(math.log(0.1) / math.log(b1) - 1e-9)
     assert claim.holds and claim.values["t90"] == expected and f"at step {expected}" in claim.text
+
+
+def test_a_diverged_run_is_named_instead_of_compared():
+    setup, shown, _, _ = _run(lrs=_learning_rates(sgd=10.0))
+    assert shown.runs[0].diverged_at is not None
+    ahead = lesson.ahead_of_sgd_claim(shown, setup["p"])
+    assert not ahead.holds and ahead.text.startswith("SGD diverged")
+    assert lesson.rare_rate_boost_claim(shown, setup["p"]).holds  # AdaGrad itself is fine
