@@ -109,9 +109,10 @@ def _name(beta: float) -> str:
 def _summary(stats: dict, betas: list) -> str:
     """The measured numbers, one list per measure, in the order of ``betas``."""
     def listed(key, digits=3):
-        return ", ".join(f"{_name(b)} {fmt_num(stats[b][key], digits)}" for b in betas)
-    return (f"across the valley {listed('side_changes')} side changes; largest swing after step "
-            f"{SWING_FROM}: {listed('swing', 2)}; loss at step 30: {listed('loss@30')}")
+        return ", ".join(fmt_num(stats[b][key], digits) for b in betas)
+    return (f"for {', '.join(_name(b) for b in betas)}: side changes across the valley "
+            f"{listed('side_changes')}; largest swing after step {SWING_FROM} "
+            f"{listed('swing', 2)}; loss at step 30 {listed('loss@30')}")
 
 
 def _why_not(lr: float, beta: float, ema: bool, traj) -> str:
@@ -152,10 +153,10 @@ def zigzag_claim(lr: float, betas, ema: bool, runs: dict, angle: float = 0.0) ->
         regime = (f"Plain GD is unstable above η = 2/L = 2: its zig-zag grows by |1 − η| = "
                   f"{fmt_num(abs(1 - lr), 2)} per step, and momentum's average tames it.")
     if holds:
-        text = f"Here it does: {described}. {regime}"
+        text = f"The zig-zag dies out here, {described}. {regime}"
     else:
         failing = [_why_not(lr, b, ema, runs[b]) for b in shown if not damping[b]]
-        text = (f"Not for every β here: {described}. " + "; ".join(failing) + f". {regime}"
+        text = (f"Not for every β here, {described}. " + "; ".join(failing) + f". {regime}"
                 if shown else "Choose a β > 0 to compare it with plain GD.")
     return Claim("momentum.zigzag_dies_out", statement, holds, text, values)
 

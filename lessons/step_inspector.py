@@ -58,7 +58,8 @@ def arrows_claim(trace, step: int) -> Claim:
     miss = float(np.linalg.norm(tip - there))
     gap = miss / max(length, 1e-30)
     holds = bool(np.isfinite(miss) and miss <= SUM_TOLERANCE * length + _rounding(trace, here, there))
-    names = " plus ".join(name for name, _ in parts)
+    names = " plus ".join(name + (" (zero at this step)" if not np.any(v) else "")
+                          for name, v in parts)
     text = (f"Step {step}: {names}, drawn from x_{step - 1}, end "
             + (f"where the thick step ends (they miss by {fmt_num(miss, 2)}, float rounding, on a "
                f"step of length {fmt_num(length)})." if holds else

@@ -31,7 +31,7 @@ def test_zigzag_claim_holds_at_the_defaults(steps):
         assert v[f"side_changes[β={beta}]"] < v["side_changes[β=0]"]
         assert v[f"swing[β={beta}]"] < v["swing[β=0]"]
         assert v[f"loss@30[β={beta}]"] < v["loss@30[β=0]"]
-    assert "plain GD 37" in claim.text
+    assert "side changes across the valley 37, " in claim.text
 
 
 # (η, β, form, κ) inside the named regime: β below the largest damping β at that η by 0.05+.
