@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from components import controls, url_state
+from components.claims import show_claim
 from components.lesson import lesson_header
 from components.live_plot import live_figure
 from components.network_controls import data_controls, report_divergence, training_controls
@@ -15,8 +16,19 @@ from components.network_figures import (
     mode_spread_figure,
 )
 from components.scales import fmt
-from networks import MLPConfig, make_dataset, train
-from networks.modes import probabilities_in_batches, train_mode_probabilities
+from lessons.train_eval import (
+    batch_mates_matter,
+    dropout_passes_differ,
+    eval_uses_batch_norm,
+    one_train_pass_differs,
+    train_network,
+)
+from networks.modes import (
+    probabilities_in_batches,
+    probabilities_with_batch_stats,
+    probabilities_without_norm,
+    train_mode_probabilities,
+)
 
 RATES = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
 BATCH_SIZES = (2, 4, 8, 16, 32, 64)
@@ -39,11 +51,7 @@ SUMMARY = [
 
 @st.cache_data(max_entries=6, show_spinner=False)
 def trained_network(data_key, p, lr, steps, seed):
-    data = make_dataset(data_key[0], n_train=data_key[2], noise=data_key[1], seed=data_key[3])
-    config = MLPConfig(sizes=(2, 64, 64, 2), norm="batch")
-    result = train(config, data, "momentum", {"learning_rate": lr, "momentum": 0.9}, dropout=p,
-                   num_steps=steps, batch_size=30, record_every=steps // 100, seed=seed)
-    return data, result
+    return train_network(data_key, p, lr, steps, seed)
 
 
 def mode_controls(log) -> tuple[float, int]:
@@ -69,9 +77,7 @@ def boundaries(result, data) -> None:
                 key="te_train_boundary", where=left)
     live_figure(decision_boundary_figure(result, data, grid=grid, height=360,
                                          title="eval mode"), key="te_eval_boundary", where=right)
-    st.caption("In train mode every grid point is dropped out independently (the speckle) and "
-               "batch norm normalises with the statistics of the 6,400 grid points, not of the "
-               "data the network was trained on.")
+    show_claim(one_train_pass_differs(one_pass, result.predict_proba(grid.points)[:, 1]))
 
 
 def dropout_panel(result, data, probes, labels, p) -> None:
@@ -82,9 +88,7 @@ def dropout_panel(result, data, probes, labels, p) -> None:
     live_figure(mode_spread_figure(samples, evals, labels, title=f"Dropout (p = {p:g}): "
                                    f"{NUM_PASSES} passes of the same batch"),
                 key="te_dropout_spread")
-    st.caption(f"Largest train-mode spread (max − min): "
-               f"{float(np.max(np.ptp(samples, 0))):.3f}; eval mode: "
-               f"{float(np.max(np.ptp(evals, 0))):.1e}.")
+    show_claim(dropout_passes_differ(samples, evals, p))
 
 
 def batch_norm_panel(result, data, probes, labels, batch) -> None:
@@ -94,9 +98,18 @@ def batch_norm_panel(result, data, probes, labels, batch) -> None:
     live_figure(mode_spread_figure(samples, evals, labels, title=f"Batch norm: the same "
                                    f"points in {NUM_PASSES} different batches of "
                                    f"{max(batch, len(probes) + 1)}"), key="te_bn_spread")
-    st.caption(f"Dropout off. Largest train-mode spread (max − min): "
-               f"{float(np.max(np.ptp(samples, 0))):.3f}, from the batch mates alone; eval mode: "
-               f"{float(np.max(np.ptp(evals, 0))):.1e}.")
+    show_claim(batch_mates_matter(samples, evals, max(batch, len(probes) + 1)))
+
+
+def uses_batch_norm_section(result, data) -> None:
+    """Eval mode with running statistics, with the test set's batch statistics, without BN."""
+    x, y = data.x_test, data.y_test
+    ways = {"eval mode (running statistics)": result.predict_proba(x),
+            "BN with the test set's batch statistics": probabilities_with_batch_stats(result, x),
+            "BN layers taken out": probabilities_without_norm(result, x)}
+    st.dataframe([{"forward pass": k, "test accuracy": f"{np.mean(v.argmax(1) == y):.1%}"}
+                  for k, v in ways.items()], hide_index=True)
+    show_claim(eval_uses_batch_norm(*ways.values(), y))
 
 
 log = controls.KeyLog(link=url_state.snapshot())
@@ -140,4 +153,6 @@ if result.diverged_at is None:
         batch_norm_panel(result, data, probes, labels, batch)
     st.subheader("The whole plane in both modes")
     boundaries(result, data)
+    st.subheader("Does model.eval() use batch norm?")
+    uses_batch_norm_section(result, data)
 url_state.warn_about_link(link_note, log)

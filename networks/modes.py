@@ -73,3 +73,24 @@ def dropout_scales(h: np.ndarray, p: float, num_masks: int, seed: int = 0) -> di
         "inverted": {"train": inverted_train, "eval": h},
         "classic": {"train": classic_train, "eval": h * (1 - p)},
     }
+
+
+def probabilities_without_norm(result, x) -> np.ndarray:
+    """Eval mode with the norm layers taken out (identity): what "eval does not use BN" would
+    compute. Dropout is kept in its eval form."""
+    from dataclasses import replace
+
+    x = np.asarray(x, result.params.dense[0].W.dtype)
+    config = replace(result.config, norm="none")
+    params = result.params._replace(norm=())
+    logits = forward(config, params, (), x, dropout_rates=result.dropout_rates).logits
+    return np.asarray(jax.nn.softmax(logits))
+
+
+def probabilities_with_batch_stats(result, x) -> np.ndarray:
+    """Batch norm with the statistics of ``x`` itself (train-mode BN), dropout off."""
+    x = np.asarray(x, result.params.dense[0].W.dtype)
+    rates = None if result.dropout_rates is None else np.zeros_like(result.dropout_rates)
+    logits = forward(result.config, result.params, result.bn_state, x, dropout_rates=rates,
+                     key=jax.random.key(0), train=True).logits
+    return np.asarray(jax.nn.softmax(logits))

@@ -44,6 +44,10 @@ def test_page_defaults_and_widgets():
     train_mode = decode(bn["data"][0]["y"])
     eval_mode = decode(bn["data"][1]["y"])
     assert np.ptp(train_mode) > 0 and len(set(np.round(eval_mode, 6))) <= 6
+    verdicts = texts(at, "success")
+    assert len(verdicts) == 4 and any("eval mode does use BN" in v for v in verdicts)
+    ways = at.dataframe[1].value
+    assert list(ways["forward pass"])[2] == "BN layers taken out"
     at.select_slider(key="te.batch").set_value(2).run()  # smaller than the probes: raised to 7
     at.select_slider(key="te.p").set_value(0.5).run()
     assert_clean(at)
