@@ -231,10 +231,6 @@ def sharp_flat_section(log) -> None:
     gap = study.fraction()[0] - study.fraction()[1]
     live_figure(sharp_flat_paths_figure(study, study.batch_sizes[int(np.argmax(gap))]),
                 key="saddle.sf_paths")
-    st.caption("Why, with the same noise and the same depth: a stiffer well sends the run "
-               "against its walls more often per step, and steps of size η in a stiff well "
-               "overshoot and rattle (ηk near 2), which stirs the run up more than the same "
-               "noise does in a flat well.")
 
 
 log = controls.KeyLog(link=url_state.snapshot())

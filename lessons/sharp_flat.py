@@ -28,6 +28,7 @@ SHARP, FLAT = (-1.0, 0.2), (1.5, 0.6)  # (centre, width) of each well; curvature
 DEPTH = 1.0
 WALLS, WALL_STIFFNESS = (-1.6, 2.8), 20.0  # beyond these x a quadratic wall turns runs back
 MINIMA = ("sharp", "flat")
+SPREAD_BURN_IN = 50  # steps: the flat well relaxes in ~1/(ηk) ≈ 8 steps at the defaults
 SIGNIFICANT_SE = 2.0  # "more often" means more than 2 standard errors of the difference
 
 
@@ -88,6 +89,7 @@ class SharpFlatStudy:
     escaped: np.ndarray  # (2, S, K) bool: sharp, flat
     sample_x: np.ndarray  # (2, K, T+1) x of one seed per batch size, from each start
     sample_seed: np.ndarray  # (K,) which seed: one whose sharp run escaped and flat run did not
+    spread: np.ndarray  # (2, K) mean ((x - x*)/w)² inside the well, w = √(depth/curvature)
     num_steps: int
     noise: float
     lr: float
@@ -113,14 +115,34 @@ def escape_rates(*, lr: float, noise: float, batch_sizes, num_steps: int, seeds:
                             batch_size=batches[None, None, :], num_steps=int(num_steps))
     x = res.path[..., 0].reshape(2, seeds, len(batches), -1)
     side = np.array([1.0, -1.0])[:, None, None, None]  # sharp escapes rightwards, flat leftwards
-    escaped = (~(side * (x - marks.barrier) <= 0)).any(-1)  # NaN (diverged) counts as crossed
+    crossed = ~(side * (x - marks.barrier) <= 0)  # NaN (diverged) counts as crossed
+    escaped = crossed.any(-1)
     # The chart shows one pair of runs per batch size: the first seed where the two outcomes
     # differ as the lecture says, else seed 0 (the chart's title names which).
     contrast = escaped[0] & ~escaped[1]  # (S, K)
     pick = np.where(contrast.any(0), contrast.argmax(0), 0)
     sample = x[:, pick, np.arange(len(batches))]
-    return SharpFlatStudy(batches, escaped, sample, first_seed + pick, int(num_steps),
-                          float(noise), float(lr))
+    return SharpFlatStudy(batches, escaped, sample, first_seed + pick,
+                          _spread_in_well(x, crossed, marks), int(num_steps), float(noise), float(lr))
+
+
+def _spread_in_well(x, crossed, marks: Landmarks) -> np.ndarray:
+    """(2, K) mean squared distance from the minimum in units of the well's width, over the steps
+    after a burn-in (the runs start at rest at the bottom) and before the run first crossed."""
+    steps = np.arange(x.shape[-1])
+    first = np.where(crossed.any(-1), crossed.argmax(-1), x.shape[-1])[..., None]
+    inside = (steps >= SPREAD_BURN_IN) & (steps < first)  # (2, S, K, T+1)
+    width = np.sqrt(np.array(marks.depths) / np.array(marks.curvatures))[:, None, None, None]
+    dev2 = np.where(inside, ((x - np.array(marks.minima)[:, None, None, None]) / width) ** 2, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return dev2.sum(axis=(1, 3)) / inside.sum(axis=(1, 3))
+
+
+def model_spread(lr: float, noise: float, batch, marks: Landmarks) -> np.ndarray:
+    """(2, K) the same spread for SGD in a quadratic well of curvature k = depth/w²: the
+    stationary variance η σ² / (B k (2 - ηk)) over w², i.e. η σ² / (B · depth · (2 - ηk))."""
+    k, depth = np.array(marks.curvatures)[:, None], np.array(marks.depths)[:, None]
+    return lr * noise**2 / (np.asarray(batch, float)[None, :] * depth * (2 - lr * k))
 
 
 def _pairs(study: SharpFlatStudy) -> str:
@@ -182,5 +204,34 @@ def bigger_batches_escape_less_claim(study: SharpFlatStudy) -> Claim:
                  {"sharp_drop": float(drop[0]), "flat_drop": float(drop[1])})
 
 
+def sharp_runs_hotter_claim(study: SharpFlatStudy) -> Claim:
+    """Why: relative to its width, a run spreads further in the sharp well (steps of size η
+    overshoot in a stiff well), measured at the largest batch size that kept runs inside."""
+    marks, spread = landmarks(), study.spread
+    statement = "Relative to its width, noisy SGD spreads further in the sharp well."
+    usable = np.flatnonzero(np.isfinite(spread).all(axis=0))
+    if usable.size == 0:
+        return Claim("sharp_flat.sharp_runs_hotter", statement, False,
+                     f"At every batch size all runs left one of the wells within {SPREAD_BURN_IN} "
+                     "steps, so the spread inside the wells cannot be compared here.", {})
+    j = int(usable[-1])
+    model = model_spread(study.lr, study.noise, study.batch_sizes, marks)[:, j]
+    holds = bool(spread[0, j] > spread[1, j])
+    said = (f"At B = {study.batch_sizes[j]:g}, mean (x − x*)²/w² = {spread[0, j]:.3g} against "
+            f"{spread[1, j]:.3g}; " + (
+                f"the quadratic model ησ²/(B·depth·(2 − ηk)) gives {model[0]:.3g} against "
+                f"{model[1]:.3g}." if (model > 0).all() else
+                "the quadratic model has no steady spread at ηk ≥ 2 (the bottom of the sharp "
+                "well is unstable for gradient descent)."))
+    kicks = f"ηk = {study.lr * marks.curvatures[0]:.2f} against {study.lr * marks.curvatures[1]:.2f}"
+    text = (f"One reason: relative to its width w = √(depth/curvature), the run spreads further "
+            f"in the sharp well, since steps of size η overshoot in a stiff well ({kicks}). {said}"
+            if holds else f"Here the run does not spread further in the sharp well ({kicks}). {said}")
+    return Claim("sharp_flat.sharp_runs_hotter", statement, holds, text,
+                 {"sharp_spread": float(spread[0, j]), "flat_spread": float(spread[1, j]),
+                  "sharp_model": float(model[0]), "flat_model": float(model[1])})
+
+
 def sharp_flat_claims(study: SharpFlatStudy) -> list[Claim]:
-    return [sharp_escaped_more_claim(study), bigger_batches_escape_less_claim(study)]
+    return [sharp_escaped_more_claim(study), bigger_batches_escape_less_claim(study),
+            sharp_runs_hotter_claim(study)]

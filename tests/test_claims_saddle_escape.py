@@ -154,8 +154,18 @@ def test_sharp_flat_claims_hold_between_too_little_and_too_much_noise(lr, noise,
 @pytest.mark.parametrize("noise, words", [(1.0, "so weak"), (40.0, "so strong")])
 def test_sharp_flat_claims_fail_outside_the_regime_and_say_why(noise, words):
     study = sf.escape_rates(**(SF_DEFAULTS | dict(noise=noise)))
-    for claim in sf.sharp_flat_claims(study):
+    for claim in (sf.sharp_escaped_more_claim(study), sf.bigger_batches_escape_less_claim(study)):
         assert not claim.holds and words in claim.text, claim.text
+    hotter = sf.sharp_runs_hotter_claim(study)
+    if noise > 5:  # every sharp run leaves at once: no spread inside the well to compare
+        assert not hotter.holds and "cannot be compared" in hotter.text
+
+
+def test_the_spread_inside_each_well_follows_the_discrete_quadratic_model():
+    values = sf.sharp_runs_hotter_claim(sf.escape_rates(**SF_DEFAULTS)).values
+    for well in ("sharp", "flat"):
+        assert values[f"{well}_spread"] == pytest.approx(values[f"{well}_model"], rel=0.15)
+    assert values["sharp_spread"] > 2 * values["flat_spread"]
 
 
 def test_the_two_minima_have_the_same_depth_and_different_curvature():

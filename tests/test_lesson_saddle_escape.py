@@ -20,7 +20,7 @@ def test_defaults_show_paths_histograms_medians_and_the_saddle_fraction(default_
     assert_clean(at)
     assert not texts(at, "warning")  # every claim holds at the defaults (a failing one warns)
     verdicts = texts(at, "success")
-    assert len(verdicts) == 11
+    assert len(verdicts) == 12
     assert any("SGD escapes later with bigger batches: median escape steps 59" in v
                for v in verdicts)
     assert any("sharp minimum is escaped more often" in v for v in verdicts)
