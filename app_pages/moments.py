@@ -61,7 +61,7 @@ def frame_section(convention) -> None:
     st.subheader("1 · Every optimizer in the frame")
     with st.container(border=True):
         for key in OPTIMIZERS:  # a row per optimizer; a phone stacks its cells
-            for column, cell in zip(st.columns([0.8, 1.8, 1.5, 2.7], vertical_alignment="center"),
+            for column, cell in zip(st.columns([0.8, 2.0, 1.4, 2.6], vertical_alignment="center"),
                                     figs.frame_cells(key, convention)):
                 column.markdown(cell)
     st.caption(r"$E_\beta(\cdot)$ is the exponential moving average "

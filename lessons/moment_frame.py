@@ -62,9 +62,9 @@ FRAME: dict[str, FrameRow] = {
                      r"written into $V_t$, the frame holds exactly."),
     "adam": _row(_M_HAT, _V_HAT,
                  note="without bias correction: the raw averages, and larger first steps."),
-    "nadam": _row(r"\mu_{t+1}\, \hat m_t + (1-\mu_t)\, \hat g_t", _V_HAT, fit="with a note",
+    "nadam": _row(r"\mu_{t+1} \hat m_t + (1-\mu_t) \hat g_t", _V_HAT, fit="with a note",
                   note=r"$m_t$ looks one step ahead (Nesterov in Adam); the hats divide by "
-                  r"$1-\prod \mu$. PyTorch warms $\mu_t$ up to $\beta_1$, optax keeps "
+                  r"${1-\prod \mu}$. PyTorch warms $\mu_t$ up to $\beta_1$, optax keeps "
                   r"$\mu_t = \beta_1$."),
     "adamw": _row(_M_HAT, _V_HAT, fit="partly",
                   note=r"its decay $-\eta\lambda x_{t-1}$ is added outside the frame."),

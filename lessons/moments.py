@@ -166,7 +166,7 @@ def constant_rate_claim(values: list[FrameValues]) -> Claim | None:
     deviation = max(float(np.nanmax(np.abs(v.rate / v.learning_rate - 1.0), initial=0.0))
                     for v in found)
     names = ", ".join(_title(v.optimizer) for v in found)
-    rates = ", ".join(f"η = {fmt_num(v.learning_rate)}" for v in found)
+    rates = ", ".join(f"η = {fmt_num(lr)}" for lr in dict.fromkeys(v.learning_rate for v in found))
     holds = deviation == 0.0
     groups: dict[float, list[str]] = {}  # same η, same line: the last one drawn hides the rest
     for v in found:
