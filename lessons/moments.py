@@ -145,6 +145,8 @@ def adam_first_step_claim(values: list[FrameValues]) -> Claim | None:
         text = (f"At t = 1 bias correction gives Adam m̂₁ = g₁ and V̂₁ = g₁², so its first step "
                 f"is η in each coordinate whatever the gradient's size: {measured}, for "
                 f"g₁ = ({fmt_num(g1[0])}, {fmt_num(g1[1])}).")
+    elif not np.all(np.isfinite(ratio)):
+        text = f"Adam's first step is not finite here ({measured}): the run diverged at once."
     elif not hp.get("bias_correction", True):
         factor = (1 - hp["b1"]) / np.sqrt(1 - hp["b2"])
         text = (f"Without bias correction m₁ = (1−β₁)g₁ and V₁ = (1−β₂)g₁², so Adam's first step "
