@@ -220,6 +220,11 @@ def sharp_flat_section(log) -> None:
     if not exp["batches"]:
         st.info("Choose at least one batch size.", icon=":material/arrow_upward:")
         return
+    points = 2 * exp["seeds"] * len(exp["batches"]) * (exp["num_steps"] + 1)
+    if points > MAX_POINTS:
+        st.warning(f"That is {points:,} recorded positions, more than this page keeps "
+                   f"({MAX_POINTS:,}). Choose fewer seeds, batch sizes or steps.")
+        return
     with st.spinner("Running every seed and batch size in one compiled call…"):
         study = cached_sharp_flat(exp["lr"], exp["noise"], tuple(sorted(exp["batches"])),
                                   exp["num_steps"], exp["seeds"])
@@ -228,9 +233,14 @@ def sharp_flat_section(log) -> None:
     live_figure(sharp_flat_rates_figure(study), key="saddle.sf_rates", where=right)
     claims = sharp_flat_claims(study)
     show_claims(claims)
-    gap = study.fraction()[0] - study.fraction()[1]
-    live_figure(sharp_flat_paths_figure(study, study.batch_sizes[int(np.argmax(gap))]),
-                key="saddle.sf_paths")
+    j = int(np.argmax(study.fraction()[0] - study.fraction()[1]))
+    live_figure(sharp_flat_paths_figure(study, study.batch_sizes[j]), key="saddle.sf_paths")
+    picked = bool((study.escaped[0, :, j] & ~study.escaped[1, :, j]).any())
+    st.caption((f"Seed {study.sample_seed[j]} is the first whose run leaves the sharp minimum "
+                "while its run from the flat one stays" if picked else
+                "No seed's run leaves the sharp minimum while its flat twin stays; this is seed 0")
+               + f" (B = {study.batch_sizes[j]:g}, where the escape rates differ most). Dotted "
+               f"line: the barrier at x = {marks.barrier:.2f}. A run that crosses it has escaped.")
 
 
 log = controls.KeyLog(link=url_state.snapshot())
@@ -241,8 +251,8 @@ lesson_header(
     "moves, and started on the x-axis it slides straight in. Along y the surface curves down: a "
     "displacement grows by a factor 1 + 2η per step, but something must create it. Mini-batch "
     "noise does, kicking y by about ησ/√B per step. The kicks add up and grow, and the median "
-    "run passes a radius r after about t_esc steps (right; g = 1 + 2η, and 0.67 is the median "
-    "of |a standard normal|): bigger batches escape later, but only logarithmically. "
+    "run passes a radius r after about t_esc steps (the last formula; g = 1 + 2η, and 0.67 is "
+    "the median of |a standard normal|): bigger batches escape later, but only logarithmically. "
     "Momentum compounds the growth. Adam divides by the gradient's running size, which near the "
     "saddle is the noise itself: less noise means larger effective steps, so while the noise "
     "is strong enough to matter Adam escapes *sooner* with bigger batches. The boxes under the "

@@ -240,11 +240,6 @@ def _barrier_line(at: float, axis: str) -> dict:
     return dict(type="line", line=dict(color="#6b7280", dash="dot", width=1), **span)
 
 
-def _pick_note(study: SharpFlatStudy, j: int) -> str:
-    picked = study.escaped[0, :, j] & ~study.escaped[1, :, j]
-    return ", the first whose sharp run escapes and flat run stays" if picked.any() else ""
-
-
 def sharp_flat_paths_figure(study: SharpFlatStudy, batch: int, height: int = 280) -> go.Figure:
     """x against step for the first seed from each minimum at one batch size, with the barrier:
     a run that crosses the dotted line has escaped."""
@@ -256,10 +251,9 @@ def sharp_flat_paths_figure(study: SharpFlatStudy, batch: int, height: int = 280
               for i, well in enumerate(MINIMA)]
     layout = _layout(height, xaxis=_axis("step"), yaxis=_axis("x", range=[-2, 3]),
                      title=dict(text=f"One run from each minimum (B = {batch:g}, seed "
-                                     f"{study.sample_seed[j]}{_pick_note(study, j)}); dotted: the "
-                                     "barrier", x=0.01, font=dict(size=14)),
+                                     f"{study.sample_seed[j]})", x=0.01, font=dict(size=14)),
                      shapes=[_barrier_line(landmarks().barrier, "y")],
-                     legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
+                     legend=dict(orientation="h", y=-0.3, x=0))
     return go.Figure(dict(data=traces, layout=layout))
 
 

@@ -98,3 +98,15 @@ def test_garbage_links_warn_and_fall_back(query):
     warnings = texts(at, "warning")
     assert warnings and "could not be applied" in warnings[0]
     assert len(charts(at)) == 8
+
+
+def test_sharp_flat_extremes_explain_themselves():
+    at = open_app({"saddle.sf_seeds": "512", "saddle.sf_steps": "2000",
+                   "saddle.sf_batches": ["1", "2", "4", "8", "16", "32"]}, page=PAGE)
+    assert_clean(at)
+    assert any("recorded positions" in w for w in texts(at, "warning"))
+    at.multiselect(key="saddle.sf_batches").set_value([1]).run()
+    at.select_slider(key="saddle.sf_lr").set_value(0.1)
+    at.select_slider(key="saddle.sf_noise").set_value(20.0).run()
+    assert_clean(at)
+    assert any("two or more batch sizes" in w for w in texts(at, "warning"))
