@@ -9,6 +9,7 @@ from optimizers.sparse import (
     RARE,
     compiled_sparse,
     first_step_ratio,
+    gradient_noise,
     rare_mask,
     simulate_sparse,
     uncorrected_step_factor,
@@ -23,19 +24,39 @@ def _sparse(runs, p, **kw):
     return simulate_sparse(runs, BOWL["surface"], p=p, surface_params=BOWL["surface_params"], **kw)
 
 
+RUNS = [("sgd", {"learning_rate": 1e-3}), ("adagrad", {"learning_rate": 0.1}),
+        ("rmsprop", {"learning_rate": 1e-2, "centered": True}), ("adam", {"learning_rate": 0.05}),
+        ("adam", {"learning_rate": 0.05, "bias_correction": False})]
+
+
 @pytest.mark.parametrize("surface", ["rosenbrock", "ravine"])
-@pytest.mark.parametrize("run", [("sgd", {"learning_rate": 1e-3}),
-                                 ("adagrad", {"learning_rate": 0.1}),
-                                 ("rmsprop", {"learning_rate": 1e-2, "centered": True}),
-                                 ("adam", {"learning_rate": 0.05}),
-                                 ("adam", {"learning_rate": 0.05, "bias_correction": False})])
 @pytest.mark.parametrize("convention", ["pytorch", "optax"])
-def test_p_one_is_the_unmasked_simulation(surface, run, convention):
+def test_p_one_is_the_unmasked_simulation(surface, convention):
+    # All runs in one sparse call (one compile), each against the engine's own simulation.
     with jax.enable_x64(True):
-        sparse = simulate_sparse([run], surface, p=1.0, num_steps=150, convention=convention).runs[0]
-        plain = simulate(run[0], surface, run[1], num_steps=150, convention=convention)
-    np.testing.assert_allclose(sparse.path, plain.path, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(sparse.loss, plain.loss, rtol=1e-12, atol=1e-12)
+        sparse = simulate_sparse(RUNS, surface, p=1.0, num_steps=150, convention=convention).runs
+        for run, (key, hp) in zip(sparse, RUNS):
+            plain = simulate(key, surface, hp, num_steps=150, convention=convention)
+            np.testing.assert_allclose(run.path, plain.path, rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(run.loss, plain.loss, rtol=1e-12, atol=1e-12)
+
+
+def test_noise_is_shared_seeded_and_zero_where_the_feature_is_absent():
+    runs = [("sgd", {"learning_rate": 1e-5}), ("adagrad", {"learning_rate": 0.1})]
+    quiet, noisy = (_sparse(runs, p=0.3, seed=4, noise=sigma, num_steps=120) for sigma in (0.0, 0.7))
+    xi = np.asarray(gradient_noise(4, 120))[:-1]
+    np.testing.assert_array_equal(quiet.mask, noisy.mask)  # the noise leaves the rare steps alone
+    sgd = noisy.runs[0]
+    # SGD at a tiny rate stays near the start, so its gradient is the start's plus sigma * xi.
+    clean = _sparse(runs[:1], p=0.3, seed=4, num_steps=120).runs[0].grads
+    np.testing.assert_allclose(sgd.grads[:, 1 - RARE], clean[:, 1 - RARE] + 0.7 * xi[:, 1 - RARE],
+                               atol=2e-3)
+    absent = noisy.mask == 0
+    for run in noisy.runs:
+        assert np.all(run.grads[absent, RARE] == 0.0)
+        assert np.all(run.grads[~absent, RARE] != 0.0)
+    changed = _sparse(runs, p=0.3, seed=5, noise=0.7, num_steps=120).runs[0].grads
+    assert not np.allclose(changed[:, 1 - RARE], sgd.grads[:, 1 - RARE])
 
 
 def test_every_optimizer_sees_the_same_rare_steps():
