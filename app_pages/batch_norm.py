@@ -37,6 +37,11 @@ NOISE_SIZES = (2, 4, 8, 16, 32, 64, 128, 256)
 VARIANTS = {"none": ("none", "before", "running"), "batch": ("batch", "before", "running"),
             "after": ("batch", "after", "running"), "population": ("batch", "before", "population")}
 LABELS = {"none": "no norm", "batch": "BN before activation", "after": "BN after activation"}
+# Plain SGD's own best chance in the sweep: PyTorch's default Linear init is ~2.4× too small for a
+# deep ReLU net (He's √(2/n) vs √(1/(3n))); from weights × 2 it trains, and its largest stable
+# rate is the fair comparison for BN's.
+SCALED = 2.0
+SCALED_LABEL = f"no norm, weights × {SCALED:g}"
 SHOWN_POINTS = 8
 LAYER_CHOICES = ("first", "middle", "last")
 B = controls.BIND
@@ -60,6 +65,15 @@ def sweep(variant: str, name: str, activation: str, depth: int, batch: int, step
     return train_batch(config_for(variant, data, activation, depth), data, "sgd",
                        [{"learning_rate": lr} for lr in RATES], seed=seed, num_steps=steps,
                        batch_size=batch, record_every=steps // 50)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def scaled_rate_sweep(name: str, activation: str, depth: int, batch: int, steps: int, seed: int):
+    """No norm from weights × SCALED at every rate of RATES (the sweep's compiled program)."""
+    data = dataset(name)
+    return train_init_scales(config_for("none", data, activation, depth), data,
+                             [SCALED] * len(RATES), learning_rate=RATES, seed=seed,
+                             num_steps=steps, batch_size=batch, record_every=steps // 50)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -118,15 +132,21 @@ def preact_section(runs, i: int) -> None:
         show_claim(lesson.warm_up_claim(runs["batch"][i], runs["none"][i]), where=right)
 
 
-def sweep_section(runs, classes: int) -> None:
-    sweeps = {(k, LABELS[k]): runs[k] for k in ("none", "batch", "after")}
+def sweep_section(runs, settings, classes: int) -> None:
+    scaled = scaled_rate_sweep(*settings)
+    sweeps = {("none", LABELS["none"]): runs["none"], ("scaled", SCALED_LABEL): scaled,
+              **{(k, LABELS[k]): runs[k] for k in ("batch", "after")}}
     live_figure(sweep_figure(RATES, sweeps, np.log(classes), "learning rate (plain SGD)",
                              "Learning-rate sweep: the same network and batches, with and without BN"),
                 key="bnorm_sweep_chart")
-    show_claim(lesson.larger_steps_claim(RATES, runs["none"], runs["batch"], classes))
-    st.caption("A run whose loss became non-finite is an ✕ above the top of the loss axis and at "
-               "accuracy 0: diverged, the worst outcome. The dashed line is chance (ln of the "
-               "number of classes): a run there learned nothing, even if it did not diverge.")
+    show_claim(lesson.larger_steps_claim(RATES, runs["none"], runs["batch"], classes, scaled,
+                                         SCALED))
+    st.caption(f"Black: no norm from PyTorch's default weights × {SCALED:g} (close to He's "
+               "initialisation for ReLU), plain SGD's fair chance; from the default weights a deep "
+               "ReLU net barely learns (section 2b). A run whose loss became non-finite is an ✕ "
+               "above the top of the loss axis and at accuracy 0: diverged, the worst outcome. "
+               "The dashed line is chance (ln of the number of classes): a run there learned "
+               "nothing, even if it did not diverge.")
 
 
 def init_section(settings, rate: float, classes: int) -> None:
@@ -211,10 +231,11 @@ lesson_header(
     "when there is no batch to average over.",
 )
 # Full width: in the header's narrow formula column the fraction overflowed at 1280 px.
-st.latex(r"\mu_B = \tfrac1B \textstyle\sum_i z_i,\quad "
-         r"\sigma_B^2 = \tfrac1B \textstyle\sum_i (z_i - \mu_B)^2,\quad "
-         r"\hat z_i = \gamma\,\frac{z_i - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}} + \beta,\quad "
-         r"\bar\mu \leftarrow (1 - m)\,\bar\mu + m\,\mu_B\ \ (m = 0.1)")
+# Short rows so that a phone (390 px) shows them whole.
+st.latex(r"\begin{gathered} \mu_B = \tfrac1B {\textstyle\sum_i} z_i,\quad "
+         r"\sigma_B^2 = \tfrac1B {\textstyle\sum_i} (z_i - \mu_B)^2 \\ "
+         r"\hat z_i = \gamma\,\frac{z_i - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}} + \beta \\ "
+         r"\bar\mu \leftarrow (1 - m)\,\bar\mu + m\,\mu_B\ \ (m = 0.1) \end{gathered}")
 link_note = st.empty()
 with st.sidebar:
     st.subheader("Training (retrains)")
@@ -232,7 +253,7 @@ layer = {"first": 0, "middle": settings[2] // 2, "last": settings[2] - 1}[where]
 st.subheader("1 · The pre-activations during training")
 preact_section(runs, i)
 st.subheader("2 · Higher learning rates")
-sweep_section(runs, data.num_classes)
+sweep_section(runs, settings, data.num_classes)
 st.subheader("2b · Initial weight scale")
 init_section(settings, float(rate), data.num_classes)
 st.subheader("3 · Small batches, noisy statistics")

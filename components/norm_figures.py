@@ -13,7 +13,8 @@ from plotly.subplots import make_subplots
 from components.figures import FONT
 from components.palette import rgba
 
-COLORS = {"none": "#6b7280", "batch": "#2563eb", "after": "#f59e0b", "layer": "#059669",
+COLORS = {"none": "#6b7280", "scaled": "#111827", "batch": "#2563eb", "after": "#f59e0b",
+          "layer": "#059669",
           "population": "#9333ea", "exact": "#111827"}
 LOG_TICKS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5]
 AXIS = dict(showgrid=True, gridcolor="#eef2f7", linecolor="#9ca3af", mirror=True, ticks="outside",
@@ -207,7 +208,7 @@ def groups_figure(x: np.ndarray, bn_out: np.ndarray, ln_out: np.ndarray) -> go.F
     titles = ("Batch norm: each column, across the batch",
               "Layer norm: each row, across the features",
               "after batch norm", "after layer norm")
-    fig = make_subplots(2, 2, subplot_titles=titles, vertical_spacing=0.16, horizontal_spacing=0.08)
+    fig = make_subplots(2, 2, subplot_titles=titles, vertical_spacing=0.24, horizontal_spacing=0.08)
     rows, cols = x.shape
     lim = float(np.abs(x).max()) or 1.0
     cells = [(x, 1, 1, lim), (x, 1, 2, lim), (bn_out, 2, 1, 2.5), (ln_out, 2, 2, 2.5)]
@@ -261,8 +262,8 @@ def padding_figure(lengths, effects, current: int) -> go.Figure:
     hover = [f"T = {t}" for t in lengths]
     lines = ((1, "mean shift (real stds)", [e.mean_shift for e in effects], COLORS["batch"], None),
              (1, "std ÷ real tokens' std", [e.std_ratio for e in effects], COLORS["after"], None),
-             (2, "batch norm", [e.bn_change for e in effects], COLORS["batch"], "dash"),
-             (2, "layer norm", [e.ln_change for e in effects], COLORS["layer"], None))
+             (2, "batch norm: |change|", [e.bn_change for e in effects], COLORS["batch"], "dash"),
+             (2, "layer norm: |change|", [e.ln_change for e in effects], COLORS["layer"], None))
     for col, name, ys, color, dash in lines:
         fig.add_scatter(x=p, y=ys, mode="lines+markers", name=name, row=1, col=col, text=hover,
                         line=dict(color=color, width=2.5, dash=dash), marker=dict(size=7),

@@ -82,24 +82,30 @@ def largest_trained_rate(rates, results, num_classes: int) -> float | None:
     return max(ok) if ok else None
 
 
-def larger_steps_claim(rates, none, batch, num_classes: int) -> Claim:
-    """Section 2: BN (before the activation) trains at larger learning rates than no norm."""
+def larger_steps_claim(rates, none, batch, num_classes: int, none_scaled=None,
+                       scale: float = 2.0) -> Claim:
+    """Section 2: BN (before the activation) trains at larger learning rates than no norm, from
+    PyTorch's default init and (``none_scaled``) from weights × ``scale``, which suit plain SGD."""
     top_bn = largest_trained_rate(rates, batch, num_classes)
-    top_none = largest_trained_rate(rates, none, num_classes)
+    plain = [none] + ([none_scaled] if none_scaled is not None else [])
+    tops = [t for t in (largest_trained_rate(rates, r, num_classes) for r in plain) if t is not None]
+    top_none = max(tops) if tops else None
     holds = top_bn is not None and (top_none is None or top_bn > top_none)
     bar = fmt_num(TRAINS_BELOW * math.log(num_classes))
     ok = lambda runs: [lr for lr, r in zip(rates, runs) if trains(r, num_classes)]  # noqa: E731
     where = lambda runs: f"at lr {_lr_list(ok(runs))}" if ok(runs) else "at no learning rate"  # noqa: E731
     measured = (f"final training loss < {bar} (half of chance) {where(batch)} with BN before "
-                f"the activation, {where(none)} without normalisation")
+                f"the activation; without normalisation {where(none)} from PyTorch's default init")
+    if none_scaled is not None:
+        measured += f" and {where(none_scaled)} from weights × {scale:g}"
     if holds and top_none is None:
         text = f"BN trains where plain SGD does not: {measured}."
     elif holds:
-        text = (f"BN tolerates larger steps: {measured}; the largest that trains is "
+        text = (f"BN tolerates larger steps: {measured}. The largest rate that trains is "
                 f"{top_bn:g} with BN vs {top_none:g} without.")
     else:
         text = (f"Not in this setting: {measured}. BN's advantage in step size shows in deeper "
-                f"networks, where plain SGD's signal shrinks layer after layer (see section 1).")
+                f"networks, where plain SGD's signal shrinks or grows layer after layer.")
     return Claim("batch_norm.tolerates_larger_steps", "BN tolerates larger learning rates.", holds,
                  text, {"largest_bn": top_bn or 0.0, "largest_none": top_none or 0.0})
 
@@ -146,7 +152,7 @@ def noise_claim(noise) -> Claim:
     text = (f"At B = {b0} the batch mean misses the population mean by {fmt_num(noise.mean_noise[0])}"
             f" population standard deviations (law {fmt_num(noise.law[0])}); at "
             f"B = {int(noise.batch_sizes[-1])}, {fmt_num(noise.mean_noise[-1])}. Largest gap to the "
-            f"1/√B law: {pct(gap)}; the batch std's scatter "
+            f"law √((N − B)/(B(N − 1))): {pct(gap)}; the batch std's scatter "
             + ("falls with B too." if falls else "does not fall at every step."))
     return Claim("batch_norm.noise_follows_law",
                  "The noise of the batch statistics shrinks like 1/√B.", holds, text,

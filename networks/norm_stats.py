@@ -137,10 +137,11 @@ def scaled_start(config: MLPConfig, seed: int, scale: float, dtype):
     return params._replace(dense=dense_layers), bn_state
 
 
-def train_init_scales(config: MLPConfig, data, scales, *, learning_rate: float, seed: int,
+def train_init_scales(config: MLPConfig, data, scales, *, learning_rate, seed: int,
                       num_steps: int, batch_size: int, record_every: int) -> list:
     """Plain SGD from W × s for each s in ``scales``: one TrainResult per scale, same seed and
-    batches, only the starting weights differ.
+    batches, only the starting weights differ. ``learning_rate``: one, or one per scale (a
+    learning-rate sweep from one scaled start).
 
     ``train_batch`` draws its own starts, so this mirrors it with scaled ones. The scales are
     variants of one compiled call, and with as many scales as the page has learning rates the
@@ -148,10 +149,10 @@ def train_init_scales(config: MLPConfig, data, scales, *, learning_rate: float, 
     """
     num_steps, batch_size, record_every = api._check_shapes(
         num_steps, batch_size, record_every, data, needs_two=config.norm == "batch")
-    shared = dict(l1=0.0, l2=0.0, dropout=0.0, bn_momentum=0.1, seed=seed,
-                  hyperparameters={"learning_rate": float(learning_rate)})
-    regs, opts = zip(*(api._variant_values(config, shared, {}, api.get_spec("sgd"), "pytorch")
-                       for _ in scales))
+    shared = dict(l1=0.0, l2=0.0, dropout=0.0, bn_momentum=0.1, seed=seed, hyperparameters={})
+    rates = np.broadcast_to(np.asarray(learning_rate, float), (len(scales),))
+    regs, opts = zip(*(api._variant_values(config, shared, {"learning_rate": float(r)},
+                                           api.get_spec("sgd"), "pytorch") for r in rates))
     spec = TrainSpec(config=config, optimizer="sgd", options=(), convention="pytorch",
                      num_steps=num_steps, batch_size=batch_size, record_every=record_every,
                      has_dropout=False)

@@ -67,8 +67,9 @@ def default_app():
 def test_defaults_show_every_section(default_app):
     at = default_app
     assert_clean(at)
-    assert len(charts(at)) == 6
-    assert not texts(at, "warning")
+    assert len(charts(at)) == 8
+    assert not texts(at, "warning")  # every claim on the page holds at the defaults
+    assert len(texts(at, "success")) == 9
     rows = at.dataframe[0].value
     running, cumulative, exact = (float(a) for a in rows["test accuracy"])
     assert abs(running - exact) < 0.02 and cumulative < running - 0.05
@@ -81,11 +82,27 @@ def test_bn_keeps_preactivations_standardised_and_tolerates_higher_rates(default
     with_bn_std = [y[-1] for y in ys[3 * layers:4 * layers]]
     assert all(0.8 < s < 1.2 for s in with_bn_std), with_bn_std
     sweep = _chart(default_app, "Learning-rate sweep")
-    loss = {t["name"]: decode(t["y"]) for t in sweep["data"]
-            if t.get("xaxis", "x") == "x" and t["mode"] == "lines+markers"}
-    rates = list(decode(sweep["data"][0]["x"]))
+    lines = [t for t in sweep["data"] if t.get("xaxis", "x") == "x" and t["mode"] == "lines+markers"]
+    loss = {t["name"]: decode(t["y"]) for t in lines}
+    rates = list(decode(lines[0]["x"]))
     at_one = rates.index(1.0)
     assert loss["BN before activation"][at_one] < 0.5 * loss["no norm"][at_one]
+
+
+def test_diverged_runs_sit_at_the_bad_end_of_each_axis(default_app):
+    sweep = _chart(default_app, "Learning-rate sweep")
+    gone = [t for t in sweep["data"] if t["name"] == "diverged"]
+    assert gone, "BN after the activation diverges at lr 3 and 10 at the defaults"
+    assert sum(t["showlegend"] is not False for t in gone) == 1  # one legend entry
+    top = sweep["layout"]["yaxis"]["range"][1]
+    finite = [v for t in sweep["data"] if t["mode"] == "lines+markers" and t.get("xaxis", "x") == "x"
+              for v in decode(t["y"]) if np.isfinite(v)]
+    loss_marks = [decode(t["y"]) for t in gone if t.get("yaxis", "y") == "y"]
+    assert top > max(finite) and all(np.all(y == top) for y in loss_marks)
+    acc_marks = [decode(t["y"]) for t in gone if t.get("yaxis") == "y2"]
+    assert acc_marks and all(np.all(y == 0) for y in acc_marks)
+    init = _chart(default_app, "Initial weight scale")
+    assert {t["name"] for t in init["data"]} >= {"no norm", "BN before activation", "diverged"}
 
 
 def test_view_widgets_do_not_retrain_and_change_the_view(default_app):
@@ -116,4 +133,4 @@ def test_garbage_link_warns_and_falls_back():
     assert len(warning) == 1
     for key in ("bnorm.lr", "bnorm.data", "bnorm.layer", "zzz"):
         assert key in warning[0]
-    assert len(charts(at)) == 6
+    assert len(charts(at)) == 8

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from apptest_util import assert_clean, charts, decode, open_app, texts
 
-from networks import BatchNormState, NormParams, batch_norm, layer_norm
+from lessons.layer_norm import small_batch_claim
+from networks import BatchNormState, MLPConfig, NormParams, batch_norm, layer_norm, make_dataset, train_batch
 from networks.norm_stats import normalise_groups
 
 PAGE = "app_pages/layer_norm.py"
@@ -56,6 +57,21 @@ def test_layer_norm_beats_batch_norm_at_tiny_batches(default_app):
     ln = ln[1:]
     assert ln[0] > bn[0] + 0.03 and ln[1] > bn[1] + 0.03
     assert abs(ln[2] - bn[2]) < 0.03  # at B = 16 they agree
+    assert not texts(default_app, "warning")  # every claim on the page holds at the defaults
+    assert any("Layer norm is ahead" in t for t in texts(default_app, "success"))
+
+
+def test_padding_section_claims_follow_the_slider(default_app):
+    at = default_app
+    at.select_slider(key="lnorm.pad_len").set_value(64).run()
+    assert_clean(at)
+    chart = charts(at)[2]
+    assert "T = 64" in chart["layout"]["title"]["text"]
+    ln = next(t for t in chart["data"] if t["name"] == "layer norm: |change|")
+    assert np.all(decode(ln["y"]) == 0)
+    said = texts(at, "success")
+    assert any("Padded to T = 64, 92 %" in t for t in said)
+    assert any("bit for bit identical" in t for t in said)
 
 
 def test_batch_of_one_in_the_matrix_warns_and_zeroes_batch_norm(default_app):
@@ -64,7 +80,8 @@ def test_batch_of_one_in_the_matrix_warns_and_zeroes_batch_norm(default_app):
     assert_clean(at)
     (raw, _, bn, _), shapes = _heatmaps(at)
     assert raw.shape == (1, 8) and np.all(bn == 0) and len(shapes) == 9
-    assert any("Batch size 1" in w for w in texts(at, "warning"))
+    assert any("a column of one number" in w for w in texts(at, "warning"))
+    assert any("exactly 0 for any input" in t for t in texts(at, "success"))
 
 
 def test_training_widgets_retrain():
@@ -90,4 +107,18 @@ def test_garbage_link_warns_and_falls_back():
     assert len(warning) == 1
     for key in ("lnorm.data", "lnorm.lr", "zzz"):
         assert key in warning[0]
-    assert len(charts(at)) == 2
+    assert len(charts(at)) == 3
+
+
+def test_small_batch_claim_holds_for_more_seeds(default_app):
+    """The page averages seeds 0-2; seeds 3-5 at the same settings (the page's compiled programs,
+    already built by the default page above) tell the same story."""
+    data = make_dataset("moons", n_train=256, n_test=1000)
+    sizes = [2, 4, 16]
+    results = {norm: {b: train_batch(MLPConfig((2, 32, 32, 2), "relu", norm), data, "adam",
+                                     [{"seed": s} for s in (3, 4, 5)],
+                                     hyperparameters={"learning_rate": 0.01}, num_steps=500,
+                                     batch_size=b, record_every=50) for b in sizes}
+               for norm in ("batch", "layer")}
+    claim = small_batch_claim(results, sizes)
+    assert claim.holds, claim.text
