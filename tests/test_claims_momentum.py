@@ -101,15 +101,38 @@ def test_floor_pace_in_its_regime(lr, beta, kappa):
     assert claim.holds, claim.text
 
 
+def nesterov(rate, beta, kappa=50.0, steps=DEFAULT_STEPS):
+    runs = [(k, {"learning_rate": rate, "momentum": beta}) for k in ("momentum", "nesterov")]
+    return lesson.nesterov_claim(rate, beta, *lesson.run(runs, ravine(kappa), steps))
+
+
 def test_nesterov_brakes_at_the_defaults_and_diverges_beyond_its_limit():
-    rate = DEFAULT_LR * (1 - DEFAULT_BETA)  # the page's EMA default, as a heavy-ball rate
-    runs = [(k, {"learning_rate": rate, "momentum": DEFAULT_BETA}) for k in ("momentum", "nesterov")]
-    claim = lesson.nesterov_claim(rate, DEFAULT_BETA, *lesson.run(runs, ravine(), DEFAULT_STEPS))
+    claim = nesterov(DEFAULT_LR * (1 - DEFAULT_BETA), DEFAULT_BETA)  # the page's EMA default
     assert claim.holds, claim.text
     assert claim.values["swing[nesterov]"] < claim.values["swing[classical]"]
-    runs = [(k, {"learning_rate": 1.9, "momentum": 0.9}) for k in ("momentum", "nesterov")]
-    beyond = lesson.nesterov_claim(1.9, 0.9, *lesson.run(runs, ravine(), DEFAULT_STEPS))
+    beyond = nesterov(1.9, 0.9)  # the heavy-ball form at η = 1.9: past 2(1+β)/((1+2β)L)
     assert not beyond.holds and "diverged" in beyond.text and "1.36" in beyond.text
+
+
+# (α, β, κ) where Nesterov's swing factor is clearly below classical's and classical overshoots.
+NESTEROV_REGIME = [(0.19, 0.9, 50.0), (0.5, 0.8, 5.0), (1.0, 0.3, 300.0), (0.2, 0.95, 20.0)]
+
+
+@pytest.mark.parametrize("rate, beta, kappa", NESTEROV_REGIME)
+def test_nesterov_brakes_in_its_regime(rate, beta, kappa):
+    assert lesson.nesterov_shrink_factor(rate, beta) < lesson.shrink_factor(rate, beta) - 0.05
+    claim = nesterov(rate, beta, kappa)
+    assert claim.holds, claim.text
+
+
+def test_nesterov_near_its_limit_says_so():
+    claim = nesterov(1.3, 0.3)
+    assert not claim.holds and "close to its stability limit 1.62" in claim.text
+
+
+def test_no_overshoot_no_brake():
+    claim = nesterov(0.025, 0.6, kappa=250.0)
+    assert not claim.holds and "no overshoot to brake" in claim.text
 
 
 @pytest.mark.parametrize("beta", [0.0, 0.5, 0.9, 0.99])
