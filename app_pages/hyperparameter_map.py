@@ -6,19 +6,13 @@ import numpy as np
 import streamlit as st
 
 from components import controls, url_state
+from components.claims import show_claim
 from components.hypermap_figures import METRICS, boundary_trace, hypermap_figure, plot_y
 from components.lesson import lesson_header
 from components.scales import fmt, ladder, snap
+from lessons.hyperparameter_map import claims, theory_limit
 from optimizers import CONVENTIONS, OPTIMIZERS, sweep
-from optimizers.stability import (
-    beta_axes,
-    beta_grid,
-    curvature_at_minimum,
-    hyperparameter_map,
-    is_quadratic,
-    log_grid,
-    lr_limit,
-)
+from optimizers.stability import beta_axes, beta_grid, hyperparameter_map, log_grid
 from surfaces import SURFACES
 
 LR_OPTIONS = ladder("log", 1e-5, 10.0)
@@ -101,24 +95,22 @@ def sidebar(log):
                 n=n, steps=steps, convention=convention)
 
 
-def theory(s, hmap):
-    """The stability boundary in plot coordinates, or a sentence saying why there is none."""
-    surface = SURFACES[s["surface_key"]]
-    L = curvature_at_minimum(surface, s["params"])
-    if L is None:
-        return None, f"{surface.short} has no minimum, so there is no stability limit to draw."
-    if not is_quadratic(surface, s["params"]):
-        return None, (f"{surface.short} is not quadratic: its curvature at the minimum is L ≈ {L:.4g} "
-                      f"(2/L ≈ {2 / L:.3g}) but it changes along the way, so no exact limit is drawn.")
-    betas = np.zeros(2) if hmap.axis is None else hmap.betas
-    limit = lr_limit(s["optimizer"], L, betas)
-    if limit is None or (hmap.axis not in (None, "momentum")):
-        return None, (f"L = {L:.4g} here, but {OPTIMIZERS[s['optimizer']].short} has no closed-form "
-                      "stability limit: its step size adapts to the gradients it has seen.")
+def theory_line(s, hmap):
+    """The theoretical stability limit in plot coordinates, or None where there is none (the
+    theory claim below the map says why)."""
+    limit, _ = theory_limit(hmap, SURFACES[s["surface_key"]], s["params"])
+    if limit is None:
+        return None
     label = {"sgd": "theory: η = 2/L", "momentum": "theory: η = 2(1+β)/L",
              "nesterov": "theory: η = 2(1+β)/((1+2β)L)"}[s["optimizer"]]
     y = np.array([-0.5, 0.5]) if hmap.axis is None else plot_y(hmap.betas, s["spacing"])
-    return boundary_trace(limit, y, label), f"Quadratic surface: L = {L:.4g} (Hessian at the minimum)."
+    x = np.repeat(limit, 2) if hmap.axis is None else limit
+    return boundary_trace(x, y, label)
+
+
+def show_final_loss() -> None:
+    """Button callback: colour by final loss (the URL-bound metric follows)."""
+    st.session_state["hm.metric"] = METRICS[0]
 
 
 def beta_label(optimizer: str, axis: str | None) -> str:
@@ -190,17 +182,24 @@ beta_spec = None if hp is None else (hp.low, hp.high, s["n"], s["spacing"])
 with chart_box, st.spinner(f"Running {s['n'] * (1 if hp is None else s['n']):,} runs…"):
     hmap = cached_map(spec.key, surface.key, (lr_low, lr_high, s["n"]), s["axis"], beta_spec,
                       s["steps"], s["convention"], tuple(sorted(s["params"].items())))
-    boundary, theory_note = theory(s, hmap)
+    boundary = theory_line(s, hmap)
     chosen_y = 0.0 if hp is None else float(plot_y([picked[s["axis"]]], s["spacing"])[0])
     figure = hypermap_figure(hmap, metric, spacing=s["spacing"], tolerance=TOLERANCE,
                              beta_label=beta_label(spec.key, s["axis"]), boundary=boundary,
                              chosen=(picked["learning_rate"], chosen_y))
     st.plotly_chart(figure, key=CHART, selection_mode="points",
                     on_select=lambda: pick_clicked_cell(spec.key, s["axis"], s["spacing"]))
-    unstable = int(hmap.unstable.sum())
-    st.caption(f"{theory_note} {unstable:,} of {hmap.unstable.size:,} runs were unstable "
-               f"({int((hmap.diverged_at >= 0).sum()):,} became non-finite). Other hyperparameters "
-               f"take {s['convention']}'s defaults; every run starts at {surface.start}.")
+    verdicts = claims(hmap, surface, s["params"], TOLERANCE)
+    if metric == METRICS[1]:
+        show_claim(verdicts["hypermap.convergence"])
+        if not verdicts["hypermap.convergence"].holds:
+            st.button("Colour by final loss", key="hm.to_final_loss", on_click=show_final_loss,
+                      icon=":material/palette:")
+    theory_box, unstable_box = st.columns(2)
+    show_claim(verdicts["hypermap.theory_edge"], where=theory_box)
+    show_claim(verdicts["hypermap.unstable"], where=unstable_box)
+    st.caption(f"Other hyperparameters take {s['convention']}'s defaults; every run starts at "
+               f"{surface.start}.")
 with cols[1]:
     st.markdown(describe_run(spec, s, picked))
 with cols[2]:

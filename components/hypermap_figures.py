@@ -81,7 +81,7 @@ def cell_status(hmap: HyperMap, tolerance: float) -> list[str]:
         if step >= 0:
             lines.append(f"<b>diverged at step {step}</b>")
         elif grew:
-            lines.append(f"<b>unstable</b>: loss grew to {final:.3g}")
+            lines.append(f"<b>loss ended above its start</b>: {final:.3g}")
         else:
             reached = f"{hit} steps to f*+{tolerance:g}" if hit >= 0 else "f* not reached"
             lines.append(f"final loss {final:.3g} · {reached}")
@@ -104,7 +104,7 @@ def picker_trace(hmap: HyperMap, y, tolerance: float, beta_label: str) -> dict:
 
 def _legend(hmap: HyperMap, metric: str, tolerance: float) -> list[dict]:
     entries = [_legend_square("diverged (non-finite)", NON_FINITE),
-               _legend_square("unstable (loss ended above its start)", GREW)]
+               _legend_square("loss ended above its start (unstable, or not settled yet)", GREW)]
     if metric == "steps to converge":
         entries.append(_legend_square(f"not within {tolerance:g} of f* in {hmap.num_steps} steps",
                                       NOT_REACHED))

@@ -19,6 +19,7 @@ from optimizers.minibatch import GradientCloud, MinibatchRuns
 # standard errors at B = N / 2.
 Z_LIMIT = 5.0
 TAIL_FRACTION = 0.25  # the noise ball is measured over the last quarter of the run
+ARRIVED = 0.1
 SETTLED = 1e-6  # a loss gap below this is "at the minimum" (float32 rounding of a unit-scale loss)
 
 
@@ -149,7 +150,8 @@ def noise_ball_claim(runs: MinibatchRuns, half_lr_runs: MinibatchRuns, n: int, f
     gaps, half = tail_gaps(runs, floor), tail_gaps(half_lr_runs, floor)
     noisy = runs.batch_sizes < n
     shrinks = bool(np.all(np.diff(gaps) < 0))
-    arrived = half[~noisy].max(initial=0.0) < SETTLED
+    # Arrived: what is left of the full batch's descent is under a tenth of the smallest ball.
+    arrived = half[~noisy].max(initial=0.0) < ARRIVED * half[noisy].min(initial=np.inf)
     grows = arrived and bool(np.all(gaps[noisy] > half[noisy]))
     last = max(int(runs.loss.shape[1] * TAIL_FRACTION), 1)
     listed = ", ".join(f"{_gap_text(g)} at {size_name(int(b), n)}"
@@ -164,7 +166,8 @@ def noise_ball_claim(runs: MinibatchRuns, half_lr_runs: MinibatchRuns, n: int, f
                "The noise ball shrinks with B and grows with η" if shrinks and grows else
                "Here the noise ball does not shrink with every larger B" if not shrinks else
                "The noise ball shrinks with B" if not arrived else
-               "Here halving η did not shrink the noise ball for every B")
+               "Here halving η did not shrink the late loss for every B (a run at η/2 may still "
+               "be descending)")
     text = (f"{verdict}: mean loss above L* over the last {last} steps is {listed}; {at_half}."
             + _diverged_note(runs, n))
     return Claim("batch.noise_ball", "Small batches never settle: they wander in a noise ball "

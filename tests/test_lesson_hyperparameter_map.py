@@ -19,6 +19,11 @@ def decode(values):
     return decode_flat(values)
 
 
+def claim_boxes(at) -> list[str]:
+    """The computed claims under the map: green when they hold, amber when they do not."""
+    return texts(at, "success") + texts(at, "warning")
+
+
 def open_map(query=None):
     return open_app(query, page=PAGE)
 
@@ -53,8 +58,10 @@ def test_defaults_show_the_momentum_map_with_its_theory_line(default_map):
     assert np.all(painted == 1)
     assert "theory: η = 2(1+β)/L" in traces
     assert any(t.get("type") == "scattergl" for t in chart["data"]), "clickable cell markers"
-    assert not texts(at, "warning")
-    assert any("L = 1" in c for c in texts(at, "caption"))
+    assert not texts(at, "warning"), "every claim holds at the defaults"
+    held = " ".join(texts(at, "success"))
+    assert "L = 1." in held and "within the grid resolution" in held
+    assert "are marked: " in held
 
 
 def test_link_opens_the_chosen_setting_in_the_playground(default_map):
@@ -94,7 +101,7 @@ def test_adam_on_rosenbrock_has_no_theory_line_and_beta_two_axis():
     assert not any(str(t.get("name", "")).startswith("theory") for t in chart["data"])
     assert chart["layout"]["yaxis"]["title"]["text"] == "b2 β₂"
     assert "0.999" in chart["layout"]["yaxis"]["ticktext"]
-    assert any("not quadratic" in c for c in texts(at, "caption"))
+    assert any("not quadratic" in c for c in texts(at, "warning"))
 
 
 def test_steps_to_converge_marks_runs_that_never_got_there(default_map):
@@ -105,6 +112,23 @@ def test_steps_to_converge_marks_runs_that_never_got_there(default_map):
     assert "never" in traces and np.isfinite(decode(traces["never"]["z"])).any()
     steps = decode(traces["metric"]["z"])
     assert np.nanmin(steps) >= 0 and np.nanmax(steps) <= 300
+
+
+def test_an_all_grey_steps_map_says_why_and_switches_to_final_loss():
+    at = open_map({"hm.optimizer": "adam", "hm.surface": "Rosenbrock", "hm.n": "10",
+                   "hm.metric": "steps to converge"})
+    assert_clean(at)
+    traces = traces_by_name(charts(at)[0])
+    assert not np.isfinite(decode(traces["metric"]["z"])).any(), "no cell converged: all grey"
+    (note,) = [w for w in texts(at, "warning") if "None of the 100 settings" in w]
+    assert "Colour by final loss" in note and "best final loss was" in note
+    at.button(key="hm.to_final_loss").click().run()
+    assert_clean(at)
+    assert at.session_state["hm.metric"] == "final loss"
+    assert "steps" not in str(dict(at.query_params).get("hm.metric", "")), "the link follows"
+    assert np.isfinite(decode(traces_by_name(charts(at)[0])["metric"]["z"])).any()
+    assert not any("None of the" in w for w in texts(at, "warning"))
+    assert not at.get("button") or not any(b.key == "hm.to_final_loss" for b in at.button)
 
 
 def test_surface_change_loads_a_suitable_learning_rate_range():
@@ -120,7 +144,7 @@ def test_saddle_has_no_minimum_for_steps_or_theory():
     at = open_map({"hm.surface": "Saddle", "hm.metric": "steps to converge", "hm.n": "10"})
     assert_clean(at)
     assert any("no minimum" in i for i in texts(at, "info"))
-    assert any("no minimum" in c for c in texts(at, "caption"))
+    assert any("no minimum" in c for c in texts(at, "warning"))
 
 
 def test_equal_learning_rate_bounds_are_explained_not_fatal():
