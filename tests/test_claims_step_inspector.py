@@ -105,3 +105,13 @@ def test_adaptive_arrows_are_directions_with_a_measured_angle():
     update, g = trace.update[0], trace.used_grad[0]
     cosine = -update @ g / np.linalg.norm(update) / np.linalg.norm(g)
     assert claim.values["angle"] == pytest.approx(np.degrees(np.arccos(cosine)), abs=1e-3)
+
+
+@pytest.mark.parametrize("key", ["momentum", "nesterov"])
+def test_parts_add_up_with_gradient_noise_over_seeds(key):
+    """With noise the parts use the gradient the rule saw (g_t used): still the drawn step."""
+    for seed in range(3):
+        trace = trace_run(key, "ravine", RAVINE_LR, num_steps=50, noise=1.0, seed=seed)
+        for step in (3, 20, 50):
+            claim = lesson.arrows_claim(trace, step)
+            assert claim.holds, (seed, claim.text)
