@@ -46,7 +46,7 @@ def reset_for_convention() -> None:
 def settings_row(log) -> dict:
     cols = st.columns([1.3, 1.1, 1.0, 0.6, 1.0])
     d = lesson.DEFAULTS
-    p = cols[0].select_slider("probability p that w₂'s feature is present", P_OPTIONS,
+    p = cols[0].select_slider("p: how often w₂'s feature is present", P_OPTIONS,
                               value=d["p"], format_func=fmt, key=log("ar.p", P_OPTIONS),
                               bind=controls.BIND)
     steps = cols[1].select_slider("steps", STEP_OPTIONS, value=d["num_steps"],
@@ -120,6 +120,8 @@ def rates_section(result, runs, p: float, chosen: list[str]) -> None:
     if "adagrad" in chosen or set(lesson.WINDOWED) & set(chosen):
         show_claim(lesson.rates_fall_or_recover_claim(result, LABELS))
     live_figure(boost_figure(result, runs, p), key="ar_boost_chart")
+    st.caption("Each dot is a step on which w₂'s gradient arrived: the only steps on which w₂'s "
+               "rate multiplies anything.")
     if "adagrad" in chosen:
         show_claim(lesson.rare_rate_boost_claim(result, p))
     if set(lesson.WINDOWED) & set(chosen):

@@ -68,20 +68,20 @@ def rate_figure(comparison: SparseComparison, runs: list[SparseRun]) -> go.Figur
                                hovertemplate=label + ": %{y:.3g}<extra></extra>"))
     rare_steps = steps[comparison.mask > 0]
     traces.append(dict(type="scatter", x=rare_steps, y=np.zeros_like(rare_steps), mode="markers",
-                       name="rare gradient arrives", xaxis="x3", yaxis="y3", hoverinfo="skip",
+                       name="w₂'s gradient arrives", xaxis="x3", yaxis="y3", hoverinfo="skip",
                        marker=dict(symbol="line-ns-open", size=10, color="#6b7280")))
     layout = _layout(
-        430, "Effective learning rate of each weight (what multiplies g, or m̂ for Adam)",
+        430, "Effective rate: what multiplies g (m̂ for Adam)",
         xaxis=dict(domain=[0, 0.46], title="step", **GRID),
         xaxis2=dict(domain=[0.54, 1], title="step", matches="x", **GRID),
         xaxis3=dict(domain=[0.54, 1], matches="x", visible=False, anchor="y3"),
         yaxis=dict(type="log", range=_rate_range(comparison, runs), domain=[0, 0.86],
-                   title="effective rate", exponentformat="power", **GRID),
+                   title="effective rate", exponentformat="power", dtick="D2", **GRID),
         yaxis2=dict(type="log", range=_rate_range(comparison, runs), domain=[0, 0.86], anchor="x2",
-                    exponentformat="power", **GRID),
+                    exponentformat="power", dtick="D2", **GRID),
         yaxis3=dict(domain=[0.88, 0.94], visible=False, anchor="x3", range=[-1, 1]),
-        annotations=[_panel_title("w₁: feature in every example", 0.23),
-                     _panel_title("w₂: feature with probability p (ticks: it arrives)", 0.77)])
+        annotations=[_panel_title("w₁: every example", 0.23),
+                     _panel_title("w₂: rare feature", 0.77)])
     layout["hovermode"] = "closest"
     layout["margin"]["b"], layout["legend"]["y"] = 90, -0.3  # the legend under the axis title
     return go.Figure(dict(data=traces, layout=layout))
@@ -110,7 +110,7 @@ def bias_figure(corrected: SparseRun, raw: SparseRun, steps: int = 60) -> go.Fig
                        name="g (gradient on w₁)", xaxis="x2", yaxis="y2",
                        marker=dict(size=4, color="#6b7280")))
     layout = _layout(
-        380, "Adam's first steps: with and without bias correction",
+        380, "Adam's first steps, with and without correction",
         xaxis=dict(domain=[0, 0.46], title="step t", **GRID),
         yaxis=dict(title="step on w₁: |Δw₁|", rangemode="tozero", **GRID),
         xaxis2=dict(domain=[0.6, 1], title="step t", **GRID),
@@ -144,9 +144,9 @@ def error_figure(runs: list[SparseRun]) -> go.Figure:
                                name=label, legendgroup=label, showlegend=axis == FREQUENT,
                                line=dict(color=color, width=1.5), xaxis=ref[0], yaxis=ref[1],
                                hovertemplate=label + ": %{y:.3g}<extra></extra>"))
-    layout = _two_panels(400, "Each weight's distance to its target (log scale)",
-                         "w₁: feature in every example", "w₂: feature with probability p",
-                         "|w − w*|", type="log", exponentformat="power")
+    layout = _two_panels(400, "Distance to the target (log scale)",
+                         "w₁: every example", "w₂: rare feature",
+                         "|w − w*|", type="log", exponentformat="power", dtick=1)
     last = len(runs[0].path) - 1 if runs else 1
     layout["shapes"] = [dict(type="rect", xref=x, yref="paper", x0=(1 - TAIL) * last, x1=last,
                              y0=0, y1=0.9, fillcolor="rgba(107,114,128,0.10)", line=dict(width=0),
@@ -168,11 +168,10 @@ def boost_figure(comparison: SparseComparison, runs: list[SparseRun], p: float) 
                               (1 / np.sqrt(p) if p > 0 else np.nan, "1/√p", "dash")):
         traces.append(dict(type="scatter", x=[1, last], y=[level, level], mode="lines", name=name,
                            hoverinfo="skip", line=dict(color="#6b7280", width=1, dash=dash)))
-    layout = _layout(360, "Boost of the rare weight: its rate ÷ the frequent weight's rate, "
-                          "when its gradient arrives",
+    layout = _layout(360, "Rare weight's rate ÷ frequent weight's rate",
                      xaxis=dict(title="step", range=[0, last + 1], **GRID),
                      yaxis=dict(title="rate on w₂ ÷ rate on w₁", type="log",
-                                exponentformat="power", **GRID))
+                                exponentformat="power", dtick="D2", **GRID))
     layout["hovermode"] = "closest"
     layout["margin"]["b"], layout["legend"]["y"] = 90, -0.3  # the legend under the axis title
     return go.Figure(dict(data=traces, layout=layout))

@@ -175,8 +175,8 @@ def window_boost_claim(comparison: SparseComparison, labels: Mapping[str, str], 
         return Claim("adaptive.window_also_normalises", statement, False,
                      "w₂ got no gradient in this run: raise p or the number of steps.", values)
     holds = all(b > 1.0 for _, b in boosts) and p < 1.0
-    times = ", ".join(f"{fmt_num(b)}× under {name}" for name, b in boosts)
-    text = f"When w₂'s gradient arrives, the rate on w₂ is {times} the rate on w₁ (median; SGD 1×"
+    times = ", ".join(f"{name} {fmt_num(b)}×" for name, b in boosts)
+    text = f"When w₂'s gradient arrives, its rate is this many times w₁'s: {times} (median; SGD 1×"
     if adagrad is not None:
         values["AdaGrad_boost"] = arrival_boost(comparison, adagrad)
         text += f", AdaGrad {fmt_num(values['AdaGrad_boost'])}×"

@@ -22,7 +22,7 @@ def _chart(at, title_start: str) -> dict:
 
 def _rate_traces(at) -> dict[str, np.ndarray]:
     """Rare-weight (right panel) rate curve per optimizer label."""
-    chart = _chart(at, "Effective learning rate")
+    chart = _chart(at, "Effective rate")
     return {t["name"]: decode(t["y"]) for t in chart["data"] if t.get("yaxis") == "y2"}
 
 
