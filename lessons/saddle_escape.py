@@ -29,6 +29,8 @@ TREND_HINTS = {
     "sooner": "Adam's steps are at most about η each, so no run escapes much faster than r/η "
               "steps; with weak noise every batch size already sits near that floor and B no "
               "longer matters (the trend shows from σ ≈ 0.5 with the defaults).",
+    "at_start": "Every run counts as escaped at step 0: the start is already past the escape "
+                "boundary.",
     "later": "With noise this strong the first few kicks already throw the runs out, whatever B.",
 }
 RESOLVABLE = 10  # the lecture's model must predict this many definite Hessians to test it at n
@@ -113,9 +115,15 @@ def batch_trend_claim(study: EscapeStudy, key: str) -> Claim | None:
         text = f"{_name(key)} escapes {word} with bigger batches: {said}."
     else:
         text = (f"Here {_name(key)} does not escape steadily {word} with bigger batches: {said}. "
-                + (TREND_HINTS["censored"] if not done else TREND_HINTS[word]))
+                + _failure_hint(study, done, word))
     return Claim(f"saddle.batch_trend.{key}", statement, holds, text,
                  {f"median_B{b:g}": float(m) for b, m in zip(study.batch_sizes, median)})
+
+
+def _failure_hint(study: EscapeStudy, done: bool, word: str) -> str:
+    if (study.steps == 0).all():
+        return TREND_HINTS["at_start"]
+    return TREND_HINTS["censored"] if not done else TREND_HINTS[word]
 
 
 def momentum_sooner_claim(study: EscapeStudy) -> Claim | None:
@@ -128,7 +136,8 @@ def momentum_sooner_claim(study: EscapeStudy) -> Claim | None:
     said = (f"median {_list(mom, study.num_steps)} steps against SGD's "
             f"{_list(sgd, study.num_steps)}")
     text = (f"Momentum escapes sooner than SGD at every batch size: {said}." if holds else
-            f"Here momentum does not escape sooner than SGD at every batch size: {said}.")
+            f"Here momentum does not escape sooner than SGD at every batch size: {said}."
+            + (" " + TREND_HINTS["at_start"] if (study.steps == 0).all() else ""))
     return Claim("saddle.momentum_sooner", "Momentum escapes a saddle sooner than SGD.",
                  holds, text, {"momentum_median_first": float(mom[0]), "sgd_median_first": float(sgd[0])})
 

@@ -81,6 +81,12 @@ def test_without_noise_nothing_escapes_and_no_comparison_is_claimed():
     assert "no run escapes" in claims["saddle.noise_escapes"].text
 
 
+def test_a_start_past_the_boundary_is_named_as_the_reason():
+    claims = _claims(1.0, start_x=1.0)  # outside r = 0.5: every run "escapes" at step 0
+    for name in ("saddle.batch_trend.sgd", "saddle.momentum_sooner"):
+        assert not claims[name].holds and "already past the escape boundary" in claims[name].text
+
+
 def test_a_diverging_noise_free_run_is_reported():
     fast = [("sgd", {"learning_rate": 2.0})]  # x <- (1 - 2η) x = -3x: blows up along the axis
     claim = se.noise_free_claim(_still(0.3, fast), 0.3)
