@@ -1,6 +1,8 @@
 """The saddle-escape page's claims: each holds at the page's defaults over several seeds and over
 settings in the regime its text names; outside that regime it fails and its text says why."""
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -28,6 +30,7 @@ def _still(start_x, runs=RUNS):
     return {key: res.path[0] for (key, _), res in zip(runs, results)}
 
 
+@functools.cache  # several tests read the same study
 def _claims(noise, seeds_from=0, start_x=0.0, rule=RADIUS):
     study = _study(noise, seeds_from, start_x, rule)
     claims = se.escape_claims(study, _still(start_x), noise=noise, sgd_lr=LR, rule=rule,
@@ -157,14 +160,17 @@ def test_sharp_flat_claims_hold_between_too_little_and_too_much_noise(lr, noise,
         assert claim.holds, claim.text
 
 
-@pytest.mark.parametrize("noise, words", [(1.0, "so weak"), (40.0, "so strong")])
+@pytest.mark.parametrize("noise, words", [(1.0, "so weak"), (20.0, "so strong")])
 def test_sharp_flat_claims_fail_outside_the_regime_and_say_why(noise, words):
     study = sf.escape_rates(**(SF_DEFAULTS | dict(noise=noise)))
     for claim in (sf.sharp_escaped_more_claim(study), sf.bigger_batches_escape_less_claim(study)):
         assert not claim.holds and words in claim.text, claim.text
+
+
+def test_without_runs_inside_the_wells_the_spread_is_not_compared():
+    study = sf.escape_rates(**(SF_DEFAULTS | dict(noise=40.0)))  # every sharp run leaves at once
     hotter = sf.sharp_runs_hotter_claim(study)
-    if noise > 5:  # every sharp run leaves at once: no spread inside the well to compare
-        assert not hotter.holds and "cannot be compared" in hotter.text
+    assert not hotter.holds and "cannot be compared" in hotter.text
 
 
 def test_the_spread_inside_each_well_follows_the_discrete_quadratic_model():
