@@ -43,13 +43,13 @@ def exact_saddle_fraction(n) -> float:
 
 
 def goe_matrices(rng: np.random.Generator, n: int, count: int) -> np.ndarray:
-    """``count`` random symmetric n x n matrices (A + A^T)/2 with A_ij ~ N(0, 1)."""
-    a = rng.standard_normal((count, n, n))
-    return 0.5 * (a + np.swapaxes(a, -1, -2))
+    """``count`` random symmetric n x n matrices distributed as (A + A^T)/2, A_ij ~ N(0, 1):
+    diagonal entries N(0, 1), off-diagonal N(0, 1/2)."""
+    return goe_with_diagonal(rng, rng.standard_normal((count, n)))
 
 
-def _with_off_diagonal(rng: np.random.Generator, diagonal: np.ndarray) -> np.ndarray:
-    """GOE matrices with the given diagonal: off-diagonal entries N(0, 1/2), as in (A + Aᵀ)/2."""
+def goe_with_diagonal(rng: np.random.Generator, diagonal: np.ndarray) -> np.ndarray:
+    """GOE matrices with the given (count, n) diagonal: off-diagonal entries N(0, 1/2)."""
     count, n = diagonal.shape
     upper = np.triu(rng.standard_normal((count, n, n)) * np.sqrt(0.5), 1)
     return upper + np.swapaxes(upper, -1, -2) + diagonal[:, :, None] * np.eye(n)
@@ -67,7 +67,7 @@ def count_definite(rng: np.random.Generator, n: int, samples: int) -> int:
     for start in range(0, samples, _CHUNK):
         diagonal = rng.standard_normal((min(_CHUNK, samples - start), n))
         same_sign = (diagonal > 0).all(-1) | (diagonal < 0).all(-1)
-        eig = np.linalg.eigvalsh(_with_off_diagonal(rng, diagonal[same_sign]))
+        eig = np.linalg.eigvalsh(goe_with_diagonal(rng, diagonal[same_sign]))
         definite += int(((eig > 0).all(-1) | (eig < 0).all(-1)).sum())
     return definite
 

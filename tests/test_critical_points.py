@@ -34,6 +34,18 @@ def test_goe_matrices_are_symmetric_with_the_right_entry_variances():
     assert h[:, 0, 1].var() == pytest.approx(0.5, rel=0.03)
 
 
+@pytest.mark.parametrize("n", [2, 3, 4])
+def test_the_diagonal_shortcut_never_skips_a_definite_matrix(n):
+    # count_definite decomposes only matrices whose diagonal has one sign; check that every
+    # definite matrix has one, by brute force over the same ensemble.
+    h = goe_matrices(np.random.default_rng(n), n, 20_000)
+    eig = np.linalg.eigvalsh(h)
+    definite = (eig > 0).all(-1) | (eig < 0).all(-1)
+    diagonal = np.diagonal(h, axis1=-2, axis2=-1)
+    one_signed = (diagonal > 0).all(-1) | (diagonal < 0).all(-1)
+    assert definite.sum() > 50 and not (definite & ~one_signed).any()
+
+
 def test_one_dimension_has_no_saddles(measured):
     assert measured.fraction[0] == 0.0
     assert measured.non_saddles[0] == SAMPLES
