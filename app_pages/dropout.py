@@ -21,6 +21,7 @@ from components.network_figures import (
 from components.scales import fmt
 from lessons.dropout import (
     KINDS,
+    L1_CONTRAST,
     LECTURE_SEEDS,
     SEEDS,
     gap_shrinks,
@@ -78,15 +79,16 @@ def comparison(groups, data, rates) -> None:
                  f"gap {r.train_acc[-1] - r.test_acc[-1]:+.0%}")
         live_figure(decision_boundary_figure(r, data, title=title, grid=grid, height=340),
                     key=f"dropout_boundary_{label}", where=column)
-    show_claim(gap_shrinks(shown["without dropout"], shown["with dropout"], rates))
     runs = [RunView(label, COLORS[label], r) for label, rs in shown.items() for r in rs]
     gaps = {label: (COLORS[label], [r.train_acc[-1] - r.test_acc[-1] for r in rs])
             for label, rs in shown.items()}
-    left, middle, right = st.columns(3)
+    left, right = st.columns(2)
     live_figure(seed_strip_figure(gaps, title=f"train − test accuracy gap, {SEEDS} seeds",
                                   y_title="gap (points)", percent=True), key="dropout_gaps",
                 where=left)
-    live_figure(train_test_curves_figure(runs, "loss"), key="dropout_loss", where=middle)
+    show_claim(gap_shrinks(shown["without dropout"], shown["with dropout"], rates), where=right)
+    left, right = st.columns(2)
+    live_figure(train_test_curves_figure(runs, "loss"), key="dropout_loss", where=left)
     live_figure(train_test_curves_figure(runs, "acc"), key="dropout_acc", where=right)
 
 
@@ -130,6 +132,8 @@ def pruning_section(groups, rates) -> None:
         rows.append({"network": label, "weights exactly 0": f"{w['exact_zero']:.1%}",
                      "|w| < 10⁻³": f"{w['near_zero']:.1%}", "sum of w²": f"{w['sum_sq'].mean():.1f}"})
     st.dataframe(rows, hide_index=True)
+    st.caption(f"Mean of {SEEDS} seeds. L1: λ = {', '.join(fmt(v) for v in L1_CONTRAST)} per "
+               "layer with the proximal step (the L1 vs L2 page's defaults), no dropout.")
     show_claim(not_l1_pruning(*groups.values(), rates))
 
 
@@ -145,15 +149,17 @@ def lecture_experiment(data_key, training) -> None:
     runs = [RunView(label, LECTURE_COLORS[label], r) for label, rs in groups.items() for r in rs]
     report_divergence(runs[::LECTURE_SEEDS])
     show_claim(lecture_verdict(*groups.values()))
-    left, middle, right = st.columns(3)
-    for where, key, name in ((left, "test_loss", "final test loss"),
-                             (middle, "test_acc", "final test accuracy")):
+    columns = st.columns(2)
+    for where, key, name in ((columns[0], "test_loss", "final test loss"),
+                             (columns[1], "test_acc", "final test accuracy (%)")):
         values = {label: (LECTURE_COLORS[label], [getattr(r, key)[-1] for r in rs])
                   for label, rs in groups.items()}
         live_figure(seed_strip_figure(values, title=f"{name}, {LECTURE_SEEDS} seeds",
                                       y_title=name, percent=key == "test_acc"),
                     key=f"dropout_lecture_{key}", where=where)
-    live_figure(train_test_curves_figure(runs, "loss"), key="dropout_lecture_loss", where=right)
+    left, right = st.columns(2)
+    live_figure(train_test_curves_figure(runs, "loss"), key="dropout_lecture_loss", where=left)
+    live_figure(train_test_curves_figure(runs, "acc"), key="dropout_lecture_acc", where=right)
 
 
 log = controls.KeyLog(link=url_state.snapshot())

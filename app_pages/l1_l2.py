@@ -137,7 +137,7 @@ lesson_header(
     r"\begin{aligned} J(W) &= L(W) + \textstyle\sum_l \lambda_l \Omega(W_l) \\ "
     r"\Omega_{L1} &= \textstyle\sum |w|,\ \ \partial\Omega = \lambda\,\mathrm{sign}(w) \\ "
     r"\Omega_{L2} &= \textstyle\sum w^2,\ \ \nabla\Omega = 2\lambda w \\ "
-    r"\text{prox: } w &\leftarrow \mathrm{sign}(w)\max(|w| - \eta\lambda, 0) \end{aligned}",
+    r"\text{prox: } w &\leftarrow \mathrm{sign}(w)\,(|w| - \eta\lambda)_+ \end{aligned}",
 )
 link_note = st.empty()
 with st.sidebar:

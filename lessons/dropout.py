@@ -130,7 +130,8 @@ def lecture_verdict(wide_dropout, narrow_plain) -> Claim:
     if not holds:
         text += " At these settings the dropout network does not reliably win."
     elif within:
-        text += " So it wins on loss (calibration), while on accuracy one seed cannot tell."
+        text += (" So it wins on test loss, while on accuracy the difference is within seed "
+                 "noise: one seed cannot tell.")
     values = {"loss_wins": loss_wins, "acc_wins": acc_wins, "seeds": seeds,
               "acc_diff": float(acc_diff.mean()), "acc_spread": spread}
     return Claim("dropout.lecture_100_vs_80", "100 units with dropout 0.2 beat 80 units "
