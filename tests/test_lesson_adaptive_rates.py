@@ -82,8 +82,9 @@ def test_moving_p_and_noise_changes_the_rates_and_claims_stay_truthful(default_a
 
 
 def test_optimizers_convention_steps_and_betas_move():
-    at = _open({"ar.optimizers": ["SGD", "Adam"], "ar.steps": "100"})
+    at = _open({"ar.optimizers": ["SGD", "Adam"], "ar.steps": "100", "ar.noise": "1"})
     assert_clean(at)
+    assert at.select_slider(key="ar.noise").value == 1.0  # the link sets the new noise slider
     assert set(_rate_traces(at)) == {"SGD", "Adam"}
     assert len(_rate_traces(at)["SGD"]) == 100
     assert any("Choose SGD and AdaGrad" in i for i in texts(at, "info"))
