@@ -103,11 +103,11 @@ for run in runs:
 
 if st.session_state.get("clip.step", 0) > settings["num_steps"] - 1:  # fewer steps than before
     st.session_state["clip.step"] = settings["num_steps"] - 1
-scrub, jump = st.columns([4, 1], vertical_alignment="bottom")
+scrub, jump = st.columns([3, 1], vertical_alignment="bottom")
 step = scrub.slider("step t", 0, settings["num_steps"] - 1, value=0, bind=controls.BIND,
                     key=log("clip.step", bounds=(0, settings["num_steps"] - 1)))
-jump.button("Jump to the largest gradient", on_click=jump_to_largest,
-            args=("clip.largest", "clip.step"), width="stretch")
+jump.button("Jump to the cliff", on_click=jump_to_largest, args=("clip.largest", "clip.step"),
+            width="stretch", help="Scrub to the step with the largest raw gradient of any run.")
 verdicts = claims(runs, settings["threshold"], lr, settings["optimizer"],
                   OPTIMIZERS[settings["optimizer"]].short)
 live_figure(clipping_panels(SURFACE, settings["params"], runs, step, lr,

@@ -156,7 +156,9 @@ lesson_header(
     "multiplies the error along that direction by 1 − ηL each step: it grows once ηL > 2. Momentum "
     "reuses past steps, which lets it tolerate up to twice that. Red cells diverged; pink ones "
     "ended above their starting loss. Click a cell (or choose it below) to open it in the playground.",
-    r"\text{GD: } \eta < \frac{2}{L} \qquad \text{heavy ball: } \eta < \frac{2(1+\beta)}{L}",
+    # One limit per line: side by side they ran past the formula column at 1400 px.
+    r"\begin{aligned} \text{GD: }& \eta < \frac{2}{L} \\ "
+    r"\text{heavy ball: }& \eta < \frac{2(1+\beta)}{L} \end{aligned}",
 )
 link_note = st.empty()
 with st.sidebar:

@@ -26,6 +26,10 @@ def _where(hmap: HyperMap, row: int, col: int) -> str:
     return at if hmap.axis is None else f"{at}, {hmap.axis} = {fmt_num(hmap.betas[row], 4)}"
 
 
+def _column(hmap: HyperMap, lr: float) -> int:
+    return int(np.argmin(np.abs(hmap.lrs - lr)))
+
+
 def convergence_claim(hmap: HyperMap, tolerance: float) -> Claim:
     """Colour by steps to converge shows something only where some run reached f* + tolerance;
     otherwise the map is grey, and the text says so and points to the final loss."""
@@ -64,7 +68,8 @@ def unstable_claim(hmap: HyperMap) -> Claim:
     lo, hi = fmt_num(hmap.lrs[0]), fmt_num(hmap.lrs[-1])
     if 0 < unstable < total:
         edge = empirical_edge(hmap)
-        text = f"{counts}. The smallest marked learning rate is η = {fmt_num(np.nanmin(edge))}."
+        row = int(np.nanargmin(edge))
+        text = f"{counts}. The smallest marked cell is at {_where(hmap, row, _column(hmap, edge[row]))}."
         return Claim("hypermap.unstable", "Unstable cells are marked.", True, text,
                      values | {"smallest_unstable_lr": float(np.nanmin(edge))})
     text = (f"No run between η = {lo} and {hi} was unstable, so no edge is on this map: raise the "
@@ -166,6 +171,11 @@ def theory_claim(hmap: HyperMap, surface, params: Mapping[str, float] | None = N
     return Claim("hypermap.theory_edge", statement, False, text, values)
 
 
+def _cells(x: float) -> str:
+    """A signed cell count; −0.004 reads "0.00", not "-0.00"."""
+    return f"{x:+.2f}" if abs(x) >= 0.005 else "0.00"
+
+
 def _agreement_text(hmap: HyperMap, offsets: np.ndarray, slow: np.ndarray, label: str,
                     cell_pct: str) -> str:
     rows, inside = int((~slow).sum()), int(np.isfinite(offsets).sum())
@@ -173,7 +183,8 @@ def _agreement_text(hmap: HyperMap, offsets: np.ndarray, slow: np.ndarray, label
         return (f"The theory puts the limit η = {label} outside this η range in every row, and "
                 "the cells agree: none crosses it.")
     low, high = np.nanmin(offsets), np.nanmax(offsets)
-    where = f"{high:+.2f} cells" if low == high else f"{low:+.2f} to {high:+.2f} cells"
+    where = (f"{_cells(high)} cells" if low == high else
+             f"{_cells(low)} to {_cells(high)} cells")
     farthest = np.nanmax(np.abs(offsets))
     off_pct = pct(np.exp(farthest * np.log(hmap.lrs[1] / hmap.lrs[0])) - 1, 1)
     scope = "in its one row" if rows == 1 else f"in all {rows} rows"
