@@ -233,13 +233,15 @@ def sharp_flat_section(log) -> None:
     live_figure(sharp_flat_rates_figure(study), key="saddle.sf_rates", where=right)
     claims = sharp_flat_claims(study)
     show_claims(claims)
-    j = int(np.argmax(study.fraction()[0] - study.fraction()[1]))
+    gap = study.fraction()[0] - study.fraction()[1]
+    j = int(np.argmax(gap))
+    where = ", where the escape rates differ most" if gap[j] > 0 else ""
     live_figure(sharp_flat_paths_figure(study, study.batch_sizes[j]), key="saddle.sf_paths")
     picked = bool((study.escaped[0, :, j] & ~study.escaped[1, :, j]).any())
     st.caption((f"Seed {study.sample_seed[j]} is the first whose run leaves the sharp minimum "
                 "while its run from the flat one stays" if picked else
                 "No seed's run leaves the sharp minimum while its flat twin stays; this is seed 0")
-               + f" (B = {study.batch_sizes[j]:g}, where the escape rates differ most). Dotted "
+               + f" (B = {study.batch_sizes[j]:g}{where}). Dotted "
                f"line: the barrier at x = {marks.barrier:.2f}. A run that crosses it has escaped.")
 
 

@@ -152,7 +152,7 @@ def median_figure(study: EscapeStudy, height: int = 360) -> go.Figure:
         if not done.all():
             traces.append(dict(
                 type="scatter", x=study.batch_sizes[~done], y=[t] * int((~done).sum()),
-                mode="markers", name=f"{title}: median not escaped", showlegend=False,
+                mode="markers", name=f"{title}: median not escaped", showlegend=not done.any(),
                 marker=dict(symbol="triangle-up-open", size=12, color=color, line=dict(width=2)),
                 hovertemplate=title + f", B = %{{x}}: median > {t} steps<extra></extra>"))
     layout = _layout(height, xaxis=_axis("batch size B", type="log", tickvals=study.batch_sizes),
