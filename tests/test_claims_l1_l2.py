@@ -48,7 +48,10 @@ def test_every_claim_holds_at_the_defaults(defaults):
 def test_claims_hold_in_the_regime_the_page_names(setting):
     run = _run(**setting)
     claims = _claims(*run, l1=setting.get("l1", lesson.DEFAULT_L1))
-    assert all(c.holds for c in claims[1:]), [c.text for c in claims[1:] if not c.holds]
+    # The data-free claims hold everywhere in the regime; "penalties lower the test loss" is
+    # checked on the page's data only (on other data the text reports the counts as they are).
+    checked = claims if "data" not in setting else claims[1:]
+    assert all(c.holds for c in checked), [c.text for c in checked if not c.holds]
 
 
 def test_census_separates_dead_units_from_pruned_weights(defaults):
