@@ -116,12 +116,12 @@ def straighter_claim(runs: MinibatchRuns, n: int) -> Claim:
     detour = detour_factors(runs)
     listed = ", ".join(f"{fmt_num(d)} for {size_name(int(b), n)}"
                        for b, d in zip(runs.batch_sizes, detour))
-    holds = bool(np.all(np.diff(detour) < 0))
+    holds = bool(np.all(detour[1:] < detour[:-1]))
     if holds:
         text = (f"Bigger batches give straighter paths. Path length ÷ straight distance from start "
                 f"to end: {listed}.")
     else:
-        i = int(np.argmax(np.diff(detour) >= 0))
+        i = int(np.argmax(~(detour[1:] < detour[:-1])))
         small, big = (size_name(int(b), n) for b in runs.batch_sizes[i: i + 2])
         text = (f"Here a bigger batch did not always give a straighter path: {big} wandered as "
                 f"much as {small} or more (path length ÷ straight distance: {listed}).")
@@ -149,7 +149,7 @@ def noise_ball_claim(runs: MinibatchRuns, half_lr_runs: MinibatchRuns, n: int, f
     show the second half only once its full batch has arrived at the minimum."""
     gaps, half = tail_gaps(runs, floor), tail_gaps(half_lr_runs, floor)
     noisy = runs.batch_sizes < n
-    shrinks = bool(np.all(np.diff(gaps) < 0))
+    shrinks = bool(np.all(gaps[1:] < gaps[:-1]))
     # Arrived: what is left of the full batch's descent is under a tenth of the smallest ball.
     arrived = half[~noisy].max(initial=0.0) < ARRIVED * half[noisy].min(initial=np.inf)
     grows = arrived and bool(np.all(gaps[noisy] > half[noisy]))

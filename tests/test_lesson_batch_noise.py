@@ -40,6 +40,11 @@ def test_defaults_draw_cloud_law_paths_and_loss(default_app):
     assert all(0.75 < r < 1.25 for r in ratios), ratios
     assert table["measured / law"].iloc[-1] == "0, as the law says"
     assert not texts(at, "warning") and not texts(at, "error")
+    held = " ".join(texts(at, "success"))  # the computed claims: all four hold at the defaults
+    assert len(texts(at, "success")) == 4
+    for phrase in ("within their sampling error", "is the full gradient", "straighter paths",
+                   "shrinks with B and grows with η"):
+        assert phrase in held
 
 
 def test_moving_the_point_and_the_data_change_the_cloud(default_app):

@@ -34,6 +34,10 @@ def test_defaults_show_three_synchronised_panels_and_counts(default_app):
     assert counts[0] == 0 and counts[1] > 0 and counts[2] > 0
     titles = " ".join(a["text"] for a in panels["layout"]["annotations"])
     assert f"{counts[1]} clipped steps" in titles
+    held = texts(at, "success")  # the computed claims: all four hold at the defaults
+    assert len(held) == 4
+    assert any(f"clipping by norm cut {counts[1]} of 100 steps, by value {counts[2]}" in h
+               for h in held)
 
 
 def test_jump_to_the_cliff_shows_the_raw_and_clipped_arrows(default_app):
@@ -64,6 +68,7 @@ def test_moving_threshold_optimizer_and_steps():
     at.select_slider(key="clip.c").set_value(0.1).run()
     many = [int(c.split(" / ")[0]) for c in at.dataframe[0].value["clipped steps"]]
     assert many[1] > few[1] and many[2] > few[2]
+    assert any("not rare" in w for w in texts(at, "warning")), "the counts claim says so"
     at.select_slider(key="clip.steps").set_value(30).run()  # the step 80 no longer exists
     assert_clean(at)
     assert at.session_state["clip.step"] == 29
