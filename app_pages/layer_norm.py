@@ -54,9 +54,8 @@ def matrix_section(log) -> int:
     show_claim(lesson.groups_claim(bn_out, ln_out))
     show_claim(lesson.batch_of_one_claim(x))
     st.caption("Blue outlines: batch norm's groups, one per feature, across the samples of the "
-               "batch; each column of its output has mean 0 and std 1. Green outlines: layer "
-               "norm's groups, one per sample, across its features; each row of its output has "
-               "mean 0 and std 1. γ = 1, β = 0 here.")
+               "batch. Green outlines: layer norm's groups, one per sample, across its features. "
+               "γ = 1, β = 0 here.")
     return int(seed)
 
 

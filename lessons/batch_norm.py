@@ -36,7 +36,10 @@ def train_signal_claim(with_bn, without_bn) -> Claim:
     steps = int(with_bn.steps[-1])
     shape = (f"Without BN the default initialisation shrinks the signal: at step 0 the std falls "
              f"from {fmt_num(plain[0])} in layer 1 to {fmt_num(plain[-1])} in layer {len(plain)}.")
-    if holds:
+    if with_bn.diverged_at is not None:
+        text = (f"The BN network diverged at step {with_bn.diverged_at} at this learning rate, so "
+                "its curves stop there: pick a smaller rate to see what BN does to the signal.")
+    elif holds:
         text = (f"With BN, as training sees it (each mini-batch normalised by its own statistics), "
                 f"every hidden layer's pre-activation stays near mean 0, std 1 from step 0 to "
                 f"{steps}: std {fmt_num(lo)}–{fmt_num(hi)}, |mean| ≤ {fmt_num(worst_mean)}. {shape}")

@@ -146,3 +146,12 @@ def test_noise_claim_fails_for_a_population_far_from_the_law():
     off = noise._replace(mean_noise=noise.mean_noise * 1.5)
     claim = lesson.noise_claim(off)
     assert not claim.holds and claim.values["max_gap_to_law"] > 0.4
+
+
+def test_signal_claim_of_a_diverged_bn_run_says_it_diverged():
+    nan = np.full((3, 2), np.nan)
+    gone = SimpleNamespace(preact_train_mean=nan, preact_train_std=nan, steps=np.arange(3) * 20,
+                           diverged_at=20)
+    plain = SimpleNamespace(preact_train_std=np.full((3, 2), 0.5))
+    claim = lesson.train_signal_claim(gone, plain)
+    assert not claim.holds and "diverged at step 20" in claim.text

@@ -84,8 +84,10 @@ def test_batch_of_one_in_the_matrix_warns_and_zeroes_batch_norm(default_app):
     assert any("exactly 0 for any input" in t for t in texts(at, "success"))
 
 
-def test_training_widgets_retrain():
-    at = open_app({"lnorm.steps": "200"}, page=PAGE)
+def test_training_widgets_retrain(default_app):
+    # The defaults are compiled already (default_app); each change below compiles only its own
+    # new programs (B = 8 for both norms, then B = 1 at 200 steps), not a whole new ladder.
+    at = open_app(page=PAGE)
     at.multiselect(key="lnorm.sizes").set_value([8, 2]).run()
     assert_clean(at)
     assert list(at.dataframe[0].value["batch size"]) == [2, 8]
@@ -95,6 +97,10 @@ def test_training_widgets_retrain():
     table = at.dataframe[0].value
     assert list(table["batch size"]) == [1]
     assert float(table["layer norm: test accuracy"][0]) > 0.5
+    at.select_slider(key="lnorm.steps").set_value(200).run()
+    assert_clean(at)
+    assert float(at.dataframe[0].value["layer norm: test accuracy"][0]) > 0.5
+    assert any("200 steps" in c.value for c in at.caption)
     at.multiselect(key="lnorm.sizes").set_value([]).run()
     assert_clean(at)
     assert any("at least one batch size" in w for w in texts(at, "warning"))
