@@ -121,11 +121,16 @@ def init_scale_claim(scales, none, batch, num_classes: int) -> Claim:
     final = lambda runs: [r.train_loss[-1] for r in runs if r.diverged_at is None]  # noqa: E731
     lo, hi = min(final(batch), default=math.nan), max(final(batch), default=math.nan)
     holds = len(ok_bn) > len(ok_none) or (len(ok_bn) == len(scales) == len(ok_none))
+    plain = f"scales {_lr_list(ok_none)}" if ok_none else "from no scale"
     text = (f"With BN, {len(ok_bn)} of {len(scales)} initial scales train (final loss "
-            f"{fmt_num(lo)}–{fmt_num(hi)}); without it {len(ok_none)} do (scales "
-            f"{_lr_list(ok_none)}" + (f"; diverged at {_lr_list(gone)}" if gone else "") + ").")
-    text = ("BN lowers the dependence on the initialisation. " if holds else
-            "Here BN did not make training less sensitive to the initial scale. ") + text
+            f"{fmt_num(lo)}–{fmt_num(hi)}); without it {len(ok_none)} do ({plain}"
+            + (f"; diverged at {_lr_list(gone)}" if gone else "") + ").")
+    if not ok_bn and not ok_none:
+        text = ("At this learning rate neither network trains from any initial scale: the rate is "
+                "too large for both. Pick a smaller one. " + text)
+    else:
+        text = ("BN lowers the dependence on the initialisation. " if holds else
+                "Here BN did not make training less sensitive to the initial scale. ") + text
     return Claim("batch_norm.init_insensitive", "BN lowers the dependence on initialisation.",
                  holds, text, {"trained_bn": len(ok_bn), "trained_none": len(ok_none),
                                "bn_loss_min": lo, "bn_loss_max": hi})
@@ -168,11 +173,13 @@ def eval_statistics_claim(running: float, cumulative: float, exact: float) -> Cl
     text = (f"Test accuracy with the running (EMA) statistics {pct(running, 1)}, with the exact "
             f"statistics of the final network {pct(exact, 1)}, with the cumulative average "
             f"{pct(cumulative, 1)}. ")
+    same = abs(running - cumulative) <= 0.02 and abs(running - exact) <= 0.02
     text += ("The EMA forgets the early batches and matches the exact statistics; the cumulative "
              "average still carries them." if holds else
-             "Here the EMA and the cumulative average do not differ as the lesson says (the "
-             "network changed little after its first batches, or the EMA is off the exact "
-             "statistics by more than 2 points).")
+             "All three give the same accuracy here: the network did not learn at this setting, "
+             "or changed little after its first batches." if same else
+             "Here the EMA is off the exact statistics by more than 2 points, or the cumulative "
+             "average is not behind it: the lesson's picture does not hold at this setting.")
     return Claim("batch_norm.ema_beats_cumulative",
                  "Running (EMA) statistics match the population; a cumulative average is stale.",
                  holds, text, {"running": running, "cumulative": cumulative, "exact": exact})
@@ -188,8 +195,11 @@ def train_eval_claim(train_probs: np.ndarray, eval_probs: np.ndarray, batch: int
             "extremes for one point; eval mode gives one number (the diamond). Forgetting "
             "`model.eval()` before testing gives the dots.")
     if not holds:
+        why = ("batches this large have nearly the population statistics" if batch >= 64 else
+               "the network's output hardly depends on its input here (did it train? see the "
+               "loss above)")
         text = (f"At batch size {batch} the train-mode outputs barely move (mean spread "
-                f"{fmt_num(spread)}): large batches have nearly the population statistics.")
+                f"{fmt_num(spread)}): {why}.")
     return Claim("batch_norm.train_mode_depends_on_batch",
                  "In train mode a sample's output depends on its batch.", holds, text,
                  {"spread": spread, "widest": widest})

@@ -155,3 +155,16 @@ def test_signal_claim_of_a_diverged_bn_run_says_it_diverged():
     plain = SimpleNamespace(preact_train_std=np.full((3, 2), 0.5))
     claim = lesson.train_signal_claim(gone, plain)
     assert not claim.holds and "diverged at step 20" in claim.text
+
+
+def test_texts_for_failed_runs_name_the_reason():
+    dead = [_fake(2.6)] * 3
+    init = lesson.init_scale_claim((0.5, 1.0, 2.0), dead, dead, 2)
+    assert not init.holds and "neither network trains" in init.text
+    same = lesson.eval_statistics_claim(0.5, 0.5, 0.5)
+    assert not same.holds and "All three give the same accuracy" in same.text
+    flat = np.full((4, 40), 0.5)
+    small = lesson.train_eval_claim(flat, flat[:, 0], 2)
+    large = lesson.train_eval_claim(flat, flat[:, 0], 128)
+    assert not small.holds and "did it train?" in small.text
+    assert not large.holds and "nearly the population statistics" in large.text
