@@ -18,6 +18,7 @@ from lessons.cliff_clipping import (
     bending_angle,
     claims,
     run_modes,
+    wall_claim,
 )
 from optimizers import OPTIMIZERS
 
@@ -77,9 +78,10 @@ log = controls.KeyLog(link=url_state.snapshot())
 lesson_header(
     "Cliff and clipping",
     "What does one enormous gradient do to a step, and how do the two kinds of clipping tame it?",
-    "The cliff is a gentle bowl cut by a wall at x = 0 whose slope is about Hk/4, dozens of times "
-    "steeper than anywhere else. A step is η times the gradient, so the one step that lands on "
-    "the wall throws the optimizer far past the minimum. **Clipping by norm** shrinks the whole "
+    "The cliff is a gentle bowl cut by a wall at x = 0 whose slope is about Hk/4, far "
+    "steeper than anywhere else (the first box below measures how much). A step is η times "
+    "the gradient, so the one step that lands on the wall throws the optimizer far past the "
+    "minimum. **Clipping by norm** shrinks the whole "
     "gradient vector when it is longer than c: the step keeps its direction. **Clipping by "
     "value** caps each coordinate at ±c separately: the large coordinate is cut, the small one "
     "is not, so the step turns. Scrub the step below: the dotted arrow is the raw gradient's "
@@ -91,6 +93,7 @@ link_note = st.empty()
 with st.sidebar:
     settings = sidebar_controls(log)
 lr = float(settings["hparams"]["learning_rate"])
+show_claim(wall_claim(settings["params"]))
 runs = run_modes(settings["optimizer"], settings["hparams"], settings["start"],
                  settings["num_steps"], settings["threshold"], settings["params"])
 raw_norms = np.stack([np.linalg.norm(r.raw[:-1], axis=1) for r in runs])

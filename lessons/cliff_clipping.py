@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
 from lessons.claims import Claim, fmt_num
@@ -26,6 +28,8 @@ CLIP_TITLES = {"none": "No clipping", "norm": "Clip by norm", "value": "Clip by 
 STRAIGHT_DEGREES = 0.01  # float32 rounding bends a rescaled vector by ~1e-5°; a real turn is more
 THROW_RATIO = 5.0  # "thrown": the unclipped run's largest step is this many times the clipped ones'
 RARE_FRACTION = 0.2  # "clipping acts on the few huge gradients": at most this share of steps
+WALL_RATIO = 10.0  # "a cliff": the wall is at least this many times steeper than the bowl
+WALL_WIDTHS = 6.0  # beyond 6/k from x = 0 the wall's own slope is under 1 % of its peak
 
 
 @dataclass(frozen=True)
@@ -206,3 +210,32 @@ def claims(runs: list[ClipRun], threshold: float, lr: float, optimizer: str,
              clipped_count_claim(runs, threshold),
              step_bound_claim(runs, threshold, lr, optimizer, optimizer_name)]
     return {claim.name: claim for claim in found}
+
+
+@jax.jit
+def _gradient_norms(points, params):
+    grad = jax.vmap(jax.grad(lambda p: SURFACE.loss(p, params)))
+    return jnp.linalg.norm(grad(points), axis=-1)
+
+
+def wall_claim(params: Mapping | None = None, n: int = 201) -> Claim:
+    """The wall at x = 0 is far steeper (about Hk/4) than the bowl anywhere else on the domain."""
+    values = {k: float(v) for k, v in (SURFACE.default_params() | dict(params or {})).items()}
+    height, steepness = values["height"], values["steepness"]
+    (x0, x1), (y0, y1) = SURFACE.domain
+    grid = np.stack(np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n)), -1).reshape(-1, 2)
+    # One fixed set of points whatever H and k (no recompile); the wall's band is masked after.
+    points = np.concatenate([np.zeros((1, 2)), grid]).astype(np.float32)
+    norms = np.asarray(_gradient_norms(points, values), float)
+    off_wall = np.abs(steepness * grid[:, 0]) >= WALL_WIDTHS
+    wall, elsewhere = float(norms[0]), float(norms[1:][off_wall].max())
+    ratio = wall / max(elsewhere, 1e-12)
+    holds = ratio >= WALL_RATIO
+    measured = (f"On the wall (x = 0) the gradient's norm is {fmt_num(wall)} (Hk/4 = "
+                f"{fmt_num(height * steepness / 4)} plus the bowl's slope); elsewhere on the map it "
+                f"is at most {fmt_num(elsewhere)}")
+    text = (f"{measured}: the wall is {fmt_num(ratio)}× steeper, a cliff." if holds else
+            f"{measured}: at H = {fmt_num(height)}, k = {fmt_num(steepness)} the wall is only "
+            f"{fmt_num(ratio)}× as steep as the bowl, hardly a cliff; raise H or k to see one.")
+    return Claim("cliff.wall", "The wall is far steeper than anywhere else (slope about Hk/4).",
+                 holds, text, {"wall": wall, "elsewhere": elsewhere, "ratio": ratio})

@@ -5,7 +5,7 @@ does not scale its step with the gradient) the text says so, with the measured n
 import numpy as np
 import pytest
 
-from lessons.cliff_clipping import START, claims, largest_raw_gradient, run_modes
+from lessons.cliff_clipping import START, claims, largest_raw_gradient, run_modes, wall_claim
 
 DEFAULT = dict(optimizer="sgd", lr=0.5, threshold=1.0, steps=100)  # the page's defaults
 
@@ -96,3 +96,19 @@ def test_adam_is_not_thrown_and_the_text_says_why():
     assert "does not scale its step" in throw.text
     bound = found["cliff.step_bound"]
     assert not bound.holds and "SGD only" in bound.text
+
+
+@pytest.mark.parametrize("height, steepness", [(4.0, 30.0), (10.0, 100.0), (2.0, 60.0)])
+def test_the_wall_is_a_cliff_at_the_defaults_and_steeper_settings(height, steepness):
+    claim = wall_claim({"height": height, "steepness": steepness})
+    assert claim.holds, claim.text
+    # At (0, 0) the slope is the wall's peak Hk/4 plus the bowl's 0.2 (x + 2) = 0.4.
+    assert claim.values["wall"] == pytest.approx(height * steepness / 4 + 0.4, rel=1e-4)
+    assert claim.values["ratio"] >= 10
+
+
+@pytest.mark.parametrize("height, steepness", [(0.5, 1.0), (4.0, 5.0)])
+def test_a_low_or_gentle_wall_is_not_called_a_cliff(height, steepness):
+    claim = wall_claim({"height": height, "steepness": steepness})
+    assert not claim.holds
+    assert "hardly a cliff" in claim.text and f"k = {steepness:g}" in claim.text
