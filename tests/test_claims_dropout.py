@@ -15,6 +15,10 @@ def _comparison(data=DATA, rates=RATES, seed=0):
     return lesson.train_with_without(data, rates, FORM, LR, STEPS, seed)
 
 
+def _comparison_at_lr(lr):
+    return lesson.train_with_without(DATA, RATES, FORM, lr, STEPS, 0)
+
+
 def _comparison_claims(groups, rates=RATES):
     without, with_dropout, l1 = groups.values()
     return [lesson.gap_shrinks(without, with_dropout, rates),
@@ -76,3 +80,11 @@ def test_outside_the_regime_the_text_says_so(defaults):
     assert not reversed_verdict.holds and "does not reliably win" in reversed_verdict.text
     quiet = lesson.train_mode_is_random(0.0, 0.0, 4)
     assert not quiet.holds and "barely differ" in quiet.text
+
+
+def test_a_gap_closed_by_a_broken_network_is_not_a_win():
+    # lr = 1: the dropout networks collapse, so their gap closes while test accuracy falls.
+    groups = _comparison_at_lr(1.0)
+    gap = lesson.gap_shrinks(groups["without dropout"], groups["with dropout"], RATES)
+    assert gap.values["test_change"] < -0.02
+    assert not gap.holds and "fits worse" in gap.text and "stops the fit" not in gap.text
