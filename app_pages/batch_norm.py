@@ -116,7 +116,7 @@ def diverged_note(label: str, result) -> None:
 
 
 def preact_section(runs, i: int) -> None:
-    shown = {"without BN": runs["none"][i], "with BN (before the activation)": runs["batch"][i]}
+    shown = {"without BN": runs["none"][i], "with BN": runs["batch"][i]}  # short: a phone
     for label, result in shown.items():
         diverged_note(label, result)
     steps = runs["none"][i].steps

@@ -56,7 +56,7 @@ def preact_figure(runs: dict, steps) -> go.Figure:
                                 hovertemplate=f"layer {i + 1}, step %{{x}}: %{{y:.3g}}<extra></extra>")
             fig.update_yaxes(title_text=label if c == 1 else None, row=r, col=c)
         fig.update_xaxes(title_text="step", row=3, col=c)
-    return _layout(fig, 700, "What enters each activation during training (train mode, batch statistics)")
+    return _layout(fig, 700, "What enters each activation (train mode)")
 
 
 def warm_up_figure(result, steps) -> go.Figure:
@@ -72,7 +72,7 @@ def warm_up_figure(result, steps) -> go.Figure:
                         legendgroup=str(i), line=dict(color=color, width=1, dash="dot"),
                         hovertemplate=f"layer {i + 1}, train mode: %{{y:.3g}}<extra></extra>")
     fig.update_xaxes(title_text="step")
-    fig.update_yaxes(title_text="std (eval mode; dotted: train mode)")
+    fig.update_yaxes(title_text="std: eval (dotted: train)")
     return _layout(fig, 400, "Eval mode: the running statistics warming up")
 
 
