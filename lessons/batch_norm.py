@@ -106,9 +106,13 @@ def larger_steps_claim(rates, none, batch, num_classes: int, none_scaled=None,
     elif holds:
         text = (f"BN tolerates larger steps: {measured}. The largest rate that trains is "
                 f"{top_bn:g} with BN vs {top_none:g} without.")
+    elif top_bn is None:
+        text = (f"Not in this setting: BN itself trains at no rate here ({measured}). The lesson's "
+                "picture is for ReLU networks of 3 to 6 hidden layers (measured there).")
     else:
-        text = (f"Not in this setting: {measured}. BN's advantage in step size shows in deeper "
-                f"networks, where plain SGD's signal shrinks or grows layer after layer.")
+        text = (f"Not in this setting: {measured}. BN's advantage in step size shows in deep ReLU "
+                "networks (3 to 6 hidden layers, measured), where plain SGD's signal shrinks or "
+                "grows layer after layer.")
     return Claim("batch_norm.tolerates_larger_steps", "BN tolerates larger learning rates.", holds,
                  text, {"largest_bn": top_bn or 0.0, "largest_none": top_none or 0.0})
 

@@ -108,6 +108,19 @@ def test_position_claim_names_the_diverged_rates_of_bn_after_the_activation(runs
     assert not at_three.holds and "do not both train" in at_three.text
 
 
+@pytest.mark.parametrize("depth", [3])
+def test_larger_steps_holds_in_the_regime_the_text_names(data, depth):
+    """The failure text names deep ReLU networks (3 to 6 hidden layers) as the regime."""
+    config = lambda norm: MLPConfig((2,) + (32,) * depth + (2,), "relu", norm)  # noqa: E731
+    sweep = {norm: train_batch(config(norm), data, "sgd", [{"learning_rate": lr} for lr in RATES],
+                               seed=1, num_steps=STEPS, batch_size=BATCH, record_every=20)
+             for norm in ("none", "batch")}
+    scaled = train_init_scales(config("none"), data, [2.0] * len(RATES), learning_rate=RATES,
+                               seed=1, num_steps=STEPS, batch_size=BATCH, record_every=20)
+    claim = lesson.larger_steps_claim(RATES, sweep["none"], sweep["batch"], 2, scaled)
+    assert claim.holds and claim.values["largest_bn"] > claim.values["largest_none"], claim.text
+
+
 def _fake(loss: float, diverged: bool = False):
     return SimpleNamespace(train_loss=np.array([0.7, loss]), diverged_at=10 if diverged else None)
 
@@ -117,6 +130,10 @@ def test_sweep_claims_say_so_when_they_fail():
     same = [_fake(0.1), _fake(0.1), _fake(0.1, diverged=True)]
     claim = lesson.larger_steps_claim(rates, same, same, 2)
     assert not claim.holds and claim.text.startswith("Not in this setting")
+    assert "deep ReLU networks" in claim.text
+    dead = [_fake(0.6)] * 3
+    claim = lesson.larger_steps_claim(rates, same, dead, 2)
+    assert not claim.holds and "BN itself trains at no rate" in claim.text
     init = lesson.init_scale_claim(rates, [_fake(0.1)] * 3, [_fake(0.1), _fake(0.6), _fake(0.6)], 2)
     assert not init.holds and "did not make training less sensitive" in init.text
 
