@@ -1,5 +1,5 @@
-"""Figure builders shared by the network pages: decision boundaries, train/test curves,
-weight histograms and per-layer statistics over training.
+"""Figure builders shared by the network pages: decision boundaries, train/test curves (further
+seeds faint), per-seed strips, weight histograms and what a layer's weights are.
 
 Runs are passed as ``RunView(label, color, result)`` so every page colours a variant the same
 way in all its charts. Figures are plain dicts wrapped once at the end.
@@ -205,23 +205,6 @@ def weight_kinds_figure(shares: dict, *, title: str, height: int = 300) -> go.Fi
                                  gridcolor=GRID_COLOR),
                      legend=dict(orientation="h", y=-0.2, x=0))
     layout["margin"]["b"] = 90
-    return go.Figure(dict(data=traces, layout=layout))
-
-
-def layer_statistic_figure(runs: list[RunView], key: str, layer: int, *, title: str,
-                           y_title: str, height: int = 300, percent: bool = False) -> go.Figure:
-    """One recorded per-layer statistic (e.g. ``weight_near_zero``) of one layer over training."""
-    traces = []
-    for run in runs:
-        values = np.asarray(run.result.history[key], float)[:, layer]
-        traces.append(dict(type="scatter", x=run.result.steps, y=values * (100 if percent else 1),
-                           mode="lines", name=run.label, line=dict(color=run.color, width=2),
-                           hovertemplate=f"{run.label} step %{{x}}: %{{y:.3g}}<extra></extra>"))
-    layout = _layout(height, title, hovermode="x unified",
-                     xaxis=_axis("step", showgrid=True, gridcolor=GRID_COLOR),
-                     yaxis=_axis(y_title, showgrid=True, gridcolor=GRID_COLOR),
-                     legend=dict(orientation="h", y=-0.3, x=0))
-    layout["margin"]["b"] = 80
     return go.Figure(dict(data=traces, layout=layout))
 
 
