@@ -19,8 +19,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from browser import (ARTIFACTS, EXCEPTION, ErrorLog, launch_chromium,  # noqa: E402
-                     streamlit_server, wait_for_idle)
+from browser import ARTIFACTS, EXCEPTION, ErrorLog, launch_chromium, streamlit_server, wait_for_idle  # noqa: E402
 
 SIZES = {"1400": (1400, 900), "1280": (1280, 720), "phone": (390, 844)}
 ALL = ["", "step_inspector", "saddle_escape", "cliff_clipping", "momentum", "adaptive_rates",
