@@ -174,7 +174,7 @@ def penalties_vs_overfitting(groups) -> Claim:
             + f"Train − test accuracy gap: none {100 * np.mean(gap['none']):.1f} points, {gaps}.")
     if narrower["L1"] < seeds / 2 <= narrower["L2"]:
         text += (" L1's pruned network still fits the training points, so its gap stays; only "
-                 "the confidence of its mistakes drops.")
+                 "its test loss drops.")
     return Claim("l1_l2.penalties_vs_overfitting", "Both penalties fight overfitting: they lower "
                  "the test loss against no penalty.", holds, text, values)
 
