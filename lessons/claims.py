@@ -55,4 +55,4 @@ def fmt_num(x: float, digits: int = 3) -> str:
 
 def pct(x: float, digits: int = 0) -> str:
     """A fraction in [0, 1] as a percentage."""
-    return "non-finite" if not math.isfinite(float(x)) else f"{100 * float(x):.{digits}f} %"
+    return "non-finite" if not math.isfinite(float(x)) else f"{100 * float(x):.{digits}f}\u00a0%"

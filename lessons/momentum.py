@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from lessons.claims import Claim, fmt_num
+from lessons.claims import Claim, fmt_num, pct
 from optimizers import simulate_batch
 from optimizers.stability import lr_limit
 from surfaces import SURFACES
@@ -182,10 +182,10 @@ def window_claim(betas, weights_of) -> Claim:
     exact = {b: 1.0 - b ** window_length(b) for b in shown}
     holds = bool(shown) and all(abs(shares[b] - exact[b]) < 1e-9 and shares[b] >= limit - 1e-12
                                 for b in shown)
-    listed = "; ".join(f"β = {b:g}: the last {window_length(b)} carry {100 * shares[b]:.1f} %"
+    listed = "; ".join(f"β = {b:g}: the last {window_length(b)} carry {pct(shares[b], 1)}"
                        for b in shown)
-    text = (f"{listed}. The exact share is 1 − β^⌈1/(1−β)⌉, never below 1 − 1/e ≈ 63.2 %, which "
-            f"is only its limit as β → 1 (β = 0.99: {100 * (1 - 0.99 ** 100):.1f} %).")
+    text = (f"{listed}. The exact share is 1 − β^⌈1/(1−β)⌉, never below 1 − 1/e ≈ 63.2\u00a0%, which "
+            f"is only its limit as β → 1 (β = 0.99: {pct(1 - 0.99 ** 100, 1)}).")
     values = {f"share[β={b:g}]": v for b, v in shares.items()} | {"limit": limit}
     return Claim("momentum.window_share",
                  "The last 1/(1−β) gradients carry 1 − β^⌈1/(1−β)⌉ of the weight, at least 63 %.",

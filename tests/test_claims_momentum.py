@@ -76,7 +76,7 @@ def test_window_shares_are_exact_per_beta():
     for beta, n in ((0.5, 2), (0.8, 5), (0.9, 10)):
         assert lesson.window_length(beta) == n
         assert claim.values[f"share[β={beta:g}]"] == pytest.approx(1 - beta**n, abs=1e-12)
-    assert "75.0 %" in claim.text and "67.2 %" in claim.text and "65.1 %" in claim.text
+    assert "75.0\u00a0%" in claim.text and "67.2\u00a0%" in claim.text and "65.1\u00a0%" in claim.text
 
 
 def test_window_claim_catches_wrong_weights():

@@ -70,7 +70,7 @@ def test_padding_section_claims_follow_the_slider(default_app):
     ln = next(t for t in chart["data"] if t["name"] == "layer norm: |change|")
     assert np.all(decode(ln["y"]) == 0)
     said = texts(at, "success")
-    assert any("Padded to T = 64, 92 %" in t for t in said)
+    assert any("Padded to T = 64, 92\u00a0%" in t for t in said)
     assert any("bit for bit identical" in t for t in said)
 
 

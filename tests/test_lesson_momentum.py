@@ -42,7 +42,7 @@ def test_claim_boxes_show_the_measured_numbers(default_app):
     boxes = texts(default_app, "success")
     assert len(boxes) == 5
     assert any("side changes across the valley 37, 4, 5" in b for b in boxes)
-    assert any("the last 2 carry 75.0 %" in b and "the last 10 carry 65.1 %" in b for b in boxes)
+    assert any("the last 2 carry 75.0\u00a0%" in b and "the last 10 carry 65.1\u00a0%" in b for b in boxes)
     assert any("settles at 10 " in b and "3.8" in b for b in boxes)
 
 
