@@ -17,7 +17,8 @@ from components.norm_figures import (
     warm_up_figure,
 )
 from lessons import batch_norm as lesson
-from networks import DATASETS, MLPConfig, make_dataset, train_batch
+from lessons.batch_norm import INIT_SCALES, RATES, SCALED, VARIANTS, config_for
+from networks import DATASETS, make_dataset, train_batch
 from networks.norm_stats import (
     accuracy_with,
     batch_stat_noise,
@@ -28,29 +29,14 @@ from networks.norm_stats import (
     train_mode_outputs,
 )
 
-RATES = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
-# As many scales as rates: the scale runs reuse the sweep's compiled program (same shapes).
-INIT_SCALES = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
-DEPTHS, WIDTH = (2, 3, 4, 6), 32
+DEPTHS = (2, 3, 4, 6)
 BATCHES, STEPS = (8, 16, 32, 64, 128), (300, 500, 1000, 2000)
 NOISE_SIZES = (2, 4, 8, 16, 32, 64, 128, 256)
-VARIANTS = {"none": ("none", "before", "running"), "batch": ("batch", "before", "running"),
-            "after": ("batch", "after", "running"), "population": ("batch", "before", "population")}
 LABELS = {"none": "no norm", "batch": "BN before activation", "after": "BN after activation"}
-# Plain SGD's own best chance in the sweep: PyTorch's default Linear init is ~2.4× too small for a
-# deep ReLU net (He's √(2/n) vs √(1/(3n))); from weights × 2 it trains, and its largest stable
-# rate is the fair comparison for BN's.
-SCALED = 2.0
 SCALED_LABEL = f"no norm, weights × {SCALED:g}"
 SHOWN_POINTS = 8
 LAYER_CHOICES = ("first", "middle", "last")
 B = controls.BIND
-
-
-def config_for(variant: str, data, activation: str, depth: int) -> MLPConfig:
-    norm, position, stats = VARIANTS[variant]
-    sizes = (data.x_train.shape[1],) + (WIDTH,) * depth + (data.num_classes,)
-    return MLPConfig(sizes, activation, norm, position, bn_stats=stats)
 
 
 @st.cache_data(max_entries=4)

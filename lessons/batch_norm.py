@@ -11,11 +11,31 @@ import math
 import numpy as np
 
 from lessons.claims import Claim, fmt_num, pct
+from networks import MLPConfig
 
 TRAINS_BELOW = 0.5  # "trains": final training loss below half the chance loss ln(classes)
 STANDARD_MEAN = 0.25  # "near mean 0": |mean| at most this
 STANDARD_STD = (0.8, 1.25)  # "near std 1": std inside this band
 WARM_WITHIN = 0.1  # eval mode "caught up" once every layer's std is within 10 % of train mode's
+
+# The page's experiment (app_pages/batch_norm.py and the claim tests train exactly this).
+RATES = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+# As many scales as rates: the scale runs reuse the sweep's compiled program (same shapes).
+INIT_SCALES = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+WIDTH = 32
+VARIANTS = {"none": ("none", "before", "running"), "batch": ("batch", "before", "running"),
+            "after": ("batch", "after", "running"), "population": ("batch", "before", "population")}
+# Plain SGD's own best chance in the sweep: PyTorch's default Linear init is ~2.4× too small for a
+# deep ReLU net (He's √(2/n) vs √(1/(3n))); from weights × 2 it trains, and its largest stable
+# rate is the fair comparison for BN's.
+SCALED = 2.0
+
+
+def config_for(variant: str, data, activation: str, depth: int) -> MLPConfig:
+    """The MLP of one variant (a key of VARIANTS): depth hidden layers of WIDTH units."""
+    norm, position, stats = VARIANTS[variant]
+    sizes = (data.x_train.shape[1],) + (WIDTH,) * depth + (data.num_classes,)
+    return MLPConfig(sizes, activation, norm, position, bn_stats=stats)
 
 
 def trains(result, num_classes: int) -> bool:

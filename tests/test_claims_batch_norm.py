@@ -20,11 +20,8 @@ from networks.norm_stats import (
 
 # The page's defaults (app_pages/batch_norm.py): spirals, ReLU, 4 hidden layers of 32, batch 32,
 # 1000 steps of plain SGD, the same learning-rate and initial-scale ladders.
-RATES = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
-SCALES = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+RATES, SCALES, VARIANTS = lesson.RATES, lesson.INIT_SCALES, lesson.VARIANTS
 SHOWN_RATE, STEPS, BATCH, SEEDS = 0.1, 1000, 32, (0, 1, 2)
-VARIANTS = {"none": ("none", "before", "running"), "batch": ("batch", "before", "running"),
-            "after": ("batch", "after", "running"), "population": ("batch", "before", "population")}
 
 
 @pytest.fixture(scope="module")
@@ -32,9 +29,8 @@ def data():
     return make_dataset("spirals", n_train=256, n_test=1000)
 
 
-def _config(variant: str) -> MLPConfig:
-    norm, position, stats = VARIANTS[variant]
-    return MLPConfig((2, 32, 32, 32, 32, 2), "relu", norm, position, bn_stats=stats)
+def _config(variant: str, data) -> MLPConfig:
+    return lesson.config_for(variant, data, "relu", 4)  # the page's defaults: ReLU, 4 layers
 
 
 @pytest.fixture(scope="module")
@@ -43,13 +39,13 @@ def runs(data):
     the page trains them (the scale sweeps reuse the rate sweeps' compiled programs)."""
     out = {}
     for seed in SEEDS:
-        sweep = {v: train_batch(_config(v), data, "sgd", [{"learning_rate": lr} for lr in RATES],
+        sweep = {v: train_batch(_config(v, data), data, "sgd", [{"learning_rate": lr} for lr in RATES],
                                 seed=seed, num_steps=STEPS, batch_size=BATCH, record_every=20)
                  for v in VARIANTS}
-        scales = {v: train_init_scales(_config(v), data, SCALES, learning_rate=SHOWN_RATE,
+        scales = {v: train_init_scales(_config(v, data), data, SCALES, learning_rate=SHOWN_RATE,
                                        seed=seed, num_steps=STEPS, batch_size=BATCH,
                                        record_every=20) for v in ("none", "batch")}
-        sweep["scaled"] = train_init_scales(_config("none"), data, [2.0] * len(RATES),
+        sweep["scaled"] = train_init_scales(_config("none", data), data, [2.0] * len(RATES),
                                             learning_rate=RATES, seed=seed, num_steps=STEPS,
                                             batch_size=BATCH, record_every=20)
         out[seed] = sweep, scales
