@@ -194,24 +194,6 @@ def nesterov_points(trace: StepTrace) -> tuple[np.ndarray, np.ndarray]:
     return theta, theta + trace.hyperparameters["momentum"] * v
 
 
-def step_parts(trace: StepTrace) -> dict[str, np.ndarray] | None:
-    """The step as a sum of a carried momentum part and a gradient part, each (T, 2).
-
-    SGD and heavy ball: the parts sum to x_t - x_{t-1}. Nesterov: they sum to the lecture's step
-    theta_t - theta_{t-1} (momentum from theta_{t-1} to the look-ahead point, then the gradient
-    step taken there). None for adaptive methods, whose step is not such a sum.
-    """
-    hp, key = trace.hyperparameters, trace.optimizer
-    if key == "sgd":
-        return {"gradient": -hp["learning_rate"] * trace.used_grad}
-    if key not in ("momentum", "nesterov"):
-        return None
-    lr, mu = hp["learning_rate"], hp["momentum"]
-    weight = (1.0 - mu) if hp.get("ema") else 1.0
-    return {"momentum": -lr * mu * trace.state["b"][:-1],
-            "gradient": -lr * weight * trace.used_grad}
-
-
 def ema_weights(beta: float, count: int) -> np.ndarray:
     """Weight of the gradient k steps back (k = 0..count-1) in m_t = beta m_{t-1} + (1-beta) g_t:
     (1 - beta) beta^k. They sum to 1 - beta^count; their centre of mass lies beta/(1-beta) back."""

@@ -27,6 +27,19 @@ ALL = ["", "step_inspector", "saddle_escape", "cliff_clipping", "momentum", "ada
        "train_eval"]
 
 
+def settle(page, quiet_ms: int = 2000, limit_ms: int = 60_000) -> None:
+    """Wait until the number of drawn Plotly charts has not changed for ``quiet_ms``: charts draw
+    after the script run ends, and the live charts after their component mounts."""
+    count = lambda: page.locator(".js-plotly-plot .main-svg").count()  # noqa: E731
+    last, steady, waited = -1, 0, 0
+    while steady < quiet_ms and waited < limit_ms:
+        page.wait_for_timeout(250)
+        waited += 250
+        now = count()
+        steady = steady + 250 if now == last else 0
+        last = now
+
+
 def shoot(browser, url: str, name: str, size: tuple[int, int], errors: ErrorLog) -> None:
     out = ARTIFACTS / "shots"
     out.mkdir(parents=True, exist_ok=True)
@@ -38,12 +51,12 @@ def shoot(browser, url: str, name: str, size: tuple[int, int], errors: ErrorLog)
     page.wait_for_selector('[data-testid="stApp"]')
     page.wait_for_timeout(1500)
     wait_for_idle(page, 300_000)
-    page.wait_for_timeout(1500)  # charts draw after the run ends
+    settle(page)
     page.screenshot(path=str(out / f"{name}-{size[0]}.png"))
     if page.locator(EXCEPTION).count():
         print(f"EXCEPTION on {name}: {page.locator(EXCEPTION).first.inner_text()[:500]}")
     page.set_viewport_size({"width": size[0], "height": 5000})
-    page.wait_for_timeout(1500)
+    settle(page)
     page.screenshot(path=str(out / f"{name}-{size[0]}-full.png"), full_page=True)
     context.close()
     print("wrote", out / f"{name}-{size[0]}.png", "and -full.png")
