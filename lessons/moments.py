@@ -10,6 +10,7 @@ import numpy as np
 from lessons.claims import Claim, fmt_num, pct
 from lessons.moment_frame import CONSTANT_V, FRAME, FrameRow, FrameValues, frame_values
 from optimizers import OPTIMIZERS
+from optimizers.sparse import first_step_ratio
 
 __all__ = ["FRAME", "FrameRow", "FrameValues", "frame_values", "step_rebuilt_claim",
            "adam_first_step_claim", "constant_rate_claim", "adagrad_rate_claim",
@@ -148,7 +149,7 @@ def adam_first_step_claim(values: list[FrameValues]) -> Claim | None:
     elif not np.all(np.isfinite(ratio)):
         text = f"Adam's first step is not finite here ({measured}): the run diverged at once."
     elif not hp.get("bias_correction", True):
-        factor = (1 - hp["b1"]) / np.sqrt(1 - hp["b2"])
+        factor = first_step_ratio(hp["b1"], hp["b2"])
         text = (f"Without bias correction m₁ = (1−β₁)g₁ and V₁ = (1−β₂)g₁², so Adam's first step "
                 f"is η(1−β₁)/√(1−β₂) = {fmt_num(factor)}η, not η: {measured}.")
     else:
