@@ -72,11 +72,11 @@ def rate_figure(comparison: SparseComparison, runs: list[SparseRun]) -> go.Figur
                        marker=dict(symbol="line-ns-open", size=10, color="#6b7280")))
     layout = _layout(
         430, "Effective rate: what multiplies g (m̂ for Adam)",
-        xaxis=dict(domain=[0, 0.46], title="step", **GRID),
-        xaxis2=dict(domain=[0.54, 1], title="step", matches="x", **GRID),
+        xaxis=dict(domain=[0, 0.46], title=dict(text="step"), **GRID),
+        xaxis2=dict(domain=[0.54, 1], title=dict(text="step"), matches="x", **GRID),
         xaxis3=dict(domain=[0.54, 1], matches="x", visible=False, anchor="y3"),
         yaxis=dict(type="log", range=_rate_range(comparison, runs), domain=[0, 0.86],
-                   title="effective rate", exponentformat="power", dtick="D2", **GRID),
+                   title=dict(text="effective rate"), exponentformat="power", dtick="D2", **GRID),
         yaxis2=dict(type="log", range=_rate_range(comparison, runs), domain=[0, 0.86], anchor="x2",
                     exponentformat="power", dtick="D2", **GRID),
         yaxis3=dict(domain=[0.88, 0.94], visible=False, anchor="x3", range=[-1, 1]),
@@ -111,10 +111,10 @@ def bias_figure(corrected: SparseRun, raw: SparseRun, steps: int = 60) -> go.Fig
                        marker=dict(size=4, color="#6b7280")))
     layout = _layout(
         380, "Adam's first steps, with and without correction",
-        xaxis=dict(domain=[0, 0.46], title="step t", **GRID),
-        yaxis=dict(title="step on w₁: |Δw₁|", rangemode="tozero", **GRID),
-        xaxis2=dict(domain=[0.6, 1], title="step t", **GRID),
-        yaxis2=dict(anchor="x2", title="m, m̂ and g on w₁", **GRID),
+        xaxis=dict(domain=[0, 0.46], title=dict(text="step t"), **GRID),
+        yaxis=dict(title=dict(text="step on w₁: |Δw₁|"), rangemode="tozero", **GRID),
+        xaxis2=dict(domain=[0.6, 1], title=dict(text="step t"), **GRID),
+        yaxis2=dict(anchor="x2", title=dict(text="m, m̂ and g on w₁"), **GRID),
     )
     layout["hovermode"] = "closest"
     layout["margin"]["b"], layout["legend"]["y"] = 90, -0.3  # the legend under the axis title
@@ -124,9 +124,9 @@ def bias_figure(corrected: SparseRun, raw: SparseRun, steps: int = 60) -> go.Fig
 def _two_panels(height: int, title: str, left: str, right: str, y_title: str, **y_extra) -> dict:
     layout = _layout(
         height, title,
-        xaxis=dict(domain=[0, 0.46], title="step", **GRID),
-        xaxis2=dict(domain=[0.54, 1], title="step", matches="x", **GRID),
-        yaxis=dict(domain=[0, 0.9], title=y_title, **y_extra, **GRID),
+        xaxis=dict(domain=[0, 0.46], title=dict(text="step"), **GRID),
+        xaxis2=dict(domain=[0.54, 1], title=dict(text="step"), matches="x", **GRID),
+        yaxis=dict(domain=[0, 0.9], title=dict(text=y_title), **y_extra, **GRID),
         yaxis2=dict(domain=[0, 0.9], anchor="x2", matches="y", **y_extra, **GRID),
         annotations=[_panel_title(left, 0.23), _panel_title(right, 0.77)])
     layout["hovermode"] = "closest"
@@ -169,8 +169,8 @@ def boost_figure(comparison: SparseComparison, runs: list[SparseRun], p: float) 
         traces.append(dict(type="scatter", x=[1, last], y=[level, level], mode="lines", name=name,
                            hoverinfo="skip", line=dict(color="#6b7280", width=1, dash=dash)))
     layout = _layout(360, "Rare weight's rate ÷ frequent weight's rate",
-                     xaxis=dict(title="step", range=[0, last + 1], **GRID),
-                     yaxis=dict(title="rate on w₂ ÷ rate on w₁", type="log",
+                     xaxis=dict(title=dict(text="step"), range=[0, last + 1], **GRID),
+                     yaxis=dict(title=dict(text="rate on w₂ ÷ rate on w₁"), type="log",
                                 exponentformat="power", dtick="D2", **GRID))
     layout["hovermode"] = "closest"
     layout["margin"]["b"], layout["legend"]["y"] = 90, -0.3  # the legend under the axis title

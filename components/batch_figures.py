@@ -87,8 +87,9 @@ def cloud_figure(cloud: GradientCloud, n: int, sizes, shown: int = 300) -> go.Fi
                                    line=dict(width=1.5, color="#111827"))))
     return go.Figure(dict(data=traces, layout=_layout(
         470, "Mini-batch gradients at the chosen point",
-        xaxis=dict(title="∂ℓ/∂w", zeroline=True, zerolinecolor="#d1d5db", **GRID),
-        yaxis=dict(title="∂ℓ/∂b", zeroline=True, zerolinecolor="#d1d5db", scaleanchor="x", **GRID))))
+        xaxis=dict(title=dict(text="∂ℓ/∂w"), zeroline=True, zerolinecolor="#d1d5db", **GRID),
+        yaxis=dict(title=dict(text="∂ℓ/∂b"), zeroline=True, zerolinecolor="#d1d5db",
+                   scaleanchor="x", **GRID))))
 
 
 def variance_figure(cloud: GradientCloud, n: int) -> go.Figure:
@@ -110,8 +111,8 @@ def variance_figure(cloud: GradientCloud, n: int) -> go.Figure:
     ]
     return go.Figure(dict(data=traces, layout=_layout(
         470, "Total variance of the mini-batch gradient",
-        xaxis=dict(type="log", title="batch size B", **GRID),
-        yaxis=dict(type="log", title="tr Cov[g_B]", exponentformat="power", **GRID))))
+        xaxis=dict(type="log", title=dict(text="batch size B"), **GRID),
+        yaxis=dict(type="log", title=dict(text="tr Cov[g_B]"), exponentformat="power", **GRID))))
 
 
 def _agreement(measured: float, predicted: float) -> str:

@@ -118,7 +118,7 @@ def _per_step_layout(title: str, yaxis: dict, step: int, height: int) -> dict:
     return dict(height=height, font=FONT, plot_bgcolor="white", paper_bgcolor="white",
                 margin=dict(l=60, r=10, t=40, b=45), hovermode="x unified",
                 title=dict(text=title, x=0.01, font=dict(size=14)),
-                xaxis=dict(title="step", showgrid=True, gridcolor="#eef2f7", linecolor="#9ca3af"),
+                xaxis=dict(title=dict(text="step"), showgrid=True, gridcolor="#eef2f7", linecolor="#9ca3af"),
                 yaxis=dict(showgrid=True, gridcolor="#eef2f7", linecolor="#9ca3af", **yaxis),
                 shapes=[dict(type="line", x0=step, x1=step, yref="paper", y0=0, y1=1,
                              line=dict(color="#111827", width=1, dash="dot"))],

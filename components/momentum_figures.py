@@ -65,9 +65,9 @@ def weights_figure(betas: list[float], count: int = 60, height: int = 330) -> go
                   plot_bgcolor="white", paper_bgcolor="white", hovermode="closest",
                   title=dict(text="weight of each past gradient in the momentum m_t", x=0.01,
                              font=dict(size=14)),
-                  xaxis=dict(title="how many steps back (k)", showgrid=True, gridcolor="#eef2f7",
+                  xaxis=dict(title=dict(text="how many steps back (k)"), showgrid=True, gridcolor="#eef2f7",
                              linecolor="#9ca3af"),
-                  yaxis=dict(title="(1 − β) β^k", showgrid=True, gridcolor="#eef2f7",
+                  yaxis=dict(title=dict(text="(1 − β) β^k"), showgrid=True, gridcolor="#eef2f7",
                              linecolor="#9ca3af", rangemode="tozero"),
                   legend=dict(orientation="h", y=-0.28, x=0))
     return go.Figure(dict(data=traces, layout=layout))

@@ -215,7 +215,8 @@ def groups_figure(x: np.ndarray, bn_out: np.ndarray, ln_out: np.ndarray) -> go.F
     for k, (z, r, c, zmax) in enumerate(cells):
         fig.add_heatmap(z=z, row=r, col=c, zmin=-zmax, zmax=zmax, colorscale="RdBu_r",
                         showscale=k in (0, 2), text=np.round(z, 2), texttemplate="%{text}",
-                        colorbar=dict(len=0.4, y=0.8 if r == 1 else 0.2, title="raw" if r == 1 else "out"),
+                        colorbar=dict(len=0.4, y=0.8 if r == 1 else 0.2,
+                                      title=dict(text="raw" if r == 1 else "out")),
                         hovertemplate="sample %{y}, feature %{x}: %{z:.3f}<extra></extra>")
     for k, (axis, color) in enumerate(((0, COLORS["batch"]), (1, COLORS["layer"]))):
         ref = "" if k == 0 else "2"
