@@ -59,8 +59,10 @@ def curve_spec(series_list: list[PathSeries], quantity: str, floor: float | None
         values = getattr(sr.main, quantity)
         ensemble = getattr(sr.ensemble, quantity) if sr.ensemble is not None else None
         if quantity == "loss" and floor is not None:
-            values = np.maximum(values - floor, 1e-12)
-            ensemble = None if ensemble is None else np.maximum(ensemble - floor, 1e-12)
+            values = values - floor
+            ensemble = None if ensemble is None else ensemble - floor
+        if log_axis:
+            values, ensemble = _positive(values), None if ensemble is None else _positive(ensemble)
         traces += _curve(sr, values, ensemble)
         plotted.append(values[: len(sr.main.finite_path)])
     if quantity == "grad_norm":
@@ -70,7 +72,8 @@ def curve_spec(series_list: list[PathSeries], quantity: str, floor: float | None
     layout = dict(height=height, font=FONT, margin=dict(l=60, r=10, t=40, b=45),
                   plot_bgcolor="white", paper_bgcolor="white", hovermode="x unified",
                   title=dict(text=title, x=0.01, font=dict(size=14)),
-                  xaxis=dict(title="step", showgrid=True, gridcolor="#eef2f7", linecolor="#9ca3af"),
+                  xaxis=dict(title=dict(text="step"), showgrid=True, gridcolor="#eef2f7",
+                             linecolor="#9ca3af"),
                   yaxis=dict(type="log" if log_axis else "linear", showgrid=True,
                              gridcolor="#eef2f7", linecolor="#9ca3af", exponentformat="power"),
                   legend=dict(orientation="h", y=-0.25, x=0))
@@ -79,6 +82,12 @@ def curve_spec(series_list: list[PathSeries], quantity: str, floor: float | None
         # cleaner. Over more it already steps by several decades.
         layout["yaxis"]["dtick"] = 1
     return dict(data=traces, layout=layout)
+
+
+def _positive(values: np.ndarray) -> np.ndarray:
+    """A log axis has no place for 0 or below: such a value is a gap in the line, not a fake
+    floor (a clamp to 1e-12 drew a cliff down to it when a run reached the minimum exactly)."""
+    return np.where(values > 0, values, np.nan)
 
 
 def _decades(arrays: list[np.ndarray]) -> float:

@@ -117,21 +117,27 @@ def _animation(series_list, head_indices, num_steps) -> tuple[list[dict], dict, 
         currentvalue=dict(prefix="step ", font=dict(size=13)),
         steps=[dict(method="animate", label=str(s), args=[[str(s)], still]) for s in steps],
     )
-    play = dict(frame=dict(duration=40, redraw=False), fromcurrent=True, transition=dict(duration=0))
+    # "immediate": a press interrupts a running animation (Plotly would queue it behind).
+    play = dict(frame=dict(duration=40, redraw=False), fromcurrent=True, mode="immediate",
+                transition=dict(duration=0))
     replay = dict(play, fromcurrent=False)
     # Buttons above the plot, right-aligned: below it they would cover the step slider's readout.
+    # Method "skip": the live chart's script runs their animate args itself and catches the
+    # rejection an interrupted animation ends with (plotly.js's own buttons leave it uncaught).
     menu = dict(type="buttons", direction="left", x=1.0, y=1.01, xanchor="right", yanchor="bottom",
                 pad=dict(t=0, r=0), showactive=False, buttons=[
-                    dict(label="▶ Play", method="animate", args=[None, play]),
-                    dict(label="❚❚ Pause", method="animate", args=[[None], still]),
-                    dict(label="↺ Replay", method="animate", args=[None, replay]),
+                    dict(label="▶ Play", method="skip", args=[None, play]),
+                    dict(label="❚❚ Pause", method="skip", args=[[None], still]),
+                    dict(label="↺ Replay", method="skip", args=[None, replay]),
                 ])
     return frames, slider, [menu]
 
 
 def _axis(value_range, title: str, **extra) -> dict:
-    return dict(range=list(value_range), title=dict(text=title), showgrid=False, zeroline=False,
-                ticks="outside", mirror=True, linecolor="#9ca3af", constrain="domain", **extra)
+    # Fixed ranges, autorange off: a double click resets the zoom to the surface's domain.
+    return dict(range=list(value_range), autorange=False, title=dict(text=title), showgrid=False,
+                zeroline=False, ticks="outside", mirror=True, linecolor="#9ca3af",
+                constrain="domain", **extra)
 
 
 def _layout(height: int, **extra) -> dict:
@@ -235,8 +241,9 @@ def surface_3d_spec(surface: Surface, view: SurfaceView, series_list: list[PathS
         traces.append(dict(type="scatter3d", x=path[:, 0], y=path[:, 1], z=z, mode="lines",
                            name=sr.label, line=dict(color=sr.color, width=6)))
     (x_dom, y_dom) = surface.domain
-    scene = dict(xaxis=dict(range=list(x_dom), title="x"), yaxis=dict(range=list(y_dom), title="y"),
-                 zaxis=dict(range=[view.z_low, view.z_high], title=view.z_label),
+    scene = dict(xaxis=dict(range=list(x_dom), title=dict(text="x")),
+                 yaxis=dict(range=list(y_dom), title=dict(text="y")),
+                 zaxis=dict(range=[view.z_low, view.z_high], title=dict(text=view.z_label)),
                  aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.6),
                  camera=dict(eye=dict(x=1.5, y=-1.5, z=1.0)))
     layout = _layout(height, scene=scene)

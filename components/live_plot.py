@@ -65,6 +65,18 @@ function onPlotClick(gd, report) {
   };
 }
 
+// Buttons with method "skip" and animate args (the Play / Pause / Replay menu): run the
+// animation here. A Pause or Replay interrupts the running animation, whose promise then
+// rejects (with undefined): plotly.js's own "animate" buttons leave that rejection uncaught.
+function onMenuButton(Plotly, gd) {
+  return (event) => {
+    const button = event && event.button;
+    if (!button || button.method !== "skip" || !Array.isArray(button.args)) return;
+    const [frames, options] = button.args;
+    Plotly.animate(gd, frames, options).catch(() => {});
+  };
+}
+
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   let gd = parentElement.querySelector(".live-plot");
@@ -84,7 +96,12 @@ export default function (component) {
       gd.addEventListener("click", gd.__clickHandler);
     }
     return Plotly.react(gd, {data: figure.data, layout: figure.layout,
-                             frames: figure.frames || [], config: data.config});
+                             frames: figure.frames || [], config: data.config}).then(() => {
+      // Re-attached after every react: a react that re-plots from scratch drops listeners.
+      gd.__menuHandler = gd.__menuHandler || onMenuButton(Plotly, gd);
+      gd.removeListener("plotly_buttonclicked", gd.__menuHandler);
+      gd.on("plotly_buttonclicked", gd.__menuHandler);
+    });
   }).catch((error) => {
     gd.textContent = "The chart could not be drawn: " + error.message;
   });
@@ -197,6 +214,18 @@ def live_figure(figure, *, key: str, config: dict | None = None, where=None) -> 
         live_plot(spec, key=key, config=config)
 
 
+# Every live chart: no "Share chart" (upload to Chart Studio) button, which plotly.js 4 shows
+# by default (config.showSendToCloud); a caller's config adds to this.
+BASE_CONFIG = {"showSendToCloud": False, "modeBarButtonsToRemove": ["sendChartToCloud"]}
+
+
+def chart_config(config: dict | None) -> dict:
+    """``config`` over ``BASE_CONFIG`` (removed buttons are merged, not replaced)."""
+    config = dict(config or {})
+    removed = BASE_CONFIG["modeBarButtonsToRemove"] + list(config.get("modeBarButtonsToRemove", []))
+    return {**BASE_CONFIG, **config, "modeBarButtonsToRemove": list(dict.fromkeys(removed))}
+
+
 def live_plot(figure, *, key: str, config: dict | None = None,
               on_click: Callable[[], None] | None = None, defer: bool = False) -> None:
     """Draw ``figure`` (a plotly Figure or figure dict) under ``key``, updating in place.
@@ -206,6 +235,7 @@ def live_plot(figure, *, key: str, config: dict | None = None,
     With ``on_click``, a click on the plot area calls it; the point is then
     ``st.session_state[key]["click"]`` as ``{"x": ..., "y": ...}``.
     """
-    data = {"spec": figure_json(figure), "config": config or {}, "plotly_url": static_url(PLOTLY_JS),
+    data = {"spec": figure_json(figure), "config": chart_config(config),
+            "plotly_url": static_url(PLOTLY_JS),
             "clickable": on_click is not None, "defer": defer}
     _COMPONENT(key=key, data=data, on_click_change=on_click or (lambda: None))

@@ -31,7 +31,9 @@ def run_series(surface: Surface, settings: dict[str, dict], *, start, num_steps,
             for key, res in zip(settings, results)]
 
 
-CHART_CONFIG = {"displayModeBar": False, "scrollZoom": False}  # the mode bar would cover Play
+# No mode bar: it would cover Play. A double click always returns to the fixed axis ranges (the
+# surface's domain), not to "autosize", which would frame the paths instead.
+CHART_CONFIG = {"displayModeBar": False, "scrollZoom": False, "doubleClick": "reset"}
 
 
 def _start_from_click(surface: Surface) -> None:

@@ -135,15 +135,6 @@ IGNORED_CONSOLE = (
     "favicon.ico",
 )
 
-# plotly.js: interrupting a running animation (the "Pause" button or the step slider, both
-# mode "immediate") rejects the interrupted Plotly.animate promise with ``undefined``; the
-# updatemenu/slider code logs "WARN: API call to Plotly.animate rejected." (console.trace) and
-# re-throws, which surfaces as an uncaught page error whose message is "undefined". It is
-# plotly.js's own control flow, not an app failure, and the figure spec cannot avoid it. Only a
-# page error with exactly that message, right after exactly that warning, is ignored.
-PLOTLY_ANIMATE_REJECTED = "API call to Plotly.animate rejected"
-
-
 @dataclass
 class ErrorLog:
     """Console ``error`` messages and uncaught page errors, from every page attached."""
@@ -154,15 +145,10 @@ class ErrorLog:
 
     def attach(self, page) -> None:
         self.pages += 1
-        pending = {"animate_rejections": 0}
-        page.on("console", lambda msg: self._console(page, msg, pending))
-        page.on("pageerror", lambda exc: self._pageerror(page, exc, pending))
+        page.on("console", lambda msg: self._console(page, msg))
+        page.on("pageerror", lambda exc: self._pageerror(page, exc))
 
-    def _console(self, page, msg, pending) -> None:
-        if PLOTLY_ANIMATE_REJECTED in msg.text:
-            pending["animate_rejections"] += 1
-            self.ignored.append(f"console.{msg.type} @ {page.url}: {msg.text}")
-            return
+    def _console(self, page, msg) -> None:
         if msg.type != "error":
             return
         loc = msg.location or {}
@@ -173,13 +159,9 @@ class ErrorLog:
         else:
             self.errors.append(text)
 
-    def _pageerror(self, page, exc, pending) -> None:
+    def _pageerror(self, page, exc) -> None:
         text = f"pageerror @ {page.url}: {exc}"
-        if str(exc.message) == "undefined" and pending["animate_rejections"] > 0:
-            pending["animate_rejections"] -= 1
-            self.ignored.append(text + " (interrupted Plotly.animate)")
-        else:
-            self.errors.append(text + (f"\n{exc.stack}" if getattr(exc, "stack", None) else ""))
+        self.errors.append(text + (f"\n{exc.stack}" if getattr(exc, "stack", None) else ""))
 
     def since(self, mark: int) -> list[str]:
         return self.errors[mark:]

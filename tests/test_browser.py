@@ -15,6 +15,7 @@ from playwright.sync_api import sync_playwright
 from tests.browser import (
     EXCEPTION,
     NAV_LINKS,
+    READ_PATH_CHART,
     WARNING,
     ErrorLog,
     launch_chromium,
@@ -68,6 +69,16 @@ def assert_no_exception(page) -> None:
     assert page.locator(EXCEPTION).count() == 0, page.locator(EXCEPTION).all_inner_texts()
 
 
+def assert_no_share_button(page) -> None:
+    """No chart offers plotly.js 4's "Share chart" (upload to the cloud) button. The mode bars
+    are in the page (shown on hover): a loss chart's "Download plot" button proves it."""
+    buttons = page.locator(".modebar-btn").evaluate_all(
+        "els => els.map(e => e.getAttribute('data-title'))")
+    assert not [b for b in buttons if b and ("Share" in b or "cloud" in b.lower())], buttons
+    assert page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')]
+        .every(gd => !gd._context || gd._context.showSendToCloud === false)""")
+
+
 def slider(page, key: str):
     # Widgets with a key carry the CSS class st-key-<key> ("." becomes "-").
     return page.locator(f".st-key-{key.replace('.', '-')} input[type=range]")
@@ -86,6 +97,7 @@ def test_app_loads_with_default_paths(server, page):
     assert visible_texts(page, WARNING) == []
     assert_no_exception(page)
     assert page.locator(".js-plotly-plot .main-svg").count() >= 3
+    assert_no_share_button(page)
     screenshot(page, "playground.png")
 
 
@@ -135,6 +147,37 @@ def test_play_moves_the_heads_and_pause_stops_them(server, page):
     page.wait_for_timeout(500)
     assert read_path_chart(page)["heads"] == paused, "Pause did not stop the heads"
     screenshot(page, "playground-playing.png")
+
+
+def _press(page, label: str) -> None:
+    page.locator(".st-key-path_chart .updatemenu-button", has_text=re.compile(label)).click()
+
+
+def _step(page) -> int:
+    return read_path_chart(page)["sliderActive"]
+
+
+def test_replay_during_playback_restarts_without_a_page_error(server, page):
+    """Replay interrupts the running animation (mode "immediate") and starts again from step 0,
+    where plotly.js would queue it behind the playback; neither it nor Pause leaves an uncaught
+    rejection (a page error, checked by the ``page`` fixture)."""
+    before = open_app(page, server, min_paths=3)
+    _press(page, r"^▶ Play$")
+    page.wait_for_function("(n) => (" + READ_PATH_CHART + ")().sliderActive >= n",
+                           arg=before["nFrames"] // 3, timeout=10_000, polling=20)
+    reached = _step(page)
+    _press(page, r"Replay$")
+    page.wait_for_function("(n) => (" + READ_PATH_CHART + ")().sliderActive < n", arg=reached,
+                           timeout=2_000, polling=20)
+    restarted = _step(page)
+    page.wait_for_function("(n) => (" + READ_PATH_CHART + ")().sliderActive > n", arg=restarted,
+                           timeout=5_000, polling=20)  # and it plays on from there
+    assert restarted < reached
+    _press(page, r"Pause$")
+    page.wait_for_timeout(200)
+    paused = _step(page)
+    page.wait_for_timeout(300)
+    assert _step(page) == paused, "Pause did not stop the heads"
 
 
 def test_shared_url_reproduces_the_view(server, page):
@@ -208,6 +251,18 @@ def test_zoom_survives_a_slider_move_and_the_chart_is_not_rebuilt(server, page):
     state = _view(page, chart)
     assert state["same"], "the chart element was replaced instead of updated"
     assert state["ranges"] == zoomed, "the zoom was lost"
+    # A double click resets to the surface's domain (the ravine's [-4, 4]²). Another one, on
+    # the unzoomed map, must stay there: Plotly's default ("reset+autosize") would autorange
+    # to the paths.
+    box = page.locator(chart + " .nsewdrag").first.bounding_box()
+    page.mouse.dblclick(box["x"] + 0.5 * box["width"], box["y"] + 0.5 * box["height"])
+    page.wait_for_function("(sel) => document.querySelector(sel)._fullLayout.xaxis.range[0] < -3",
+                           arg=chart, timeout=5_000, polling=20)
+    assert _view(page, chart)["ranges"] == [[-4, 4], [-4, 4]]
+    page.wait_for_timeout(400)  # past Plotly's double-click window: a new double click
+    page.mouse.dblclick(box["x"] + 0.5 * box["width"], box["y"] + 0.5 * box["height"])
+    page.wait_for_timeout(500)
+    assert _view(page, chart)["ranges"] == [[-4, 4], [-4, 4]]
     assert_no_exception(page)
 
 
@@ -289,6 +344,7 @@ def test_every_page_in_the_navigation(server, page):
                        .every(c => c.querySelector('.main-svg'))""", timeout=90_000)
         assert page.locator('[data-testid="stMain"] [data-testid="stElementContainer"]').count() > 0
         assert_no_exception(page)
+        assert_no_share_button(page)
         assert page.get_by_role("dialog").count() == 0, f"{title}: a dialog (Page not found?)"
         slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or f"page-{i}"
         screenshot(page, f"page-{slug}.png")

@@ -9,7 +9,10 @@ import pytest
 from apptest_util import decode
 
 from components import static_files
-from components.live_plot import PLOTLY_JS, figure_json, install_plotly_js
+from components.curves import curve_spec
+from components.figures import PathSeries
+from components.live_plot import PLOTLY_JS, chart_config, figure_json, install_plotly_js
+from optimizers import Trajectory
 
 
 def test_numpy_arrays_become_typed_arrays_plotly_reads_back():
@@ -80,3 +83,38 @@ def test_publish_keeps_only_the_newest_pictures(static_dir, monkeypatch):
 def test_plotly_js_is_installed_where_the_chart_loads_it(static_dir):
     install_plotly_js()
     assert (static_dir / PLOTLY_JS).read_bytes().startswith(b"/**\n* plotly.js v")
+
+
+# Chart details every live chart relies on: the config, and log-axis curves.
+
+def test_no_share_chart_button_whatever_the_caller_configures():
+    """plotly.js 4 shows a "Share chart" (upload to Chart Studio) button by default."""
+    for given in (None, {"displayModeBar": False}, {"modeBarButtonsToRemove": ["lasso2d"]}):
+        config = chart_config(given)
+        assert config["showSendToCloud"] is False
+        assert "sendChartToCloud" in config["modeBarButtonsToRemove"]
+    assert "lasso2d" in chart_config({"modeBarButtonsToRemove": ["lasso2d"]})["modeBarButtonsToRemove"]
+
+
+def _series(loss: np.ndarray, grad_norm: np.ndarray) -> PathSeries:
+    n = len(loss)
+    run = Trajectory(path=np.zeros((n, 2)), loss=loss, grad_norm=grad_norm,
+                     clipped=np.zeros(n - 1, bool), diverged_at=None)
+    return PathSeries("sgd", "SGD", "#000000", run)
+
+
+def test_log_curves_leave_a_gap_where_a_value_is_not_positive():
+    """A run that reaches the minimum exactly (loss − f* = 0, ‖∇f‖ = 0) is a gap on a log axis,
+    not a fake floor at 1e-12 with a vertical drop to it."""
+    series = _series(np.array([5.0, 1.0, 0.0, 0.0, 1e-3]), np.array([2.0, 1.0, 0.0, 0.5, 0.1]))
+    loss = curve_spec([series], "loss", floor=0.0)
+    grad = curve_spec([series], "grad_norm", None)
+    for spec, expected in ((loss, [5.0, 1.0, None, None, 1e-3]), (grad, [2.0, 1.0, None, 0.5, 0.1])):
+        assert spec["layout"]["yaxis"]["type"] == "log"
+        y = decode(json.loads(figure_json(spec))["data"][0]["y"])
+        np.testing.assert_array_equal(np.isnan(y), [v is None for v in expected])
+        assert np.nanmin(y) >= min(v for v in expected if v)  # nothing drawn below the data
+    # A linear axis (unknown minimum) keeps the zeros: they are real values there.
+    linear = curve_spec([series], "loss", floor=None)
+    assert linear["layout"]["yaxis"]["type"] == "linear"
+    assert list(decode(json.loads(figure_json(linear))["data"][0]["y"])) == [5.0, 1.0, 0.0, 0.0, 1e-3]
