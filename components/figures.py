@@ -7,7 +7,7 @@ Paths are drawn whole, once; animation frames move only the head markers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import plotly.graph_objects as go
@@ -31,6 +31,38 @@ class PathSeries:
     color: str
     main: Trajectory
     ensemble: BatchResult | None = None
+    drawn: np.ndarray | None = None  # the path as drawn, when it differs (``on_map``)
+
+    @property
+    def drawn_path(self) -> np.ndarray:
+        return self.main.finite_path if self.drawn is None else self.drawn
+
+
+def on_map(series: PathSeries, domain) -> PathSeries:
+    """A diverged path that leaves the map for good ends where it crosses the map's edge: its
+    last steps (huge but finite) would otherwise draw a curtain of lines to the border, and its
+    head and "diverged" marker would sit off the chart."""
+    path = series.main.finite_path
+    if series.main.diverged_at is None or not len(path):
+        return series
+    (x0, x1), (y0, y1) = domain
+    inside = (path[:, 0] >= x0) & (path[:, 0] <= x1) & (path[:, 1] >= y0) & (path[:, 1] <= y1)
+    if inside[-1]:
+        return series
+    last_in = int(np.flatnonzero(inside)[-1]) if inside.any() else 0
+    edge = _edge_point(path[last_in].astype(float), path[last_in + 1].astype(float), domain)
+    return replace(series, drawn=np.vstack([path[: last_in + 1], edge[None]]))
+
+
+def _edge_point(a: np.ndarray, b: np.ndarray, domain) -> np.ndarray:
+    """Where the segment from ``a`` (on the map) to ``b`` (off it) crosses the map's edge."""
+    t = 1.0
+    for d, (low, high) in enumerate(domain):
+        if b[d] > high:
+            t = min(t, (high - a[d]) / (b[d] - a[d]))
+        elif b[d] < low:
+            t = min(t, (low - a[d]) / (b[d] - a[d]))
+    return a + max(t, 0.0) * (b - a)
 
 
 def frame_steps(num_steps: int) -> np.ndarray:
@@ -39,7 +71,7 @@ def frame_steps(num_steps: int) -> np.ndarray:
 
 def head_at(series: PathSeries, step: int) -> tuple[float, float]:
     """Where the head sits at ``step``: it stops at the last finite point of a diverged path."""
-    finite = series.main.finite_path
+    finite = series.drawn_path
     return tuple(finite[min(step, len(finite) - 1)]) if len(finite) else (None, None)
 
 
@@ -55,7 +87,7 @@ def _fan_trace(series: PathSeries, xref: str, yref: str) -> dict | None:
 
 
 def _path_trace(series: PathSeries, xref: str, yref: str, legend: bool) -> dict:
-    path = series.main.finite_path
+    path = series.drawn_path
     steps = np.arange(len(path))
     return dict(type="scatter", x=path[:, 0], y=path[:, 1], mode="lines", name=series.label,
                 line=dict(color=series.color, width=2.2), legendgroup=series.key,
@@ -68,9 +100,11 @@ def _divergence_trace(series: PathSeries, xref: str, yref: str) -> dict | None:
     step = series.main.diverged_at
     if step is None:
         return None
-    last = series.main.finite_path[-1] if step > 0 else series.main.path[0]
+    last = series.drawn_path[-1] if step > 0 else series.main.path[0]
     text = f"diverged at step {step}"
+    # Not clipped by the axes: on the map's edge the marker shows whole.
     return dict(type="scatter", x=[last[0]], y=[last[1]], mode="markers+text", text=[text],
+                cliponaxis=False,
                 textposition="top center", textfont=dict(color="#b91c1c", size=12),
                 marker=dict(symbol="x-thin", size=16, line=dict(width=3, color="#b91c1c")),
                 showlegend=False, hovertemplate=f"{series.label}: {text}<extra></extra>",
@@ -156,6 +190,7 @@ def overlay_figure(surface: Surface, view: SurfaceView, series_list: list[PathSe
 def overlay_spec(surface: Surface, view: SurfaceView, series_list: list[PathSeries],
                  start, num_steps: int, animate: bool = True, height: int = 620) -> dict:
     """``overlay_figure`` as a plain figure dict (no plotly validation: ~40 ms cheaper)."""
+    series_list = [on_map(sr, surface.domain) for sr in series_list]
     traces = [colorbar_trace(view)]
     for sr in series_list:
         traces += [t for t in (_fan_trace(sr, "x", "y"),) if t]
@@ -191,6 +226,7 @@ def _grid_domains(n: int, cols: int, gap: float = 0.1):
 def grid_spec(surface: Surface, view: SurfaceView, series_list: list[PathSeries], start,
               num_steps: int, animate: bool = True) -> dict:
     """One synchronised panel per optimizer: shared zoom (matched axes), one animation."""
+    series_list = [on_map(sr, surface.domain) for sr in series_list]
     cols = min(len(series_list), 3)
     rows = -(-len(series_list) // cols)
     traces, heads, images, layout, annotations = [], [], [], {}, []

@@ -10,9 +10,11 @@ from apptest_util import decode
 
 from components import static_files
 from components.curves import curve_spec
-from components.figures import PathSeries
+from components.figures import PathSeries, on_map, overlay_spec
 from components.live_plot import PLOTLY_JS, chart_config, figure_json, install_plotly_js
+from components.surface_view import surface_view
 from optimizers import Trajectory
+from surfaces import SURFACES
 
 
 def test_numpy_arrays_become_typed_arrays_plotly_reads_back():
@@ -118,3 +120,25 @@ def test_log_curves_leave_a_gap_where_a_value_is_not_positive():
     linear = curve_spec([series], "loss", floor=None)
     assert linear["layout"]["yaxis"]["type"] == "linear"
     assert list(decode(json.loads(figure_json(linear))["data"][0]["y"])) == [5.0, 1.0, 0.0, 0.0, 1e-3]
+
+
+def test_a_diverged_path_ends_at_the_maps_edge():
+    """Its huge last steps would draw lines far off the map: it ends where it crosses the edge
+    (here x = 4 on the way from (2, 0) to (6, 1)), with its head and "diverged" marker there."""
+    path = np.array([[0.0, 0.0], [2.0, 0.0], [6.0, 1.0], [-1e30, 1e30], [np.inf, np.nan]])
+    run = Trajectory(path=path, loss=np.arange(5.0), grad_norm=np.ones(5),
+                     clipped=np.zeros(4, bool), diverged_at=4)
+    series = PathSeries("sgd", "SGD", "#000000", run)
+    domain = ((-4.0, 4.0), (-4.0, 4.0))
+    drawn = on_map(series, domain).drawn_path
+    np.testing.assert_allclose(drawn, [[0, 0], [2, 0], [4, 0.5]])
+    figure = overlay_spec(SURFACES["ravine"], surface_view("ravine", ()), [series], (0.0, 0.0), 4)
+    path_trace = next(t for t in figure["data"] if t.get("name") == "SGD")
+    marker = next(t for t in figure["data"] if t.get("text") == ["diverged at step 4"])
+    np.testing.assert_allclose(path_trace["x"], [0, 2, 4])
+    assert (marker["x"], marker["y"]) == ([4.0], [0.5])
+    assert figure["frames"][-1]["data"][0] == {"x": [4.0], "y": [0.5]}  # the head stops there
+    # A path that never diverged is drawn as it ran, even off the map.
+    safe = PathSeries("sgd", "SGD", "#000000", Trajectory(path[:3], np.arange(3.0), np.ones(3),
+                                                          np.zeros(2, bool), None))
+    assert on_map(safe, domain) is safe
