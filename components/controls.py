@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import streamlit as st
 
+from components import url_state
 from components.scales import fmt, ladder, snap
 from optimizers import CLIP_KINDS, CONVENTIONS, OPTIMIZERS, OptimizerSpec
 from optimizers.registry import Hyperparameter
@@ -31,30 +32,65 @@ class KeyLog:
 
     Streamlit drops a bound URL value that is not exactly a widget value; for numbers we do
     better on first load: clamp to the range and snap to the slider's ladder, so a shared link
-    with ``lr=0.0123`` opens at 0.012 (the page's link check then notes the adjustment).
+    with ``lr=0.0123`` opens at 0.012 (the page's link check then notes the adjustment). For
+    choices a link may use registry keys or labels, in any case, repeated or mixed.
+
+    A key this log can parse (it has ``choices``, ``options`` or ``bounds``) is read from the
+    link here, before Streamlit sees it: Streamlit crashes on ``seed=inf`` and applies only the
+    entries it matches exactly. Choices are handed on in the widget's own form (label case,
+    each once) so Streamlit's own rules still apply (``max_selections``); numbers are withheld
+    and seeded here. ``interpreted`` lists these keys: ``url_state.warn_about_link`` writes their
+    values back to the address bar in the widget's form.
     """
 
     link: dict[str, list[str]] = field(default_factory=dict)
     keys: list[str] = field(default_factory=list)
     labels: dict[str, Callable] = field(default_factory=dict)  # value -> its form in the link
+    interpreted: list[str] = field(default_factory=list)
 
     def __call__(self, key: str, options=None, bounds=None, label=None, choices=None,
                  multiple: bool = False) -> str:
         self.keys.append(key)
         if label is not None:
             self.labels[key] = label
+        if options is not None or bounds is not None:
+            _drop_infinite(key)  # every run: a widget first drawn later reads the URL then
         raw = self.link.get(key, [])
-        if key in st.session_state or not raw:
-            return key
+        if key in st.session_state or not raw or (choices, options, bounds) == (None,) * 3:
+            return key  # not in the link, or a toggle/radio: Streamlit's own check suffices
+        self.interpreted.append(key)
         if choices is not None:
-            # Links may name options by label ("Rosenbrock", what the app writes) or by registry
-            # key ("rosenbrock", what the Python API uses); both open the same view.
-            picked = [_choice(r, choices, label or str) for r in raw]
-            if all(p is not None for p in picked):
-                st.session_state[key] = picked if multiple else picked[0]
-        elif len(raw) == 1 and (value := _coerce(raw[0], options, bounds)) is not None:
+            value = _choices(raw, choices, label or str, multiple)
+            named = [] if value is None else value if multiple else [value]
+            url_state.replace_raw(key, [str((label or str)(v)) for v in named])
+        else:  # repeated entries count only when they agree
+            value = _coerce(raw[0], options, bounds) if len(set(raw)) == 1 else None
+            url_state.replace_raw(key, [])
+        if value is not None:
             st.session_state[key] = value
         return key
+
+
+def _drop_infinite(key: str) -> None:
+    """Streamlit 1.67 converts an integer input's link value with int() before checking it is
+    finite: ``inf``, ``1e309`` or a 400-digit number raised OverflowError on every page."""
+    for raw in url_state.raw_values(key):
+        try:
+            finite = np.isfinite(float(raw))
+        except (ValueError, OverflowError):
+            continue  # not a number: Streamlit rejects it cleanly
+        if not finite:
+            url_state.drop(key)
+            return
+
+
+def _choices(raw: list[str], choices, label: Callable, multiple: bool):
+    """The options the link names, each once, in link order; None if it names none (or, for a
+    single choice, names two different ones)."""
+    picked = list(dict.fromkeys(p for r in raw if (p := _choice(r, choices, label)) is not None))
+    if multiple:
+        return picked or None
+    return picked[0] if len(picked) == 1 else None
 
 
 def _choice(raw: str, choices, label) -> str | None:

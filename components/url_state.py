@@ -61,25 +61,112 @@ def applied(raw: list[str], value: Any, label: Callable = lambda v: v) -> bool:
 
 def problems(before: dict[str, list[str]], widget_keys: Iterable[str],
              labels: dict[str, Callable] | None = None) -> list[str]:
+    """One markdown line per unusable link parameter; link text is escaped (see ``escape``)."""
     known, labels = set(widget_keys), labels or {}
     issues = []
     for key, raw in before.items():
         if key in IGNORED:
             continue
-        shown = ", ".join(raw)[:40]
+        name, shown = escape(key), escape(", ".join(raw))
         if key not in known:
-            issues.append(f"`{key}` does not apply here")
+            issues.append(f"“{name}” does not apply here")
         elif not applied(raw, st.session_state.get(key), labels.get(key, lambda v: v)):
             value = st.session_state.get(key)
             label = labels.get(key, lambda v: v)
             used = ", ".join(map(str, map(label, value))) if isinstance(value, list) else label(value)
-            issues.append(f"`{key}={shown}` is invalid or out of range: using {used}")
+            issues.append(f"“{name}={shown}” is invalid or out of range: using {escape(str(used), 80)}")
     return issues
 
 
+# Characters that can open inline markup in Streamlit's markdown (CommonMark + GFM, $ for LaTeX,
+# :color[...] directives, HTML). A backslash before any ASCII punctuation renders it literally.
+_MARKUP = set("\\`*_[](){}<>#!|~$:&@^\"'")
+_LIMIT = 40
+
+
+def escape(text: str, limit: int = _LIMIT) -> str:
+    """Link text made safe to show inside markdown: shortened, on one line, markup escaped.
+
+    A link is anyone's text: unescaped, a backtick or newline in it rendered links and headings
+    inside the app's own warning box. Truncation comes first so an escape is never cut in half.
+    """
+    text = "".join(ch if ch.isprintable() else " " for ch in text)  # newlines, tabs, U+2028 ...
+    if len(text) > limit:
+        text = text[:limit] + "…"
+    out = []
+    for i, ch in enumerate(text):
+        # GFM turns "www." into a link by itself (schemes need ":" and e-mails "@", both escaped)
+        www = ch == "." and text[:i].lower().endswith("www")
+        # An underscore inside a word never starts emphasis; unescaped, keys stay readable
+        inside = ch == "_" and 0 < i < len(text) - 1 and text[i - 1].isalnum() \
+            and text[i + 1].isalnum()
+        out.append("\\" + ch if (ch in _MARKUP and not inside) or www else ch)
+    return "".join(out)
+
+
 def warn_about_link(placeholder, log) -> None:
-    """``log`` is the page's controls.KeyLog: the link as opened, the keys drawn, their labels."""
+    """``log`` is the page's controls.KeyLog: the link as opened, the keys drawn, their labels.
+
+    Keys the KeyLog interpreted itself are written back to the address bar in the widget's own
+    form first, so the URL keeps reproducing the view (see ``write_back``).
+    """
+    write_back(log.interpreted)
     found = problems(log.link, log.keys, log.labels)
     if found:
         placeholder.warning("Part of this link could not be applied as written:  \n- "
                             + "\n- ".join(found), icon=":material/warning:")
+
+
+# --- The one place the app reaches into Streamlit's internals (pinned: streamlit 1.67) ---------
+# Streamlit seeds a bound widget from a private copy of the link taken when the run starts, and
+# 1.67 crashes on some values (int('inf')) and half-applies others (drops entries it cannot
+# match). No public API edits that copy, so these helpers do; tests/test_links.py covers each.
+
+def _streamlit_state():
+    from streamlit.runtime.state.session_state_proxy import get_session_state
+
+    return get_session_state()
+
+
+def raw_values(key: str) -> list[str]:
+    """The values Streamlit would seed ``key``'s widget from on this run."""
+    with _streamlit_state().query_params() as qp:
+        return list(qp._initial_query_params.get(key, []))
+
+
+def replace_raw(key: str, values: list[str]) -> None:
+    """Have Streamlit seed ``key``'s widget from ``values`` this run (none: not from the link)."""
+    with _streamlit_state().query_params() as qp:
+        if values:
+            qp._initial_query_params[key] = list(values)
+        else:
+            qp._initial_query_params.pop(key, None)
+
+
+def drop(key: str) -> None:
+    """Withhold ``key`` and remove it from the address bar: a value that would crash Streamlit."""
+    replace_raw(key, [])
+    with _streamlit_state().query_params() as qp:
+        qp.remove_param(key)
+
+
+def write_back(keys: Iterable[str]) -> None:
+    """Write each drawn widget's value to the URL in the form the widget itself would write.
+
+    Without this, a link the app understood but Streamlit did not (``surface=rosenbrock``, a
+    clamped number) showed the right view while the address bar lost the parameter.
+    """
+    state = _streamlit_state()._state
+    for key in keys:
+        widget_id = state.get_widget_id_from_key(key)
+        meta = state.get_widget_metadata(widget_id) if widget_id else None
+        if meta is None or key not in st.session_state:
+            continue
+        value = st.session_state[key]
+        with _streamlit_state().query_params() as qp:
+            if value == meta.deserializer(None):
+                qp.remove_param(key)  # defaults stay out of the link, as Streamlit does
+                continue
+            serialized = meta.serializer(value)
+            if not qp.stored_param_matches_corrected_value(key, serialized, meta.value_type):
+                qp.set_corrected_value(key, serialized, meta.value_type)
