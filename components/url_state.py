@@ -82,6 +82,10 @@ def problems(before: dict[str, list[str]], widget_keys: Iterable[str],
 # :color[...] directives, HTML). A backslash before any ASCII punctuation renders it literally.
 _MARKUP = set("\\`*_[](){}<>#!|~$:&@^\"'")
 _LIMIT = 40
+# Streamlit's markdown also finds bare URLs ("http://", "www."), e-mail addresses, :emoji: and
+# :color[...] in the text *after* escapes are resolved (seen in Chromium: "http\://x" became a
+# link), so a backslash does not stop those: an invisible zero-width space breaks each pattern.
+_BREAK = "\u200b"
 
 
 def escape(text: str, limit: int = _LIMIT) -> str:
@@ -93,15 +97,18 @@ def escape(text: str, limit: int = _LIMIT) -> str:
     text = "".join(ch if ch.isprintable() else " " for ch in text)  # newlines, tabs, U+2028 ...
     if len(text) > limit:
         text = text[:limit] + "…"
-    out = []
-    for i, ch in enumerate(text):
-        # GFM turns "www." into a link by itself (schemes need ":" and e-mails "@", both escaped)
-        www = ch == "." and text[:i].lower().endswith("www")
-        # An underscore inside a word never starts emphasis; unescaped, keys stay readable
-        inside = ch == "_" and 0 < i < len(text) - 1 and text[i - 1].isalnum() \
-            and text[i + 1].isalnum()
-        out.append("\\" + ch if (ch in _MARKUP and not inside) or www else ch)
-    return "".join(out)
+    return "".join(_escape_at(text, i) for i in range(len(text)))
+
+
+def _escape_at(text: str, i: int) -> str:
+    ch = text[i]
+    if ch == "_" and 0 < i < len(text) - 1 and text[i - 1].isalnum() and text[i + 1].isalnum():
+        return ch  # an underscore inside a word never starts emphasis; keys stay readable
+    if ch in ":@":
+        return "\\" + ch + _BREAK
+    if ch == "." and text[:i].lower().endswith("www"):
+        return _BREAK + "\\."
+    return "\\" + ch if ch in _MARKUP else ch
 
 
 def warn_about_link(placeholder, log) -> None:

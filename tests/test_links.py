@@ -27,16 +27,22 @@ HEADER = "Part of this link could not be applied as written:  "
 MARKUP = set("\\`*_[](){}<>#!|~$:&@^\"'")
 
 
+# Patterns Streamlit's markdown finds in text even after escapes are resolved (GFM's bare URLs and
+# e-mails, :emoji:, :color[...] and :material/icon:); JavaScript's \w is ASCII.
+RENDERED = re.compile(r"https?:/|www\.|[-.\w+]+@[-\w]|:[\w/-]+[:\[]", re.ASCII | re.IGNORECASE)
+ZWSP = "\u200b"
+
+
 def inert(md: str) -> bool:
-    """Whether markdown text can only render as plain text: one line, and every character that
-    could open markup (and GFM's bare "www." autolink) is backslash-escaped."""
-    if any(not ch.isprintable() for ch in md):
+    """Whether markdown text can only render as plain text: one line, every character that could
+    open markup backslash-escaped, and none of the patterns matched in resolved text."""
+    if any(not ch.isprintable() for ch in md.replace(ZWSP, "")):
         return False
     plain = re.sub(r"\\.", " ", md)  # escaped characters are literal
     intraword = {i for i, ch in enumerate(plain) if ch == "_" and 0 < i < len(plain) - 1
                  and plain[i - 1].isalnum() and plain[i + 1].isalnum()}  # no emphasis there
     loose = {ch for i, ch in enumerate(plain) if i not in intraword}
-    return not (loose & MARKUP) and "www." not in plain.lower()
+    return not (loose & MARKUP) and not RENDERED.search(re.sub(r"\\(.)", r"\1", md))
 
 
 def warning_lines(at) -> list[str]:
@@ -134,7 +140,7 @@ def test_every_number_input_goes_through_the_keylog_guard():
 def test_escaped_link_text_is_inert_and_short(text):
     shown = url_state.escape(text)
     assert inert(shown)
-    assert len(re.sub(r"\\(.)", r"\1", shown)) <= 41  # 40 characters and an ellipsis
+    assert len(re.sub(r"\\(.)", r"\1", shown).replace(ZWSP, "")) <= 41  # 40 and an ellipsis
 
 
 def test_markdown_and_html_in_a_link_render_as_text():
