@@ -37,10 +37,11 @@ class KeyLog:
 
     A key this log can parse (it has ``choices``, ``options`` or ``bounds``) is read from the
     link here, before Streamlit sees it: Streamlit crashes on ``seed=inf`` and applies only the
-    entries it matches exactly. Choices are handed on in the widget's own form (label case,
-    each once) so Streamlit's own rules still apply (``max_selections``); numbers are withheld
-    and seeded here. ``interpreted`` lists these keys: ``url_state.warn_about_link`` writes their
-    values back to the address bar in the widget's form.
+    entries it matches exactly. Choices it recognises are handed on in the widget's own form
+    (label case, each once) so Streamlit's own rules still apply (``max_selections``); numbers it
+    parses are withheld and seeded here; anything it cannot parse is left to Streamlit's check.
+    ``interpreted`` lists the keys read here: ``url_state.warn_about_link`` writes their values
+    back to the address bar in the widget's form.
     """
 
     link: dict[str, list[str]] = field(default_factory=dict)
@@ -58,16 +59,16 @@ class KeyLog:
         raw = self.link.get(key, [])
         if key in st.session_state or not raw or (choices, options, bounds) == (None,) * 3:
             return key  # not in the link, or a toggle/radio: Streamlit's own check suffices
-        self.interpreted.append(key)
         if choices is not None:
             value = _choices(raw, choices, label or str, multiple)
-            named = [] if value is None else value if multiple else [value]
-            url_state.replace_raw(key, [str((label or str)(v)) for v in named])
         else:  # repeated entries count only when they agree
             value = _coerce(raw[0], options, bounds) if len(set(raw)) == 1 else None
-            url_state.replace_raw(key, [])
-        if value is not None:
-            st.session_state[key] = value
+        if value is None:
+            return key  # Streamlit's own check: it knows forms this log may not (a format_func)
+        self.interpreted.append(key)
+        st.session_state[key] = value
+        named = value if multiple else [value]
+        url_state.replace_raw(key, [str((label or str)(v)) for v in named] if choices is not None else [])
         return key
 
 
