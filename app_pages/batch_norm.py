@@ -73,8 +73,9 @@ def scale_sweep(variant: str, name: str, activation: str, depth: int, batch: int
 
 
 def training_controls(log) -> tuple:
-    name = st.selectbox("data set", list(DATASETS), index=2, key=log("bnorm.data", choices=DATASETS),
-                        format_func=lambda k: DATASETS[k].title, bind=B)
+    title = lambda k: DATASETS[k].title  # noqa: E731  (the form the widget writes to the link)
+    name = st.selectbox("data set", list(DATASETS), index=2, format_func=title, bind=B,
+                        key=log("bnorm.data", choices=DATASETS, label=title))
     act = st.radio("activation", ("relu", "tanh"), horizontal=True, key=log("bnorm.act"), bind=B)
     depth = st.select_slider("hidden layers (32 units each)", DEPTHS, value=4,
                              key=log("bnorm.depth", DEPTHS), bind=B)

@@ -60,8 +60,9 @@ def matrix_section(log) -> int:
 
 
 def training_controls(log) -> tuple:
-    name = st.selectbox("data set", list(DATASETS), key=log("lnorm.data", choices=DATASETS),
-                        format_func=lambda k: DATASETS[k].title, bind=B)
+    title = lambda k: DATASETS[k].title  # noqa: E731  (the form the widget writes to the link)
+    name = st.selectbox("data set", list(DATASETS), format_func=title, bind=B,
+                        key=log("lnorm.data", choices=DATASETS, label=title))
     sizes = st.multiselect("batch sizes", BATCH_SIZES, default=DEFAULT_SIZES, bind=B,
                            key=log("lnorm.sizes", choices=BATCH_SIZES, multiple=True))
     steps = st.select_slider("steps", STEPS, value=500, key=log("lnorm.steps", STEPS), bind=B)

@@ -128,3 +128,11 @@ def test_small_batch_claim_holds_for_more_seeds(default_app):
                for norm in ("batch", "layer")}
     claim = small_batch_claim(results, sizes)
     assert claim.holds, claim.text
+
+
+def test_a_data_set_named_by_its_title_opens_without_a_warning():
+    """The widget writes the title ("Two moons") to the link: reading it back must not warn."""
+    at = open_app({"lnorm.data": "Two moons"}, page=PAGE)
+    assert_clean(at)
+    assert at.session_state["lnorm.data"] == "moons"
+    assert not texts(at, "warning")
