@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from lessons import step_inspector as lesson
-from optimizers.inspect import step_parts as lecture_parts
 from optimizers.inspect import trace_run
 
 RAVINE_LR = {"learning_rate": 0.5, "momentum": 0.9}  # the page's default run: momentum, ravine
@@ -38,9 +37,9 @@ def test_drawn_parts_add_up_to_the_step(key, hparams, surface):
 def test_nesterov_parts_add_up_where_the_lecture_parts_do_not(nesterov):
     """The old drawing (carried momentum, then the gradient) sums to the lecture's θ step, not to
     the drawn x step; the library form −η(g + μ b_t) does."""
-    old = lecture_parts(nesterov)
-    step = 5
-    old_tip = nesterov.path[step - 1] + old["momentum"][step - 1] + old["gradient"][step - 1]
+    lr, mu, step = RAVINE_LR["learning_rate"], RAVINE_LR["momentum"], 5
+    carried = -lr * mu * nesterov.state["b"][step - 1]  # the old drawing: b_{t−1}, then g_t
+    old_tip = nesterov.path[step - 1] + carried - lr * nesterov.used_grad[step - 1]
     assert np.linalg.norm(old_tip - nesterov.path[step]) > 1e-2
     assert lesson.arrows_claim(nesterov, step).holds
 
