@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from browser import ARTIFACTS, EXCEPTION, ErrorLog, launch_chromium, streamlit_server, wait_for_idle  # noqa: E402
 
 SIZES = {"1400": (1400, 900), "1280": (1280, 720), "phone": (390, 844)}
-ALL = ["", "step_inspector", "saddle_escape", "cliff_clipping", "momentum", "adaptive_rates",
+ALL = ["", "step_inspector", "moments", "saddle_escape", "cliff_clipping", "momentum", "adaptive_rates",
        "batch_noise", "hyperparameter_map", "l1_l2", "dropout", "batch_norm", "layer_norm",
        "train_eval"]
 
