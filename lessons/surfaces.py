@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from lessons.claims import Claim, fmt_num, pct
+from lessons.cliff_clipping import wall_claim
 from lessons.surface_basins import STEPS, himmelblau_basins, rastrigin_nearest, run_from, two_wells_momentum
 from optimizers import simulate_batch
 from optimizers.stability import curvature_at_minimum
@@ -159,27 +160,19 @@ def _leave_steps(surface, start, lr, steps=2000) -> int | None:
 # ------------------------------------------------------------------------ steep and flat spots
 
 
-def _slopes(surface, params, n=801):
-    """|∇f| on an n x n grid over the domain (finite differences of Surface.grid)."""
-    xs, ys, z = surface.grid(n, params)
-    gy, gx = np.gradient(z, ys, xs)
-    return xs, np.hypot(gx, gy)
-
-
 def cliff_wall(surface, params, start) -> Claim:
-    xs, slope = _slopes(surface, params)
-    on_wall = np.abs(xs) < 0.5
-    peak, elsewhere = float(slope[:, on_wall].max()), float(np.median(slope[:, ~on_wall]))
+    """The wall's steepness is the Cliff lesson's own measurement (one definition in the app);
+    this adds what it does to one unclipped GD run from the playground's start."""
+    wall = wall_claim(params)
     (run,) = run_from(surface, params, start, [("sgd", {"learning_rate": surface.sgd_lr})])
     jump = float(np.linalg.norm(np.diff(run.path[0], axis=0), axis=1).max())
-    holds = peak > 20 * elsewhere and jump > 2.0
-    return Claim(
-        "cliff.one_step_flies", "On the wall the gradient is dozens of times larger than "
-        "anywhere else, so one unclipped step flies far.", holds,
-        f"On the wall the slope reaches {fmt_num(peak)}, {fmt_num(peak / elsewhere, 2)}× the "
-        f"median slope elsewhere ({fmt_num(elsewhere)}); GD at η = {fmt_num(surface.sgd_lr)} "
-        f"takes a largest single step of length {fmt_num(jump)} (the minimum is at x = −2).",
-        {"ratio": peak / elsewhere, "jump": jump})
+    flies = jump > 2.0
+    text = (f"{wall.text} GD at η = {fmt_num(surface.sgd_lr)} takes a largest single step of "
+            f"length {fmt_num(jump)} (the minimum is at x = −2)"
+            + ("." if flies else ": from this start no step lands on the wall."))
+    return Claim("cliff.one_step_flies", "On the wall the gradient is far larger than anywhere "
+                 "else, so one unclipped step flies far.", wall.holds and flies, text,
+                 {"ratio": wall.values["ratio"], "jump": jump})
 
 
 def plateau_crawl(surface, params, start) -> Claim:
