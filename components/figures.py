@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from components.palette import rgba
-from components.surface_view import SurfaceView, background_image, colorbar_trace, transformed
+from components.surface_view import SurfaceView, background_image, colorbar_trace
 from optimizers import BatchResult, Trajectory
 from surfaces import Surface
 
@@ -258,33 +258,6 @@ def grid_spec(surface: Surface, view: SurfaceView, series_list: list[PathSeries]
         frames, slider, menus = _animation(series_list, heads, num_steps)
         figure["frames"], full["sliders"], full["updatemenus"] = frames, [slider], menus
     return figure
-
-
-def surface_3d_spec(surface: Surface, view: SurfaceView, series_list: list[PathSeries],
-                    height: int = 620) -> dict:
-    """The surface in 3-D (in colour-scale units) with each path lying on it."""
-    from components.palette import SURFACE_SCALE
-
-    traces = [dict(type="surface", x=view.xs, y=view.ys, z=view.z3d, opacity=0.92,
-                   colorscale=[[s, c] for s, c in SURFACE_SCALE], cmin=view.z_low,
-                   cmax=view.z_high, showscale=False, hoverinfo="skip",
-                   contours=dict(z=dict(show=True, usecolormap=False, color="#64748b",
-                                        width=1, start=view.z_low, end=view.z_high,
-                                        size=(view.z_high - view.z_low) / 15)))]
-    for sr in series_list:
-        path = sr.main.finite_path
-        z = transformed(view, sr.main.loss[: len(path)])
-        traces.append(dict(type="scatter3d", x=path[:, 0], y=path[:, 1], z=z, mode="lines",
-                           name=sr.label, line=dict(color=sr.color, width=6)))
-    (x_dom, y_dom) = surface.domain
-    scene = dict(xaxis=dict(range=list(x_dom), title=dict(text="x")),
-                 yaxis=dict(range=list(y_dom), title=dict(text="y")),
-                 zaxis=dict(range=[view.z_low, view.z_high], title=dict(text=view.z_label)),
-                 aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.6),
-                 camera=dict(eye=dict(x=1.5, y=-1.5, z=1.0)))
-    layout = _layout(height, scene=scene)
-    layout["margin"] = dict(l=0, r=0, t=30, b=0)
-    return dict(data=traces, layout=layout)
 
 
 def _wrap(figure: dict) -> go.Figure:

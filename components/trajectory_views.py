@@ -11,6 +11,7 @@ from components.curves import curve_spec
 from components.live_plot import live_plot
 from components.palette import optimizer_color
 from components.summary import summary_rows
+from components.surface_3d import surface_3d_spec
 from components.surface_view import surface_view
 from optimizers import OPTIMIZERS, simulate_batch
 from surfaces import Surface
@@ -55,7 +56,7 @@ def path_chart(view_mode: str, surface: Surface, surface_params: dict, series, s
     if view_mode == "Side by side":
         fig = figures.grid_spec(surface, view, series, start, num_steps)
     elif view_mode == "3-D":
-        fig = figures.surface_3d_spec(surface, view, series)
+        fig = surface_3d_spec(surface, view, series)
     else:
         fig = figures.overlay_spec(surface, view, series, start, num_steps)
     # Zoom and pan survive slider moves; a new surface or view starts from the full domain.
