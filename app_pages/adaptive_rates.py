@@ -75,7 +75,7 @@ def optimizer_tabs(chosen: list[str], convention: str, log) -> dict[str, dict]:
             left, right = st.columns([1, 1.2], gap="large")
             with left:
                 settings[key] = controls.optimizer_controls(OPTIMIZERS[key], convention, SURFACE, log)
-            right.latex(OPTIMIZERS[key].latex[convention])
+            right.latex(OPTIMIZERS[key].rule_latex(convention, settings[key]))
     return settings
 
 

@@ -28,7 +28,7 @@ def comparison(log, surface, run_settings: dict) -> None:
             with tab:
                 spec = OPTIMIZERS[key]
                 settings[key] = controls.optimizer_controls(spec, convention, surface, log)
-                st.latex(spec.latex[convention])
+                st.latex(spec.rule_latex(convention, settings[key]))
                 st.caption(f"{spec.paper} ({spec.year}). {spec.note}")
         if run_settings["noise"] > 0:
             st.latex(NOISE)

@@ -55,7 +55,7 @@ def sidebar(log):
     st.subheader(OPTIMIZERS[key].title)
     spec = OPTIMIZERS[key]
     hparams = controls.optimizer_controls(spec, convention, surface, log)
-    st.latex(spec.latex[convention])
+    st.latex(spec.rule_latex(convention, hparams))
     return spec, surface, convention, num_steps, float(sigma), int(seed), hparams
 
 

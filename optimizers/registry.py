@@ -52,7 +52,7 @@ class OptimizerSpec:
     factory: Callable[..., Optimizer]
     hyperparameters: tuple[Hyperparameter, ...]
     options: tuple[Option, ...]
-    latex: Mapping[str, str]  # convention -> LaTeX of the rule
+    latex: Callable[..., str]  # (convention, **options) -> LaTeX of the rule: use rule_latex
     adaptive: bool  # steps scale like lr (sign-like), not like lr * |g|
     note: str = ""
 
@@ -84,6 +84,13 @@ class OptimizerSpec:
 
     def make(self, convention: str = "pytorch", **overrides) -> Optimizer:
         return self.factory(**self.resolve(overrides, convention), convention=convention)
+
+    def rule_latex(self, convention: str = "pytorch",
+                   values: Mapping[str, float | bool] | None = None) -> str:
+        """The LaTeX of the rule ``make(convention, **values)`` runs: ``values`` are the page's
+        settings (hyperparameters are accepted and ignored, options pick the variant)."""
+        resolved = self.resolve(values, convention)
+        return self.latex(convention, **{o.name: bool(resolved[o.name]) for o in self.options})
 
 
 def _same(value: float) -> dict[str, float]:
@@ -124,20 +131,20 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
     for spec in (
         OptimizerSpec(
             "sgd", "SGD", 1951, "Robbins & Monro, A Stochastic Approximation Method",
-            rules.sgd, (_lr(1e-3),), (), latex.SGD, adaptive=False,
+            rules.sgd, (_lr(1e-3),), (), latex.sgd, adaptive=False,
         ),
         OptimizerSpec(
             "momentum", "Momentum (heavy ball)", 1964,
             "Polyak, Some methods of speeding up the convergence of iteration methods",
             rules.momentum, (_lr(1e-3), _momentum()),
             (Option("ema", "EMA form (lecture note): b ← μb + (1−μ)g"),),
-            latex.MOMENTUM, adaptive=False,
+            latex.momentum, adaptive=False,
             note=latex.MOMENTUM_NOTE,
         ),
         OptimizerSpec(
             "nesterov", "Nesterov (NAG)", 1983,
             "Nesterov 1983; Sutskever et al., On the importance of initialization and momentum",
-            rules.nesterov, (_lr(1e-3), _momentum()), (), latex.NESTEROV, adaptive=False,
+            rules.nesterov, (_lr(1e-3), _momentum()), (), latex.nesterov, adaptive=False,
             note=latex.NESTEROV_NOTE,
         ),
         OptimizerSpec(
@@ -149,13 +156,13 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                 Hyperparameter("initial_accumulator_value", "G_0", {"pytorch": 0.0, "optax": 0.1},
                                0.0, 1.0),
             ),
-            (), latex.ADAGRAD, adaptive=True,
+            (), latex.adagrad, adaptive=True,
         ),
         OptimizerSpec(
             "adadelta", "AdaDelta", 2012, "Zeiler, ADADELTA: An Adaptive Learning Rate Method",
             rules.adadelta,
             (_lr(1.0), Hyperparameter("rho", r"\rho", _same(0.9), 0.0, 0.999, scale="beta"), _eps(1e-6)),
-            (), latex.ADADELTA, adaptive=True,
+            (), latex.adadelta, adaptive=True,
             note="optax's adadelta() defaults to learning_rate=None, which ascends; we use 1.0.",
         ),
         OptimizerSpec(
@@ -169,13 +176,13 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                 _momentum(0.0),
             ),
             (Option("centered", "centered (divide by the standard deviation)"),),
-            latex.RMSPROP, adaptive=True,
+            latex.rmsprop, adaptive=True,
         ),
         OptimizerSpec(
             "adam", "Adam", 2015, "Kingma & Ba, Adam: A Method for Stochastic Optimization",
             rules.adam, (_lr(1e-3), _b1(), _b2(), _eps(1e-8)),
             (Option("bias_correction", "bias correction", default=True),),
-            latex.ADAM, adaptive=True,
+            latex.adam, adaptive=True,
         ),
         OptimizerSpec(
             "nadam", "NAdam", 2016, "Dozat, Incorporating Nesterov Momentum into Adam",
@@ -187,23 +194,23 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                 _eps(1e-8),
                 Hyperparameter("momentum_decay", r"\psi", _same(4e-3), 0.0, 0.1),
             ),
-            (), latex.NADAM, adaptive=True,
+            (), latex.nadam, adaptive=True,
             note="momentum_decay only enters PyTorch's momentum schedule; optax keeps β₁ fixed.",
         ),
         OptimizerSpec(
             "adamw", "AdamW", 2019, "Loshchilov & Hutter, Decoupled Weight Decay Regularization",
             rules.adamw, (_lr(1e-3), _b1(), _b2(), _eps(1e-8), _weight_decay(1e-2, 1e-4)),
-            (), latex.ADAMW, adaptive=True,
+            (), latex.adamw, adaptive=True,
         ),
         OptimizerSpec(
             "amsgrad", "AMSGrad", 2018, "Reddi, Kale & Kumar, On the Convergence of Adam and Beyond",
-            rules.amsgrad, (_lr(1e-3), _b1(), _b2(), _eps(1e-8)), (), latex.AMSGRAD,
+            rules.amsgrad, (_lr(1e-3), _b1(), _b2(), _eps(1e-8)), (), latex.amsgrad,
             adaptive=True,
         ),
         OptimizerSpec(
             "lion", "Lion", 2023, "Chen et al., Symbolic Discovery of Optimization Algorithms",
             rules.lion, (_lr(1e-4), _b1(), _b2(0.99), _weight_decay(0.0, 1e-3)), (),
-            latex.LION, adaptive=True,
+            latex.lion, adaptive=True,
             note="torch.optim has no Lion: both conventions use the paper's rule (as optax does); "
             "the PyTorch column takes lion-pytorch's default weight_decay = 0.",
         ),
