@@ -1,0 +1,356 @@
+"""A class of simulated students against one server: what a shared link costs the machine.
+
+Each student is a websocket client speaking Streamlit's own protocol (the protobuf classes shipped
+in the streamlit package), so fifty fit on this machine where fifty browsers would not. A student
+opens a page (a full script run), then moves one slider ``--moves`` times with ``--think`` seconds
+between moves, sending what the browser sends: the widget's new value, with the fragment id when
+the slider lives in an ``st.fragment``. A move counts only when the run it triggers finishes and
+the chart it should change arrives with different data; anything else is an error.
+
+    python benchmarks/bench_classroom.py                    # 50 students, playground, own server
+    python benchmarks/bench_classroom.py --students 10 --moves 5
+    python benchmarks/bench_classroom.py --url http://host:8501   # a running server (or proxy)
+    python benchmarks/bench_classroom.py --soak 3600        # an hour of class traffic, all pages
+    python benchmarks/bench_classroom.py --server-arg=--runner.postScriptGC=false
+
+Printed: page-open and per-move latency (p50/p95/max), moves per second, server CPU per move and
+the server's RSS over time (own server only: its pid is known).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.browser import free_port  # noqa: E402
+
+FINISHED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
+# Which slider a student moves and which chart must change, per page (url path: "" = playground).
+# The soak picks a page at random; pages not listed here move their first slider and accept any
+# chart change.
+TARGETS = {
+    "": ("momentum.learning_rate", "path_chart"),
+}
+SOAK_PAGES = ["", "momentum", "step-inspector", "one-frame-m-and-v", "saddle-escape",
+              "cliff-and-clipping", "adaptive-rates", "batch-size-and-noise", "hyperparameter-map"]
+
+
+# ---------------------------------------------------------------------------------------------
+# One student
+
+
+@dataclass
+class Page:
+    """What a student's browser knows of the page after a run: widgets, fragments, chart data."""
+
+    sliders: dict = field(default_factory=dict)     # widget id -> Slider proto
+    fragment_of: dict = field(default_factory=dict)  # widget id -> fragment id ("" if none)
+    charts: dict = field(default_factory=dict)      # component element id -> hash of its data
+    page_hash: str = ""
+
+
+class Student:
+    def __init__(self, url: str, page: str, slider_key: str | None, chart_key: str | None):
+        self.ws_url = url.replace("http", "ws", 1).rstrip("/") + "/_stcore/stream"
+        self.page_name, self.slider_key, self.chart_key = page, slider_key, chart_key
+        self.state = Page()
+        self.values = {}  # widget id -> the value this student last set
+        self.ws = None
+
+    async def connect(self) -> None:
+        self.ws = await websockets.connect(self.ws_url, subprotocols=["streamlit"],
+                                           max_size=None, open_timeout=120, ping_interval=None)
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+
+    async def _run(self, widget=None, fragment_id: str = "") -> dict:
+        """Send one rerun and read until its script finishes; returns the charts that arrived."""
+        msg = BackMsg()
+        client = msg.rerun_script
+        client.page_name = self.page_name
+        client.page_script_hash = self.state.page_hash
+        client.fragment_id = fragment_id
+        if widget is not None:
+            client.widget_states.widgets.append(widget)
+        await self.ws.send(msg.SerializeToString())
+        arrived = {}
+        while True:
+            fwd = ForwardMsg()
+            fwd.ParseFromString(await asyncio.wait_for(self.ws.recv(), timeout=300))
+            kind = fwd.WhichOneof("type")
+            if kind == "new_session":
+                self.state.page_hash = fwd.new_session.page_script_hash
+            elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
+                self._read_element(fwd.delta.new_element, fwd.delta.fragment_id, arrived)
+            elif kind == "script_finished":
+                if fwd.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    continue
+                if fwd.script_finished not in FINISHED:
+                    raise RuntimeError(f"script finished with status {fwd.script_finished}")
+                return arrived
+
+    def _read_element(self, element, fragment_id: str, arrived: dict) -> None:
+        kind = element.WhichOneof("type")
+        if kind == "slider":
+            self.state.sliders[element.slider.id] = element.slider
+            self.state.fragment_of[element.slider.id] = fragment_id
+        elif kind == "bidi_component":
+            component = element.bidi_component
+            digest = hashlib.blake2b(component.json.encode(), digest_size=8).hexdigest()
+            arrived[component.id] = digest
+        elif kind == "exception":
+            raise RuntimeError("the page raised: " + element.exception.message[:200])
+
+    async def open_page(self) -> None:
+        self.state.charts.update(await self._run())
+
+    def _target_slider(self):
+        sliders = self.state.sliders
+        if self.slider_key:
+            found = [s for wid, s in sliders.items() if wid.endswith("-" + self.slider_key)]
+            if not found:
+                raise RuntimeError(f"no slider {self.slider_key!r} on the page")
+            return found[0]
+        if not sliders:
+            raise RuntimeError("no slider on the page")
+        return next(iter(sliders.values()))
+
+    async def move(self, rng: random.Random) -> None:
+        """Move the target slider to another value and check the chart changed."""
+        slider = self._target_slider()
+        widget, self.values[slider.id] = _new_value(slider, rng, self.values.get(slider.id))
+        arrived = await self._run(widget, self.state.fragment_of.get(slider.id, ""))
+        changed = {k for k, v in arrived.items() if self.state.charts.get(k) != v}
+        self.state.charts.update(arrived)
+        wanted = [k for k in changed if self.chart_key is None or k.endswith("-" + self.chart_key)]
+        if not wanted:
+            raise RuntimeError(f"moving {slider.id.rsplit('-', 1)[-1]} changed no chart")
+
+
+def _new_value(slider, rng: random.Random, current):
+    """A WidgetState proto moving ``slider`` away from ``current``, as the browser would send."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    state = WidgetState(id=slider.id)
+    if slider.options:  # a select_slider: the browser sends the option's label
+        labels = [o for o in slider.options if o != current] or list(slider.options)
+        value = rng.choice(labels)
+        state.string_array_value.data.append(value)
+        return state, value
+    step = slider.step or 1
+    grid = [slider.min + i * step for i in range(int(round((slider.max - slider.min) / step)) + 1)]
+    value = rng.choice([v for v in grid if v != current] or grid)
+    state.double_array_value.data.append(value)
+    return state, value
+
+
+async def student_session(url: str, page: str, moves: int, think: float, seed: int,
+                          stats: Stats) -> None:
+    slider_key, chart_key = TARGETS.get(page, (None, None))
+    student, rng = Student(url, page, slider_key, chart_key), random.Random(seed)
+    try:
+        await student.connect()
+        t0 = time.perf_counter()
+        await student.open_page()
+        stats.opens.append(time.perf_counter() - t0)
+        for _ in range(moves):
+            await asyncio.sleep(think * rng.uniform(0.5, 1.5))
+            t0 = time.perf_counter()
+            await student.move(rng)
+            stats.moves.append(time.perf_counter() - t0)
+    except Exception as error:  # noqa: BLE001 - every failure is counted and reported
+        stats.errors.append(f"{type(error).__name__}: {error}"[:200])
+    finally:
+        await student.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# The class and the server
+
+
+@dataclass
+class Stats:
+    opens: list = field(default_factory=list)
+    moves: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+
+
+class Server:
+    """``streamlit run app.py`` on a free port, with its pid for CPU and RSS readings."""
+
+    def __init__(self, extra_args: list[str]):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = dict(os.environ, JAX_PLATFORMS="cpu", PYTHONUNBUFFERED="1")
+        log = open(ROOT / "artifacts" / "bench_classroom_server.log", "wb")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.port", str(self.port), "--server.address", "127.0.0.1",
+             "--server.fileWatcherType", "none", *extra_args],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 120
+        while not _healthy(self.url):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the server did not start: see artifacts/bench_classroom_server.log")
+            time.sleep(0.2)
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self) -> None:
+        os.killpg(self.proc.pid, 15)
+        self.proc.wait(timeout=30)
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+class RssSampler(threading.Thread):
+    def __init__(self, server: Server | None, every: float):
+        super().__init__(daemon=True)
+        self.server, self.every, self.samples, self.done = server, every, [], threading.Event()
+        self.t0 = time.monotonic()
+
+    def run(self) -> None:
+        while self.server is not None and not self.done.wait(self.every):
+            self.samples.append((time.monotonic() - self.t0, self.server.rss_mb()))
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def _report(label: str, stats: Stats, wall: float, cpu: float | None) -> None:
+    moves = len(stats.moves)
+    print(f"\n{label}")
+    print(f"  page open   p50 {_pct(stats.opens, .5):6.2f} s   p95 {_pct(stats.opens, .95):6.2f} s"
+          f"   max {max(stats.opens, default=float('nan')):6.2f} s   ({len(stats.opens)} opens)")
+    print(f"  slider move p50 {_pct(stats.moves, .5) * 1e3:6.0f} ms  p95 "
+          f"{_pct(stats.moves, .95) * 1e3:6.0f} ms  max "
+          f"{max(stats.moves, default=float('nan')) * 1e3:6.0f} ms  ({moves} moves)")
+    print(f"  throughput  {moves / wall:6.1f} moves/s over {wall:.0f} s")
+    if cpu is not None and moves:
+        print(f"  server CPU  {cpu:6.1f} s in all, {cpu / (moves + len(stats.opens)) * 1e3:.0f} ms"
+              " per run (opens + moves)")
+    print(f"  errors      {len(stats.errors)}" + "".join(f"\n    {e}" for e in stats.errors[:5]))
+
+
+async def _warm(url: str, pages: list[str]) -> None:
+    """One student per page first: compilation and caches are a cold start, not the class."""
+    for page in pages:
+        stats = Stats()
+        await student_session(url, page, 1, 0.0, 0, stats)
+        if stats.errors:
+            raise RuntimeError(f"warm-up on page {page!r} failed: {stats.errors[0]}")
+
+
+async def classroom(url: str, students: int, moves: int, think: float, page: str) -> Stats:
+    stats = Stats()
+    # Students arrive within ~2 s of the teacher sharing the link, as in a room.
+    async def arrive(i: int):
+        await asyncio.sleep(random.Random(i).uniform(0, 2))
+        await student_session(url, page, moves, think, i, stats)
+    await asyncio.gather(*(arrive(i) for i in range(students)))
+    return stats
+
+
+async def soak(url: str, seconds: float, students: int, think: float) -> Stats:
+    """Steady class traffic over many pages: students come, move sliders, leave, and others come."""
+    stats, end = Stats(), time.monotonic() + seconds
+
+    async def seat(i: int):
+        rng = random.Random(i)
+        while time.monotonic() < end:
+            await student_session(url, rng.choice(SOAK_PAGES), rng.randint(3, 10), think,
+                                  rng.randrange(1 << 30), stats)
+    await asyncio.gather(*(seat(i) for i in range(students)))
+    return stats
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", help="a running server; default: start one")
+    parser.add_argument("--students", type=int, default=50)
+    parser.add_argument("--moves", type=int, default=10)
+    parser.add_argument("--think", type=float, default=1.0, help="seconds between moves")
+    parser.add_argument("--page", default="", help='url path of the page ("" = playground)')
+    parser.add_argument("--soak", type=float, default=0.0, help="seconds of steady traffic")
+    parser.add_argument("--server-arg", action="append", default=[],
+                        help="extra `streamlit run` option for the started server")
+    args = parser.parse_args()
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    server = None if args.url else Server(args.server_arg)
+    url = args.url or server.url
+    try:
+        pages = SOAK_PAGES if args.soak else [args.page]
+        asyncio.run(_warm(url, pages))
+        sampler = RssSampler(server, 10.0 if args.soak else 1.0)
+        cpu0, t0 = server.cpu_seconds() if server else None, time.perf_counter()
+        rss0 = server.rss_mb() if server else None
+        sampler.start()
+        if args.soak:
+            stats = asyncio.run(soak(url, args.soak, args.students, args.think))
+            label = f"soak: {args.students} seats for {args.soak:.0f} s over {len(pages)} pages"
+        else:
+            stats = asyncio.run(classroom(url, args.students, args.moves, args.think, args.page))
+            label = (f"classroom: {args.students} students x {args.moves} moves, think "
+                     f"{args.think:g} s, page {args.page or 'playground'!r}")
+        wall = time.perf_counter() - t0
+        sampler.done.set()
+        cpu = server.cpu_seconds() - cpu0 if server else None
+        _report(label + (" " + " ".join(args.server_arg) if args.server_arg else ""), stats,
+                wall, cpu)
+        if server:
+            _report_rss(rss0, sampler.samples)
+    finally:
+        if server:
+            server.stop()
+
+
+def _report_rss(rss0: float, samples: list[tuple[float, float]]) -> None:
+    if not samples:
+        return
+    values = [mb for _, mb in samples]
+    tail = values[len(values) // 2:]
+    print(f"  server RSS  {rss0:.0f} MB after warm-up, max {max(values):.0f} MB, end "
+          f"{values[-1]:.0f} MB; second-half median {statistics.median(tail):.0f} MB "
+          f"({(values[-1] / rss0 - 1) * 100:+.1f} % over the run)")
+
+
+if __name__ == "__main__":
+    main()
