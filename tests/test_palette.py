@@ -1,0 +1,174 @@
+"""The optimizer palette stays legible for colour-blind readers, on white and on the surface.
+
+Colour-vision deficiency is simulated with the matrices of Machado, Oliveira & Fernandes (2009),
+"A Physiologically-based Model for Simulation of Color Vision Deficiency", IEEE TVCG 15(6),
+severity 1.0 (dichromacy), applied to linear sRGB. Colour differences are CIEDE2000 in CIELAB
+(D65), following Sharma, Wu & Dalal (2005), "The CIEDE2000 Color-Difference Formula:
+Implementation Notes", whose test pairs check the implementation below. Contrast is WCAG 2.1's
+ratio of relative luminances (success criterion 1.4.11 asks 3:1 for graphics).
+"""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from components.palette import (
+    DIVERGENCE_COLOR,
+    OPTIMIZER_STYLES,
+    SURFACE_SCALE,
+    optimizer_color,
+    optimizer_dash,
+)
+from optimizers import OPTIMIZERS
+
+MACHADO_2009 = {
+    "protanopia": [[0.152286, 1.052583, -0.204868],
+                   [0.114503, 0.786281, 0.099216],
+                   [-0.003882, -0.048116, 1.051998]],
+    "deuteranopia": [[0.367322, 0.860646, -0.227968],
+                     [0.280085, 0.672501, 0.047413],
+                     [-0.011820, 0.042940, 0.968881]],
+    "tritanopia": [[1.255528, -0.076749, -0.178779],
+                   [-0.078411, 0.930809, 0.147602],
+                   [0.004733, 0.691367, 0.303900]],
+}
+VISIONS = ("normal", *MACHADO_2009)
+SRGB_TO_XYZ = np.array([[0.4124564, 0.3575761, 0.1804375],
+                        [0.2126729, 0.7151522, 0.0721750],
+                        [0.0193339, 0.1191920, 0.9503041]])
+D65 = SRGB_TO_XYZ @ np.ones(3)
+PLOTLY_DASHES = {"solid", "dot", "dash", "longdash", "dashdot", "longdashdot"}
+
+# Two thin lines whose colours differ by less than this (in any vision) need different dashes.
+DISTINCT_DE = 15.0
+# Far from the divergence red under normal vision, and not in its hue family (CIELAB hue angle).
+RED_DE, RED_HUE_GAP = 20.0, 45.0
+# WCAG's 3:1 against white; 2:1 against the pale half of the surface colours.
+WHITE_CONTRAST, PALE_CONTRAST = 3.0, 2.0
+
+
+def linear_rgb(color: str) -> np.ndarray:
+    c = np.array([int(color[i: i + 2], 16) for i in (1, 3, 5)]) / 255.0
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
+def seen(color: str, vision: str) -> np.ndarray:
+    """Linear RGB as a reader with ``vision`` sees it (Machado 2009, severity 1)."""
+    rgb = linear_rgb(color)
+    return rgb if vision == "normal" else np.clip(np.array(MACHADO_2009[vision]) @ rgb, 0, 1)
+
+
+def lab(rgb: np.ndarray) -> np.ndarray:
+    t = SRGB_TO_XYZ @ rgb / D65
+    f = np.where(t > (6 / 29) ** 3, np.cbrt(t), t / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def delta_e2000(lab1, lab2) -> float:
+    """CIEDE2000 (Sharma, Wu & Dalal 2005, eqs. 1-22)."""
+    (l1, a1, b1), (l2, a2, b2) = lab1, lab2
+    c_mean = (np.hypot(a1, b1) + np.hypot(a2, b2)) / 2
+    g = 0.5 * (1 - np.sqrt(c_mean**7 / (c_mean**7 + 25.0**7)))
+    a1p, a2p = (1 + g) * a1, (1 + g) * a2
+    c1p, c2p = np.hypot(a1p, b1), np.hypot(a2p, b2)
+    h1p, h2p = np.degrees(np.arctan2(b1, a1p)) % 360, np.degrees(np.arctan2(b2, a2p)) % 360
+    dh = 0.0 if c1p * c2p == 0 else (h2p - h1p + 180) % 360 - 180
+    d_big_h = 2 * np.sqrt(c1p * c2p) * np.sin(np.radians(dh / 2))
+    l_mean, cp_mean = (l1 + l2) / 2, (c1p + c2p) / 2
+    if c1p * c2p == 0:
+        h_mean = h1p + h2p
+    elif abs(h1p - h2p) <= 180:
+        h_mean = (h1p + h2p) / 2
+    else:
+        h_mean = (h1p + h2p + (360 if h1p + h2p < 360 else -360)) / 2
+    t = (1 - 0.17 * np.cos(np.radians(h_mean - 30)) + 0.24 * np.cos(np.radians(2 * h_mean))
+         + 0.32 * np.cos(np.radians(3 * h_mean + 6)) - 0.20 * np.cos(np.radians(4 * h_mean - 63)))
+    d_theta = 30 * np.exp(-(((h_mean - 275) / 25) ** 2))
+    r_c = 2 * np.sqrt(cp_mean**7 / (cp_mean**7 + 25.0**7))
+    s_l = 1 + 0.015 * (l_mean - 50) ** 2 / np.sqrt(20 + (l_mean - 50) ** 2)
+    s_c, s_h = 1 + 0.045 * cp_mean, 1 + 0.015 * cp_mean * t
+    r_t = -np.sin(np.radians(2 * d_theta)) * r_c
+    dl, dc, dhh = (l2 - l1) / s_l, (c2p - c1p) / s_c, d_big_h / s_h
+    return float(np.sqrt(dl**2 + dc**2 + dhh**2 + r_t * dc * dhh))
+
+
+def color_difference(a: str, b: str, vision: str) -> float:
+    return delta_e2000(lab(seen(a, vision)), lab(seen(b, vision)))
+
+
+def contrast(a: str, b: str) -> float:
+    high, low = sorted((float(linear_rgb(c) @ SRGB_TO_XYZ[1]) for c in (a, b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("lab1, lab2, expected", [
+    # Sharma et al. (2005), table 1: pairs 1, 7, 13, 17, 25 and 34.
+    ((50.0, 2.6772, -79.7751), (50.0, 0.0, -82.7485), 2.0425),
+    ((50.0, 0.0, 0.0), (50.0, -1.0, 2.0), 2.3669),
+    ((50.0, 2.4900, -0.0010), (50.0, -2.4900, 0.0011), 7.2195),
+    ((50.0, 2.5, 0.0), (73.0, 25.0, -18.0), 27.1492),
+    ((60.2574, -34.0099, 36.2677), (60.4626, -34.1751, 39.4387), 1.2644),
+    ((2.0776, 0.0795, -1.1350), (0.9033, -0.0636, -0.5514), 0.9082),
+])
+def test_delta_e2000_matches_sharma_test_data(lab1, lab2, expected):
+    assert delta_e2000(lab1, lab2) == pytest.approx(expected, abs=1e-4)
+
+
+def test_simulation_merges_red_and_green_for_a_deuteranope():
+    """The simulation does what it claims: the red/green pair of matplotlib's default cycle
+    (tab:red, tab:green) is far apart in normal and tritan vision and merges under deuteranopia."""
+    red, green = "#d62728", "#2ca02c"
+    assert color_difference(red, green, "normal") > 40
+    assert color_difference(red, green, "tritanopia") > 40
+    assert color_difference(red, green, "deuteranopia") < 10
+    for vision in VISIONS:  # greys stay grey
+        assert np.ptp(seen("#808080", vision)) < 0.01
+
+
+def test_every_optimizer_has_its_own_style():
+    assert set(OPTIMIZERS) <= set(OPTIMIZER_STYLES)
+    styles = [(optimizer_color(k), optimizer_dash(k)) for k in OPTIMIZERS]
+    assert len(set(styles)) == len(styles)
+    assert {dash for _, dash in styles} <= PLOTLY_DASHES
+
+
+@pytest.mark.parametrize("a, b", list(itertools.combinations(OPTIMIZER_STYLES, 2)))
+def test_each_pair_differs_in_colour_for_every_reader_or_in_dash(a, b):
+    if optimizer_dash(a) != optimizer_dash(b):
+        return
+    for vision in VISIONS:
+        difference = color_difference(optimizer_color(a), optimizer_color(b), vision)
+        assert difference >= DISTINCT_DE, (a, b, vision, difference)
+
+
+def hue(color: str) -> tuple[float, float]:
+    _, a, b = lab(linear_rgb(color))
+    return float(np.hypot(a, b)), float(np.degrees(np.arctan2(b, a)) % 360)
+
+
+@pytest.mark.parametrize("key", OPTIMIZER_STYLES)
+def test_no_optimizer_looks_like_divergence(key):
+    color = optimizer_color(key)
+    assert color_difference(color, DIVERGENCE_COLOR, "normal") >= RED_DE
+    chroma, angle = hue(color)
+    red_angle = hue(DIVERGENCE_COLOR)[1]
+    gap = abs((angle - red_angle + 180) % 360 - 180)
+    assert chroma < 10 or gap >= RED_HUE_GAP, (key, color, angle, red_angle)
+
+
+@pytest.mark.parametrize("key", OPTIMIZER_STYLES)
+def test_optimizer_colours_stand_out_on_white_and_pale_surface(key):
+    color = optimizer_color(key)
+    assert contrast(color, "#ffffff") >= WHITE_CONTRAST
+    pale = [c for _, c in SURFACE_SCALE if float(linear_rgb(c) @ SRGB_TO_XYZ[1]) >= 0.5]
+    assert len(pale) >= 2  # the low-loss half of the scale, where paths end
+    for surface_color in pale:
+        assert contrast(color, surface_color) >= PALE_CONTRAST, (key, surface_color)
+
+
+def test_the_old_palette_fails_these_checks():
+    """The checks bite: Adam/AdamW's two purples and Momentum's red (the palette before issue 10)
+    are caught."""
+    assert all(color_difference("#9333ea", "#7c3aed", v) < DISTINCT_DE for v in VISIONS)
+    assert color_difference("#dc2626", DIVERGENCE_COLOR, "normal") < RED_DE
