@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from components.figures import FONT, PathSeries
-from components.palette import rgba
+from components.palette import DIVERGENCE_COLOR, optimizer_dash, rgba
 
 
 def _band(series: PathSeries, values: np.ndarray, steps) -> list[dict]:
@@ -32,12 +32,13 @@ def _curve(series: PathSeries, values: np.ndarray, ensemble_values, name_suffix=
     if ensemble_values is not None and len(ensemble_values) > 1:
         traces += _band(series, np.where(np.isfinite(ensemble_values), ensemble_values, np.nan), steps)
     traces.append(dict(type="scatter", x=steps[:end], y=values[:end], mode="lines",
-                       name=series.label + name_suffix, line=dict(color=series.color, width=2),
+                       name=series.label + name_suffix,
+                       line=dict(color=series.color, width=2, dash=optimizer_dash(series.key)),
                        legendgroup=series.key,
                        hovertemplate=series.label + " step %{x}: %{y:.4g}<extra></extra>"))
     if series.main.diverged_at is not None and end > 0:
         traces.append(dict(type="scatter", x=[end - 1], y=[values[end - 1]], mode="markers",
-                           marker=dict(symbol="x-thin", size=14, line=dict(width=3, color="#b91c1c")),
+                           marker=dict(symbol="x-thin", size=14, line=dict(width=3, color=DIVERGENCE_COLOR)),
                            showlegend=False, legendgroup=series.key,
                            hovertemplate=f"{series.label}: diverged at step {end}<extra></extra>"))
     return traces
@@ -77,7 +78,8 @@ def curve_spec(series_list: list[PathSeries], quantity: str, floor: float | None
                   yaxis=dict(type="log" if log_axis else "linear", showgrid=True,
                              gridcolor="#eef2f7", linecolor="#9ca3af", exponentformat="power"),
                   # Below the "step" axis title, not over it.
-                  legend=dict(orientation="h", y=-0.36, yanchor="top", x=0))
+                  # Wider samples than the default 30 px: a long dash needs room to show.
+                  legend=dict(orientation="h", y=-0.36, yanchor="top", x=0, itemwidth=44))
     if log_axis and _decades(plotted) <= 8:
         # Over a few decades Plotly also labels 2x and 5x ticks: one label per power of ten reads
         # cleaner. Over more it already steps by several decades.

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import plotly.graph_objects as go
 
-from components.palette import rgba
+from components.palette import optimizer_dash, rgba
 from components.surface_view import SurfaceView, background_image, colorbar_trace
 from optimizers import BatchResult, Trajectory
 from surfaces import Surface
@@ -90,7 +90,8 @@ def _path_trace(series: PathSeries, xref: str, yref: str, legend: bool) -> dict:
     path = series.drawn_path
     steps = np.arange(len(path))
     return dict(type="scatter", x=path[:, 0], y=path[:, 1], mode="lines", name=series.label,
-                line=dict(color=series.color, width=2.2), legendgroup=series.key,
+                line=dict(color=series.color, width=2.2, dash=optimizer_dash(series.key)),
+                legendgroup=series.key,
                 showlegend=legend, xaxis=xref, yaxis=yref, customdata=steps,
                 hovertemplate=f"{series.label}<br>step %{{customdata}}<br>(%{{x:.4g}}, %{{y:.4g}})"
                 "<extra></extra>")
