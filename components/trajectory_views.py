@@ -56,7 +56,7 @@ def path_chart(view_mode: str, surface: Surface, surface_params: dict, series, s
     if view_mode == "Side by side":
         fig = figures.grid_spec(surface, view, series, start, num_steps)
     elif view_mode == "3-D":
-        fig = surface_3d_spec(surface, view, series)
+        fig = surface_3d_spec(surface, view, series, surface_params, start)
     else:
         fig = figures.overlay_spec(surface, view, series, start, num_steps)
     # Zoom and pan survive slider moves; a new surface or view starts from the full domain.
