@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+# Indices in plain text (claim boxes, chart legends): x_{t−1} reads xₜ₋₁, x_{4} reads x₄.
+SUBSCRIPT = str.maketrans("-−+0123456789t", "₋₋₊₀₁₂₃₄₅₆₇₈₉ₜ")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lessons.claims import Claim, fmt_num
+from lessons.claims import SUBSCRIPT, Claim, fmt_num
 from optimizers.inspect import ADAM_FAMILY, effective_lr, nesterov_points
 from optimizers.registry import get_spec
 
@@ -24,6 +24,11 @@ def _rounding(trace, *points) -> float:
 WINDOWED = ("rmsprop", "adadelta", *[k for k in ADAM_FAMILY if k != "amsgrad"])
 
 
+def _sub(index: int | str) -> str:
+    """A step index as subscript digits: the claims are plain text, not LaTeX."""
+    return str(index).translate(SUBSCRIPT)
+
+
 def step_parts(trace, step: int) -> list[tuple[str, np.ndarray]] | None:
     """The step x_t − x_{t−1} as arrows drawn tip to tail from x_{t−1}: (label, vector) pairs.
 
@@ -34,16 +39,16 @@ def step_parts(trace, step: int) -> list[tuple[str, np.ndarray]] | None:
     hp, key, i = trace.hyperparameters, trace.optimizer, step - 1
     lr, g = hp.get("learning_rate"), trace.used_grad[i].astype(float)
     if key == "sgd":
-        return [("gradient step −η g_t", -lr * g)]
+        return [("gradient step −η gₜ", -lr * g)]
     if key not in ("momentum", "nesterov"):
         return None
     mu, b = hp["momentum"], trace.state["b"].astype(float)
     if key == "nesterov":
-        return [("momentum −ημ b_t (b_t already holds g_t)", -lr * mu * b[step]),
-                ("gradient step −η g_t", -lr * g)]
+        return [("momentum −ημ bₜ (bₜ already holds gₜ)", -lr * mu * b[step]),
+                ("gradient step −η gₜ", -lr * g)]
     weight = (1.0 - mu) if hp.get("ema") else 1.0
-    gradient_label = "gradient step −η(1−μ) g_t" if hp.get("ema") else "gradient step −η g_t"
-    return [("momentum carried −ημ b_{t−1}", -lr * mu * b[i]), (gradient_label, -lr * weight * g)]
+    gradient_label = "gradient step −η(1−μ) gₜ" if hp.get("ema") else "gradient step −η gₜ"
+    return [("momentum carried −ημ bₜ₋₁", -lr * mu * b[i]), (gradient_label, -lr * weight * g)]
 
 
 def arrows_claim(trace, step: int) -> Claim:
@@ -60,13 +65,13 @@ def arrows_claim(trace, step: int) -> Claim:
     holds = bool(np.isfinite(miss) and miss <= SUM_TOLERANCE * length + _rounding(trace, here, there))
     names = " plus ".join(name + (" (zero at this step)" if not np.any(v) else "")
                           for name, v in parts)
-    text = (f"Step {step}: {names}, drawn from x_{step - 1}, end "
+    text = (f"Step {step}: {names}, drawn from x{_sub(step - 1)}, end "
             + (f"where the thick step ends (they miss by {fmt_num(miss, 2)}, float rounding, on a "
                f"step of length {fmt_num(length)})." if holds else
                f"{fmt_num(gap, 2)} of the step's length away from it: they do not add up here."))
     if trace.optimizer == "nesterov":
-        text += (" The library applies the look-ahead inside the step: −η(g_t + μ b_t), with the "
-                 "gradient taken at x_{t−1}.")
+        text += (" The library applies the look-ahead inside the step: −η(gₜ + μ bₜ), with the "
+                 "gradient taken at xₜ₋₁.")
     return Claim("step_inspector.arrows_sum_to_step", statement, holds, text,
                  {"gap": gap, "miss": miss, "length": length})
 
@@ -79,7 +84,7 @@ def _directions_claim(trace, step: int) -> Claim:
         else float("nan")
     text = (f"An adaptive step is no sum of parts: the dashed arrows are directions only, drawn "
             f"as long as the step. At step {step} the step points {fmt_num(angle, 2)}° away from "
-            "−g_t, because each coordinate has its own rate (the chart below).")
+            "−gₜ, because each coordinate has its own rate (the chart below).")
     return Claim("step_inspector.adaptive_direction",
                  "An adaptive step rescales each coordinate, so it need not point along −g.",
                  bool(np.isfinite(angle)), text, {"angle": angle})
@@ -99,8 +104,9 @@ def look_ahead_claim(trace, step: int) -> Claim:
               float(np.linalg.norm(theta[step] - theta[i] - lecture_step)))
     gaps = tuple(m / scale for m in misses)
     holds = max(misses) <= SUM_TOLERANCE * scale + _rounding(trace, theta[i], theta[step])
-    text = (f"The ◇ is x_{step - 1} = θ_{step - 1} + μ v_{step - 1}: where momentum alone would "
-            f"carry the lecture's iterate θ (○), and where g_{step} is taken; θ then moves by "
+    before = _sub(step - 1)
+    text = (f"The ◇ is x{before} = θ{before} + μ v{before}: where momentum alone would "
+            f"carry the lecture's iterate θ (○), and where g{_sub(step)} is taken; θ then moves by "
             f"μ v − η g (gaps {fmt_num(gaps[0], 2)} and {fmt_num(gaps[1], 2)} of that move).")
     return Claim("step_inspector.nesterov_look_ahead",
                  "Nesterov takes the gradient at the look-ahead point θ + μv.", holds, text,
@@ -165,13 +171,14 @@ def _amsgrad_claim(trace, rise: float, at: int, values: dict) -> Claim:
     v_max = trace.state["v_max"].astype(float)
     never_falls = bool(np.all(np.diff(v_max, axis=0) >= 0))
     values["v_max_never_falls"] = float(never_falls)
-    text = ("AMSGrad divides by a running max v_max, which "
+    text = ("AMSGrad divides by the running maximum of its second moment v, which "
             + ("never fell in this run" if never_falls else "fell in this run (unexpected)")
             + (f"; its rate rose ×{fmt_num(rise)} by step {at} only through the bias correction "
                "√(1 − β₂ᵗ) (PyTorch applies it after the max)." if rise > 1 + 1e-6 else
                "; so its rate only fell."))
     return Claim("step_inspector.amsgrad_max_never_falls",
-                 "AMSGrad's v_max never falls, so only bias correction can raise its rate.",
+                 "AMSGrad's running maximum of v never falls, so only bias correction can raise "
+                 "its rate.",
                  never_falls, text, values)
 
 

@@ -3,6 +3,7 @@ Nesterov's look-ahead, and what the effective-rate chart shows; true at the page
 across the cases the text names, and saying why where not."""
 
 import dataclasses
+import re
 
 import numpy as np
 import pytest
@@ -114,3 +115,25 @@ def test_parts_add_up_with_gradient_noise_over_seeds(key):
         for step in (3, 20, 50):
             claim = lesson.arrows_claim(trace, step)
             assert claim.holds, (seed, claim.text)
+
+
+RAW_TEX = re.compile(r"_\{|_[A-Za-z0-9]|\\[A-Za-z]|[{}$]")  # x_{t−1}, g_t, x_4, \mu, braces
+
+
+@pytest.mark.parametrize("key, hparams", [
+    ("sgd", {"learning_rate": 0.5}), ("momentum", RAVINE_LR | {"ema": True}), ("nesterov", RAVINE_LR),
+    ("adam", {}), ("amsgrad", {}),
+])  # every text with an index or a symbol: the arrow labels, the look-ahead, the rate claims
+def test_claims_and_arrow_labels_read_as_plain_text(key, hparams):
+    """The boxes and the legend are plain text, not LaTeX: indices are subscript characters
+    (xₜ₋₁, x₄), never x_{t−1} or x_4 with its underscore and braces on show."""
+    trace = trace_run(key, "ravine", hparams, num_steps=20)
+    shown = [lesson.arrows_claim(trace, 5), lesson.rate_claim(trace)]
+    if key == "nesterov":
+        shown.append(lesson.look_ahead_claim(trace, 5))
+    sentences = [c.text for c in shown if c] + [c.statement for c in shown if c]
+    sentences += [name for name, _ in lesson.step_parts(trace, 5) or []]
+    for sentence in sentences:
+        assert not RAW_TEX.search(sentence), sentence
+    if key == "nesterov":
+        assert "The ◇ is x₄ = θ₄ + μ v₄" in shown[-1].text and "g₅ is taken" in shown[-1].text

@@ -97,11 +97,11 @@ def test_nesterov_marks_the_look_ahead_point_and_its_arrows_add_up():
     assert_clean(at)
     names = {t.get("name") for t in charts(at)[0]["data"]}
     assert {"look-ahead (gradient taken here)", "lecture iterate θ"} <= names
-    assert "momentum −ημ b_t (b_t already holds g_t)" in names
+    assert "momentum −ημ bₜ (bₜ already holds gₜ)" in names
     assert_parts_sum_to_the_step(at)
     boxes = texts(at, "success")
     assert any("end where the thick step ends" in b for b in boxes)
-    assert any("The ◇ is x_4" in b for b in boxes)
+    assert any("The ◇ is x₄ = θ₄ + μ v₄" in b for b in boxes)
     assert not texts(at, "warning")
     at.slider(key="si.step").set_value(30).run()
     assert_parts_sum_to_the_step(at)
