@@ -7,6 +7,7 @@ import jax
 import streamlit as st
 
 from app_pages import navigation
+from components import presenter
 from components.live_plot import install_plotly_js, preload_plotly
 
 # Compiled programs persist across server restarts: a cold start reuses them instead of spending
@@ -24,4 +25,5 @@ sys.setswitchinterval(0.0005)
 
 st.set_page_config(page_title="Descent Lab", page_icon="⛰️", layout="wide")
 preload_plotly()
+presenter.switch()  # on every page, before it runs: the page's charts and lesson text ask it
 navigation().run()

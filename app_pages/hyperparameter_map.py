@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 import numpy as np
 import streamlit as st
 
-from components import controls, url_state
+from components import controls, presenter, url_state
 from components.claims import show_claim
 from components.hypermap_figures import METRICS, boundary_trace, hypermap_figure, plot_y
 from components.lesson import lesson_header
@@ -189,7 +189,8 @@ with chart_box, st.spinner(f"Running {s['n'] * (1 if hp is None else s['n']):,} 
     figure = hypermap_figure(hmap, metric, spacing=s["spacing"], tolerance=TOLERANCE,
                              beta_label=beta_label(spec.key, s["axis"]), boundary=boundary,
                              chosen=(picked["learning_rate"], chosen_y))
-    st.plotly_chart(figure, key=CHART, selection_mode="points",
+    st.plotly_chart(presenter.scale_figure(figure, fill_screen=False), key=CHART,
+                    selection_mode="points",
                     on_select=lambda: pick_clicked_cell(spec.key, s["axis"], s["spacing"]))
     verdicts = claims(hmap, surface, s["params"], TOLERANCE)
     if metric == METRICS[1]:

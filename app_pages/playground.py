@@ -4,6 +4,7 @@ import streamlit as st
 
 from components import controls, url_state
 from components.claims import show_surface_claims
+from components.playback import playback_controls
 from components.trajectory_views import (
     VIEWS,
     curves_and_summary,
@@ -35,15 +36,19 @@ def comparison(log, surface, run_settings: dict) -> None:
         if clip:
             st.latex(CLIP[convention][clip[0]])
     with chart_col:
-        view_mode = st.segmented_control("View", VIEWS, default=VIEWS[0], key=log("view"),
-                                         bind=controls.BIND, label_visibility="collapsed") or VIEWS[0]
+        view_col, playback_col = st.columns([1.1, 1], vertical_alignment="center")
+        view_mode = view_col.segmented_control("View", VIEWS, default=VIEWS[0], key=log("view"),
+                                               bind=controls.BIND, label_visibility="collapsed") or VIEWS[0]
+        with playback_col:
+            playback = playback_controls(log)
         if not chosen:
             st.info("Choose at least one optimizer above to see its path.", icon=":material/arrow_upward:")
             return
         series = run_series(surface, settings, **{k: v for k, v in run_settings.items()
                                                   if k != "clickable"})
         path_chart(view_mode, surface, run_settings["surface_params"], series,
-                   run_settings["start"], run_settings["num_steps"], run_settings["clickable"])
+                   run_settings["start"], run_settings["num_steps"], run_settings["clickable"],
+                   playback)
         if run_settings["ensemble"] > 1 and run_settings["noise"] == 0:
             st.caption("The ensemble only spreads out with gradient noise σ > 0.")
     divergence_notes(series)

@@ -2,7 +2,9 @@
 ``*_figure`` wrappers validate them into ``go.Figure`` for pages that edit them (~40 ms for an
 animated chart, which the live path chart skips).
 
-Paths are drawn whole, once; animation frames move only the head markers.
+Paths are drawn whole, once; animation frames move only the head markers. Trail mode (the path
+grows with its head) is cut in the browser from the whole path (``meta.playback`` says which traces
+and how): frames that each carried the grown path would be O(steps^2) to build and send.
 """
 
 from __future__ import annotations
@@ -18,8 +20,23 @@ from optimizers import BatchResult, Trajectory
 from surfaces import Surface
 
 MAX_FRAMES = 80
+FRAME_MS = 50  # one frame at 1x speed: a run's 80 frames play in 4 s
+SPEEDS = (0.5, 1.0, 2.0, 4.0)
 # The app's own typeface (Streamlit serves "Source Sans"): live charts get no Streamlit theme.
 FONT = dict(family='"Source Sans", "Source Sans Pro", system-ui, sans-serif', size=13, color="#1f2937")
+
+
+@dataclass(frozen=True)
+class Playback:
+    """How the path chart plays. ``trail``: each path is drawn only up to the step its head has
+    reached, so the race is not decided before it starts. ``speed``: a multiple of the frame rate."""
+
+    trail: bool = False
+    speed: float = 1.0
+
+    @property
+    def frame_ms(self) -> float:
+        return FRAME_MS / self.speed
 
 
 @dataclass(frozen=True)
@@ -139,33 +156,37 @@ def _head_trace(series: PathSeries, xref: str, yref: str) -> dict:
                 hovertemplate=f"{series.label}<extra></extra>", xaxis=xref, yaxis=yref)
 
 
-def _animation(series_list, head_indices, num_steps) -> tuple[list[dict], dict, list[dict]]:
+def round_ticks(last: int, most: int = 7) -> list[int]:
+    """Labels for a 0..``last`` step scrubber: multiples of 1, 2 or 5 x 10^k, at most ``most``."""
+    spacing = next(m * 10**k for k in range(16) for m in (1, 2, 5) if last // (m * 10**k) < most)
+    return list(range(0, last + 1, spacing))
+
+
+def _animation(series_list, head_indices, num_steps, playback: Playback) -> tuple[list[dict], dict]:
+    """Frames that move the heads, and what the live chart's playback controls read from
+    ``layout.meta.playback``: each frame's step, round tick labels, the frame duration, trail mode."""
     steps = frame_steps(num_steps)
     frames = []
     for s in steps:
         heads = [head_at(sr, int(s)) for sr in series_list]
         frames.append(dict(name=str(s), traces=head_indices,
                            data=[dict(x=[x], y=[y]) for x, y in heads]))
-    still = dict(frame=dict(duration=0, redraw=False), mode="immediate", transition=dict(duration=0))
-    slider = dict(
-        active=0, x=0, len=1.0, y=-0.06, yanchor="top", pad=dict(t=20, b=0),
-        currentvalue=dict(prefix="step ", font=dict(size=13)),
-        steps=[dict(method="animate", label=str(s), args=[[str(s)], still]) for s in steps],
-    )
-    # "immediate": a press interrupts a running animation (Plotly would queue it behind).
-    play = dict(frame=dict(duration=40, redraw=False), fromcurrent=True, mode="immediate",
-                transition=dict(duration=0))
-    replay = dict(play, fromcurrent=False)
-    # Buttons above the plot, right-aligned: below it they would cover the step slider's readout.
-    # Method "skip": the live chart's script runs their animate args itself and catches the
-    # rejection an interrupted animation ends with (plotly.js's own buttons leave it uncaught).
-    menu = dict(type="buttons", direction="left", x=1.0, y=1.01, xanchor="right", yanchor="bottom",
-                pad=dict(t=0, r=0), showactive=False, buttons=[
-                    dict(label="▶ Play", method="skip", args=[None, play]),
-                    dict(label="❚❚ Pause", method="skip", args=[[None], still]),
-                    dict(label="↺ Replay", method="skip", args=[None, replay]),
-                ])
-    return frames, slider, [menu]
+    meta = dict(steps=steps.tolist(), ticks=round_ticks(num_steps), frame_ms=playback.frame_ms,
+                speed=playback.speed, trail=playback.trail)
+    return frames, meta
+
+
+def _growth(traces: list[dict], series_list, fans, paths, marks) -> dict:
+    """Trail mode's cuts, by trace index: each path drawn up to the current step (a fan holds one
+    run per ``stride`` points, its NaN gap included); each "diverged" marker shown from the step
+    its head gets there."""
+    index = {id(t): i for i, t in enumerate(traces)}
+    grown = [dict(trace=index[id(path)], stride=0) for path in paths]
+    grown += [dict(trace=index[id(fan)], stride=sr.ensemble.path.shape[1] + 1)
+              for sr, fan in zip(series_list, fans) if fan is not None]
+    shown = [dict(trace=index[id(mark)], step=max(len(sr.drawn_path) - 1, 0))
+             for sr, mark in zip(series_list, marks) if mark is not None]
+    return dict(grown=grown, shown=shown)
 
 
 def _axis(value_range, title: str, **extra) -> dict:
@@ -176,28 +197,31 @@ def _axis(value_range, title: str, **extra) -> dict:
 
 
 def _layout(height: int, **extra) -> dict:
-    return dict(height=height, margin=dict(l=60, r=20, t=40, b=110), font=FONT,
+    return dict(height=height, margin=dict(l=60, r=20, t=40, b=60), font=FONT,
                 plot_bgcolor="white", paper_bgcolor="white", hovermode="closest",
                 legend=dict(orientation="h", y=1.01, yanchor="bottom", x=0, xanchor="left"),
                 **extra)
 
 
 def overlay_figure(surface: Surface, view: SurfaceView, series_list: list[PathSeries],
-                   start, num_steps: int, animate: bool = True, height: int = 620) -> go.Figure:
+                   start, num_steps: int, animate: bool = True, height: int = 620,
+                   playback: Playback = Playback()) -> go.Figure:
     """All paths on one contour map, with animated heads."""
-    return _wrap(overlay_spec(surface, view, series_list, start, num_steps, animate, height))
+    return _wrap(overlay_spec(surface, view, series_list, start, num_steps, animate, height,
+                              playback))
 
 
 def overlay_spec(surface: Surface, view: SurfaceView, series_list: list[PathSeries],
-                 start, num_steps: int, animate: bool = True, height: int = 620) -> dict:
+                 start, num_steps: int, animate: bool = True, height: int = 620,
+                 playback: Playback = Playback()) -> dict:
     """``overlay_figure`` as a plain figure dict (no plotly validation: ~40 ms cheaper)."""
     series_list = [on_map(sr, surface.domain) for sr in series_list]
-    traces = [colorbar_trace(view)]
-    for sr in series_list:
-        traces += [t for t in (_fan_trace(sr, "x", "y"),) if t]
-    traces += [_path_trace(sr, "x", "y", True) for sr in series_list]
+    fans = [_fan_trace(sr, "x", "y") for sr in series_list]
+    paths = [_path_trace(sr, "x", "y", True) for sr in series_list]
+    marks = [_divergence_trace(sr, "x", "y") for sr in series_list]
+    traces = [colorbar_trace(view), *[t for t in fans if t], *paths]
     traces += _landmark_traces(surface, start, "x", "y", True)
-    traces += [t for sr in series_list if (t := _divergence_trace(sr, "x", "y"))]
+    traces += [t for t in marks if t]
     head_indices = list(range(len(traces), len(traces) + len(series_list)))
     traces += [_head_trace(sr, "x", "y") for sr in series_list]
     (x_dom, y_dom) = surface.domain
@@ -205,13 +229,8 @@ def overlay_spec(surface: Surface, view: SurfaceView, series_list: list[PathSeri
                      xaxis=_axis(x_dom, "x"), yaxis=_axis(y_dom, "y", scaleanchor=None))
     figure = dict(data=traces, layout=layout)
     if animate:
-        frames, slider, menus = _animation(series_list, head_indices, num_steps)
-        figure["frames"], layout["sliders"], layout["updatemenus"] = frames, [slider], menus
-        # The Play buttons take the top right; the legend goes to the bottom, under the step
-        # slider, where a long legend cannot run beneath the buttons.
-        layout["legend"] = dict(orientation="h", yref="container", y=0, yanchor="bottom",
-                                x=0, xanchor="left")
-        layout["margin"]["b"] = 180
+        figure["frames"], meta = _animation(series_list, head_indices, num_steps, playback)
+        layout["meta"] = dict(playback=meta | _growth(traces, series_list, fans, paths, marks))
     return figure
 
 
@@ -225,12 +244,13 @@ def _grid_domains(n: int, cols: int, gap: float = 0.1):
 
 
 def grid_spec(surface: Surface, view: SurfaceView, series_list: list[PathSeries], start,
-              num_steps: int, animate: bool = True) -> dict:
+              num_steps: int, animate: bool = True, playback: Playback = Playback()) -> dict:
     """One synchronised panel per optimizer: shared zoom (matched axes), one animation."""
     series_list = [on_map(sr, surface.domain) for sr in series_list]
     cols = min(len(series_list), 3)
     rows = -(-len(series_list) // cols)
     traces, heads, images, layout, annotations = [], [], [], {}, []
+    fans, paths, marks = [], [], []
     (x_dom, y_dom) = surface.domain
     for i, (sr, (xd, yd)) in enumerate(zip(series_list, _grid_domains(len(series_list), cols))):
         suffix = "" if i == 0 else str(i + 1)
@@ -240,10 +260,12 @@ def grid_spec(surface: Surface, view: SurfaceView, series_list: list[PathSeries]
                                          **({"matches": "y"} if i else {}))
         layout["xaxis" + suffix]["anchor"] = yref
         images.append(background_image(view, xref, yref))
-        traces += [t for t in (_fan_trace(sr, xref, yref),) if t]
-        traces.append(_path_trace(sr, xref, yref, False))
+        fans.append(_fan_trace(sr, xref, yref))
+        paths.append(_path_trace(sr, xref, yref, False))
+        marks.append(_divergence_trace(sr, xref, yref))
+        traces += [t for t in (fans[-1], paths[-1]) if t]
         traces += _landmark_traces(surface, start, xref, yref, False)
-        traces += [t for t in (_divergence_trace(sr, xref, yref),) if t]
+        traces += [t for t in marks[-1:] if t]
         annotations.append(dict(text=f"<b>{sr.label}</b>", x=sum(xd) / 2, y=yd[1], xref="paper",
                                 yref="paper", yanchor="bottom", showarrow=False,
                                 font=dict(color=sr.color, size=14)))
@@ -256,8 +278,8 @@ def grid_spec(surface: Surface, view: SurfaceView, series_list: list[PathSeries]
     full["margin"]["t"] = 40
     figure = dict(data=traces, layout=full)
     if animate:
-        frames, slider, menus = _animation(series_list, heads, num_steps)
-        figure["frames"], full["sliders"], full["updatemenus"] = frames, [slider], menus
+        figure["frames"], meta = _animation(series_list, heads, num_steps, playback)
+        full["meta"] = dict(playback=meta | _growth(traces, series_list, fans, paths, marks))
     return figure
 
 

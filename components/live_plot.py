@@ -24,6 +24,7 @@ import plotly
 import plotly.io as pio
 import streamlit as st
 
+from components import presenter
 from components.static_files import publish_copy, static_url
 
 PLOTLY_JS = "plotly.min.js"
@@ -235,7 +236,7 @@ def live_plot(figure, *, key: str, config: dict | None = None,
     With ``on_click``, a click on the plot area calls it; the point is then
     ``st.session_state[key]["click"]`` as ``{"x": ..., "y": ...}``.
     """
-    data = {"spec": figure_json(figure), "config": chart_config(config),
+    data = {"spec": figure_json(presenter.scale_figure(figure)), "config": chart_config(config),
             "plotly_url": static_url(PLOTLY_JS),
             "clickable": on_click is not None, "defer": defer}
     _COMPONENT(key=key, data=data, on_click_change=on_click or (lambda: None))

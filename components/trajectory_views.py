@@ -18,6 +18,7 @@ from surfaces import Surface
 
 VIEWS = ("Overlay", "Side by side", "3-D")
 TOLERANCE = 1e-3
+DEFAULT_PLAYBACK = figures.Playback()
 
 
 def run_series(surface: Surface, settings: dict[str, dict], *, start, num_steps, convention,
@@ -32,8 +33,9 @@ def run_series(surface: Surface, settings: dict[str, dict], *, start, num_steps,
             for key, res in zip(settings, results)]
 
 
-# No mode bar: it would cover Play. A double click always returns to the fixed axis ranges (the
-# surface's domain), not to "autosize", which would frame the paths instead.
+# No mode bar: it would cover the legend (an exporter's buttons go in the playback toolbar). A
+# double click always returns to the fixed axis ranges (the surface's domain), not to "autosize",
+# which would frame the paths instead.
 CHART_CONFIG = {"displayModeBar": False, "scrollZoom": False, "doubleClick": "reset"}
 
 
@@ -51,14 +53,14 @@ def _start_from_click(surface: Surface) -> None:
 
 
 def path_chart(view_mode: str, surface: Surface, surface_params: dict, series, start, num_steps,
-               clickable: bool = False):
+               clickable: bool = False, playback: figures.Playback = DEFAULT_PLAYBACK):
     view = surface_view(surface.key, tuple(sorted(surface_params.items())))
     if view_mode == "Side by side":
-        fig = figures.grid_spec(surface, view, series, start, num_steps)
+        fig = figures.grid_spec(surface, view, series, start, num_steps, playback=playback)
     elif view_mode == "3-D":
         fig = surface_3d_spec(surface, view, series, surface_params, start)
     else:
-        fig = figures.overlay_spec(surface, view, series, start, num_steps)
+        fig = figures.overlay_spec(surface, view, series, start, num_steps, playback=playback)
     # Zoom and pan survive slider moves; a new surface or view starts from the full domain.
     fig["layout"]["uirevision"] = f"{surface.key}/{view_mode}"
     clickable = clickable and view_mode == VIEWS[0]  # a click means a point only on the map

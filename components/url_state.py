@@ -14,7 +14,9 @@ from typing import Any
 
 import streamlit as st
 
-IGNORED = {"embed", "embed_options"}
+from components import presenter
+
+IGNORED = {"embed", "embed_options", presenter.KEY}  # presenter.KEY: the frame's switch
 
 
 def snapshot(page: str | None = None) -> dict[str, list[str]]:

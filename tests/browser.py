@@ -6,8 +6,10 @@
 - ``wait_for_path_chart()`` and friends: wait on the chart's data in the page, never on sleeps.
 
 The path chart is told apart from the loss / gradient charts by what only it has: animation
-frames (``gd._transitionData._frames``) and the Play buttons (``layout.updatemenus``). Its path
-traces are its named ``lines`` scatter traces; its head markers are the traces the frames animate.
+frames (``gd._transitionData._frames``) and playback settings (``layout.meta.playback``), which
+give it the playback toolbar (``.pb-toolbar``: Play/Pause, Replay, the step scrubber) next to it.
+Its path traces are its named ``lines`` scatter traces; its head markers are the traces the frames
+animate.
 """
 
 from __future__ import annotations
@@ -170,11 +172,11 @@ class ErrorLog:
 # ---------------------------------------------------------------------------------------------
 # The path chart, read in the page
 
-# JS: the path chart's graph div, or null. Only it has animation frames / Play buttons.
+# JS: the path chart's graph div, or null. Only it has animation frames / playback settings.
 FIND_PATH_GD = """
 () => [...document.querySelectorAll('.js-plotly-plot')].find(gd =>
     (gd._transitionData && gd._transitionData._frames && gd._transitionData._frames.length) ||
-    (gd.layout && gd.layout.updatemenus && gd.layout.updatemenus.length)) || null
+    (gd.layout && gd.layout.meta && gd.layout.meta.playback)) || null
 """
 
 # JS: a snapshot of the path chart, from ``gd._fullData`` (decoded arrays; ``gd.data`` may hold
@@ -196,15 +198,22 @@ READ_PATH_CHART = """
     }
   });
   const plots = [...document.querySelectorAll('.js-plotly-plot')];
-  const sliders = gd._fullLayout.sliders || [];
+  const bar = gd.parentElement.querySelector('.pb-toolbar');
+  const scrub = bar && bar.querySelector('input[type=range]');
+  const playback = (gd.layout.meta && gd.layout.meta.playback) || null;
   return {
     paths, heads,
     sig: JSON.stringify(paths.map(p => [p.name, p.x, p.y])),
     nFrames: frames.length,
     lastFrame: frames.length ? frames[frames.length - 1].name : null,
     nTraces: gd._fullData.length,
-    buttons: (((gd.layout.updatemenus || [])[0] || {}).buttons || []).map(b => b.label),
-    sliderActive: sliders.length ? sliders[0].active : null,
+    buttons: bar && !bar.hidden ? [...bar.querySelectorAll('button')].map(b => b.textContent) : [],
+    sliderActive: scrub ? Number(scrub.value) : null,
+    readout: bar ? (bar.querySelector('output') || {}).textContent : null,
+    drawn: gd.__pb ? gd.__pb.drawn : 0,
+    trail: playback ? playback.trail : null,
+    frameMs: playback ? playback.frame_ms : null,
+    steps: playback ? playback.steps : [],
     plotIndex: plots.indexOf(gd),
     nPlots: plots.length,
   };
