@@ -8,6 +8,7 @@ import streamlit as st
 
 from app_pages import navigation
 from components import presenter
+from components.export import install_export_js
 from components.live_plot import install_plotly_js, preload_plotly
 
 # Compiled programs persist across server restarts: a cold start reuses them instead of spending
@@ -17,6 +18,7 @@ jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
 
 # The path chart loads plotly.js from static/ (see components/live_plot.py).
 install_plotly_js()
+install_export_js()  # the charts' Export menu (components/export.py)
 
 # While a script thread renders, the server's event loop needs the GIL to send each finished
 # element; Python's default 5 ms switch interval let a slider's chart wait ~0.1 s behind the

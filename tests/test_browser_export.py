@@ -1,0 +1,224 @@
+"""Export for slides, in a real browser on the playground's path chart: each format is
+downloaded through the chart's Export menu and read back here (PNG size, SVG traces, GIF frames
+that decode, an MP4 or WebM container, CSV rows). One server for the module."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import struct
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+from browser import (
+    ARTIFACTS,
+    ErrorLog,
+    launch_chromium,
+    new_page,
+    read_path_chart,
+    streamlit_server,
+    wait_for_idle,
+    wait_for_path_chart,
+)
+from playwright.sync_api import sync_playwright
+
+ERRORS = ErrorLog()
+# The path chart shows no modebar: its Export button sits in its playback toolbar.
+EXPORT_BUTTON = ".pb-export .descent-export-button"
+
+
+@pytest.fixture(scope="module")
+def chart():
+    """The playground with its default paths, its Export menu reachable; yields (page, chart)."""
+    with streamlit_server() as url, sync_playwright() as p:
+        browser = launch_chromium(p)
+        page = new_page(browser, ERRORS)
+        page.goto(url)
+        wait_for_path_chart(page, min_paths=2)
+        wait_for_idle(page)
+        page.wait_for_selector(EXPORT_BUTTON)
+        yield page, read_path_chart(page)
+        browser.close()
+    assert ERRORS.errors == [], "console/page errors while exporting"
+
+
+def export(page, kind: str, timeout: float = 120_000) -> tuple[bytes, str, dict]:
+    """Open the path chart's Export menu, pick ``kind``; return the download and its summary."""
+    page.evaluate("() => window.DescentLabExport.lastExport = null")
+    page.locator(EXPORT_BUTTON).first.click()
+    with page.expect_download(timeout=timeout) as info:
+        page.locator(f'.descent-export-menu button[data-export="{kind}"]').click()
+    download = info.value
+    data = open(download.path(), "rb").read()
+    summary = page.evaluate("() => window.DescentLabExport.lastExport")
+    (ARTIFACTS / "export").mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "export" / download.suggested_filename).write_bytes(data)
+    return data, download.suggested_filename, summary
+
+
+def test_png_is_slide_sized(chart):
+    data, name, _ = export(chart[0], "png")
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    assert struct.unpack(">II", data[16:24]) == (1920, 1080)
+    assert name.startswith("descent-lab-") and name.endswith("-png.png")
+
+
+def test_svg_holds_the_charts_paths_and_no_play_buttons(chart):
+    page, drawn = chart
+    data, name, _ = export(page, "svg")
+    root = ET.fromstring(data)
+    assert root.tag.endswith("svg") and name.endswith(".svg")
+    texts = {t.text for t in root.iter() if t.tag.endswith("text") and t.text}
+    assert {p["name"] for p in drawn["paths"]} <= texts
+    assert "▶ Play" not in texts
+    scatter = [g for g in root.iter() if "scatter" in (g.get("class") or "").split()]
+    assert len(scatter) >= len(drawn["paths"]) + len(drawn["heads"])
+
+
+def _sub_blocks(data: bytes, i: int) -> tuple[bytes, int]:
+    out = bytearray()
+    while data[i]:
+        out += data[i + 1:i + 1 + data[i]]
+        i += 1 + data[i]
+    return bytes(out), i + 1
+
+
+def gif_frames(data: bytes) -> tuple[tuple[int, int], list[dict]]:
+    """The screen size and each image: its rectangle, transparent index (or None), LZW minimum
+    code size and compressed data."""
+    assert data[:6] == b"GIF89a"
+    size = struct.unpack("<HH", data[6:10])
+    flags, i, frames, transparent = data[10], 13, [], None
+    if flags & 0x80:
+        i += 3 << ((flags & 7) + 1)
+    while data[i] != 0x3B:
+        if data[i] == 0x21:  # extension: label, then sub-blocks
+            body, end = _sub_blocks(data, i + 2)
+            if data[i + 1] == 0xF9:  # graphic control: the next image's transparent index
+                transparent = body[3] if body[0] & 1 else None
+            i = end
+        elif data[i] == 0x2C:  # image descriptor
+            x, y, w, h, local = struct.unpack("<HHHHB", data[i + 1:i + 10])
+            assert x + w <= size[0] and y + h <= size[1]
+            i += 10 + ((3 << ((local & 7) + 1)) if local & 0x80 else 0)
+            code_size = data[i]
+            compressed, i = _sub_blocks(data, i + 1)
+            frames.append(dict(box=(x, y, w, h), transparent=transparent, code_size=code_size,
+                               data=compressed))
+            transparent = None
+        else:
+            raise AssertionError(f"unknown GIF block {data[i]:#x} at {i}")
+    return size, frames
+
+
+def lzw_decode(code_size: int, data: bytes) -> bytes:
+    """GIF's variable-width LZW, as a decoder reads it."""
+    clear, end = 1 << code_size, (1 << code_size) + 1
+    width, table, prev, out, bits, nbits = code_size + 1, None, None, bytearray(), 0, 0
+    pos = 0
+    while True:
+        while nbits < width and pos < len(data):
+            bits |= data[pos] << nbits
+            nbits, pos = nbits + 8, pos + 1
+        if nbits < width:
+            break
+        code, bits, nbits = bits & ((1 << width) - 1), bits >> width, nbits - width
+        if code == clear:
+            table = [bytes([c]) for c in range(clear)] + [b"", b""]
+            width, prev = code_size + 1, None
+            continue
+        if code == end:
+            break
+        entry = table[code] if code < len(table) else prev + prev[:1]
+        out += entry
+        if prev is not None:
+            table.append(prev + entry[:1])
+            if len(table) == 1 << width and width < 12:
+                width += 1
+        prev = entry
+    return bytes(out)
+
+
+def composite(size, frames) -> list[np.ndarray]:
+    """Each frame as a viewer shows it: its image over the one before (disposal "keep"),
+    transparent pixels letting it through."""
+    screen, shown = np.zeros(size[::-1], np.uint8), []
+    for frame in frames:
+        x, y, w, h = frame["box"]
+        pixels = np.frombuffer(lzw_decode(frame["code_size"], frame["data"]), np.uint8)
+        assert pixels.size == w * h, "an image does not decode to its size"
+        pixels = pixels.reshape(h, w)
+        region = screen[y:y + h, x:x + w]
+        keep = pixels == frame["transparent"] if frame["transparent"] is not None else False
+        screen[y:y + h, x:x + w] = np.where(keep, region, pixels)
+        shown.append(screen.copy())
+    return shown
+
+
+def test_gif_has_one_image_per_animation_frame_and_decodes(chart):
+    page, drawn = chart
+    data, name, summary = export(page, "gif")
+    size, frames = gif_frames(data)
+    assert size == (800, 600) and name.endswith("-animation.gif")
+    assert len(frames) == drawn["nFrames"] == summary["frames"]
+    assert frames[0]["box"] == (0, 0, 800, 600)
+    shown = composite(size, frames)
+    moved = [int((a != b).sum()) for a, b in zip(shown, shown[1:])]
+    assert sum(m > 0 for m in moved) > len(moved) // 2  # the heads move in most frames
+    assert int((shown[0] != shown[-1]).sum()) > 100
+    (ARTIFACTS / "export" / "gif_timing.json").write_text(json.dumps(summary))
+    print(f"GIF: {summary['frames']} frames at 800x600 in {summary['ms']} ms "
+          f"({summary['timings']}), {len(data) / 1e3:.0f} kB")
+
+
+def _mp4_boxes(data: bytes) -> list[bytes]:
+    boxes, i = [], 0
+    while i + 8 <= len(data):
+        size, kind = struct.unpack(">I4s", data[i:i + 8])
+        boxes.append(kind)
+        i += size if size >= 8 else len(data)
+    return boxes
+
+
+def test_video_is_mp4_or_webm_as_the_browser_can_encode(chart):
+    page, drawn = chart
+    can = page.evaluate("""async () => {
+      if (typeof VideoEncoder === 'undefined') return null;
+      const ok = async (codec) => (await VideoEncoder.isConfigSupported(
+          {codec, width: 1280, height: 720, bitrate: 4e6, framerate: 25})).supported;
+      return {mp4: await ok('avc1.42001f'), webm: await ok('vp09.00.10.08') || await ok('vp8')};
+    }""")
+    data, name, summary = export(page, "video")
+    print("video:", summary)
+    if can is None:  # the documented fallback: a GIF, and the reason shown
+        assert data[:6] == b"GIF89a" and summary["fallback"]
+        return
+    expected = "mp4" if can["mp4"] else "webm"
+    assert summary["format"] == expected and name.endswith("-animation." + expected)
+    assert summary["frames"] == drawn["nFrames"]
+    assert len(data) > 10_000
+    if expected == "mp4":
+        boxes = _mp4_boxes(data)
+        assert boxes[0] == b"ftyp" and b"moov" in boxes and b"mdat" in boxes
+    else:
+        assert data[:4] == b"\x1a\x45\xdf\xa3" and b"webm" in data[:64]
+
+
+def test_csv_and_json_hold_every_path_point(chart):
+    page, drawn = chart
+    data, name, _ = export(page, "csv")
+    rows = list(csv.DictReader(io.StringIO(data.decode())))
+    assert name.endswith("-csv.csv")
+    assert list(rows[0]) == ["series", "step", "x", "y"]
+    assert len(rows) == sum(len(p["x"]) for p in drawn["paths"])
+    for path in drawn["paths"]:
+        mine = [r for r in rows if r["series"] == path["name"]]
+        assert [int(r["step"]) for r in mine] == list(range(len(path["x"])))
+        assert [float(r["x"]) for r in mine] == pytest.approx(path["x"])
+        assert [float(r["y"]) for r in mine] == pytest.approx(path["y"])
+    data, name, _ = export(page, "json")
+    series = json.loads(data)["series"]
+    assert [s["name"] for s in series] == [p["name"] for p in drawn["paths"]]
+    assert [len(s["x"]) for s in series] == [len(p["x"]) for p in drawn["paths"]]
