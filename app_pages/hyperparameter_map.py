@@ -1,7 +1,5 @@
 """Hyperparameter map: final loss over a learning rate x beta grid, with the stability theory."""
 
-from urllib.parse import urlencode
-
 import numpy as np
 import streamlit as st
 
@@ -138,15 +136,6 @@ def describe_run(spec, s, picked) -> str:
     return f"final loss {float(run.final_loss):.4g}, {reached}"
 
 
-def playground_query(spec, s, picked) -> dict:
-    surface = SURFACES[s["surface_key"]]
-    query = {"surface": surface.key, "optimizers": spec.key, "steps": s["steps"],
-             "x0": surface.start[0], "y0": surface.start[1], "convention": s["convention"]}
-    query |= {controls.hp_key(spec, k): fmt(v) for k, v in picked.items()}
-    query |= {f"{surface.key}.{k}": fmt(v) for k, v in s["params"].items()}
-    return {k: str(v) for k, v in query.items()}
-
-
 log = controls.KeyLog(link=url_state.snapshot())
 lesson_header(
     "Hyperparameter map",
@@ -208,6 +197,7 @@ with cols[1]:
 with cols[2]:
     # A new tab is a fresh session, so the playground reads the whole link as a shared link
     # (st.page_link keeps this session's widget state, which overrides the link's values).
-    st.link_button("Open this setting in the playground", "./?" + urlencode(
-        playground_query(spec, s, picked)), icon=":material/open_in_new:", type="primary")
+    st.link_button("Open this setting in the playground", controls.playground_link(
+        spec, surface, s["convention"], s["steps"], picked, s["params"]),
+        icon=":material/open_in_new:", type="primary")
 url_state.warn_about_link(link_note, log)

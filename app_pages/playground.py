@@ -25,7 +25,7 @@ def comparison(log, surface, run_settings: dict) -> None:
     chart_col, control_col = st.columns([2.3, 1], gap="medium")
     settings = {}
     with control_col:
-        for tab, key in zip(st.tabs([OPTIMIZERS[k].title for k in chosen]) if chosen else [], chosen):
+        for tab, key in zip(controls.optimizer_tabs(chosen, log), chosen):
             with tab:
                 spec = OPTIMIZERS[key]
                 settings[key] = controls.optimizer_controls(spec, convention, surface, log)

@@ -24,6 +24,8 @@ STEP_CHOICES = (50, 100, 200, 300, 500, 1000, 2000)
 BATCH_CHOICES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 ENSEMBLE_CHOICES = (1, 4, 8, 16, 32, 64)
 DEFAULT_OPTIMIZERS = ["momentum", "rmsprop", "adam"]
+DEFAULT_STEPS = 300
+DEFAULT_SURFACE = next(iter(SURFACES))  # the pickers' first option
 
 
 @dataclass
@@ -32,7 +34,7 @@ class KeyLog:
 
     Streamlit drops a bound URL value that is not exactly a widget value; for numbers we do
     better on first load: clamp to the range and snap to the slider's ladder, so a shared link
-    with ``lr=0.0123`` opens at 0.012 (the page's link check then notes the adjustment). For
+    with ``lr=0.0123`` opens at 0.015 (the page's link check then notes the adjustment). For
     choices a link may use registry keys or labels, in any case, repeated or mixed.
 
     A key this log can parse (it has ``choices``, ``options`` or ``bounds``) is read from the
@@ -179,32 +181,56 @@ def optimizer_controls(spec: OptimizerSpec, convention: str, surface: Surface, l
     return values
 
 
+def surface_label(key: str) -> str:
+    """A surface as its picker shows it and the link stores it: the short name."""
+    return SURFACES[key].short
+
+
+def optimizer_label(key: str) -> str:
+    return OPTIMIZERS[key].short
+
+
 def surface_picker(log: KeyLog) -> Surface:
-    # The label is what the link stores, so it is the short name.
-    label = lambda k: SURFACES[k].short  # noqa: E731
-    key = st.selectbox("Surface", list(SURFACES), format_func=label,
-                       key=log("surface", label=label, choices=SURFACES), bind=BIND,
+    key = st.selectbox("Surface", list(SURFACES), format_func=surface_label,
+                       key=log("surface", label=surface_label, choices=SURFACES), bind=BIND,
                        on_change=reset_for_surface)
     return SURFACES[key]
+
+
+def surface_parameter_options(p) -> tuple[list[float], float]:
+    """A surface parameter's slider ladder and its default on it."""
+    options = ladder("log" if p.log else "linear", p.low, p.high)
+    return options, snap(p.default, options)
 
 
 def surface_parameters(surface: Surface, log: KeyLog) -> dict[str, float]:
     values = {}
     for p in surface.params:
-        options = ladder("log" if p.log else "linear", p.low, p.high)
-        values[p.name] = st.select_slider(p.label, options=options, value=snap(p.default, options),
+        options, default = surface_parameter_options(p)
+        values[p.name] = st.select_slider(p.label, options=options, value=default,
                                           format_func=fmt, key=log(f"{surface.key}.{p.name}", options),
                                           bind=BIND)
     return values
 
 
 def optimizer_picker(log: KeyLog) -> list[str]:
-    label = lambda k: OPTIMIZERS[k].short  # noqa: E731
     return st.multiselect("Optimizers", list(OPTIMIZERS), default=DEFAULT_OPTIMIZERS,
-                          format_func=label,
-                          key=log("optimizers", label=label, choices=OPTIMIZERS, multiple=True),
+                          format_func=optimizer_label,
+                          key=log("optimizers", label=optimizer_label, choices=OPTIMIZERS,
+                                  multiple=True),
                           bind=BIND, placeholder="Choose optimizers to compare")
 
+
+
+def optimizer_tabs(chosen: list[str], log: KeyLog) -> list:
+    """One tab per chosen optimizer; the open one is in the link (``tab=Adam``) like every other
+    setting on screen (st.tabs binds to the URL since 1.67; its value is the label itself, so
+    the tabs show the short names the link uses). Every tab's sliders still run: they feed the
+    chart."""
+    if not chosen:
+        return []
+    labels = [optimizer_label(k) for k in chosen]
+    return st.tabs(labels, key=log("tab", choices=labels), bind=BIND)
 
 def convention_picker(log: KeyLog) -> str:
     return st.radio("Convention", CONVENTIONS, horizontal=True, key=log("convention"), bind=BIND,
@@ -259,5 +285,26 @@ def clip_controls(log: KeyLog) -> tuple[str, float] | None:
 
 
 def steps_picker(log: KeyLog) -> int:
-    return st.select_slider("steps", options=STEP_CHOICES, value=300,
+    return st.select_slider("steps", options=STEP_CHOICES, value=DEFAULT_STEPS,
                             key=log("steps", STEP_CHOICES), bind=BIND)
+
+
+def playground_link(spec: OptimizerSpec, surface: Surface, convention: str, steps: int,
+                    hyperparameters: dict[str, float], surface_params: dict[str, float]) -> str:
+    """The playground's canonical link showing one optimizer (the hyperparameter map's "Open this
+    setting"): the widgets' keys, spellings and defaults above, written by url_state.link."""
+    values = {"surface": surface.key, "optimizers": [spec.key], "steps": steps,
+              "convention": convention}
+    defaults = {"surface": DEFAULT_SURFACE, "optimizers": DEFAULT_OPTIMIZERS, "steps": DEFAULT_STEPS,
+                "convention": CONVENTIONS[0]}
+    labels = {"surface": surface_label, "optimizers": optimizer_label}
+    for hp in spec.hyperparameters:
+        if hp.name in hyperparameters:
+            key = hp_key(spec, hp.name)
+            values[key], labels[key] = hyperparameters[hp.name], fmt
+            defaults[key] = hyperparameter_default(spec, hp, convention, surface)
+    for p in surface.params:
+        key = f"{surface.key}.{p.name}"
+        values[key], labels[key] = surface_params[p.name], fmt
+        defaults[key] = surface_parameter_options(p)[1]
+    return url_state.link(values, defaults, labels)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -62,9 +63,13 @@ def applied(raw: list[str], value: Any, label: Callable = lambda v: v) -> bool:
 
 
 def problems(before: dict[str, list[str]], widget_keys: Iterable[str],
-             labels: dict[str, Callable] | None = None) -> list[str]:
-    """One markdown line per unusable link parameter; link text is escaped (see ``escape``)."""
-    known, labels = set(widget_keys), labels or {}
+             labels: dict[str, Callable] | None = None,
+             written: dict[str, list[str] | None] | None = None) -> list[str]:
+    """One markdown line per unusable link parameter; link text is escaped (see ``escape``).
+
+    ``written``: each widget's value as the widget itself writes it to the URL (``written_form``);
+    a link that already says exactly that was applied, whatever the widget's format_func."""
+    known, labels, written = set(widget_keys), labels or {}, written or {}
     issues = []
     for key, raw in before.items():
         if key in IGNORED:
@@ -72,7 +77,8 @@ def problems(before: dict[str, list[str]], widget_keys: Iterable[str],
         name, shown = escape(key), escape(", ".join(raw))
         if key not in known:
             issues.append(f"“{name}” does not apply here")
-        elif not applied(raw, st.session_state.get(key), labels.get(key, lambda v: v)):
+        elif raw != written.get(key) and not applied(raw, st.session_state.get(key),
+                                                      labels.get(key, lambda v: v)):
             value = st.session_state.get(key)
             label = labels.get(key, lambda v: v)
             used = ", ".join(map(str, map(label, value))) if isinstance(value, list) else label(value)
@@ -113,6 +119,39 @@ def _escape_at(text: str, i: int) -> str:
     return "\\" + ch if ch in _MARKUP else ch
 
 
+def spell(value: Any, label: Callable = str) -> list[str]:
+    """A widget value as the widget itself writes it to the address bar (Streamlit 1.67's
+    serializers): an option by its label, a boolean as true/false, several values as repeated
+    entries."""
+    values = value if isinstance(value, (list, tuple)) else [value]
+    return [_spell_one(v, label) for v in values]
+
+
+def _spell_one(value: Any, label: Callable) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if label is str and isinstance(value, float) and math.isfinite(value) and value == int(value):
+        return str(int(value))  # Streamlit writes a whole float as an integer: 5.0 -> "5"
+    return str(label(value))
+
+
+def link(values: dict[str, Any], defaults: dict[str, Any],
+         labels: dict[str, Callable] | None = None, page: str = "") -> str:
+    """The canonical link to ``page`` showing ``values``: the query string the app itself
+    writes for them (same keys, same spellings, values equal to their default left out), so the
+    address bar keeps it unchanged once it is opened. The one link builder of the app."""
+    labels = labels or {}
+    pairs = [(key, text) for key, value in values.items()
+             if not (key in defaults and _equal(value, defaults[key]))
+             for text in spell(value, labels.get(key, str))]
+    return f"./{page}" + ("?" + urlencode(pairs) if pairs else "")
+
+
+def _equal(a: Any, b: Any) -> bool:
+    seq = (list, tuple)
+    return list(a) == list(b) if isinstance(a, seq) and isinstance(b, seq) else a == b
+
+
 def warn_about_link(placeholder, log) -> None:
     """``log`` is the page's controls.KeyLog: the link as opened, the keys drawn, their labels.
 
@@ -120,7 +159,8 @@ def warn_about_link(placeholder, log) -> None:
     form first, so the URL keeps reproducing the view (see ``write_back``).
     """
     write_back(log.interpreted)
-    found = problems(log.link, log.keys, log.labels)
+    found = problems(log.link, log.keys, log.labels, {k: written_form(k) for k in log.keys})
+    forget_unused(log.link, log.keys)
     if found:
         placeholder.warning("Part of this link could not be applied as written:  \n- "
                             + "\n- ".join(found), icon=":material/warning:")
@@ -159,16 +199,42 @@ def drop(key: str) -> None:
         qp.remove_param(key)
 
 
+def _widget_metadata(key: str):
+    state = _streamlit_state()._state
+    widget_id = state.get_widget_id_from_key(key)
+    return state.get_widget_metadata(widget_id) if widget_id else None
+
+
+def written_form(key: str) -> list[str] | None:
+    """``key``'s value as its widget writes it to the address bar (None: no widget drew it)."""
+    from streamlit.runtime.state.query_params import _coerce_value_for_query_url
+
+    meta = _widget_metadata(key)
+    if meta is None or key not in st.session_state:
+        return None
+    form = _coerce_value_for_query_url(meta.serializer(st.session_state[key]), meta.value_type)
+    return form if isinstance(form, list) else [form]
+
+
+def forget_unused(link: dict[str, list[str]], drawn: Iterable[str]) -> None:
+    """Remove from the address bar the link's parameters no widget on this page used (another
+    page's keys, the sliders of an optimizer not chosen): the warning names them once, and the
+    address bar then holds only what is on screen, so a reload raises no stale warning."""
+    drawn = set(drawn)
+    with _streamlit_state().query_params() as qp:
+        for key in link:
+            if key not in drawn and key not in IGNORED and not qp.is_bound(key):
+                qp.remove_param(key)
+
+
 def write_back(keys: Iterable[str]) -> None:
     """Write each drawn widget's value to the URL in the form the widget itself would write.
 
     Without this, a link the app understood but Streamlit did not (``surface=rosenbrock``, a
     clamped number) showed the right view while the address bar lost the parameter.
     """
-    state = _streamlit_state()._state
     for key in keys:
-        widget_id = state.get_widget_id_from_key(key)
-        meta = state.get_widget_metadata(widget_id) if widget_id else None
+        meta = _widget_metadata(key)
         if meta is None or key not in st.session_state:
             continue
         value = st.session_state[key]
