@@ -40,7 +40,7 @@ _SWITCH_STYLE = """<style>
 _PRESENTING_STYLE = """<style>
 [data-testid="stMainBlockContainer"] {padding-top: 3.25rem; padding-bottom: 2rem;}
 [data-testid="stMainBlockContainer"] h1 {font-size: 2rem; padding: 0 0 0.25rem 0;}
-.live-plot {height: max(420px, calc(100vh - 8rem));}
+.live-plot {height: clamp(420px, calc(100vh - 8rem), 1100px);}
 </style>"""
 
 
