@@ -27,6 +27,7 @@ _SHORT_TRUE = {"1", "on", "yes"}
 FONT_SCALE, LINE_SCALE, MARKER_SCALE = 1.5, 1.75, 1.5
 # plotly.js's own defaults, for traces and layouts that leave them unset.
 _DEFAULT_FONT, _DEFAULT_LINE, _DEFAULT_MARKER = 12, 2, 6
+_AXIS_TITLE_FONT = 14  # Streamlit's theme (and STREAMLIT_LOOK) for axis titles
 _LINE_TRACES = {"scatter", "scattergl", "scatter3d", "scatterpolar"}
 
 # Always: the switch sits in the page header, top right, where it stays reachable however the
@@ -100,10 +101,24 @@ def projected(spec: dict, fill_screen: bool = True) -> dict:
     layout = out.setdefault("layout", {})
     font = layout.setdefault("font", {})
     font.setdefault("size", _DEFAULT_FONT * FONT_SCALE)
+    _set_theme_fonts(layout)
     if fill_screen:
         layout.pop("height", None)  # plotly.js then fills the chart's box, sized by the style above
         layout["autosize"] = True
     return out
+
+
+def _set_theme_fonts(layout: dict) -> None:
+    """Tick, axis-title and legend sizes the figure leaves to a theme: st.plotly_chart's theme
+    sets them (12 and 14 px), so the scaled base font alone would not reach them."""
+    for name, axis in layout.items():
+        if name.startswith(("xaxis", "yaxis")) and isinstance(axis, dict):
+            axis.setdefault("tickfont", {}).setdefault("size", _DEFAULT_FONT * FONT_SCALE)
+            if isinstance(axis.get("title", {}), dict):
+                title = axis.setdefault("title", {})
+                title.setdefault("font", {}).setdefault("size", _AXIS_TITLE_FONT * FONT_SCALE)
+    legend = layout.setdefault("legend", {})
+    legend.setdefault("font", {}).setdefault("size", _DEFAULT_FONT * FONT_SCALE)
 
 
 def _scaled(node, parent: str | None):

@@ -78,9 +78,15 @@ def test_projected_enlarges_fonts_lines_and_markers_and_frees_the_height():
     assert STREAMLIT_LOOK == template_before
 
 
-def test_a_layout_without_fonts_gets_a_larger_default():
-    out = presenter.projected({"data": [], "layout": {}})
-    assert out["layout"]["font"]["size"] == 12 * presenter.FONT_SCALE
+def test_fonts_a_theme_would_set_are_set_larger():
+    """st.plotly_chart's theme sizes ticks, axis titles and the legend where the figure does not."""
+    out = presenter.projected({"data": [], "layout": {"xaxis": {"title": {"text": "x"}},
+                                                      "yaxis2": {}}}, fill_screen=False)
+    layout = out["layout"]
+    assert layout["font"]["size"] == 12 * presenter.FONT_SCALE
+    assert layout["xaxis"]["tickfont"]["size"] == layout["yaxis2"]["tickfont"]["size"] == 18
+    assert layout["xaxis"]["title"] == {"text": "x", "font": {"size": 14 * presenter.FONT_SCALE}}
+    assert layout["legend"]["font"]["size"] == 12 * presenter.FONT_SCALE
 
 
 # --- every page, through AppTest ----------------------------------------------------------
@@ -117,7 +123,8 @@ def test_switching_on_scales_the_same_charts_and_off_restores_them(page):
     assert len(shown) == len(plain)
     for before, after in zip(plain, shown):
         assert "height" not in after["layout"]
-        assert max(font_sizes(after)) == pytest.approx(max(font_sizes(before)) * presenter.FONT_SCALE)
+        scaled = {round(size * presenter.FONT_SCALE, 6) for size in font_sizes(before)}
+        assert scaled and scaled <= {round(size, 6) for size in font_sizes(after)}
         if line_widths(before):
             assert max(line_widths(after)) >= max(line_widths(before)) * presenter.LINE_SCALE
 
