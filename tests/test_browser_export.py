@@ -222,3 +222,22 @@ def test_csv_and_json_hold_every_path_point(chart):
     series = json.loads(data)["series"]
     assert [s["name"] for s in series] == [p["name"] for p in drawn["paths"]]
     assert [len(s["x"]) for s in series] == [len(p["x"]) for p in drawn["paths"]]
+
+
+def test_trail_mode_exports_whole_paths_and_grows_them_in_the_animation(chart):
+    """In trail mode the chart on screen holds the paths cut at the current step: the CSV still
+    has every point, and the GIF draws the paths growing (frame 0 has none of them)."""
+    page, drawn = chart  # the default view's paths: the same run, drawn whole
+    page.goto(page.url.split("?")[0] + "?trail=true")
+    wait_for_path_chart(page, min_paths=2)
+    wait_for_idle(page)
+    page.wait_for_function("() => document.querySelector('.pb-toolbar')?.dataset.trail === 'true'")
+    data, _, _ = export(page, "csv")
+    rows = list(csv.DictReader(io.StringIO(data.decode())))
+    assert len(rows) == sum(len(p["x"]) for p in drawn["paths"])
+    data, _, summary = export(page, "gif")
+    size, frames = gif_frames(data)
+    assert len(frames) == drawn["nFrames"]
+    shown = composite(size, frames)
+    # The paths drawn between the first frame and the last: far more than a few heads' pixels.
+    assert int((shown[0] != shown[-1]).sum()) > 3000

@@ -126,8 +126,14 @@
   // traces it names, the others keep what the previous frames gave them.
   function frameStates(gd) {
     const animated = animatedTraces(gd);
-    const full = (i) => gd._fullData.find((f) => f.index === i);
     const meta = playback(gd), {grown, shown} = trailTraces(gd);
+    // In trail mode the chart on screen holds each path cut at the current step; the live chart
+    // keeps the whole ones (gd.__pb.whole, by trace index) to cut them again.
+    const whole = (gd.__pb && gd.__pb.whole) || {};
+    const full = (i) => {
+      const t = gd._fullData.find((f) => f.index === i);
+      return whole[i] ? Object.assign({}, t, {x: whole[i].x, y: whole[i].y}) : t;
+    };
     let state = new Map(animated.map((i) => [i, full(i)]));
     return framesOf(gd).map((frame, k) => {
       state = new Map(state);
@@ -379,7 +385,23 @@
         return canvas;
       };
       const pixels = (f) => new Uint32Array(draw(f) && ctx.getImageData(0, 0, size.width, size.height).data.buffer);
-      return {canvas, count: states.length, draw, pixels, close};
+      const traceColors = () => {
+        const seen = new Set();
+        for (const state of states) {
+          for (const i of hidden) {
+            const t = state.get(i) || {}, m = t.marker || {};
+            [t.line && t.line.color, m.color, m.line && m.line.color].flat()
+              .filter((c) => typeof c === "string").forEach((c) => seen.add(c));
+          }
+        }
+        return [...seen].slice(0, 48).map((c) => {
+          ctx.clearRect(0, 0, 1, 1);
+          ctx.fillStyle = c;
+          ctx.fillRect(0, 0, 1, 1);
+          return Array.from(ctx.getImageData(0, 0, 1, 1).data.slice(0, 3));
+        });
+      };
+      return {canvas, count: states.length, draw, pixels, traceColors, close};
     } catch (error) {
       close();
       throw error;
@@ -420,7 +442,11 @@
     const timings = {background: performance.now() - t0, frames: 0, encode: 0};
     try {
       const n = renderer.count;
-      const palette = quantize(new Uint8ClampedArray(renderer.pixels(n - 1).buffer), KEEP);
+      // The heads' and paths' own colours are kept exactly: in the last frame the heads may all
+      // sit on one point, too few pixels for the quantizer to keep their colours.
+      const exact = renderer.traceColors();
+      const palette = quantize(new Uint8ClampedArray(renderer.pixels(n - 1).buffer), KEEP - exact.length)
+        .concat(exact);
       const table = palette.concat(Array.from({length: 256 - palette.length}, () => [0, 0, 0]));
       const lookup = new Map();
       const indexOf = (rgba) => {
