@@ -10,18 +10,19 @@ import ast
 import re
 import types
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from apptest_util import assert_clean, open_app, texts
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from components import controls, url_state
 from optimizers import OPTIMIZERS
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = {name: f"app_pages/{name}.py" for name in ("adaptive_rates", "saddle_escape", "step_inspector",
-                                                   "cliff_clipping", "moments", "momentum")}
+PAGES = sorted(p.stem for p in (ROOT / "app_pages").glob("*.py") if p.stem != "__init__")
+PAGE = {name: f"app_pages/{name}.py" for name in PAGES if name != "playground"}
 HEADER = "Part of this link could not be applied as written:  "
 # The same characters url_state escapes, written out again so the test does not trust the code.
 MARKUP = set("\\`*_[](){}<>#!|~$:&@^\"'")
@@ -235,14 +236,13 @@ def test_number_parsing_is_finite_and_in_range(raw, kind):
         assert value in options
 
 
-@settings(max_examples=8, deadline=None, derandomize=True,
+@pytest.mark.parametrize("page", PAGES)
+@settings(max_examples=2, deadline=None, derandomize=True, database=None, phases=[Phase.generate],
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(st.sampled_from([None, "adaptive_rates", "step_inspector", "cliff_clipping", "moments",
-                        "momentum"]),
-       st.lists(ENTRY, min_size=1, max_size=6, unique_by=lambda e: e[0]))
+@given(entries=st.lists(ENTRY, min_size=2, max_size=6, unique_by=lambda e: e[0]))
 def test_fuzzed_links_never_break_a_page(page, entries):
-    """A small sample of real pages under AppTest with fuzzed links: no exception, an inert
-    warning naming every garbage parameter."""
+    """Every page under AppTest with fuzzed links (two fixed examples each, no shrinking: a page
+    load costs seconds): no exception, an inert warning naming every garbage parameter."""
     at = open_app(link_of(entries), page=PAGE.get(page))
     assert_clean(at)
     lines = warning_lines(at)
@@ -251,3 +251,65 @@ def test_fuzzed_links_never_break_a_page(page, entries):
     for key, _, must in entries:
         if must:
             assert any(line.startswith(f"- “{url_state.escape(key)}") for line in lines), key
+
+
+# --- 7. one canonical link form -------------------------------------------------------------------
+
+def as_lists(query) -> dict[str, list[str]]:
+    return {k: v if isinstance(v, list) else [v] for k, v in dict(query).items()}
+
+
+def test_the_link_builder_writes_the_widgets_own_form_and_leaves_defaults_out():
+    values = {"surface": "rosenbrock", "optimizers": ["sgd", "adam"], "pick": True, "x0": 5.0,
+              "steps": 300, "adam.b1": 0.5, "seed": 3}
+    defaults = {"surface": "ravine", "steps": 300, "optimizers": ("sgd", "adam"), "seed": 0}
+    labels = {"surface": lambda k: k.title(), "optimizers": str.upper, "adam.b1": lambda v: "½"}
+    query = parse_qs(urlsplit(url_state.link(values, defaults, labels)).query)
+    assert query == {"surface": ["Rosenbrock"], "pick": ["true"], "x0": ["5"], "adam.b1": ["½"],
+                     "seed": ["3"]}
+    assert url_state.link({"steps": 300}, {"steps": 300}, page="momentum") == "./momentum"
+
+
+def test_the_maps_playground_link_stays_in_the_address_bar_unchanged():
+    """The map's "Open this setting in the playground" link, opened, shows that setting and the
+    address bar keeps it as it is (it used to drop ``optimizers``: a reload lost the view)."""
+    at = open_app({"hm.surface": "Rosenbrock", "hm.optimizer": "Adam", "hm.n": "10",
+                   "adam.learning_rate": "0.1", "hm.convention": "optax"},
+                  page=PAGE["hyperparameter_map"])
+    assert_clean(at)
+    url = next(b.proto.url for b in at.get("link_button") if "playground" in b.proto.label)
+    link = parse_qs(urlsplit(url).query)
+    assert link["optimizers"] == ["Adam"] and link["adam.learning_rate"] == ["0.1"]
+    opened = open_app(link)
+    assert_clean(opened)
+    assert not texts(opened, "warning")
+    assert (opened.session_state["surface"], opened.session_state["optimizers"]) == ("rosenbrock", ["adam"])
+    assert opened.session_state["adam.learning_rate"] == 0.1
+    assert as_lists(opened.query_params) == link
+
+
+def test_a_step_inspector_registry_key_link_keeps_its_view():
+    at = open_app({"si.optimizer": "adam", "si.surface": "rosenbrock"}, page=PAGE["step_inspector"])
+    assert_clean(at)
+    assert (at.session_state["si.optimizer"], at.session_state["si.surface"]) == ("adam", "rosenbrock")
+    assert as_lists(at.query_params) == {"si.optimizer": ["Adam"], "si.surface": ["Rosenbrock"]}
+    assert not texts(at, "warning")
+
+
+def test_the_open_optimizer_tab_is_in_the_link():
+    at = open_app({"optimizers": ["sgd", "adam", "lion"], "tab": "ADAM"})
+    assert_clean(at)
+    assert at.session_state["tab"] == "Adam"
+    assert at.query_params["tab"] == "Adam"  # the tab's own form, as a click on it writes
+    assert not texts(at, "warning")
+    unknown = open_app({"optimizers": ["sgd", "adam"], "tab": "lion"})  # not a chosen optimizer
+    assert_clean(unknown)
+    assert unknown.session_state["tab"] == "SGD" and "tab" not in unknown.query_params
+    assert any("tab=lion" in line for line in warning_lines(unknown))
+
+
+def test_parameters_no_widget_used_leave_the_address_bar_after_the_warning():
+    at = open_app({"optimizers": "sgd", "adam.b1": "0.5", "zzz": "1"})
+    assert_clean(at)
+    assert len(warning_lines(at)) == 3  # both named once
+    assert as_lists(at.query_params) == {"optimizers": ["SGD"]}
