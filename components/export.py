@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from components import static_files
 from components.static_files import publish_copy
 
 EXPORT_JS = "descent_export.js"
@@ -27,5 +28,14 @@ VENDORED = {
 def install_export_js() -> str:
     """Publish the exporter and its encoders into static/; return the exporter's URL."""
     for name, source in VENDORED.items():
-        publish_copy(name, source)
-    return publish_copy(EXPORT_JS, SOURCE / EXPORT_JS)
+        _publish_fresh(name, source)
+    return _publish_fresh(EXPORT_JS, SOURCE / EXPORT_JS)
+
+
+def _publish_fresh(name: str, source: Path) -> str:
+    """``publish_copy``, which compares sizes only: an edit of the exporter that keeps its size
+    would leave the old script served. A copy with other contents is removed first."""
+    target = static_files.STATIC_DIR / name
+    if target.exists() and target.read_bytes() != source.read_bytes():
+        target.unlink(missing_ok=True)
+    return publish_copy(name, source)

@@ -24,6 +24,9 @@ from browser import (
 )
 from playwright.sync_api import sync_playwright
 
+from components import export as exporter
+from components import static_files
+
 ERRORS = ErrorLog()
 # The path chart shows no modebar: its Export button sits in its playback toolbar.
 EXPORT_BUTTON = ".pb-export .descent-export-button"
@@ -42,6 +45,23 @@ def chart():
         yield page, read_path_chart(page)
         browser.close()
     assert ERRORS.errors == [], "console/page errors while exporting"
+
+
+def test_install_publishes_the_exporter_and_its_encoders_and_refreshes_an_edited_copy(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(static_files, "STATIC_DIR", tmp_path)
+    assert exporter.install_export_js().endswith("/app/static/descent_export.js")
+    served = {exporter.EXPORT_JS: exporter.SOURCE / exporter.EXPORT_JS, **exporter.VENDORED}
+    for name, source in served.items():
+        assert (tmp_path / name).read_bytes() == source.read_bytes()
+        # Each vendored encoder is committed with its licence and version.
+        if name != exporter.EXPORT_JS:
+            assert {"VERSION"} <= {f.name for f in source.parent.iterdir()}
+            assert any(f.name.startswith("LICENSE") for f in source.parent.iterdir())
+    stale = tmp_path / exporter.EXPORT_JS
+    stale.write_bytes(b"x" * stale.stat().st_size)  # an older script of the same size
+    exporter.install_export_js()
+    assert stale.read_bytes() == (exporter.SOURCE / exporter.EXPORT_JS).read_bytes()
 
 
 def export(page, kind: str, timeout: float = 120_000) -> tuple[bytes, str, dict]:

@@ -152,10 +152,18 @@
     });
   }
 
+  // An axis's own title; plotly.js fills an untitled one with an editing prompt, not a name.
   function axisTitle(gd, axis) {
     const a = gd._fullLayout && gd._fullLayout[axis];
     const title = a && a.title && (a.title.text != null ? a.title.text : a.title);
-    return typeof title === "string" && title.trim() ? title.replace(/<[^>]*>/g, "").trim() : null;
+    const text = typeof title === "string" ? title.replace(/<[^>]*>/g, "").trim() : "";
+    return text && !/^Click to enter/.test(text) ? text : null;
+  }
+
+  function chartTitle(gd) {
+    const title = gd.layout && gd.layout.title;
+    const text = title && (typeof title === "string" ? title : title.text);
+    return typeof text === "string" && text.trim() ? text.replace(/<[^>]*>/g, "").trim() : null;
   }
 
   // Every named trace with points (paths, curves), animated ones as their last frame left them.
@@ -187,7 +195,8 @@
     const scene = gd._fullLayout && gd._fullLayout.scene;
     const sceneTitle = (a) => scene && scene[a] && scene[a].title && scene[a].title.text;
     const x = (is3d ? sceneTitle("xaxis") : axisTitle(gd, first.xaxis)) || "x";
-    const y = (is3d ? sceneTitle("yaxis") : axisTitle(gd, first.yaxis)) || "y";
+    // A curve chart's y axis is often untitled: the chart's title names the value.
+    const y = (is3d ? sceneTitle("yaxis") : axisTitle(gd, first.yaxis) || chartTitle(gd)) || "y";
     const names = {x, y: y === x ? y + " (y)" : y};
     if (is3d) names.z = sceneTitle("zaxis") || "z";
     return names;
@@ -607,9 +616,9 @@
       blob: dataUrlBlob(await stillImage(gd, "svg")), ext: "svg", format: "svg"})},
     gif: {label: "GIF animation (800×600)", animated: true, slow: true, run: encodeGif},
     video: {label: "Video, MP4 or WebM (1280×720)", animated: true, slow: true, run: encodeVideo},
-    csv: {label: "Trajectories as CSV", run: async (gd) => ({
+    csv: {label: "Data as CSV (every point)", run: async (gd) => ({
       blob: new Blob([toCsv(gd)], {type: "text/csv"}), ext: "csv", format: "csv"})},
-    json: {label: "Trajectories as JSON", run: async (gd) => ({
+    json: {label: "Data as JSON", run: async (gd) => ({
       blob: new Blob([toJson(gd)], {type: "application/json"}), ext: "json", format: "json"})},
   };
 
