@@ -18,10 +18,11 @@ SURFACE_KEYS = ("rosenbrock", "beale", "himmelblau", "saddle", "cliff")
 OPTIMIZER_KEYS = ("sgd", "momentum", "adam")
 
 
-def drawn_heights(view, x, y) -> np.ndarray:
-    """The mesh's height at (x, y) under both ways of splitting a grid cell into two triangles
-    (the larger of the two): what Plotly may draw there, whichever split it picks."""
-    xs, ys, z = view.xs, view.ys, view.z3d
+def drawn_heights(spec, x, y) -> np.ndarray:
+    """The drawn mesh's height at (x, y) under both ways of splitting a grid cell into two
+    triangles (the larger of the two): what Plotly may draw there, whichever split it picks."""
+    (mesh,) = [t for t in spec["data"] if t["type"] == "surface"]
+    xs, ys, z = (np.asarray(mesh[k], float) for k in "xyz")
     j = np.clip(np.searchsorted(xs, x, side="right") - 1, 0, len(xs) - 2)
     i = np.clip(np.searchsorted(ys, y, side="right") - 1, 0, len(ys) - 2)
     u, v = (x - xs[j]) / (xs[j + 1] - xs[j]), (y - ys[i]) / (ys[i + 1] - ys[i])
@@ -30,6 +31,13 @@ def drawn_heights(view, x, y) -> np.ndarray:
     anti = np.where(u + v <= 1, a + (b - a) * u + (c - a) * v,
                     d + (c - d) * (1 - u) + (b - d) * (1 - v))
     return np.maximum(diagonal, anti)
+
+
+def spike_depth(z: np.ndarray) -> float:
+    """How far the deepest interior node sits below the lowest of its four neighbours."""
+    inner = z[1:-1, 1:-1]
+    neighbours = np.minimum.reduce([z[:-2, 1:-1], z[2:, 1:-1], z[1:-1, :-2], z[1:-1, 2:]])
+    return float(np.max(neighbours - inner, initial=0.0))
 
 
 def true_loss(surface, xy) -> np.ndarray:
@@ -65,14 +73,17 @@ def test_paths_lie_above_the_drawn_surface(surface_key):
     series = series_for(surface_key) + [scatter_points(surface)]
     spec = surface_3d_spec(surface, view, series, None, surface.start)
     z_axis = spec["layout"]["scene"]["zaxis"]["range"]
-    # The axis holds the whole surface: nothing of it is cut off.
-    assert z_axis[0] <= view.z3d.min() and z_axis[1] >= view.z3d.max()
+    # The axis holds the whole drawn surface: nothing of it is cut off.
+    (mesh,) = [t for t in spec["data"] if t["type"] == "surface"]
+    assert z_axis[0] <= np.min(mesh["z"]) and z_axis[1] >= np.max(mesh["z"])
+    # No comb: no grid node drops far below all four of its neighbours.
+    assert spike_depth(np.asarray(mesh["z"], float)) < 0.25 * (view.z_high - view.z_low)
     for sr in series:
         (line,) = traces_named(spec, sr.label)
         x, y, z = (np.asarray(line[k], float) for k in "xyz")
         on_grid = (x >= view.xs[0]) & (x <= view.xs[-1]) & (y >= view.ys[0]) & (y <= view.ys[-1])
         assert on_grid.sum() > 0.5 * len(x)
-        mesh = drawn_heights(view, x[on_grid], y[on_grid])
+        mesh = drawn_heights(spec, x[on_grid], y[on_grid])
         assert np.all(z[on_grid] > mesh), (sr.key, float((z[on_grid] - mesh).min()))
         # Never drawn below its own loss, and within the axis.
         own = transformed(view, sr.main.loss[: len(x)])
@@ -96,13 +107,19 @@ def test_minima_and_start_marked_above_the_surface(surface_key):
         (marker,) = traces_named(spec, name)
         x, y, z = (np.asarray(marker[k], float) for k in "xyz")
         np.testing.assert_allclose(np.column_stack([x, y]), np.asarray(points, float))
-        assert np.all(z > drawn_heights(view, x, y))
+        assert np.all(z > drawn_heights(spec, x, y))
         assert np.all(z >= transformed(view, true_loss(surface, np.column_stack([x, y]))))
 
 
-def test_the_old_axis_cut_the_valley():
-    """Why the axis changed: Rosenbrock's valley dips below the colour scale's lower end, which
-    was the z axis' lower end; the cut there was the comb, and the minimum sat under it."""
+def test_the_raw_grid_has_the_comb():
+    """Why the surface is floored: Rosenbrock's grid near its minimum has nodes far below all
+    their neighbours (the spikes of the comb), every one of them below the colour scale's low
+    end."""
     view = surface_view("rosenbrock", ())
-    assert (view.z3d < view.z_low).any()
-    assert transformed(view, np.array([0.0]))[0] < view.z_low
+    depth = spike_depth(view.z3d)
+    assert depth > 0.25 * (view.z_high - view.z_low)
+    z = view.z3d
+    inner = z[1:-1, 1:-1]
+    neighbours = np.minimum.reduce([z[:-2, 1:-1], z[2:, 1:-1], z[1:-1, :-2], z[1:-1, 2:]])
+    spikes = neighbours - inner > 0.25 * (view.z_high - view.z_low)
+    assert np.all(inner[spikes] < view.z_low)
