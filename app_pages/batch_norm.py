@@ -218,8 +218,8 @@ lesson_header(
     "when there is no batch to average over.",
 )
 # Full width: in the header's narrow formula column the fraction overflowed at 1280 px.
-# Short rows so that a phone (390 px) shows them whole.
-st.latex(r"\begin{gathered} \mu_B = \tfrac1B {\textstyle\sum_i} z_i,\quad "
+# One definition per row so that a phone (390 px, ~340 px of text) shows them whole.
+st.latex(r"\begin{gathered} \mu_B = \tfrac1B {\textstyle\sum_i} z_i \\ "
          r"\sigma_B^2 = \tfrac1B {\textstyle\sum_i} (z_i - \mu_B)^2 \\ "
          r"\hat z_i = \gamma\,\frac{z_i - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}} + \beta \\ "
          r"\bar\mu \leftarrow (1 - m)\,\bar\mu + m\,\mu_B\ \ (m = 0.1) \end{gathered}")

@@ -152,12 +152,12 @@ lesson_header(
     "sequence models and transformers use it.",
 )
 # Full width: in the header's narrow formula column the fractions overflowed at 1280 px.
-# One row per norm (a phone shows each whole); {\textstyle ...} in braces: a bare \textstyle
-# shrinks everything after it, the next fraction too.
-st.latex(r"\begin{gathered} \text{BN:}\ \hat x_{bf} = \frac{x_{bf} - \mu_f}{\sqrt{\sigma_f^2 + \epsilon}},"
-         r"\ \mu_f = \tfrac1B {\textstyle\sum_b} x_{bf} \\ "
-         r"\text{LN:}\ \hat x_{bf} = \frac{x_{bf} - \mu_b}{\sqrt{\sigma_b^2 + \epsilon}},"
-         r"\ \mu_b = \tfrac1F {\textstyle\sum_f} x_{bf} \end{gathered}")
+# Two rows per norm: a phone (~340 px of text) shows each row whole. {\textstyle ...} in braces:
+# a bare \textstyle shrinks everything after it, the next fraction too.
+st.latex(r"\begin{aligned} \text{BN:}\ \hat x_{bf} &= \frac{x_{bf} - \mu_f}{\sqrt{\sigma_f^2 + \epsilon}},"
+         r" \\ \mu_f &= \tfrac1B {\textstyle\sum_b} x_{bf} \\[6pt] "
+         r"\text{LN:}\ \hat x_{bf} &= \frac{x_{bf} - \mu_b}{\sqrt{\sigma_b^2 + \epsilon}},"
+         r" \\ \mu_b &= \tfrac1F {\textstyle\sum_f} x_{bf} \end{aligned}")
 link_note = st.empty()
 with st.sidebar:
     st.subheader("Training (retrains)")

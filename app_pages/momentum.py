@@ -24,16 +24,16 @@ FORMS = ("EMA (lecture)", "heavy ball (libraries)")
 CHART = {"displayModeBar": False}
 
 
-def controls_row(log):
-    cols = st.columns([1, 1, 1, 1.3])
-    lr = cols[0].select_slider("learning rate η", RATES, value=1.9, format_func=fmt,
+def run_controls(log):
+    """The ravine and the run, in the sidebar: on the page they pushed section 1's chart below
+    a 1280x720 projector's first screen."""
+    lr = st.select_slider("learning rate η", RATES, value=1.9, format_func=fmt,
                                key=log("mom.lr", RATES), bind=controls.BIND)
-    kappa = cols[1].select_slider("condition number κ", KAPPAS, value=50.0, format_func=fmt,
-                                  key=log("mom.kappa", KAPPAS), bind=controls.BIND)
-    steps = cols[2].select_slider("steps", STEPS, value=100, key=log("mom.steps", STEPS),
-                                  bind=controls.BIND)
-    form = cols[3].radio("momentum form", FORMS, horizontal=True, key=log("mom.form"),
-                         bind=controls.BIND)
+    kappa = st.select_slider("condition number κ", KAPPAS, value=50.0, format_func=fmt,
+                             key=log("mom.kappa", KAPPAS), bind=controls.BIND)
+    steps = st.select_slider("steps", STEPS, value=100, key=log("mom.steps", STEPS),
+                             bind=controls.BIND)
+    form = st.radio("momentum form", FORMS, key=log("mom.form"), bind=controls.BIND)
     return lr, {"condition_number": float(kappa), "angle": 0.0}, steps, form == FORMS[0]
 
 
@@ -46,16 +46,16 @@ def show_divergence(series) -> None:
 
 def damping_section(log, lr, params, steps, ema, view) -> None:
     st.subheader("1 · More momentum, less zig-zag")
-    betas = st.multiselect("momentum β", BETAS, default=[0.0, 0.5, 0.7], format_func=fmt,
-                           key=log("mom.betas", choices=BETAS, label=fmt, multiple=True),
-                           bind=controls.BIND, max_selections=5)
+    left, right = st.columns([1.3, 1])
+    betas = right.multiselect("momentum β", BETAS, default=[0.0, 0.5, 0.7], format_func=fmt,
+                             key=log("mom.betas", choices=BETAS, label=fmt, multiple=True),
+                             bind=controls.BIND, max_selections=5)
     if not betas:
-        st.info("Choose at least one β to compare.", icon=":material/arrow_upward:")
+        left.info("Choose at least one β to compare.", icon=":material/info:")
         return
     betas = sorted(betas)
     runs = lesson.damping_runs(lr, params, steps, betas, ema)  # plain GD always, as the reference
     series = figs.beta_series([runs[b] for b in betas], betas)
-    left, right = st.columns([1.3, 1])
     live_figure(figs.paths_figure(RAVINE, view, series, steps), key="mom.paths", config=CHART, where=left)
     live_figure(curve_figure(series, "loss", 0.0), key="mom.loss", config=CHART, where=right)
     show_divergence(series)
@@ -75,8 +75,11 @@ def equivalence_section(log, lr, params, steps, view) -> float:
     live_figure(figs.paths_figure(RAVINE, view, series, steps, dashed=(series[1].key,)),
                 key="mom.forms", config=CHART, where=left)
     with right:
-        st.latex(r"m_t = \beta m_{t-1} + (1-\beta) g_t,\ x_t = x_{t-1} - \eta\, m_t")
-        st.latex(r"b_t = \beta b_{t-1} + g_t,\ x_t = x_{t-1} - \eta' b_t")
+        # One equation per row: on one line the first ran 2 px past the column at 1280 px.
+        st.latex(r"\begin{aligned} m_t &= \beta m_{t-1} + (1-\beta) g_t \\ "
+                 r"x_t &= x_{t-1} - \eta\, m_t \end{aligned}")
+        st.latex(r"\begin{aligned} b_t &= \beta b_{t-1} + g_t \\ "
+                 r"x_t &= x_{t-1} - \eta' b_t \end{aligned}")
         st.markdown(r"With $m_t = (1-\beta)\, b_t$ the two are the same recursion when "
                     r"$\eta' = \eta(1-\beta)$.")
         gap = np.nanmax(np.abs(ema.finite_path - heavy.path[: len(ema.finite_path)]), initial=0.0)
@@ -129,7 +132,8 @@ lesson_header(
     r"\end{aligned}",
 )
 link_note = st.empty()
-lr, params, steps, ema = controls_row(log)
+with st.sidebar:
+    lr, params, steps, ema = run_controls(log)
 view = surface_view(RAVINE.key, tuple(sorted(params.items())))
 with st.spinner("Running…"):
     damping_section(log, lr, params, steps, ema, view)

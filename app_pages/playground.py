@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from components import controls, url_state
+from components import controls, presenter, url_state
 from components.claims import show_surface_claims
+from components.lesson import page_title
 from components.playback import playback_controls
 from components.trajectory_views import (
     VIEWS,
@@ -21,10 +22,12 @@ def comparison(log, surface, run_settings: dict) -> None:
     """Optimizer choice, their sliders, the chart and the curves: a hyperparameter slider reruns
     only this fragment, so the sidebar and the lesson are neither recomputed nor re-sent."""
     convention, clip = run_settings["convention"], run_settings["clip"]
-    chosen = controls.optimizer_picker(log)
+    # The picker heads the control column, not a row above the chart: at 1280x720 the chart and
+    # its scrubber then fit on the first screen (tests/test_browser_layout.py).
     chart_col, control_col = st.columns([2.3, 1], gap="medium")
     settings = {}
     with control_col:
+        chosen = controls.optimizer_picker(log)
         for tab, key in zip(controls.optimizer_tabs(chosen, log), chosen):
             with tab:
                 spec = OPTIMIZERS[key]
@@ -42,7 +45,8 @@ def comparison(log, surface, run_settings: dict) -> None:
         with playback_col:
             playback = playback_controls(log)
         if not chosen:
-            st.info("Choose at least one optimizer above to see its path.", icon=":material/arrow_upward:")
+            st.info("Choose at least one optimizer in the Optimizers box to see its path.",
+                    icon=":material/info:")
             return
         series = run_series(surface, settings, **{k: v for k, v in run_settings.items()
                                                   if k != "clickable"})
@@ -55,8 +59,19 @@ def comparison(log, surface, run_settings: dict) -> None:
     curves_and_summary(series, surface.lowest_minimum(run_settings["surface_params"]))
 
 
+# The path chart (its figure leaves the height open) takes what a 1280x720 projector leaves under
+# the title and the view row, so its step scrubber shows on the first screen; 620 px at most.
+PATH_CHART_HEIGHT = """<style>
+.st-key-path_chart .live-plot {height: clamp(380px, calc(100vh - 330px), 620px);}
+</style>"""
+
 log = controls.KeyLog(link=url_state.snapshot())
-st.title("Optimizer playground")
+# One row for the title and the surface's story: the chart is what the first screen is for.
+title_col, why_col = st.columns([1, 1.2], vertical_alignment="center")
+with title_col:
+    page_title("Optimizer playground")
+if not presenter.active():  # presenting sizes every live chart to the screen itself
+    st.html(PATH_CHART_HEIGHT)
 link_note = st.empty()
 
 with st.sidebar:
@@ -73,7 +88,7 @@ with st.sidebar:
     st.subheader("Clipping")
     clip = controls.clip_controls(log)
 
-with st.expander(f"**{surface.title}**: why this surface", expanded=False):
+with why_col.expander(f"**{surface.title}**: why this surface", expanded=False):
     st.latex(surface.latex)
     st.write(surface.lesson)
     measured = st.container()  # filled after the chart: the chart is what a reader waits for

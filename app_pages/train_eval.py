@@ -122,10 +122,11 @@ lesson_header(
     "examples in its batch — and with the running averages in evaluation. Forgetting "
     "`model.eval()` gives random, batch-dependent predictions. Here one 2-64-64-2 network "
     "with batch norm and dropout in both hidden layers is trained once, then run in both modes.",
-    r"\begin{aligned} \text{train: } \hat z &= \frac{z - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}},"
-    r"\ \ \tilde h = \tfrac{m \odot h}{1-p} \\ "
-    r"\text{eval: } \hat z &= \frac{z - \bar\mu}{\sqrt{\bar\sigma^2 + \epsilon}},"
-    r"\ \ \tilde h = h \end{aligned}",
+    # One equation per row: side by side they ran past a phone's width.
+    r"\begin{aligned} \text{train: } \hat z &= \frac{z - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}}"
+    r" \\ \tilde h &= \tfrac{m \odot h}{1-p} \\[6pt] "
+    r"\text{eval: } \hat z &= \frac{z - \bar\mu}{\sqrt{\bar\sigma^2 + \epsilon}}"
+    r" \\ \tilde h &= h \end{aligned}",
 )
 link_note = st.empty()
 with st.sidebar:

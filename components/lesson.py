@@ -6,10 +6,29 @@ import streamlit as st
 
 from components import presenter
 
+# A compact title: Streamlit's 6rem above the title and its 2.75rem heading took a quarter of a
+# 1280x720 projector's first screen, and pushed every page's chart below the fold. 4rem still
+# clears the header bar (3.75rem). Presenter mode sets its own (tighter) frame instead.
+_COMPACT_STYLE = """<style>
+[data-testid="stMainBlockContainer"] {padding-top: 4rem;}
+[data-testid="stMainBlockContainer"] h1 {font-size: 2.25rem; padding: 0 0 0.5rem 0;}
+</style>"""
+
+
+def page_title(title: str) -> None:
+    """The page's title, compact so that the page's first chart reaches the first screen."""
+    if not presenter.active():
+        st.html(_COMPACT_STYLE)
+    st.title(title)
+
 
 def lesson_header(title: str, question: str, explanation: str, formula: str | None = None) -> None:
-    """Title, the focused question in bold, a few sentences a student can follow, and the rule."""
-    st.title(title)
+    """Title, the focused question in bold, a few sentences a student can follow, and the rule.
+
+    The formula's column is a third of the width (~300 px at 1280 px, beside the sidebar), so a
+    page writes a long rule as one short row per line (``aligned``); on a phone the columns
+    stack and the formula gets the whole width. tests/test_browser_layout.py checks both."""
+    page_title(title)
     st.markdown(f"**{question}**")
     with presenter.folded():  # presenting: the explanation waits in an expander
         if formula:

@@ -60,7 +60,8 @@ def path_chart(view_mode: str, surface: Surface, surface_params: dict, series, s
     elif view_mode == "3-D":
         fig = surface_3d_spec(surface, view, series, surface_params, start)
     else:
-        fig = figures.overlay_spec(surface, view, series, start, num_steps, playback=playback)
+        fig = figures.overlay_spec(surface, view, series, start, num_steps, playback=playback,
+                                   height=None)  # the page's style sizes it to the screen
     # Zoom and pan survive slider moves; a new surface or view starts from the full domain.
     fig["layout"]["uirevision"] = f"{surface.key}/{view_mode}"
     clickable = clickable and view_mode == VIEWS[0]  # a click means a point only on the map
