@@ -5,7 +5,12 @@ import streamlit as st
 
 from components import controls, url_state
 from components.claims import show_claim
-from components.clipping_figures import angle_figure, clipping_panels, step_length_figure
+from components.clipping_figures import (
+    angle_figure,
+    clipping_panels,
+    overlap_caption,
+    step_length_figure,
+)
 from components.lesson import lesson_header
 from components.live_plot import live_figure
 from components.scales import fmt, ladder, snap
@@ -106,7 +111,7 @@ for run in runs:
 
 if st.session_state.get("clip.step", 0) > settings["num_steps"] - 1:  # fewer steps than before
     st.session_state["clip.step"] = settings["num_steps"] - 1
-scrub, jump = st.columns([3, 1], vertical_alignment="bottom")
+scrub, jump = st.columns([2, 1], vertical_alignment="bottom")  # room for the button's label
 step = scrub.slider("step t", 0, settings["num_steps"] - 1, value=0, bind=controls.BIND,
                     key=log("clip.step", bounds=(0, settings["num_steps"] - 1)))
 jump.button("Jump to the cliff", on_click=jump_to_largest, args=("clip.largest", "clip.step"),
@@ -121,6 +126,8 @@ show_claim(verdicts["cliff.clipped_counts"], where=count_box)
 st.dataframe(step_table(runs, step, lr), hide_index=True)
 left, right = st.columns(2)
 live_figure(step_length_figure(runs, lr, settings["threshold"], step), key="clip.lengths", where=left)
+if caption := overlap_caption(runs):
+    left.caption(caption)
 show_claim(verdicts["cliff.step_bound"], where=left)
 live_figure(angle_figure(runs, step), key="clip.angles", where=right)
 show_claim(verdicts["cliff.angle"], where=right)

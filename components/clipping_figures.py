@@ -16,6 +16,9 @@ from lessons.cliff_clipping import CLIP_TITLES, ClipRun, bending_angle
 from surfaces import Surface
 
 CLIP_COLORS = {"none": "#b91c1c", "norm": "#2563eb", "value": "#d97706"}
+# Until the first clip the three runs are one run and their per-step lines coincide: norm is
+# drawn wide and solid under value's thin dots, so both stay visible where they overlap.
+CLIP_LINES = {"none": dict(width=2), "norm": dict(width=5), "value": dict(width=2, dash="dot")}
 RAW_COLOR = "#6b7280"
 MAX_SPAN = 3.0  # the view reaches at most this many domain widths past the domain
 
@@ -132,7 +135,8 @@ def step_length_figure(runs: list[ClipRun], lr: float, threshold: float, step: i
     for run in runs:
         length = run.step_lengths
         traces.append(dict(type="scatter", x=np.arange(len(length)), y=length, mode="lines",
-                           name=CLIP_TITLES[run.mode], line=dict(color=CLIP_COLORS[run.mode], width=2),
+                           name=CLIP_TITLES[run.mode],
+                           line=dict(color=CLIP_COLORS[run.mode], **CLIP_LINES[run.mode]),
                            hovertemplate="%{y:.3g}"))
     bound = dict(type="scatter", x=[0, max(len(r.path) for r in runs) - 2], y=[lr * threshold] * 2,
                  mode="lines", name="η·c (SGD bound with norm clipping)",
@@ -148,8 +152,35 @@ def angle_figure(runs: list[ClipRun], step: int, height: int = 320) -> go.Figure
         n = len(run.finite_path)
         angle = bending_angle(run.raw[:n], run.clipped[:n])
         traces.append(dict(type="scatter", x=np.arange(n), y=angle, mode="lines",
-                           name=CLIP_TITLES[run.mode], line=dict(color=CLIP_COLORS[run.mode], width=2),
+                           name=CLIP_TITLES[run.mode],
+                           line=dict(color=CLIP_COLORS[run.mode], **CLIP_LINES[run.mode]),
                            hovertemplate="%{y:.2f}°"))
     layout = _per_step_layout("Angle between raw and clipped gradient",
                               dict(title=dict(text="degrees"), rangemode="tozero"), step, height)
     return go.Figure(dict(data=traces, layout=layout))
+
+
+def overlap_caption(runs: list[ClipRun]) -> str | None:
+    """Where the step-length lines of the two clips lie on top of each other, and why; ``None``
+    when they never do."""
+    by = {run.mode: run for run in runs}
+    if not {"norm", "value"} <= by.keys():
+        return None
+    norm, value = by["norm"].step_lengths, by["value"].step_lengths
+    n = min(len(norm), len(value))
+    same = np.isclose(norm[:n], value[:n], rtol=0.02, atol=0.0)  # 2 %: one line on the chart
+    if not same.any():
+        return None
+    clipped = np.flatnonzero(by["norm"].was_clipped[:n] | by["value"].was_clipped[:n])
+    first = int(clipped[0]) if len(clipped) else n
+    text = (f"Clip by norm (wide, solid) and clip by value (dotted) take steps of the same length "
+            f"(within 2 %) on {int(same.sum())} of {n} steps, so their lines lie on top of "
+            "each other there. ")
+    if first > 0:
+        text += (f"Before step {first} no gradient exceeded c: until then the clipped runs are "
+                 "the unclipped run. ")
+    if same[first:].any():
+        text += ("Where both clip a gradient that points almost along one axis, like the wall's, "
+                 "each cuts it to a length of about c: the same length, though value clipping "
+                 "turns it (the angle chart, right).")
+    return text.strip()

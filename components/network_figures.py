@@ -208,6 +208,14 @@ def weight_kinds_figure(shares: dict, *, title: str, height: int = 300) -> go.Fi
     return go.Figure(dict(data=traces, layout=layout))
 
 
+def _log_count_ticks(most: int) -> dict:
+    """A log count axis labelled 1, 2, 5, 10, 20, 50, ... in full: plotly's own log ticks read
+    "1 2 5 10 2 5", the 2 and 5 after 10 meaning 20 and 50."""
+    values = [m * 10 ** e for e in range(len(str(most)) + 1) for m in (1, 2, 5)]
+    values = [v for v in values if v <= 2 * most] or [1]
+    return dict(type="log", tickmode="array", tickvals=values, ticktext=[str(v) for v in values])
+
+
 def weight_histogram_figure(runs: list[RunView], layer: int, *, title: str = "",
                             height: int = 300, bins: int = 60, log_y: bool = True) -> go.Figure:
     """Histogram of one dense layer's final weights per run, overlaid on shared bins."""
@@ -215,9 +223,10 @@ def weight_histogram_figure(runs: list[RunView], layer: int, *, title: str = "",
     finite = np.concatenate([w[np.isfinite(w)] for w in weights]) if weights else np.zeros(1)
     top = float(np.max(np.abs(finite))) if finite.size else 1.0
     edges = np.linspace(-top, top, bins + 1) if top > 0 else np.linspace(-1, 1, bins + 1)
-    traces = []
+    traces, most = [], 1
     for run, w in zip(runs, weights):
         counts, _ = np.histogram(w[np.isfinite(w)], edges)
+        most = max(most, int(counts.max(initial=0)))
         traces.append(dict(type="bar", x=(edges[:-1] + edges[1:]) / 2, y=counts, name=run.label,
                            marker=dict(color=rgba(run.color, 0.55), line=dict(width=0)),
                            width=edges[1] - edges[0],
@@ -226,7 +235,7 @@ def weight_histogram_figure(runs: list[RunView], layer: int, *, title: str = "",
     layout = _layout(height, title or f"weights of layer {layer + 1}", barmode="overlay",
                      bargap=0, xaxis=_axis("weight value", showgrid=True, gridcolor=GRID_COLOR),
                      yaxis=_axis("count", showgrid=True, gridcolor=GRID_COLOR,
-                                 type="log" if log_y else "linear"),
+                                 **(_log_count_ticks(most) if log_y else {})),
                      legend=dict(orientation="h", y=-0.3, x=0))
     layout["margin"]["b"] = 80
     return go.Figure(dict(data=traces, layout=layout))

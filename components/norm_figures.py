@@ -23,8 +23,11 @@ AXIS = dict(showgrid=True, gridcolor="#eef2f7", linecolor="#9ca3af", mirror=True
 
 def _layout(fig: go.Figure, height: int, title: str) -> go.Figure:
     fig.update_layout(height=height, font=FONT, plot_bgcolor="white", paper_bgcolor="white",
-                      margin=dict(l=70, r=20, t=70, b=110), hovermode="closest",
-                      title=dict(text=title, x=0.01, font=dict(size=14)),
+                      margin=dict(l=70, r=20, t=84, b=110), hovermode="closest",
+                      # Pinned to the top edge: centred in the margin it touched the panels'
+                      # own titles (make_subplots puts those just above each panel).
+                      title=dict(text=title, x=0.01, y=1, yref="container", yanchor="top",
+                                 pad=dict(t=6), font=dict(size=14)),
                       # Below the x-axis titles: 62 px under the plot area, whatever its height.
                       legend=dict(orientation="h", yanchor="top", y=-62 / (height - 180), x=0))
     fig.update_xaxes(**AXIS)

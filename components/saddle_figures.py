@@ -79,8 +79,9 @@ def saddle_paths_figure(study: EscapeStudy, still: dict[str, np.ndarray], rule: 
     layout = _layout(height, images=[background_image(view)],
                      xaxis=_axis("x", range=[-2, 2], showgrid=False),
                      yaxis=_axis("y", range=[-2, 2], showgrid=False, scaleanchor="x"),
-                     legend=dict(orientation="h", y=-0.12, x=0, font=dict(size=11)))
-    layout["margin"]["b"] = 20
+                     # Above the map: under it, the legend sat on the x axis's title.
+                     legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0,
+                                 font=dict(size=11)))
     return go.Figure(dict(data=traces, layout=layout))
 
 
