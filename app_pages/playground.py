@@ -39,7 +39,7 @@ def comparison(log, surface, run_settings: dict) -> None:
         if clip:
             st.latex(CLIP[convention][clip[0]])
     with chart_col:
-        view_col, playback_col = st.columns([1.1, 1], vertical_alignment="center")
+        view_col, playback_col = st.columns([1, 1.1], vertical_alignment="center")
         view_mode = view_col.segmented_control("View", VIEWS, default=VIEWS[0], key=log("view"),
                                                bind=controls.BIND, label_visibility="collapsed") or VIEWS[0]
         with playback_col:

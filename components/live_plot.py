@@ -25,9 +25,10 @@ import plotly.io as pio
 import streamlit as st
 
 from components import presenter
-from components.static_files import publish_copy, static_url
+from components.static_files import STATIC_DIR, publish_copy, static_url
 
 PLOTLY_JS = "plotly.min.js"
+EXPORT_JS = "descent_export.js"  # the chart exporter's script, when it is installed
 
 # Both components' scripts start with this loader: one plotly.js per page, however many charts.
 _LOAD_PLOTLY_JS = """
@@ -66,29 +67,183 @@ function onPlotClick(gd, report) {
   };
 }
 
-// Buttons with method "skip" and animate args (the Play / Pause / Replay menu): run the
-// animation here. A Pause or Replay interrupts the running animation, whose promise then
-// rejects (with undefined): plotly.js's own "animate" buttons leave that rejection uncaught.
-function onMenuButton(Plotly, gd) {
-  return (event) => {
-    const button = event && event.button;
-    if (!button || button.method !== "skip" || !Array.isArray(button.args)) return;
-    const [frames, options] = button.args;
-    Plotly.animate(gd, frames, options).catch(() => {});
+// The exporter (another script, optional): loaded once after plotly.js; a missing file is silent.
+function loadExport(url) {
+  if (!url) return Promise.resolve();
+  if (!window.__descentLabExport) {
+    window.__descentLabExport = new Promise((resolve) => {
+      const script = document.createElement("script");
+      script.src = url;
+      script.onload = script.onerror = () => resolve();
+      document.head.appendChild(script);
+    });
+  }
+  return window.__descentLabExport;
+}
+
+// The exporter's buttons are asked for once per chart: Plotly.react compares configs by identity
+// (a button's click function), and a changed config re-plots from scratch, losing the zoom.
+function withExportButtons(config, gd) {
+  const exporter = window.DescentLabExport;
+  if (!exporter || !exporter.modeBarButtons) return config;
+  gd.__exportButtons = gd.__exportButtons || exporter.modeBarButtons(gd) || [];
+  return {...config, modeBarButtonsToAdd: [...(config.modeBarButtonsToAdd || []),
+                                           ...gd.__exportButtons]};
+}
+
+// Playback, for a figure with layout.meta.playback: HTML controls under the chart (real buttons
+// and a range input: Tab, Enter, Space and the arrow keys reach them, and no legend or panel
+// title can lie over them). A clock drives the frames: the frame shown is the one due at this
+// moment, so a slow machine skips frames instead of slowing down, and speed is frames per second.
+// Each frame is one Plotly.animate (redraw false, "immediate": it interrupts the one before; the
+// interrupted one's rejection is caught) moving the heads and, in trail mode, cutting each path
+// at the frame's step from the whole path the figure carries.
+function cut(values, step, stride) {
+  if (!stride) return values.slice(0, step + 1);
+  // A fan: one run per `stride` points, the last of each a NaN gap kept between runs.
+  return Array.prototype.filter.call(values, (v, i) => i % stride <= step || i % stride === stride - 1);
+}
+
+function frameAt(pb, k) {
+  const step = pb.meta.steps[k], frame = pb.frames[k];
+  const traces = [...frame.traces], data = frame.data.map((d) => ({x: d.x, y: d.y}));
+  for (const g of pb.meta.trail ? pb.meta.grown : []) {
+    const whole = pb.whole[g.trace];
+    traces.push(g.trace);
+    data.push({x: cut(whole.x, step, g.stride), y: cut(whole.y, step, g.stride)});
+  }
+  for (const m of pb.meta.trail ? pb.meta.shown : []) {
+    const whole = pb.whole[m.trace];
+    traces.push(m.trace);
+    data.push(step >= m.step ? whole : {x: [], y: []});
+  }
+  return {data, traces};
+}
+
+function playback(Plotly, gd, toolbar) {
+  if (gd.__pb) return gd.__pb;
+  const el = (tag, props) => Object.assign(document.createElement(tag), props);
+  const play = el("button", {type: "button", className: "pb-play"});
+  const replay = el("button", {type: "button", className: "pb-replay", textContent: "↺ Replay"});
+  replay.setAttribute("aria-label", "Replay from step 0");
+  const scrub = el("input", {type: "range", min: 0, step: 1, value: 0, className: "pb-scrub"});
+  scrub.setAttribute("aria-label", "Step");
+  const ticks = el("div", {className: "pb-ticks"});
+  ticks.setAttribute("aria-hidden", "true");
+  const track = el("div", {className: "pb-track"});
+  track.append(scrub, ticks);
+  const readout = el("output", {className: "pb-readout"});
+  const slot = el("span", {className: "pb-export"});
+  toolbar.append(play, replay, track, readout, slot);
+  const pb = gd.__pb = {k: 0, playing: false, drawn: 0, busy: false, meta: null, frames: [],
+                        whole: {}, slot};
+  const ui = () => {
+    const steps = pb.meta.steps, last = steps.length - 1;
+    play.textContent = pb.playing ? "❚❚ Pause" : "▶ Play";
+    play.setAttribute("aria-label", pb.playing ? "Pause" : "Play");
+    scrub.max = last;
+    scrub.value = pb.k;
+    scrub.setAttribute("aria-valuetext", `step ${steps[pb.k]} of ${steps[last]}`);
+    readout.textContent = `step ${steps[pb.k]}`;
+    toolbar.dataset.step = steps[pb.k];
+    toolbar.dataset.frameMs = pb.meta.frame_ms;
+    toolbar.dataset.trail = pb.meta.trail;
   };
+  pb.show = (k) => {
+    pb.k = k;
+    pb.drawn += 1;  // frames drawn: what the tests count
+    ui();
+    return Plotly.animate(gd, frameAt(pb, k), {frame: {duration: 0, redraw: false},
+                          transition: {duration: 0}, mode: "immediate"}).catch(() => {});
+  };
+  const tick = () => {
+    if (!pb.playing) return;
+    const last = pb.meta.steps.length - 1;
+    const due = Math.min(last, pb.k0 + Math.floor((performance.now() - pb.t0) / pb.meta.frame_ms));
+    if (due !== pb.k && !pb.busy) pb.show(due);
+    if (pb.k >= last) pb.setPlaying(false);
+    else requestAnimationFrame(tick);
+  };
+  pb.setPlaying = (on) => {
+    const start = on && !pb.playing;
+    pb.playing = on;
+    if (start) {
+      if (pb.k >= pb.meta.steps.length - 1) pb.show(0);  // at the end, Play starts over
+      pb.restartClock();
+      requestAnimationFrame(tick);
+    }
+    ui();
+  };
+  pb.restartClock = () => { pb.k0 = pb.k; pb.t0 = performance.now(); };
+  pb.ticks = (meta) => {
+    const steps = meta.steps, last = steps[steps.length - 1] || 1;
+    ticks.replaceChildren(...meta.ticks.map((t) => {
+      const label = el("span", {textContent: t});
+      label.style.left = `calc(8px + ${t / last} * (100% - 16px))`;  // under the thumb's centre
+      return label;
+    }));
+  };
+  play.addEventListener("click", () => pb.setPlaying(!pb.playing));
+  replay.addEventListener("click", () => { pb.show(0); pb.playing = false; pb.setPlaying(true); });
+  scrub.addEventListener("input", () => {
+    const k = Number(scrub.value);  // read first: pausing redraws the toolbar from pb.k
+    pb.setPlaying(false);
+    pb.show(k);
+  });
+  gd.addEventListener("keydown", (event) => {
+    if (event.key !== " " || event.target !== gd || !pb.meta) return;
+    event.preventDefault();
+    pb.setPlaying(!pb.playing);
+  });
+  pb.ui = ui;
+  return pb;
+}
+
+// After each Plotly.react: the new frames and settings, the whole paths to cut, and the frame
+// the reader was at (kept, as is playing: a speed or trail change does not restart the race).
+function updatePlayback(pb, gd, figure, toolbar) {
+  const meta = ((figure.layout || {}).meta || {}).playback;
+  toolbar.hidden = !meta;
+  if (!meta) {
+    pb.playing = false;
+    pb.meta = null;
+    gd.removeAttribute("tabindex");
+    return;
+  }
+  gd.tabIndex = 0;  // focusable: Space on the chart plays or pauses
+  gd.setAttribute("aria-label", "Animated chart: Space plays or pauses");
+  pb.meta = meta;
+  pb.frames = figure.frames;
+  pb.whole = {};
+  for (const {trace} of [...meta.grown, ...meta.shown]) {
+    const t = gd._fullData[trace];
+    pb.whole[trace] = {x: Array.from(t.x), y: Array.from(t.y)};
+  }
+  pb.k = Math.min(pb.k, meta.steps.length - 1);
+  pb.ticks(meta);
+  if (pb.playing) pb.restartClock();
+  if (pb.k > 0 || meta.trail) pb.show(pb.k);
+  else pb.ui();
 }
 
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   let gd = parentElement.querySelector(".live-plot");
+  let toolbar = parentElement.querySelector(".pb-toolbar");
   if (!gd) {
     gd = document.createElement("div");
     gd.className = "live-plot";
-    parentElement.appendChild(gd);
+    toolbar = document.createElement("div");
+    toolbar.className = "pb-toolbar";
+    toolbar.setAttribute("role", "group");
+    toolbar.setAttribute("aria-label", "Playback");
+    toolbar.hidden = true;
+    parentElement.append(gd, toolbar);
   }
   const version = (gd.__version || 0) + 1;
   gd.__version = version;
-  const draw = () => loadPlotly(data.plotly_url).then((Plotly) => {
+  const draw = () => loadPlotly(data.plotly_url).then((Plotly) =>
+      loadExport(data.export_url).then(() => Plotly)).then((Plotly) => {
     if (gd.__version !== version) return;  // a newer figure arrived in the meantime
     const figure = JSON.parse(data.spec);
     gd.__clickable = Boolean(data.clickable);
@@ -96,12 +251,18 @@ export default function (component) {
       gd.__clickHandler = onPlotClick(gd, (point) => setTriggerValue("click", point));
       gd.addEventListener("click", gd.__clickHandler);
     }
-    return Plotly.react(gd, {data: figure.data, layout: figure.layout,
-                             frames: figure.frames || [], config: data.config}).then(() => {
-      // Re-attached after every react: a react that re-plots from scratch drops listeners.
-      gd.__menuHandler = gd.__menuHandler || onMenuButton(Plotly, gd);
-      gd.removeListener("plotly_buttonclicked", gd.__menuHandler);
-      gd.on("plotly_buttonclicked", gd.__menuHandler);
+    // The toolbar is built for the first figure that plays (never for the loss charts).
+    const animated = Boolean(((figure.layout || {}).meta || {}).playback);
+    const pb = animated || gd.__pb ? playback(Plotly, gd, toolbar) : null;
+    if (pb && !pb.slot.childElementCount && window.DescentLabExport?.toolbarButtons) {
+      pb.slot.append(...(window.DescentLabExport.toolbarButtons(gd) || []));
+    }
+    if (pb) pb.busy = true;  // no frame while react replaces the data
+    return Plotly.react(gd, {data: figure.data, layout: figure.layout, frames: figure.frames || [],
+                             config: withExportButtons(data.config, gd)}).then(() => {
+      if (!pb) return;
+      pb.busy = false;
+      updatePlayback(pb, gd, figure, toolbar);
     });
   }).catch((error) => {
     gd.textContent = "The chart could not be drawn: " + error.message;
@@ -112,7 +273,28 @@ export default function (component) {
 }
 """
 
-_COMPONENT = st.components.v2.component("descent_lab.live_plot", js=_JS, isolate_styles=False)
+# The playback toolbar under an animated chart. A visible focus ring on every control; the
+# scrubber's round step labels sit under it, each under the thumb position of its step.
+_CSS = """
+.pb-toolbar { display: flex; align-items: flex-start; gap: 0.5rem; flex-wrap: wrap;
+              padding: 0.35rem 0 0.25rem; font-size: 0.95rem; }
+.pb-toolbar[hidden] { display: none; }
+.pb-toolbar button { font: inherit; padding: 0.3rem 0.75rem; border-radius: 0.5rem;
+                     border: 1px solid #c3c8d2; background: #fff; color: #262730; cursor: pointer;
+                     white-space: nowrap; }
+.pb-toolbar button:hover { border-color: #0068c9; color: #0068c9; }
+.pb-toolbar :focus-visible, .live-plot:focus-visible { outline: 3px solid #0068c9;
+                                                      outline-offset: 2px; }
+.pb-track { flex: 1 1 12rem; min-width: 10rem; position: relative; padding-bottom: 1.1rem; }
+.pb-scrub { width: 100%; margin: 0.45rem 0 0; accent-color: #0068c9; cursor: pointer; }
+.pb-ticks span { position: absolute; bottom: 0; transform: translateX(-50%); font-size: 0.75rem;
+                 color: #5c6170; }
+.pb-readout { min-width: 6.5rem; padding-top: 0.3rem; font-variant-numeric: tabular-nums;
+              color: #262730; }
+"""
+
+_COMPONENT = st.components.v2.component("descent_lab.live_plot", js=_JS, css=_CSS,
+                                        isolate_styles=False)
 
 # Starts fetching and compiling plotly.js (~5 MB) as soon as a page begins to run, while the
 # server computes, instead of when the first chart arrives: ~2 s off a cold start. It takes no
@@ -227,6 +409,11 @@ def chart_config(config: dict | None) -> dict:
     return {**BASE_CONFIG, **config, "modeBarButtonsToRemove": list(dict.fromkeys(removed))}
 
 
+def _export_url() -> str | None:
+    """Only an installed exporter is asked for: a 404 would be a console error on every page."""
+    return static_url(EXPORT_JS) if (STATIC_DIR / EXPORT_JS).exists() else None
+
+
 def live_plot(figure, *, key: str, config: dict | None = None,
               on_click: Callable[[], None] | None = None, defer: bool = False) -> None:
     """Draw ``figure`` (a plotly Figure or figure dict) under ``key``, updating in place.
@@ -237,6 +424,6 @@ def live_plot(figure, *, key: str, config: dict | None = None,
     ``st.session_state[key]["click"]`` as ``{"x": ..., "y": ...}``.
     """
     data = {"spec": figure_json(presenter.scale_figure(figure)), "config": chart_config(config),
-            "plotly_url": static_url(PLOTLY_JS),
+            "plotly_url": static_url(PLOTLY_JS), "export_url": _export_url(),
             "clickable": on_click is not None, "defer": defer}
     _COMPONENT(key=key, data=data, on_click_change=on_click or (lambda: None))

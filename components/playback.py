@@ -16,7 +16,7 @@ def _speed_label(speed: float) -> str:
 
 def playback_controls(log: controls.KeyLog) -> Playback:
     """A "trail" toggle and a speed picker, side by side; their values go into the figure."""
-    trail_col, speed_col = st.columns([1, 1.6], vertical_alignment="center")
+    trail_col, speed_col = st.columns([1, 2.2], vertical_alignment="center")
     with trail_col:
         trail = st.toggle("trail", key=log("trail"), bind=controls.BIND,
                           help="Draw each path only as far as its head has run, so the race "
