@@ -200,6 +200,25 @@ def test_shared_url_reproduces_the_view(server, page):
     screenshot(page, "playground-shared-url.png")
 
 
+def test_the_open_optimizer_tab_is_in_the_address_bar(server, page):
+    """Issue 10: the address bar holds the open tab too (keyboard or click), a reload keeps it,
+    and the first tab (the default) is left out of the link."""
+    query = "optimizers=SGD&optimizers=Adam&optimizers=Lion"
+    open_app(page, f"{server}/?{query}", min_paths=3)
+    tabs = page.locator('[data-testid="stTab"]')
+    tabs.nth(0).focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"tab=Adam$"))
+    tabs.nth(2).click()
+    page.wait_for_url(re.compile(r"tab=Lion$"))
+    open_app(page, page.url, min_paths=3)  # a reload
+    assert tabs.nth(2).get_attribute("aria-selected") == "true"
+    tabs.nth(0).click()
+    page.wait_for_url(f"{server}/?{query}")
+    assert_no_exception(page)
+
+
 def test_tampered_url_warns_and_still_draws(server, page):
     chart = open_app(page, server + "/?surface=nope&adam.learning_rate=abc&steps=-5", min_paths=3)
     assert [p["name"] for p in chart["paths"]] == DEFAULT_PATHS
