@@ -7,7 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from components.figures import FONT, PathSeries
-from components.palette import optimizer_color, rgba
+from components.palette import optimizer_color, optimizer_dash, rgba
 from lessons.adaptive_rates import TAIL
 from optimizers import OPTIMIZERS, Trajectory
 from optimizers.sparse import FREQUENT, RARE, SparseComparison, SparseRun
@@ -31,6 +31,12 @@ def path_series(run: SparseRun) -> PathSeries:
     raw = run.key == "adam" and not run.options.get("bias_correction", True)
     color = BIAS_COLORS[False] if raw else optimizer_color(run.key)
     return PathSeries(run.key + ("_raw" if raw else ""), run_label(run), color, trajectory)
+
+
+def _line(run: SparseRun, width: float) -> dict:
+    """The run's line in the colour and dash the path chart draws it in."""
+    series = path_series(run)
+    return dict(color=series.color, width=width, dash=optimizer_dash(series.key))
 
 
 def _layout(height: int, title: str, **extra) -> dict:
@@ -60,11 +66,11 @@ def rate_figure(comparison: SparseComparison, runs: list[SparseRun]) -> go.Figur
     """Effective learning rate of each coordinate against the step, rare steps marked."""
     traces, steps = [], np.arange(1, len(comparison.mask) + 1)
     for run in runs:
-        color, label = path_series(run).color, run_label(run)
+        label = run_label(run)
         for axis, ref in ((FREQUENT, ("x", "y")), (RARE, ("x2", "y2"))):
             traces.append(dict(type="scatter", x=steps, y=run.rates[:, axis], mode="lines",
                                name=label, legendgroup=label, showlegend=axis == FREQUENT,
-                               line=dict(color=color, width=2), xaxis=ref[0], yaxis=ref[1],
+                               line=_line(run, 2), xaxis=ref[0], yaxis=ref[1],
                                hovertemplate=label + ": %{y:.3g}<extra></extra>"))
     rare_steps = steps[comparison.mask > 0]
     traces.append(dict(type="scatter", x=rare_steps, y=np.zeros_like(rare_steps), mode="markers",
@@ -137,12 +143,12 @@ def error_figure(runs: list[SparseRun]) -> go.Figure:
     """Each weight's distance to its target against the step; the claims average the shaded tail."""
     traces = []
     for run in runs:
-        color, label = path_series(run).color, run_label(run)
+        label = run_label(run)
         steps = np.arange(len(run.path))
         for axis, ref in ((FREQUENT, ("x", "y")), (RARE, ("x2", "y2"))):
             traces.append(dict(type="scatter", x=steps, y=np.abs(run.path[:, axis]), mode="lines",
                                name=label, legendgroup=label, showlegend=axis == FREQUENT,
-                               line=dict(color=color, width=1.5), xaxis=ref[0], yaxis=ref[1],
+                               line=_line(run, 1.5), xaxis=ref[0], yaxis=ref[1],
                                hovertemplate=label + ": %{y:.3g}<extra></extra>"))
     layout = _two_panels(400, "Distance to the target (log scale)",
                          "w₁: every example", "w₂: rare feature",
@@ -161,7 +167,7 @@ def boost_figure(comparison: SparseComparison, runs: list[SparseRun], p: float) 
     for run in runs:
         ratio = run.rates[arrived, RARE] / run.rates[arrived, FREQUENT]
         traces.append(dict(type="scatter", x=steps, y=ratio, mode="lines+markers",
-                           name=run_label(run), line=dict(color=path_series(run).color, width=1.5),
+                           name=run_label(run), line=_line(run, 1.5),
                            marker=dict(size=5), hovertemplate="step %{x}: ×%{y:.3g}<extra></extra>"))
     last = len(comparison.mask)
     for level, name, dash in ((1.0, "1: one rate for both (SGD)", "solid"),

@@ -7,7 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from components.figures import FONT
-from components.palette import optimizer_color, rgba
+from components.palette import optimizer_color, optimizer_dash, rgba
 from components.surface_view import background_image, surface_view
 from lessons.saddle_escape import BAND_SE, SPREAD
 from lessons.sharp_flat import MINIMA, SharpFlatStudy, landmarks, profile
@@ -146,7 +146,8 @@ def median_figure(study: EscapeStudy, height: int = 360) -> go.Figure:
         mid = np.where(done, median[i], 0.0)
         traces.append(dict(
             type="scatter", x=study.batch_sizes[done], y=median[i][done], mode="lines+markers",
-            name=title, line=dict(color=color, width=2), marker=dict(size=8, color=color),
+            name=title, line=dict(color=color, width=2, dash=optimizer_dash(key)),
+            marker=dict(size=8, color=color),
             error_y=dict(type="data", symmetric=False, array=(top - mid)[done],
                          arrayminus=(mid - low[i])[done], color=rgba(color, 0.5)),
             hovertemplate=title + ", B = %{x}: median %{y} steps<extra></extra>"))

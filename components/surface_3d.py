@@ -79,10 +79,12 @@ def mesh_ceiling(mesh: Mesh, x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def lifted(mesh: Mesh, xy: np.ndarray, z: np.ndarray, lift: float) -> np.ndarray:
     """Heights for points at (x, y) whose true height is ``z``: never below it, and ``lift`` above
-    the drawn surface, so the mesh cannot cover them."""
+    the drawn surface, so the mesh cannot cover them. NaN (a gap in the line) off the map, as the
+    2-D map's axes cut a path that leaves it: a thrown path would otherwise stretch the z axis
+    tenfold and flatten the surface (the cliff)."""
     xy = np.asarray(xy, float).reshape(-1, 2)
     ceiling = mesh_ceiling(mesh, xy[:, 0], xy[:, 1])
-    return np.fmax(np.asarray(z, float), ceiling) + lift
+    return np.maximum(np.asarray(z, float), ceiling) + lift
 
 
 def z_range(view: SurfaceView, mesh: Mesh, heights: list[np.ndarray]) -> list[float]:
@@ -150,7 +152,8 @@ def surface_3d_spec(surface: Surface, view: SurfaceView, series_list: list[PathS
                  yaxis=dict(range=list(y_dom), title=dict(text="y")),
                  zaxis=dict(range=z_range(view, mesh, heights), title=dict(text=view.z_label)),
                  aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.6),
-                 camera=dict(eye=dict(x=1.5, y=-1.5, z=1.0)))
+                 # Higher than Plotly's default: it looks into the valleys, where the paths end.
+                 camera=dict(eye=dict(x=1.3, y=-1.3, z=1.5)))
     layout = dict(height=height, margin=dict(l=0, r=0, t=30, b=0), font=FONT,
                   plot_bgcolor="white", paper_bgcolor="white", hovermode="closest",
                   legend=dict(orientation="h", y=1.01, yanchor="bottom", x=0, xanchor="left",
