@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import struct
 import xml.etree.ElementTree as ET
 
@@ -66,7 +67,20 @@ def test_install_publishes_the_exporter_and_its_encoders_and_refreshes_an_edited
 
 def export(page, kind: str, timeout: float = 120_000) -> tuple[bytes, str, dict]:
     """Open the path chart's Export menu, pick ``kind``; return the download and its summary."""
-    page.evaluate("() => window.DescentLabExport.lastExport = null")
+    page.evaluate("""() => {
+      window.DescentLabExport.lastExport = null;
+      // Every progress message shown, however briefly.
+      window.__exportTexts = [];
+      const record = () => {
+        const box = document.getElementById('descent-export-status');
+        if (box) window.__exportTexts.push(box.textContent);
+      };
+      if (!window.__exportObserver) {
+        window.__exportObserver = new MutationObserver(record);
+        window.__exportObserver.observe(document.body, {subtree: true, childList: true,
+                                                        characterData: true});
+      }
+    }""")
     page.locator(EXPORT_BUTTON).first.click()
     with page.expect_download(timeout=timeout) as info:
         page.locator(f'.descent-export-menu button[data-export="{kind}"]').click()
@@ -82,14 +96,14 @@ def test_png_is_slide_sized(chart):
     data, name, _ = export(chart[0], "png")
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
     assert struct.unpack(">II", data[16:24]) == (1920, 1080)
-    assert name.startswith("descent-lab-") and name.endswith("-png.png")
+    assert name.startswith("descent-lab-") and name.endswith("-slide.png")
 
 
 def test_svg_holds_the_charts_paths_and_no_play_buttons(chart):
     page, drawn = chart
     data, name, _ = export(page, "svg")
     root = ET.fromstring(data)
-    assert root.tag.endswith("svg") and name.endswith(".svg")
+    assert root.tag.endswith("svg") and name.endswith("-slide.svg")
     texts = {t.text for t in root.iter() if t.tag.endswith("text") and t.text}
     assert {p["name"] for p in drawn["paths"]} <= texts
     assert "▶ Play" not in texts
@@ -184,6 +198,8 @@ def test_gif_has_one_image_per_animation_frame_and_decodes(chart):
     assert size == (800, 600) and name.endswith("-animation.gif")
     assert len(frames) == drawn["nFrames"] == summary["frames"]
     assert frames[0]["box"] == (0, 0, 800, 600)
+    progress = page.evaluate("() => window.__exportTexts")
+    assert any(re.fullmatch(r"Encoding GIF animation… \d+%", t) for t in progress), progress
     shown = composite(size, frames)
     moved = [int((a != b).sum()) for a, b in zip(shown, shown[1:])]
     assert sum(m > 0 for m in moved) > len(moved) // 2  # the heads move in most frames
@@ -226,11 +242,37 @@ def test_video_is_mp4_or_webm_as_the_browser_can_encode(chart):
         assert data[:4] == b"\x1a\x45\xdf\xa3" and b"webm" in data[:64]
 
 
+def test_without_h264_the_video_is_webm_and_without_webcodecs_a_gif(chart):
+    """Browsers differ: one without an H.264 encoder (Chromium builds without it, Firefox)
+    gets WebM; one without WebCodecs gets the GIF and is told so."""
+    page, drawn = chart
+    page.evaluate("""() => {
+      window.__isConfigSupported = VideoEncoder.isConfigSupported;
+      VideoEncoder.isConfigSupported = (config) => config.codec.startsWith('avc1')
+          ? Promise.resolve({supported: false, config}) : window.__isConfigSupported(config);
+    }""")
+    try:
+        data, name, summary = export(page, "video")
+    finally:
+        page.evaluate("() => { VideoEncoder.isConfigSupported = window.__isConfigSupported; }")
+    assert summary["format"] == "webm" and name.endswith("-animation.webm")
+    assert data[:4] == b"\x1a\x45\xdf\xa3" and b"webm" in data[:64] and len(data) > 10_000
+    assert summary["frames"] == drawn["nFrames"]
+    page.evaluate("() => { window.__VideoEncoder = window.VideoEncoder; delete window.VideoEncoder; }")
+    try:
+        data, name, summary = export(page, "video")
+    finally:
+        page.evaluate("() => { window.VideoEncoder = window.__VideoEncoder; }")
+    assert data[:6] == b"GIF89a" and name.endswith("-animation.gif")
+    assert "no video encoder" in summary["fallback"]
+    assert any("no video encoder" in t for t in page.evaluate("() => window.__exportTexts"))
+
+
 def test_csv_and_json_hold_every_path_point(chart):
     page, drawn = chart
     data, name, _ = export(page, "csv")
     rows = list(csv.DictReader(io.StringIO(data.decode())))
-    assert name.endswith("-csv.csv")
+    assert name.endswith("-data.csv")
     assert list(rows[0]) == ["series", "step", "x", "y"]
     assert len(rows) == sum(len(p["x"]) for p in drawn["paths"])
     for path in drawn["paths"]:

@@ -445,7 +445,8 @@
 
   async function encodeGif(gd, progress) {
     const {GIFEncoder, quantize, applyPalette, nearestColorIndex} = await vendor("gifenc");
-    const size = GIF_SIZE, delay = frameDelayMs(gd), KEEP = 255, width = size.width;
+    // Browsers show a GIF delay under 20 ms as 100 ms: at 4x speed the GIF would crawl.
+    const size = GIF_SIZE, delay = Math.max(20, frameDelayMs(gd)), KEEP = 255, width = size.width;
     const t0 = performance.now();
     const renderer = await frameRenderer(gd, size);
     const timings = {background: performance.now() - t0, frames: 0, encode: 0};
@@ -610,15 +611,15 @@
   }
 
   const KINDS = {
-    png: {label: "PNG image (1920×1080)", run: async (gd) => ({
+    png: {what: "slide", label: "PNG image (1920×1080)", run: async (gd) => ({
       blob: dataUrlBlob(await stillImage(gd, "png")), ext: "png", format: "png"})},
-    svg: {label: "SVG image (vector)", run: async (gd) => ({
+    svg: {what: "slide", label: "SVG image (vector)", run: async (gd) => ({
       blob: dataUrlBlob(await stillImage(gd, "svg")), ext: "svg", format: "svg"})},
-    gif: {label: "GIF animation (800×600)", animated: true, slow: true, run: encodeGif},
-    video: {label: "Video, MP4 or WebM (1280×720)", animated: true, slow: true, run: encodeVideo},
-    csv: {label: "Data as CSV (every point)", run: async (gd) => ({
+    gif: {what: "animation", label: "GIF animation (800×600)", animated: true, run: encodeGif},
+    video: {what: "animation", label: "Video, MP4 or WebM (1280×720)", animated: true, run: encodeVideo},
+    csv: {what: "data", label: "Data as CSV (every point)", run: async (gd) => ({
       blob: new Blob([toCsv(gd)], {type: "text/csv"}), ext: "csv", format: "csv"})},
-    json: {label: "Data as JSON", run: async (gd) => ({
+    json: {what: "data", label: "Data as JSON", run: async (gd) => ({
       blob: new Blob([toJson(gd)], {type: "application/json"}), ext: "json", format: "json"})},
   };
 
@@ -637,7 +638,7 @@
     try {
       say(`Preparing ${label}…`);
       const result = await spec.run(gd, (share) => say(`Encoding ${label}… ${Math.round(100 * share)}%`));
-      const name = `${fileName(gd, kind === "video" ? "animation" : kind === "gif" ? "animation" : kind)}.${result.ext}`;
+      const name = `${fileName(gd, spec.what)}.${result.ext}`;
       download(result.blob, name);
       const summary = {kind, format: result.format, codec: result.codec || null, frames: result.frames || null,
                        bytes: result.blob.size, ms: Math.round(performance.now() - started),
