@@ -106,12 +106,12 @@ def nadam(convention: str) -> str:
             *_MOMENTS, _CORRECTED,
             r"\tilde m_t &= \frac{\beta_1 m_t}{1-\beta_1^{t+1}} + \frac{(1-\beta_1) g_t}{1-\beta_1^t}",
             r"x_t &= x_{t-1} - \eta\, \frac{\tilde m_t}{\sqrt{\hat v_t} + \epsilon}")
+    # PyTorch's momentum schedule mu_t; one short line per quantity so it fits a sidebar.
     return _aligned(
-        r"\mu_t &= \beta_1\left(1 - \tfrac12\, 0.96^{t\psi}\right),\quad "
-        r"\Pi_t = \textstyle\prod_{i \le t} \mu_i",
-        r"m_t &= \beta_1 m_{t-1} + (1-\beta_1) g_t,\quad v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2",
-        r"x_t &= x_{t-1} - \eta\, \frac{\frac{1-\mu_t}{1-\Pi_t} g_t "
-        r"+ \frac{\mu_{t+1}}{1-\Pi_t \mu_{t+1}} m_t}{\sqrt{v_t/(1-\beta_2^t)} + \epsilon}")
+        r"\mu_t &= \beta_1\left(1 - \tfrac12\, 0.96^{t\psi}\right)",
+        r"\Pi_t &= \textstyle\prod_{i \le t} \mu_i", *_MOMENTS,
+        r"\tilde m_t &= \frac{1-\mu_t}{1-\Pi_t}\, g_t + \frac{\mu_{t+1}}{1-\Pi_t \mu_{t+1}}\, m_t",
+        r"x_t &= x_{t-1} - \eta\, \frac{\tilde m_t}{\sqrt{v_t/(1-\beta_2^t)} + \epsilon}")
 
 
 def lion(convention: str) -> str:
