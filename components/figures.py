@@ -266,14 +266,16 @@ def grid_spec(surface: Surface, view: SurfaceView, series_list: list[PathSeries]
         traces += [t for t in (fans[-1], paths[-1]) if t]
         traces += _landmark_traces(surface, start, xref, yref, False)
         traces += [t for t in marks[-1:] if t]
-        annotations.append(dict(text=f"<b>{sr.label}</b>", x=sum(xd) / 2, y=yd[1], xref="paper",
+        # A long name's parenthesis on a second line: side by side, 3 panels leave ~150 px each.
+        title = sr.label.replace(" (", "<br>(")
+        annotations.append(dict(text=f"<b>{title}</b>", x=sum(xd) / 2, y=yd[1], xref="paper",
                                 yref="paper", yanchor="bottom", showarrow=False,
                                 font=dict(color=sr.color, size=14)))
     for i, sr in enumerate(series_list):
         suffix = "" if i == 0 else str(i + 1)
         heads.append(len(traces))
         traces.append(_head_trace(sr, "x" + suffix, "y" + suffix))
-    full = _layout(330 * rows + 150, images=images, annotations=annotations, showlegend=False,
+    full = _layout(330 * rows + 90, images=images, annotations=annotations, showlegend=False,
                    **layout)
     full["margin"]["t"] = 40
     figure = dict(data=traces, layout=full)

@@ -285,11 +285,11 @@ _CSS = """
 .pb-toolbar button:hover { border-color: #0068c9; color: #0068c9; }
 .pb-toolbar :focus-visible, .live-plot:focus-visible { outline: 3px solid #0068c9;
                                                       outline-offset: 2px; }
-.pb-track { flex: 1 1 12rem; min-width: 10rem; position: relative; padding-bottom: 1.1rem; }
+.pb-track { flex: 1 1 8rem; min-width: 8rem; position: relative; padding-bottom: 1.1rem; }
 .pb-scrub { width: 100%; margin: 0.45rem 0 0; accent-color: #0068c9; cursor: pointer; }
 .pb-ticks span { position: absolute; bottom: 0; transform: translateX(-50%); font-size: 0.75rem;
                  color: #5c6170; }
-.pb-readout { min-width: 6.5rem; padding-top: 0.3rem; font-variant-numeric: tabular-nums;
+.pb-readout { min-width: 5.5rem; padding-top: 0.3rem; font-variant-numeric: tabular-nums;
               color: #262730; }
 """
 

@@ -115,8 +115,8 @@ def test_play_pause_replay_and_scrub_from_the_keyboard(server, page):
     assert again["buttons"][0] == "❚❚ Pause"
 
     tab_to(page, "scrub")  # a scrubber move pauses playback and shows that frame
-    page.keyboard.press("ArrowRight")
-    k = read_path_chart(page)["sliderActive"]
+    page.keyboard.press("Home")
+    k = wait_step(page, "c.sliderActive === 0", None)["sliderActive"]
     page.wait_for_timeout(300)
     assert read_path_chart(page)["sliderActive"] == k, "moving the scrubber should pause"
     for key, expected in (("ArrowRight", k + 1), ("ArrowRight", k + 2), ("ArrowLeft", k + 1)):
@@ -183,7 +183,8 @@ def _speed_is_in_the_link_and_plays_faster(page, normal: dict) -> None:
     wait_step(page, "c.sliderActive === 0", None)
     rate_1x = _frames_per_second(page)
     watch_runs(page)
-    page.locator(".st-key-speed button", has_text="2×").click()
+    page.locator(".st-key-speed [data-baseweb=select]").click()
+    page.get_by_role("option", name="2× speed").click()
     wait_for_run_done(page)
     fast = wait_step(page, "c.frameMs === arg / 2", normal["frameMs"])
     assert "speed=2" in page.url
