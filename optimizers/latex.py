@@ -54,8 +54,8 @@ def adagrad(convention: str) -> str:
 def adadelta(convention: str) -> str:
     return _aligned(
         r"E[g^2]_t &= \rho E[g^2]_{t-1} + (1-\rho) g_t^2",
-        r"\Delta x_t &= \frac{\sqrt{E[\Delta x^2]_{t-1} + \epsilon}}{\sqrt{E[g^2]_t + \epsilon}}\, g_t",
-        r"E[\Delta x^2]_t &= \rho E[\Delta x^2]_{t-1} + (1-\rho)\Delta x_t^2",
+        r"\Delta x_t &= \sqrt{\frac{E[\Delta x^2]_{t-1} + \epsilon}{E[g^2]_t + \epsilon}}\, g_t",
+        r"E[\Delta x^2]_t &= \rho E[\Delta x^2]_{t-1}", r"&\quad + (1-\rho)\Delta x_t^2",
         r"x_t &= x_{t-1} - \eta\, \Delta x_t",
     )
 
@@ -73,51 +73,55 @@ def rmsprop(convention: str, centered: bool = False) -> str:
 
 _MOMENTS = (r"m_t &= \beta_1 m_{t-1} + (1-\beta_1) g_t",
             r"v_t &= \beta_2 v_{t-1} + (1-\beta_2) g_t^2")
-_CORRECTED = r"\hat m_t &= \frac{m_t}{1-\beta_1^t},\quad \hat v_t = \frac{v_t}{1-\beta_2^t}"
+# One short row per quantity: the rules must fit a 233 px column (playground at 1280 px).
+_CORRECTED = (r"\hat m_t &= \frac{m_t}{1-\beta_1^t}", r"\hat v_t &= \frac{v_t}{1-\beta_2^t}")
 _ADAM_STEP = r"\frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}"
 
 
 def adam(convention: str, bias_correction: bool = True) -> str:
     if not bias_correction:  # rules.adam: m / (sqrt(v) + eps), no division by 1 - beta^t
         return _aligned(*_MOMENTS, r"x_t &= x_{t-1} - \eta\, \frac{m_t}{\sqrt{v_t} + \epsilon}")
-    return _aligned(*_MOMENTS, _CORRECTED, r"x_t &= x_{t-1} - \eta\, " + _ADAM_STEP)
+    return _aligned(*_MOMENTS, *_CORRECTED, r"x_t &= x_{t-1} - \eta\, " + _ADAM_STEP)
 
 
 def adamw(convention: str) -> str:
-    return _aligned(*_MOMENTS, _CORRECTED,
-                    r"x_t &= x_{t-1} - \eta \left(" + _ADAM_STEP + r" + \lambda\, x_{t-1}\right)")
+    return _aligned(*_MOMENTS, *_CORRECTED, r"u_t &= " + _ADAM_STEP,
+                    r"x_t &= x_{t-1} - \eta\,(u_t + \lambda\, x_{t-1})")
 
 
 def amsgrad(convention: str) -> str:
     if convention == "optax":  # the max is over the bias-corrected v
         return _aligned(
-            *_MOMENTS, _CORRECTED,
+            *_MOMENTS, *_CORRECTED,
             r"\hat v^{\max}_t &= \max(\hat v^{\max}_{t-1}, \hat v_t)",
             r"x_t &= x_{t-1} - \eta\, \frac{\hat m_t}{\sqrt{\hat v^{\max}_t} + \epsilon}")
     return _aligned(
-        *_MOMENTS, _CORRECTED,
+        *_MOMENTS, *_CORRECTED,
         r"v^{\max}_t &= \max(v^{\max}_{t-1}, v_t)",
-        r"x_t &= x_{t-1} - \eta\, \frac{\hat m_t}{\sqrt{v^{\max}_t / (1-\beta_2^t)} + \epsilon}")
+        r"d_t &= \sqrt{v^{\max}_t / (1-\beta_2^t)} + \epsilon",
+        r"x_t &= x_{t-1} - \eta\, \frac{\hat m_t}{d_t}")
 
 
 def nadam(convention: str) -> str:
     if convention == "optax":  # constant beta_1, Nesterov's look-ahead folded into m
         return _aligned(
-            *_MOMENTS, _CORRECTED,
-            r"\tilde m_t &= \frac{\beta_1 m_t}{1-\beta_1^{t+1}} + \frac{(1-\beta_1) g_t}{1-\beta_1^t}",
+            *_MOMENTS, *_CORRECTED,
+            r"\tilde m_t &= \frac{\beta_1 m_t}{1-\beta_1^{t+1}}",
+            r"&\quad + \frac{(1-\beta_1) g_t}{1-\beta_1^t}",
             r"x_t &= x_{t-1} - \eta\, \frac{\tilde m_t}{\sqrt{\hat v_t} + \epsilon}")
     # PyTorch's momentum schedule mu_t; one short line per quantity so it fits a sidebar.
     return _aligned(
         r"\mu_t &= \beta_1\left(1 - \tfrac12\, 0.96^{t\psi}\right)",
         r"\Pi_t &= \textstyle\prod_{i \le t} \mu_i", *_MOMENTS,
-        r"\tilde m_t &= \frac{1-\mu_t}{1-\Pi_t}\, g_t + \frac{\mu_{t+1}}{1-\Pi_t \mu_{t+1}}\, m_t",
+        r"\tilde m_t &= \frac{1-\mu_t}{1-\Pi_t}\, g_t", r"&\quad + \frac{\mu_{t+1}}{1-\Pi_t \mu_{t+1}}\, m_t",
         r"x_t &= x_{t-1} - \eta\, \frac{\tilde m_t}{\sqrt{v_t/(1-\beta_2^t)} + \epsilon}")
 
 
 def lion(convention: str) -> str:
     return _aligned(
         r"c_t &= \beta_1 m_{t-1} + (1-\beta_1) g_t",
-        r"x_t &= x_{t-1} - \eta\left(\operatorname{sign}(c_t) + \lambda x_{t-1}\right)",
+        r"u_t &= \operatorname{sign}(c_t) + \lambda\, x_{t-1}",
+        r"x_t &= x_{t-1} - \eta\, u_t",
         r"m_t &= \beta_2 m_{t-1} + (1-\beta_2) g_t",
     )
 
