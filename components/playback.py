@@ -11,7 +11,7 @@ from components.figures import SPEEDS, Playback
 
 
 def _speed_label(speed: float) -> str:
-    return f"{speed:g}× speed"
+    return f"{speed:g}×"  # also its form in the link (speed=2×); speed=2 is read too
 
 
 def playback_controls(log: controls.KeyLog) -> Playback:

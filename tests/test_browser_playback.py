@@ -183,8 +183,8 @@ def _speed_is_in_the_link_and_plays_faster(page, normal: dict) -> None:
     wait_step(page, "c.sliderActive === 0", None)
     rate_1x = _frames_per_second(page)
     watch_runs(page)
-    page.locator(".st-key-speed [data-baseweb=select]").click()
-    page.get_by_role("option", name="2× speed").click()
+    page.locator(".st-key-speed").get_by_role("combobox").click()
+    page.get_by_role("option", name="2×", exact=True).click()
     wait_for_run_done(page)
     fast = wait_step(page, "c.frameMs === arg / 2", normal["frameMs"])
     assert "speed=2" in page.url
