@@ -78,7 +78,6 @@ def curve_spec(series_list: list[PathSeries], quantity: str, floor: float | None
                   yaxis=dict(type="log" if log_axis else "linear", showgrid=True,
                              gridcolor="#eef2f7", linecolor="#9ca3af", exponentformat="power"),
                   # Below the "step" axis title, not over it.
-                  # Wider samples than the default 30 px: a long dash needs room to show.
                   legend=dict(orientation="h", y=-0.36, yanchor="top", x=0))
     if log_axis and _decades(plotted) <= 8:
         # Over a few decades Plotly also labels 2x and 5x ticks: one label per power of ten reads
