@@ -13,6 +13,8 @@ import itertools
 import numpy as np
 import pytest
 
+from components.curves import curve_spec
+from components.figures import PathSeries, overlay_spec
 from components.palette import (
     DIVERGENCE_COLOR,
     OPTIMIZER_STYLES,
@@ -20,7 +22,9 @@ from components.palette import (
     optimizer_color,
     optimizer_dash,
 )
-from optimizers import OPTIMIZERS
+from components.surface_view import surface_view
+from optimizers import OPTIMIZERS, Trajectory
+from surfaces import SURFACES
 
 MACHADO_2009 = {
     "protanopia": [[0.152286, 1.052583, -0.204868],
@@ -172,3 +176,20 @@ def test_the_old_palette_fails_these_checks():
     are caught."""
     assert all(color_difference("#9333ea", "#7c3aed", v) < DISTINCT_DE for v in VISIONS)
     assert color_difference("#dc2626", DIVERGENCE_COLOR, "normal") < RED_DE
+
+
+def test_path_chart_and_curves_draw_each_optimizer_in_its_style():
+    """The legend shows what the line shows: each optimizer's path and curves carry its colour
+    and dash."""
+    path = np.column_stack([np.linspace(-1.5, 1.0, 5), np.linspace(2.0, 1.0, 5)])
+    loss = np.linspace(10.0, 0.1, 5)
+    series = [PathSeries(k, OPTIMIZERS[k].title, optimizer_color(k),
+                         Trajectory(path, loss, loss, np.zeros(4, bool), None)) for k in OPTIMIZERS]
+    surface = SURFACES["rosenbrock"]
+    charts = [overlay_spec(surface, surface_view("rosenbrock", ()), series, surface.start, 4),
+              curve_spec(series, "loss", 0.0), curve_spec(series, "grad_norm", None)]
+    for chart in charts:
+        for sr in series:
+            (line,) = [t for t in chart["data"] if t.get("name") == sr.label]
+            assert line["line"]["color"] == optimizer_color(sr.key)
+            assert line["line"]["dash"] == optimizer_dash(sr.key)
