@@ -53,9 +53,10 @@ def adagrad(convention: str) -> str:
 
 def adadelta(convention: str) -> str:
     return _aligned(
-        r"E[g^2]_t &= \rho E[g^2]_{t-1} + (1-\rho) g_t^2",
-        r"\Delta x_t &= \sqrt{\frac{E[\Delta x^2]_{t-1} + \epsilon}{E[g^2]_t + \epsilon}}\, g_t",
-        r"E[\Delta x^2]_t &= \rho E[\Delta x^2]_{t-1}", r"&\quad + (1-\rho)\Delta x_t^2",
+        r"E[g^2]_t &= \rho E[g^2]_{t-1}", r"& + (1-\rho) g_t^2",
+        r"r_t &= \frac{E[\Delta x^2]_{t-1} + \epsilon}{E[g^2]_t + \epsilon}",
+        r"\Delta x_t &= \sqrt{r_t}\, g_t",
+        r"E[\Delta x^2]_t &= \rho E[\Delta x^2]_{t-1}", r"& + (1-\rho)\Delta x_t^2",
         r"x_t &= x_{t-1} - \eta\, \Delta x_t",
     )
 
@@ -107,14 +108,14 @@ def nadam(convention: str) -> str:
         return _aligned(
             *_MOMENTS, *_CORRECTED,
             r"\tilde m_t &= \frac{\beta_1 m_t}{1-\beta_1^{t+1}}",
-            r"&\quad + \frac{(1-\beta_1) g_t}{1-\beta_1^t}",
+            r"& + \frac{(1-\beta_1) g_t}{1-\beta_1^t}",
             r"x_t &= x_{t-1} - \eta\, \frac{\tilde m_t}{\sqrt{\hat v_t} + \epsilon}")
     # PyTorch's momentum schedule mu_t; one short line per quantity so it fits a sidebar.
     return _aligned(
-        r"\mu_t &= \beta_1\left(1 - \tfrac12\, 0.96^{t\psi}\right)",
+        r"\mu_t &= \beta_1 (1 - 0.5 \cdot 0.96^{t\psi})",
         r"\Pi_t &= \textstyle\prod_{i \le t} \mu_i", *_MOMENTS,
-        r"\tilde m_t &= \frac{1-\mu_t}{1-\Pi_t}\, g_t", r"&\quad + \frac{\mu_{t+1}}{1-\Pi_t \mu_{t+1}}\, m_t",
-        r"x_t &= x_{t-1} - \eta\, \frac{\tilde m_t}{\sqrt{v_t/(1-\beta_2^t)} + \epsilon}")
+        r"\tilde m_t &= \frac{1-\mu_t}{1-\Pi_t}\, g_t", r"& + \frac{\mu_{t+1}}{1-\Pi_t \mu_{t+1}}\, m_t",
+        _CORRECTED[1], r"x_t &= x_{t-1} - \eta\, \frac{\tilde m_t}{\sqrt{\hat v_t} + \epsilon}")
 
 
 def lion(convention: str) -> str:
