@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import streamlit as st
 
-from components import url_state
+from components import presenter, url_state
 from components.scales import fmt, ladder, snap
 from optimizers import CLIP_KINDS, CONVENTIONS, OPTIMIZERS, OptimizerSpec
 from optimizers.registry import Hyperparameter
@@ -293,10 +293,11 @@ def playground_link(spec: OptimizerSpec, surface: Surface, convention: str, step
                     hyperparameters: dict[str, float], surface_params: dict[str, float]) -> str:
     """The playground's canonical link showing one optimizer (the hyperparameter map's "Open this
     setting"): the widgets' keys, spellings and defaults above, written by url_state.link."""
+    # A presenting teacher stays in presenter mode in the playground (the switch's link form).
     values = {"surface": surface.key, "optimizers": [spec.key], "steps": steps,
-              "convention": convention}
+              "convention": convention, presenter.KEY: presenter.active()}
     defaults = {"surface": DEFAULT_SURFACE, "optimizers": DEFAULT_OPTIMIZERS, "steps": DEFAULT_STEPS,
-                "convention": CONVENTIONS[0]}
+                "convention": CONVENTIONS[0], presenter.KEY: False}
     labels = {"surface": surface_label, "optimizers": optimizer_label}
     for hp in spec.hyperparameters:
         if hp.name in hyperparameters:

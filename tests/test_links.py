@@ -288,6 +288,18 @@ def test_the_maps_playground_link_stays_in_the_address_bar_unchanged():
     assert as_lists(opened.query_params) == link
 
 
+def test_the_maps_playground_link_keeps_presenter_mode():
+    """A presenting teacher who opens the map's setting in the playground is still presenting;
+    without ``present`` in the map's link, the playground link leaves it out."""
+    query = {"hm.surface": "Rosenbrock", "hm.optimizer": "Adam", "hm.n": "10"}
+    for present, expected in (("1", ["true"]), (None, None)):
+        at = open_app({**query, "present": present} if present else query,
+                      page=PAGE["hyperparameter_map"])
+        assert_clean(at)
+        url = next(b.proto.url for b in at.get("link_button") if "playground" in b.proto.label)
+        assert parse_qs(urlsplit(url).query).get("present") == expected
+
+
 def test_a_step_inspector_registry_key_link_keeps_its_view():
     at = open_app({"si.optimizer": "adam", "si.surface": "rosenbrock"}, page=PAGE["step_inspector"])
     assert_clean(at)
