@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from components.figures import FONT, _axis, _layout
 from components.palette import optimizer_color, rgba
 from components.surface_view import SurfaceView, background_image, colorbar_trace, surface_view
+from lessons.claims import subscript as sub
 from lessons.step_inspector import step_parts
 from optimizers.inspect import StepTrace, bias_correction, effective_lr, nesterov_points, velocity
 from surfaces import Surface
@@ -42,7 +43,7 @@ def _arrows(trace: StepTrace, step: int) -> tuple[list[dict], list[dict]]:
     """Arrows for step ``step`` (1-based) and the legend entries naming them."""
     color = optimizer_color(trace.optimizer)
     here, there = trace.path[step - 1], trace.path[step]
-    arrows, legend = [_arrow(here, there, color, 3.5)], [_legend_entry("update x_t − x_{t−1}", color)]
+    arrows, legend = [_arrow(here, there, color, 3.5)], [_legend_entry("update xₜ − xₜ₋₁", color)]
     parts = step_parts(trace, step)
     if parts is not None:  # tip to tail from x_{t-1}: they add up to the thick step
         tail = here.astype(float)
@@ -76,7 +77,7 @@ def _points(trace: StepTrace, step: int) -> list[dict]:
              customdata=np.arange(len(done)),
              hovertemplate="x_%{customdata} = (%{x:.4g}, %{y:.4g})<extra></extra>"),
         dict(type="scatter", x=[trace.path[step - 1][0]], y=[trace.path[step - 1][1]],
-             mode="markers", name=f"x_{step - 1}", showlegend=False,
+             mode="markers", name="x" + sub(step - 1), showlegend=False,
              marker=dict(size=12, color=color, line=dict(width=2, color="white"))),
     ]
     if trace.optimizer == "nesterov":
@@ -152,10 +153,10 @@ def _row(name: str, value) -> dict:
 def state_rows(trace: StepTrace, step: int) -> list[dict]:
     """The table at step t: position, gradients, update, state after the step, derived factors."""
     i = step - 1
-    rows = [_row(f"x_{step - 1} (where the gradient is taken)", trace.path[i]),
-            _row(f"loss f(x_{step - 1})", trace.loss[i]),
-            _row("∇f (noise-free)", trace.grad[i]), _row("g_t used (noise, clipping)", trace.used_grad[i]),
-            _row("update x_t − x_{t−1}", trace.update[i])]
+    rows = [_row(f"x{sub(step - 1)} (where the gradient is taken)", trace.path[i]),
+            _row(f"loss f(x{sub(step - 1)})", trace.loss[i]),
+            _row("∇f (noise-free)", trace.grad[i]), _row("gₜ used (noise, clipping)", trace.used_grad[i]),
+            _row("update xₜ − xₜ₋₁", trace.update[i])]
     rows += [_row(f"{STATE_LABELS.get(k, k)} after step", v[step]) for k, v in trace.state.items()
              if not (trace.optimizer in ("adam", "adamw") and k == "v_max")]
     rows += [_row(k, v[i]) for k, v in bias_correction(trace).items()]
@@ -163,5 +164,5 @@ def state_rows(trace: StepTrace, step: int) -> list[dict]:
     if rate is not None:
         rows.append(_row("effective learning rate", rate[i]))
     if trace.optimizer == "nesterov":
-        rows.append(_row("lecture iterate θ_{t−1} = x + ημb", nesterov_points(trace)[0][i]))
+        rows.append(_row("lecture iterate θₜ₋₁ = x + ημb", nesterov_points(trace)[0][i]))
     return rows

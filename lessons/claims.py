@@ -18,6 +18,11 @@ SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 SUBSCRIPT = str.maketrans("-−+0123456789t", "₋₋₊₀₁₂₃₄₅₆₇₈₉ₜ")
 
 
+def subscript(index: int | str) -> str:
+    """A step index as subscript characters: claims and legends are plain text, not LaTeX."""
+    return str(index).translate(SUBSCRIPT)
+
+
 @dataclass(frozen=True)
 class Claim:
     """One computed check of a sentence about a chart.

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lessons.claims import SUBSCRIPT, Claim, fmt_num
+from lessons.claims import Claim, fmt_num
+from lessons.claims import subscript as _sub
 from optimizers.inspect import ADAM_FAMILY, effective_lr, nesterov_points
 from optimizers.registry import get_spec
 
@@ -22,11 +23,6 @@ def _rounding(trace, *points) -> float:
     size = max(float(np.abs(np.asarray(p, float)).max(initial=0.0)) for p in points)
     return ULPS * float(np.finfo(trace.path.dtype).eps) * size
 WINDOWED = ("rmsprop", "adadelta", *[k for k in ADAM_FAMILY if k != "amsgrad"])
-
-
-def _sub(index: int | str) -> str:
-    """A step index as subscript digits: the claims are plain text, not LaTeX."""
-    return str(index).translate(SUBSCRIPT)
 
 
 def step_parts(trace, step: int) -> list[tuple[str, np.ndarray]] | None:

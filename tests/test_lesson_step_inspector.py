@@ -31,7 +31,9 @@ def test_defaults_draw_the_first_step_with_its_state(default_app):
     assert chart["layout"]["images"], "the surface is the background"
     assert len(chart["layout"]["annotations"]) == 3  # update, momentum part, gradient part
     rows = table(at)
-    assert "momentum buffer b after step" in rows and "update x_t − x_{t−1}" in rows
+    assert "momentum buffer b after step" in rows and "update xₜ − xₜ₋₁" in rows
+    raw_tex = [name for name in rows if "_{" in name or "_t" in name or "\\" in name]
+    assert not raw_tex, f"table rows show raw LaTeX indices: {raw_tex}"
 
 
 def test_step_buttons_and_scrubber_move_the_step(default_app):
