@@ -1,13 +1,16 @@
-# Two commands, each complete on a fresh machine:
+# Three commands, each complete on a fresh machine:
 #   make run   create .venv, install pinned requirements, start the app on localhost:8501
 #   make test  same venv + dev requirements + Debian chromium (if missing), run the whole suite
+#   make serve one app process per core behind Debian's HAProxy on port 8501, for a class
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+REPLICAS ?= $(shell nproc)
+BIND ?= 0.0.0.0
 export JAX_PLATFORMS := cpu
 
-.PHONY: run test chromium bench golden lint
+.PHONY: run test chromium haproxy serve bench golden lint
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +43,21 @@ chromium:
 	  fi; \
 	fi
 
-test: $(VENV)/.dev-installed chromium
+# make serve (and its test) puts the app processes behind Debian's HAProxy (deploy/serve.py).
+haproxy:
+	@if ! command -v haproxy >/dev/null 2>&1 && [ ! -x /usr/sbin/haproxy ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing Debian's haproxy"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; \
+	  else \
+	    echo "missing: haproxy; run 'sudo apt-get install haproxy' (make serve needs it)"; exit 1; \
+	  fi; \
+	fi
+
+serve: $(VENV)/.runtime-installed haproxy
+	$(PY) deploy/serve.py --port $(PORT) --replicas $(REPLICAS) --bind $(BIND)
+
+test: $(VENV)/.dev-installed chromium haproxy
 	$(PY) -m pytest -q
 
 lint: $(VENV)/.dev-installed
