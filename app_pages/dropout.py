@@ -42,7 +42,7 @@ FORMS = ("inverted", "classic")
 SAMPLE_COUNTS = (4, 8, 16, 32)
 NUM_MASKS = 100  # x 1000 test points x 64 units: the mean's sampling error is ~0.02 %
 SPREAD_SCALE = [[0.0, "#ffffff"], [1.0, "#7c3aed"]]
-COLORS = dict(zip(KINDS, ("#6b7280", "#9333ea", "#dc2626")))
+COLORS = dict(zip(KINDS, ("#6b7280", "#9333ea", "#997700")))  # L1 ochre, as on its page: red is divergence
 LECTURE_COLORS = {"100 units, p = 0.2": "#9333ea", "80 units, no dropout": "#0891b2"}
 
 

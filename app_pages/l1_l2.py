@@ -33,7 +33,7 @@ from lessons.l1_l2 import (
 
 LAMBDAS = (0.0, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2, 5e-2)
 LAYER_NAMES = ("input → hidden 1", "hidden 1 → hidden 2", "hidden 2 → output")
-COLORS = {"none": "#6b7280", "L1": "#dc2626", "L2": "#2563eb"}
+COLORS = {"none": "#6b7280", "L1": "#997700", "L2": "#2563eb"}  # red is divergence: L1 ochre
 L1_STEPS = ("proximal", "subgradient")
 
 

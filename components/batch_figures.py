@@ -20,7 +20,9 @@ from optimizers import Trajectory
 from optimizers.minibatch import GradientCloud, LeastSquares, MinibatchRuns, make_problem
 
 GRID = dict(showgrid=True, gridcolor="#eef2f7", linecolor="#9ca3af", mirror=True, ticks="outside")
-SIZE_COLORS = ("#dc2626", "#f59e0b", "#2563eb", "#111827")  # B = 1, 8, 64, full
+# B = 1, 8, 64, full: Okabe-Ito pink, Tol olive and dark blue, near-black; apart for every colour
+# vision and none red, which means divergence (tests/test_palette.py checks them).
+SIZE_COLORS = ("#CC79A7", "#999933", "#004488", "#111827")
 
 
 def size_label(b: int, n: int) -> str:

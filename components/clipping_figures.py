@@ -15,7 +15,9 @@ from components.palette import SURFACE_SCALE, optimizer_color
 from lessons.cliff_clipping import CLIP_TITLES, ClipRun, bending_angle
 from surfaces import Surface
 
-CLIP_COLORS = {"none": "#b91c1c", "norm": "#2563eb", "value": "#d97706"}
+# Tol's indigo, light blue and ochre: apart for every colour vision, and none of them red, which
+# means divergence (the unclipped run was red; tests/test_palette.py checks these).
+CLIP_COLORS = {"none": "#332288", "norm": "#6699CC", "value": "#997700"}
 # Until the first clip the three runs are one run and their per-step lines coincide: norm is
 # drawn wide and solid under value's thin dots, so both stay visible where they overlap.
 CLIP_LINES = {"none": dict(width=2), "norm": dict(width=5), "value": dict(width=2, dash="dot")}

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import plotly.graph_objects as go
 
-from components.palette import optimizer_dash, rgba
+from components.palette import DIVERGENCE_COLOR, optimizer_dash, rgba
 from components.surface_view import SurfaceView, background_image, colorbar_trace
 from optimizers import BatchResult, Trajectory
 from surfaces import Surface
@@ -123,8 +123,8 @@ def _divergence_trace(series: PathSeries, xref: str, yref: str) -> dict | None:
     # Not clipped by the axes: on the map's edge the marker shows whole.
     return dict(type="scatter", x=[last[0]], y=[last[1]], mode="markers+text", text=[text],
                 cliponaxis=False,
-                textposition="top center", textfont=dict(color="#b91c1c", size=12),
-                marker=dict(symbol="x-thin", size=16, line=dict(width=3, color="#b91c1c")),
+                textposition="top center", textfont=dict(color=DIVERGENCE_COLOR, size=12),
+                marker=dict(symbol="x-thin", size=16, line=dict(width=3, color=DIVERGENCE_COLOR)),
                 showlegend=False, hovertemplate=f"{series.label}: {text}<extra></extra>",
                 xaxis=xref, yaxis=yref)
 

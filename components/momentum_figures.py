@@ -11,8 +11,10 @@ from components.palette import optimizer_color, rgba
 from optimizers import Trajectory
 from optimizers.inspect import ema_weights
 
-# Light to dark momentum red: the larger beta, the darker its path.
-BETA_SHADES = ("#fca5a5", "#f87171", "#dc2626", "#991b1b", "#450a0a")
+# Light to dark in momentum's ochre (palette: #997700): the larger beta, the darker its path.
+# Ordered by lightness alone (CIELAB L* 61 to 25, one hue), which every colour-vision deficiency
+# keeps; the lightest still has WCAG's 3:1 on white. Red stays divergence's (tests/test_palette).
+BETA_SHADES = ("#b58e15", "#9a7701", "#7e6204", "#634d0a", "#4a390d")
 
 
 def beta_color(i: int, n: int) -> str:

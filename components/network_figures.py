@@ -13,10 +13,13 @@ import numpy as np
 import plotly.graph_objects as go
 
 from components.figures import FONT
-from components.palette import rgba
+from components.palette import DIVERGENCE_COLOR, rgba
 
-CLASS_COLORS = ("#2563eb", "#dc2626", "#16a34a", "#ca8a04", "#9333ea",
-                "#0891b2", "#db2777", "#ea580c", "#4b5563", "#65a30d")
+# Blue, ochre, pink first (two or three classes are the common case), from Okabe & Ito's and
+# Tol's sets: no red/green pair, and no red or orange, which mean divergence
+# (tests/test_palette.py checks the first five).
+CLASS_COLORS = ("#0072B2", "#997700", "#CC79A7", "#33BBEE", "#222222",
+                "#332288", "#888888", "#009E73", "#999933", "#117733")
 # Blue (class 0) through white (undecided) to red (class 1): the boundary is where it turns white.
 PROBABILITY_SCALE = [[0.0, "#93c5fd"], [0.5, "#ffffff"], [1.0, "#fca5a5"]]
 GRID_COLOR = "#eef2f7"
@@ -134,8 +137,8 @@ def _mark_divergence(run: RunView, steps, values) -> list[dict]:
     last = np.flatnonzero(finite)[-1]
     return [dict(type="scatter", x=[steps[last]], y=[values[last]], mode="markers+text",
                  text=[f"diverged at step {step}"], textposition="top center",
-                 textfont=dict(color="#b91c1c"), showlegend=False, hoverinfo="skip",
-                 marker=dict(symbol="x-thin", size=14, line=dict(width=3, color="#b91c1c")))]
+                 textfont=dict(color=DIVERGENCE_COLOR), showlegend=False, hoverinfo="skip",
+                 marker=dict(symbol="x-thin", size=14, line=dict(width=3, color=DIVERGENCE_COLOR)))]
 
 
 def train_test_curves_figure(runs: list[RunView], metric: str = "loss", *, title: str = "",
@@ -189,8 +192,10 @@ def seed_strip_figure(groups: dict, *, title: str, y_title: str, height: int = 3
     return go.Figure(dict(data=traces, layout=layout))
 
 
-WEIGHT_KINDS = (("exactly 0 (live unit)", "#dc2626"), ("0 < |w| < 10⁻³ (live unit)", "#f59e0b"),
-                ("|w| ≥ 10⁻³ (live unit)", "#9ca3af"), ("joined to a dead unit", "#1f2937"))
+# Zero and near zero in two blues (dark, then light), the live rest pale grey, dead-unit weights
+# dark: ordered by lightness, which every colour vision keeps (no red/amber pair).
+WEIGHT_KINDS = (("exactly 0 (live unit)", "#0072B2"), ("0 < |w| < 10⁻³ (live unit)", "#56B4E9"),
+                ("|w| ≥ 10⁻³ (live unit)", "#c4c9d1"), ("joined to a dead unit", "#1f2937"))
 
 
 def weight_kinds_figure(shares: dict, *, title: str, height: int = 300) -> go.Figure:

@@ -13,9 +13,11 @@ from plotly.subplots import make_subplots
 from components.figures import FONT
 from components.palette import rgba
 
-COLORS = {"none": "#6b7280", "scaled": "#111827", "batch": "#2563eb", "after": "#f59e0b",
-          "layer": "#059669",
-          "population": "#9333ea", "exact": "#111827"}
+# Batch norm's blue and its population statistics' lighter blue, Tol's olive and green: apart for
+# every colour vision (batch's blue and population's purple were one colour for a deuteranope).
+COLORS = {"none": "#6b7280", "scaled": "#111827", "batch": "#004488", "after": "#999933",
+          "layer": "#117733",
+          "population": "#6699CC", "exact": "#111827"}
 LOG_TICKS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5]
 AXIS = dict(showgrid=True, gridcolor="#eef2f7", linecolor="#9ca3af", mirror=True, ticks="outside",
             zeroline=False)

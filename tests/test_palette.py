@@ -13,8 +13,10 @@ import itertools
 import numpy as np
 import pytest
 
+from components import batch_figures, clipping_figures, network_figures, norm_figures
 from components.curves import curve_spec
 from components.figures import PathSeries, overlay_spec
+from components.momentum_figures import BETA_SHADES
 from components.palette import (
     DIVERGENCE_COLOR,
     OPTIMIZER_STYLES,
@@ -193,3 +195,63 @@ def test_path_chart_and_curves_draw_each_optimizer_in_its_style():
             (line,) = [t for t in chart["data"] if t.get("name") == sr.label]
             assert line["line"]["color"] == optimizer_color(sr.key)
             assert line["line"]["dash"] == optimizer_dash(sr.key)
+
+
+# Lessons' own colour sets, whose colours carry meaning (a batch size, a clipping mode, a kind of
+# weight). Their lines differ in width and markers too, so a lower bar than DISTINCT_DE; classes:
+# the first five (few datasets have more).
+LESSON_DE = 10.0
+LESSON_SETS = {
+    "clipping modes": list(clipping_figures.CLIP_COLORS.values()),
+    "batch sizes": list(batch_figures.SIZE_COLORS),
+    "normalisations": sorted(set(norm_figures.COLORS.values())),
+    "weight kinds": [color for _, color in network_figures.WEIGHT_KINDS],
+    "classes": list(network_figures.CLASS_COLORS[:5]),
+}
+
+
+def looks_like_divergence(color: str) -> bool:
+    chroma, angle = hue(color)
+    gap = abs((angle - hue(DIVERGENCE_COLOR)[1] + 180) % 360 - 180)
+    return color_difference(color, DIVERGENCE_COLOR, "normal") < RED_DE or (
+        chroma >= 10 and gap < RED_HUE_GAP)
+
+
+@pytest.mark.parametrize("name", LESSON_SETS)
+def test_lesson_colour_sets_stay_apart_for_every_reader_and_none_is_red(name):
+    colors = LESSON_SETS[name]
+    for a, b in itertools.combinations(colors, 2):
+        for vision in VISIONS:
+            assert color_difference(a, b, vision) >= LESSON_DE, (name, a, b, vision)
+    assert not any(looks_like_divergence(c) for c in colors), name
+
+
+def test_lesson_checks_catch_the_old_sets():
+    """Batch norm's blue and population purple merged for a deuteranope; B = 1 was red."""
+    assert color_difference("#2563eb", "#9333ea", "deuteranopia") < LESSON_DE
+    assert looks_like_divergence("#dc2626") and looks_like_divergence("#b91c1c")
+
+
+def test_momentum_betas_are_a_lightness_ramp_in_momentums_ochre():
+    """Larger beta, darker path: lightness is what every colour vision keeps, so the order
+    reads for every reader; the hue is Momentum's own, and nothing is red."""
+    lightness = [lab(linear_rgb(c))[0] for c in BETA_SHADES]
+    assert all(a > b for a, b in zip(lightness, lightness[1:]))
+    ochre = hue(optimizer_color("momentum"))[1]
+    for shade in BETA_SHADES:
+        assert abs((hue(shade)[1] - ochre + 180) % 360 - 180) < 15, shade
+        assert not looks_like_divergence(shade)
+        assert contrast(shade, "#ffffff") >= WHITE_CONTRAST
+    for a, b in zip(BETA_SHADES, BETA_SHADES[1:]):
+        assert min(color_difference(a, b, v) for v in VISIONS) >= 7.0, (a, b)
+
+
+def test_divergence_marks_are_drawn_in_the_divergence_colour():
+    path = np.column_stack([np.linspace(-1.5, 1.0, 5), np.linspace(2.0, 1.0, 5)])
+    loss = np.linspace(10.0, 0.1, 5)
+    series = [PathSeries("sgd", "SGD", optimizer_color("sgd"),
+                         Trajectory(path, loss, loss, np.zeros(4, bool), 4))]
+    surface = SURFACES["rosenbrock"]
+    chart = overlay_spec(surface, surface_view("rosenbrock", ()), series, surface.start, 4)
+    marks = [t for t in chart["data"] if t.get("marker", {}).get("symbol") == "x-thin"]
+    assert marks and all(t["marker"]["line"]["color"] == DIVERGENCE_COLOR for t in marks)
