@@ -70,6 +70,7 @@ bench: $(VENV)/.dev-installed chromium
 	$(PY) benchmarks/bench_hypermap.py
 	$(PY) benchmarks/bench_networks.py
 	$(PY) benchmarks/bench_browser.py
+	$(PY) benchmarks/bench_classroom.py --short
 
 # Regenerate the PyTorch golden data in a separate venv: torch never enters the project venv.
 golden:

@@ -2,19 +2,23 @@
 
 Each student is a websocket client speaking Streamlit's own protocol (the protobuf classes shipped
 in the streamlit package), so fifty fit on this machine where fifty browsers would not. A student
-opens a page (a full script run), then moves one slider ``--moves`` times with ``--think`` seconds
+opens a page (a full script run, plus the static files its charts load, fetched once per student
+as a browser caches them), then moves one slider ``--moves`` times with ``--think`` seconds
 between moves, sending what the browser sends: the widget's new value, with the fragment id when
 the slider lives in an ``st.fragment``. A move counts only when the run it triggers finishes and
 the chart it should change arrives with different data; anything else is an error.
 
     python benchmarks/bench_classroom.py                    # 50 students, playground, own server
     python benchmarks/bench_classroom.py --students 10 --moves 5
+    python benchmarks/bench_classroom.py --short            # make bench: 20 students x 5 moves
     python benchmarks/bench_classroom.py --url http://host:8501   # a running server (or proxy)
     python benchmarks/bench_classroom.py --soak 3600        # an hour of class traffic, all pages
     python benchmarks/bench_classroom.py --server-arg=--runner.postScriptGC=false
 
-Printed: page-open and per-move latency (p50/p95/max), moves per second, server CPU per move and
-the server's RSS over time (own server only: its pid is known).
+Printed: page-open and per-move latency (p50/p95/max), moves per second, server CPU per page open
+and per move and the server's RSS over time (own server only: its pid is known). The class first
+opens its pages, then moves, so each phase's CPU is read alone: CPU seconds per move is the figure
+that holds on a shared, noisy machine, where latencies do not.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import json
 import os
 import random
 import statistics
@@ -66,6 +71,7 @@ class Page:
     fragment_of: dict = field(default_factory=dict)  # widget id -> fragment id ("" if none)
     charts: dict = field(default_factory=dict)      # component element id -> hash of its data
     page_hash: str = ""
+    assets: set = field(default_factory=set)        # static files the page's scripts load
 
 
 class Student:
@@ -74,6 +80,8 @@ class Student:
         self.page_name, self.slider_key, self.chart_key = page, slider_key, chart_key
         self.state = Page()
         self.values = {}  # widget id -> the value this student last set
+        self.http_url = url.rstrip("/")
+        self.fetched = set()  # static files this student's browser has (its cache)
         self.ws = None
 
     async def connect(self) -> None:
@@ -117,6 +125,7 @@ class Student:
             self.state.fragment_of[element.slider.id] = fragment_id
         elif kind == "bidi_component":
             arrived[element.bidi_component.id] = _digest(element.bidi_component.json.encode())
+            self.state.assets.update(_assets(element.bidi_component.json))
         elif kind == "plotly_chart":
             arrived[element.plotly_chart.id] = _digest(element.plotly_chart.spec.encode())
         elif kind == "exception":
@@ -124,6 +133,9 @@ class Student:
 
     async def open_page(self) -> None:
         self.state.charts.update(await self._run())
+        for url in sorted(self.state.assets - self.fetched):
+            await asyncio.to_thread(_fetch, self.http_url + url)
+        self.fetched |= self.state.assets
 
     def _target_slider(self):
         sliders = self.state.sliders
@@ -149,6 +161,29 @@ class Student:
             raise RuntimeError(f"moving {slider.id.rsplit('-', 1)[-1]} changed no chart")
 
 
+def _assets(component_json: str) -> set[str]:
+    """The static files a component's script fetches: its ``*_url`` data (components/live_plot.py),
+    the precompressed plotly.js instead of the plain one when offered (the loader prefers it)."""
+    try:
+        data = json.loads(component_json)
+    except ValueError:
+        return set()
+    if not isinstance(data, dict):
+        return set()
+    urls = {k: v for k, v in data.items()
+            if k.endswith("_url") and isinstance(v, str) and v.startswith("/")}
+    if "plotly_gz_url" in urls:
+        urls.pop("plotly_url", None)
+    return set(urls.values())
+
+
+def _fetch(url: str) -> None:
+    """GET ``url`` as a browser does (gzip accepted) and read it all; a failure is an error."""
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=300) as response:
+        response.read()
+
+
 def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=8).hexdigest()
 
@@ -171,14 +206,22 @@ def _new_value(slider, rng: random.Random, current):
 
 
 async def student_session(url: str, page: str, moves: int, think: float, seed: int,
-                          stats: Stats) -> None:
+                          stats: Stats, all_open: asyncio.Barrier | None = None) -> None:
+    """One student: open the page, then move its slider ``moves`` times.
+
+    With ``all_open`` the student waits after opening until the whole class has opened, so the
+    server's CPU can be read between the two phases (a page open costs several moves)."""
     slider_key, chart_key = TARGETS.get(page, (None, None))
     student, rng = Student(url, page, slider_key, chart_key), random.Random(seed)
+    opened = False
     try:
         await student.connect()
         t0 = time.perf_counter()
         await student.open_page()
         stats.opens.append(time.perf_counter() - t0)
+        opened = True
+        if all_open is not None:
+            await all_open.wait()
         for _ in range(moves):
             await asyncio.sleep(think * rng.uniform(0.5, 1.5))
             t0 = time.perf_counter()
@@ -186,6 +229,8 @@ async def student_session(url: str, page: str, moves: int, think: float, seed: i
             stats.moves.append(time.perf_counter() - t0)
     except Exception as error:  # noqa: BLE001 - every failure is counted and reported
         stats.errors.append(f"{type(error).__name__}: {error}"[:200])
+        if all_open is not None and not opened:
+            await all_open.wait()  # a student who failed to open must not hold up the class
     finally:
         await student.close()
 
@@ -199,6 +244,7 @@ class Stats:
     opens: list = field(default_factory=list)
     moves: list = field(default_factory=list)
     errors: list = field(default_factory=list)
+    moves_start: float | None = None  # perf_counter when the last page had opened
 
 
 class Server:
@@ -261,7 +307,9 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def _report(label: str, stats: Stats, wall: float, cpu: float | None) -> None:
+def _report(label: str, stats: Stats, wall: float, cpu: dict | None) -> None:
+    """``wall``: seconds of the move phase (the whole run in a soak); ``cpu``: server CPU seconds
+    per phase ("opens", "moves"; a soak has only "all")."""
     moves = len(stats.moves)
     print(f"\n{label}")
     print(f"  page open   p50 {_pct(stats.opens, .5):6.2f} s   p95 {_pct(stats.opens, .95):6.2f} s"
@@ -270,9 +318,12 @@ def _report(label: str, stats: Stats, wall: float, cpu: float | None) -> None:
           f"{_pct(stats.moves, .95) * 1e3:6.0f} ms  max "
           f"{max(stats.moves, default=float('nan')) * 1e3:6.0f} ms  ({moves} moves)")
     print(f"  throughput  {moves / wall:6.1f} moves/s over {wall:.0f} s")
-    if cpu is not None and moves:
-        print(f"  server CPU  {cpu:6.1f} s in all, {cpu / (moves + len(stats.opens)) * 1e3:.0f} ms"
-              " per run (opens + moves)")
+    if cpu and "all" in cpu and moves:
+        print(f"  server CPU  {cpu['all']:6.1f} s in all, "
+              f"{cpu['all'] / (moves + len(stats.opens)) * 1e3:.0f} ms per run (opens + moves)")
+    elif cpu:
+        print(f"  server CPU  {cpu['opens'] / max(1, len(stats.opens)) * 1e3:6.0f} ms per page open,"
+              f" {cpu['moves'] / max(1, moves) * 1e3:.1f} ms per move (each phase measured alone)")
     print(f"  errors      {len(stats.errors)}" + "".join(f"\n    {e}" for e in stats.errors[:5]))
 
 
@@ -285,13 +336,23 @@ async def _warm(url: str, pages: list[str]) -> None:
             raise RuntimeError(f"warm-up on page {page!r} failed: {stats.errors[0]}")
 
 
-async def classroom(url: str, students: int, moves: int, think: float, page: str) -> Stats:
+async def classroom(url: str, students: int, moves: int, think: float, page: str,
+                    on_all_open=None) -> Stats:
+    """Students arrive within ~2 s of the teacher sharing the link, as in a room; once every page
+    is open, ``on_all_open()`` runs (it reads the server's CPU) and the moves begin."""
     stats = Stats()
-    # Students arrive within ~2 s of the teacher sharing the link, as in a room.
+    barrier = asyncio.Barrier(students + 1)
+
     async def arrive(i: int):
         await asyncio.sleep(random.Random(i).uniform(0, 2))
-        await student_session(url, page, moves, think, i, stats)
-    await asyncio.gather(*(arrive(i) for i in range(students)))
+        await student_session(url, page, moves, think, i, stats, barrier)
+
+    async def between_phases():
+        await barrier.wait()
+        stats.moves_start = time.perf_counter()
+        if on_all_open:
+            on_all_open()
+    await asyncio.gather(between_phases(), *(arrive(i) for i in range(students)))
     return stats
 
 
@@ -314,11 +375,15 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=50)
     parser.add_argument("--moves", type=int, default=10)
     parser.add_argument("--think", type=float, default=1.0, help="seconds between moves")
+    parser.add_argument("--short", action="store_true",
+                        help="the `make bench` run: 20 students x 5 moves")
     parser.add_argument("--page", default="", help='url path of the page ("" = playground)')
     parser.add_argument("--soak", type=float, default=0.0, help="seconds of steady traffic")
     parser.add_argument("--server-arg", action="append", default=[],
                         help="extra `streamlit run` option for the started server")
     args = parser.parse_args()
+    if args.short:
+        args.students, args.moves = 20, 5
     (ROOT / "artifacts").mkdir(exist_ok=True)
     server = None if args.url else Server(args.server_arg)
     url = args.url or server.url
@@ -326,21 +391,28 @@ def main() -> None:
         pages = SOAK_PAGES if args.soak else [args.page]
         asyncio.run(_warm(url, pages))
         sampler = RssSampler(server, 10.0 if args.soak else 1.0)
-        cpu0, t0 = server.cpu_seconds() if server else None, time.perf_counter()
+        cpu_marks = [server.cpu_seconds()] if server else []
+        t0 = time.perf_counter()
         rss0 = server.rss_mb() if server else None
         sampler.start()
         if args.soak:
             stats = asyncio.run(soak(url, args.soak, args.students, args.think))
             label = f"soak: {args.students} seats for {args.soak:.0f} s over {len(pages)} pages"
         else:
-            stats = asyncio.run(classroom(url, args.students, args.moves, args.think, args.page))
+            stats = asyncio.run(classroom(
+                url, args.students, args.moves, args.think, args.page,
+                on_all_open=lambda: server and cpu_marks.append(server.cpu_seconds())))
             label = (f"classroom: {args.students} students x {args.moves} moves, think "
                      f"{args.think:g} s, page {args.page or 'playground'!r}")
-        wall = time.perf_counter() - t0
+        end = time.perf_counter()
         sampler.done.set()
-        cpu = server.cpu_seconds() - cpu0 if server else None
+        cpu = None
+        if server:
+            cpu_marks.append(server.cpu_seconds())
+            cpu = ({"all": cpu_marks[-1] - cpu_marks[0]} if args.soak else
+                   {"opens": cpu_marks[1] - cpu_marks[0], "moves": cpu_marks[2] - cpu_marks[1]})
         _report(label + (" " + " ".join(args.server_arg) if args.server_arg else ""), stats,
-                wall, cpu)
+                end - (stats.moves_start or t0), cpu)
         if server:
             _report_rss(rss0, sampler.samples)
     finally:

@@ -25,23 +25,38 @@ import plotly.io as pio
 import streamlit as st
 
 from components import presenter
-from components.static_files import STATIC_DIR, publish_copy, static_url
+from components.static_files import STATIC_DIR, publish_copy, publish_gzip, static_url
 
 PLOTLY_JS = "plotly.min.js"
+_PLOTLY_SOURCE = Path(plotly.__file__).parent / "package_data" / PLOTLY_JS
 EXPORT_JS = "descent_export.js"  # the chart exporter's script, when it is installed
 
 # Both components' scripts start with this loader: one plotly.js per page, however many charts.
 _LOAD_PLOTLY_JS = """
-function loadPlotly(url) {
+// plotly.js comes precompressed (gzUrl: 1.5 MB, no compression work on the server per student;
+// static_files.publish_gzip) and is unpacked here; the plain file where that fails.
+function unpackedUrl(url, gzUrl) {
+  if (!gzUrl || typeof DecompressionStream === "undefined") return Promise.resolve(url);
+  return fetch(gzUrl).then((response) => {
+    if (!response.ok) throw new Error(String(response.status));
+    return new Response(response.body.pipeThrough(new DecompressionStream("gzip"))).blob();
+  }).then((blob) => URL.createObjectURL(new Blob([blob], {type: "text/javascript"})),
+          () => url);
+}
+function addScript(src) {
+  return new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = src;
+    script.onload = () => resolve(window.Plotly);
+    script.onerror = () => reject(new Error("could not load " + src));
+    document.head.appendChild(script);
+  });
+}
+function loadPlotly(url, gzUrl) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   if (!window.__descentLabPlotly) {
-    window.__descentLabPlotly = new Promise((resolve, reject) => {
-      const script = document.createElement("script");
-      script.src = url;
-      script.onload = () => resolve(window.Plotly);
-      script.onerror = () => reject(new Error("could not load " + url));
-      document.head.appendChild(script);
-    });
+    window.__descentLabPlotly = unpackedUrl(url, gzUrl).then((src) =>
+      addScript(src).catch((error) => (src === url ? Promise.reject(error) : addScript(url))));
   }
   return window.__descentLabPlotly;
 }
@@ -242,7 +257,7 @@ export default function (component) {
   }
   const version = (gd.__version || 0) + 1;
   gd.__version = version;
-  const draw = () => loadPlotly(data.plotly_url).then((Plotly) =>
+  const draw = () => loadPlotly(data.plotly_url, data.plotly_gz_url).then((Plotly) =>
       loadExport(data.export_url).then(() => Plotly)).then((Plotly) => {
     if (gd.__version !== version) return;  // a newer figure arrived in the meantime
     const figure = JSON.parse(data.spec);
@@ -304,7 +319,8 @@ export default function (component) {
   const box = component.parentElement.host || component.parentElement;
   const container = box.closest ? box.closest('[data-testid="stElementContainer"]') : null;
   if (container) container.style.display = "none";
-  loadPlotly(component.data.plotly_url).catch(() => {});  // a chart shows any failure
+  const data = component.data;
+  loadPlotly(data.plotly_url, data.plotly_gz_url).catch(() => {});  // a chart shows any failure
 }
 """
 _PRELOAD = st.components.v2.component("descent_lab.plotly_preload", js=_PRELOAD_JS,
@@ -313,7 +329,7 @@ _PRELOAD = st.components.v2.component("descent_lab.plotly_preload", js=_PRELOAD_
 
 def preload_plotly() -> None:
     """Begin loading plotly.js in the browser now (call early in the frame, once per run)."""
-    _PRELOAD(key="plotly_preload", data={"plotly_url": static_url(PLOTLY_JS)})
+    _PRELOAD(key="plotly_preload", data=_plotly_urls())
 
 
 # numpy dtypes plotly.js reads as typed arrays ({"dtype", "bdata"}), by plotly.js's short names.
@@ -357,8 +373,15 @@ def figure_json(figure) -> str:
 
 
 def install_plotly_js() -> None:
-    """Put the pinned plotly package's plotly.min.js where Streamlit serves static files."""
-    publish_copy(PLOTLY_JS, Path(plotly.__file__).parent / "package_data" / PLOTLY_JS)
+    """Put the pinned plotly package's plotly.min.js where Streamlit serves static files, plain
+    and precompressed (the loader fetches the compressed one; see publish_gzip)."""
+    publish_copy(PLOTLY_JS, _PLOTLY_SOURCE)
+    publish_gzip(_PLOTLY_SOURCE)
+
+
+def _plotly_urls() -> dict:
+    """The loader's two addresses of plotly.js (loadPlotly)."""
+    return {"plotly_url": static_url(PLOTLY_JS), "plotly_gz_url": publish_gzip(_PLOTLY_SOURCE)}
 
 
 # What st.plotly_chart's "streamlit" theme puts in a figure's template (read from Streamlit
@@ -424,6 +447,6 @@ def live_plot(figure, *, key: str, config: dict | None = None,
     ``st.session_state[key]["click"]`` as ``{"x": ..., "y": ...}``.
     """
     data = {"spec": figure_json(presenter.scale_figure(figure)), "config": chart_config(config),
-            "plotly_url": static_url(PLOTLY_JS), "export_url": _export_url(),
+            **_plotly_urls(), "export_url": _export_url(),
             "clickable": on_click is not None, "defer": defer}
     _COMPONENT(key=key, data=data, on_click_change=on_click or (lambda: None))

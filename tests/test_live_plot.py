@@ -1,6 +1,7 @@
 """The live chart's figure writer and the static files it relies on (the browser side is
 exercised in test_browser.py)."""
 
+import gzip
 import json
 
 import numpy as np
@@ -11,7 +12,13 @@ from apptest_util import decode
 from components import static_files
 from components.curves import curve_spec
 from components.figures import PathSeries, on_map, overlay_spec
-from components.live_plot import PLOTLY_JS, chart_config, figure_json, install_plotly_js
+from components.live_plot import (
+    PLOTLY_JS,
+    _plotly_urls,
+    chart_config,
+    figure_json,
+    install_plotly_js,
+)
 from components.surface_view import surface_view
 from optimizers import Trajectory
 from surfaces import SURFACES
@@ -85,6 +92,18 @@ def test_publish_keeps_only_the_newest_pictures(static_dir, monkeypatch):
 def test_plotly_js_is_installed_where_the_chart_loads_it(static_dir):
     install_plotly_js()
     assert (static_dir / PLOTLY_JS).read_bytes().startswith(b"/**\n* plotly.js v")
+
+
+def test_plotly_js_is_also_published_precompressed_under_a_content_hashed_name(static_dir):
+    install_plotly_js()
+    urls = _plotly_urls()
+    assert urls["plotly_url"] == static_files.static_url(PLOTLY_JS)
+    name = urls["plotly_gz_url"].rsplit("/", 1)[1]
+    assert name.startswith(PLOTLY_JS + ".") and name.endswith(".gz") and name != PLOTLY_JS + ".gz"
+    packed = static_dir / name
+    assert gzip.decompress(packed.read_bytes()) == (static_dir / PLOTLY_JS).read_bytes()
+    # Browsers cache it by Last-Modified heuristics (the static route sends no Cache-Control).
+    assert packed.stat().st_mtime == static_files.LONG_AGO
 
 
 # Chart details every live chart relies on: the config, and log-axis curves.
