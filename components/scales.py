@@ -6,6 +6,8 @@ reach 0.999 without a 0.001 step across the whole range. No streamlit here: the 
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 MANTISSAS = (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0)
@@ -33,6 +35,16 @@ def linear_ladder(low: float, high: float, count: int = 100) -> list[float]:
 
 
 def ladder(scale: str, low: float, high: float) -> list[float]:
+    """A slider's values; remembered, since every run asks again for every slider."""
+    return list(_ladder(scale, float(low), float(high)))
+
+
+@functools.lru_cache(maxsize=512)
+def _ladder(scale: str, low: float, high: float) -> tuple[float, ...]:
+    return tuple(_make_ladder(scale, low, high))
+
+
+def _make_ladder(scale: str, low: float, high: float) -> list[float]:
     if scale == "log":
         return log_ladder(low, high)
     if scale == "log0":  # zero, then log-spaced: weight decay spans "off" and 1e-5..0.5

@@ -61,10 +61,12 @@ class Surface:
         return self.loss(jnp.asarray(xy), merged)
 
     def lowest_minimum(self, params: Mapping[str, float] | None = None) -> float | None:
-        """The lowest loss among the listed minima (None when the surface lists none)."""
-        if not self.minima:
-            return None
-        return min(float(self(m, params)) for m in self.minima)
+        """The lowest loss among the listed minima (None when the surface lists none).
+
+        Remembered per surface and parameters: a page asks on every run (each slider move), and
+        each minimum costs several JAX dispatches (~7 % of a playground move's script run)."""
+        merged = self.default_params() | dict(params or {})
+        return _lowest_minimum(self, tuple(sorted(merged.items())))
 
     def grid(self, n: int = 200, params: Mapping[str, float] | None = None, domain=None):
         """Loss on an n x n grid over ``domain`` (default: the surface's own) as numpy
@@ -288,3 +290,10 @@ SURFACES: dict[str, Surface] = dict(
         ),
     ]
 )
+
+
+@functools.lru_cache(maxsize=256)
+def _lowest_minimum(surface: Surface, params: tuple) -> float | None:
+    if not surface.minima:
+        return None
+    return min(float(surface(m, dict(params))) for m in surface.minima)
