@@ -8,6 +8,7 @@ A replica that dies is started again on its port; Ctrl-C (or SIGTERM) stops ever
     python deploy/serve.py                      # one process per core, on 0.0.0.0:8501
     python deploy/serve.py --replicas 2 --port 8600 --bind 127.0.0.1
     python deploy/serve.py --print-config --servers 10.0.0.11:8501,10.0.0.12:8501
+    python deploy/serve.py --publish-static     # only write static/ (a container image's build)
 
 What the replicas share: the same ``static/`` files (published once here, before any replica
 starts, so no two processes write them at the same moment) and one cookie secret per run (Streamlit
@@ -193,7 +194,12 @@ def main() -> int:
                         help="print HAProxy's configuration for --servers and exit")
     parser.add_argument("--servers", default="",
                         help="with --print-config: comma-separated host:port of the app processes")
+    parser.add_argument("--publish-static", action="store_true",
+                        help="only write static/ and exit (deploy/Dockerfile, at build time)")
     args = parser.parse_args()
+    if args.publish_static:
+        publish_static()
+        return 0
     if args.print_config:
         addresses = [s.strip() for s in args.servers.split(",") if s.strip()]
         print(render_config([(f"r{i + 1}", a) for i, a in enumerate(addresses)],
