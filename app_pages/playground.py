@@ -22,12 +22,18 @@ def comparison(log, surface, run_settings: dict) -> None:
     """Optimizer choice, their sliders, the chart and the curves: a hyperparameter slider reruns
     only this fragment, so the sidebar and the lesson are neither recomputed nor re-sent."""
     convention, clip = run_settings["convention"], run_settings["clip"]
-    # The picker heads the control column, not a row above the chart: at 1280x720 the chart and
-    # its scrubber then fit on the first screen (tests/test_browser_layout.py).
-    chart_col, control_col = st.columns([2.3, 1], gap="medium")
+    # Nothing above the chart but the title row: the picker, the View selector and the playback
+    # widgets head the control column, so at 1280x720 the chart is 510 px tall with its scrubber
+    # on the first screen (tests/test_browser_layout.py). On a phone the columns stack and the
+    # picker is the first thing under the chart's toolbar.
+    chart_col, control_col = st.columns([2.2, 1], gap="medium")
     settings = {}
     with control_col:
         chosen = controls.optimizer_picker(log)
+        view_mode = st.segmented_control("View", VIEWS, default=VIEWS[0], key=log("view"),
+                                         bind=controls.BIND, label_visibility="collapsed",
+                                         width="stretch") or VIEWS[0]
+        playback = playback_controls(log)
         for tab, key in zip(controls.optimizer_tabs(chosen, log), chosen):
             with tab:
                 spec = OPTIMIZERS[key]
@@ -39,11 +45,10 @@ def comparison(log, surface, run_settings: dict) -> None:
         if clip:
             st.latex(CLIP[convention][clip[0]])
     with chart_col:
-        view_col, playback_col = st.columns([1, 1.1], vertical_alignment="center")
-        view_mode = view_col.segmented_control("View", VIEWS, default=VIEWS[0], key=log("view"),
-                                               bind=controls.BIND, label_visibility="collapsed") or VIEWS[0]
-        with playback_col:
-            playback = playback_controls(log)
+        # Only the overlay leaves its height to the page (side by side and 3-D set theirs: a box
+        # clamped to the screen let a second row of panels run over the controls under it).
+        if view_mode == VIEWS[0] and not presenter.active():  # presenting sizes every chart
+            st.html(PATH_CHART_HEIGHT)
         if not chosen:
             st.info("Choose at least one optimizer in the Optimizers box to see its path.",
                     icon=":material/info:")
@@ -60,9 +65,10 @@ def comparison(log, surface, run_settings: dict) -> None:
 
 
 # The path chart (its figure leaves the height open) takes what a 1280x720 projector leaves under
-# the title and the view row, so its step scrubber shows on the first screen; 620 px at most.
+# the title row, so its step scrubber shows on the first screen; 620 px at most, and on a phone
+# not much taller than wide (a 620 px map 200 px wide squeezed the surface into a strip).
 PATH_CHART_HEIGHT = """<style>
-.st-key-path_chart .live-plot {height: clamp(380px, calc(100vh - 330px), 620px);}
+.st-key-path_chart .live-plot {height: clamp(380px, min(calc(100vh - 210px), calc(100vw + 60px)), 620px);}
 </style>"""
 
 log = controls.KeyLog(link=url_state.snapshot())
@@ -70,8 +76,6 @@ log = controls.KeyLog(link=url_state.snapshot())
 title_col, why_col = st.columns([1, 1.2], vertical_alignment="center")
 with title_col:
     page_title("Optimizer playground")
-if not presenter.active():  # presenting sizes every live chart to the screen itself
-    st.html(PATH_CHART_HEIGHT)
 link_note = st.empty()
 
 with st.sidebar:

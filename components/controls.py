@@ -218,7 +218,8 @@ def optimizer_picker(log: KeyLog) -> list[str]:
                           format_func=optimizer_label,
                           key=log("optimizers", label=optimizer_label, choices=OPTIMIZERS,
                                   multiple=True),
-                          bind=BIND, placeholder="Choose optimizers to compare")
+                          bind=BIND, placeholder="Choose optimizers to compare",
+                          wrap=True)  # in a column the chips would scroll sideways, names cut off
 
 
 

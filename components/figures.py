@@ -243,6 +243,14 @@ def _grid_domains(n: int, cols: int, gap: float = 0.1):
         yield [x0, x0 + width], [y1 - height, y1]
 
 
+def _panel_title(label: str) -> str:
+    """A panel's title: the name in bold, a parenthesis on a second, plain line. Three panels on
+    a 390 px phone leave ~100 px from one title's centre to the next: at 14 px bold
+    "(heavy ball)" ran into its neighbour."""
+    name, paren, rest = label.partition(" (")
+    return f"<b>{name}</b>" + (f"<br>({rest}" if paren else "")
+
+
 def grid_spec(surface: Surface, view: SurfaceView, series_list: list[PathSeries], start,
               num_steps: int, animate: bool = True, playback: Playback = Playback()) -> dict:
     """One synchronised panel per optimizer: shared zoom (matched axes), one animation."""
@@ -266,11 +274,9 @@ def grid_spec(surface: Surface, view: SurfaceView, series_list: list[PathSeries]
         traces += [t for t in (fans[-1], paths[-1]) if t]
         traces += _landmark_traces(surface, start, xref, yref, False)
         traces += [t for t in marks[-1:] if t]
-        # A long name's parenthesis on a second line: side by side, 3 panels leave ~150 px each.
-        title = sr.label.replace(" (", "<br>(")
-        annotations.append(dict(text=f"<b>{title}</b>", x=sum(xd) / 2, y=yd[1], xref="paper",
-                                yref="paper", yanchor="bottom", showarrow=False,
-                                font=dict(color=sr.color, size=14)))
+        annotations.append(dict(text=_panel_title(sr.label), x=sum(xd) / 2, y=yd[1],
+                                xref="paper", yref="paper", yanchor="bottom", showarrow=False,
+                                font=dict(color=sr.color, size=12)))
     for i, sr in enumerate(series_list):
         suffix = "" if i == 0 else str(i + 1)
         heads.append(len(traces))

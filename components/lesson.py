@@ -19,7 +19,9 @@ def page_title(title: str) -> None:
     """The page's title, compact so that the page's first chart reaches the first screen."""
     if not presenter.active():
         st.html(_COMPACT_STYLE)
-    st.title(title)
+    # No anchor link: its hidden icon broke a title filling its column (the playground's at
+    # 1280 px) onto a second, empty line.
+    st.title(title, anchor=False)
 
 
 def lesson_header(title: str, question: str, explanation: str, formula: str | None = None) -> None:
