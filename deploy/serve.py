@@ -3,7 +3,8 @@
 One Streamlit process is bound to about one core by the GIL. This starts ``--replicas`` processes
 of the app on free 127.0.0.1 ports, waits until each answers ``/_stcore/health``, writes HAProxy's
 configuration from ``deploy/haproxy.cfg.in`` and runs HAProxy in the foreground on ``--port``.
-A replica that dies is started again on its port; Ctrl-C (or SIGTERM) stops everything.
+Each replica opens the playground once before the proxy starts (warm). A replica that dies is
+started again on its port; Ctrl-C (or SIGTERM) stops everything.
 
     python deploy/serve.py                      # one process per core, on 0.0.0.0:8501
     python deploy/serve.py --replicas 2 --port 8600 --bind 127.0.0.1
@@ -35,8 +36,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the app's components/ and the benchmark's Student (see warm())
 TEMPLATE = ROOT / "deploy" / "haproxy.cfg.in"
 LOGS = ROOT / "artifacts" / "serve"
+MAX_RESTARTS = 5  # a replica that keeps dying (a broken install, a taken port) is left down
 HEALTH_TIMEOUT = 180.0  # seconds for every replica to answer; a cold start on a loaded machine
 SETUP_HINT = "run 'make serve' once as root (it installs Debian's haproxy), or 'apt-get install haproxy'"
 
@@ -69,7 +72,6 @@ def healthy(url: str) -> bool:
 
 def publish_static() -> None:
     """Write static/ once, before the replicas (each would otherwise publish it at its start)."""
-    sys.path.insert(0, str(ROOT))
     from components.export import install_export_js
     from components.live_plot import install_plotly_js
 
@@ -85,8 +87,10 @@ class Replica:
         self.url = f"http://127.0.0.1:{port}"
         self.log = LOGS / f"{name}.log"
         self.proc: subprocess.Popen | None = None
+        self.starts, self.given_up = 0, False
 
     def start(self) -> None:
+        self.starts += 1
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
@@ -132,6 +136,28 @@ def wait_healthy(replicas: list[Replica]) -> None:
         time.sleep(0.3)
 
 
+def warm(replicas: list[Replica]) -> None:
+    """Open the playground once in every replica, all at once: a process's first page run loads
+    and compiles what later ones reuse, and a class arriving at a cold process waited ~16 s for
+    its first pages (bench_classroom.py, with one of two processes left cold)."""
+    import asyncio
+
+    from benchmarks.bench_classroom import TARGETS, Student
+
+    async def open_once(url: str) -> None:
+        student = Student(url, "", *TARGETS[""])
+        try:
+            await student.connect()
+            await student.open_page()
+        finally:
+            await student.close()
+
+    async def all_of_them() -> None:
+        await asyncio.gather(*(open_once(r.url) for r in replicas))
+
+    asyncio.run(all_of_them())
+
+
 def say(message: str) -> None:
     print(f"[serve] {message}", flush=True)
 
@@ -150,6 +176,7 @@ def serve(replica_count: int, bind: str, port: int) -> int:
         for replica in replicas:
             replica.start()
         wait_healthy(replicas)
+        warm(replicas)
         with tempfile.TemporaryDirectory(prefix="descent-haproxy-") as folder:
             config = Path(folder) / "haproxy.cfg"
             config.write_text(render_config([(r.name, f"127.0.0.1:{r.port}") for r in replicas],
@@ -166,9 +193,14 @@ def serve(replica_count: int, bind: str, port: int) -> int:
                     f"(pid {proxy.pid}); Ctrl-C stops everything")
             while proxy.poll() is None:
                 for replica in replicas:
-                    if not replica.alive():
-                        say(f"replica {replica.name} exited ({replica.proc.returncode}); restarting")
-                        replica.start()
+                    if replica.alive() or replica.given_up:
+                        continue
+                    if replica.starts > MAX_RESTARTS:  # the first start is no restart
+                        say(f"replica {replica.name} keeps exiting; left down, see {replica.log}")
+                        replica.given_up = True
+                        continue
+                    say(f"replica {replica.name} exited ({replica.proc.returncode}); restarting")
+                    replica.start()
                 time.sleep(1)
             say(f"haproxy exited with {proxy.returncode}")
             return proxy.returncode or 1
