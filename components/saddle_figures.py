@@ -55,7 +55,10 @@ def _escape_boundary(rule: EscapeRule) -> list[dict]:
 def saddle_paths_figure(study: EscapeStudy, still: dict[str, np.ndarray], rule: EscapeRule,
                         start, noise: float, height: int = 520) -> go.Figure:
     """Each optimizer's noise-free path (dotted) and, when there is noise, one noisy path (first
-    seed, smallest batch); at σ = 0 a "noisy" path would only repeat the dotted one."""
+    seed, smallest batch); at σ = 0 a "noisy" path would only repeat the dotted one.
+
+    The legend names each optimizer once (its colour; a click hides both its paths) and says once
+    which line style is which: one entry per path ran to nine rows in the map's narrow column."""
     view = surface_view("saddle", ())
     traces = _escape_boundary(rule)
     for i, key in enumerate(study.optimizers):
@@ -65,11 +68,16 @@ def saddle_paths_figure(study: EscapeStudy, still: dict[str, np.ndarray], rule: 
         if noise > 0:
             traces.append(dict(type="scatter", x=noisy[:, 0], y=noisy[:, 1], mode="lines",
                                name=f"{title}, noisy (B = {study.batch_sizes[0]:g})",
+                               legendgroup=key, showlegend=False,
                                line=dict(color=color, width=2)))
         path = still[key]
         traces.append(dict(type="scatter", x=path[:, 0], y=path[:, 1], mode="lines+markers",
-                           name=f"{title}, no noise", marker=dict(size=4, color=color),
+                           name=title, legendgroup=key, marker=dict(size=4, color=color),
+                           hovertemplate=f"{title}, no noise<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
                            line=dict(color=color, width=2, dash="dot")))
+    if noise > 0:  # the line-style key, in grey: it holds for every colour
+        traces += [_style_key(f"noisy (B = {study.batch_sizes[0]:g})", "solid"),
+                   _style_key("no noise", "dot")]
     traces.append(dict(type="scatter", x=[start[0]], y=[start[1]], mode="markers", name="start",
                        marker=dict(symbol="circle-open", size=14, color="#111827",
                                    line=dict(width=2))))
@@ -83,6 +91,12 @@ def saddle_paths_figure(study: EscapeStudy, still: dict[str, np.ndarray], rule: 
                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0,
                                  font=dict(size=11)))
     return go.Figure(dict(data=traces, layout=layout))
+
+
+def _style_key(name: str, dash: str) -> dict:
+    """A legend-only entry: a grey line in ``dash`` standing for every optimizer's path so drawn."""
+    return dict(type="scatter", x=[None], y=[None], mode="lines", name=name, hoverinfo="skip",
+                line=dict(color="#4b5563", width=2, dash=dash))
 
 
 def _histogram_lines(steps, escaped, num_steps, color, name, xref, yref, legend) -> dict:
