@@ -13,9 +13,9 @@ started again on its port; Ctrl-C (or SIGTERM) stops everything.
 
 What the replicas share: the same ``static/`` files (published once here, before any replica
 starts, so no two processes write them at the same moment) and one cookie secret per run (Streamlit
-signs its XSRF cookie with it; with a secret per process, a student moved to another process by a
-restart would fail the XSRF check). The secret travels in the environment, never on a command line
-or in a file.
+1.67 signs its session cookie and st.login's user cookie with it, and its docs ask for one value
+across replicas: with a secret per process, a cookie signed by one process would be refused by
+another). The secret travels in the environment, never on a command line or in a file.
 """
 
 from __future__ import annotations
@@ -103,22 +103,21 @@ class Replica:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
-    def stop(self) -> None:
-        stop_group(self.proc)
 
-
-def stop_group(proc: subprocess.Popen | None) -> None:
-    """SIGTERM the process group, SIGKILL what is left after 10 s."""
-    if proc is None or proc.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
+def stop_groups(procs: list[subprocess.Popen | None]) -> None:
+    """SIGTERM every process group at once, SIGKILL what is left after 10 s."""
+    running = [p for p in procs if p is not None and p.poll() is None]
+    for proc in running:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=5)
+            os.killpg(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    for proc in running:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
 
 
 def wait_healthy(replicas: list[Replica]) -> None:
@@ -205,9 +204,7 @@ def serve(replica_count: int, bind: str, port: int) -> int:
             say(f"haproxy exited with {proxy.returncode}")
             return proxy.returncode or 1
     finally:
-        stop_group(proxy)
-        for replica in replicas:
-            replica.stop()
+        stop_groups([proxy] + [replica.proc for replica in replicas])
         say("stopped")
 
 

@@ -3,8 +3,9 @@
 Starts ``deploy/serve.py`` (what ``make serve`` runs) with two replicas on a free port, then checks
 what a class needs: the sticky cookie is set and honoured (and without it both processes get
 traffic), a student's websocket session opens the playground and moves a slider through the proxy,
-a killed process leaves new and old students served by the other one (and is restarted), and
-Ctrl-C stops every process. A student is ``bench_classroom.Student``: Streamlit's own protocol.
+a killed process leaves new and old students served by the other one (and is restarted), the
+processes share one cookie secret, and Ctrl-C stops every process. A student is
+``bench_classroom.Student``: Streamlit's own protocol.
 """
 
 from __future__ import annotations
@@ -159,6 +160,16 @@ def test_a_killed_replica_leaves_the_class_served(served):
     assert open_playground(served.url, cookie) == survivor
     served.wait_for(rf"replica {dead} exited .*restarting", timeout=30)
     served.wait_for(rf"replica {dead} pid (?!{old_pid}\b)\d+ on", timeout=30)
+
+
+def test_replicas_share_one_cookie_secret(served):
+    """Streamlit signs its cookies with server.cookieSecret: every replica must hold the same."""
+    secrets = set()
+    for name, pid in served.pids().items():
+        if name != "haproxy":
+            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            secrets |= {v for v in environ if v.startswith(b"STREAMLIT_SERVER_COOKIE_SECRET=")}
+    assert len(secrets) == 1 and len(secrets.pop()) > len("STREAMLIT_SERVER_COOKIE_SECRET=") + 32
 
 
 def test_ctrl_c_stops_every_process(served):
