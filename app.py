@@ -7,7 +7,7 @@ import jax
 import streamlit as st
 
 from app_pages import navigation
-from components import presenter
+from components import gc_policy, presenter
 from components.export import install_export_js
 from components.live_plot import install_plotly_js, preload_plotly
 
@@ -24,6 +24,10 @@ install_export_js()  # the charts' Export menu (components/export.py)
 # element; Python's default 5 ms switch interval let a slider's chart wait ~0.1 s behind the
 # page's other messages (measured in bench_browser.py: 281 -> 252 ms median).
 sys.setswitchinterval(0.0005)
+
+# Garbage cycles are collected every half minute, not after every run (config.toml's
+# runner.postScriptGC = false): a slider move's server CPU ~200 -> ~35 ms (components/gc_policy.py).
+gc_policy.collect_now_and_then()
 
 st.set_page_config(page_title="Descent Lab", page_icon="⛰️", layout="wide")
 preload_plotly()

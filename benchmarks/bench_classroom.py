@@ -428,6 +428,9 @@ def _report_rss(rss0: float, samples: list[tuple[float, float]]) -> None:
     print(f"  server RSS  {rss0:.0f} MB after warm-up, max {max(values):.0f} MB, end "
           f"{values[-1]:.0f} MB; second-half median {statistics.median(tail):.0f} MB "
           f"({(values[-1] / rss0 - 1) * 100:+.1f} % over the run)")
+    every = max(1, len(samples) // 12)
+    print("  RSS over time " + ", ".join(f"{t:.0f} s {mb:.0f}" for t, mb in samples[::every])
+          + " MB")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,40 @@
+"""The server's garbage-collection policy (components/gc_policy.py)."""
+
+import gc
+import tomllib
+import weakref
+from pathlib import Path
+
+from components import gc_policy
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class _Node:
+    pass
+
+
+def _cycle():
+    a, b = _Node(), _Node()
+    a.other, b.other = b, a
+    return weakref.ref(a)
+
+
+def test_a_full_collection_at_most_every_interval_and_it_frees_cycles(monkeypatch):
+    monkeypatch.setattr(gc_policy, "_last", 1000.0)
+    gc.disable()  # only the policy's own collection may free the cycle
+    try:
+        ref = _cycle()
+        assert not gc_policy.collect_now_and_then(1000.0 + gc_policy.EVERY_SECONDS / 2)
+        assert ref() is not None
+        assert gc_policy.collect_now_and_then(1000.0 + gc_policy.EVERY_SECONDS)
+        assert ref() is None
+        assert not gc_policy.collect_now_and_then(1000.0 + gc_policy.EVERY_SECONDS * 1.5)
+    finally:
+        gc.enable()
+
+
+def test_streamlits_collection_after_every_run_is_off():
+    """The policy replaces it; both on would pay the per-run cost again."""
+    with open(ROOT / ".streamlit" / "config.toml", "rb") as f:
+        assert tomllib.load(f)["runner"]["postScriptGC"] is False
