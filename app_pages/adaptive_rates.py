@@ -19,6 +19,7 @@ from components.claims import show_claim
 from components.figures import overlay_figure
 from components.lesson import lesson_header
 from components.live_plot import live_figure
+from components.playback import playback_controls
 from components.scales import fmt, ladder
 from components.surface_view import surface_view
 from lessons import adaptive_rates as lesson
@@ -88,11 +89,11 @@ def adam_pair(settings: dict, convention: str) -> list[tuple[str, dict]]:
     return [("adam", {**base, "bias_correction": True}), ("adam", {**base, "bias_correction": False})]
 
 
-def path_map(runs, p: float, steps: int) -> None:
+def path_map(runs, p: float, steps: int, log) -> None:
     params = lesson.average_loss_params(p)
     view = surface_view(SURFACE.key, tuple(sorted(params.items())))
     figure = overlay_figure(SURFACE, view, [path_series(r) for r in runs], lesson.START, steps,
-                            height=620)
+                            height=620, playback=playback_controls(log, "ar.", width=300))
     # Equal scales: the average loss is drawn as stretched as it is (round only at p = 1).
     figure.update_layout(xaxis_title_text="w₁ (frequent feature)",
                          yaxis=dict(scaleanchor="x", scaleratio=1, title_text="w₂ (rare feature)"))
@@ -171,7 +172,7 @@ for run in result.runs:
                  "rate.", icon=":material/error:")
 if runs:
     shown = dataclasses.replace(result, runs=runs)  # the claims measure the charted runs only
-    path_map(runs, setup["p"], setup["num_steps"])
+    path_map(runs, setup["p"], setup["num_steps"], log)
     weights_section(shown, runs, setup["p"], chosen)
     rates_section(shown, runs, setup["p"], chosen)
 bias_section(corrected, raw, pair[0][1])

@@ -17,6 +17,7 @@ from components.curves import curve_figure
 from components.figures import overlay_figure
 from components.lesson import lesson_header
 from components.live_plot import live_figure
+from components.playback import playback_controls
 from components.scales import fmt, linear_ladder
 from lessons.batch_noise import cloud_claims, half_learning_rate, trajectory_claims
 from optimizers import OPTIMIZERS
@@ -80,7 +81,7 @@ def noise_section(problem, point) -> None:
         st.dataframe(variance_rows(cloud, n), hide_index=True)
 
 
-def training_section(problem, view, key, hp, steps, seed) -> None:
+def training_section(problem, view, key, hp, steps, seed, log) -> None:
     sizes = (1, 8, 64, problem.n)
     with st.spinner("Training on mini-batches ..."):
         runs = simulate_minibatch(problem, (key, hp), sizes, num_steps=steps, seed=seed)
@@ -92,7 +93,8 @@ def training_section(problem, view, key, hp, steps, seed) -> None:
         if sr.main.diverged_at is not None:
             st.error(f"**{sr.label} diverged at step {sr.main.diverged_at}**: lower the learning "
                      "rate.", icon=":material/error:")
-    paths = overlay_figure(problem.surface, view, series, START, steps, height=600)
+    paths = overlay_figure(problem.surface, view, series, START, steps, height=600,
+                           playback=playback_controls(log, "bn.", width=300))
     paths.update_layout(xaxis_title_text="w (slope)", yaxis_title_text="b (intercept)")
     live_figure(paths, key="bn_path_chart", config={"displayModeBar": False})
     floor = problem.surface.lowest_minimum()
@@ -139,5 +141,5 @@ with st.sidebar:
 st.subheader("The gradient cloud")
 noise_section(problem, point)
 st.subheader(f"Training with {', '.join(size_label(b, n) for b in (1, 8, 64, n))}")
-training_section(problem, problem_view(n, data_seed, noise), trainer, hp, steps, batch_seed)
+training_section(problem, problem_view(n, data_seed, noise), trainer, hp, steps, batch_seed, log)
 url_state.warn_about_link(link_note, log)

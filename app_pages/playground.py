@@ -33,7 +33,7 @@ def comparison(log, surface, run_settings: dict) -> None:
         view_mode = st.segmented_control("View", VIEWS, default=VIEWS[0], key=log("view"),
                                          bind=controls.BIND, label_visibility="collapsed",
                                          width="stretch") or VIEWS[0]
-        playback = playback_controls(log)
+        playback = playback_controls(log, hidden=view_mode == VIEWS[2])
         for tab, key in zip(controls.optimizer_tabs(chosen, log), chosen):
             with tab:
                 spec = OPTIMIZERS[key]

@@ -44,6 +44,16 @@ def _curve(series: PathSeries, values: np.ndarray, ensemble_values, name_suffix=
     return traces
 
 
+# The legend at the figure's foot (container coordinates): plotly.js then grows the bottom margin
+# to hold it under the "step" title, which a legend placed in plot fractions ran into once the
+# plot was short (11 optimizers: three rows at 1400 px, one entry a row on a phone). A clear
+# border keeps it off the title; each series past three adds a row's height, so the plot keeps
+# ~250 px on a desktop and ~170 px on a phone, where the entries stack one a row.
+LEGEND = dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0, borderwidth=8,
+              bordercolor="rgba(0,0,0,0)")
+LEGEND_ROW = 20
+
+
 def curve_figure(series_list: list[PathSeries], quantity: str, floor: float | None,
                  height: int = 330) -> go.Figure:
     """``curve_spec`` as a ``go.Figure``, for pages that edit it."""
@@ -52,7 +62,8 @@ def curve_figure(series_list: list[PathSeries], quantity: str, floor: float | No
 
 def curve_spec(series_list: list[PathSeries], quantity: str, floor: float | None,
                height: int = 330) -> dict:
-    """A plain figure dict. ``quantity`` is "loss" (shown as loss − f* on a log axis when the
+    """A plain figure dict (``height`` for up to three series; the legend's rows add to it).
+    ``quantity`` is "loss" (shown as loss − f* on a log axis when the
     minimum is known) or "grad_norm" (log axis)."""
     traces, plotted = [], []
     log_axis = quantity == "grad_norm" or floor is not None
@@ -70,15 +81,17 @@ def curve_spec(series_list: list[PathSeries], quantity: str, floor: float | None
         title = "‖∇f‖ (noise-free)"
     else:
         title = "loss − f*" if floor is not None else "loss"
-    layout = dict(height=height, font=FONT, margin=dict(l=60, r=10, t=40, b=45),
+    layout = dict(height=height + LEGEND_ROW * max(0, len(series_list) - 3), font=FONT,
+                  margin=dict(l=60, r=10, t=40, b=45),
                   plot_bgcolor="white", paper_bgcolor="white", hovermode="x unified",
                   title=dict(text=title, x=0.01, font=dict(size=14)),
-                  xaxis=dict(title=dict(text="step"), showgrid=True, gridcolor="#eef2f7",
-                             linecolor="#9ca3af"),
+                  # automargin: the title keeps its place under the ticks however far the
+                  # legend pushes the margin (without it plotly drew "step" inside the plot).
+                  xaxis=dict(title=dict(text="step", standoff=12), automargin=True, showgrid=True,
+                             gridcolor="#eef2f7", linecolor="#9ca3af"),
                   yaxis=dict(type="log" if log_axis else "linear", showgrid=True,
                              gridcolor="#eef2f7", linecolor="#9ca3af", exponentformat="power"),
-                  # Below the "step" axis title, not over it.
-                  legend=dict(orientation="h", y=-0.36, yanchor="top", x=0))
+                  legend=LEGEND)
     if log_axis and _decades(plotted) <= 8:
         # Over a few decades Plotly also labels 2x and 5x ticks: one label per power of ten reads
         # cleaner. Over more it already steps by several decades.
