@@ -96,14 +96,49 @@ function loadExport(url) {
   return window.__descentLabExport;
 }
 
-// The exporter's buttons are asked for once per chart: Plotly.react compares configs by identity
-// (a button's click function), and a changed config re-plots from scratch, losing the zoom.
-function withExportButtons(config, gd) {
+// The exporter's buttons are asked for once per chart, and every array handed to the config is
+// kept on the chart: Plotly.react compares configs by identity (a button's click function, a
+// nested array), and a changed config re-plots from scratch, losing the zoom. Where Export is
+// offered, plotly's own PNG button (toImage) goes: one way to save a picture, not two.
+function withExportButtons(config, gd, hasToolbar) {
   const exporter = window.DescentLabExport;
   if (!exporter || !exporter.modeBarButtons) return config;
   gd.__exportButtons = gd.__exportButtons || exporter.modeBarButtons(gd) || [];
-  return {...config, modeBarButtonsToAdd: [...(config.modeBarButtonsToAdd || []),
-                                           ...gd.__exportButtons]};
+  if (config.displayModeBar === false) {
+    if (hasToolbar) return config;  // the playback toolbar holds its Export button
+    // A chart drawn without plotly's tools still gets a modebar: the Export button alone.
+    gd.__exportOnly = gd.__exportOnly || [gd.__exportButtons];
+    return {...config, displayModeBar: "hover", displaylogo: false, modeBarButtons: gd.__exportOnly};
+  }
+  return {...config,
+          modeBarButtonsToRemove: [...(config.modeBarButtonsToRemove || []), "toImage"],
+          modeBarButtonsToAdd: [...(config.modeBarButtonsToAdd || []), ...gd.__exportButtons]};
+}
+
+// A chart follows its box: a window resized (F11 on a projector) or a column made wider (the
+// sidebar folded) refits it at once, not at its next update. A figure with its own height takes
+// the new width only; one without (its box's CSS sets the height) is refitted by Plots.resize,
+// which would also drop a figure's own height (plotly's config.responsive calls it, so it stays
+// off). Neither changes the axis ranges: the reader's zoom stays.
+function followBox(Plotly, gd) {
+  if (gd.__resizeObserver || typeof ResizeObserver === "undefined") return;
+  let queued = false;
+  gd.__resizeObserver = new ResizeObserver(() => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => {
+      queued = false;
+      const drawn = gd._fullLayout, wide = gd.clientWidth;
+      if (!drawn || !gd.isConnected || !wide) return;
+      const widthChanged = Math.abs(wide - drawn.width) > 1;
+      if ((gd.layout || {}).height) {
+        if (widthChanged) Plotly.relayout(gd, {width: wide}).catch(() => {});
+      } else if (widthChanged || Math.abs(gd.clientHeight - drawn.height) > 1) {
+        Plotly.Plots.resize(gd).catch(() => {});
+      }
+    });
+  });
+  gd.__resizeObserver.observe(gd);
 }
 
 // Playback, for a figure with layout.meta.playback: HTML controls under the chart (real buttons
@@ -274,7 +309,8 @@ export default function (component) {
     }
     if (pb) pb.busy = true;  // no frame while react replaces the data
     return Plotly.react(gd, {data: figure.data, layout: figure.layout, frames: figure.frames || [],
-                             config: withExportButtons(data.config, gd)}).then(() => {
+                             config: withExportButtons(data.config, gd, Boolean(pb))}).then(() => {
+      followBox(Plotly, gd);
       if (!pb) return;
       pb.busy = false;
       updatePlayback(pb, gd, figure, toolbar);
@@ -422,6 +458,7 @@ def live_figure(figure, *, key: str, config: dict | None = None, where=None) -> 
 
 # Every live chart: no "Share chart" (upload to Chart Studio) button, which plotly.js 4 shows
 # by default (config.showSendToCloud); a caller's config adds to this.
+# (Resizing: followBox in the script, not config.responsive.)
 BASE_CONFIG = {"showSendToCloud": False, "modeBarButtonsToRemove": ["sendChartToCloud"]}
 
 

@@ -29,6 +29,7 @@ from components import export as exporter
 from components import static_files
 
 ERRORS = ErrorLog()
+EXPORT_TITLE = "Export: PNG, SVG, animation, CSV, JSON"  # the modebar button's title
 # The path chart shows no modebar: its Export button sits in its playback toolbar.
 EXPORT_BUTTON = ".pb-export .descent-export-button"
 
@@ -65,8 +66,10 @@ def test_install_publishes_the_exporter_and_its_encoders_and_refreshes_an_edited
     assert stale.read_bytes() == (exporter.SOURCE / exporter.EXPORT_JS).read_bytes()
 
 
-def export(page, kind: str, timeout: float = 120_000) -> tuple[bytes, str, dict]:
-    """Open the path chart's Export menu, pick ``kind``; return the download and its summary."""
+def export(page, kind: str, timeout: float = 120_000,
+           button: str = EXPORT_BUTTON) -> tuple[bytes, str, dict]:
+    """Open a chart's Export menu (the path chart's, unless ``button`` names another), pick
+    ``kind``; return the download and its summary."""
     page.evaluate("""() => {
       window.DescentLabExport.lastExport = null;
       // Every progress message shown, however briefly.
@@ -81,7 +84,7 @@ def export(page, kind: str, timeout: float = 120_000) -> tuple[bytes, str, dict]
                                                         characterData: true});
       }
     }""")
-    page.locator(EXPORT_BUTTON).first.click()
+    page.locator(button).first.click()
     with page.expect_download(timeout=timeout) as info:
         page.locator(f'.descent-export-menu button[data-export="{kind}"]').click()
     download = info.value
@@ -303,3 +306,39 @@ def test_trail_mode_exports_whole_paths_and_grows_them_in_the_animation(chart):
     shown = composite(size, frames)
     # The paths drawn between the first frame and the last: far more than a few heads' pixels.
     assert int((shown[0] != shown[-1]).sum()) > 3000
+
+
+def modebar_titles(page, key: str) -> list[str] | None:
+    """The modebar buttons of the live chart under ``key`` (in the page, shown on hover)."""
+    return page.evaluate("""(key) => {
+      const gd = document.querySelector(`.st-key-${key} .live-plot`);
+      return gd && [...gd.querySelectorAll('.modebar-btn')].map((b) => b.getAttribute('data-title'));
+    }""", key.replace(".", "-"))
+
+
+def modebar_export(key: str) -> str:
+    return f'.st-key-{key.replace(".", "-")} .modebar-btn[data-title="{EXPORT_TITLE}"]'
+
+
+def test_every_live_chart_offers_export_once_and_no_second_png_button(chart):
+    """A chart with plotly's tools gets Export in place of plotly's PNG button; one drawn without
+    them (displayModeBar off: a lesson's path map and curves) gets a modebar holding Export
+    alone; the path chart keeps its Export in the playback toolbar, not twice. PNG export
+    through such a lone button works."""
+    page, _ = chart  # the playground, as the tests before left it
+    page.wait_for_function("() => document.querySelector('.st-key-loss_chart .modebar-btn')")
+    loss = modebar_titles(page, "loss_chart")
+    # plotly's own toImage button is titled "Download plot as a PNG" (or "Download plot").
+    assert EXPORT_TITLE in loss and not any(t.startswith("Download plot") for t in loss), loss
+    assert modebar_titles(page, "path_chart") == []
+    assert page.locator(EXPORT_BUTTON).count() == 1
+    # Through the sidebar: opening a lesson's address directly logs streamlit#7074's two 404s.
+    page.locator('[data-testid="stSidebarNav"] a[href$="/momentum"]').click()
+    for key in ("mom.paths", "mom.loss"):  # both configured with displayModeBar: False
+        page.wait_for_selector(modebar_export(key), state="attached", timeout=90_000)
+        assert modebar_titles(page, key) == [EXPORT_TITLE], key
+    wait_for_idle(page)
+    page.hover(".st-key-mom-loss .live-plot")
+    data, name, summary = export(page, "png", button=modebar_export("mom.loss"))
+    assert struct.unpack(">II", data[16:24]) == (1920, 1080) and name.endswith("-slide.png")
+    assert summary["format"] == "png"
