@@ -216,13 +216,14 @@ lesson_header(
     "weights below change, which lets plain SGD take larger steps. The price: in training a "
     "sample's output depends on its batch-mates, so BN keeps running averages for evaluation, "
     "when there is no batch to average over.",
+    # Full width: in the header's narrow formula column the fraction overflowed at 1280 px.
+    # One definition per row so that a phone (390 px, ~340 px of text) shows them whole.
+    r"\begin{gathered} \mu_B = \tfrac1B {\textstyle\sum_i} z_i \\ "
+    r"\sigma_B^2 = \tfrac1B {\textstyle\sum_i} (z_i - \mu_B)^2 \\ "
+    r"\hat z_i = \gamma\,\frac{z_i - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}} + \beta \\ "
+    r"\bar\mu \leftarrow (1 - m)\,\bar\mu + m\,\mu_B\ \ (m = 0.1) \end{gathered}",
+    wide_formula=True,
 )
-# Full width: in the header's narrow formula column the fraction overflowed at 1280 px.
-# One definition per row so that a phone (390 px, ~340 px of text) shows them whole.
-st.latex(r"\begin{gathered} \mu_B = \tfrac1B {\textstyle\sum_i} z_i \\ "
-         r"\sigma_B^2 = \tfrac1B {\textstyle\sum_i} (z_i - \mu_B)^2 \\ "
-         r"\hat z_i = \gamma\,\frac{z_i - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}} + \beta \\ "
-         r"\bar\mu \leftarrow (1 - m)\,\bar\mu + m\,\mu_B\ \ (m = 0.1) \end{gathered}")
 link_note = st.empty()
 with st.sidebar:
     st.subheader("Training (retrains)")

@@ -24,18 +24,23 @@ def page_title(title: str) -> None:
     st.title(title, anchor=False)
 
 
-def lesson_header(title: str, question: str, explanation: str, formula: str | None = None) -> None:
+def lesson_header(title: str, question: str, explanation: str, formula: str | None = None,
+                  wide_formula: bool = False) -> None:
     """Title, the focused question in bold, a few sentences a student can follow, and the rule.
 
     The formula's column is a third of the width (~300 px at 1280 px, beside the sidebar), so a
     page writes a long rule as one short row per line (``aligned``); on a phone the columns
-    stack and the formula gets the whole width. tests/test_browser_layout.py checks both."""
+    stack and the formula gets the whole width. tests/test_browser_layout.py checks both.
+    ``wide_formula``: the formula on a full-width row under the explanation instead (a fraction
+    too wide for the column). Either way it folds away with the explanation while presenting."""
     page_title(title)
     st.markdown(f"**{question}**")
     with presenter.folded():  # presenting: the explanation waits in an expander
-        if formula:
+        if formula and not wide_formula:
             left, right = st.columns([1.6, 1], gap="large")
             left.markdown(explanation)
             right.latex(formula)
         else:
             st.markdown(explanation)
+            if formula:
+                st.latex(formula)

@@ -108,6 +108,15 @@ def test_the_link_turns_presenting_on_on_every_page(page):
         assert [e.label for e in at.expander].count("About this lesson") == 1, page
 
 
+def test_a_wide_header_formula_folds_away_with_the_explanation():
+    """Batch norm's formulas sit on a full-width row under the explanation: presenting, they are
+    in the folded expander too (drawn after the header, they stayed on the projector)."""
+    at = open_app({presenter.KEY: "1"}, page="app_pages/batch_norm.py")
+    assert_clean(at)
+    about = next(e for e in at.expander if e.label == "About this lesson")
+    assert len(about.latex) == len(at.latex) > 0
+
+
 @pytest.mark.parametrize("page", [None, "app_pages/momentum.py"])
 def test_switching_on_scales_the_same_charts_and_off_restores_them(page):
     at = open_app(page=page)
