@@ -342,3 +342,23 @@ def test_every_live_chart_offers_export_once_and_no_second_png_button(chart):
     data, name, summary = export(page, "png", button=modebar_export("mom.loss"))
     assert struct.unpack(">II", data[16:24]) == (1920, 1080) and name.endswith("-slide.png")
     assert summary["format"] == "png"
+
+
+def test_a_chart_refits_when_the_window_is_resized(chart):
+    """Resizing the window (F11 on a projector) refits a live chart at once, not at its next
+    update, and a figure's own height stays."""
+    page, _ = chart
+    size = page.viewport_size
+    fit = """() => [...document.querySelectorAll('.live-plot')].filter((gd) => gd.layout?.height)
+                  .map((gd) => [gd.clientWidth, gd._fullLayout.width, gd.layout.height,
+                                gd._fullLayout.height])"""
+    before = page.evaluate(fit)
+    assert before
+    try:
+        page.set_viewport_size({"width": size["width"] - 300, "height": size["height"]})
+        page.wait_for_function(f"() => ({fit})().every(([box, drawn]) => Math.abs(box - drawn) <= 1)"
+                               f" && ({fit})()[0][0] < {before[0][0]}", timeout=10_000)
+        after = page.evaluate(fit)
+        assert [(h, drawn) for *_, h, drawn in after] == [(h, drawn) for *_, h, drawn in before]
+    finally:
+        page.set_viewport_size(size)
