@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from tests.browser import (
     EXCEPTION,
@@ -18,11 +17,9 @@ from tests.browser import (
     READ_PATH_CHART,
     WARNING,
     ErrorLog,
-    launch_chromium,
     new_page,
     read_path_chart,
     screenshot,
-    streamlit_server,
     visible_texts,
     wait_for_idle,
     wait_for_path_change,
@@ -33,20 +30,6 @@ from tests.browser import (
 
 DEFAULT_PATHS = ["Momentum (heavy ball)", "RMSProp", "Adam"]
 ERRORS = ErrorLog()
-
-
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -16,14 +16,11 @@ import pytest
 from browser import (
     ARTIFACTS,
     ErrorLog,
-    launch_chromium,
     new_page,
     read_path_chart,
-    streamlit_server,
     wait_for_idle,
     wait_for_path_chart,
 )
-from playwright.sync_api import sync_playwright
 
 from components import export as exporter
 from components import static_files
@@ -35,17 +32,15 @@ EXPORT_BUTTON = ".pb-export .descent-export-button"
 
 
 @pytest.fixture(scope="module")
-def chart():
+def chart(server, browser):
     """The playground with its default paths, its Export menu reachable; yields (page, chart)."""
-    with streamlit_server() as url, sync_playwright() as p:
-        browser = launch_chromium(p)
-        page = new_page(browser, ERRORS)
-        page.goto(url)
-        wait_for_path_chart(page, min_paths=2)
-        wait_for_idle(page)
-        page.wait_for_selector(EXPORT_BUTTON)
-        yield page, read_path_chart(page)
-        browser.close()
+    page = new_page(browser, ERRORS)
+    page.goto(server)
+    wait_for_path_chart(page, min_paths=2)
+    wait_for_idle(page)
+    page.wait_for_selector(EXPORT_BUTTON)
+    yield page, read_path_chart(page)
+    page.context.close()
     assert ERRORS.errors == [], "console/page errors while exporting"
 
 

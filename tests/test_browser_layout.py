@@ -14,14 +14,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from tests.browser import (
     ARTIFACTS,
     EXCEPTION,
     ErrorLog,
-    launch_chromium,
-    streamlit_server,
     wait_for_idle,
 )
 
@@ -94,20 +91,6 @@ STREAMLIT_7074 = re.compile(r"404 \(Not Found\) \(http://[^ ]+/[a-z_0-9]+/_stcor
 
 def page_errors(mark: int) -> list[str]:
     return [e for e in ERRORS.since(mark) if not STREAMLIT_7074.search(e)]
-
-
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server(log_path=ARTIFACTS / "layout-server.log") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module", params=list(SIZES))

@@ -6,17 +6,14 @@ collected and must stay empty (an interrupted animation's rejection would be one
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from tests.browser import (
     FIND_PATH_GD,
     READ_PATH_CHART,
     ErrorLog,
-    launch_chromium,
     new_page,
     read_path_chart,
     screenshot,
-    streamlit_server,
     wait_for_idle,
     wait_for_path_chart,
     wait_for_run_done,
@@ -27,20 +24,6 @@ ERRORS = ErrorLog()
 TOOLBAR = ".st-key-path_chart .pb-toolbar"
 ALL_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam", "nadam",
                   "adamw", "amsgrad", "lion")
-
-
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture

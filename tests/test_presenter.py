@@ -14,8 +14,7 @@ import copy
 import numpy as np
 import pytest
 from apptest_util import assert_clean, charts, open_app
-from browser import ErrorLog, launch_chromium, streamlit_server, wait_for_idle, wait_for_path_chart
-from playwright.sync_api import sync_playwright
+from browser import ErrorLog, wait_for_idle, wait_for_path_chart
 
 from app_pages import LESSONS, NETWORK_PAGES
 from components import presenter
@@ -159,30 +158,28 @@ def sidebar_width(page) -> float:
     return 0.0 if box is None or box["x"] + box["width"] <= 0 else box["width"]
 
 
-def test_browser_presenter_mode_on_a_projector():
-    errors = ErrorLog()
-    with streamlit_server() as url, sync_playwright() as p:
-        browser = launch_chromium(p)
-        context = browser.new_context(viewport={"width": 1280, "height": 720})
-        context.set_default_timeout(120_000)
-        page = context.new_page()
-        errors.attach(page)
-        page.goto(url + "/?present=1")
-        wait_for_path_chart(page, timeout=120_000)
-        wait_for_idle(page, 120_000)
-        assert "present=true" in page.url
-        assert sidebar_width(page) == 0
-        chart = page.locator(".js-plotly-plot").first.bounding_box()
-        assert 0.75 * 720 <= chart["height"] <= 720 - 60, chart  # fills the screen below the header
+def test_browser_presenter_mode_on_a_projector(server, browser):
+    errors, url = ErrorLog(), server
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    context.set_default_timeout(120_000)
+    page = context.new_page()
+    errors.attach(page)
+    page.goto(url + "/?present=1")
+    wait_for_path_chart(page, timeout=120_000)
+    wait_for_idle(page, 120_000)
+    assert "present=true" in page.url
+    assert sidebar_width(page) == 0
+    chart = page.locator(".js-plotly-plot").first.bounding_box()
+    assert 0.75 * 720 <= chart["height"] <= 720 - 60, chart  # fills the screen below the header
 
-        switch = page.locator(SWITCH).first
-        switch.focus()
-        page.keyboard.press("Space")
-        page.wait_for_function("() => !location.search.includes('present')")
-        wait_for_idle(page, 120_000)
-        page.wait_for_function(f"() => document.querySelector('{SIDEBAR}')"
-                               ".getBoundingClientRect().right > 100")
-        assert sidebar_width(page) > 100
-        assert page.locator(".js-plotly-plot").first.bounding_box()["height"] != chart["height"]
-        browser.close()
+    switch = page.locator(SWITCH).first
+    switch.focus()
+    page.keyboard.press("Space")
+    page.wait_for_function("() => !location.search.includes('present')")
+    wait_for_idle(page, 120_000)
+    page.wait_for_function(f"() => document.querySelector('{SIDEBAR}')"
+                           ".getBoundingClientRect().right > 100")
+    assert sidebar_width(page) > 100
+    assert page.locator(".js-plotly-plot").first.bounding_box()["height"] != chart["height"]
+    context.close()
     assert not errors.errors, errors.errors

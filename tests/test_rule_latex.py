@@ -174,25 +174,22 @@ def _links() -> list[tuple[str, list[str]]]:
     return links
 
 
-def test_every_variant_renders_in_katex_in_a_browser():
-    from browser import ErrorLog, launch_chromium, new_page, streamlit_server
-    from playwright.sync_api import sync_playwright
+def test_every_variant_renders_in_katex_in_a_browser(server, browser):
+    from browser import ErrorLog, new_page
 
     covered = {OPTIMIZERS[k].rule_latex(c, o) for k, c, o in VARIANTS}
     links = _links()
     assert covered == {tex for _, expected in links for tex in expected}  # all of them, once
     errors = ErrorLog()
-    with streamlit_server() as server, sync_playwright() as p:
-        browser = launch_chromium(p)
-        page = new_page(browser, errors)
-        for link, expected in links:
-            page.goto(server + link)
-            page.wait_for_function(
-                "(n) => document.querySelectorAll('annotation[encoding=\"application/x-tex\"]')"
-                ".length >= n", arg=len(expected) + 1)  # + the surface's formula
-            found = page.evaluate(READ_KATEX)
-            assert not found["errors"], (link, found["errors"])
-            missing = [tex for tex in expected if tex not in found["sources"]]
-            assert not missing, (link, missing)
-        browser.close()
+    page = new_page(browser, errors)
+    for link, expected in links:
+        page.goto(server + link)
+        page.wait_for_function(
+            "(n) => document.querySelectorAll('annotation[encoding=\"application/x-tex\"]')"
+            ".length >= n", arg=len(expected) + 1)  # + the surface's formula
+        found = page.evaluate(READ_KATEX)
+        assert not found["errors"], (link, found["errors"])
+        missing = [tex for tex in expected if tex not in found["sources"]]
+        assert not missing, (link, missing)
+    page.context.close()
     assert not errors.errors, errors.errors
