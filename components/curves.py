@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from components.figures import FONT, PathSeries
-from components.palette import DIVERGENCE_COLOR, optimizer_dash, rgba
+from components.palette import DIVERGENCE_COLOR, rgba
 
 
 def _band(series: PathSeries, values: np.ndarray, steps) -> list[dict]:
@@ -33,7 +33,7 @@ def _curve(series: PathSeries, values: np.ndarray, ensemble_values, name_suffix=
         traces += _band(series, np.where(np.isfinite(ensemble_values), ensemble_values, np.nan), steps)
     traces.append(dict(type="scatter", x=steps[:end], y=values[:end], mode="lines",
                        name=series.label + name_suffix,
-                       line=dict(color=series.color, width=2, dash=optimizer_dash(series.key)),
+                       line=dict(color=series.color, width=2, dash=series.line_dash),
                        legendgroup=series.key,
                        hovertemplate=series.label + " step %{x}: %{y:.4g}<extra></extra>"))
     if series.main.diverged_at is not None and end > 0:

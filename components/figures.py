@@ -49,6 +49,11 @@ class PathSeries:
     main: Trajectory
     ensemble: BatchResult | None = None
     drawn: np.ndarray | None = None  # the path as drawn, when it differs (``on_map``)
+    dash: str | None = None  # a lesson's own line style; default: the optimizer's (palette)
+
+    @property
+    def line_dash(self) -> str:
+        return self.dash or optimizer_dash(self.key)
 
     @property
     def drawn_path(self) -> np.ndarray:
@@ -107,7 +112,7 @@ def _path_trace(series: PathSeries, xref: str, yref: str, legend: bool) -> dict:
     path = series.drawn_path
     steps = np.arange(len(path))
     return dict(type="scatter", x=path[:, 0], y=path[:, 1], mode="lines", name=series.label,
-                line=dict(color=series.color, width=2.2, dash=optimizer_dash(series.key)),
+                line=dict(color=series.color, width=2.2, dash=series.line_dash),
                 legendgroup=series.key,
                 showlegend=legend, xaxis=xref, yaxis=yref, customdata=steps,
                 hovertemplate=f"{series.label}<br>step %{{customdata}}<br>(%{{x:.4g}}, %{{y:.4g}})"

@@ -17,15 +17,26 @@ from optimizers.inspect import ema_weights
 BETA_SHADES = ("#b58e15", "#9a7701", "#7e6204", "#634d0a", "#4a390d")
 
 
+# The ochre ramp alone is too narrow to tell three β apart on the map (the lightest must keep
+# 3:1 contrast on white), so each β also gets a dash: dotted for plain GD, solid for the most.
+BETA_DASHES = ("dot", "dashdot", "dash", "longdash", "solid")
+
+
+def _beta_index(i: int, n: int) -> int:
+    return 2 if n == 1 else round(i * (len(BETA_SHADES) - 1) / (n - 1))
+
+
 def beta_color(i: int, n: int) -> str:
-    if n == 1:
-        return BETA_SHADES[2]
-    return BETA_SHADES[round(i * (len(BETA_SHADES) - 1) / (n - 1))]
+    return BETA_SHADES[_beta_index(i, n)]
+
+
+def beta_dash(i: int, n: int) -> str:
+    return BETA_DASHES[_beta_index(i, n)]
 
 
 def beta_series(trajectories: list[Trajectory], betas: list[float]) -> list[PathSeries]:
     return [PathSeries(f"beta{b:g}", f"β = {b:g}" + (" (plain GD)" if b == 0 else ""),
-                       beta_color(i, len(betas)), traj)
+                       beta_color(i, len(betas)), traj, dash=beta_dash(i, len(betas)))
             for i, (traj, b) in enumerate(zip(trajectories, betas))]
 
 

@@ -16,7 +16,7 @@ import pytest
 from components import batch_figures, clipping_figures, network_figures, norm_figures
 from components.curves import curve_spec
 from components.figures import PathSeries, overlay_spec
-from components.momentum_figures import BETA_SHADES
+from components.momentum_figures import BETA_SHADES, beta_series
 from components.palette import (
     DIVERGENCE_COLOR,
     OPTIMIZER_STYLES,
@@ -244,6 +244,19 @@ def test_momentum_betas_are_a_lightness_ramp_in_momentums_ochre():
         assert contrast(shade, "#ffffff") >= WHITE_CONTRAST
     for a, b in zip(BETA_SHADES, BETA_SHADES[1:]):
         assert min(color_difference(a, b, v) for v in VISIONS) >= 7.0, (a, b)
+
+
+def test_each_momentum_beta_also_has_its_own_dash_on_the_map_and_the_curves():
+    """Neighbouring shades differ by only ~7-10 ΔE on the map's coloured background: the dash
+    tells the paths apart too, for any number of betas the picker allows."""
+    path = np.column_stack([np.linspace(-1.5, 1.0, 5), np.linspace(2.0, 1.0, 5)])
+    loss = np.linspace(10.0, 0.1, 5)
+    run = Trajectory(path, loss, loss, np.zeros(4, bool), None)
+    for n in range(2, len(BETA_SHADES) + 1):
+        series = beta_series([run] * n, [0.1 * i for i in range(n)])
+        chart = overlay_spec(SURFACES["ravine"], surface_view("ravine", ()), series, (0, 0), 4)
+        dashes = [t["line"]["dash"] for t in chart["data"] if t.get("name", "").startswith("β")]
+        assert len(dashes) == n and len(set(dashes)) == n, dashes
 
 
 def test_divergence_marks_are_drawn_in_the_divergence_colour():
