@@ -31,9 +31,6 @@ from networks.norm_stats import (
 
 DEPTHS = (2, 3, 4, 6)
 BATCHES, STEPS = (8, 16, 32, 64, 128), (300, 500, 1000, 2000)
-# The batch size is a value, not a shape: batches are padded to one of these compiled widths
-# (8-32 share one program, 64-128 another; padding to 128 throughout would cost 4x the steps).
-BATCH_WIDTHS = (32, 128)
 NOISE_SIZES = (2, 4, 8, 16, 32, 64, 128, 256)
 LABELS = {"none": "no norm", "batch": "BN before activation", "after": "BN after activation"}
 SCALED_LABEL = f"no norm, weights × {SCALED:g}"
@@ -53,7 +50,7 @@ def sweep(variant: str, name: str, activation: str, depth: int, batch: int, step
     data = dataset(name)
     return train_batch(config_for(variant, data, activation, depth), data, "sgd",
                        [{"learning_rate": lr} for lr in RATES], seed=seed, num_steps=steps,
-                       batch_size=batch, batch_width=BATCH_WIDTHS, record_every=steps // 50)
+                       batch_size=batch, record_every=steps // 50)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -62,8 +59,7 @@ def scaled_rate_sweep(name: str, activation: str, depth: int, batch: int, steps:
     data = dataset(name)
     return train_init_scales(config_for("none", data, activation, depth), data,
                              [SCALED] * len(RATES), learning_rate=RATES, seed=seed,
-                             num_steps=steps, batch_size=batch, batch_width=BATCH_WIDTHS,
-                             record_every=steps // 50)
+                             num_steps=steps, batch_size=batch, record_every=steps // 50)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -73,7 +69,7 @@ def scale_sweep(variant: str, name: str, activation: str, depth: int, batch: int
     data = dataset(name)
     return train_init_scales(config_for(variant, data, activation, depth), data, INIT_SCALES,
                              learning_rate=rate, seed=seed, num_steps=steps, batch_size=batch,
-                             batch_width=BATCH_WIDTHS, record_every=steps // 50)
+                             record_every=steps // 50)
 
 
 def training_controls(log) -> tuple:

@@ -16,7 +16,6 @@ SHOWN_BATCHES, FEATURES = (1, 2, 4, 6, 8), 8
 BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 DEFAULT_SIZES = [1, 2, 4, 16, 64, 256]
 STEPS, SEEDS = (200, 500, 1000), 3
-BATCH_WIDTHS = (16, 256)  # compiled batch shapes: 1-16 share one program, 32-256 another
 LABELS = {"batch": "batch norm", "layer": "layer norm"}
 B = controls.BIND
 
@@ -28,13 +27,12 @@ def dataset(name: str):
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def train_at(norm: str, name: str, batch: int, steps: int, rate: float):
-    """One call per (norm, batch size); the batch is padded to one of BATCH_WIDTHS, so a new
-    batch size reuses a compiled program."""
+    """One compiled call per (norm, batch size): the batch size is part of the program's shape."""
     data = dataset(name)
     config = MLPConfig((data.x_train.shape[1], 32, 32, data.num_classes), "relu", norm)
     return train_batch(config, data, "adam", [{"seed": s} for s in range(SEEDS)],
                        hyperparameters={"learning_rate": rate}, num_steps=steps, batch_size=batch,
-                       batch_width=BATCH_WIDTHS, record_every=steps // 10)
+                       record_every=steps // 10)
 
 
 def example_matrix(batch: int, seed: int) -> np.ndarray:

@@ -112,97 +112,7 @@ def torch_comparison() -> None:
     print(out.stdout.rstrip())
 
 
-# --- "change one setting": each network page's training, from a new slider value to results ---
-# The pages' own calls (app_pages/*.py and their lessons), without Streamlit's cache: "new" is a
-# value never run in this process (a new shape compiles there), "again" the same call once more.
-
-def _width(widths) -> dict:
-    """The pages pad each mini-batch to one of a few widths (one compiled program per width,
-    not per batch size); a trainer without ``batch_width`` compiles one per batch size."""
-    import inspect
-    return {"batch_width": widths} if "batch_width" in inspect.signature(train_batch).parameters else {}
-
-
-def _bn_page(s):
-    from lessons.batch_norm import RATES, SCALED, VARIANTS, config_for
-    from networks.norm_stats import train_init_scales
-    data = make_dataset(s["data"], n_train=256, n_test=1000)
-    kw = dict(seed=s["seed"], num_steps=s["steps"], batch_size=s["batch"],
-              record_every=s["steps"] // 50)
-    for variant in VARIANTS:  # app_pages/batch_norm.py: train_all, then the scaled sweep
-        train_batch(config_for(variant, data, "relu", s["depth"]), data, "sgd",
-                    [{"learning_rate": lr} for lr in RATES], **kw, **_width((32, 128)))
-    train_init_scales(config_for("none", data, "relu", s["depth"]), data, [SCALED] * len(RATES),
-                      learning_rate=RATES, **kw, **_width((32, 128)))
-
-
-def _ln_page(s):
-    data = make_dataset("moons", n_train=256, n_test=1000)
-    for b in s["sizes"]:  # app_pages/layer_norm.py: train_all
-        for norm in ("batch", "layer"):
-            if b >= 2 or norm != "batch":
-                config = MLPConfig((2, 32, 32, 2), "relu", norm)
-                train_batch(config, data, "adam", [{"seed": i} for i in range(3)],
-                            hyperparameters={"learning_rate": s["lr"]}, num_steps=s["steps"],
-                            batch_size=b, record_every=s["steps"] // 10, **_width((16, 256)))
-
-
-def _dropout_page(s):
-    from lessons.dropout import train_with_without
-    train_with_without(("circles", 0.3, s["n"], 0), s["p"], "inverted", s["lr"], s["steps"],
-                       s["seed"])
-
-
-def _l1_l2_page(s):
-    from lessons.l1_l2 import train_comparison
-    train_comparison(("moons", 0.3, s["n"], 0), s["l1"], (1e-3,) * 3, True, s["lr"], s["steps"],
-                     s["seed"])
-
-
-def _train_eval_page(s):
-    from lessons.train_eval import train_network
-    train_network(("moons", 0.2, s["n"], 0), s["p"], s["lr"], s["steps"], s["seed"])
-
-
-PAGES = {  # page: (its training, default settings, one new value per setting)
-    "batch norm": (_bn_page, dict(data="spirals", depth=4, batch=32, steps=1000, seed=0),
-                   dict(batch=64, seed=1, steps=500, depth=3)),
-    "layer norm": (_ln_page, dict(sizes=(1, 2, 4, 16, 64, 256), steps=500, lr=0.01),
-                   dict(sizes=(1, 2, 4, 16, 32, 64, 256), lr=0.003, steps=200)),
-    "dropout": (_dropout_page, dict(n=60, p=(0.5, 0.5), lr=0.05, steps=2000, seed=0),
-                dict(p=(0.2, 0.5), lr=0.1, seed=1, steps=1000, n=100)),
-    "L1/L2": (_l1_l2_page, dict(n=60, l1=(1e-3,) * 3, lr=0.05, steps=2000, seed=0),
-              dict(l1=(2e-3,) * 3, lr=0.1, seed=1, steps=1000, n=100)),
-    "train/eval": (_train_eval_page, dict(n=100, p=0.2, lr=0.05, steps=1000, seed=0),
-                   dict(p=0.3, lr=0.1, seed=1, steps=500, n=200)),
-}
-
-
-def _timed(fn, *args) -> tuple[float, float]:
-    wall, cpu = time.perf_counter(), time.process_time()
-    fn(*args)
-    return time.perf_counter() - wall, time.process_time() - cpu
-
-
-def page_settings(pages=None) -> None:
-    """Seconds (wall / CPU of all threads) per page: first open, then each setting moved once
-    (new value, then the same value again). CPU > wall: XLA compiles on both cores."""
-    for page in pages or PAGES:
-        train_page, defaults, moves = PAGES[page]
-        wall, cpu = _timed(train_page, defaults)
-        row = [f"open {wall:5.1f}/{cpu:5.1f}"]
-        for key, value in moves.items():
-            settings = {**defaults, key: value}
-            new = _timed(train_page, settings)
-            again = _timed(train_page, settings)
-            row.append(f"{key} {new[0]:5.2f}/{new[1]:5.2f} (again {again[0]:4.2f})")
-        print(f"{page:10s} s wall/CPU: " + ", ".join(row), flush=True)
-
-
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["pages"]:  # only the network pages' settings: bench_networks.py pages [page...]
-        page_settings(sys.argv[2:])
-        sys.exit()
     print(f"jax {jax.__version__}, {jax.devices()[0].platform}; task: 2-64-64-2 MLP, Adam, "
           f"{STEPS} steps x batch {BATCH}, recorded every {RECORD_EVERY}")
     compile_and_run()
@@ -210,4 +120,3 @@ if __name__ == "__main__":
     side_by_side()
     cold_start()
     torch_comparison()
-    page_settings()

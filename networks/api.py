@@ -103,8 +103,7 @@ def train_batch(config: MLPConfig, data: Dataset, optimizer: str = "adam",
                 variants: Sequence[Mapping] = ({},), *, hyperparameters: Mapping | None = None,
                 l1=0.0, l2=0.0, dropout=0.0, bn_momentum=0.1, seed: int = 0,
                 num_steps: int = 1000, batch_size: int = 32, record_every: int = 10,
-                convention: str = "pytorch", l1_proximal: bool = False,
-                batch_width: int | tuple[int, ...] | None = None) -> list[TrainResult]:
+                convention: str = "pytorch", l1_proximal: bool = False) -> list[TrainResult]:
     """Train several variants of one architecture side by side in one compiled call.
 
     Each variant is a mapping that overrides any of l1, l2 (one value or one per dense layer),
@@ -113,10 +112,6 @@ def train_batch(config: MLPConfig, data: Dataset, optimizer: str = "adam",
     the mini-batch order and the dropout keys, so they differ only in what the variant sets.
     ``l1_proximal`` (structural, shared by all variants) applies L1 as a soft-threshold step
     after each update (exact zeros) instead of a subgradient term of the loss.
-    ``batch_width`` (default ``batch_size``) is the mini-batch shape compiled: a batch is
-    padded to it and the padding masked out of the loss and of batch norm's statistics, with
-    the same results, so every batch size up to it shares one program. A tuple of widths
-    buckets: the smallest that holds the batch (fewer programs, less padding to compute).
     """
     check_convention(convention)
     if config.sizes[0] != data.x_train.shape[1] or config.sizes[-1] != data.num_classes:
@@ -135,26 +130,15 @@ def train_batch(config: MLPConfig, data: Dataset, optimizer: str = "adam",
     if len(options) > 1:
         raise ValueError("variants must share the optimizer's switches (they change the program)")
     has_dropout = any(float(np.max(r["dropout"], initial=0.0)) > 0 for r in regs)
-    width = _width(batch_size, batch_width, data)
-    spec = TrainSpec(config, optimizer, options.pop(), convention, num_steps, width,
+    spec = TrainSpec(config, optimizer, options.pop(), convention, num_steps, batch_size,
                      record_every, has_dropout, bool(l1_proximal))
     starts = [init_mlp(config, r["seed"], _dtype()) for r in regs]
-    idx = [batch_indices(r["seed"], len(data.y_train), batch_size, num_steps, width) for r in regs]
+    idx = [batch_indices(r["seed"], len(data.y_train), batch_size, num_steps) for r in regs]
     stack = lambda trees: jax.tree.map(lambda *a: np.stack(a), *trees)  # noqa: E731
     out = compiled_trainer(spec)(_stack(regs, opts, option_names), stack(starts), np.stack(idx),
                                  _data(data))
     out = jax.device_get(out)
     return [_result(spec, out, i, regs[i], opts[i]) for i in range(len(regs))]
-
-
-def _width(batch_size: int, batch_width, data: Dataset) -> int:
-    """The compiled batch width: ``batch_width``, or the smallest of a tuple of widths that
-    holds the batch, capped at the training set; never below the batch itself."""
-    if isinstance(batch_width, (tuple, list)):
-        batch_width = min((w for w in batch_width if w >= batch_size), default=batch_size)
-    if batch_width is None:
-        return batch_size
-    return max(batch_size, min(int(batch_width), len(data.y_train)))
 
 
 def _dtype():

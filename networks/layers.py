@@ -103,35 +103,8 @@ def _normalise(x, mean, var, eps, params: NormParams):
     return (x - mean) / jnp.sqrt(var + eps) * params.gamma + params.beta
 
 
-def group_moments(x, ids, num_groups: int):
-    """Mean and *biased* variance of ``x`` (rows, features) within each group of rows: (G,
-    features) each, the (G,) row counts, and which rows belong to a group.
-
-    ``ids`` (rows,) names each row's group in [0, G); any other id marks padding, which counts
-    nowhere (``jnp.where``, not a product: a non-finite padding row cannot leak in as 0 * inf).
-    An empty group's count is clamped to 1 (no 0/0). One group, the training step's case, is
-    masked reductions; several use segment sums (a scatter: slow in a differentiated loop on
-    this CPU, fine once per record).
-    """
-    valid = (ids >= 0) & (ids < num_groups)
-    keep = lambda v: jnp.where(valid[:, None], v, 0.0)  # noqa: E731
-    if num_groups == 1:
-        counts = jnp.sum(valid, keepdims=True).astype(x.dtype)
-        total = lambda v: jnp.sum(keep(v), axis=0, keepdims=True)  # noqa: E731
-        at_rows = lambda g: g  # noqa: E731  (broadcasts over the rows)
-    else:
-        seg = jnp.where(valid, ids, num_groups)  # padding: one more segment, dropped
-        total = lambda v: jax.ops.segment_sum(keep(v), seg, num_groups + 1)[:num_groups]  # noqa: E731
-        counts = total(jnp.ones((x.shape[0], 1), x.dtype))[:, 0]
-        at_rows = lambda g: g[jnp.minimum(seg, num_groups - 1)]  # noqa: E731
-    per_group = lambda v: total(v) / jnp.maximum(counts, 1)[:, None]  # noqa: E731
-    mean = per_group(x)
-    var = per_group((x - at_rows(mean)) ** 2)
-    return mean, var, counts, valid, at_rows
-
-
 def batch_norm(params: NormParams, state: BatchNormState, x, *, train: bool, momentum=0.1,
-               cumulative: bool = False, eps: float = BN_EPS, groups=None, num_groups: int = 1):
+               cumulative: bool = False, eps: float = BN_EPS):
     """Batch norm over axis 0 of ``x`` (batch, features); returns (y, new_state).
 
     Training normalises with the batch mean and the *biased* batch variance and updates
@@ -141,40 +114,22 @@ def batch_norm(params: NormParams, state: BatchNormState, x, *, train: bool, mom
     n/(n-1) times the mean of the batch variances, the population statistics of the original
     paper (Ioffe & Szegedy 2015, Alg. 2) that the lecture describes. Prediction uses the running
     values and leaves the state unchanged.
-
-    ``groups`` (rows,) group ids (see ``group_moments``) make the batch size a value instead of
-    a shape: with ``num_groups`` 1 the batch is the rows of id 0 (the rest is padding, never
-    counted, output as 0) and n their number; with several groups each is a batch of its own,
-    normalised by its own statistics, and the state is left unchanged (a train-mode pass over
-    many batches at once).
     """
     if not train:
         return _normalise(x, state.mean, state.var, eps, params), state
-    if groups is not None:
-        mean, var, counts, valid, at_rows = group_moments(x, groups, num_groups)
-        y = _normalise(x, at_rows(mean), at_rows(var), eps, params)
-        y = jnp.where(valid[:, None], y, 0.0)  # padding: finite zeros for the layers above
-        if num_groups > 1:
-            return y, state
-        return y, _updated(state, mean[0], var[0], counts[0], momentum, cumulative)
     n = x.shape[0]
     if n < 2:
         raise ValueError("batch norm in training needs at least 2 samples per batch")
     mean, var = jnp.mean(x, axis=0), jnp.var(x, axis=0)
-    return _normalise(x, mean, var, eps, params), _updated(state, mean, var, n, momentum,
-                                                           cumulative)
-
-
-def _updated(state: BatchNormState, mean, var, n, momentum, cumulative) -> BatchNormState:
-    """The running statistics after one batch of n rows (see ``batch_norm``)."""
     count = state.count + 1
     w = 1.0 / count if cumulative else momentum
     unbiased = var * (n / (n - 1))
-    return BatchNormState(
+    new_state = BatchNormState(
         (1.0 - w) * state.mean + w * jax.lax.stop_gradient(mean),
         (1.0 - w) * state.var + w * jax.lax.stop_gradient(unbiased),
         count,
     )
+    return _normalise(x, mean, var, eps, params), new_state
 
 
 def layer_norm(params: NormParams, x, *, eps: float = LN_EPS) -> jax.Array:

@@ -110,20 +110,18 @@ def dropout_masks(key, rates, batch: int, widths) -> list[jax.Array]:
     return [u[:, a:b] >= rates[i] for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:]))]
 
 
-def _norm(config, params, state, h, *, train, momentum, groups):
+def _norm(config, params, state, h, *, train, momentum):
     if config.norm == "layer":
         return layer_norm(params, h), state
     return batch_norm(params, state, h, train=train, momentum=momentum,
-                      cumulative=config.bn_stats == "population", groups=groups[0],
-                      num_groups=groups[1])
+                      cumulative=config.bn_stats == "population")
 
 
-def _hidden(config, i, params, bn_state, h, *, train, momentum, groups):
+def _hidden(config, i, params, bn_state, h, *, train, momentum):
     """dense -> [norm] -> activation -> [norm]; returns (output, pre-activation, BN state)."""
     z = dense(params.dense[i], h)
     state = bn_state[i] if bn_state else None  # layer norm carries no state
-    norm = lambda v, s: _norm(config, params.norm[i], s, v, train=train, momentum=momentum,  # noqa: E731
-                              groups=groups or (None, 1))
+    norm = lambda v, s: _norm(config, params.norm[i], s, v, train=train, momentum=momentum)  # noqa: E731
     if config.norm != "none" and config.norm_position == "before":
         z, state = norm(z, state)
     a = ACTIVATIONS[config.activation](z)
@@ -133,11 +131,9 @@ def _hidden(config, i, params, bn_state, h, *, train, momentum, groups):
 
 
 def forward(config: MLPConfig, params: MLPParams, bn_state, x, *, dropout_rates=None,
-            bn_momentum=0.1, key=None, train: bool = False, batch_groups=None) -> Forward:
+            bn_momentum=0.1, key=None, train: bool = False) -> Forward:
     """Logits for ``x`` (batch, n_in). ``dropout_rates`` (one per hidden layer) or None for a
-    network without dropout layers; in training with dropout, ``key`` is required.
-    ``batch_groups`` (ids, G): which rows batch norm's training statistics take (see
-    ``layers.batch_norm``); None: all rows, one batch."""
+    network without dropout layers; in training with dropout, ``key`` is required."""
     if train and dropout_rates is not None and key is None:
         raise ValueError("training with dropout needs a random key: pass key=jax.random.key(seed)")
     masks = None
@@ -145,8 +141,7 @@ def forward(config: MLPConfig, params: MLPParams, bn_state, x, *, dropout_rates=
         masks = dropout_masks(key, dropout_rates, x.shape[0], config.sizes[1:-1])
     h, pre, states = x, [], []
     for i in range(config.num_hidden):
-        h, z, state = _hidden(config, i, params, bn_state, h, train=train, momentum=bn_momentum,
-                              groups=batch_groups)
+        h, z, state = _hidden(config, i, params, bn_state, h, train=train, momentum=bn_momentum)
         pre.append(z)
         states.append(state)
         if dropout_rates is not None:
@@ -156,13 +151,10 @@ def forward(config: MLPConfig, params: MLPParams, bn_state, x, *, dropout_rates=
     return Forward(dense(params.dense[-1], h), new_state, tuple(pre))
 
 
-def cross_entropy(logits, labels, valid=None) -> jax.Array:
-    """Mean softmax cross-entropy (torch.nn.functional.cross_entropy); with ``valid`` (rows,)
-    bool, the mean over the valid rows only (the rest is padding)."""
-    log_p = jnp.take_along_axis(jax.nn.log_softmax(logits), labels[:, None], axis=-1)[:, 0]
-    if valid is None:
-        return -jnp.mean(log_p)
-    return -jnp.sum(jnp.where(valid, log_p, 0.0)) / jnp.sum(valid)
+def cross_entropy(logits, labels) -> jax.Array:
+    """Mean softmax cross-entropy (torch.nn.functional.cross_entropy)."""
+    log_p = jax.nn.log_softmax(logits)
+    return -jnp.mean(jnp.take_along_axis(log_p, labels[:, None], axis=-1))
 
 
 def accuracy(logits, labels) -> jax.Array:

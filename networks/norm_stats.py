@@ -138,8 +138,7 @@ def scaled_start(config: MLPConfig, seed: int, scale: float, dtype):
 
 
 def train_init_scales(config: MLPConfig, data, scales, *, learning_rate, seed: int,
-                      num_steps: int, batch_size: int, record_every: int,
-                      batch_width: int | tuple[int, ...] | None = None) -> list:
+                      num_steps: int, batch_size: int, record_every: int) -> list:
     """Plain SGD from W × s for each s in ``scales``: one TrainResult per scale, same seed and
     batches, only the starting weights differ. ``learning_rate``: one, or one per scale (a
     learning-rate sweep from one scaled start).
@@ -147,7 +146,6 @@ def train_init_scales(config: MLPConfig, data, scales, *, learning_rate, seed: i
     ``train_batch`` draws its own starts, so this mirrors it with scaled ones. The scales are
     variants of one compiled call, and with as many scales as the page has learning rates the
     call reuses the learning-rate sweep's compiled program (same spec, same shapes).
-    ``batch_width``: as in ``train_batch``.
     """
     num_steps, batch_size, record_every = api._check_shapes(
         num_steps, batch_size, record_every, data, needs_two=config.norm == "batch")
@@ -155,13 +153,12 @@ def train_init_scales(config: MLPConfig, data, scales, *, learning_rate, seed: i
     rates = np.broadcast_to(np.asarray(learning_rate, float), (len(scales),))
     regs, opts = zip(*(api._variant_values(config, shared, {"learning_rate": float(r)},
                                            api.get_spec("sgd"), "pytorch") for r in rates))
-    width = api._width(batch_size, batch_width, data)
     spec = TrainSpec(config=config, optimizer="sgd", options=(), convention="pytorch",
-                     num_steps=num_steps, batch_size=width, record_every=record_every,
+                     num_steps=num_steps, batch_size=batch_size, record_every=record_every,
                      has_dropout=False)
     dtype = api._dtype()
     starts = [scaled_start(config, seed, float(s), dtype) for s in scales]
-    idx = batch_indices(seed, len(data.y_train), batch_size, num_steps, width)
+    idx = batch_indices(seed, len(data.y_train), batch_size, num_steps)
     stack = lambda trees: jax.tree.map(lambda *a: np.stack(a), *trees)  # noqa: E731
     out = compiled_trainer(spec)(api._stack(regs, opts, set()), stack(starts),
                                  np.stack([idx] * len(scales)), api._data(data))

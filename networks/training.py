@@ -3,15 +3,9 @@
 Any optimizer of the ``optimizers`` registry trains the network: its rules are elementwise, so
 they act on the parameters flattened into one vector (``ravel_pytree``), exactly as on a 2-D
 surface. What a slider moves (optimizer hyperparameters, L1/L2 strengths, dropout rates, BN
-momentum, seed, the data values, the batch size up to the compiled batch width) is traced; the
-structure (architecture, optimizer and its switches, step count, batch width, recording
-interval, whether dropout layers exist) is static and each structure compiles once
-(``compiled_trainer`` is cached).
-
-The batch size is a value: every mini-batch has ``batch_size`` (the width) rows, and a smaller
-batch is padded with index -1, left out of the loss and of batch norm's statistics. Dropout
-draws its masks for the full width; with JAX's partitionable threefry (the default) the first
-rows of a wider draw equal a narrower draw, so the valid rows see the same masks at any width.
+momentum, seed, the data values) is traced; the structure (architecture, optimizer and its
+switches, step count, batch size, recording interval, whether dropout layers exist) is static and
+each structure compiles once (``compiled_trainer`` is cached).
 """
 
 from __future__ import annotations
@@ -39,7 +33,7 @@ class TrainSpec:
     options: tuple[tuple[str, bool], ...]
     convention: str
     num_steps: int
-    batch_size: int  # the batch WIDTH compiled: rows per mini-batch, padding included
+    batch_size: int
     record_every: int
     has_dropout: bool  # False compiles no dropout layers (no PRNG work in the loop)
     # True: L1 is a proximal (soft-threshold) step after the optimizer's update, which reaches
@@ -47,10 +41,8 @@ class TrainSpec:
     l1_proximal: bool = False
 
 
-def batch_indices(seed: int, n_train: int, batch_size: int, num_steps: int,
-                  width: int | None = None) -> np.ndarray:
-    """(num_steps, width) indices: epochs of fresh permutations, the ragged tail dropped, each
-    row padded with -1 from ``batch_size`` to ``width`` (default: no padding).
+def batch_indices(seed: int, n_train: int, batch_size: int, num_steps: int) -> np.ndarray:
+    """(num_steps, batch_size) indices: epochs of fresh permutations, the ragged tail dropped.
 
     NumPy, outside the compiled program (see ``layers.init_dense``): a traced input.
     """
@@ -58,14 +50,10 @@ def batch_indices(seed: int, n_train: int, batch_size: int, num_steps: int,
     per_epoch = n_train // batch_size
     epochs = -(-num_steps // per_epoch)
     perms = np.stack([rng.permutation(n_train) for _ in range(epochs)])
-    idx = perms[:, : per_epoch * batch_size].reshape(-1, batch_size)[:num_steps].astype(np.int32)
-    pad = (width or batch_size) - batch_size
-    if pad < 0:
-        raise ValueError(f"batch_size {batch_size} is wider than the batch width {width}")
-    return np.pad(idx, ((0, 0), (0, pad)), constant_values=-1)
+    return perms[:, : per_epoch * batch_size].reshape(-1, batch_size)[:num_steps].astype(np.int32)
 
 
-def _statistics(spec: TrainSpec, params, bn_state, hp, data, batch) -> dict:
+def _statistics(spec: TrainSpec, params, bn_state, hp, data) -> dict:
     """Eval-mode loss/accuracy on both sets, weight and pre-activation statistics per layer.
 
     One forward over train and test points together: half the program of two calls (compile
@@ -91,32 +79,25 @@ def _statistics(spec: TrainSpec, params, bn_state, hp, data, batch) -> dict:
         "preact_mean": stack([jnp.mean(h) for h in pre]),
         "preact_std": stack([jnp.std(h) for h in pre]),
         "preact_positive": stack([jnp.mean(h > 0) for h in pre]),
-        **_train_mode_preact_statistics(spec, params, bn_state, x_train, pre, stack, batch),
+        **_train_mode_preact_statistics(spec, params, bn_state, x_train, pre, stack),
     }
 
 
-def _train_mode_preact_statistics(spec: TrainSpec, params, bn_state, x_train, eval_pre, stack,
-                                  batch):
+def _train_mode_preact_statistics(spec: TrainSpec, params, bn_state, x_train, eval_pre, stack):
     """Pre-activation statistics as training sees them: batch norm normalising each mini-batch
-    of ``batch`` (traced) consecutive training points by its own statistics, the ragged tail
-    left out (dropout off). The eval-mode ones above use the running averages instead, which lag
-    while they warm up. Without batch norm (and without dropout) both modes compute the same
-    thing, so nothing is recomputed."""
-    if spec.config.norm != "batch":
-        return {"preact_train_mean": stack([jnp.mean(h) for h in eval_pre]),
-                "preact_train_std": stack([jnp.std(h) for h in eval_pre]),
-                "preact_train_positive": stack([jnp.mean(h > 0) for h in eval_pre])}
-    n = x_train.shape[0]
-    row = jnp.arange(n)
-    ids = jnp.where(row < n // batch * batch, row // batch, -1)  # -1: the ragged tail
-    pre = forward(spec.config, params, bn_state, x_train, train=True,
-                  batch_groups=(ids, n // 2)).pre_activations  # batch norm: batch >= 2
-    valid = (ids >= 0)[:, None]
-    mean = lambda v: jnp.sum(jnp.where(valid, v, 0.0)) / (jnp.sum(valid) * v.shape[1])  # noqa: E731
+    of ``batch_size`` training points by its own statistics (dropout off). The eval-mode ones
+    above use the running averages instead, which lag while they warm up. Without batch norm
+    (and without dropout) both modes compute the same thing, so nothing is recomputed."""
+    pre = eval_pre
+    if spec.config.norm == "batch":
+        b = min(spec.batch_size, x_train.shape[0])
+        batches = x_train[: x_train.shape[0] // b * b].reshape(-1, b, x_train.shape[1])
+        one = lambda xb: forward(spec.config, params, bn_state, xb, train=True).pre_activations  # noqa: E731
+        pre = [h.reshape(-1, h.shape[-1]) for h in jax.vmap(one)(batches)]
     return {
-        "preact_train_mean": stack([mean(h) for h in pre]),
-        "preact_train_std": stack([jnp.sqrt(mean((h - mean(h)) ** 2)) for h in pre]),
-        "preact_train_positive": stack([mean(h > 0) for h in pre]),
+        "preact_train_mean": stack([jnp.mean(h) for h in pre]),
+        "preact_train_std": stack([jnp.std(h) for h in pre]),
+        "preact_train_positive": stack([jnp.mean(h > 0) for h in pre]),
     }
 
 
@@ -124,28 +105,23 @@ def _step_fn(spec: TrainSpec, hp: dict, unravel, opt, idx, data):
     """``step(t, (flat, opt_state, bn_state))``: one mini-batch step of one variant, on the
     flattened parameters; the dropout mask of step t comes from the variant's seed and t."""
     config, (x_train, y_train) = spec.config, data[:2]
-    bn_groups = lambda valid: (jnp.where(valid, 0, -1), 1) if config.norm == "batch" else None  # noqa: E731
     k_dropout = jax.random.PRNGKey(hp["seed"])
     rates = hp["dropout"] if spec.has_dropout else None
 
     l1_in_loss = 0.0 * hp["l1"] if spec.l1_proximal else hp["l1"]  # the prox step does L1
 
-    def loss_fn(flat, bn_state, xb, yb, valid, key):
+    def loss_fn(flat, bn_state, xb, yb, key):
         params = unravel(flat)
         out = forward(config, params, bn_state, xb, dropout_rates=rates,
-                      bn_momentum=hp["bn_momentum"], key=key, train=True,
-                      batch_groups=bn_groups(valid))
-        return (cross_entropy(out.logits, yb, valid) + penalty(params, l1_in_loss, hp["l2"]),
-                out.bn_state)
+                      bn_momentum=hp["bn_momentum"], key=key, train=True)
+        return cross_entropy(out.logits, yb) + penalty(params, l1_in_loss, hp["l2"]), out.bn_state
 
     grad_fn = jax.grad(loss_fn, has_aux=True)
 
     def step(t, carry):
         flat, opt_state, bn_state = carry
-        valid = idx[t] >= 0  # -1 pads the batch to the compiled width
-        b = jnp.where(valid, idx[t], 0)
-        g, bn_state = grad_fn(flat, bn_state, x_train[b], y_train[b], valid,
-                              jax.random.fold_in(k_dropout, t))
+        b = idx[t]
+        g, bn_state = grad_fn(flat, bn_state, x_train[b], y_train[b], jax.random.fold_in(k_dropout, t))
         updates, opt_state = opt.update(g, opt_state, flat)
         flat = flat + updates
         if spec.l1_proximal:
@@ -173,7 +149,6 @@ def _train_one(spec: TrainSpec, hp: dict, start, idx, data) -> dict:
     opt = get_spec(spec.optimizer).factory(**hp["opt"], **dict(spec.options),
                                            convention=spec.convention)
     step = _step_fn(spec, hp, unravel, opt, idx, data)
-    batch = jnp.sum(idx[0] >= 0)  # the batch size: a value, not a shape
 
     def chunk(carry, c):
         # Chunk 0 takes no step, so the initial point is recorded by the same code as the
@@ -181,7 +156,7 @@ def _train_one(spec: TrainSpec, hp: dict, start, idx, data) -> dict:
         first = jnp.maximum(c - 1, 0) * spec.record_every
         last = jnp.where(c == 0, 0, c * spec.record_every)
         carry = jax.lax.fori_loop(first, last, step, carry)
-        return carry, _statistics(spec, unravel(carry[0]), carry[2], hp, data, batch)
+        return carry, _statistics(spec, unravel(carry[0]), carry[2], hp, data)
 
     carry = (flat, opt.init(flat), bn_state)
     num_records = spec.num_steps // spec.record_every + 1
