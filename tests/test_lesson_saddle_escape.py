@@ -66,13 +66,15 @@ def test_moving_the_main_widgets(default_app):
     assert any("at least one batch size" in i for i in texts(at, "info"))
 
 
-def test_the_saddle_maps_legend_names_each_optimizer_once(default_app):
+def test_the_saddle_maps_legend_names_each_optimizer_once():
     """One entry per optimizer (its two paths share it) and one per line style: an entry per
-    path ran to nine rows above the map in its narrow column."""
-    shown = [t["name"] for t in charts(default_app)[0]["data"] if t.get("showlegend", True)]
+    path ran to nine rows above the map in its narrow column. A page of its own: the module's
+    default_app has had its widgets moved by the tests before this one."""
+    at = open_app(page=PAGE)
+    shown = [t["name"] for t in charts(at)[0]["data"] if t.get("showlegend", True)]
     assert shown == ["escape: ‖x‖ > 0.5", "SGD", "Momentum", "Adam", "noisy (B = 1)", "no noise",
                      "start", "saddle point"]
-    groups = [t.get("legendgroup") for t in charts(default_app)[0]["data"] if t.get("mode") != "markers"]
+    groups = [t.get("legendgroup") for t in charts(at)[0]["data"] if t.get("mode") != "markers"]
     assert groups.count("sgd") == 2, "the noisy and the noise-free path hide together"
 
 
