@@ -45,7 +45,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser import free_port  # noqa: E402
+from tests.browser import _healthy, free_port  # noqa: E402  (one health check for both)
 
 FINISHED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
 # Which slider a student moves and which chart must change, per page (url path: "" = playground).
@@ -279,14 +279,6 @@ class Server:
     def stop(self) -> None:
         os.killpg(self.proc.pid, 15)
         self.proc.wait(timeout=30)
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as r:
-            return r.status == 200
-    except OSError:
-        return False
 
 
 class RssSampler(threading.Thread):
