@@ -188,10 +188,23 @@ def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=8).hexdigest()
 
 
+def _shown_value(slider):
+    """The value the page shows on ``slider`` before this student moved it: a select_slider's
+    label (its proto holds option indices), a slider's number."""
+    held = slider.value if slider.set_value else slider.default
+    if not held:
+        return None
+    return slider.options[int(held[0])] if slider.options else held[0]
+
+
 def _new_value(slider, rng: random.Random, current):
-    """A WidgetState proto moving ``slider`` away from ``current``, as the browser would send."""
+    """A WidgetState proto moving ``slider`` away from ``current`` (default: the value shown), as
+    the browser would send. Never the value on screen: every playground learning rate draws its
+    own path chart (61 values, 61 pictures), so an unchanged chart after a move to the shown value
+    was the benchmark's doing (1 in 61 first moves), not the app's."""
     from streamlit.proto.WidgetStates_pb2 import WidgetState
 
+    current = _shown_value(slider) if current is None else current
     state = WidgetState(id=slider.id)
     if slider.options:  # a select_slider: the browser sends the option's label
         labels = [o for o in slider.options if o != current] or list(slider.options)
@@ -200,7 +213,7 @@ def _new_value(slider, rng: random.Random, current):
         return state, value
     step = slider.step or 1
     grid = [slider.min + i * step for i in range(int(round((slider.max - slider.min) / step)) + 1)]
-    value = rng.choice([v for v in grid if v != current] or grid)
+    value = rng.choice([v for v in grid if abs(v - current) > step / 2] or grid)
     state.double_array_value.data.append(value)
     return state, value
 
