@@ -33,4 +33,89 @@ def collect_now_and_then(now: float | None = None) -> bool:
             return False
         _last = now
     gc.collect()
+    threading.Thread(target=release_free_memory, name="malloc-trim", daemon=True).start()
     return True
+
+
+def release_free_memory() -> bool:
+    """Give the C heap's free pages back to the system (glibc's ``malloc_trim``); False where
+    there is no glibc. Freed memory otherwise stays in the heap's arenas, one per thread that
+    allocated (Streamlit runs each script in its own thread): on a soaked server, 73 MB of 770 MB
+    of C heap was free there, and one trim lowered RSS by 37 MB. A trim takes ~40-300 ms, with the
+    GIL released (ctypes), so it runs on its own thread and no run waits for it."""
+    import ctypes
+
+    try:
+        return bool(ctypes.CDLL("libc.so.6").malloc_trim(0))
+    except (OSError, AttributeError):
+        return False
+
+
+# ---------------------------------------------------------------------------------------------
+# A developer's tool for soaks, off unless DESCENT_TRACEMALLOC names a folder: where the memory goes.
+
+
+def _trace_allocations(folder: str, every: float, frames: int = 12) -> None:
+    """Every ``every`` seconds write ``top-<n>.txt``: the allocations that grew most since the first
+    snapshot (taken after warm-up, ``every`` seconds in) by traceback, and the live objects per type.
+    Tracing costs CPU and memory of its own, so a traced server's RSS is not the soak's figure."""
+    import collections
+    import tracemalloc
+    from pathlib import Path
+
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    tracemalloc.start(frames)
+
+    def dump_forever() -> None:
+        first, n = None, 0
+        while True:
+            time.sleep(every)
+            n += 1
+            snapshot = tracemalloc.take_snapshot().filter_traces(
+                [tracemalloc.Filter(False, tracemalloc.__file__)])
+            if first is None:
+                first = snapshot
+            types = collections.Counter(type(o).__qualname__ for o in gc.get_objects())
+            lines = [f"traced {tracemalloc.get_traced_memory()[0] / 2**20:.1f} MB, "
+                     f"{sum(types.values())} gc objects, {threading.active_count()} threads, "
+                     f"malloc {_malloc_info()}"]
+            for stat in snapshot.compare_to(first, "traceback")[:25]:
+                lines.append(f"\n{stat.size_diff / 2**20:+.2f} MB ({stat.count_diff:+d} blocks), "
+                             f"now {stat.size / 2**20:.2f} MB")
+                lines += [f"    {frame}" for frame in stat.traceback.format()[-2 * frames:]]
+            lines.append("\nobjects per type:")
+            lines += [f"  {count:8d} {name}" for name, count in types.most_common(40)]
+            (out / f"top-{n:03d}.txt").write_text("\n".join(lines))
+
+    threading.Thread(target=dump_forever, name="tracemalloc-dump", daemon=True).start()
+
+
+def _malloc_info() -> str:
+    """glibc's view: bytes in use, free but kept in its arenas (fragmentation), mmapped."""
+    import ctypes
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_size_t) for name in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+            "fordblks", "keepcost")]
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallinfo2.restype = MallInfo2
+        info = libc.mallinfo2()
+    except (OSError, AttributeError):
+        return "unknown"
+    mb = 2**20
+    return (f"in use {info.uordblks / mb:.0f} MB, free in arenas {info.fordblks / mb:.0f} MB, "
+            f"mmapped {info.hblkhd / mb:.0f} MB")
+
+
+def _maybe_trace() -> None:
+    import os
+
+    if folder := os.environ.get("DESCENT_TRACEMALLOC"):
+        _trace_allocations(folder, float(os.environ.get("DESCENT_TRACEMALLOC_EVERY", "120")))
+
+
+_maybe_trace()
