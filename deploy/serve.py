@@ -4,7 +4,7 @@ One Streamlit process is bound to about one core by the GIL. This starts ``--rep
 of the app on free 127.0.0.1 ports, waits until each answers ``/_stcore/health``, writes HAProxy's
 configuration from ``deploy/haproxy.cfg.in`` and runs HAProxy in the foreground on ``--port``.
 Each replica opens the playground once before the proxy starts (warm). A replica that dies is
-started again on its port; Ctrl-C (or SIGTERM) stops everything.
+started again on its port and warmed as soon as it answers; Ctrl-C (or SIGTERM) stops everything.
 
     python deploy/serve.py                      # one process per core, on 0.0.0.0:8501
     python deploy/serve.py --replicas 2 --port 8600 --bind 127.0.0.1
@@ -31,12 +31,13 @@ import string
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # the app's components/ and the benchmark's Student (see warm())
+sys.path.insert(0, str(ROOT))  # the app's components/ and deploy.st_client (see warm())
 TEMPLATE = ROOT / "deploy" / "haproxy.cfg.in"
 LOGS = ROOT / "artifacts" / "serve"
 MAX_RESTARTS = 5  # a replica that keeps dying (a broken install, a taken port) is left down
@@ -141,20 +142,31 @@ def warm(replicas: list[Replica]) -> None:
     its first pages (bench_classroom.py, with one of two processes left cold)."""
     import asyncio
 
-    from benchmarks.bench_classroom import TARGETS, Student
-
-    async def open_once(url: str) -> None:
-        student = Student(url, "", *TARGETS[""])
-        try:
-            await student.connect()
-            await student.open_page()
-        finally:
-            await student.close()
+    from deploy.st_client import open_once
 
     async def all_of_them() -> None:
         await asyncio.gather(*(open_once(r.url) for r in replicas))
 
     asyncio.run(all_of_them())
+    for replica in replicas:
+        say(f"replica {replica.name} pid {replica.proc.pid} warm")
+
+
+def restart(replica: Replica) -> None:
+    """Start a replica that died again, and warm it on a thread of its own as soon as it answers:
+    HAProxy sends it students only after two passing health checks 2 s apart (haproxy.cfg.in),
+    so its first page run is mostly done by then, and the other replicas stay watched meanwhile."""
+    say(f"replica {replica.name} exited ({replica.proc.returncode}); restarting")
+    replica.start()
+
+    def warm_when_healthy() -> None:
+        try:
+            wait_healthy([replica])
+            warm([replica])
+        except Exception as error:  # noqa: BLE001 - a dead or broken replica is restarted again
+            say(f"replica {replica.name} not warmed: {type(error).__name__}: {error}")
+
+    threading.Thread(target=warm_when_healthy, name=f"warm-{replica.name}", daemon=True).start()
 
 
 def say(message: str) -> None:
@@ -198,8 +210,7 @@ def serve(replica_count: int, bind: str, port: int) -> int:
                         say(f"replica {replica.name} keeps exiting; left down, see {replica.log}")
                         replica.given_up = True
                         continue
-                    say(f"replica {replica.name} exited ({replica.proc.returncode}); restarting")
-                    replica.start()
+                    restart(replica)
                 time.sleep(1)
             say(f"haproxy exited with {proxy.returncode}")
             return proxy.returncode or 1

@@ -3,9 +3,10 @@
 Starts ``deploy/serve.py`` (what ``make serve`` runs) with two replicas on a free port, then checks
 what a class needs: the sticky cookie is set and honoured (and without it both processes get
 traffic), a student's websocket session opens the playground and moves a slider through the proxy,
-a killed process leaves new and old students served by the other one (and is restarted), the
-processes share one cookie secret, and Ctrl-C stops every process. A student is
-``bench_classroom.Student``: Streamlit's own protocol.
+a killed process leaves new and old students served by the other one (and is restarted and
+warmed again), every process is warmed before the proxy starts, the processes share one cookie
+secret, and Ctrl-C stops every process. A student is ``deploy.st_client.Student``: Streamlit's own
+protocol, the client serve.py warms its replicas with.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from pathlib import Path
 import pytest
 import websockets
 
-from benchmarks.bench_classroom import TARGETS, Student
+from benchmarks.bench_classroom import TARGETS
 from deploy import serve
+from deploy.st_client import Student
 from tests.browser import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -159,7 +161,16 @@ def test_a_killed_replica_leaves_the_class_served(served):
     assert (replica, cookie) == (survivor, survivor), "moved to the survivor, with a new cookie"
     assert open_playground(served.url, cookie) == survivor
     served.wait_for(rf"replica {dead} exited .*restarting", timeout=30)
-    served.wait_for(rf"replica {dead} pid (?!{old_pid}\b)\d+ on", timeout=30)
+    new_pid = served.wait_for(rf"replica {dead} pid (?!{old_pid}\b)(\d+) on", timeout=30)[1]
+    # The new process opens the playground before the class does (a cold one made them wait).
+    served.wait_for(rf"replica {dead} pid {new_pid} warm", timeout=serve.HEALTH_TIMEOUT + 60)
+
+
+def test_every_replica_is_warm_before_the_proxy_starts(served):
+    proxy_line = next(i for i, line in enumerate(served.lines) if "behind haproxy" in line)
+    warmed = {m[1] for line in served.lines[:proxy_line]
+              if (m := re.search(r"replica (r\d+) pid \d+ warm", line))}
+    assert warmed == {"r1", "r2"}
 
 
 def test_replicas_share_one_cookie_secret(served):

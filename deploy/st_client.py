@@ -1,0 +1,193 @@
+"""A student's browser without the browser: Streamlit's websocket protocol, spoken from Python.
+
+A ``Student`` opens a page over ``/_stcore/stream`` with the protobuf classes shipped in the
+streamlit package (a rerun request with the widgets' states, as the browser sends it), reads the
+elements that arrive, fetches the static files the page's charts load (once, as a browser caches
+them) and moves a slider. Used by ``deploy/serve.py`` (a replica opens the playground once before
+students reach it), ``benchmarks/bench_classroom.py`` (fifty of them at once) and
+``tests/test_serve.py`` (a session through the proxy).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import random
+import urllib.request
+from dataclasses import dataclass, field
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+FINISHED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
+
+
+@dataclass
+class Page:
+    """What a student's browser knows of the page after a run: widgets, fragments, chart data."""
+
+    sliders: dict = field(default_factory=dict)     # widget id -> Slider proto
+    fragment_of: dict = field(default_factory=dict)  # widget id -> fragment id ("" if none)
+    charts: dict = field(default_factory=dict)      # component element id -> hash of its data
+    page_hash: str = ""
+    assets: set = field(default_factory=set)        # static files the page's scripts load
+
+
+class Student:
+    """One browser tab on ``page`` of the server at ``url``: it moves the slider whose key ends in
+    ``slider_key`` (default: the page's first) and checks that the chart ``chart_key`` changes."""
+
+    def __init__(self, url: str, page: str, slider_key: str | None, chart_key: str | None):
+        self.ws_url = url.replace("http", "ws", 1).rstrip("/") + "/_stcore/stream"
+        self.page_name, self.slider_key, self.chart_key = page, slider_key, chart_key
+        self.state = Page()
+        self.values = {}  # widget id -> the value this student last set
+        self.http_url = url.rstrip("/")
+        self.fetched = set()  # static files this student's browser has (its cache)
+        self.ws = None
+
+    async def connect(self) -> None:
+        self.ws = await websockets.connect(self.ws_url, subprotocols=["streamlit"],
+                                           max_size=None, open_timeout=120, ping_interval=None)
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+
+    async def _run(self, widget=None, fragment_id: str = "") -> dict:
+        """Send one rerun and read until its script finishes; returns the charts that arrived."""
+        msg = BackMsg()
+        client = msg.rerun_script
+        client.page_name = self.page_name
+        client.page_script_hash = self.state.page_hash
+        client.fragment_id = fragment_id
+        if widget is not None:
+            client.widget_states.widgets.append(widget)
+        await self.ws.send(msg.SerializeToString())
+        arrived = {}
+        while True:
+            fwd = ForwardMsg()
+            fwd.ParseFromString(await asyncio.wait_for(self.ws.recv(), timeout=300))
+            kind = fwd.WhichOneof("type")
+            if kind == "new_session":
+                self.state.page_hash = fwd.new_session.page_script_hash
+            elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
+                self._read_element(fwd.delta.new_element, fwd.delta.fragment_id, arrived)
+            elif kind == "script_finished":
+                if fwd.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    continue
+                if fwd.script_finished not in FINISHED:
+                    raise RuntimeError(f"script finished with status {fwd.script_finished}")
+                return arrived
+
+    def _read_element(self, element, fragment_id: str, arrived: dict) -> None:
+        kind = element.WhichOneof("type")
+        if kind == "slider":
+            self.state.sliders[element.slider.id] = element.slider
+            self.state.fragment_of[element.slider.id] = fragment_id
+        elif kind == "bidi_component":
+            arrived[element.bidi_component.id] = _digest(element.bidi_component.json.encode())
+            self.state.assets.update(_assets(element.bidi_component.json))
+        elif kind == "plotly_chart":
+            arrived[element.plotly_chart.id] = _digest(element.plotly_chart.spec.encode())
+        elif kind == "exception":
+            raise RuntimeError("the page raised: " + element.exception.message[:200])
+
+    async def open_page(self) -> None:
+        self.state.charts.update(await self._run())
+        for url in sorted(self.state.assets - self.fetched):
+            await asyncio.to_thread(_fetch, self.http_url + url)
+        self.fetched |= self.state.assets
+
+    def _target_slider(self):
+        sliders = self.state.sliders
+        if self.slider_key:
+            found = [s for wid, s in sliders.items() if wid.endswith("-" + self.slider_key)]
+            if not found:
+                raise RuntimeError(f"no slider {self.slider_key!r} on the page")
+            return found[0]
+        if not sliders:
+            raise RuntimeError("no slider on the page")
+        return next(iter(sliders.values()))
+
+    async def move(self, rng: random.Random) -> None:
+        """Move the target slider to another value and check the chart changed."""
+        slider = self._target_slider()
+        widget, self.values[slider.id] = _new_value(slider, rng, self.values.get(slider.id))
+        arrived = await self._run(widget, self.state.fragment_of.get(slider.id, ""))
+        changed = {k for k, v in arrived.items() if self.state.charts.get(k) != v}
+        self.state.charts.update(arrived)
+        if self.chart_key is None:
+            return  # a page without a named target: a finished run is the check
+        if not [k for k in changed if k.endswith("-" + self.chart_key)]:
+            raise RuntimeError(f"moving {slider.id.rsplit('-', 1)[-1]} changed no chart")
+
+
+def _assets(component_json: str) -> set[str]:
+    """The static files a component's script fetches: its ``*_url`` data (components/live_plot.py),
+    the precompressed plotly.js instead of the plain one when offered (the loader prefers it)."""
+    try:
+        data = json.loads(component_json)
+    except ValueError:
+        return set()
+    if not isinstance(data, dict):
+        return set()
+    urls = {k: v for k, v in data.items()
+            if k.endswith("_url") and isinstance(v, str) and v.startswith("/")}
+    if "plotly_gz_url" in urls:
+        urls.pop("plotly_url", None)
+    return set(urls.values())
+
+
+def _fetch(url: str) -> None:
+    """GET ``url`` as a browser does (gzip accepted) and read it all; a failure is an error."""
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=300) as response:
+        response.read()
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=8).hexdigest()
+
+
+def _shown_value(slider):
+    """The value the page shows on ``slider`` before this student moved it: a select_slider's
+    label (its proto holds option indices), a slider's number."""
+    held = slider.value if slider.set_value else slider.default
+    if not held:
+        return None
+    return slider.options[int(held[0])] if slider.options else held[0]
+
+
+def _new_value(slider, rng: random.Random, current):
+    """A WidgetState proto moving ``slider`` away from ``current`` (default: the value shown), as
+    the browser would send. Never the value on screen: every playground learning rate draws its
+    own path chart (61 values, 61 pictures), so an unchanged chart after a move to the shown value
+    was the benchmark's doing (1 in 61 first moves), not the app's."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    current = _shown_value(slider) if current is None else current
+    state = WidgetState(id=slider.id)
+    if slider.options:  # a select_slider: the browser sends the option's label
+        labels = [o for o in slider.options if o != current] or list(slider.options)
+        value = rng.choice(labels)
+        state.string_array_value.data.append(value)
+        return state, value
+    step = slider.step or 1
+    grid = [slider.min + i * step for i in range(int(round((slider.max - slider.min) / step)) + 1)]
+    value = rng.choice([v for v in grid if abs(v - current) > step / 2] or grid)
+    state.double_array_value.data.append(value)
+    return state, value
+
+
+async def open_once(url: str, page: str = "") -> None:
+    """Open ``page`` once in the server at ``url`` (its first run loads and compiles what later
+    runs reuse) and leave; any failure raises."""
+    student = Student(url, page, None, None)
+    try:
+        await student.connect()
+        await student.open_page()
+    finally:
+        await student.close()
