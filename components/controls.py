@@ -14,6 +14,7 @@ import numpy as np
 import streamlit as st
 
 from components import presenter, url_state
+from components.live_slider import live_select_slider
 from components.scales import fmt, ladder, snap
 from optimizers import CLIP_KINDS, CONVENTIONS, OPTIMIZERS, OptimizerSpec
 from optimizers.registry import Hyperparameter
@@ -118,13 +119,8 @@ def _coerce(raw: str, options, bounds) -> float | None:
 
 
 def suggested_learning_rate(spec: OptimizerSpec, surface: Surface) -> float:
-    """A learning rate that shows this optimizer sensibly on this surface."""
-    if spec.key == "adadelta":
-        return 1.0  # its rate is a unitless multiplier; 1.0 is the paper's and both libraries'
-    if not spec.adaptive:
-        return surface.sgd_lr
-    boost = {"adagrad": 5.0, "lion": 1 / 3}.get(spec.key, 1.0)  # AdaGrad decays; Lion's steps are ±lr
-    return surface.adaptive_lr * boost
+    """A learning rate that shows this optimizer sensibly on this surface (the row's hint)."""
+    return spec.lr_hint.value(surface)
 
 
 def hyperparameter_default(spec, hp: Hyperparameter, convention: str, surface: Surface) -> float:
@@ -157,10 +153,17 @@ def reset_for_convention() -> None:
     _reset_hyperparameters(include_learning_rates=False)
 
 
+def drives_the_paths(hp: Hyperparameter) -> bool:
+    """The learning rate and the decays (β, μ, ρ, α): the sliders that move the paths while
+    they are dragged (components/live_slider.py). The rest commit on release."""
+    return hp.name == "learning_rate" or hp.scale == "beta"
+
+
 def hyperparameter_slider(spec, hp: Hyperparameter, convention, surface, log: KeyLog) -> float:
     options = ladder(hp.scale, *hp.range(convention))
     library = hp.default(convention)
-    return st.select_slider(
+    slider = live_select_slider if drives_the_paths(hp) else st.select_slider
+    return slider(
         f"{hp.name} ${hp.symbol}$",
         options=options,
         value=hyperparameter_default(spec, hp, convention, surface),
