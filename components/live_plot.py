@@ -368,9 +368,11 @@ def preload_plotly() -> None:
     _PRELOAD(key="plotly_preload", data=_plotly_urls())
 
 
-# numpy dtypes plotly.js reads as typed arrays ({"dtype", "bdata"}), by plotly.js's short names.
-_TYPED_ARRAY = {"float64": "f8", "float32": "f4", "int32": "i4", "int16": "i2", "int8": "i1",
-                "uint32": "u4", "uint16": "u2", "uint8": "u1"}
+# numpy dtypes plotly.js reads as typed arrays ({"dtype", "bdata"}), by plotly.js's short names;
+# keyed by dtype object (``str(dtype)`` costs more than the base64 of a short array).
+_TYPED_ARRAY = {np.dtype(name): short for name, short in (
+    ("float64", "f8"), ("float32", "f4"), ("int32", "i4"), ("int16", "i2"), ("int8", "i1"),
+    ("uint32", "u4"), ("uint16", "u2"), ("uint8", "u1"))}
 
 
 def _encode(value):
@@ -379,7 +381,7 @@ def _encode(value):
     if isinstance(value, np.ndarray):
         if value.dtype == np.int64:
             value = value.astype(np.int32)  # steps and indices: plotly.js has no int64 arrays
-        name = _TYPED_ARRAY.get(str(value.dtype))
+        name = _TYPED_ARRAY.get(value.dtype)
         if name is None or value.size == 0:
             return [_finite_or_none(v) for v in value.tolist()]
         spec = {"dtype": name, "bdata": base64.b64encode(np.ascontiguousarray(value)).decode()}
