@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
+import pyarrow as pa
 import streamlit as st
 
 from components import figures
@@ -21,16 +24,41 @@ TOLERANCE = 1e-3
 DEFAULT_PLAYBACK = figures.Playback()
 
 
+# A setting's runs are a pure function of it, and a class shares one link: students moving the
+# same slider meet the same values, and a slider dragged live ends on the value its last
+# preview drew. So the runs of recent settings are kept for every session of the process, when
+# small (3 optimizers x 300 steps: ~20 KB; at most RUN_CACHE_POINTS points, under 1 MB):
+# ensembles of many seeds over long runs are computed again.
+RUN_CACHE_SIZE = 32
+RUN_CACHE_POINTS = 20_000
+
+
 def run_series(surface: Surface, settings: dict[str, dict], *, start, num_steps, convention,
-               noise, batch_size, ensemble, seed, clip, surface_params) -> list[figures.PathSeries]:
-    """All chosen optimizers x ``ensemble`` seeds in one compiled call."""
+               noise, batch_size, ensemble, seed, clip,
+               surface_params) -> tuple[figures.PathSeries, ...]:
+    """All chosen optimizers x ``ensemble`` seeds in one compiled call (or remembered)."""
+    key = (surface, tuple((k, tuple(sorted(v.items()))) for k, v in settings.items()),
+           tuple(start), num_steps, convention, noise, batch_size, ensemble, seed, clip,
+           tuple(sorted(surface_params.items())))
+    small = ensemble * len(settings) * (num_steps + 1) <= RUN_CACHE_POINTS
+    return (_remembered_runs if small else _runs)(*key)
+
+
+def _runs(surface, settings, start, num_steps, convention, noise, batch_size, ensemble, seed,
+          clip, surface_params) -> tuple[figures.PathSeries, ...]:
     seeds = seed + np.arange(ensemble)
-    results = simulate_batch(list(settings.items()), surface, starts=start, seeds=seeds,
-                             num_steps=num_steps, convention=convention, noise=noise,
-                             batch_size=batch_size, clip=clip, surface_params=surface_params)
-    return [figures.PathSeries(key, OPTIMIZERS[key].title, optimizer_color(key), res[0],
-                               res if ensemble > 1 else None)
-            for key, res in zip(settings, results)]
+    results = simulate_batch([(k, dict(v)) for k, v in settings], surface, starts=start,
+                             seeds=seeds, num_steps=num_steps, convention=convention,
+                             noise=noise, batch_size=batch_size, clip=clip,
+                             surface_params=dict(surface_params))
+    # Shared by sessions: nothing downstream writes to a run's arrays (paths and losses are
+    # read-only views of the engine's output).
+    return tuple(figures.PathSeries(key, OPTIMIZERS[key].title, optimizer_color(key), res[0],
+                                    res if ensemble > 1 else None)
+                 for (key, _), res in zip(settings, results))
+
+
+_remembered_runs = functools.lru_cache(maxsize=RUN_CACHE_SIZE)(_runs)
 
 
 # No mode bar: it would cover the legend (an exporter's buttons go in the playback toolbar). A
@@ -88,4 +116,6 @@ def curves_and_summary(series, floor: float | None) -> None:
     with right:
         live_plot(curve_spec(series, "grad_norm", None), key="grad_chart", defer=True)
     target = None if floor is None else floor + TOLERANCE
-    st.dataframe(summary_rows(series, target, TOLERANCE), hide_index=True)
+    # An Arrow table goes out as it is: a list of rows would pass through pandas first (~2 ms of
+    # a slider move's server time, for three rows).
+    st.dataframe(pa.Table.from_pylist(summary_rows(series, target, TOLERANCE)), hide_index=True)
