@@ -9,6 +9,7 @@ from components.claims import show_claim
 from components.curves import curve_figure
 from components.lesson import lesson_header
 from components.live_plot import live_figure
+from components.live_slider import live_select_slider
 from components.scales import NINES, fmt, ladder
 from components.surface_view import surface_view
 from lessons import momentum as lesson
@@ -27,8 +28,8 @@ CHART = {"displayModeBar": False}
 def run_controls(log):
     """The ravine and the run, in the sidebar: on the page they pushed section 1's chart below
     a 1280x720 projector's first screen."""
-    lr = st.select_slider("learning rate η", RATES, value=1.9, format_func=fmt,
-                               key=log("mom.lr", RATES), bind=controls.BIND)
+    lr = live_select_slider("learning rate η", RATES, value=1.9, format_func=fmt,
+                            key=log("mom.lr", RATES), bind=controls.BIND)
     kappa = st.select_slider("condition number κ", KAPPAS, value=50.0, format_func=fmt,
                              key=log("mom.kappa", KAPPAS), bind=controls.BIND)
     steps = st.select_slider("steps", STEPS, value=100, key=log("mom.steps", STEPS),
@@ -64,8 +65,8 @@ def damping_section(log, lr, params, steps, ema, view) -> None:
 
 def equivalence_section(log, lr, params, steps, view) -> float:
     st.subheader("2 · Two forms, one path")
-    beta = st.select_slider("β for sections 2 and 4", BETAS, value=0.9, format_func=fmt,
-                            key=log("mom.beta", BETAS), bind=controls.BIND)
+    beta = live_select_slider("β for sections 2 and 4", BETAS, value=0.9, format_func=fmt,
+                              key=log("mom.beta", BETAS), bind=controls.BIND)
     runs = lesson.form_runs(lr, params, steps, beta)
     ema, heavy, unscaled = runs["ema"], runs["rescaled"], runs["heavy"]
     series = figs.named_series([("momentum", f"EMA form, η = {lr:g}", ema),
