@@ -8,11 +8,16 @@
     (``requestAnimationFrame`` polling of ``gd._fullData``, started by a capturing keydown
     listener). One unmeasured warm-up change, then 10 measured ones.
 
-Run: .venv/bin/python benchmarks/bench_browser.py
+(c) live while dragging (``--drag``): chart updates per second while the learning-rate thumb is
+    held and swept (components/live_slider.py), and the server's CPU time per preview run.
+
+Run: .venv/bin/python benchmarks/bench_browser.py [--drag]
 """
 
 from __future__ import annotations
 
+import math
+import os
 import statistics
 import sys
 import time
@@ -137,5 +142,93 @@ def main() -> None:
         print("console/page errors:", *errors.errors, sep="\n  ")
 
 
+# ---------------------------------------------------------------------------------------------
+# Live while dragging (components/live_slider.py), run with --drag: the momentum learning-rate
+# thumb is held and swept back and forth; the page counts the path chart's changes (previews
+# drawn) and the script runs while the button is down, and /proc gives the server's CPU time.
+
+DRAG_SECONDS = 6.0
+COUNT_CHANGES = """
+() => {
+  const findGd = FIND_GD;
+  const sig = () => {
+    const gd = findGd();
+    return gd && gd._fullData ? JSON.stringify(gd._fullData.map((t) => t.x && t.x.length
+                                                                  ? [t.x[t.x.length - 1]] : 0))
+                              : null;
+  };
+  const app = document.querySelector('[data-testid="stApp"]');
+  const m = window.__drag = {changes: 0, runs: 0, last: sig()};
+  new MutationObserver((records) => {
+    m.runs += records.filter((r) => r.oldValue === 'running').length;
+  }).observe(app, {attributes: true, attributeOldValue: true,
+                   attributeFilter: ['data-test-script-state']});
+  const poll = () => {
+    const now = sig();
+    if (now !== null && now !== m.last) { m.changes += 1; m.last = now; }
+    requestAnimationFrame(poll);
+  };
+  requestAnimationFrame(poll);
+}
+"""
+
+
+def _server_cpu_seconds(url: str) -> float:
+    """User + system CPU seconds of the ``streamlit run`` process serving ``url``'s port."""
+    port = url.rsplit(":", 1)[1]
+    for proc in Path("/proc").iterdir():
+        try:
+            cmd = (proc / "cmdline").read_bytes().split(b"\0")
+            if b"streamlit" in b" ".join(cmd) and port.encode() in cmd:
+                fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+                return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            continue
+    raise RuntimeError(f"no streamlit process on port {port}")
+
+
+def live_drag(page, url: str) -> dict:
+    """Hold the thumb for DRAG_SECONDS, moving it every ~20 ms; chart updates per second."""
+    page.goto(url)
+    wait_for_path_chart(page, min_paths=3)
+    wait_for_idle(page)
+    box = page.locator(SLIDER).locator("xpath=../..").bounding_box()  # the thumb
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.evaluate(COUNT_CHANGES.replace("FIND_GD", FIND_PATH_GD))
+    cpu0, t0 = _server_cpu_seconds(url), time.monotonic()
+    page.mouse.move(x, y)
+    page.mouse.down()
+    moves = 0
+    while time.monotonic() - t0 < DRAG_SECONDS:
+        moves += 1
+        page.mouse.move(x - 45 + 45 * math.cos(moves / 8), y)  # ~15 ladder steps each way
+        page.wait_for_timeout(20)
+    held = time.monotonic() - t0
+    m = page.evaluate("() => window.__drag")
+    cpu = _server_cpu_seconds(url) - cpu0
+    page.mouse.up()
+    wait_for_idle(page)
+    return {"held": held, "moves": moves, "changes": m["changes"], "runs": m["runs"], "cpu": cpu}
+
+
+def drag_main() -> None:
+    errors = ErrorLog()
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        page = new_page(browser, errors)
+        with streamlit_server(log_path=ARTIFACTS / "streamlit-bench.log") as url:
+            live_drag(page, url)  # warm-up: the runs of new learning rates compile nothing,
+            results = [live_drag(page, url) for _ in range(3)]  # but fill caches
+            page.context.close()
+        browser.close()
+    for r in results:
+        print(f"drag held {r['held']:.1f} s ({r['moves']} mouse moves): {r['changes']} chart "
+              f"updates = {r['changes'] / r['held']:.1f} per second; {r['runs']} runs, server "
+              f"CPU {r['cpu'] * 1e3 / max(r['runs'], 1):.0f} ms per run "
+              f"(load average {os.getloadavg()[0]:.1f})")
+    if errors.errors:
+        print("console/page errors:", *errors.errors, sep="\n  ")
+
+
 if __name__ == "__main__":
-    main()
+    drag_main() if "--drag" in sys.argv else main()
