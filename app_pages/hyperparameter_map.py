@@ -99,8 +99,7 @@ def theory_line(s, hmap):
     limit, _ = theory_limit(hmap, SURFACES[s["surface_key"]], s["params"])
     if limit is None:
         return None
-    label = {"sgd": "theory: η = 2/L", "momentum": "theory: η = 2(1+β)/L",
-             "nesterov": "theory: η = 2(1+β)/((1+2β)L)"}[s["optimizer"]]
+    label = "theory: η = " + OPTIMIZERS[s["optimizer"]].stability.label
     y = np.array([-0.5, 0.5]) if hmap.axis is None else plot_y(hmap.betas, s["spacing"])
     x = np.repeat(limit, 2) if hmap.axis is None else limit
     return boundary_trace(x, y, label)

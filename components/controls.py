@@ -119,13 +119,8 @@ def _coerce(raw: str, options, bounds) -> float | None:
 
 
 def suggested_learning_rate(spec: OptimizerSpec, surface: Surface) -> float:
-    """A learning rate that shows this optimizer sensibly on this surface."""
-    if spec.key == "adadelta":
-        return 1.0  # its rate is a unitless multiplier; 1.0 is the paper's and both libraries'
-    if not spec.adaptive:
-        return surface.sgd_lr
-    boost = {"adagrad": 5.0, "lion": 1 / 3}.get(spec.key, 1.0)  # AdaGrad decays; Lion's steps are ±lr
-    return surface.adaptive_lr * boost
+    """A learning rate that shows this optimizer sensibly on this surface (the row's hint)."""
+    return spec.lr_hint.value(surface)
 
 
 def hyperparameter_default(spec, hp: Hyperparameter, convention: str, surface: Surface) -> float:

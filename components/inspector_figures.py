@@ -11,15 +11,12 @@ from components.palette import optimizer_color, rgba
 from components.surface_view import SurfaceView, background_image, colorbar_trace, surface_view
 from lessons.claims import subscript as sub
 from lessons.step_inspector import step_parts
+from optimizers import OPTIMIZERS
 from optimizers.inspect import StepTrace, bias_correction, effective_lr, nesterov_points, velocity
 from surfaces import Surface
 
 GRADIENT_COLOR = "#059669"
 MOMENTUM_COLOR = "#d946ef"
-STATE_LABELS = {"b": "momentum buffer b", "m": "first moment m", "v": "second moment v",
-                "G": "sum of squares G", "v_max": "running max v_max", "g_bar": "mean gradient ḡ",
-                "buf": "momentum buffer", "Eg2": "E[g²]", "Edx2": "E[Δx²]", "t": "step count t",
-                "mu_prod": "Π μ (NAdam)"}
 
 
 def _arrow(start, end, color: str, width: float = 2.5, dash: bool = False) -> dict:
@@ -157,8 +154,8 @@ def state_rows(trace: StepTrace, step: int) -> list[dict]:
             _row(f"loss f(x{sub(step - 1)})", trace.loss[i]),
             _row("∇f (noise-free)", trace.grad[i]), _row("gₜ used (noise, clipping)", trace.used_grad[i]),
             _row("update xₜ − xₜ₋₁", trace.update[i])]
-    rows += [_row(f"{STATE_LABELS.get(k, k)} after step", v[step]) for k, v in trace.state.items()
-             if not (trace.optimizer in ("adam", "adamw") and k == "v_max")]
+    labels = OPTIMIZERS[trace.optimizer].state_labels
+    rows += [_row(f"{labels[k]} after step", v[step]) for k, v in trace.state.items()]
     rows += [_row(k, v[i]) for k, v in bias_correction(trace).items()]
     rate = effective_lr(trace)
     if rate is not None:

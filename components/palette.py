@@ -1,9 +1,11 @@
-"""Colours: one fixed colour and dash per optimizer (stable across pages) and the surface colour
-scale."""
+"""Colours: the values of the colours optimizer rows name (one fixed colour and dash per
+optimizer, stable across pages) and the surface colour scale."""
 
 from dataclasses import dataclass
 
 import numpy as np
+
+from optimizers import OPTIMIZERS
 
 # Divergence is red, and only divergence (the ✕ that ends a diverged path): no optimizer is red.
 DIVERGENCE_COLOR = "#b91c1c"
@@ -15,25 +17,24 @@ class LineStyle:
     dash: str  # a plotly dash name
 
 
-# Colour + dash per optimizer (tests/test_palette.py checks it under simulated colour-vision
-# deficiencies). Colours from colour-blind-safe sets dark enough to read on white and on the pale
-# end of SURFACE_SCALE: Okabe & Ito (2008) and Paul Tol's muted and medium-contrast schemes.
-# Where two colours merge for a colour-blind reader (ochre/green under protanopia, blue/purple
-# under protanopia, ochre/purple under tritanopia) the dashes differ. A family shares a hue:
-# Nesterov is momentum's ochre, NAdam is Adam's blue, and both wear the same look-ahead dash.
-OPTIMIZER_STYLES = {
-    "sgd": LineStyle("#222222", "solid"),         # near-black: the plain step
-    "momentum": LineStyle("#997700", "solid"),    # Tol dark yellow (ochre)
-    "nesterov": LineStyle("#997700", "dash"),     # momentum's ochre, look-ahead dash
-    "adagrad": LineStyle("#117733", "dot"),       # Tol green
-    "adadelta": LineStyle("#009E73", "dashdot"),  # Okabe–Ito bluish green
-    "rmsprop": LineStyle("#009988", "longdash"),  # Tol vibrant teal
-    "adam": LineStyle("#0072B2", "solid"),        # Okabe–Ito blue
-    "nadam": LineStyle("#0072B2", "dash"),        # Adam's blue, Nesterov's look-ahead dash
-    "adamw": LineStyle("#332288", "longdashdot"),  # Tol indigo
-    "amsgrad": LineStyle("#AA4499", "dot"),       # Tol purple
-    "lion": LineStyle("#666666", "longdashdot"),  # grey: a sign, no magnitude
+# The colours a registry row may name (each row names its colour and dash; tests/test_palette.py
+# checks every row's pair under simulated colour-vision deficiencies). From colour-blind-safe sets
+# dark enough to read on white and on the pale end of SURFACE_SCALE: Okabe & Ito (2008) and Paul
+# Tol's muted and medium-contrast schemes. Where two colours merge for a colour-blind reader
+# (ochre/green under protanopia, blue/purple under protanopia, ochre/purple under tritanopia) the
+# rows' dashes differ.
+COLORS = {
+    "near-black": "#222222",    # the plain step (SGD)
+    "ochre": "#997700",         # Tol dark yellow (momentum's family)
+    "green": "#117733",         # Tol green
+    "bluish green": "#009E73",  # Okabe–Ito
+    "teal": "#009988",          # Tol vibrant
+    "blue": "#0072B2",          # Okabe–Ito (Adam's family)
+    "indigo": "#332288",        # Tol
+    "purple": "#AA4499",        # Tol
+    "grey": "#666666",          # a sign, no magnitude (Lion)
 }
+OPTIMIZER_STYLES = {key: LineStyle(COLORS[spec.color], spec.dash) for key, spec in OPTIMIZERS.items()}
 FALLBACK_STYLE = LineStyle("#374151", "solid")
 
 # Light, perceptually ordered: low loss pale, high loss deep slate, so coloured paths stay legible.

@@ -13,12 +13,12 @@ from collections.abc import Mapping
 import numpy as np
 
 from lessons.claims import Claim, fmt_num, pct
+from optimizers.registry import get_spec
 from optimizers.stability import HyperMap, curvature_at_minimum, empirical_edge, is_quadratic, lr_limit
 from surfaces import as_surface
 
 SLOW_KEPT = 0.1  # a row is too slow to judge when a stable run may keep this much of its error
 EDGE_SLACK = 1e-6  # in cells: float32 rounding when the limit falls exactly on a grid point
-THEORY_LABELS = {"sgd": "2/L", "momentum": "2(1+β)/L", "nesterov": "2(1+β)/((1+2β)L)"}
 
 
 def _where(hmap: HyperMap, row: int, col: int) -> str:
@@ -145,7 +145,7 @@ def theory_claim(hmap: HyperMap, surface, params: Mapping[str, float] | None = N
     offsets, agrees = _edge_offsets(hmap, limit)
     slow = slow_rows(hmap)
     offsets, agrees = np.where(slow, np.nan, offsets), agrees | slow
-    label = THEORY_LABELS[hmap.optimizer]
+    label = get_spec(hmap.optimizer).stability.label
     cell_pct = pct(hmap.lrs[1] / hmap.lrs[0] - 1, 1) if len(hmap.lrs) > 1 else "—"
     curvature = curvature_at_minimum(surface, params)
     values = {"rows": int((~slow).sum()), "agreeing_rows": int((agrees & ~slow).sum()),

@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from optimizers.inspect import StepTrace
+from optimizers.registry import OPTIMIZERS, get_spec
 
-CONSTANT_V = ("sgd", "momentum", "nesterov")
+# V = 1: the rows whose rate is η itself (SGD, momentum, Nesterov).
+CONSTANT_V = tuple(k for k, spec in OPTIMIZERS.items() if spec.rate.behaviour == "eta")
 
 
 @dataclass(frozen=True)
@@ -102,9 +104,9 @@ def _bias(beta: float, t: np.ndarray, on: bool = True) -> np.ndarray:
     return 1.0 - beta**t if on else np.ones_like(t)
 
 
-def _nadam_m(hp, s, g, t, convention) -> np.ndarray:
+def _nadam_m(hp, s, g, t, warm_momentum: bool) -> np.ndarray:
     b1, m = hp["b1"], s["m"][1:]
-    if convention == "optax":
+    if not warm_momentum:
         return b1 * m / (1.0 - b1 ** (t + 1)) + (1.0 - b1) * g / (1.0 - b1**t)
     schedule = lambda k: b1 * (1.0 - 0.5 * 0.96 ** (k * hp["momentum_decay"]))  # noqa: E731
     prod, mu_next = s["mu_prod"][1:, None], schedule(t + 1)
@@ -120,7 +122,8 @@ def hyperparameters(trace: StepTrace) -> dict:
 
 def moments(trace: StepTrace) -> tuple[np.ndarray, np.ndarray]:
     """m_t and V_t at every step (T, 2), as ``FRAME`` writes them."""
-    key, hp, conv = trace.optimizer, hyperparameters(trace), trace.convention
+    key, hp = trace.optimizer, hyperparameters(trace)
+    semantics = get_spec(key).semantics(trace.convention)
     s = {k: np.asarray(v, float) for k, v in trace.state.items()}
     g = np.asarray(trace.used_grad, float)
     t = s["t"][1:, None] if "t" in s else None
@@ -141,8 +144,9 @@ def moments(trace: StepTrace) -> tuple[np.ndarray, np.ndarray]:
     corrected = hp.get("bias_correction", True)
     v_hat = s["v"][1:] / _bias(hp["b2"], t, corrected)
     if key == "amsgrad":
-        v_hat = s["v_max"][1:] if conv == "optax" else s["v_max"][1:] / _bias(hp["b2"], t)
-    m = (_nadam_m(hp, s, g, t, conv) if key == "nadam"
+        v_max = s["v_max"][1:]
+        v_hat = v_max if semantics["max_of_corrected"] else v_max / _bias(hp["b2"], t)
+    m = (_nadam_m(hp, s, g, t, semantics["warm_momentum"]) if key == "nadam"
          else s["m"][1:] / _bias(hp["b1"], t, corrected))
     return m, v_hat
 
@@ -152,7 +156,7 @@ def root(trace: StepTrace, V: np.ndarray) -> np.ndarray:
     key, hp = trace.optimizer, hyperparameters(trace)
     if key in CONSTANT_V or key in ("adadelta", "lion"):  # no ε, or ε already inside V
         return np.sqrt(V)
-    if key in ("adagrad", "rmsprop") and trace.convention == "optax":
+    if get_spec(key).semantics(trace.convention).get("eps_in_sqrt"):
         return np.sqrt(V + hp["eps"])
     return np.sqrt(V) + hp["eps"]
 

@@ -19,7 +19,8 @@ __all__ = ["FRAME", "FrameRow", "FrameValues", "frame_values", "step_rebuilt_cla
 TOLERANCE = 1e-4  # float32 against float64 for the Adam family (REFERENCE.md); others reach 1e-7
 RISE = 0.01  # a rate counts as rising again once it is 1 % above its lowest value so far
 FIRST_STEP = 0.01  # Adam's first step counts as η when within 1 % of it (ε shifts it a little)
-WINDOWED = ("rmsprop", "adadelta", "adam", "adamw", "nadam")  # V is an EMA: it forgets
+# V is an EMA, it forgets: the rows whose rate follows a window.
+WINDOWED = tuple(k for k, spec in OPTIMIZERS.items() if spec.rate.behaviour == "window")
 
 
 def _title(key: str) -> str:

@@ -11,7 +11,7 @@ import numpy as np
 
 from lessons.claims import Claim, fmt_num
 from lessons.claims import subscript as _sub
-from optimizers.inspect import ADAM_FAMILY, effective_lr, nesterov_points
+from optimizers.inspect import effective_lr, nesterov_points
 from optimizers.registry import get_spec
 
 SUM_TOLERANCE = 1e-5  # float32 paths: parts and step agree to rounding, relative to the step ...
@@ -22,7 +22,6 @@ def _rounding(trace, *points) -> float:
     """The absolute rounding of positions this large in the trace's float type."""
     size = max(float(np.abs(np.asarray(p, float)).max(initial=0.0)) for p in points)
     return ULPS * float(np.finfo(trace.path.dtype).eps) * size
-WINDOWED = ("rmsprop", "adadelta", *[k for k in ADAM_FAMILY if k != "amsgrad"])
 
 
 def step_parts(trace, step: int) -> list[tuple[str, np.ndarray]] | None:
@@ -126,26 +125,31 @@ def _grad_shrink(trace, step: int) -> float:
 
 
 def rate_claim(trace) -> Claim | None:
-    """What the effective-rate chart shows over the whole run; None where the rate is η itself."""
-    rate = effective_lr(trace)
-    if rate is None:
+    """What the effective-rate chart shows over the whole run, for the rate behaviour the
+    optimizer's row declares (one claim per behaviour: no method borrows another's sentence)."""
+    spec = get_spec(trace.optimizer)
+    if spec.rate.fn is None:  # η itself, or a sign
         return _fixed_rate_claim(trace)
-    rise, at = _rises(rate)
+    rise, at = _rises(effective_lr(trace))
     values = {"largest_rise": rise, "at_step": float(at)}
-    if trace.optimizer == "adagrad":
-        holds = rise <= 1 + 1e-6
-        text = ("AdaGrad divides by the root of a sum that only grows, so its rate only falls: "
-                + ("over this run it never rose." if holds else
-                   f"yet here it rose ×{fmt_num(rise)} at step {at} (rounding?)."))
-        return Claim("step_inspector.adagrad_rate_only_falls",
-                     "AdaGrad's effective rate only falls.", holds, text, values)
-    if trace.optimizer == "amsgrad":
-        return _amsgrad_claim(trace, rise, at, values)
+    return _RATE_CLAIMS[spec.rate.behaviour](trace, spec, rise, at, values)
+
+
+def _only_falls_claim(trace, spec, rise: float, at: int, values: dict) -> Claim:
+    holds = rise <= 1 + 1e-6
+    text = (f"{spec.short} divides by the root of a sum that only grows, so its rate only falls: "
+            + ("over this run it never rose." if holds else
+               f"yet here it rose ×{fmt_num(rise)} at step {at} (rounding?)."))
+    return Claim("step_inspector.adagrad_rate_only_falls",
+                 "AdaGrad's effective rate only falls.", holds, text, values)
+
+
+def _window_claim(trace, spec, rise: float, at: int, values: dict) -> Claim:
     shrink = _grad_shrink(trace, at)
     values["gradient_shrink"] = shrink
-    window = _window(trace)
+    window = 1.0 / (1.0 - trace.hyperparameters[spec.rate.window])
     holds = rise >= 1.01 and shrink < 1
-    text = (f"{get_spec(trace.optimizer).short} divides by an average over about the last "
+    text = (f"{spec.short} divides by an average over about the last "
             f"{fmt_num(window, 4)} steps, not a growing sum. "
             + (f"Here its rate rose ×{fmt_num(rise)} above its lowest by step {at}, when |g| had "
                f"shrunk to {fmt_num(shrink, 2)} of its largest so far." if holds else
@@ -157,20 +161,14 @@ def rate_claim(trace) -> Claim | None:
                  "gradients shrink.", holds, text, values)
 
 
-def _window(trace) -> float:
-    hp = trace.hyperparameters
-    decay = hp.get("b2", hp.get("decay", hp.get("rho")))
-    return 1.0 / (1.0 - decay)
-
-
-def _amsgrad_claim(trace, rise: float, at: int, values: dict) -> Claim:
+def _running_max_claim(trace, spec, rise: float, at: int, values: dict) -> Claim:
     v_max = trace.state["v_max"].astype(float)
     never_falls = bool(np.all(np.diff(v_max, axis=0) >= 0))
     values["v_max_never_falls"] = float(never_falls)
-    text = ("AMSGrad divides by the running maximum of its second moment v, which "
+    text = (f"{spec.short} divides by the running maximum of its second moment v, which "
             + ("never fell in this run" if never_falls else "fell in this run (unexpected)")
             + (f"; its rate rose ×{fmt_num(rise)} by step {at} only through the bias correction "
-               "√(1 − β₂ᵗ) (PyTorch applies it after the max)." if rise > 1 + 1e-6 else
+               "√(1 − β₂ᵗ), applied after the max." if rise > 1 + 1e-6 else
                "; so its rate only fell."))
     return Claim("step_inspector.amsgrad_max_never_falls",
                  "AMSGrad's running maximum of v never falls, so only bias correction can raise "
@@ -178,17 +176,22 @@ def _amsgrad_claim(trace, rise: float, at: int, values: dict) -> Claim:
                  never_falls, text, values)
 
 
+_RATE_CLAIMS = {"only falls": _only_falls_claim, "window": _window_claim,
+                "running max": _running_max_claim}
+
+
 def _fixed_rate_claim(trace) -> Claim | None:
     """SGD and momentum: Δ = −η·(their direction) with η itself; Lion: ±η per coordinate."""
-    hp, key = trace.hyperparameters, trace.optimizer
+    hp, spec = trace.hyperparameters, get_spec(trace.optimizer)
     lr, update = hp["learning_rate"], trace.update.astype(float)
-    if key == "lion":
+    if spec.rate.behaviour == "sign":
         size = np.abs(update[np.all(np.isfinite(update), axis=1)]) / lr
         low, high = (float(size.min()), float(size.max())) if size.size else (np.nan, np.nan)
         holds = bool(abs(low - 1) <= SUM_TOLERANCE and abs(high - 1) <= SUM_TOLERANCE)
-        text = (f"Lion's step is η·sign(·) per coordinate, whatever the gradient's size: here every "
-                f"|Δ|/η lies in [{fmt_num(low, 4)}, {fmt_num(high, 4)}]"
-                + ("." if holds else ", not exactly 1: its weight decay ηλx adds to the sign."))
+        why = ": its weight decay ηλx adds to the sign" if hp.get("weight_decay") else ""
+        text = (f"{spec.short}'s step is η·sign(·) per coordinate, whatever the gradient's size: "
+                f"here every |Δ|/η lies in [{fmt_num(low, 4)}, {fmt_num(high, 4)}]"
+                + ("." if holds else f", not exactly 1{why}."))
         return Claim("step_inspector.lion_sign_step", "Lion's step is ±η per coordinate.", holds,
                      text, {"low": low, "high": high})
     if step_parts(trace, 1) is None:  # no method of the registry lands here; say nothing wrong
@@ -198,7 +201,7 @@ def _fixed_rate_claim(trace) -> Claim | None:
     done = update[np.array(finite, int) - 1]
     gap = float(np.abs(steps - done).max(initial=0.0) / max(np.abs(done).max(initial=0.0), 1e-30))
     holds = bool(gap <= SUM_TOLERANCE)
-    how = ("" if key == "sgd" else
+    how = ("" if spec.velocity is None else
            "; momentum changes the step through the buffer b, not through the rate")
     text = (f"The learning rate is η = {fmt_num(lr)} itself, the same for both coordinates and every "
             f"step{how} (every finite update equals −η times its direction, to a relative "

@@ -2,8 +2,8 @@
 
 ``trace_run`` runs a registry optimizer exactly as ``simulate`` does (same noise, same clipping,
 same update rule) and records at every step the gradient, the gradient actually used, the update
-and the whole optimizer state. The helpers below read that state by its NamedTuple field names
-(``b``, ``m``, ``v``, ``G``, ``v_max``, ``t`` ...), so ``rules.py`` stays the single source of truth.
+and the whole optimizer state. The helpers below read that state through the optimizer's registry
+row (its velocity field, its rate function from ``rules.py``), never by the optimizer's name.
 
 Indexing follows the LaTeX: step t = 1..T uses g_t = grad f(x_{t-1}) and produces x_t; arrays over
 steps have T rows (row t-1 is step t) and ``state[name]`` has T + 1 rows (row 0 is the initial state).
@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import jax
 import jax.numpy as jnp
@@ -32,10 +33,6 @@ from optimizers.engine import (
 )
 from optimizers.registry import get_spec
 from surfaces import Surface, as_surface
-
-ADAM_FAMILY = ("adam", "adamw", "amsgrad", "nadam")
-VELOCITY_FIELD = {"momentum": "b", "nesterov": "b", "rmsprop": "buf", "lion": "m",
-                  **{k: "m" for k in ADAM_FAMILY}}
 
 
 @dataclass(frozen=True)
@@ -139,15 +136,15 @@ def trace_run(
 
 def velocity(trace: StepTrace) -> np.ndarray | None:
     """The momentum buffer after each step (T + 1, 2), or None for methods without one."""
-    name = VELOCITY_FIELD.get(trace.optimizer)
-    if name is None or (trace.optimizer == "rmsprop" and trace.hyperparameters["momentum"] == 0):
+    buffer = get_spec(trace.optimizer).velocity
+    if buffer is None or (buffer.needs and trace.hyperparameters[buffer.needs] == 0):
         return None
-    return trace.state[name]
+    return trace.state[buffer.field]
 
 
 def bias_correction(trace: StepTrace) -> dict[str, np.ndarray]:
     """Adam's factors 1 - b1^t and 1 - b2^t per step (T,); empty for other methods."""
-    if trace.optimizer not in ADAM_FAMILY:
+    if not get_spec(trace.optimizer).corrects_bias:
         return {}
     hp, t = trace.hyperparameters, trace.state["t"][1:]
     if not hp.get("bias_correction", True):
@@ -155,32 +152,15 @@ def bias_correction(trace: StepTrace) -> dict[str, np.ndarray]:
     return {"1 − β₁ᵗ": 1.0 - hp["b1"] ** t, "1 − β₂ᵗ": 1.0 - hp["b2"] ** t}
 
 
-def _root(x, eps, convention):
-    # The two libraries' places for eps: sqrt(x) + eps (PyTorch) or sqrt(x + eps) (optax).
-    return np.sqrt(x + eps) if convention == "optax" else np.sqrt(x) + eps
-
-
 def effective_lr(trace: StepTrace) -> np.ndarray | None:
     """Per-coordinate rate at each step (T, 2): what multiplies g_t (AdaGrad, RMSProp, AdaDelta)
-    or the bias-corrected m_t (Adam family). None for methods whose rate is lr itself."""
-    hp, s, key, conv = trace.hyperparameters, trace.state, trace.optimizer, trace.convention
-    lr = hp.get("learning_rate")
-    if key == "adagrad":
-        return lr / _root(s["G"][1:], hp["eps"], conv)
-    if key == "rmsprop":
-        second = s["v"][1:] - (s["g_bar"][1:] ** 2 if hp["centered"] else 0.0)
-        return lr / _root(second, hp["eps"], conv)
-    if key == "adadelta":
-        return lr * np.sqrt(s["Edx2"][:-1] + hp["eps"]) / np.sqrt(s["Eg2"][1:] + hp["eps"])
-    if key == "amsgrad":
-        t = s["t"][1:, None]
-        if conv == "optax":
-            return lr / (np.sqrt(s["v_max"][1:]) + hp["eps"])
-        return lr / (np.sqrt(s["v_max"][1:]) / np.sqrt(1.0 - hp["b2"] ** t) + hp["eps"])
-    if key in ADAM_FAMILY:
-        factor = bias_correction(trace)["1 − β₂ᵗ"][:, None]
-        return lr / (np.sqrt(s["v"][1:] / factor) + hp["eps"])
-    return None
+    or the bias-corrected m_t (Adam family), from the row's rate function. None for methods whose
+    rate is lr itself (or, for Lion, a sign)."""
+    before = SimpleNamespace(**{k: v[:-1] for k, v in trace.state.items()})
+    after = SimpleNamespace(**{k: v[1:] for k, v in trace.state.items()})
+    spec = get_spec(trace.optimizer)
+    rate = spec.effective_rate(trace.hyperparameters, before, after, trace.convention)
+    return None if rate is None else np.asarray(rate)
 
 
 def nesterov_points(trace: StepTrace) -> tuple[np.ndarray, np.ndarray]:

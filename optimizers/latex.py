@@ -1,9 +1,9 @@
-"""LaTeX of every rule, per convention and per option value. g_t is the (noisy, clipped) gradient
-at x_{t-1}.
+"""LaTeX of every rule, per semantic option and per option value. g_t is the (noisy, clipped)
+gradient at x_{t-1}.
 
-Each rule is a function ``(convention, **options) -> str`` taking the options its registry row
-declares (``Option`` names, e.g. ``ema``, ``centered``, ``bias_correction``), so the formula shown
-is always the rule being run; ``OptimizerSpec.rule_latex`` is the one way pages ask for it.
+Each rule is a function ``(**semantics, **options) -> str`` taking the same keyword arguments as
+its rule in ``rules.py`` (``eps_in_sqrt``, ``ema``, ``centered`` ...), so the formula shown is
+always the rule being run; ``OptimizerSpec.rule_latex`` is the one way pages ask for it.
 """
 
 
@@ -11,11 +11,11 @@ def _aligned(*lines: str) -> str:
     return r"\begin{aligned} " + r" \\ ".join(lines) + r" \end{aligned}"
 
 
-def sgd(convention: str) -> str:
+def sgd() -> str:
     return r"x_t = x_{t-1} - \eta\, g_t"
 
 
-def momentum(convention: str, ema: bool = False) -> str:
+def momentum(ema: bool = False) -> str:
     # The EMA form scales the new gradient by (1-mu): rules.momentum(ema=True).
     new = r"(1-\mu)\, g_t" if ema else "g_t"
     return _aligned(r"b_t &= \mu\, b_{t-1} + " + new, r"x_t &= x_{t-1} - \eta\, b_t")
@@ -28,7 +28,7 @@ MOMENTUM_NOTE = (
 )
 
 
-def nesterov(convention: str) -> str:
+def nesterov() -> str:
     return _aligned(r"b_t &= \mu\, b_{t-1} + g_t", r"x_t &= x_{t-1} - \eta\,(g_t + \mu\, b_t)")
 
 
@@ -39,19 +39,19 @@ NESTEROV_NOTE = (
 )
 
 
-def _root(inside: str, convention: str) -> str:
-    """sqrt(s) + eps in PyTorch, sqrt(s + eps) in optax (AdaGrad, RMSProp)."""
-    return (r"\sqrt{" + inside + r" + \epsilon}" if convention == "optax"
+def _root(inside: str, eps_in_sqrt: bool) -> str:
+    """sqrt(s) + eps, or sqrt(s + eps) (rules._root)."""
+    return (r"\sqrt{" + inside + r" + \epsilon}" if eps_in_sqrt
             else r"\sqrt{" + inside + r"} + \epsilon")
 
 
-def adagrad(convention: str) -> str:
-    start = "0.1" if convention == "optax" else "0"
-    return _aligned(r"G_t &= G_{t-1} + g_t^2,\quad G_0 = " + start,
-                    r"x_t &= x_{t-1} - \frac{\eta\, g_t}{" + _root("G_t", convention) + "}")
+def adagrad(eps_in_sqrt: bool = False) -> str:
+    # G_0 is the slider of that name (PyTorch's default 0, optax's 0.1).
+    return _aligned(r"G_t &= G_{t-1} + g_t^2",
+                    r"x_t &= x_{t-1} - \frac{\eta\, g_t}{" + _root("G_t", eps_in_sqrt) + "}")
 
 
-def adadelta(convention: str) -> str:
+def adadelta() -> str:
     return _aligned(
         r"E[g^2]_t &= \rho E[g^2]_{t-1}", r"& + (1-\rho) g_t^2",
         r"r_t &= \frac{E[\Delta x^2]_{t-1} + \epsilon}{E[g^2]_t + \epsilon}",
@@ -61,13 +61,13 @@ def adadelta(convention: str) -> str:
     )
 
 
-def rmsprop(convention: str, centered: bool = False) -> str:
+def rmsprop(centered: bool = False, eps_in_sqrt: bool = False) -> str:
     # Centered divides by the standard deviation: v minus the square of the gradients' EMA.
     mean = [r"\bar g_t &= \alpha \bar g_{t-1} + (1-\alpha) g_t"] if centered else []
     second = r"v_t - \bar g_t^2" if centered else "v_t"
     return _aligned(
         r"v_t &= \alpha v_{t-1} + (1-\alpha) g_t^2", *mean,
-        r"b_t &= \mu b_{t-1} + \frac{g_t}{" + _root(second, convention) + "}",
+        r"b_t &= \mu b_{t-1} + \frac{g_t}{" + _root(second, eps_in_sqrt) + "}",
         r"x_t &= x_{t-1} - \eta\, b_t",
     )
 
@@ -79,19 +79,19 @@ _CORRECTED = (r"\hat m_t &= \frac{m_t}{1-\beta_1^t}", r"\hat v_t &= \frac{v_t}{1
 _ADAM_STEP = r"\frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}"
 
 
-def adam(convention: str, bias_correction: bool = True) -> str:
+def adam(bias_correction: bool = True) -> str:
     if not bias_correction:  # rules.adam: m / (sqrt(v) + eps), no division by 1 - beta^t
         return _aligned(*_MOMENTS, r"x_t &= x_{t-1} - \eta\, \frac{m_t}{\sqrt{v_t} + \epsilon}")
     return _aligned(*_MOMENTS, *_CORRECTED, r"x_t &= x_{t-1} - \eta\, " + _ADAM_STEP)
 
 
-def adamw(convention: str) -> str:
+def adamw() -> str:
     return _aligned(*_MOMENTS, *_CORRECTED, r"u_t &= " + _ADAM_STEP,
                     r"x_t &= x_{t-1} - \eta\,(u_t + \lambda\, x_{t-1})")
 
 
-def amsgrad(convention: str) -> str:
-    if convention == "optax":  # the max is over the bias-corrected v
+def amsgrad(max_of_corrected: bool = False) -> str:
+    if max_of_corrected:
         return _aligned(
             *_MOMENTS, *_CORRECTED,
             r"\hat v^{\max}_t &= \max(\hat v^{\max}_{t-1}, \hat v_t)",
@@ -103,8 +103,8 @@ def amsgrad(convention: str) -> str:
         r"x_t &= x_{t-1} - \eta\, \frac{\hat m_t}{d_t}")
 
 
-def nadam(convention: str) -> str:
-    if convention == "optax":  # constant beta_1, Nesterov's look-ahead folded into m
+def nadam(warm_momentum: bool = True) -> str:
+    if not warm_momentum:  # constant beta_1, Nesterov's look-ahead folded into m
         return _aligned(
             *_MOMENTS, *_CORRECTED,
             r"\tilde m_t &= \frac{\beta_1 m_t}{1-\beta_1^{t+1}}",
@@ -118,7 +118,7 @@ def nadam(convention: str) -> str:
         _CORRECTED[1], r"x_t &= x_{t-1} - \eta\, \frac{\tilde m_t}{\sqrt{\hat v_t} + \epsilon}")
 
 
-def lion(convention: str) -> str:
+def lion() -> str:
     return _aligned(
         r"c_t &= \beta_1 m_{t-1} + (1-\beta_1) g_t",
         r"u_t &= \operatorname{sign}(c_t) + \lambda\, x_{t-1}",

@@ -1,96 +1,28 @@
-"""The optimizer registry: one row per optimizer carries everything the UI and the tests need.
+"""The optimizer registry: one complete row per optimizer (``spec.OptimizerSpec`` says what a row
+holds and checks it).
 
-Adding an optimizer is one factory in ``rules.py`` plus one row here; pages, URL state and tests
-iterate over ``OPTIMIZERS``.
+Adding an optimizer is its rule (with its rate function) in ``rules.py``, its row here and its two
+reference entries (tests/test_optax_reference.py, scripts/generate_torch_golden.py); pages, URL
+state, colours and the other tests iterate over ``OPTIMIZERS``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-
 from optimizers import latex, rules
-from optimizers.base import CONVENTIONS, Optimizer, check_convention
+from optimizers.base import CONVENTIONS
+from optimizers.spec import (
+    ETA,
+    SIGN,
+    EffectiveRate,
+    Hyperparameter,
+    LearningRateHint,
+    OptimizerSpec,
+    Option,
+    StabilityLimit,
+    Velocity,
+)
 
-
-@dataclass(frozen=True)
-class Hyperparameter:
-    """A float hyperparameter: traced by the engine, so changing it never recompiles."""
-
-    name: str
-    symbol: str  # LaTeX symbol shown next to the slider
-    defaults: Mapping[str, float]  # convention -> the library's default
-    low: float
-    high: float
-    # "log" (learning rates, eps), "log0" (zero or log-spaced), "beta" (decays near 1), "linear"
-    scale: str = "linear"
-
-    def default(self, convention: str) -> float:
-        return self.defaults[convention]
-
-    def range(self, convention: str) -> tuple[float, float]:
-        # Ranges are wide enough for both libraries' defaults; kept per-convention in the API so a
-        # future rule with convention-specific limits needs no interface change.
-        return self.low, self.high
-
-
-@dataclass(frozen=True)
-class Option:
-    """A boolean that changes the program's structure (static: changing it compiles once)."""
-
-    name: str
-    label: str
-    default: bool = False
-
-
-@dataclass(frozen=True)
-class OptimizerSpec:
-    key: str
-    title: str
-    year: int
-    paper: str
-    factory: Callable[..., Optimizer]
-    hyperparameters: tuple[Hyperparameter, ...]
-    options: tuple[Option, ...]
-    latex: Callable[..., str]  # (convention, **options) -> LaTeX of the rule: use rule_latex
-    adaptive: bool  # steps scale like lr (sign-like), not like lr * |g|
-    note: str = ""
-
-    @property
-    def short(self) -> str:
-        """The title without its parenthetical: widget labels and links use it."""
-        return self.title.split(" (")[0]
-
-    @property
-    def hyperparameter_names(self) -> tuple[str, ...]:
-        return tuple(h.name for h in self.hyperparameters)
-
-    def defaults(self, convention: str = "pytorch") -> dict[str, float | bool]:
-        check_convention(convention)
-        values: dict[str, float | bool] = {h.name: h.default(convention) for h in self.hyperparameters}
-        values.update({o.name: o.default for o in self.options})
-        return values
-
-    def resolve(self, overrides: Mapping[str, float | bool] | None, convention: str) -> dict:
-        """Defaults for ``convention`` updated with ``overrides``; unknown names raise ValueError."""
-        values = self.defaults(convention)
-        unknown = set(overrides or {}) - set(values)
-        if unknown:
-            raise ValueError(
-                f"{self.key} has no hyperparameter {sorted(unknown)}; it takes {sorted(values)}"
-            )
-        values.update(overrides or {})
-        return values
-
-    def make(self, convention: str = "pytorch", **overrides) -> Optimizer:
-        return self.factory(**self.resolve(overrides, convention), convention=convention)
-
-    def rule_latex(self, convention: str = "pytorch",
-                   values: Mapping[str, float | bool] | None = None) -> str:
-        """The LaTeX of the rule ``make(convention, **values)`` runs: ``values`` are the page's
-        settings (hyperparameters are accepted and ignored, options pick the variant)."""
-        resolved = self.resolve(values, convention)
-        return self.latex(convention, **{o.name: bool(resolved[o.name]) for o in self.options})
+__all__ = ["OPTIMIZERS", "Hyperparameter", "Option", "OptimizerSpec", "get_spec"]
 
 
 def _same(value: float) -> dict[str, float]:
@@ -124,93 +56,174 @@ def _weight_decay(pytorch: float, optax: float) -> Hyperparameter:
     return Hyperparameter("weight_decay", r"\lambda", defaults, 0.0, 0.5, scale="log0")
 
 
+def _library(semantic: str, pytorch: object, optax: object) -> dict[str, dict[str, object]]:
+    """One semantic option that the two libraries set differently."""
+    return {"pytorch": {semantic: pytorch}, "optax": {semantic: optax}}
+
+
+SAME_IN_BOTH = {c: {} for c in CONVENTIONS}
+
+# What the step inspector's state table calls each state field (rules.py names them).
+_STATE_LABELS = {"b": "momentum buffer b", "m": "first moment m", "v": "second moment v",
+                 "G": "sum of squares G", "v_max": "running max v_max", "g_bar": "mean gradient ḡ",
+                 "buf": "momentum buffer", "Eg2": "E[g²]", "Edx2": "E[Δx²]", "t": "step count t",
+                 "mu_prod": "Π μ (NAdam)"}
+
+
+def _labels(*fields: str) -> dict[str, str]:
+    return {f: _STATE_LABELS[f] for f in fields}
+
+
+_ADAM_STATE = _labels("t", "m", "v")
+_WINDOW_B2 = EffectiveRate(rules.adam_rate, "window", window="b2")
+# Largest stable learning rates on a quadratic with largest curvature L (tests/test_stability.py
+# measures them): gradient descent, heavy ball, and Nesterov's look-ahead.
+_GD_LIMIT = StabilityLimit(lambda L, beta: 2.0 / L + 0.0 * beta, "2/L")
+_HEAVY_BALL_LIMIT = StabilityLimit(lambda L, beta: 2.0 * (1.0 + beta) / L, "2(1+β)/L")
+_NESTEROV_LIMIT = StabilityLimit(lambda L, beta: 2.0 * (1.0 + beta) / ((1.0 + 2.0 * beta) * L),
+                                 "2(1+β)/((1+2β)L)")
+_STEPS_LIKE_GRADIENT = LearningRateHint("sgd")  # steps scale like η|g|
+_STEPS_LIKE_ETA = LearningRateHint("adaptive")  # steps scale like η
+
+# Colours and dashes are named here and valued in components/palette.py, which explains the
+# choice (tests/test_palette.py checks them under colour-vision deficiencies). A family shares a
+# hue: Nesterov is momentum's ochre, NAdam is Adam's blue, both in the same look-ahead dash.
+#
 # torch.optim.SGD defaults to lr=1e-3 (momentum and Nesterov are SGD with momentum=0.9 set, the
 # usual choice); optax.sgd has no default learning rate, so the optax column uses the same 1e-3.
 OPTIMIZERS: dict[str, OptimizerSpec] = {
     spec.key: spec
     for spec in (
         OptimizerSpec(
-            "sgd", "SGD", 1951, "Robbins & Monro, A Stochastic Approximation Method",
-            rules.sgd, (_lr(1e-3),), (), latex.sgd, adaptive=False,
+            key="sgd", title="SGD", year=1951,
+            paper="Robbins & Monro, A Stochastic Approximation Method",
+            rule=rules.sgd, hyperparameters=(_lr(1e-3),), options=(), conventions=SAME_IN_BOTH,
+            latex=latex.sgd, adaptive=False, rate=ETA, state_labels={}, velocity=None,
+            corrects_bias=False, stability=_GD_LIMIT, lr_hint=_STEPS_LIKE_GRADIENT,
+            color="near-black", dash="solid", note="",
         ),
         OptimizerSpec(
-            "momentum", "Momentum (heavy ball)", 1964,
-            "Polyak, Some methods of speeding up the convergence of iteration methods",
-            rules.momentum, (_lr(1e-3), _momentum()),
-            (Option("ema", "EMA form (lecture note): b ← μb + (1−μ)g"),),
-            latex.momentum, adaptive=False,
-            note=latex.MOMENTUM_NOTE,
+            key="momentum", title="Momentum (heavy ball)", year=1964,
+            paper="Polyak, Some methods of speeding up the convergence of iteration methods",
+            rule=rules.momentum, hyperparameters=(_lr(1e-3), _momentum()),
+            options=(Option("ema", "EMA form (lecture note): b ← μb + (1−μ)g"),),
+            conventions=SAME_IN_BOTH, latex=latex.momentum, adaptive=False, rate=ETA,
+            state_labels=_labels("b"), velocity=Velocity("b"), corrects_bias=False,
+            stability=_HEAVY_BALL_LIMIT, lr_hint=_STEPS_LIKE_GRADIENT, color="ochre",
+            dash="solid", note=latex.MOMENTUM_NOTE,
         ),
         OptimizerSpec(
-            "nesterov", "Nesterov (NAG)", 1983,
-            "Nesterov 1983; Sutskever et al., On the importance of initialization and momentum",
-            rules.nesterov, (_lr(1e-3), _momentum()), (), latex.nesterov, adaptive=False,
+            key="nesterov", title="Nesterov (NAG)", year=1983,
+            paper="Nesterov 1983; Sutskever et al., On the importance of initialization and momentum",
+            rule=rules.nesterov, hyperparameters=(_lr(1e-3), _momentum()), options=(),
+            conventions=SAME_IN_BOTH, latex=latex.nesterov, adaptive=False, rate=ETA,
+            state_labels=_labels("b"), velocity=Velocity("b"), corrects_bias=False,
+            stability=_NESTEROV_LIMIT, lr_hint=_STEPS_LIKE_GRADIENT, color="ochre", dash="dash",
             note=latex.NESTEROV_NOTE,
         ),
         OptimizerSpec(
-            "adagrad", "AdaGrad", 2011, "Duchi, Hazan & Singer, Adaptive Subgradient Methods",
-            rules.adagrad,
-            (
+            key="adagrad", title="AdaGrad", year=2011,
+            paper="Duchi, Hazan & Singer, Adaptive Subgradient Methods",
+            rule=rules.adagrad,
+            hyperparameters=(
                 _lr(1e-2, 1e-1),
                 _eps(1e-10, 1e-7),
                 Hyperparameter("initial_accumulator_value", "G_0", {"pytorch": 0.0, "optax": 0.1},
                                0.0, 1.0),
             ),
-            (), latex.adagrad, adaptive=True,
+            options=(), conventions=_library("eps_in_sqrt", False, True), latex=latex.adagrad,
+            adaptive=True, rate=EffectiveRate(rules.adagrad_rate, "only falls"),
+            state_labels=_labels("G"), velocity=None, corrects_bias=False, stability=None,
+            # its rate only decays, so it starts higher to show the same distance
+            lr_hint=LearningRateHint("adaptive", 5.0), color="green", dash="dot", note="",
         ),
         OptimizerSpec(
-            "adadelta", "AdaDelta", 2012, "Zeiler, ADADELTA: An Adaptive Learning Rate Method",
-            rules.adadelta,
-            (_lr(1.0), Hyperparameter("rho", r"\rho", _same(0.9), 0.0, 0.999, scale="beta"), _eps(1e-6)),
-            (), latex.adadelta, adaptive=True,
+            key="adadelta", title="AdaDelta", year=2012,
+            paper="Zeiler, ADADELTA: An Adaptive Learning Rate Method",
+            rule=rules.adadelta,
+            hyperparameters=(_lr(1.0), Hyperparameter("rho", r"\rho", _same(0.9), 0.0, 0.999,
+                                                      scale="beta"), _eps(1e-6)),
+            options=(), conventions=SAME_IN_BOTH, latex=latex.adadelta, adaptive=True,
+            rate=EffectiveRate(rules.adadelta_rate, "window", window="rho"),
+            state_labels=_labels("Eg2", "Edx2"), velocity=None, corrects_bias=False,
+            stability=None,
+            # a unitless multiplier: 1.0 is the paper's and both libraries' choice
+            lr_hint=LearningRateHint("unitless", 1.0), color="bluish green", dash="dashdot",
             note="optax's adadelta() defaults to learning_rate=None, which ascends; we use 1.0.",
         ),
         OptimizerSpec(
-            "rmsprop", "RMSProp", 2012, "Hinton, Neural Networks for Machine Learning, lecture 6e",
-            rules.rmsprop,
-            (
+            key="rmsprop", title="RMSProp", year=2012,
+            paper="Hinton, Neural Networks for Machine Learning, lecture 6e",
+            rule=rules.rmsprop,
+            hyperparameters=(
                 _lr(1e-2),
                 Hyperparameter("decay", r"\alpha", {"pytorch": 0.99, "optax": 0.9}, 0.0, 0.9999,
                                scale="beta"),
                 _eps(1e-8),
                 _momentum(0.0),
             ),
-            (Option("centered", "centered (divide by the standard deviation)"),),
-            latex.rmsprop, adaptive=True,
+            options=(Option("centered", "centered (divide by the standard deviation)"),),
+            conventions=_library("eps_in_sqrt", False, True), latex=latex.rmsprop, adaptive=True,
+            rate=EffectiveRate(rules.rmsprop_rate, "window", window="decay"),
+            state_labels=_labels("v", "g_bar", "buf"), velocity=Velocity("buf", needs="momentum"),
+            corrects_bias=False, stability=None, lr_hint=_STEPS_LIKE_ETA, color="teal",
+            dash="longdash", note="",
         ),
         OptimizerSpec(
-            "adam", "Adam", 2015, "Kingma & Ba, Adam: A Method for Stochastic Optimization",
-            rules.adam, (_lr(1e-3), _b1(), _b2(), _eps(1e-8)),
-            (Option("bias_correction", "bias correction", default=True),),
-            latex.adam, adaptive=True,
+            key="adam", title="Adam", year=2015,
+            paper="Kingma & Ba, Adam: A Method for Stochastic Optimization",
+            rule=rules.adam, hyperparameters=(_lr(1e-3), _b1(), _b2(), _eps(1e-8)),
+            options=(Option("bias_correction", "bias correction", default=True),),
+            conventions=SAME_IN_BOTH, latex=latex.adam, adaptive=True, rate=_WINDOW_B2,
+            state_labels=_ADAM_STATE, velocity=Velocity("m"), corrects_bias=True, stability=None,
+            lr_hint=_STEPS_LIKE_ETA, color="blue", dash="solid", note="",
         ),
         OptimizerSpec(
-            "nadam", "NAdam", 2016, "Dozat, Incorporating Nesterov Momentum into Adam",
-            rules.nadam,
-            (
+            key="nadam", title="NAdam", year=2016,
+            paper="Dozat, Incorporating Nesterov Momentum into Adam",
+            rule=rules.nadam,
+            hyperparameters=(
                 _lr(2e-3),
                 _b1(),
                 _b2(),
                 _eps(1e-8),
                 Hyperparameter("momentum_decay", r"\psi", _same(4e-3), 0.0, 0.1),
             ),
-            (), latex.nadam, adaptive=True,
+            options=(), conventions=_library("warm_momentum", True, False), latex=latex.nadam,
+            adaptive=True, rate=_WINDOW_B2, state_labels=_labels("t", "m", "v", "mu_prod"),
+            velocity=Velocity("m"), corrects_bias=True, stability=None, lr_hint=_STEPS_LIKE_ETA,
+            color="blue", dash="dash",
             note="momentum_decay only enters PyTorch's momentum schedule; optax keeps β₁ fixed.",
         ),
         OptimizerSpec(
-            "adamw", "AdamW", 2019, "Loshchilov & Hutter, Decoupled Weight Decay Regularization",
-            rules.adamw, (_lr(1e-3), _b1(), _b2(), _eps(1e-8), _weight_decay(1e-2, 1e-4)),
-            (), latex.adamw, adaptive=True,
+            key="adamw", title="AdamW", year=2019,
+            paper="Loshchilov & Hutter, Decoupled Weight Decay Regularization",
+            rule=rules.adamw,
+            hyperparameters=(_lr(1e-3), _b1(), _b2(), _eps(1e-8), _weight_decay(1e-2, 1e-4)),
+            options=(), conventions=SAME_IN_BOTH, latex=latex.adamw, adaptive=True,
+            rate=_WINDOW_B2, state_labels=_ADAM_STATE, velocity=Velocity("m"), corrects_bias=True,
+            stability=None, lr_hint=_STEPS_LIKE_ETA, color="indigo", dash="longdashdot", note="",
         ),
         OptimizerSpec(
-            "amsgrad", "AMSGrad", 2018, "Reddi, Kale & Kumar, On the Convergence of Adam and Beyond",
-            rules.amsgrad, (_lr(1e-3), _b1(), _b2(), _eps(1e-8)), (), latex.amsgrad,
-            adaptive=True,
+            key="amsgrad", title="AMSGrad", year=2018,
+            paper="Reddi, Kale & Kumar, On the Convergence of Adam and Beyond",
+            rule=rules.amsgrad, hyperparameters=(_lr(1e-3), _b1(), _b2(), _eps(1e-8)), options=(),
+            conventions=_library("max_of_corrected", False, True), latex=latex.amsgrad,
+            adaptive=True, rate=EffectiveRate(rules.amsgrad_rate, "running max"),
+            state_labels=_labels("t", "m", "v", "v_max"), velocity=Velocity("m"),
+            corrects_bias=True, stability=None, lr_hint=_STEPS_LIKE_ETA, color="purple",
+            dash="dot", note="",
         ),
         OptimizerSpec(
-            "lion", "Lion", 2023, "Chen et al., Symbolic Discovery of Optimization Algorithms",
-            rules.lion, (_lr(1e-4), _b1(), _b2(0.99), _weight_decay(0.0, 1e-3)), (),
-            latex.lion, adaptive=True,
+            key="lion", title="Lion", year=2023,
+            paper="Chen et al., Symbolic Discovery of Optimization Algorithms",
+            rule=rules.lion,
+            hyperparameters=(_lr(1e-4), _b1(), _b2(0.99), _weight_decay(0.0, 1e-3)), options=(),
+            conventions=SAME_IN_BOTH, latex=latex.lion, adaptive=True, rate=SIGN,
+            state_labels=_labels("m"), velocity=Velocity("m"), corrects_bias=False,
+            stability=None,
+            # its steps are ±η per coordinate, the largest an adaptive method takes
+            lr_hint=LearningRateHint("adaptive", 1 / 3), color="grey", dash="longdashdot",
             note="torch.optim has no Lion: both conventions use the paper's rule (as optax does); "
             "the PyTorch column takes lion-pytorch's default weight_decay = 0.",
         ),

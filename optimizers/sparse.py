@@ -56,23 +56,12 @@ def gradient_noise(seed, num_steps: int, dtype=jnp.float32):
     return jax.random.normal(key, (num_steps + 1, 2), dtype)
 
 
-def _root(second, eps, convention):
-    return jnp.sqrt(second + eps) if convention == "optax" else jnp.sqrt(second) + eps
-
-
-def effective_rates(key: str, states, hp: Mapping, options: Mapping, convention: str, shape):
-    """Per-step, per-coordinate effective learning rate from a stacked (T, ...) state."""
-    lr = hp["learning_rate"]
-    if key == "adagrad":
-        return lr / _root(states.G, hp["eps"], convention)
-    if key == "rmsprop":
-        second = states.v - states.g_bar**2 if options.get("centered") else states.v
-        return lr / _root(second, hp["eps"], convention)
-    if key == "adam":
-        t = states.t[:, None]
-        v = bias_corrected(states.v, hp["b2"], t) if options["bias_correction"] else states.v
-        return lr / (jnp.sqrt(v) + hp["eps"])
-    return jnp.full(shape, lr)  # SGD: the same rate for both coordinates, always
+def effective_rates(spec, init, states, hp: Mapping, convention: str, shape):
+    """Per-step, per-coordinate effective learning rate from a stacked (T, ...) state: the row's
+    rate function, or the learning rate itself (SGD) for both coordinates at every step."""
+    before = jax.tree_util.tree_map(lambda a, b: jnp.concatenate([a[None], b[:-1]]), init, states)
+    rate = spec.effective_rate(hp, before, states, convention)
+    return jnp.full(shape, hp["learning_rate"]) if rate is None else rate
 
 
 def _run_fn(run: RunSpec, surface: Surface, convention: str):
@@ -94,13 +83,13 @@ def _run_fn(run: RunSpec, surface: Surface, convention: str):
             return (x + updates, state), (x, value, g, updates, state)
 
         # T + 1 iterations record x_0..x_T; the last iteration's step is discarded.
-        _, (path, loss, grads, updates, states) = jax.lax.scan(step, (start, opt.init(start)),
-                                                           (mask, xi))
+        init = opt.init(start)
+        _, (path, loss, grads, updates, states) = jax.lax.scan(step, (start, init), (mask, xi))
         states = jax.tree_util.tree_map(lambda a: a[:-1], states)
         out = {"path": path, "loss": loss, "grads": grads[:-1], "steps": updates[:-1],
-               "rates": effective_rates(run.optimizer, states, hp, options, convention,
-                                          grads[:-1].shape)}
-        if run.optimizer == "adam":
+               "rates": effective_rates(spec, init, states, hp | options, convention,
+                                        grads[:-1].shape)}
+        if spec.corrects_bias:  # the first moment next to its bias-corrected value
             out["m"] = states.m
             out["m_hat"] = bias_corrected(states.m, hp["b1"], states.t[:, None])
         return out

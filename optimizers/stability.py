@@ -80,13 +80,8 @@ def _is_quadratic(surface: Surface, key: tuple) -> bool:
 def lr_limit(optimizer: str, curvature: float, beta=0.0):
     """The largest stable learning rate on a quadratic with largest curvature ``curvature``
     (None where no closed form is known: the adaptive methods)."""
-    beta = np.asarray(beta, float)
-    limits = {
-        "sgd": lambda: 2.0 / curvature + 0.0 * beta,
-        "momentum": lambda: 2.0 * (1.0 + beta) / curvature,
-        "nesterov": lambda: 2.0 * (1.0 + beta) / ((1.0 + 2.0 * beta) * curvature),
-    }
-    return limits[optimizer]() if optimizer in limits else None
+    limit = get_spec(optimizer).stability
+    return None if limit is None else limit.fn(curvature, np.asarray(beta, float))
 
 
 def log_grid(low: float, high: float, n: int) -> np.ndarray:

@@ -1,0 +1,191 @@
+"""What a registry row is: everything any page or test needs to know about one optimizer.
+
+A row has no optional parts: each field is required (``kw_only``) and ``__post_init__`` checks the
+fields against each other, so a new row that forgets its colour, its effective rate or its
+convention mapping fails at import, not on some page. ``None`` is an answer only where it means
+something: no velocity (SGD), no closed-form stability limit (the adaptive methods).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from optimizers.base import CONVENTIONS, Optimizer, check_convention
+
+
+@dataclass(frozen=True)
+class Hyperparameter:
+    """A float hyperparameter: traced by the engine, so changing it never recompiles."""
+
+    name: str
+    symbol: str  # LaTeX symbol shown next to the slider
+    defaults: Mapping[str, float]  # convention -> the library's default
+    low: float
+    high: float
+    # "log" (learning rates, eps), "log0" (zero or log-spaced), "beta" (decays near 1), "linear"
+    scale: str = "linear"
+
+    def default(self, convention: str) -> float:
+        return self.defaults[convention]
+
+    def range(self, convention: str) -> tuple[float, float]:
+        # Ranges are wide enough for both libraries' defaults; kept per-convention in the API so a
+        # future rule with convention-specific limits needs no interface change.
+        return self.low, self.high
+
+
+@dataclass(frozen=True)
+class Option:
+    """A boolean that changes the program's structure (static: changing it compiles once)."""
+
+    name: str
+    label: str
+    default: bool = False
+
+
+# How an effective per-coordinate rate behaves over a run. The step inspector states one claim per
+# behaviour, so a row names its behaviour and can never borrow another method's sentence.
+RATE_BEHAVIOURS = {
+    "eta": "the rate is η itself (the direction carries the rest)",
+    "sign": "every coordinate moves by ±η, whatever the gradient's size",
+    "only falls": "η over the root of a sum that only grows",
+    "window": "η over the root of an average over a window of recent steps",
+    "running max": "η over the root of a running maximum",
+}
+_NO_RATE_FUNCTION = ("eta", "sign")
+
+
+@dataclass(frozen=True)
+class EffectiveRate:
+    """The rate each coordinate moves at: ``fn(hp, before, after, **semantics)`` (in rules.py, next
+    to its rule) and its behaviour; ``window`` names the decay whose 1/(1 − decay) is the window."""
+
+    fn: Callable | None
+    behaviour: str
+    window: str | None = None
+
+
+ETA = EffectiveRate(None, "eta")
+SIGN = EffectiveRate(None, "sign")
+
+
+@dataclass(frozen=True)
+class Velocity:
+    """The state field that is the momentum buffer; it exists only while hyperparameter ``needs``
+    is non-zero (RMSProp's optional momentum)."""
+
+    field: str
+    needs: str | None = None
+
+
+@dataclass(frozen=True)
+class StabilityLimit:
+    """The largest stable learning rate on a quadratic of largest curvature L, as a function of
+    (L, beta), and its formula as the hyperparameter map labels it."""
+
+    fn: Callable
+    label: str
+
+
+@dataclass(frozen=True)
+class LearningRateHint:
+    """Which of a surface's suggested learning rates shows this optimizer well, times a factor:
+    ``scale`` is "sgd" (steps like η|g|), "adaptive" (steps like η) or "unitless" (the factor)."""
+
+    scale: str
+    factor: float = 1.0
+
+    def value(self, surface) -> float:
+        base = {"sgd": surface.sgd_lr, "adaptive": surface.adaptive_lr, "unitless": 1.0}
+        return base[self.scale] * self.factor
+
+
+@dataclass(frozen=True, kw_only=True)
+class OptimizerSpec:
+    key: str
+    title: str
+    year: int
+    paper: str
+    rule: Callable[..., Optimizer]  # hyperparameters, options and semantic options -> Optimizer
+    hyperparameters: tuple[Hyperparameter, ...]
+    options: tuple[Option, ...]
+    conventions: Mapping[str, Mapping[str, object]]  # convention -> the rule's semantic options
+    latex: Callable[..., str]  # (**semantics, **options) -> LaTeX of the rule: use rule_latex
+    adaptive: bool  # steps scale like lr (sign-like), not like lr * |g|
+    rate: EffectiveRate
+    state_labels: Mapping[str, str]  # state field -> what the state table calls it
+    velocity: Velocity | None
+    corrects_bias: bool  # divides its moments by 1 - beta^t (the step inspector's factors)
+    stability: StabilityLimit | None  # None: no closed form (the adaptive methods)
+    lr_hint: LearningRateHint
+    color: str  # a colour name of components.palette.COLORS (the values live there)
+    dash: str  # a plotly dash name
+    note: str  # shown under the rule; "" when the rule says it all
+
+    def __post_init__(self):
+        if set(self.conventions) != set(CONVENTIONS):
+            raise ValueError(f"{self.key}: map every convention {CONVENTIONS} to its options")
+        if self.rate.behaviour not in RATE_BEHAVIOURS:
+            raise ValueError(f"{self.key}: rate behaviour must be one of {sorted(RATE_BEHAVIOURS)}")
+        if (self.rate.fn is None) != (self.rate.behaviour in _NO_RATE_FUNCTION):
+            raise ValueError(f"{self.key}: a {self.rate.behaviour!r} rate needs a rate function "
+                             "exactly when it is not η itself or a sign")
+        if self.adaptive == (self.rate.behaviour == "eta"):
+            raise ValueError(f"{self.key}: an adaptive rule has a rate other than η, and only it")
+        names = set(self.hyperparameter_names)
+        if (self.rate.behaviour == "window") != (self.rate.window in names):
+            raise ValueError(f"{self.key}: a windowed rate names its decay hyperparameter")
+        if self.velocity is not None and self.velocity.field not in self.state_labels:
+            raise ValueError(f"{self.key}: the velocity must be a state field")
+
+    @property
+    def short(self) -> str:
+        """The title without its parenthetical: widget labels and links use it."""
+        return self.title.split(" (")[0]
+
+    @property
+    def hyperparameter_names(self) -> tuple[str, ...]:
+        return tuple(h.name for h in self.hyperparameters)
+
+    def defaults(self, convention: str = "pytorch") -> dict[str, float | bool]:
+        check_convention(convention)
+        values: dict[str, float | bool] = {h.name: h.default(convention) for h in self.hyperparameters}
+        values.update({o.name: o.default for o in self.options})
+        return values
+
+    def resolve(self, overrides: Mapping[str, float | bool] | None, convention: str) -> dict:
+        """Defaults for ``convention`` updated with ``overrides``; unknown names raise ValueError."""
+        values = self.defaults(convention)
+        unknown = set(overrides or {}) - set(values)
+        if unknown:
+            raise ValueError(
+                f"{self.key} has no hyperparameter {sorted(unknown)}; it takes {sorted(values)}"
+            )
+        values.update(overrides or {})
+        return values
+
+    def semantics(self, convention: str) -> dict[str, object]:
+        """The rule's semantic options that make it follow ``convention``'s library."""
+        return dict(self.conventions[check_convention(convention)])
+
+    def factory(self, *args, convention: str = "pytorch", **values) -> Optimizer:
+        """The rule with hyperparameters and options ``values``, as ``convention`` runs it."""
+        return self.rule(*args, **values, **self.semantics(convention))
+
+    def make(self, convention: str = "pytorch", **overrides) -> Optimizer:
+        return self.factory(**self.resolve(overrides, convention), convention=convention)
+
+    def rule_latex(self, convention: str = "pytorch",
+                   values: Mapping[str, float | bool] | None = None) -> str:
+        """The LaTeX of the rule ``make(convention, **values)`` runs: ``values`` are the page's
+        settings (hyperparameters are accepted and ignored, options pick the variant)."""
+        resolved = self.resolve(values, convention)
+        options = {o.name: bool(resolved[o.name]) for o in self.options}
+        return self.latex(**self.semantics(convention), **options)
+
+    def effective_rate(self, hp: Mapping, before, after, convention: str):
+        """The per-coordinate rate (see rules.py) or None where it is η itself or a sign."""
+        if self.rate.fn is None:
+            return None
+        return self.rate.fn(hp, before, after, **self.semantics(convention))

@@ -1,0 +1,106 @@
+"""A registry row is complete: everything any page needs about an optimizer is in its row, and a
+row that lacks a part cannot be built (so no page falls back to a sentence about another method).
+"""
+
+import dataclasses
+import inspect
+import re
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from components.palette import COLORS
+from lessons import step_inspector
+from optimizers import CONVENTIONS, OPTIMIZERS, latex, registry, rules
+from optimizers.inspect import effective_lr, trace_run
+from optimizers.spec import ETA, RATE_BEHAVIOURS, EffectiveRate, OptimizerSpec
+from surfaces import SURFACES
+
+PLOTLY_DASHES = {"solid", "dot", "dash", "longdash", "dashdot", "longdashdot"}
+FIELDS = [f.name for f in dataclasses.fields(OptimizerSpec)]
+
+
+def one_step(spec, convention):
+    """Init and one update on a fixed gradient: (hyperparameters, state before, state after)."""
+    hp = spec.defaults(convention)
+    opt = spec.make(convention)
+    params = jnp.array([0.3, -0.4])
+    before = opt.init(params)
+    _, after = opt.update(jnp.array([1.0, -0.02]), before, params)
+    return hp, before, after
+
+
+@pytest.mark.parametrize("key", OPTIMIZERS)
+def test_every_row_is_complete(key):
+    spec = OPTIMIZERS[key]
+    assert spec.title and spec.paper and spec.year > 1900
+    assert spec.color in COLORS and spec.dash in PLOTLY_DASHES
+    assert spec.lr_hint.value(SURFACES["ravine"]) > 0
+    assert (spec.stability is None) == spec.adaptive  # a closed form exactly for the GD family
+    if spec.stability is not None:
+        assert spec.stability.label and spec.stability.fn(2.0, 0.5) > 0
+    for convention in CONVENTIONS:
+        assert spec.rule_latex(convention)
+        hp, before, after = one_step(spec, convention)
+        assert set(spec.state_labels) == set(after._fields)  # the state table names every field
+        rate = spec.effective_rate(hp, before, after, convention)
+        assert (rate is None) == (spec.rate.behaviour in ("eta", "sign"))
+        if rate is not None:
+            assert np.shape(rate) == (2,) and np.all(np.asarray(rate) > 0), rate
+    if spec.velocity is not None:
+        assert spec.velocity.field in spec.state_labels
+        assert spec.velocity.needs in (None, *spec.hyperparameter_names)
+
+
+def test_a_row_missing_any_field_cannot_be_built():
+    full = {name: getattr(OPTIMIZERS["adam"], name) for name in FIELDS}
+    for name in FIELDS:
+        with pytest.raises(TypeError, match=name):
+            OptimizerSpec(**{k: v for k, v in full.items() if k != name})
+
+
+def test_a_new_adaptive_row_must_declare_its_own_rate():
+    """Adam's rule under a new name, with the rate left at η, without its rate function, or
+    windowed without naming its window: each is refused when the row is built."""
+    adam = OPTIMIZERS["adam"]
+    wrong = [ETA, EffectiveRate(None, "window", window="b2"), EffectiveRate(rules.adam_rate, "window"),
+             EffectiveRate(rules.adam_rate, "rises at will")]
+    for rate in wrong:
+        with pytest.raises(ValueError):
+            dataclasses.replace(adam, key="newadam", rate=rate)
+    with pytest.raises(ValueError, match="convention"):
+        dataclasses.replace(adam, key="newadam", conventions={"pytorch": {}})
+
+
+def test_the_step_inspector_has_a_sentence_for_every_rate_behaviour():
+    assert set(step_inspector._RATE_CLAIMS) | {"eta", "sign"} == set(RATE_BEHAVIOURS)
+
+
+def test_a_new_row_is_described_by_its_own_row(monkeypatch):
+    """A hypothetical new adaptive method (Adam's rule, a new name, a window over b2) gets the
+    step inspector's sentence for its declared behaviour, with its own name and window, and the
+    state table's labels; no sentence names another method."""
+    new = dataclasses.replace(OPTIMIZERS["adam"], key="newadam", title="NewAdam", options=())
+    monkeypatch.setitem(registry.OPTIMIZERS, "newadam", new)
+    trace = trace_run("newadam", "ravine", {"learning_rate": 0.05, "b2": 0.9}, num_steps=60)
+    claim = step_inspector.rate_claim(trace)
+    assert claim.name == "step_inspector.windowed_rate_recovers"
+    assert claim.text.startswith("NewAdam divides by an average over about the last 10 steps")
+    assert effective_lr(trace).shape == (60, 2)
+
+
+def test_rules_name_differences_by_meaning_not_by_library():
+    """No rule or formula branches on a library's name: the rows map conventions to options."""
+    functions = [f for m in (rules, latex) for _, f in inspect.getmembers(m, inspect.isfunction)
+                 if f.__module__ == m.__name__]
+    assert not [f.__name__ for f in functions if "convention" in inspect.signature(f).parameters]
+    for module in (rules, latex):
+        assert not re.search(r"""==\s*["'](optax|pytorch)""", inspect.getsource(module))
+    semantics = {name for spec in OPTIMIZERS.values() for c in CONVENTIONS
+                 for name in spec.semantics(c)}
+    assert semantics == {"eps_in_sqrt", "max_of_corrected", "warm_momentum"}
+
+
+def test_only_amsgrad_carries_a_running_maximum():
+    assert [k for k, s in OPTIMIZERS.items() if "v_max" in s.state_labels] == ["amsgrad"]
