@@ -41,3 +41,18 @@ def browser():
         chromium = launch_chromium(p)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def page(request, browser):
+    """A fresh context and page for one test, closed after it. Its console and page errors go to
+    the test module's ``ERRORS`` (a tests/browser.py ErrorLog, so a module can also check them
+    all at its end), and the test fails if it logged any."""
+    from tests.browser import ErrorLog, new_page
+
+    errors = getattr(request.module, "ERRORS", None) or ErrorLog()
+    mark = len(errors.errors)
+    pg = new_page(browser, errors)
+    yield pg
+    pg.context.close()
+    assert errors.since(mark) == [], "console/page errors during this test"

@@ -1,15 +1,14 @@
 """Real-browser tests: the app served by ``streamlit run`` and driven by Debian's chromium.
 
-One server and one browser for the whole module; each test opens a fresh page. Console errors and
-page errors are collected from every page (``ERRORS``): each test asserts none of its own, and the
-last test asserts none at all. Screenshots go to artifacts/ (gitignored).
+One server and one browser for the whole suite (conftest); each test opens a fresh page (conftest's
+``page``). Console errors and page errors are collected from every page (``ERRORS``): each test
+asserts none of its own, and the last test asserts none at all. Screenshots go to artifacts/
+(gitignored).
 """
 
 from __future__ import annotations
 
 import re
-
-import pytest
 
 from tests.browser import (
     EXCEPTION,
@@ -17,7 +16,6 @@ from tests.browser import (
     READ_PATH_CHART,
     WARNING,
     ErrorLog,
-    new_page,
     read_path_chart,
     screenshot,
     visible_texts,
@@ -30,15 +28,6 @@ from tests.browser import (
 
 DEFAULT_PATHS = ["Momentum (heavy ball)", "RMSProp", "Adam"]
 ERRORS = ErrorLog()
-
-
-@pytest.fixture
-def page(browser):
-    mark = len(ERRORS.errors)
-    pg = new_page(browser, ERRORS)
-    yield pg
-    pg.context.close()
-    assert ERRORS.since(mark) == [], "console/page errors during this test"
 
 
 def open_app(page, url: str, min_paths: int = 1) -> dict:

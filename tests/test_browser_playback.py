@@ -1,7 +1,8 @@
 """The path chart's playback, in a real browser: the HTML toolbar under the chart (Play/Pause,
 Replay, the step scrubber) used from the keyboard alone, trail mode, speed, and a legend that never
-lies over the controls. One server for the module; every page's console and page errors are
-collected and must stay empty (an interrupted animation's rejection would be one)."""
+lies over the controls. The suite's server and browser (conftest), a fresh page per test
+(conftest's ``page``); every page's console and page errors are collected and must stay empty
+(an interrupted animation's rejection would be one)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from tests.browser import (
     FIND_PATH_GD,
     READ_PATH_CHART,
     ErrorLog,
-    new_page,
     read_path_chart,
     screenshot,
     wait_for_idle,
@@ -24,15 +24,6 @@ ERRORS = ErrorLog()
 TOOLBAR = ".st-key-path_chart .pb-toolbar"
 ALL_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam", "nadam",
                   "adamw", "amsgrad", "lion")
-
-
-@pytest.fixture
-def page(browser):
-    mark = len(ERRORS.errors)
-    pg = new_page(browser, ERRORS)
-    yield pg
-    pg.context.close()
-    assert ERRORS.since(mark) == [], "console/page errors during this test"
 
 
 def open_chart(page, url: str, min_paths: int = 3) -> dict:
