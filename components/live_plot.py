@@ -16,6 +16,8 @@ import base64
 import contextlib
 import json
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -410,6 +412,29 @@ def figure_json(figure) -> str:
         return pio.to_json(figure, validate=False)
 
 
+class JsonMemo:
+    """Figures' JSON by a caller's key, the ``size`` most recently used, shared by every
+    session of the process. The key names everything the figure depends on but presenter mode,
+    which is added here."""
+
+    def __init__(self, size: int):
+        self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key, figure: Callable[[], dict]) -> str:
+        """The JSON of ``figure()`` as drawn (presenter mode applied), built only when missing."""
+        key = (key, presenter.active())
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        spec = figure_json(presenter.scale_figure(figure()))
+        with self._lock:
+            self._items[key] = spec
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return spec
+
+
 def install_plotly_js() -> None:
     """Put the pinned plotly package's plotly.min.js where Streamlit serves static files, plain
     and precompressed (the loader fetches the compressed one; see publish_gzip)."""
@@ -478,14 +503,16 @@ def _export_url() -> str | None:
 
 def live_plot(figure, *, key: str, config: dict | None = None,
               on_click: Callable[[], None] | None = None, defer: bool = False) -> None:
-    """Draw ``figure`` (a plotly Figure or figure dict) under ``key``, updating in place.
+    """Draw ``figure`` (a plotly Figure or figure dict, or the JSON of one as drawn, from a
+    ``JsonMemo``) under ``key``, updating in place.
 
     ``defer``: a secondary chart, redrawn after the browser has painted the main one.
 
     With ``on_click``, a click on the plot area calls it; the point is then
     ``st.session_state[key]["click"]`` as ``{"x": ..., "y": ...}``.
     """
-    data = {"spec": figure_json(presenter.scale_figure(figure)), "config": chart_config(config),
+    spec = figure if isinstance(figure, str) else figure_json(presenter.scale_figure(figure))
+    data = {"spec": spec, "config": chart_config(config),
             **_plotly_urls(), "export_url": _export_url(),
             "clickable": on_click is not None, "defer": defer}
     _COMPONENT(key=key, data=data, on_click_change=on_click or (lambda: None))

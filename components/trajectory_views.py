@@ -11,7 +11,7 @@ import streamlit as st
 from components import figures
 from components.controls import start_bounds
 from components.curves import curve_spec
-from components.live_plot import live_plot
+from components.live_plot import JsonMemo, live_plot
 from components.palette import optimizer_color
 from components.summary import summary_rows
 from components.surface_3d import surface_3d_spec
@@ -29,19 +29,44 @@ DEFAULT_PLAYBACK = figures.Playback()
 # preview drew. So the runs of recent settings are kept for every session of the process, when
 # small (3 optimizers x 300 steps: ~20 KB; at most RUN_CACHE_POINTS points, under 1 MB):
 # ensembles of many seeds over long runs are computed again.
+# Their charts' JSON is kept with them (~60 KB a setting), so a repeated setting also skips
+# building and writing its figures.
 RUN_CACHE_SIZE = 32
 RUN_CACHE_POINTS = 20_000
+_CHARTS = JsonMemo(3 * RUN_CACHE_SIZE)  # the path chart and the two curves
+
+
+class Runs(tuple):
+    """A setting's runs, one ``PathSeries`` per optimizer. ``key``: the setting, of which the
+    runs and their charts are a pure function, when they are remembered (None otherwise)."""
+
+    key: tuple | None = None
 
 
 def run_series(surface: Surface, settings: dict[str, dict], *, start, num_steps, convention,
-               noise, batch_size, ensemble, seed, clip,
-               surface_params) -> tuple[figures.PathSeries, ...]:
+               noise, batch_size, ensemble, seed, clip, surface_params) -> Runs:
     """All chosen optimizers x ``ensemble`` seeds in one compiled call (or remembered)."""
     key = (surface, tuple((k, tuple(sorted(v.items()))) for k, v in settings.items()),
            tuple(start), num_steps, convention, noise, batch_size, ensemble, seed, clip,
            tuple(sorted(surface_params.items())))
-    small = ensemble * len(settings) * (num_steps + 1) <= RUN_CACHE_POINTS
-    return (_remembered_runs if small else _runs)(*key)
+    if ensemble * len(settings) * (num_steps + 1) <= RUN_CACHE_POINTS:
+        return _remembered_runs(*key)
+    return Runs(_runs(*key))
+
+
+@functools.lru_cache(maxsize=RUN_CACHE_SIZE)
+def _remembered_runs(*key) -> Runs:
+    runs = Runs(_runs(*key))
+    runs.key = key
+    return runs
+
+
+def _chart(series: Runs, what: tuple, figure):
+    """``figure()`` for live_plot: its JSON remembered with remembered runs (``what``: all
+    else it depends on), the figure itself otherwise."""
+    if getattr(series, "key", None) is None:
+        return figure()
+    return _CHARTS.get((series.key, what), figure)
 
 
 def _runs(surface, settings, start, num_steps, convention, noise, batch_size, ensemble, seed,
@@ -56,9 +81,6 @@ def _runs(surface, settings, start, num_steps, convention, noise, batch_size, en
     return tuple(figures.PathSeries(key, OPTIMIZERS[key].title, optimizer_color(key), res[0],
                                     res if ensemble > 1 else None)
                  for (key, _), res in zip(settings, results))
-
-
-_remembered_runs = functools.lru_cache(maxsize=RUN_CACHE_SIZE)(_runs)
 
 
 # No mode bar: it would cover the legend (an exporter's buttons go in the playback toolbar). A
@@ -80,8 +102,8 @@ def _start_from_click(surface: Surface) -> None:
     st.session_state["start_clicked"] = True
 
 
-def path_chart(view_mode: str, surface: Surface, surface_params: dict, series, start, num_steps,
-               clickable: bool = False, playback: figures.Playback = DEFAULT_PLAYBACK):
+def path_figure(view_mode: str, surface: Surface, surface_params: dict, series, start,
+                num_steps, playback: figures.Playback = DEFAULT_PLAYBACK) -> dict:
     view = surface_view(surface.key, tuple(sorted(surface_params.items())))
     if view_mode == "Side by side":
         fig = figures.grid_spec(surface, view, series, start, num_steps, playback=playback)
@@ -92,6 +114,25 @@ def path_chart(view_mode: str, surface: Surface, surface_params: dict, series, s
                                    height=None)  # the page's style sizes it to the screen
     # Zoom and pan survive slider moves; a new surface or view starts from the full domain.
     fig["layout"]["uirevision"] = f"{surface.key}/{view_mode}"
+    return fig
+
+
+def path_chart_spec(view_mode: str, surface: Surface, surface_params: dict, series, start,
+                    num_steps, playback: figures.Playback = DEFAULT_PLAYBACK) -> dict | str:
+    """``path_figure`` as live_plot takes it (the runs' key holds the surface, its parameters,
+    the start and the step count)."""
+    return _chart(series, ("path", view_mode, playback), lambda: path_figure(
+        view_mode, surface, surface_params, series, start, num_steps, playback))
+
+
+def curve_chart_spec(series, quantity: str, floor: float | None) -> dict | str:
+    """``curve_spec`` as live_plot takes it."""
+    return _chart(series, (quantity, floor), lambda: curve_spec(series, quantity, floor))
+
+
+def path_chart(view_mode: str, surface: Surface, surface_params: dict, series, start, num_steps,
+               clickable: bool = False, playback: figures.Playback = DEFAULT_PLAYBACK):
+    fig = path_chart_spec(view_mode, surface, surface_params, series, start, num_steps, playback)
     clickable = clickable and view_mode == VIEWS[0]  # a click means a point only on the map
     live_plot(fig, key="path_chart", config=CHART_CONFIG,
               on_click=(lambda: _start_from_click(surface)) if clickable else None)
@@ -112,9 +153,9 @@ def divergence_notes(series) -> None:
 def curves_and_summary(series, floor: float | None) -> None:
     left, right = st.columns(2)
     with left:
-        live_plot(curve_spec(series, "loss", floor), key="loss_chart", defer=True)
+        live_plot(curve_chart_spec(series, "loss", floor), key="loss_chart", defer=True)
     with right:
-        live_plot(curve_spec(series, "grad_norm", None), key="grad_chart", defer=True)
+        live_plot(curve_chart_spec(series, "grad_norm", None), key="grad_chart", defer=True)
     target = None if floor is None else floor + TOLERANCE
     # An Arrow table goes out as it is: a list of rows would pass through pandas first (~2 ms of
     # a slider move's server time, for three rows).
