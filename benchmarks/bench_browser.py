@@ -6,7 +6,9 @@
     learning-rate slider is moved one step with the keyboard (each key press commits), and the
     time from the key event to the path chart holding different path data is measured in the page
     (``requestAnimationFrame`` polling of ``gd._fullData``, started by a capturing keydown
-    listener). One unmeasured warm-up change, then 10 measured ones.
+    listener). One unmeasured warm-up change, then 10 measured ones, each to a learning rate not
+    drawn before (no remembered chart). Printed as p50 (min, max); also the bytes the server
+    sent over the websocket per change (all of the run's messages).
 
 (c) live while dragging (``--drag``): chart updates per second while the learning-rate thumb is
     held and swept (components/live_slider.py), and the server's CPU time per preview run.
@@ -85,19 +87,31 @@ ARM = """
 """
 
 
-def one_change(page, key: str) -> tuple[float, float]:
+class Received:
+    """Bytes the page's websockets have received: what the server sends the browser."""
+
+    def __init__(self, page):
+        self.bytes = 0
+        page.on("websocket", lambda ws: ws.on("framereceived", self._add))
+
+    def _add(self, payload) -> None:
+        self.bytes += len(payload)
+
+
+def one_change(page, key: str, received: Received) -> tuple[float, float, int]:
     page.evaluate(ARM.replace("FIND_GD", FIND_PATH_GD))
+    before = received.bytes
     page.keyboard.press(key)
     page.wait_for_function("() => window.__bench.chart !== null && window.__bench.run !== null",
                            timeout=60_000, polling=20)
     wait_for_idle(page)
     m = page.evaluate("() => window.__bench")
-    return m["chart"], m["run"]
+    return m["chart"], m["run"], received.bytes - before
 
 
-def stats(values: list[float]) -> str:
-    return (f"{statistics.median(values):.0f} ms (min {min(values):.0f}, max {max(values):.0f}, "
-            f"n={len(values)})")
+def stats(values: list[float], unit: str = "ms") -> str:
+    return (f"p50 {statistics.median(values):.0f} {unit} (min {min(values):.0f}, "
+            f"max {max(values):.0f}, n={len(values)})")
 
 
 def main() -> None:
@@ -105,6 +119,7 @@ def main() -> None:
     with sync_playwright() as p:
         browser = launch_chromium(p)  # not part of the app's cold start
         page = new_page(browser, errors)
+        received = Received(page)
         t0 = time.monotonic()
         with streamlit_server(log_path=ARTIFACTS / "streamlit-bench.log") as url:
             t_health = time.monotonic() - t0
@@ -121,12 +136,13 @@ def main() -> None:
             value, top = int(slider.input_value()), int(slider.get_attribute("max"))
             key = "ArrowRight" if value + CHANGES + 1 <= top else "ArrowLeft"
             slider.focus()
-            warm_chart, warm_run = one_change(page, key)
-            charts, runs = [], []
+            warm_chart, _, _ = one_change(page, key, received)
+            charts, runs, sent = [], [], []
             for _ in range(CHANGES):
-                c, r = one_change(page, key)
+                c, r, b = one_change(page, key, received)
                 charts.append(c)
                 runs.append(r)
+                sent.append(b / 1e3)
             moved = int(slider.input_value()) - value
             page.context.close()  # before the server stops: no reconnect errors
         browser.close()
@@ -134,8 +150,9 @@ def main() -> None:
     print(f"server healthy after: {t_health:.1f} s")
     print(f"cold start to first chart: {t_chart:.1f} s")
     print(f"slider -> chart, first change (warm-up, not counted): {warm_chart:.0f} ms")
-    print(f"slider -> chart (median of {CHANGES}): {stats(charts)}")
-    print(f"slider -> script run finished (median of {CHANGES}): {stats(runs)}")
+    print(f"slider -> updated chart: {stats(charts)}")
+    print(f"slider -> script run finished: {stats(runs)}")
+    print(f"sent to the browser per change: {stats(sent, 'KB')}")
     print(f"  (3 optimizers x 500 steps, animation frames on; momentum learning rate moved "
           f"{moved:+d} slider positions with {key})")
     if errors.errors:
