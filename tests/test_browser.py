@@ -115,15 +115,33 @@ def test_play_moves_the_heads_and_pause_stops_them(server, page):
     assert page.locator(".st-key-path_chart .imagelayer image").count() >= 1
     assert playing["sig"] == before["sig"], "playing must not change the paths themselves"
     _press(page, r"Pause$")  # the same button, now a Pause button
-    page.wait_for_timeout(300)
-    paused = read_path_chart(page)["heads"]
+    step_at_pause = _toolbar_step(page)
+    paused = _settled_heads(page)
     page.wait_for_timeout(500)
     assert read_path_chart(page)["heads"] == paused, "Pause did not stop the heads"
+    assert _toolbar_step(page) == step_at_pause, "the step went on after Pause"
     screenshot(page, "playground-playing.png")
 
 
 def _press(page, label: str) -> None:
     page.locator(".st-key-path_chart .pb-toolbar button", has_text=re.compile(label)).click()
+
+
+def _toolbar_step(page) -> str:
+    return page.locator(".st-key-path_chart .pb-toolbar").get_attribute("data-step")
+
+
+def _settled_heads(page, tries: int = 40) -> list:
+    """The heads once a frame handed to plotly before the click has been drawn (under load
+    that can take longer than any fixed wait); the caller then checks they stay put."""
+    heads = read_path_chart(page)["heads"]
+    for _ in range(tries):
+        page.wait_for_timeout(150)
+        again = read_path_chart(page)["heads"]
+        if again == heads:
+            return heads
+        heads = again
+    return heads
 
 
 def _step(page) -> int:
