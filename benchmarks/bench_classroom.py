@@ -48,6 +48,7 @@ from tests.browser import _healthy, free_port  # noqa: E402  (one health check f
 TARGETS = {
     "": ("momentum.learning_rate", "path_chart"),
 }
+SOAK_WINDOW = 600.0  # seconds: a soak's RSS is summarised by its median over each window
 # Every page, by its url path (a page's file name without .py; the playground is the default page).
 SOAK_PAGES = [""] + sorted(p.stem for p in (ROOT / "app_pages").glob("*.py")
                            if p.stem not in ("__init__", "playground"))
@@ -275,6 +276,16 @@ def _report_rss(rss0: float, samples: list[tuple[float, float]]) -> None:
     every = max(1, len(samples) // 12)
     print("  RSS over time " + ", ".join(f"{t:.0f} s {mb:.0f}" for t, mb in samples[::every])
           + " MB")
+    # RSS swings by ~100 MB within a minute (runs allocate, collections and trims free), so a
+    # long soak's trend is read from medians over windows, and its growth from the second window
+    # on: the first is still compiling and filling caches as students reach new settings.
+    windows = {}
+    for t, mb in samples:
+        windows.setdefault(int(t // SOAK_WINDOW), []).append(mb)
+    medians = [statistics.median(windows[w]) for w in sorted(windows)]
+    if len(medians) >= 3:
+        print(f"  RSS median per {SOAK_WINDOW / 60:.0f} min " + ", ".join(f"{m:.0f}" for m in medians)
+              + f" MB; last window against the second {(medians[-1] / medians[1] - 1) * 100:+.1f} %")
 
 
 if __name__ == "__main__":
