@@ -3,12 +3,11 @@ follow the learning-rate thumb while the mouse button is still down, the link ke
 committed values, a release ends on the chart of the released value (the same chart a fresh
 page opened at the link draws) and the keyboard still commits one step per key.
 
-Shares the session's app server and chromium (tests/conftest.py); each test opens its own page.
+Shares the session's app server and chromium and the per-test ``page`` fixture (tests/conftest.py:
+its console errors go to ``ERRORS``, and fail the test).
 """
 
 from __future__ import annotations
-
-import pytest
 
 from tests.browser import (
     READ_PATH_CHART,
@@ -24,15 +23,6 @@ from tests.browser import (
 
 KEY = "momentum.learning_rate"
 ERRORS = ErrorLog()
-
-
-@pytest.fixture
-def page(browser):
-    mark = len(ERRORS.errors)
-    pg = new_page(browser, ERRORS)
-    yield pg
-    pg.context.close()
-    assert ERRORS.since(mark) == [], "console/page errors during this test"
 
 
 def open_playground(page, url: str) -> dict:
