@@ -1,5 +1,6 @@
 """MLP training cost: steps per second, compile time per variant, variants side by side, a cold
-start with JAX's persistent compilation cache, and the same loop in plain PyTorch.
+start with JAX's persistent compilation cache, the network pages' new settings after warm-up (what
+compiles again and what it costs), and the same loop in plain PyTorch.
 
 The task: a 2-64-64-2 ReLU MLP, Adam (lr 1e-2), 1,000 mini-batch steps of 32 drawn from 100
 two-moons points, statistics recorded every 100 steps on train + 1,000 test points. The PyTorch
@@ -7,6 +8,7 @@ figures come from benchmarks/bench_networks_torch.py run by .venv-golden/bin/pyt
 never imported by the project's venv); without that venv the comparison is skipped.
 """
 
+import inspect
 import subprocess
 import sys
 import tempfile
@@ -14,9 +16,12 @@ import time
 from pathlib import Path
 
 import jax
+import jax.monitoring
 import numpy as np
 from _common import ROOT, best_time
 
+from lessons import dropout as dropout_page
+from lessons.batch_norm import RATES, config_for
 from networks import MLPConfig, make_dataset, train, train_batch
 from networks.api import _data, _stack, _variant_values
 from networks.model import init_mlp
@@ -102,6 +107,54 @@ def cold_start() -> None:
           f"with an empty persistent cache, {times[1]:5.2f} s with it filled")
 
 
+COMPILES = []
+jax.monitoring.register_event_duration_secs_listener(
+    lambda event, duration, **kw: COMPILES.append(duration)
+    if event == "/jax/core/compile/backend_compile_duration" else None
+)
+
+
+def _bn_page(depth=4, batch=32, steps=1000):
+    """The batch-norm page's sweep of one variant: 7 learning rates in one call (spirals, 256
+    training points, BN before ReLU, plain SGD, 50 records)."""
+    data = make_dataset("spirals", n_train=256, n_test=1000)
+    return train_batch(config_for("batch", data, "relu", depth), data, "sgd",
+                       [{"learning_rate": lr} for lr in RATES], num_steps=steps,
+                       batch_size=batch, record_every=steps // 50)
+
+
+def _dropout_page(n_train=60, steps=2000):
+    """The dropout page's dropout runs: 5 seeds of 2-64-64-2 at p = 0.2, momentum, batch 30."""
+    return dropout_page.train_dropout(("moons", 0.3, n_train, 0), (0.2, 0.2), "inverted", 0.05,
+                                      steps, 0)
+
+
+PAGE_CHANGES = [  # (label, call): the first of each page warms it up
+    ("batch norm page, warm-up (depth 4, batch 32, 1000 steps)", lambda: _bn_page()),
+    ("  steps 1000 -> 2000", lambda: _bn_page(steps=2000)),
+    ("  steps 2000 -> 300", lambda: _bn_page(steps=300)),
+    ("  batch size 32 -> 64", lambda: _bn_page(batch=64)),
+    ("  hidden layers 4 -> 3", lambda: _bn_page(depth=3)),
+    ("dropout page, warm-up (60 points, 2000 steps)", lambda: _dropout_page()),
+    ("  steps 2000 -> 500", lambda: _dropout_page(steps=500)),
+    ("  training points 60 -> 200", lambda: _dropout_page(n_train=200)),
+    ("  training points 200 -> 30", lambda: _dropout_page(n_train=30)),
+]
+
+
+def page_changes() -> None:
+    """A new setting of each kind of the network pages' training sliders, after warm-up: the
+    compilations it triggers, its wall time (compile + train + results) and the process's CPU
+    time (all threads; steadier than the wall time on a shared machine)."""
+    padded = "pad_train" in inspect.signature(train_batch).parameters
+    print(f"network pages, a new setting after warm-up (training-set size padded: {padded}):")
+    for label, call in PAGE_CHANGES:
+        before, start, cpu = len(COMPILES), time.perf_counter(), time.process_time()
+        call()
+        print(f"{label:58s}: {len(COMPILES) - before} compilation(s), "
+              f"{time.perf_counter() - start:6.2f} s wall, {time.process_time() - cpu:6.2f} s CPU")
+
+
 def torch_comparison() -> None:
     python = ROOT / ".venv-golden" / "bin" / "python"
     if not python.exists():
@@ -119,4 +172,5 @@ if __name__ == "__main__":
     api_overhead()
     side_by_side()
     cold_start()
+    page_changes()
     torch_comparison()

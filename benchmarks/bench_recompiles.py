@@ -1,10 +1,12 @@
-"""Recompiles per slider change: count XLA compilations while every slider-driven value moves."""
+"""Recompiles per slider change: count XLA compilations while every slider-driven value moves
+(the playground's engine, then the network pages' training sliders, bench_networks.py's)."""
 
 import time
 
 import jax
 import jax.monitoring
 from _common import ROOT  # noqa: F401
+from bench_networks import page_changes
 
 from optimizers import simulate_batch
 
@@ -44,6 +46,7 @@ def main():
         simulate_batch(runs, "rosenbrock", **kwargs)
         print(f"  {name:15s} changed: {len(COMPILES) - before} recompiles, "
               f"{(time.perf_counter() - t0) * 1e3:.1f} ms")
+    page_changes()
 
 
 if __name__ == "__main__":

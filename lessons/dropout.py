@@ -35,7 +35,7 @@ def train_references(data_key, lr, steps, seed, seeds: int = SEEDS) -> dict:
     variants = [{**kind, "seed": seed + s} for kind in kinds for s in range(seeds)]
     results = train_batch(MLPConfig(sizes=(2, 64, 64, 2)), _data(data_key), "momentum", variants,
                           hyperparameters=_hyper(lr), num_steps=steps, batch_size=30,
-                          record_every=steps // 100, l1_proximal=True)
+                          record_every=steps // 100, l1_proximal=True, pad_train=True)
     return {KINDS[0]: results[:seeds], KINDS[2]: results[seeds:]}
 
 
@@ -46,7 +46,7 @@ def train_dropout(data_key, rates, form, lr, steps, seed, seeds: int = SEEDS) ->
     return train_batch(config, _data(data_key), "momentum",
                        [{"seed": seed + s} for s in range(seeds)], dropout=list(rates),
                        hyperparameters=_hyper(lr), num_steps=steps, batch_size=30,
-                       record_every=steps // 100)
+                       record_every=steps // 100, pad_train=True)
 
 
 def train_with_without(data_key, rates, form, lr, steps, seed, seeds: int = SEEDS) -> dict:
@@ -61,7 +61,7 @@ def train_lecture(data_key, width, p, lr, steps, seed, seeds: int = LECTURE_SEED
     return train_batch(MLPConfig(sizes=(2, width, width, 2)), _data(data_key), "momentum",
                        [{"seed": seed + s} for s in range(seeds)], dropout=p,
                        hyperparameters=_hyper(lr), num_steps=steps, batch_size=30,
-                       record_every=steps // 100)
+                       record_every=steps // 100, pad_train=True)
 
 
 def _final(results, key: str) -> np.ndarray:

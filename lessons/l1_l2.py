@@ -33,7 +33,7 @@ def train_comparison(data_key, l1, l2, proximal: bool, lr: float, steps: int, se
     variants = [{**kind, "seed": seed + s} for kind in kinds for s in range(seeds)]
     results = train_batch(CONFIG, data, "momentum", variants, hyperparameters={
         "learning_rate": lr, "momentum": 0.9}, num_steps=steps, batch_size=30,
-        record_every=steps // 100, l1_proximal=proximal)
+        record_every=steps // 100, l1_proximal=proximal, pad_train=True)
     return data, {k: results[i * seeds:(i + 1) * seeds] for i, k in enumerate(KINDS)}
 
 

@@ -19,7 +19,8 @@ def train_network(data_key, p: float, lr: float, steps: int, seed: int):
     data = make_dataset(data_key[0], n_train=data_key[2], noise=data_key[1], seed=data_key[3])
     config = MLPConfig(sizes=(2, 64, 64, 2), norm="batch")
     result = train(config, data, "momentum", {"learning_rate": lr, "momentum": 0.9}, dropout=p,
-                   num_steps=steps, batch_size=30, record_every=steps // 100, seed=seed)
+                   num_steps=steps, batch_size=30, record_every=steps // 100, seed=seed,
+                   pad_train=True)
     return data, result
 
 

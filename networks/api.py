@@ -20,6 +20,9 @@ from optimizers.base import check_convention
 from optimizers.registry import get_spec
 
 MAX_STEPS = 20_000
+# With ``pad_train`` the training set is padded to the smallest of these that holds it: the
+# pages' training-point slider (30 ... 500) shares one program.
+TRAIN_BUCKETS = (512, 2048)
 REGULARISATION = ("l1", "l2", "dropout", "bn_momentum", "seed")
 HISTORY_KEYS = ("train_loss", "test_loss", "train_acc", "test_acc", "penalty", "weight_mean_abs",
                 "weight_std", "weight_near_zero", "preact_mean", "preact_std", "preact_positive",
@@ -103,7 +106,8 @@ def train_batch(config: MLPConfig, data: Dataset, optimizer: str = "adam",
                 variants: Sequence[Mapping] = ({},), *, hyperparameters: Mapping | None = None,
                 l1=0.0, l2=0.0, dropout=0.0, bn_momentum=0.1, seed: int = 0,
                 num_steps: int = 1000, batch_size: int = 32, record_every: int = 10,
-                convention: str = "pytorch", l1_proximal: bool = False) -> list[TrainResult]:
+                convention: str = "pytorch", l1_proximal: bool = False,
+                pad_train: bool = False) -> list[TrainResult]:
     """Train several variants of one architecture side by side in one compiled call.
 
     Each variant is a mapping that overrides any of l1, l2 (one value or one per dense layer),
@@ -112,6 +116,9 @@ def train_batch(config: MLPConfig, data: Dataset, optimizer: str = "adam",
     the mini-batch order and the dropout keys, so they differ only in what the variant sets.
     ``l1_proximal`` (structural, shared by all variants) applies L1 as a soft-threshold step
     after each update (exact zeros) instead of a subgradient term of the loss.
+    ``pad_train`` pads the training set to a bucket (``TRAIN_BUCKETS``), so its size is a value
+    and a new size trains without compiling: the mini-batches and the trained weights are bit
+    for bit the same, the recorded training-set statistics (masked means) agree to rounding.
     """
     check_convention(convention)
     if config.sizes[0] != data.x_train.shape[1] or config.sizes[-1] != data.num_classes:
@@ -131,12 +138,12 @@ def train_batch(config: MLPConfig, data: Dataset, optimizer: str = "adam",
         raise ValueError("variants must share the optimizer's switches (they change the program)")
     has_dropout = any(float(np.max(r["dropout"], initial=0.0)) > 0 for r in regs)
     spec = TrainSpec(config, optimizer, options.pop(), convention, num_steps, batch_size,
-                     record_every, has_dropout, bool(l1_proximal))
+                     record_every, has_dropout, bool(l1_proximal), bool(pad_train))
     starts = [init_mlp(config, r["seed"], _dtype()) for r in regs]
     idx = [batch_indices(r["seed"], len(data.y_train), batch_size, num_steps) for r in regs]
     stack = lambda trees: jax.tree.map(lambda *a: np.stack(a), *trees)  # noqa: E731
     out = compiled_trainer(spec)(_stack(regs, opts, option_names), stack(starts), np.stack(idx),
-                                 _data(data))
+                                 _data(data, pad_train))
     out = jax.device_get(out)
     return [_result(spec, out, i, regs[i], opts[i]) for i in range(len(regs))]
 
@@ -157,8 +164,13 @@ def _stack(regs, opts, option_names) -> dict:
     }
 
 
-def _data(data: Dataset):
-    return (data.x_train.astype(_dtype()), data.y_train, data.x_test.astype(_dtype()), data.y_test)
+def _data(data: Dataset, pad_train: bool = False):
+    x, y = data.x_train.astype(_dtype()), data.y_train
+    if pad_train:  # zero rows labelled -1 up to the bucket (see TrainSpec.padded_train)
+        n = len(y)
+        rows = min((b for b in TRAIN_BUCKETS if b >= n), default=n)
+        x, y = np.pad(x, ((0, rows - n), (0, 0))), np.pad(y, (0, rows - n), constant_values=-1)
+    return (x, y, data.x_test.astype(_dtype()), data.y_test)
 
 
 def _result(spec: TrainSpec, out, i: int, reg: dict, opt: dict) -> TrainResult:

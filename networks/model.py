@@ -151,14 +151,34 @@ def forward(config: MLPConfig, params: MLPParams, bn_state, x, *, dropout_rates=
     return Forward(dense(params.dense[-1], h), new_state, tuple(pre))
 
 
-def cross_entropy(logits, labels) -> jax.Array:
-    """Mean softmax cross-entropy (torch.nn.functional.cross_entropy)."""
+def cross_entropy(logits, labels, valid=None) -> jax.Array:
+    """Mean softmax cross-entropy (torch.nn.functional.cross_entropy); ``valid`` (rows,) bool
+    keeps only those rows in the mean (the rest is padding)."""
     log_p = jax.nn.log_softmax(logits)
-    return -jnp.mean(jnp.take_along_axis(log_p, labels[:, None], axis=-1))
+    return -jnp.mean(jnp.take_along_axis(log_p, labels[:, None], axis=-1), where=_rows(valid))
 
 
-def accuracy(logits, labels) -> jax.Array:
-    return jnp.mean(jnp.argmax(logits, axis=-1) == labels)
+def accuracy(logits, labels, valid=None) -> jax.Array:
+    return fraction(jnp.argmax(logits, axis=-1) == labels, valid)
+
+
+def fraction(flags, where=None) -> jax.Array:
+    """The share of True ``flags`` among those ``where`` keeps (None: all, ``jnp.mean``).
+
+    Masked, it is count × (1/kept): XLA compiles the unmasked mean's division by its constant
+    size into that multiplication, and a count is exact in any summation order, so a padded
+    array gives the unpadded share bit for bit (a masked ``jnp.mean`` divides: one ulp off).
+    """
+    if where is None:
+        return jnp.mean(flags)
+    dtype = jnp.result_type(float)
+    kept = jnp.sum(jnp.broadcast_to(where, flags.shape), dtype=dtype)
+    return jnp.sum(flags, where=where, dtype=dtype) * (1 / kept)
+
+
+def _rows(valid):
+    """A row mask for a (rows, k) array; None (every row) stays None: jnp.mean's unmasked path."""
+    return None if valid is None else valid[:, None]
 
 
 def penalty(params: MLPParams, l1, l2) -> jax.Array:

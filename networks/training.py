@@ -3,25 +3,42 @@
 Any optimizer of the ``optimizers`` registry trains the network: its rules are elementwise, so
 they act on the parameters flattened into one vector (``ravel_pytree``), exactly as on a 2-D
 surface. What a slider moves (optimizer hyperparameters, L1/L2 strengths, dropout rates, BN
-momentum, seed, the data values) is traced; the structure (architecture, optimizer and its
-switches, step count, batch size, recording interval, whether dropout layers exist) is static and
-each structure compiles once (``compiled_trainer`` is cached).
+momentum, seed, the data values, the step count and recording interval) is traced; the structure
+(architecture, optimizer and its switches, batch size, number of records, whether dropout layers
+exist) is static and each structure compiles once (``_program`` is cached).
+
+The step count is a value: the mini-batch indices are padded to a few step buckets
+(``STEP_BUCKETS``) and the recording interval is an input, so 300 or 2,000 steps recorded 50
+times run one program. The loop body is the same code either way, so the numbers are bit for bit
+those of a program compiled for the exact count (tests/test_networks_recompiles.py). So is the
+training-set size with ``padded_train``: the steps gather their rows by index, so the weights
+are bit for bit the same; only the recorded means over the training set are masked.
+
+The batch size and the depth stay shapes: padding a batch and masking it out of the statistics
+was tried and measured not bit-exact on XLA:CPU (it picks its reduction kernel by shape: its own
+loop for small arrays, YNNPACK's for larger ones, each summing in its own order; it folds a
+division by a constant count into a multiplication by the reciprocal, and contracts a multiply
+and an add into one FMA only where both land in one fusion), so a padded batch moves the trained
+numbers by rounding, which training amplifies (the layer-norm page's claims changed).
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from networks.model import MLPConfig, accuracy, cross_entropy, forward, penalty
+from networks.model import MLPConfig, accuracy, cross_entropy, forward, fraction, penalty
 from optimizers.registry import get_spec
 
 NEAR_ZERO = 1e-3  # |w| below this counts as a pruned weight in the recorded statistics
+# The mini-batch index arrays are padded to the smallest of these step counts that holds the run:
+# every page's step slider (up to 5,000) shares one shape; the rows past num_steps are never read.
+STEP_BUCKETS = (5_000, 20_000)
 
 
 @dataclass(frozen=True)
@@ -39,6 +56,26 @@ class TrainSpec:
     # True: L1 is a proximal (soft-threshold) step after the optimizer's update, which reaches
     # exact zeros; False: L1 is a subgradient term of the loss (weights hover around zero).
     l1_proximal: bool = False
+    # True: the training set is padded to a bucket (``api.TRAIN_BUCKETS``, labels -1), its size a
+    # value; the steps never draw a padding row, the recorded statistics leave them out.
+    padded_train: bool = False
+    records: int = 0  # set by ``program()`` only: the history's length in a program's key
+
+    @property
+    def num_records(self) -> int:
+        """Records of the history: the initial point, then one every ``record_every`` steps."""
+        return self.num_steps // self.record_every + 1
+
+    def program(self) -> TrainSpec:
+        """What the compiled program depends on: the step count and the recording interval are
+        inputs, only the number of records (the history's length) and the step bucket remain."""
+        return replace(self, num_steps=step_bucket(self.num_steps), record_every=1,
+                       records=self.num_records)
+
+
+def step_bucket(num_steps: int) -> int:
+    """The padded length of the step axis of the index arrays (see ``STEP_BUCKETS``)."""
+    return min((b for b in STEP_BUCKETS if b >= num_steps), default=num_steps)
 
 
 def batch_indices(seed: int, n_train: int, batch_size: int, num_steps: int) -> np.ndarray:
@@ -60,7 +97,9 @@ def _statistics(spec: TrainSpec, params, bn_state, hp, data) -> dict:
     time grows with the number of ops, and this function is part of the compiled loop).
     """
     x_train, y_train, x_test, y_test = data
-    n = x_train.shape[0]
+    n = x_train.shape[0]  # rows, padding included
+    rows = (y_train >= 0) if spec.padded_train else None  # padding rows are labelled -1
+    mask = None if rows is None else rows[:, None]  # None: jnp.mean's unmasked code, as before
     rates = hp["dropout"] if spec.has_dropout else None
     out = forward(spec.config, params, bn_state, jnp.concatenate([x_train, x_test]),
                   dropout_rates=rates)
@@ -68,36 +107,41 @@ def _statistics(spec: TrainSpec, params, bn_state, hp, data) -> dict:
     pre = [h[:n] for h in out.pre_activations]
     stack = lambda values: jnp.stack(values) if values else jnp.zeros((0,))  # noqa: E731
     return {
-        "train_loss": cross_entropy(out.logits[:n], y_train),
+        "train_loss": cross_entropy(out.logits[:n], y_train, rows),
         "test_loss": cross_entropy(out.logits[n:], y_test),
-        "train_acc": accuracy(out.logits[:n], y_train),
+        "train_acc": accuracy(out.logits[:n], y_train, rows),
         "test_acc": accuracy(out.logits[n:], y_test),
         "penalty": penalty(params, hp["l1"], hp["l2"]),
         "weight_mean_abs": stack([jnp.mean(jnp.abs(w)) for w in weights]),
         "weight_std": stack([jnp.std(w) for w in weights]),
         "weight_near_zero": stack([jnp.mean(jnp.abs(w) < NEAR_ZERO) for w in weights]),
-        "preact_mean": stack([jnp.mean(h) for h in pre]),
-        "preact_std": stack([jnp.std(h) for h in pre]),
-        "preact_positive": stack([jnp.mean(h > 0) for h in pre]),
-        **_train_mode_preact_statistics(spec, params, bn_state, x_train, pre, stack),
+        "preact_mean": stack([jnp.mean(h, where=mask) for h in pre]),
+        "preact_std": stack([jnp.std(h, where=mask) for h in pre]),
+        "preact_positive": stack([fraction(h > 0, mask) for h in pre]),
+        **_train_mode_preact_statistics(spec, params, bn_state, x_train, pre, stack, rows),
     }
 
 
-def _train_mode_preact_statistics(spec: TrainSpec, params, bn_state, x_train, eval_pre, stack):
+def _train_mode_preact_statistics(spec: TrainSpec, params, bn_state, x_train, eval_pre, stack,
+                                  rows):
     """Pre-activation statistics as training sees them: batch norm normalising each mini-batch
     of ``batch_size`` training points by its own statistics (dropout off). The eval-mode ones
     above use the running averages instead, which lag while they warm up. Without batch norm
-    (and without dropout) both modes compute the same thing, so nothing is recomputed."""
-    pre = eval_pre
+    (and without dropout) both modes compute the same thing, so nothing is recomputed.
+    ``rows``: the real rows of a padded training set (None: every row is real)."""
+    pre, mask = eval_pre, None if rows is None else rows[:, None]
     if spec.config.norm == "batch":
         b = min(spec.batch_size, x_train.shape[0])
         batches = x_train[: x_train.shape[0] // b * b].reshape(-1, b, x_train.shape[1])
         one = lambda xb: forward(spec.config, params, bn_state, xb, train=True).pre_activations  # noqa: E731
         pre = [h.reshape(-1, h.shape[-1]) for h in jax.vmap(one)(batches)]
+        if rows is not None:  # the whole batches of real rows, as the unpadded set's reshape
+            used = jnp.sum(rows) // b * b
+            mask = (jnp.arange(batches.shape[0] * b) < used)[:, None]
     return {
-        "preact_train_mean": stack([jnp.mean(h) for h in pre]),
-        "preact_train_std": stack([jnp.std(h) for h in pre]),
-        "preact_train_positive": stack([jnp.mean(h > 0) for h in pre]),
+        "preact_train_mean": stack([jnp.mean(h, where=mask) for h in pre]),
+        "preact_train_std": stack([jnp.std(h, where=mask) for h in pre]),
+        "preact_train_positive": stack([fraction(h > 0, mask) for h in pre]),
     }
 
 
@@ -141,9 +185,10 @@ def _soft_threshold_weights(params, thresholds):
     return ravel_pytree(params._replace(dense=dense))[0]
 
 
-def _train_one(spec: TrainSpec, hp: dict, start, idx, data) -> dict:
+def _train_one(spec: TrainSpec, hp: dict, start, idx, data, every) -> dict:
     """One variant. ``hp``: traced opt, l1, l2, dropout, bn_momentum, seed; ``start``: the
-    initial (params, bn_state); ``idx``: the mini-batch indices of every step."""
+    initial (params, bn_state); ``idx``: the mini-batch indices of every step (padded to the
+    step bucket); ``every``: the traced recording interval, ``spec.records`` records of it."""
     params, bn_state = start
     flat, unravel = ravel_pytree(params)
     opt = get_spec(spec.optimizer).factory(**hp["opt"], **dict(spec.options),
@@ -153,23 +198,47 @@ def _train_one(spec: TrainSpec, hp: dict, start, idx, data) -> dict:
     def chunk(carry, c):
         # Chunk 0 takes no step, so the initial point is recorded by the same code as the
         # rest (the statistics appear once in the program, not twice).
-        first = jnp.maximum(c - 1, 0) * spec.record_every
-        last = jnp.where(c == 0, 0, c * spec.record_every)
+        # The bounds were traced before ``every`` was (they depend on c): a while loop either way.
+        first = jnp.maximum(c - 1, 0) * every
+        last = jnp.where(c == 0, 0, c * every)
         carry = jax.lax.fori_loop(first, last, step, carry)
         return carry, _statistics(spec, unravel(carry[0]), carry[2], hp, data)
 
     carry = (flat, opt.init(flat), bn_state)
-    num_records = spec.num_steps // spec.record_every + 1
-    (flat, _, bn_state), history = jax.lax.scan(chunk, carry, jnp.arange(num_records))
+    (flat, _, bn_state), history = jax.lax.scan(chunk, carry, jnp.arange(spec.records))
     return {"history": history, "params": unravel(flat), "bn_state": bn_state}
 
 
 @functools.lru_cache(maxsize=32)
-def compiled_trainer(spec: TrainSpec):
-    """One jitted function training every variant (leading axis of ``hp``) on shared data."""
-    run = jax.vmap(lambda hp, start, idx, data: _train_one(spec, hp, start, idx, data),
-                   in_axes=(0, 0, 0, None))
+def _program(program: TrainSpec):
+    """One jitted function training every variant (leading axis of ``hp``) on shared data; the
+    recording interval is shared (unbatched: the loop bounds stay scalars, as before)."""
+    run = jax.vmap(lambda hp, start, idx, data, every: _train_one(program, hp, start, idx, data,
+                                                                   every),
+                   in_axes=(0, 0, 0, None, None))
     return jax.jit(run)
+
+
+@functools.lru_cache(maxsize=64)
+def compiled_trainer(spec: TrainSpec):
+    """``fn(hp, start, idx, data)`` training every variant for ``spec.num_steps`` steps; ``idx``
+    (variants, num_steps, batch). Specs that differ only in the step count or the recording
+    interval with as many records share one compiled program (``_program``)."""
+    program, every = spec.program(), np.int32(spec.record_every)
+    fn = _program(program)
+    pad = lambda idx: pad_steps(idx, program.num_steps)  # noqa: E731
+
+    def run(hp, start, idx, data):
+        return fn(hp, start, pad(idx), data, every)
+
+    run.lower = lambda hp, start, idx, data: fn.lower(hp, start, pad(idx), data, every)  # benchmarks
+    return run
+
+
+def pad_steps(idx, num_steps: int) -> np.ndarray:
+    """``idx`` (variants, steps, batch) padded with index 0 to ``num_steps`` steps (never read)."""
+    idx = np.asarray(idx)
+    return np.pad(idx, ((0, 0), (0, num_steps - idx.shape[1]), (0, 0)))
 
 
 @functools.partial(jax.jit, static_argnums=0)
