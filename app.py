@@ -16,9 +16,17 @@ from components.live_plot import install_plotly_js, preload_plotly
 jax.config.update("jax_compilation_cache_dir", str(Path(__file__).parent / ".jax_cache"))
 jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
 
-# The path chart loads plotly.js from static/ (see components/live_plot.py).
-install_plotly_js()
-install_export_js()  # the charts' Export menu (components/export.py)
+
+@st.cache_resource
+def _publish_static_files() -> None:
+    """Once per process, not on every run (app.py runs on each rerun; the exporter's check
+    reads and compares four files): plotly.js for the path chart (components/live_plot.py)
+    and the charts' Export menu (components/export.py)."""
+    install_plotly_js()
+    install_export_js()
+
+
+_publish_static_files()
 
 # While a script thread renders, the server's event loop needs the GIL to send each finished
 # element; Python's default 5 ms switch interval let a slider's chart wait ~0.1 s behind the
