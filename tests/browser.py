@@ -256,21 +256,23 @@ def wait_for_idle(page, timeout: float = 90_000) -> None:
 
 
 def watch_runs(page) -> None:
-    """Start counting script runs that end (stApp's script state leaving ``running``).
+    """Start counting script runs that end (an app's script state leaving ``running``).
 
     Each mutation record's old value is read, not the attribute's value when the observer runs:
-    a fast run can start and end between two observer callbacks.
+    a fast run can start and end between two observer callbacks. The whole document is observed,
+    not one stApp node: if React mounts a new app container during a run, the old node's
+    attribute never changes again and a counter bound to it would miss the run.
     """
     page.evaluate(
         """() => {
-             const app = document.querySelector('[data-testid="stApp"]');
              window.__stRuns = 0;
              if (window.__stRunObserver) window.__stRunObserver.disconnect();
              window.__stRunObserver = new MutationObserver((records) => {
                for (const r of records) if (r.oldValue === 'running') window.__stRuns++;
              });
-             window.__stRunObserver.observe(app, {attributes: true, attributeOldValue: true,
-                                                  attributeFilter: ['data-test-script-state']});
+             window.__stRunObserver.observe(document.documentElement, {
+               attributes: true, attributeOldValue: true, subtree: true,
+               attributeFilter: ['data-test-script-state']});
            }""")
 
 

@@ -343,10 +343,16 @@ def test_every_page_in_the_navigation(server, page):
     visited = []
     for i, (href, title) in enumerate(links):
         if page.locator(NAV_LINKS).count():
-            watch_runs(page)
             page.locator(NAV_LINKS).nth(i).click()
+            # The page's own result, not a count of script runs (a counter missed a run on CI):
+            # the clicked link becomes the current page, then the page's run finishes.
             # Generous: a network page's first visit may compile several variants on a busy CI.
-            wait_for_run_done(page, timeout=300_000)
+            # (Streamlit sets aria-current from the server's new-session message, not on click.)
+            page.wait_for_function(
+                """([sel, href]) => [...document.querySelectorAll(sel)].some(
+                       a => a.getAttribute('href') === href && a.getAttribute('aria-current') === 'page')""",
+                arg=[NAV_LINKS, href], timeout=300_000)
+            wait_for_idle(page, timeout=300_000)
         assert page.url.split("?")[0].rstrip("/") == href.split("?")[0].rstrip("/"), title
         # Every Plotly chart on the page finishes drawing (st.plotly_chart and live charts).
         page.wait_for_function(
