@@ -8,7 +8,7 @@ import numpy as np
 
 from components.figures import FONT
 from components.palette import optimizer_color
-from lessons.moment_frame import FRAME, FrameValues
+from lessons.moment_frame import FrameValues
 from optimizers import OPTIMIZERS
 
 COORDINATES = ("x", "y")
@@ -19,10 +19,10 @@ def frame_cells(key: str, convention: str) -> tuple[str, str, str, str]:
     """One optimizer in the frame as markdown cells: name, m_t, V_t, and how well it fits.
     Each formula carries its own label, so the row still reads when a phone stacks the cells;
     braces keep KaTeX from breaking a formula across lines."""
-    row = FRAME[key]
-    fit = f"*{row.fit}*" + (f": {row.note}" if row.note else "")
-    return (f"**{OPTIMIZERS[key].short}**", f"$m_t = {{{row.m[convention]}}}$",
-            f"$V_t = {{{row.V[convention]}}}$", fit)
+    spec = OPTIMIZERS[key]
+    (m, V), text = spec.frame_latex(convention), spec.frame.text
+    fit = f"*{text.fit}*" + (f": {text.note}" if text.note else "")
+    return f"**{spec.short}**", f"$m_t = {{{m}}}$", f"$V_t = {{{V}}}$", fit
 
 
 def _cell(value: float) -> str:

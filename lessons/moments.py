@@ -8,11 +8,11 @@ from __future__ import annotations
 import numpy as np
 
 from lessons.claims import Claim, fmt_num, pct
-from lessons.moment_frame import CONSTANT_V, FRAME, FrameRow, FrameValues, frame_values
+from lessons.moment_frame import CONSTANT_V, FrameValues, frame_values
 from optimizers import OPTIMIZERS
 from optimizers.sparse import first_step_ratio
 
-__all__ = ["FRAME", "FrameRow", "FrameValues", "frame_values", "step_rebuilt_claim",
+__all__ = ["FrameValues", "frame_values", "step_rebuilt_claim",
            "adam_first_step_claim", "constant_rate_claim", "adagrad_rate_claim",
            "window_rate_claim"]
 

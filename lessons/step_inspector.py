@@ -144,21 +144,56 @@ def _only_falls_claim(trace, spec, rise: float, at: int, values: dict) -> Claim:
                  "AdaGrad's effective rate only falls.", holds, text, values)
 
 
+# What a windowed rate divides by, per behaviour (spec.RATE_BEHAVIOURS), {n} being the window.
+_WINDOW_WORDS = {"window": "an average over about the last {n} steps",
+                 "decaying max": "a maximum of |g| that shrinks by β₂ a step (it forgets in about "
+                                 "{n} steps)"}
+
+
 def _window_claim(trace, spec, rise: float, at: int, values: dict) -> Claim:
     shrink = _grad_shrink(trace, at)
     values["gradient_shrink"] = shrink
     window = 1.0 / (1.0 - trace.hyperparameters[spec.rate.window])
     holds = rise >= 1.01 and shrink < 1
-    text = (f"{spec.short} divides by an average over about the last "
-            f"{fmt_num(window, 4)} steps, not a growing sum. "
+    words = _WINDOW_WORDS[spec.rate.behaviour].format(n=fmt_num(window, 4))
+    text = (f"{spec.short} divides by {words}, not a growing sum. "
             + (f"Here its rate rose ×{fmt_num(rise)} above its lowest by step {at}, when |g| had "
                f"shrunk to {fmt_num(shrink, 2)} of its largest so far." if holds else
                f"In this run it has not risen again (largest recovery ×{fmt_num(rise)}): the "
                "gradients have not shrunk below their recent size. Try more steps or another "
                "surface."))
     return Claim("step_inspector.windowed_rate_recovers",
-                 "RMSProp's, AdaDelta's and Adam's rates follow a window: they rise again when the "
-                 "gradients shrink.", holds, text, values)
+                 f"{spec.short}'s rate follows a window: it rises again when the gradients shrink.",
+                 holds, text, values)
+
+
+def _rectified_claim(trace, spec, rise: float, at: int, values: dict) -> Claim:
+    """RAdam: η itself while ρ_t ≤ 5 (too few steps for v̂ to be trusted), then the rectified,
+    windowed rate. Measured: how many leading steps ran at η, and the rate just after them."""
+    lr, rate = trace.hyperparameters["learning_rate"], effective_lr(trace).astype(float)
+    at_eta = np.all(np.isclose(rate, lr, rtol=1e-6, atol=0.0), axis=1)
+    plain = int(np.argmin(at_eta)) if not at_eta.all() else len(at_eta)
+    beta = trace.hyperparameters[spec.rate.window]
+    rho_inf = 2.0 / (1.0 - beta) - 1.0
+    values.update(plain_steps=float(plain), rho_inf=rho_inf)
+    head = f"{spec.short}'s rate was η = {fmt_num(lr)} itself for its first {plain} steps"
+    if plain == len(rate):
+        never = rho_inf <= 5
+        text = head + (f", all of this run: ρ∞ = 2/(1 − β₂) − 1 = {fmt_num(rho_inf, 3)} ≤ 5 at "
+                       f"β₂ = {fmt_num(beta)}, so it never rectifies (momentum with bias "
+                       "correction)." if never else
+                       ", all of this run: ρₜ has not passed 5 yet. Try more steps.")
+        holds = plain >= 1
+    else:
+        after = rate[plain]
+        text = head + (f", while ρₜ ≤ 5 (too few steps for v̂ to be trusted). From step "
+                       f"{plain + 1} it divides by the root of an average over about the last "
+                       f"{fmt_num(1 / (1 - beta), 4)} steps, scaled by rₜ, which rises towards 1: "
+                       f"there its rate is {fmt_num(after[0])} (x) and {fmt_num(after[1])} (y).")
+        holds = plain >= 1 and not np.allclose(after, lr, rtol=1e-6)
+    return Claim("step_inspector.rectified_rate",
+                 f"{spec.short} steps at η until ρₜ passes 5, then at a rectified adaptive rate.",
+                 holds, text, values)
 
 
 def _running_max_claim(trace, spec, rise: float, at: int, values: dict) -> Claim:
@@ -177,6 +212,7 @@ def _running_max_claim(trace, spec, rise: float, at: int, values: dict) -> Claim
 
 
 _RATE_CLAIMS = {"only falls": _only_falls_claim, "window": _window_claim,
+                "decaying max": _window_claim, "rectified window": _rectified_claim,
                 "running max": _running_max_claim}
 
 

@@ -3,8 +3,14 @@ gradient at x_{t-1}.
 
 Each rule is a function ``(**semantics, **options) -> str`` taking the same keyword arguments as
 its rule in ``rules.py`` (``eps_in_sqrt``, ``ema``, ``centered`` ...), so the formula shown is
-always the rule being run; ``OptimizerSpec.rule_latex`` is the one way pages ask for it.
+always the rule being run; ``OptimizerSpec.rule_latex`` is the one way pages ask for it. A formula
+that names a hyperparameter's value (AdaGrad's G_0) takes it as a keyword too.
+
+Each rule's frame (the "one frame" lesson's m_t and V_t, with how well it fits) is here as well,
+after the rules: ``spec.FrameText``.
 """
+
+from optimizers.spec import FrameText
 
 
 def _aligned(*lines: str) -> str:
@@ -45,9 +51,16 @@ def _root(inside: str, eps_in_sqrt: bool) -> str:
             else r"\sqrt{" + inside + r"} + \epsilon")
 
 
-def adagrad(eps_in_sqrt: bool = False) -> str:
-    # G_0 is the slider of that name (PyTorch's default 0, optax's 0.1).
-    return _aligned(r"G_t &= G_{t-1} + g_t^2",
+def _number(value: float) -> str:
+    """A slider's value as the slider shows it (6 significant digits), in LaTeX."""
+    mantissa, _, exponent = f"{value:.6g}".partition("e")
+    return mantissa + (rf" \cdot 10^{{{int(exponent)}}}" if exponent else "")
+
+
+def adagrad(eps_in_sqrt: bool = False, initial_accumulator_value: float | None = None) -> str:
+    # G_0 is the slider of that name (PyTorch's default 0, optax's 0.1), shown at its value.
+    start = [] if initial_accumulator_value is None else [r"G_0 &= " + _number(initial_accumulator_value)]
+    return _aligned(*start, r"G_t &= G_{t-1} + g_t^2",
                     r"x_t &= x_{t-1} - \frac{\eta\, g_t}{" + _root("G_t", eps_in_sqrt) + "}")
 
 
@@ -125,6 +138,80 @@ def lion() -> str:
         r"x_t &= x_{t-1} - \eta\, u_t",
         r"m_t &= \beta_2 m_{t-1} + (1-\beta_2) g_t",
     )
+
+
+def adamax() -> str:
+    return _aligned(_MOMENTS[0], r"u_t &= \max(\beta_2 u_{t-1},\, |g_t| + \epsilon)", _CORRECTED[0],
+                    r"x_t &= x_{t-1} - \eta\, \frac{\hat m_t}{u_t}")
+
+
+def radam(eps_before_correction: bool = False, threshold_inclusive: bool = True) -> str:
+    # PyTorch adds eps to sqrt(v) before the bias correction; optax to sqrt(v_hat).
+    d_t = (r"\frac{\sqrt{v_t} + \epsilon}{\sqrt{1-\beta_2^t}}" if eps_before_correction
+           else r"\sqrt{\hat v_t} + \epsilon")
+    past = r"\rho_t \ge 5" if threshold_inclusive else r"\rho_t > 5"
+    return _aligned(
+        *_MOMENTS, *_CORRECTED, r"\rho_\infty &= \frac{2}{1-\beta_2} - 1",
+        r"\rho_t &= \rho_\infty - \frac{2t\beta_2^t}{1-\beta_2^t}",
+        r"r_t &= \sqrt{\frac{(\rho_t-4)(\rho_t-2)\rho_\infty}{(\rho_\infty-4)(\rho_\infty-2)\rho_t}}",
+        r"d_t &= " + d_t,
+        r"x_t &= x_{t-1} - \eta\, \frac{r_t \hat m_t}{d_t} \quad (" + past + ")",
+        r"x_t &= x_{t-1} - \eta\, \hat m_t \quad (\text{before})")
+
+
+# --- Each rule in the "one frame" lesson: Δx = −η m_t/√V_t ----------------------------------------
+# E_β(·) is the exponential moving average with weight β on the past, starting from 0.
+
+
+def _frame(m: str, V: str, fit: str = "exact", note: str = "") -> FrameText:
+    """A frame that reads the same under every semantic option."""
+    return FrameText(lambda **semantics: (m, V), fit, note)
+
+
+_M_HAT = r"\frac{E_{\beta_1}(g)}{1-\beta_1^t}"
+_V_HAT = r"\frac{E_{\beta_2}(g^2)}{1-\beta_2^t}"
+SGD_FRAME = _frame("g_t", "1")
+MOMENTUM_FRAME = _frame(r"\mu\, b_{t-1} + g_t", "1", note=r"$m_t$ is the buffer $b_t$; the lecture's "
+                        r"EMA form puts $(1-\mu)$ in front of $g_t$.")
+NESTEROV_FRAME = _frame(r"g_t + \mu\, b_t", "1",
+                        note="the look-ahead of the lecture's form, as the libraries store it.")
+ADAGRAD_FRAME = _frame("g_t", r"G_0 + \sum_{s \le t} g_s^2",
+                       note="$V_t$ only grows, so the rate only falls.")
+RMSPROP_FRAME = _frame("g_t", r"E_\alpha(g^2)",
+                       note=r"centered: $V_t = E(g^2) - E(g)^2$. With momentum $\mu > 0$ the step "
+                       r"sums past $g/\sqrt{V}$, each with its own $V$: outside the frame.")
+ADADELTA_FRAME = _frame(
+    "g_t", r"\frac{E_\rho(g^2) + \epsilon}{E_\rho(\Delta x^2)_{t-1} + \epsilon}", "with a note",
+    r"its rate is adaptive on top too (an average of squared steps); written into $V_t$, the "
+    "frame holds exactly.")
+ADAM_FRAME = _frame(_M_HAT, _V_HAT,
+                    note="without bias correction: the raw averages, and larger first steps.")
+NADAM_FRAME = _frame(
+    r"\mu_{t+1} \hat m_t + (1-\mu_t) \hat g_t", _V_HAT, "with a note",
+    r"$m_t$ looks one step ahead (Nesterov in Adam); the hats divide by ${1-\prod \mu}$. PyTorch "
+    r"warms $\mu_t$ up to $\beta_1$, optax keeps $\mu_t = \beta_1$.")
+ADAMW_FRAME = _frame(_M_HAT, _V_HAT, "partly",
+                     r"its decay $-\eta\lambda x_{t-1}$ is added outside the frame.")
+AMSGRAD_FRAME = FrameText(
+    lambda max_of_corrected=False: (_M_HAT, r"\max_{s \le t} \hat v_s" if max_of_corrected
+                                    else r"\frac{\max_{s \le t} E_{\beta_2}(g^2)_s}{1-\beta_2^t}"),
+    note="optax: $V_t$ only grows. PyTorch keeps the max of the raw average, so its $V_t$ still "
+    "falls while the bias correction fades.")
+LION_FRAME = _frame(
+    "c_t", "c_t^2", "with a note",
+    r"$c_t = \beta_1 m_{t-1} + (1-\beta_1) g_t$, with $m$ Lion's own slower average ($\beta_2$). "
+    r"$c_t/\sqrt{c_t^2} = \mathrm{sign}(c_t)$: every coordinate moves by $\pm\eta$ whatever the "
+    r"size of $g$; its decay $-\eta\lambda x_{t-1}$ is outside the frame.")
+ADAMAX_FRAME = _frame(
+    _M_HAT, r"\big(\max_{s \le t} \beta_2^{t-s} (|g_s| + \epsilon)\big)^2",
+    note=r"$\sqrt{V_t} = u_t$ is a maximum that shrinks by $\beta_2$ a step, not an average; "
+    "only $m$ is bias-corrected (a maximum is not pulled towards its zero start).")
+RADAM_FRAME = FrameText(
+    lambda eps_before_correction=False, threshold_inclusive=True: (r"r_t\, " + _M_HAT, _V_HAT),
+    "with a note",
+    r"until $\rho_t$ passes 5 (the first 5 steps at $\beta_2 \ge 0.9$) $V_t = 1$ and $r_t = 1$: "
+    r"momentum with bias correction; then $r_t$ rises towards 1. PyTorch adds $\epsilon$ before "
+    r"the bias correction: $\sqrt{V_t} + \epsilon/\sqrt{1-\beta_2^t}$.")
 
 
 CLIP = {

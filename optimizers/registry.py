@@ -1,19 +1,21 @@
 """The optimizer registry: one complete row per optimizer (``spec.OptimizerSpec`` says what a row
 holds and checks it).
 
-Adding an optimizer is its rule (with its rate function) in ``rules.py``, its row here and its two
+Adding an optimizer is its rule (with its rate and frame functions) in ``rules.py`` or
+``adam_rules.py`` and its formula and frame text in ``latex.py``, its row here, and its two
 reference entries (tests/test_optax_reference.py, scripts/generate_torch_golden.py); pages, URL
 state, colours and the other tests iterate over ``OPTIMIZERS``.
 """
 
 from __future__ import annotations
 
-from optimizers import latex, rules
+from optimizers import adam_rules, latex, rules
 from optimizers.base import CONVENTIONS
 from optimizers.spec import (
     ETA,
     SIGN,
     EffectiveRate,
+    Frame,
     Hyperparameter,
     LearningRateHint,
     OptimizerSpec,
@@ -67,7 +69,7 @@ SAME_IN_BOTH = {c: {} for c in CONVENTIONS}
 _STATE_LABELS = {"b": "momentum buffer b", "m": "first moment m", "v": "second moment v",
                  "G": "sum of squares G", "v_max": "running max v_max", "g_bar": "mean gradient ḡ",
                  "buf": "momentum buffer", "Eg2": "E[g²]", "Edx2": "E[Δx²]", "t": "step count t",
-                 "mu_prod": "Π μ (NAdam)"}
+                 "mu_prod": "Π μ (NAdam)", "u": "infinity norm u"}
 
 
 def _labels(*fields: str) -> dict[str, str]:
@@ -75,7 +77,7 @@ def _labels(*fields: str) -> dict[str, str]:
 
 
 _ADAM_STATE = _labels("t", "m", "v")
-_WINDOW_B2 = EffectiveRate(rules.adam_rate, "window", window="b2")
+_WINDOW_B2 = EffectiveRate(adam_rules.adam_rate, "window", window="b2")
 # Largest stable learning rates on a quadratic with largest curvature L (tests/test_stability.py
 # measures them): gradient descent, heavy ball, and Nesterov's look-ahead.
 _GD_LIMIT = StabilityLimit(lambda L, beta: 2.0 / L + 0.0 * beta, "2/L")
@@ -87,7 +89,8 @@ _STEPS_LIKE_ETA = LearningRateHint("adaptive")  # steps scale like η
 
 # Colours and dashes are named here and valued in components/palette.py, which explains the
 # choice (tests/test_palette.py checks them under colour-vision deficiencies). A family shares a
-# hue: Nesterov is momentum's ochre, NAdam is Adam's blue, both in the same look-ahead dash.
+# hue: Nesterov is momentum's ochre, NAdam is Adam's blue, both in the same look-ahead dash;
+# Adamax is Adam's blue too and RAdam AdamW's indigo, each in a dash that keeps it apart.
 #
 # torch.optim.SGD defaults to lr=1e-3 (momentum and Nesterov are SGD with momentum=0.9 set, the
 # usual choice); optax.sgd has no default learning rate, so the optax column uses the same 1e-3.
@@ -99,8 +102,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             paper="Robbins & Monro, A Stochastic Approximation Method",
             rule=rules.sgd, hyperparameters=(_lr(1e-3),), options=(), conventions=SAME_IN_BOTH,
             latex=latex.sgd, adaptive=False, rate=ETA, state_labels={}, velocity=None,
-            corrects_bias=False, stability=_GD_LIMIT, lr_hint=_STEPS_LIKE_GRADIENT,
-            color="near-black", dash="solid", note="",
+            corrects_bias=False, stability=_GD_LIMIT, frame=Frame(rules.sgd_frame, latex.SGD_FRAME),
+            lr_hint=_STEPS_LIKE_GRADIENT, color="near-black", dash="solid", note="",
         ),
         OptimizerSpec(
             key="momentum", title="Momentum (heavy ball)", year=1964,
@@ -109,8 +112,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             options=(Option("ema", "EMA form (lecture note): b ← μb + (1−μ)g"),),
             conventions=SAME_IN_BOTH, latex=latex.momentum, adaptive=False, rate=ETA,
             state_labels=_labels("b"), velocity=Velocity("b"), corrects_bias=False,
-            stability=_HEAVY_BALL_LIMIT, lr_hint=_STEPS_LIKE_GRADIENT, color="ochre",
-            dash="solid", note=latex.MOMENTUM_NOTE,
+            stability=_HEAVY_BALL_LIMIT, frame=Frame(rules.momentum_frame, latex.MOMENTUM_FRAME),
+            lr_hint=_STEPS_LIKE_GRADIENT, color="ochre", dash="solid", note=latex.MOMENTUM_NOTE,
         ),
         OptimizerSpec(
             key="nesterov", title="Nesterov (NAG)", year=1983,
@@ -118,7 +121,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             rule=rules.nesterov, hyperparameters=(_lr(1e-3), _momentum()), options=(),
             conventions=SAME_IN_BOTH, latex=latex.nesterov, adaptive=False, rate=ETA,
             state_labels=_labels("b"), velocity=Velocity("b"), corrects_bias=False,
-            stability=_NESTEROV_LIMIT, lr_hint=_STEPS_LIKE_GRADIENT, color="ochre", dash="dash",
+            stability=_NESTEROV_LIMIT, frame=Frame(rules.nesterov_frame, latex.NESTEROV_FRAME),
+            lr_hint=_STEPS_LIKE_GRADIENT, color="ochre", dash="dash",
             note=latex.NESTEROV_NOTE,
         ),
         OptimizerSpec(
@@ -135,6 +139,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             adaptive=True, rate=EffectiveRate(rules.adagrad_rate, "only falls"),
             state_labels=_labels("G"), velocity=None, corrects_bias=False, stability=None,
             # its rate only decays, so it starts higher to show the same distance
+            frame=Frame(rules.adagrad_frame, latex.ADAGRAD_FRAME),
             lr_hint=LearningRateHint("adaptive", 5.0), color="green", dash="dot", note="",
         ),
         OptimizerSpec(
@@ -148,6 +153,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             state_labels=_labels("Eg2", "Edx2"), velocity=None, corrects_bias=False,
             stability=None,
             # a unitless multiplier: 1.0 is the paper's and both libraries' choice
+            frame=Frame(rules.adadelta_frame, latex.ADADELTA_FRAME),
             lr_hint=LearningRateHint("unitless", 1.0), color="bluish green", dash="dashdot",
             note="optax's adadelta() defaults to learning_rate=None, which ascends; we use 1.0.",
         ),
@@ -166,22 +172,24 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             conventions=_library("eps_in_sqrt", False, True), latex=latex.rmsprop, adaptive=True,
             rate=EffectiveRate(rules.rmsprop_rate, "window", window="decay"),
             state_labels=_labels("v", "g_bar", "buf"), velocity=Velocity("buf", needs="momentum"),
-            corrects_bias=False, stability=None, lr_hint=_STEPS_LIKE_ETA, color="teal",
-            dash="longdash", note="",
+            corrects_bias=False, stability=None,
+            frame=Frame(rules.rmsprop_frame, latex.RMSPROP_FRAME, outside_when="momentum"),
+            lr_hint=_STEPS_LIKE_ETA, color="teal", dash="longdash", note="",
         ),
         OptimizerSpec(
             key="adam", title="Adam", year=2015,
             paper="Kingma & Ba, Adam: A Method for Stochastic Optimization",
-            rule=rules.adam, hyperparameters=(_lr(1e-3), _b1(), _b2(), _eps(1e-8)),
+            rule=adam_rules.adam, hyperparameters=(_lr(1e-3), _b1(), _b2(), _eps(1e-8)),
             options=(Option("bias_correction", "bias correction", default=True),),
             conventions=SAME_IN_BOTH, latex=latex.adam, adaptive=True, rate=_WINDOW_B2,
             state_labels=_ADAM_STATE, velocity=Velocity("m"), corrects_bias=True, stability=None,
+            frame=Frame(adam_rules.adam_frame, latex.ADAM_FRAME),
             lr_hint=_STEPS_LIKE_ETA, color="blue", dash="solid", note="",
         ),
         OptimizerSpec(
             key="nadam", title="NAdam", year=2016,
             paper="Dozat, Incorporating Nesterov Momentum into Adam",
-            rule=rules.nadam,
+            rule=adam_rules.nadam,
             hyperparameters=(
                 _lr(2e-3),
                 _b1(),
@@ -191,28 +199,56 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             ),
             options=(), conventions=_library("warm_momentum", True, False), latex=latex.nadam,
             adaptive=True, rate=_WINDOW_B2, state_labels=_labels("t", "m", "v", "mu_prod"),
-            velocity=Velocity("m"), corrects_bias=True, stability=None, lr_hint=_STEPS_LIKE_ETA,
+            velocity=Velocity("m"), corrects_bias=True, stability=None,
+            frame=Frame(adam_rules.nadam_frame, latex.NADAM_FRAME), lr_hint=_STEPS_LIKE_ETA,
             color="blue", dash="dash",
             note="momentum_decay only enters PyTorch's momentum schedule; optax keeps β₁ fixed.",
         ),
         OptimizerSpec(
             key="adamw", title="AdamW", year=2019,
             paper="Loshchilov & Hutter, Decoupled Weight Decay Regularization",
-            rule=rules.adamw,
+            rule=adam_rules.adamw,
             hyperparameters=(_lr(1e-3), _b1(), _b2(), _eps(1e-8), _weight_decay(1e-2, 1e-4)),
             options=(), conventions=SAME_IN_BOTH, latex=latex.adamw, adaptive=True,
             rate=_WINDOW_B2, state_labels=_ADAM_STATE, velocity=Velocity("m"), corrects_bias=True,
-            stability=None, lr_hint=_STEPS_LIKE_ETA, color="indigo", dash="longdashdot", note="",
+            stability=None, frame=Frame(adam_rules.adam_frame, latex.ADAMW_FRAME),
+            lr_hint=_STEPS_LIKE_ETA, color="indigo", dash="longdashdot", note="",
         ),
         OptimizerSpec(
             key="amsgrad", title="AMSGrad", year=2018,
             paper="Reddi, Kale & Kumar, On the Convergence of Adam and Beyond",
-            rule=rules.amsgrad, hyperparameters=(_lr(1e-3), _b1(), _b2(), _eps(1e-8)), options=(),
+            rule=adam_rules.amsgrad, hyperparameters=(_lr(1e-3), _b1(), _b2(), _eps(1e-8)), options=(),
             conventions=_library("max_of_corrected", False, True), latex=latex.amsgrad,
-            adaptive=True, rate=EffectiveRate(rules.amsgrad_rate, "running max"),
+            adaptive=True, rate=EffectiveRate(adam_rules.amsgrad_rate, "running max"),
             state_labels=_labels("t", "m", "v", "v_max"), velocity=Velocity("m"),
-            corrects_bias=True, stability=None, lr_hint=_STEPS_LIKE_ETA, color="purple",
+            corrects_bias=True, stability=None, frame=Frame(adam_rules.amsgrad_frame, latex.AMSGRAD_FRAME),
+            lr_hint=_STEPS_LIKE_ETA, color="purple",
             dash="dot", note="",
+        ),
+        OptimizerSpec(
+            key="adamax", title="Adamax", year=2015,
+            paper="Kingma & Ba, Adam: A Method for Stochastic Optimization (§7.1)",
+            rule=adam_rules.adamax, hyperparameters=(_lr(2e-3), _b1(), _b2(), _eps(1e-8)),
+            options=(), conventions=SAME_IN_BOTH, latex=latex.adamax, adaptive=True,
+            rate=EffectiveRate(adam_rules.adamax_rate, "decaying max", window="b2"),
+            state_labels=_labels("t", "m", "u"), velocity=Velocity("m"), corrects_bias=True,
+            stability=None, frame=Frame(adam_rules.adamax_frame, latex.ADAMAX_FRAME),
+            lr_hint=_STEPS_LIKE_ETA, color="blue", dash="longdashdot",
+            note="torch.optim.Adamax defaults to lr = 2e-3; optax.adamax has no default, so the "
+            "optax column uses the same.",
+        ),
+        OptimizerSpec(
+            key="radam", title="RAdam (rectified Adam)", year=2020,
+            paper="Liu et al., On the Variance of the Adaptive Learning Rate and Beyond",
+            rule=adam_rules.radam, hyperparameters=(_lr(1e-3), _b1(), _b2(), _eps(1e-8)),
+            options=(),
+            conventions={"pytorch": {"eps_before_correction": True, "threshold_inclusive": False},
+                         "optax": {"eps_before_correction": False, "threshold_inclusive": True}},
+            latex=latex.radam, adaptive=True,
+            rate=EffectiveRate(adam_rules.radam_rate, "rectified window", window="b2"),
+            state_labels=_ADAM_STATE, velocity=Velocity("m"), corrects_bias=True, stability=None,
+            frame=Frame(adam_rules.radam_frame, latex.RADAM_FRAME), lr_hint=_STEPS_LIKE_ETA,
+            color="indigo", dash="dash", note="",
         ),
         OptimizerSpec(
             key="lion", title="Lion", year=2023,
@@ -223,6 +259,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             state_labels=_labels("m"), velocity=Velocity("m"), corrects_bias=False,
             stability=None,
             # its steps are ±η per coordinate, the largest an adaptive method takes
+            frame=Frame(rules.lion_frame, latex.LION_FRAME),
             lr_hint=LearningRateHint("adaptive", 1 / 3), color="grey", dash="longdashdot",
             note="torch.optim has no Lion: both conventions use the paper's rule (as optax does); "
             "the PyTorch column takes lion-pytorch's default weight_decay = 0.",

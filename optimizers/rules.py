@@ -1,12 +1,17 @@
-"""Update rules, each with its effective per-coordinate rate next to it.
+"""Update rules, each with its effective per-coordinate rate and its frame next to it (the Adam
+family's are in ``adam_rules.py``).
 
 Each factory returns an ``Optimizer``. Where PyTorch and optax differ, the rule takes a named
-semantic option (``eps_in_sqrt``, as optax names it; ``max_of_corrected``; ``warm_momentum``) and
-the registry maps each convention to its options, so a rule never branches on a library's name.
+semantic option (``eps_in_sqrt``, as optax names it; ``max_of_corrected``; ``warm_momentum``;
+``eps_before_correction``, ``threshold_inclusive``) and the registry maps each convention to its
+options, so a rule never branches on a library's name.
 
 A rate function ``(hp, before, after, **semantics)`` reads the state before and after a step (one
 step, or stacked steps with the step count ``t`` as a leading axis) and returns what multiplies
 g_t, or the bias-corrected m_t for the Adam family: the rate each coordinate actually moves at.
+A frame function ``(hp, before, after, g, **semantics) -> (m_t, V_t, root_t)`` reads a recorded run
+(NumPy) as the "one frame" lesson writes every rule: the step is −η m_t / root_t, root_t being √V_t
+with ε where the library puts it (``spec.Frame``).
 
 Rules are written as the papers state them so that a student can read them next to the LaTeX.
 """
@@ -16,8 +21,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import jax.numpy as jnp
+import numpy as np
 
-from optimizers.base import Optimizer, bias_corrected
+from optimizers.base import Optimizer
 
 
 class EmptyState(NamedTuple):
@@ -43,26 +49,6 @@ class RMSPropState(NamedTuple):
     buf: jnp.ndarray  # momentum buffer
 
 
-class AdamState(NamedTuple):
-    t: jnp.ndarray  # step count
-    m: jnp.ndarray  # first moment (EMA of g)
-    v: jnp.ndarray  # second moment (EMA of g^2)
-
-
-class AMSGradState(NamedTuple):
-    t: jnp.ndarray
-    m: jnp.ndarray
-    v: jnp.ndarray
-    v_max: jnp.ndarray  # running maximum of v (of v_hat when max_of_corrected)
-
-
-class NAdamState(NamedTuple):
-    t: jnp.ndarray
-    m: jnp.ndarray
-    v: jnp.ndarray
-    mu_prod: jnp.ndarray  # PyTorch's running product of the momentum schedule
-
-
 class LionState(NamedTuple):
     m: jnp.ndarray
 
@@ -71,19 +57,28 @@ def _zeros(params):
     return jnp.zeros_like(params)
 
 
-def _root(x, eps, eps_in_sqrt: bool):
-    """sqrt(x) + eps, or sqrt(x + eps) with optax's eps_in_sqrt (AdaGrad, RMSProp)."""
-    return jnp.sqrt(x + eps) if eps_in_sqrt else jnp.sqrt(x) + eps
+def _root(x, eps, eps_in_sqrt: bool, xp=jnp):
+    """sqrt(x) + eps, or sqrt(x + eps) with optax's eps_in_sqrt (AdaGrad, RMSProp); ``xp=np`` in
+    the frame functions, which read a recorded run in float64."""
+    return xp.sqrt(x + eps) if eps_in_sqrt else xp.sqrt(x) + eps
 
 
-def _count(t):
+def _count(t, xp=jnp):
     # A stacked step count (T,) broadcasts against stacked (T, 2) moments; a scalar one stays put.
-    return jnp.expand_dims(t, -1)
+    return xp.expand_dims(t, -1)
+
+
+def _ones(g):
+    return np.ones_like(np.asarray(g, float))
 
 
 def sgd(learning_rate) -> Optimizer:
     """x <- x - lr g (Robbins & Monro, 1951)."""
     return Optimizer(lambda p: EmptyState(), lambda g, s, p: (-learning_rate * g, s))
+
+
+def sgd_frame(hp, before, after, g):
+    return g, _ones(g), _ones(g)  # m = g, V = 1
 
 
 def momentum(learning_rate, momentum, ema=False) -> Optimizer:
@@ -100,6 +95,10 @@ def momentum(learning_rate, momentum, ema=False) -> Optimizer:
     return Optimizer(lambda p: MomentumState(_zeros(p)), update)
 
 
+def momentum_frame(hp, before, after, g):
+    return after.b, _ones(g), _ones(g)  # m is the buffer (either form), V = 1
+
+
 def nesterov(learning_rate, momentum) -> Optimizer:
     """b <- mu b + g; x <- x - lr (g + mu b): the look-ahead folded into the step (Sutskever 2013)."""
 
@@ -108,6 +107,10 @@ def nesterov(learning_rate, momentum) -> Optimizer:
         return -learning_rate * (g + momentum * b), MomentumState(b)
 
     return Optimizer(lambda p: MomentumState(_zeros(p)), update)
+
+
+def nesterov_frame(hp, before, after, g):
+    return g + hp["momentum"] * after.b, _ones(g), _ones(g)
 
 
 def adagrad(learning_rate, eps, initial_accumulator_value, eps_in_sqrt=False) -> Optimizer:
@@ -122,6 +125,10 @@ def adagrad(learning_rate, eps, initial_accumulator_value, eps_in_sqrt=False) ->
 
 def adagrad_rate(hp, before, after, eps_in_sqrt=False):
     return hp["learning_rate"] / _root(after.G, hp["eps"], eps_in_sqrt)
+
+
+def adagrad_frame(hp, before, after, g, eps_in_sqrt=False):
+    return g, after.G, _root(after.G, hp["eps"], eps_in_sqrt, np)
 
 
 def adadelta(learning_rate, rho, eps) -> Optimizer:
@@ -139,6 +146,11 @@ def adadelta(learning_rate, rho, eps) -> Optimizer:
 def adadelta_rate(hp, before, after):
     # The step's own scale: last step's E[dx^2] over this step's E[g^2].
     return hp["learning_rate"] * jnp.sqrt(before.Edx2 + hp["eps"]) / jnp.sqrt(after.Eg2 + hp["eps"])
+
+
+def adadelta_frame(hp, before, after, g):
+    V = (after.Eg2 + hp["eps"]) / (before.Edx2 + hp["eps"])  # both epsilons inside V
+    return g, V, np.sqrt(V)
 
 
 def rmsprop(learning_rate, decay, eps, momentum, centered=False, eps_in_sqrt=False) -> Optimizer:
@@ -162,102 +174,9 @@ def rmsprop_rate(hp, before, after, eps_in_sqrt=False):
     return hp["learning_rate"] / _root(second, hp["eps"], eps_in_sqrt)
 
 
-def _adam_init(params):
-    return AdamState(jnp.zeros((), params.dtype), _zeros(params), _zeros(params))
-
-
-def adam(learning_rate, b1, b2, eps, bias_correction=True) -> Optimizer:
-    """m, v = EMAs of g and g^2; x <- x - lr m_hat / (sqrt(v_hat) + eps) (Kingma & Ba, 2015)."""
-
-    def update(g, state, params):
-        t = state.t + 1
-        m = b1 * state.m + (1.0 - b1) * g
-        v = b2 * state.v + (1.0 - b2) * g**2
-        if bias_correction:
-            step = bias_corrected(m, b1, t) / (jnp.sqrt(bias_corrected(v, b2, t)) + eps)
-        else:
-            step = m / (jnp.sqrt(v) + eps)
-        return -learning_rate * step, AdamState(t, m, v)
-
-    return Optimizer(_adam_init, update)
-
-
-def adam_rate(hp, before, after, **semantics):
-    """What multiplies m_hat (Adam, AdamW, NAdam): lr / (sqrt(v_hat) + eps)."""
-    corrected = hp.get("bias_correction", True)
-    v = bias_corrected(after.v, hp["b2"], _count(after.t)) if corrected else after.v
-    return hp["learning_rate"] / (jnp.sqrt(v) + hp["eps"])
-
-
-def adamw(learning_rate, b1, b2, eps, weight_decay) -> Optimizer:
-    """Adam plus decoupled weight decay: x <- x - lr (adam_step + wd x) (Loshchilov & Hutter, 2019)."""
-    inner = adam(learning_rate, b1, b2, eps)
-
-    def update(g, state, params):
-        step, state = inner.update(g, state, params)
-        return step - learning_rate * weight_decay * params, state
-
-    return Optimizer(inner.init, update)
-
-
-def amsgrad(learning_rate, b1, b2, eps, max_of_corrected=False) -> Optimizer:
-    """Adam dividing by the running maximum of v, so the step never grows (Reddi et al., 2018).
-
-    ``max_of_corrected`` (optax) keeps the maximum of the bias-corrected v_hat; otherwise (PyTorch)
-    the maximum of the raw v is bias-corrected afterwards.
-    """
-
-    def update(g, state, params):
-        t = state.t + 1
-        m = b1 * state.m + (1.0 - b1) * g
-        v = b2 * state.v + (1.0 - b2) * g**2
-        v_max = jnp.maximum(state.v_max, bias_corrected(v, b2, t) if max_of_corrected else v)
-        step = bias_corrected(m, b1, t) / _amsgrad_root(v_max, b2, t, eps, max_of_corrected)
-        return -learning_rate * step, AMSGradState(t, m, v, v_max)
-
-    def init(params):
-        return AMSGradState(*_adam_init(params), _zeros(params))
-
-    return Optimizer(init, update)
-
-
-def _amsgrad_root(v_max, b2, t, eps, max_of_corrected):
-    if max_of_corrected:
-        return jnp.sqrt(v_max) + eps
-    return jnp.sqrt(v_max) / jnp.sqrt(1.0 - b2**t) + eps
-
-
-def amsgrad_rate(hp, before, after, max_of_corrected=False):
-    t = _count(after.t)
-    return hp["learning_rate"] / _amsgrad_root(after.v_max, hp["b2"], t, hp["eps"], max_of_corrected)
-
-
-def nadam(learning_rate, b1, b2, eps, momentum_decay, warm_momentum=True) -> Optimizer:
-    """Adam with a Nesterov look-ahead on the first moment (Dozat, 2016).
-
-    ``warm_momentum`` (PyTorch) follows the paper's schedule mu_t = b1 (1 - 0.5 * 0.96^(t psi));
-    without it (optax) mu_t = b1 throughout and momentum_decay is unused.
-    """
-
-    def update(g, state, params):
-        t = state.t + 1
-        m = b1 * state.m + (1.0 - b1) * g
-        v = b2 * state.v + (1.0 - b2) * g**2
-        denom = jnp.sqrt(bias_corrected(v, b2, t)) + eps
-        if not warm_momentum:
-            m_hat = b1 * m / (1.0 - b1 ** (t + 1)) + (1.0 - b1) * g / (1.0 - b1**t)
-            return -learning_rate * m_hat / denom, NAdamState(t, m, v, state.mu_prod)
-        mu_t = b1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
-        mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
-        mu_prod = state.mu_prod * mu_t
-        step = (1.0 - mu_t) / (1.0 - mu_prod) * g + mu_next / (1.0 - mu_prod * mu_next) * m
-        return -learning_rate * step / denom, NAdamState(t, m, v, mu_prod)
-
-    def init(params):
-        one = jnp.ones((), params.dtype)
-        return NAdamState(jnp.zeros((), params.dtype), _zeros(params), _zeros(params), one)
-
-    return Optimizer(init, update)
+def rmsprop_frame(hp, before, after, g, eps_in_sqrt=False):
+    V = after.v - after.g_bar**2 if hp["centered"] else after.v  # in the frame while momentum = 0
+    return g, V, _root(V, hp["eps"], eps_in_sqrt, np)
 
 
 def lion(learning_rate, b1, b2, weight_decay) -> Optimizer:
@@ -269,3 +188,8 @@ def lion(learning_rate, b1, b2, weight_decay) -> Optimizer:
         return -learning_rate * (direction + weight_decay * params), LionState(m)
 
     return Optimizer(lambda p: LionState(_zeros(p)), update)
+
+
+def lion_frame(hp, before, after, g):
+    c = hp["b1"] * before.m + (1.0 - hp["b1"]) * g  # c / sqrt(c^2) = sign(c)
+    return c, c**2, np.abs(c)

@@ -8,6 +8,7 @@ something: no velocity (SGD), no closed-form stability limit (the adaptive metho
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -51,9 +52,13 @@ RATE_BEHAVIOURS = {
     "sign": "every coordinate moves by ±η, whatever the gradient's size",
     "only falls": "η over the root of a sum that only grows",
     "window": "η over the root of an average over a window of recent steps",
+    "decaying max": "η over a maximum of |g| that decays by a factor each step: it forgets too",
+    "rectified window": "η itself for the first steps, then η·r_t over the root of a window average",
     "running max": "η over the root of a running maximum",
 }
 _NO_RATE_FUNCTION = ("eta", "sign")
+# The behaviours whose rate forgets old gradients: the row names the decay that sets the window.
+WINDOWED_BEHAVIOURS = ("window", "decaying max", "rectified window")
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,33 @@ class EffectiveRate:
 
 ETA = EffectiveRate(None, "eta")
 SIGN = EffectiveRate(None, "sign")
+
+
+FRAME_FITS = ("exact", "with a note", "partly")  # partly: a term of the step is outside the frame
+
+
+@dataclass(frozen=True)
+class FrameText:
+    """How the "one frame" lesson writes the rule, Δx = −η m_t/√V_t: ``latex(**semantics) -> (m_t,
+    V_t)`` in LaTeX, how well the rule fits the frame (``FRAME_FITS``) and, unless exactly, why."""
+
+    latex: Callable[..., tuple[str, str]]
+    fit: str = "exact"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The rule read in the frame: ``fn(hp, before, after, g, **semantics) -> (m_t, V_t, root_t)``
+    (in rules.py, next to the rule) reads a recorded run (NumPy, steps on a leading axis; root_t is
+    √V_t with ε where the library puts it, so the step is −η m_t/root_t), and its text. A
+    ``weight_decay`` hyperparameter is decoupled, −ηλx_{t−1} outside the frame; ``outside_when``
+    names a hyperparameter that, when non-zero, takes the whole step outside it (RMSProp's
+    momentum sums past g/√V, each with its own V)."""
+
+    fn: Callable
+    text: FrameText
+    outside_when: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +150,7 @@ class OptimizerSpec:
     velocity: Velocity | None
     corrects_bias: bool  # divides its moments by 1 - beta^t (the step inspector's factors)
     stability: StabilityLimit | None  # None: no closed form (the adaptive methods)
+    frame: Frame  # the rule as η·m_t/√V_t (the "one frame" lesson)
     lr_hint: LearningRateHint
     color: str  # a colour name of components.palette.COLORS (the values live there)
     dash: str  # a plotly dash name
@@ -134,8 +167,16 @@ class OptimizerSpec:
         if self.adaptive == (self.rate.behaviour == "eta"):
             raise ValueError(f"{self.key}: an adaptive rule has a rate other than η, and only it")
         names = set(self.hyperparameter_names)
-        if (self.rate.behaviour == "window") != (self.rate.window in names):
+        if (self.rate.behaviour in WINDOWED_BEHAVIOURS) != (self.rate.window in names):
             raise ValueError(f"{self.key}: a windowed rate names its decay hyperparameter")
+        if self.frame.text.fit not in FRAME_FITS or (self.frame.text.fit != "exact"
+                                                     and not self.frame.text.note):
+            raise ValueError(f"{self.key}: the frame's fit is one of {FRAME_FITS}; a loose fit "
+                             "says why in its note")
+        if self.frame.outside_when not in (None, *names):
+            raise ValueError(f"{self.key}: outside_when names a hyperparameter")
+        if self.rate.behaviour == "running max" and "v_max" not in self.state_labels:
+            raise ValueError(f"{self.key}: a running-max rate keeps its maximum in state v_max")
         if self.velocity is not None and self.velocity.field not in self.state_labels:
             raise ValueError(f"{self.key}: the velocity must be a state field")
 
@@ -179,10 +220,25 @@ class OptimizerSpec:
     def rule_latex(self, convention: str = "pytorch",
                    values: Mapping[str, float | bool] | None = None) -> str:
         """The LaTeX of the rule ``make(convention, **values)`` runs: ``values`` are the page's
-        settings (hyperparameters are accepted and ignored, options pick the variant)."""
+        settings (options pick the variant; a hyperparameter the formula names, such as
+        AdaGrad's G₀, is written with its value; the others are accepted and ignored)."""
         resolved = self.resolve(values, convention)
         options = {o.name: bool(resolved[o.name]) for o in self.options}
-        return self.latex(**self.semantics(convention), **options)
+        shown = {h: float(resolved[h]) for h in self.hyperparameter_names
+                 if h in inspect.signature(self.latex).parameters}
+        return self.latex(**self.semantics(convention), **options, **shown)
+
+    def rule_source(self) -> str:
+        """The rule's Python source, as written in rules.py: what the formula runs."""
+        return inspect.getsource(self.rule).rstrip()
+
+    def frame_latex(self, convention: str = "pytorch") -> tuple[str, str]:
+        """m_t and V_t of the "one frame" lesson in LaTeX, for ``convention``'s library."""
+        return self.frame.text.latex(**self.semantics(convention))
+
+    def frame_moments(self, hp: Mapping, before, after, g, convention: str):
+        """(m_t, V_t, root_t) read off a recorded run: the step is −η m_t/root_t (see ``Frame``)."""
+        return self.frame.fn(hp, before, after, g, **self.semantics(convention))
 
     def effective_rate(self, hp: Mapping, before, after, convention: str):
         """The per-coordinate rate (see rules.py) or None where it is η itself or a sign."""

@@ -93,6 +93,8 @@ TORCH_CLASS = {
     "nadam": ("NAdam", {}),
     "adamw": ("AdamW", {}),
     "amsgrad": ("Adam", {"amsgrad": True}),
+    "adamax": ("Adamax", {}),
+    "radam": ("RAdam", {}),
 }
 
 # Our (optax-style) name -> torch's. b1/b2 go into torch's ``betas`` tuple.
@@ -107,7 +109,7 @@ OURS_TO_TORCH = {
     "momentum_decay": "momentum_decay",
     "centered": "centered",
 }
-TORCH_DEFAULT_BETAS = (0.9, 0.999)  # the same in Adam, AdamW and NAdam
+TORCH_DEFAULT_BETAS = (0.9, 0.999)  # the same in Adam, AdamW, NAdam, Adamax and RAdam
 
 
 def torch_call(key: str, hparams: dict) -> tuple[str, dict]:
@@ -168,7 +170,8 @@ case("nesterov", "himmelblau", {"learning_rate": 2e-3, "momentum": 0.95}, settin
      label="mu0.95")
 
 # Adaptive methods at torch's defaults (nothing stored) and at custom settings.
-for key in ("adagrad", "adadelta", "rmsprop", "adam", "nadam", "adamw", "amsgrad"):
+for key in ("adagrad", "adadelta", "rmsprop", "adam", "nadam", "adamw", "amsgrad", "adamax",
+            "radam"):
     # AdaDelta's step grows until it bounces across Rosenbrock's valley, where rounding noise grows
     # ~3x per step (check_conditioning rejects it): it runs on Himmelblau and the cliff instead.
     surfaces = ("himmelblau", "ravine", "cliff") if key == "adadelta" else ("rosenbrock", "ravine")
@@ -202,6 +205,15 @@ case("adamw", "himmelblau", {"learning_rate": 0.05, "b1": 0.85}, setting="custom
 case("amsgrad", "rosenbrock", {"learning_rate": 0.05, "b2": 0.9}, setting="custom", label="b2-0.9")
 case("amsgrad", "himmelblau", {"learning_rate": 0.05, "eps": 1e-4}, setting="custom",
      label="eps1e-4")
+case("adamax", "ravine", {"learning_rate": 0.02, "b1": 0.8, "b2": 0.99}, setting="custom",
+     label="b0.8-0.99")
+case("adamax", "himmelblau", {"learning_rate": 0.05, "eps": 1e-2}, setting="custom",
+     label="eps1e-2")
+# b2 = 0.9 rectifies from step 6 with r_t far from 1; eps = 1e-4 is large enough that where torch
+# adds it (to sqrt(v), before the bias correction) shows in the path.
+case("radam", "ravine", {"learning_rate": 0.05, "b2": 0.9, "eps": 1e-4}, setting="custom",
+     label="b2-0.9-eps1e-4")
+case("radam", "himmelblau", {"learning_rate": 0.02, "b1": 0.8}, setting="custom", label="b1-0.8")
 
 # Clipping on the cliff, whose wall gradient (about Hk/4) is dozens of times the bowl's. The
 # surface params are stored explicitly (H = 3, k = 25), so the registry's defaults may change.

@@ -39,6 +39,8 @@ OPTAX_EQUIVALENT = {
     "amsgrad": lambda h, o: optax.amsgrad(h["learning_rate"], h["b1"], h["b2"], h["eps"]),
     "lion": lambda h, o: optax.lion(h["learning_rate"], h["b1"], h["b2"],
                                     weight_decay=h["weight_decay"]),
+    "adamax": lambda h, o: optax.adamax(h["learning_rate"], h["b1"], h["b2"], h["eps"]),
+    "radam": lambda h, o: optax.radam(h["learning_rate"], h["b1"], h["b2"], h["eps"]),
 }
 
 # Non-default settings per optimizer (learning rates chosen so paths move and stay finite).
@@ -58,6 +60,9 @@ SETTINGS = {
     "adamw": [{"learning_rate": 2e-2, "weight_decay": 0.1}],
     "amsgrad": [{"learning_rate": 5e-2, "b1": 0.8, "b2": 0.95}],
     "lion": [{"learning_rate": 5e-3, "b1": 0.95, "b2": 0.98, "weight_decay": 0.05}],
+    "adamax": [{"learning_rate": 5e-2, "b1": 0.8, "b2": 0.95, "eps": 1e-4}],
+    # b2 = 0.9: rho_t passes 5 at step 6, and r_t is far from 1 for many steps
+    "radam": [{"learning_rate": 5e-2, "b1": 0.85, "b2": 0.9, "eps": 1e-4}],
 }
 
 CASES = [(k, {}) for k in OPTIMIZERS] + [(k, s) for k, ss in SETTINGS.items() for s in ss]

@@ -5,6 +5,7 @@ row that lacks a part cannot be built (so no page falls back to a sentence about
 import dataclasses
 import inspect
 import re
+from types import SimpleNamespace
 
 import jax.numpy as jnp
 import numpy as np
@@ -12,9 +13,10 @@ import pytest
 
 from components.palette import COLORS
 from lessons import step_inspector
-from optimizers import CONVENTIONS, OPTIMIZERS, latex, registry, rules
+from optimizers import CONVENTIONS, OPTIMIZERS, adam_rules, latex, registry, rules
+from optimizers.base import CONVENTIONS as LIBRARIES
 from optimizers.inspect import effective_lr, trace_run
-from optimizers.spec import ETA, RATE_BEHAVIOURS, EffectiveRate, OptimizerSpec
+from optimizers.spec import ETA, FRAME_FITS, RATE_BEHAVIOURS, EffectiveRate, OptimizerSpec
 from surfaces import SURFACES
 
 PLOTLY_DASHES = {"solid", "dot", "dash", "longdash", "dashdot", "longdashdot"}
@@ -51,6 +53,47 @@ def test_every_row_is_complete(key):
     if spec.velocity is not None:
         assert spec.velocity.field in spec.state_labels
         assert spec.velocity.needs in (None, *spec.hyperparameter_names)
+    assert spec.frame.text.fit in FRAME_FITS and (spec.frame.text.fit == "exact" or spec.frame.text.note)
+    assert f"def {spec.rule.__name__}(" in spec.rule_source()  # the code shown under the formula
+
+
+GRADIENTS = np.array([[1.0, -2.0], [0.5, 0.3], [-0.7, 1.1], [2.0, 0.1], [0.3, -0.4], [-1.2, 0.6],
+                      [0.8, 0.9], [0.05, -0.02], [-0.4, -1.5], [1.1, 0.2]])
+
+
+def run_steps(spec, convention, hp):
+    """The rule over GRADIENTS (eagerly, no engine): positions, steps, states stacked over t."""
+    opt, x = spec.factory(**hp, convention=convention), jnp.array([0.3, -0.4])
+    states, xs, steps = [opt.init(x)], [], []
+    for g in GRADIENTS:
+        step, state = opt.update(jnp.asarray(g, x.dtype), states[-1], x)
+        xs.append(np.asarray(x, float))
+        x = x + step
+        states.append(state)
+        steps.append(np.asarray(step, float))
+    stacked = {f: np.array([np.asarray(getattr(s, f), float) for s in states]) for f in states[0]._fields}
+    return np.array(xs), np.array(steps), stacked
+
+
+@pytest.mark.parametrize("key", OPTIMIZERS)
+@pytest.mark.parametrize("convention", CONVENTIONS)
+def test_every_row_reads_its_steps_in_the_frame(key, convention):
+    """The row's frame (m_t, V_t and √V_t with ε where the library puts it) rebuilds every step
+    the rule takes, −η m_t/√V_t plus the decoupled decay, and its LaTeX is there to show."""
+    spec = OPTIMIZERS[key]
+    m_tex, v_tex = spec.frame_latex(convention)
+    assert m_tex and v_tex
+    hp = spec.defaults(convention)
+    hp.update({"eps": 0.05} if "eps" in hp else {})  # large: where each library puts ε shows
+    xs, steps, state = run_steps(spec, convention, hp)
+    before = SimpleNamespace(**{f: v[:-1] for f, v in state.items()})
+    after = SimpleNamespace(**{f: v[1:] for f, v in state.items()})
+    m, V, root = (np.broadcast_to(a, steps.shape)
+                  for a in spec.frame_moments(hp, before, after, GRADIENTS, convention))
+    assert np.all(V >= 0) and np.all(root > 0)
+    rebuilt = -hp["learning_rate"] * np.where(m == 0, 0.0, m / root)
+    rebuilt -= hp["learning_rate"] * hp.get("weight_decay", 0.0) * xs
+    np.testing.assert_allclose(rebuilt, steps, rtol=2e-5, atol=1e-7 * hp["learning_rate"])
 
 
 def test_a_row_missing_any_field_cannot_be_built():
@@ -64,8 +107,10 @@ def test_a_new_adaptive_row_must_declare_its_own_rate():
     """Adam's rule under a new name, with the rate left at η, without its rate function, or
     windowed without naming its window: each is refused when the row is built."""
     adam = OPTIMIZERS["adam"]
-    wrong = [ETA, EffectiveRate(None, "window", window="b2"), EffectiveRate(rules.adam_rate, "window"),
-             EffectiveRate(rules.adam_rate, "rises at will")]
+    wrong = [ETA, EffectiveRate(None, "window", window="b2"),
+             EffectiveRate(adam_rules.adam_rate, "window"),
+             EffectiveRate(adam_rules.adam_rate, "rises at will"),
+             EffectiveRate(adam_rules.adam_rate, "running max")]  # no v_max in its state
     for rate in wrong:
         with pytest.raises(ValueError):
             dataclasses.replace(adam, key="newadam", rate=rate)
@@ -91,16 +136,30 @@ def test_a_new_row_is_described_by_its_own_row(monkeypatch):
 
 
 def test_rules_name_differences_by_meaning_not_by_library():
-    """No rule or formula branches on a library's name: the rows map conventions to options."""
-    functions = [f for m in (rules, latex) for _, f in inspect.getmembers(m, inspect.isfunction)
+    """No rule or formula branches on a library's name: the rows map conventions to options,
+    each named by what it does and taken by the rule, its formula and its rate and frame."""
+    modules = (rules, adam_rules, latex)
+    functions = [f for m in modules for _, f in inspect.getmembers(m, inspect.isfunction)
                  if f.__module__ == m.__name__]
     assert not [f.__name__ for f in functions if "convention" in inspect.signature(f).parameters]
-    for module in (rules, latex):
+    for module in modules:
         assert not re.search(r"""==\s*["'](optax|pytorch)""", inspect.getsource(module))
-    semantics = {name for spec in OPTIMIZERS.values() for c in CONVENTIONS
-                 for name in spec.semantics(c)}
-    assert semantics == {"eps_in_sqrt", "max_of_corrected", "warm_momentum"}
+    for spec in OPTIMIZERS.values():
+        named = {name for c in CONVENTIONS for name in spec.semantics(c)}
+        assert not [n for n in named if any(lib in n.lower() for lib in (*LIBRARIES, "torch"))]
+        for function in (spec.rule, spec.latex, spec.frame.fn, spec.rate.fn or spec.rule):
+            params = inspect.signature(function).parameters
+            takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+            assert takes_any or named <= set(params), (spec.key, function)
 
 
 def test_only_amsgrad_carries_a_running_maximum():
     assert [k for k, s in OPTIMIZERS.items() if "v_max" in s.state_labels] == ["amsgrad"]
+
+
+def test_the_adagrad_formula_shows_the_g0_slider_value():
+    spec = OPTIMIZERS["adagrad"]
+    assert r"G_0 &= 0.1 " in spec.rule_latex("optax")  # the convention's default
+    assert r"G_0 &= 0 " in spec.rule_latex("pytorch")
+    assert r"G_0 &= 0.35 " in spec.rule_latex("pytorch", {"initial_accumulator_value": 0.35})
+    assert r"G_0 &= 2.5 \cdot 10^{-5}" in spec.rule_latex("optax", {"initial_accumulator_value": 2.5e-5})
