@@ -20,6 +20,7 @@ from components.figures import overlay_figure
 from components.lesson import lesson_header
 from components.live_plot import live_figure
 from components.playback import playback_controls
+from components.rule_formula import rule_formula
 from components.scales import fmt, ladder
 from components.surface_view import surface_view
 from lessons import adaptive_rates as lesson
@@ -76,7 +77,7 @@ def optimizer_tabs(chosen: list[str], convention: str, log) -> dict[str, dict]:
             left, right = st.columns([1, 1.2], gap="large")
             with left:
                 settings[key] = controls.optimizer_controls(OPTIMIZERS[key], convention, SURFACE, log)
-            right.latex(OPTIMIZERS[key].rule_latex(convention, settings[key]))
+            rule_formula(OPTIMIZERS[key], convention, settings[key], right)
     return settings
 
 

@@ -6,6 +6,7 @@ from components import controls, presenter, url_state
 from components.claims import show_surface_claims
 from components.lesson import page_title
 from components.playback import playback_controls
+from components.rule_formula import rule_formula
 from components.trajectory_views import (
     VIEWS,
     curves_and_summary,
@@ -38,7 +39,7 @@ def comparison(log, surface, run_settings: dict) -> None:
             with tab:
                 spec = OPTIMIZERS[key]
                 settings[key] = controls.optimizer_controls(spec, convention, surface, log)
-                st.latex(spec.rule_latex(convention, settings[key]))
+                rule_formula(spec, convention, settings[key])
                 st.caption(f"{spec.paper} ({spec.year}). {spec.note}")
         if run_settings["noise"] > 0:
             st.latex(NOISE)

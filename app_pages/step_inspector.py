@@ -7,6 +7,7 @@ from components import inspector_figures as figs
 from components.claims import show_claim
 from components.lesson import lesson_header
 from components.live_plot import live_figure
+from components.rule_formula import rule_formula
 from components.scales import fmt, ladder
 from components.surface_view import surface_view
 from lessons import step_inspector as lesson
@@ -55,7 +56,7 @@ def sidebar(log):
     st.subheader(OPTIMIZERS[key].title)
     spec = OPTIMIZERS[key]
     hparams = controls.optimizer_controls(spec, convention, surface, log)
-    st.latex(spec.rule_latex(convention, hparams))
+    rule_formula(spec, convention, hparams)
     return spec, surface, convention, num_steps, float(sigma), int(seed), hparams
 
 
