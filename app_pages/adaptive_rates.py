@@ -6,7 +6,7 @@ import dataclasses
 
 import streamlit as st
 
-from components import controls, url_state
+from components import controls
 from components.adaptive_figures import (
     bias_figure,
     boost_figure,
@@ -17,7 +17,7 @@ from components.adaptive_figures import (
 )
 from components.claims import show_claim
 from components.figures import overlay_figure
-from components.lesson import lesson_header
+from components.lesson import divergence_error, lesson_page
 from components.live_plot import live_figure
 from components.playback import playback_controls
 from components.rule_formula import rule_formula
@@ -141,8 +141,7 @@ def bias_section(corrected, raw, hp: dict) -> None:
     show_claim(lesson.m_hat_claim(corrected, hp["b1"]))
 
 
-log = controls.KeyLog(link=url_state.snapshot())
-lesson_header(
+with lesson_page(
     "Adaptive learning rates",
     "Why does AdaGrad help a rare feature, and what do RMSProp and Adam change?",
     "Two weights of a linear model, both with target 0. w₁'s feature is in every example; "
@@ -154,27 +153,23 @@ lesson_header(
     r"\begin{aligned} &\text{AdaGrad: } \eta/\sqrt{G_i},\\ &\quad G_i = \textstyle\sum_s g_{s,i}^2 \\"
     r" &\text{RMSProp: } \eta/\sqrt{v_i},\\ &\quad v_i \leftarrow \alpha v_i + (1-\alpha) g_i^2 \\"
     r" &\text{Adam: } \eta\,\hat m_i/\sqrt{\hat v_i} \end{aligned}",
-)
-link_note = st.empty()
-setup = settings_row(log)
-chosen = choose_optimizers(log)
-if not chosen:
-    st.info("Choose at least one optimizer above.", icon=":material/arrow_upward:")
-settings = optimizer_tabs(chosen, setup["convention"], log) if chosen else {}
-pair = adam_pair(settings, setup["convention"])
-with st.spinner("Running the optimizers ..."):
-    result = lesson.run_lesson(list(settings.items()) + pair, **setup)
-runs, (corrected, raw) = result.runs[: len(chosen)], result.runs[len(chosen):]
-st.caption(f"w₂'s feature was present on {int(result.mask.sum())} of {setup['num_steps']} steps "
-           f"(p = {fmt(setup['p'])}, seed {setup['seed']}).")
-for run in result.runs:
-    if run.diverged_at is not None:
-        st.error(f"**{run_label(run)} diverged at step {run.diverged_at}**: lower its learning "
-                 "rate.", icon=":material/error:")
-if runs:
-    shown = dataclasses.replace(result, runs=runs)  # the claims measure the charted runs only
-    path_map(runs, setup["p"], setup["num_steps"], log)
-    weights_section(shown, runs, setup["p"], chosen)
-    rates_section(shown, runs, setup["p"], chosen)
-bias_section(corrected, raw, pair[0][1])
-url_state.warn_about_link(link_note, log)
+) as log:
+    setup = settings_row(log)
+    chosen = choose_optimizers(log)
+    if not chosen:
+        st.info("Choose at least one optimizer above.", icon=":material/arrow_upward:")
+    settings = optimizer_tabs(chosen, setup["convention"], log) if chosen else {}
+    pair = adam_pair(settings, setup["convention"])
+    with st.spinner("Running the optimizers ..."):
+        result = lesson.run_lesson(list(settings.items()) + pair, **setup)
+    runs, (corrected, raw) = result.runs[: len(chosen)], result.runs[len(chosen):]
+    st.caption(f"w₂'s feature was present on {int(result.mask.sum())} of {setup['num_steps']} steps "
+               f"(p = {fmt(setup['p'])}, seed {setup['seed']}).")
+    for run in result.runs:
+        divergence_error(run_label(run), run.diverged_at, "lower its learning rate.")
+    if runs:
+        shown = dataclasses.replace(result, runs=runs)  # the claims measure the charted runs only
+        path_map(runs, setup["p"], setup["num_steps"], log)
+        weights_section(shown, runs, setup["p"], chosen)
+        rates_section(shown, runs, setup["p"], chosen)
+    bias_section(corrected, raw, pair[0][1])

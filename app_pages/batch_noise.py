@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from components import controls, url_state
+from components import controls
 from components.batch_figures import (
     batch_series,
     cloud_figure,
@@ -15,7 +15,7 @@ from components.batch_figures import (
 from components.claims import show_claim
 from components.curves import curve_figure
 from components.figures import overlay_figure
-from components.lesson import lesson_header
+from components.lesson import divergence_error, lesson_page
 from components.live_plot import live_figure
 from components.playback import playback_controls
 from components.scales import fmt, linear_ladder
@@ -90,9 +90,7 @@ def training_section(problem, view, key, hp, steps, seed, log) -> None:
                                   seed=seed)
     series = batch_series(problem, runs)
     for sr in series:
-        if sr.main.diverged_at is not None:
-            st.error(f"**{sr.label} diverged at step {sr.main.diverged_at}**: lower the learning "
-                     "rate.", icon=":material/error:")
+        divergence_error(sr.label, sr.main.diverged_at)
     paths = overlay_figure(problem.surface, view, series, START, steps, height=600,
                            playback=playback_controls(log, "bn.", width=300))
     paths.update_layout(xaxis_title_text="w (slope)", yaxis_title_text="b (intercept)")
@@ -110,8 +108,7 @@ def training_section(problem, view, key, hp, steps, seed, log) -> None:
                "the full batch descends until float32 rounding.")
 
 
-log = controls.KeyLog(link=url_state.snapshot())
-lesson_header(
+with lesson_page(
     "Batch size and noise",
     "How much noise does a mini-batch put into the gradient, and what does that noise do to "
     "the path?",
@@ -127,19 +124,17 @@ lesson_header(
     r"\mathbb{E}[g_B] &= \nabla L \\ "
     r"\operatorname{tr}\operatorname{Cov}[g_B] &= \frac{\operatorname{tr}\Sigma}{B}\cdot"
     r"\frac{N - B}{N - 1} \end{aligned}",
-)
-link_note = st.empty()
-with st.sidebar:
-    st.subheader("Data")
-    n, noise, data_seed = data_controls(log)
-    problem = make_problem(n, data_seed, noise)
-    st.subheader("Where to sample gradients")
-    point = point_controls(log)
-    st.subheader("Training")
-    trainer, hp, steps, batch_seed = training_controls(problem.surface, log)
+) as log:
+    with st.sidebar:
+        st.subheader("Data")
+        n, noise, data_seed = data_controls(log)
+        problem = make_problem(n, data_seed, noise)
+        st.subheader("Where to sample gradients")
+        point = point_controls(log)
+        st.subheader("Training")
+        trainer, hp, steps, batch_seed = training_controls(problem.surface, log)
 
-st.subheader("The gradient cloud")
-noise_section(problem, point)
-st.subheader(f"Training with {', '.join(size_label(b, n) for b in (1, 8, 64, n))}")
-training_section(problem, problem_view(n, data_seed, noise), trainer, hp, steps, batch_seed, log)
-url_state.warn_about_link(link_note, log)
+    st.subheader("The gradient cloud")
+    noise_section(problem, point)
+    st.subheader(f"Training with {', '.join(size_label(b, n) for b in (1, 8, 64, n))}")
+    training_section(problem, problem_view(n, data_seed, noise), trainer, hp, steps, batch_seed, log)

@@ -3,9 +3,9 @@
 import numpy as np
 import streamlit as st
 
-from components import controls, url_state
+from components import controls
 from components.claims import show_claim
-from components.lesson import lesson_header
+from components.lesson import divergence_error, lesson_page
 from components.live_plot import live_figure
 from components.norm_figures import (
     curves_figure,
@@ -97,9 +97,7 @@ def train_all(settings) -> dict:
 
 
 def diverged_note(label: str, result) -> None:
-    if result.diverged_at is not None:
-        st.error(f"**{label} diverged at step {result.diverged_at}** at this learning rate; "
-                 "its curves stop there.", icon=":material/error:")
+    divergence_error(label, result.diverged_at, "its curves stop there. Lower the learning rate.")
 
 
 def preact_section(runs, i: int) -> None:
@@ -206,8 +204,7 @@ def position_section(runs, i: int, classes: int) -> None:
                "redundant); many practitioners put it after.")
 
 
-log = controls.KeyLog(link=url_state.snapshot())
-lesson_header(
+with lesson_page(
     "Batch norm",
     "What does batch norm do to the signal inside a network, and what changes between "
     "training and evaluation?",
@@ -223,33 +220,31 @@ lesson_header(
     r"\hat z_i = \gamma\,\frac{z_i - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}} + \beta \\ "
     r"\bar\mu \leftarrow (1 - m)\,\bar\mu + m\,\mu_B\ \ (m = 0.1) \end{gathered}",
     wide_formula=True,
-)
-link_note = st.empty()
-with st.sidebar:
-    st.subheader("Training (retrains)")
-    settings = training_controls(log)
-data = dataset(settings[0])
-runs = train_all(settings)
-left, right = st.columns(2)
-rate = left.select_slider("learning rate shown below (all are trained)", RATES, value=0.1,
-                          key=log("bnorm.lr", RATES), bind=B)
-i = RATES.index(rate)
-where = right.radio("hidden layer for sections 3 and 4", LAYER_CHOICES, index=1, horizontal=True,
-                    key=log("bnorm.layer"), bind=B)
-layer = {"first": 0, "middle": settings[2] // 2, "last": settings[2] - 1}[where]
+) as log:
+    with st.sidebar:
+        st.subheader("Training (retrains)")
+        settings = training_controls(log)
+    data = dataset(settings[0])
+    runs = train_all(settings)
+    left, right = st.columns(2)
+    rate = left.select_slider("learning rate shown below (all are trained)", RATES, value=0.1,
+                              key=log("bnorm.lr", RATES), bind=B)
+    i = RATES.index(rate)
+    where = right.radio("hidden layer for sections 3 and 4", LAYER_CHOICES, index=1, horizontal=True,
+                        key=log("bnorm.layer"), bind=B)
+    layer = {"first": 0, "middle": settings[2] // 2, "last": settings[2] - 1}[where]
 
-st.subheader("1 · The pre-activations during training")
-preact_section(runs, i)
-st.subheader("2 · Higher learning rates")
-sweep_section(runs, settings, data.num_classes)
-st.subheader("2b · Initial weight scale")
-init_section(settings, float(rate), data.num_classes)
-st.subheader("3 · Small batches, noisy statistics")
-noise_section(runs["batch"][i], data, layer)
-st.subheader("4 · Running vs population statistics at eval time")
-stats_section(runs, i, data, layer, settings[3])
-st.subheader("5 · Train mode vs eval mode")
-train_eval_section(runs["batch"][i], data, log)
-st.subheader("6 · BN before vs after the activation")
-position_section(runs, i, data.num_classes)
-url_state.warn_about_link(link_note, log)
+    st.subheader("1 · The pre-activations during training")
+    preact_section(runs, i)
+    st.subheader("2 · Higher learning rates")
+    sweep_section(runs, settings, data.num_classes)
+    st.subheader("2b · Initial weight scale")
+    init_section(settings, float(rate), data.num_classes)
+    st.subheader("3 · Small batches, noisy statistics")
+    noise_section(runs["batch"][i], data, layer)
+    st.subheader("4 · Running vs population statistics at eval time")
+    stats_section(runs, i, data, layer, settings[3])
+    st.subheader("5 · Train mode vs eval mode")
+    train_eval_section(runs["batch"][i], data, log)
+    st.subheader("6 · BN before vs after the activation")
+    position_section(runs, i, data.num_classes)

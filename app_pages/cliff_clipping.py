@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from components import controls, url_state
+from components import controls
 from components.claims import show_claim
 from components.clipping_figures import (
     angle_figure,
@@ -11,7 +11,7 @@ from components.clipping_figures import (
     overlap_caption,
     step_length_figure,
 )
-from components.lesson import lesson_header
+from components.lesson import divergence_error, lesson_page
 from components.live_plot import live_figure
 from components.scales import fmt, ladder, snap
 from lessons.cliff_clipping import (
@@ -79,8 +79,7 @@ def step_table(runs: list[ClipRun], step: int, lr: float) -> list[dict]:
     return rows
 
 
-log = controls.KeyLog(link=url_state.snapshot())
-lesson_header(
+with lesson_page(
     "Cliff and clipping",
     "What does one enormous gradient do to a step, and how do the two kinds of clipping tame it?",
     "The cliff is a gentle bowl cut by a wall at x = 0 whose slope is about Hk/4, far "
@@ -93,42 +92,38 @@ lesson_header(
     "step, the solid one the clipped gradient's.",
     r"\begin{aligned} \text{norm: }& g \leftarrow g\,\min\!\Big(1, \frac{c}{\lVert g\rVert}\Big) \\ "
     r"\text{value: }& g_i \leftarrow \min(\max(g_i, -c), c) \end{aligned}",
-)
-link_note = st.empty()
-with st.sidebar:
-    settings = sidebar_controls(log)
-lr = float(settings["hparams"]["learning_rate"])
-show_claim(wall_claim(settings["params"]))
-runs = run_modes(settings["optimizer"], settings["hparams"], settings["start"],
-                 settings["num_steps"], settings["threshold"], settings["params"])
-raw_norms = np.stack([np.linalg.norm(r.raw[:-1], axis=1) for r in runs])
-st.session_state["clip.largest"] = int(np.nanargmax(np.where(np.isfinite(raw_norms), raw_norms,
-                                                             -1.0)) % raw_norms.shape[1])
-for run in runs:
-    if run.diverged_at is not None:
-        st.error(f"**{CLIP_TITLES[run.mode]} diverged at step {run.diverged_at}**: its position "
-                 "became infinite.", icon=":material/error:")
+) as log:
+    with st.sidebar:
+        settings = sidebar_controls(log)
+    lr = float(settings["hparams"]["learning_rate"])
+    show_claim(wall_claim(settings["params"]))
+    runs = run_modes(settings["optimizer"], settings["hparams"], settings["start"],
+                     settings["num_steps"], settings["threshold"], settings["params"])
+    raw_norms = np.stack([np.linalg.norm(r.raw[:-1], axis=1) for r in runs])
+    st.session_state["clip.largest"] = int(np.nanargmax(np.where(np.isfinite(raw_norms), raw_norms,
+                                                                 -1.0)) % raw_norms.shape[1])
+    for run in runs:
+        divergence_error(CLIP_TITLES[run.mode], run.diverged_at, "its position became infinite.")
 
-if st.session_state.get("clip.step", 0) > settings["num_steps"] - 1:  # fewer steps than before
-    st.session_state["clip.step"] = settings["num_steps"] - 1
-scrub, jump = st.columns([2, 1], vertical_alignment="bottom")  # room for the button's label
-step = scrub.slider("step t", 0, settings["num_steps"] - 1, value=0, bind=controls.BIND,
-                    key=log("clip.step", bounds=(0, settings["num_steps"] - 1)))
-jump.button("Jump to the cliff", on_click=jump_to_largest, args=("clip.largest", "clip.step"),
-            width="stretch", help="Scrub to the step with the largest raw gradient of any run.")
-verdicts = claims(runs, settings["threshold"], lr, settings["optimizer"],
-                  OPTIMIZERS[settings["optimizer"]].short)
-live_figure(clipping_panels(SURFACE, settings["params"], runs, step, lr,
-                            settings["optimizer"], settings["threshold"]), key="clip.panels")
-throw_box, count_box = st.columns(2)
-show_claim(verdicts["cliff.throw"], where=throw_box)
-show_claim(verdicts["cliff.clipped_counts"], where=count_box)
-st.dataframe(step_table(runs, step, lr), hide_index=True)
-left, right = st.columns(2)
-live_figure(step_length_figure(runs, lr, settings["threshold"], step), key="clip.lengths", where=left)
-if caption := overlap_caption(runs):
-    left.caption(caption)
-show_claim(verdicts["cliff.step_bound"], where=left)
-live_figure(angle_figure(runs, step), key="clip.angles", where=right)
-show_claim(verdicts["cliff.angle"], where=right)
-url_state.warn_about_link(link_note, log)
+    if st.session_state.get("clip.step", 0) > settings["num_steps"] - 1:  # fewer steps than before
+        st.session_state["clip.step"] = settings["num_steps"] - 1
+    scrub, jump = st.columns([2, 1], vertical_alignment="bottom")  # room for the button's label
+    step = scrub.slider("step t", 0, settings["num_steps"] - 1, value=0, bind=controls.BIND,
+                        key=log("clip.step", bounds=(0, settings["num_steps"] - 1)))
+    jump.button("Jump to the cliff", on_click=jump_to_largest, args=("clip.largest", "clip.step"),
+                width="stretch", help="Scrub to the step with the largest raw gradient of any run.")
+    verdicts = claims(runs, settings["threshold"], lr, settings["optimizer"],
+                      OPTIMIZERS[settings["optimizer"]].short)
+    live_figure(clipping_panels(SURFACE, settings["params"], runs, step, lr,
+                                settings["optimizer"], settings["threshold"]), key="clip.panels")
+    throw_box, count_box = st.columns(2)
+    show_claim(verdicts["cliff.throw"], where=throw_box)
+    show_claim(verdicts["cliff.clipped_counts"], where=count_box)
+    st.dataframe(step_table(runs, step, lr), hide_index=True)
+    left, right = st.columns(2)
+    live_figure(step_length_figure(runs, lr, settings["threshold"], step), key="clip.lengths", where=left)
+    if caption := overlap_caption(runs):
+        left.caption(caption)
+    show_claim(verdicts["cliff.step_bound"], where=left)
+    live_figure(angle_figure(runs, step), key="clip.angles", where=right)
+    show_claim(verdicts["cliff.angle"], where=right)

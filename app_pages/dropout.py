@@ -3,9 +3,9 @@
 import numpy as np
 import streamlit as st
 
-from components import controls, url_state
+from components import controls
 from components.claims import show_claim
-from components.lesson import lesson_header
+from components.lesson import lesson_page
 from components.live_plot import live_figure
 from components.network_controls import data_controls, report_divergence, training_controls
 from components.network_figures import (
@@ -177,8 +177,7 @@ def lecture_experiment(data_key, training) -> None:
     live_figure(train_test_curves_figure(runs, "acc"), key="dropout_lecture_acc", where=right)
 
 
-log = controls.KeyLog(link=url_state.snapshot())
-lesson_header(
+with lesson_page(
     "Dropout",
     "What does dropping random units during training do, and why is prediction deterministic?",
     "In training, each hidden unit is switched off with probability p, a fresh mask for every "
@@ -193,37 +192,35 @@ lesson_header(
     r"\text{classic: } \tilde h &= m \odot h \\ "
     r"h_{\text{eval}} &= (1-p)\,h \\ "
     r"\mathbb{E}_m[\tilde h] &= h_{\text{eval}} \end{aligned}",
-)
-link_note = st.empty()
-with st.sidebar:
-    st.subheader("Data")
-    # 60 noisy points on circles: the 64-64 net memorises them (a train/test gap of ~25 %),
-    # which is what dropout is for; on the easier moons both runs look alike.
-    data_settings = data_controls(log, "dropout", name="circles")
-    st.subheader("Dropout")
-    rates, form = rate_controls(log)
-    st.subheader("Training")
-    training = training_controls(log, "dropout")
+) as log:
+    with st.sidebar:
+        st.subheader("Data")
+        # 60 noisy points on circles: the 64-64 net memorises them (a train/test gap of ~25 %),
+        # which is what dropout is for; on the easier moons both runs look alike.
+        data_settings = data_controls(log, "dropout", name="circles")
+        st.subheader("Dropout")
+        rates, form = rate_controls(log)
+        st.subheader("Training")
+        training = training_controls(log, "dropout")
 
-data_key = tuple(data_settings)
-with st.spinner(f"Training without dropout, with dropout and with L1, {SEEDS} seeds each ..."):
-    groups = with_and_without(data_key, rates, form, *training)
-report_divergence([RunView(label, COLORS[label], rs[0]) for label, rs in groups.items()])
-data = _data(data_key)
-st.subheader(f"With and without dropout, {SEEDS} seeds")
-comparison(groups, data, rates)
-st.subheader("Train mode is random, eval mode is not")
-if max(rates) == 0:
-    st.info("Set a dropout rate above 0 to see the train-mode spread.")
-else:
-    spread_section(groups["with dropout"][0], data, log)
-st.subheader("Inverted vs classic scaling")
-scaling_section(groups["with dropout"][0], data, rates[0] if rates[0] > 0 else 0.5)
-st.subheader("Is dropout like L1 pruning?")
-pruning_section(groups, rates)
-st.subheader("The lecture's experiment: 100 units with p = 0.2 against 80 units without")
-st.markdown("With p = 0.2, on average 80 of the 100 units are active at each step. Is dropout "
-            "the same as a smaller network? Not quite: every unit is trained, and prediction "
-            "uses all 100 — an average over many thinned networks.")
-lecture_experiment(data_key, training)
-url_state.warn_about_link(link_note, log)
+    data_key = tuple(data_settings)
+    with st.spinner(f"Training without dropout, with dropout and with L1, {SEEDS} seeds each ..."):
+        groups = with_and_without(data_key, rates, form, *training)
+    report_divergence([RunView(label, COLORS[label], rs[0]) for label, rs in groups.items()])
+    data = _data(data_key)
+    st.subheader(f"With and without dropout, {SEEDS} seeds")
+    comparison(groups, data, rates)
+    st.subheader("Train mode is random, eval mode is not")
+    if max(rates) == 0:
+        st.info("Set a dropout rate above 0 to see the train-mode spread.")
+    else:
+        spread_section(groups["with dropout"][0], data, log)
+    st.subheader("Inverted vs classic scaling")
+    scaling_section(groups["with dropout"][0], data, rates[0] if rates[0] > 0 else 0.5)
+    st.subheader("Is dropout like L1 pruning?")
+    pruning_section(groups, rates)
+    st.subheader("The lecture's experiment: 100 units with p = 0.2 against 80 units without")
+    st.markdown("With p = 0.2, on average 80 of the 100 units are active at each step. Is dropout "
+                "the same as a smaller network? Not quite: every unit is trained, and prediction "
+                "uses all 100 — an average over many thinned networks.")
+    lecture_experiment(data_key, training)

@@ -3,10 +3,10 @@
 import numpy as np
 import streamlit as st
 
-from components import controls, presenter, url_state
+from components import controls, presenter
 from components.claims import show_claim
 from components.hypermap_figures import METRICS, boundary_trace, hypermap_figure, plot_y
-from components.lesson import lesson_header
+from components.lesson import lesson_page
 from components.scales import fmt, ladder, snap
 from lessons.hyperparameter_map import claims, theory_limit
 from optimizers import CONVENTIONS, OPTIMIZERS, sweep
@@ -135,8 +135,7 @@ def describe_run(spec, s, picked) -> str:
     return f"final loss {float(run.final_loss):.4g}, {reached}"
 
 
-log = controls.KeyLog(link=url_state.snapshot())
-lesson_header(
+with lesson_page(
     "Hyperparameter map",
     "Which learning rates and betas work on this surface, and where does theory put the edge?",
     "Each cell is one full run from the surface's start, and all cells run in one vectorised call. "
@@ -147,56 +146,54 @@ lesson_header(
     # One limit per line: side by side they ran past the formula column at 1400 px.
     r"\begin{aligned} \text{GD: }& \eta < \frac{2}{L} \\ "
     r"\text{heavy ball: }& \eta < \frac{2(1+\beta)}{L} \end{aligned}",
-)
-link_note = st.empty()
-with st.sidebar:
-    s = sidebar(log)
-spec, surface = OPTIMIZERS[s["optimizer"]], SURFACES[s["surface_key"]]
-metric = st.segmented_control("Colour by", METRICS, default=METRICS[0], key=log("hm.metric"),
-                              bind=controls.BIND) or METRICS[0]
-if metric == METRICS[1] and surface.lowest_minimum(s["params"]) is None:
-    st.info(f"{surface.short} has no minimum to converge to: showing the final loss.")
-    metric = METRICS[0]
-lr_low, lr_high = sorted(s["lr_range"])
-if lr_low == lr_high:
-    st.warning("The smallest and largest learning rates are equal: widen the range.")
-    lr_high = LR_OPTIONS[min(LR_OPTIONS.index(lr_high) + 1, len(LR_OPTIONS) - 1)]
-chart_box, pick_box = st.container(), st.container()
-with pick_box:
-    st.subheader("Chosen setting")
-    cols = st.columns([1, 1, 1.2], gap="medium", vertical_alignment="bottom")
-    with cols[0]:
-        picked = chosen_setting(spec, s, surface, log)
-hp = None if s["axis"] is None else spec.hyperparameters[spec.hyperparameter_names.index(s["axis"])]
-beta_spec = None if hp is None else (hp.low, hp.high, s["n"], s["spacing"])
-with chart_box, st.spinner(f"Running {s['n'] * (1 if hp is None else s['n']):,} runs…"):
-    hmap = cached_map(spec.key, surface.key, (lr_low, lr_high, s["n"]), s["axis"], beta_spec,
-                      s["steps"], s["convention"], tuple(sorted(s["params"].items())))
-    boundary = theory_line(s, hmap)
-    chosen_y = 0.0 if hp is None else float(plot_y([picked[s["axis"]]], s["spacing"])[0])
-    figure = hypermap_figure(hmap, metric, spacing=s["spacing"], tolerance=TOLERANCE,
-                             beta_label=beta_label(spec.key, s["axis"]), boundary=boundary,
-                             chosen=(picked["learning_rate"], chosen_y))
-    st.plotly_chart(presenter.scale_figure(figure, fill_screen=False), key=CHART,
-                    selection_mode="points",
-                    on_select=lambda: pick_clicked_cell(spec.key, s["axis"], s["spacing"]))
-    verdicts = claims(hmap, surface, s["params"], TOLERANCE)
-    if metric == METRICS[1]:
-        show_claim(verdicts["hypermap.convergence"])
-        if not verdicts["hypermap.convergence"].holds:
-            st.button("Colour by final loss", key="hm.to_final_loss", on_click=show_final_loss,
-                      icon=":material/palette:")
-    theory_box, unstable_box = st.columns(2)
-    show_claim(verdicts["hypermap.theory_edge"], where=theory_box)
-    show_claim(verdicts["hypermap.unstable"], where=unstable_box)
-    st.caption(f"Other hyperparameters take {s['convention']}'s defaults; every run starts at "
-               f"{surface.start}.")
-with cols[1]:
-    st.markdown(describe_run(spec, s, picked))
-with cols[2]:
-    # A new tab is a fresh session, so the playground reads the whole link as a shared link
-    # (st.page_link keeps this session's widget state, which overrides the link's values).
-    st.link_button("Open this setting in the playground", controls.playground_link(
-        spec, surface, s["convention"], s["steps"], picked, s["params"]),
-        icon=":material/open_in_new:", type="primary")
-url_state.warn_about_link(link_note, log)
+) as log:
+    with st.sidebar:
+        s = sidebar(log)
+    spec, surface = OPTIMIZERS[s["optimizer"]], SURFACES[s["surface_key"]]
+    metric = st.segmented_control("Colour by", METRICS, default=METRICS[0], key=log("hm.metric"),
+                                  bind=controls.BIND) or METRICS[0]
+    if metric == METRICS[1] and surface.lowest_minimum(s["params"]) is None:
+        st.info(f"{surface.short} has no minimum to converge to: showing the final loss.")
+        metric = METRICS[0]
+    lr_low, lr_high = sorted(s["lr_range"])
+    if lr_low == lr_high:
+        st.warning("The smallest and largest learning rates are equal: widen the range.")
+        lr_high = LR_OPTIONS[min(LR_OPTIONS.index(lr_high) + 1, len(LR_OPTIONS) - 1)]
+    chart_box, pick_box = st.container(), st.container()
+    with pick_box:
+        st.subheader("Chosen setting")
+        cols = st.columns([1, 1, 1.2], gap="medium", vertical_alignment="bottom")
+        with cols[0]:
+            picked = chosen_setting(spec, s, surface, log)
+    hp = None if s["axis"] is None else spec.hyperparameters[spec.hyperparameter_names.index(s["axis"])]
+    beta_spec = None if hp is None else (hp.low, hp.high, s["n"], s["spacing"])
+    with chart_box, st.spinner(f"Running {s['n'] * (1 if hp is None else s['n']):,} runs…"):
+        hmap = cached_map(spec.key, surface.key, (lr_low, lr_high, s["n"]), s["axis"], beta_spec,
+                          s["steps"], s["convention"], tuple(sorted(s["params"].items())))
+        boundary = theory_line(s, hmap)
+        chosen_y = 0.0 if hp is None else float(plot_y([picked[s["axis"]]], s["spacing"])[0])
+        figure = hypermap_figure(hmap, metric, spacing=s["spacing"], tolerance=TOLERANCE,
+                                 beta_label=beta_label(spec.key, s["axis"]), boundary=boundary,
+                                 chosen=(picked["learning_rate"], chosen_y))
+        st.plotly_chart(presenter.scale_figure(figure, fill_screen=False), key=CHART,
+                        selection_mode="points",
+                        on_select=lambda: pick_clicked_cell(spec.key, s["axis"], s["spacing"]))
+        verdicts = claims(hmap, surface, s["params"], TOLERANCE)
+        if metric == METRICS[1]:
+            show_claim(verdicts["hypermap.convergence"])
+            if not verdicts["hypermap.convergence"].holds:
+                st.button("Colour by final loss", key="hm.to_final_loss", on_click=show_final_loss,
+                          icon=":material/palette:")
+        theory_box, unstable_box = st.columns(2)
+        show_claim(verdicts["hypermap.theory_edge"], where=theory_box)
+        show_claim(verdicts["hypermap.unstable"], where=unstable_box)
+        st.caption(f"Other hyperparameters take {s['convention']}'s defaults; every run starts at "
+                   f"{surface.start}.")
+    with cols[1]:
+        st.markdown(describe_run(spec, s, picked))
+    with cols[2]:
+        # A new tab is a fresh session, so the playground reads the whole link as a shared link
+        # (st.page_link keeps this session's widget state, which overrides the link's values).
+        st.link_button("Open this setting in the playground", controls.playground_link(
+            spec, surface, s["convention"], s["steps"], picked, s["params"]),
+            icon=":material/open_in_new:", type="primary")

@@ -3,9 +3,9 @@
 import numpy as np
 import streamlit as st
 
-from components import controls, url_state
+from components import controls
 from components.claims import show_claim
-from components.lesson import lesson_header
+from components.lesson import lesson_page
 from components.live_plot import live_figure
 from components.network_controls import data_controls, report_divergence, training_controls
 from components.network_figures import (
@@ -120,8 +120,7 @@ def speed_note(groups, data) -> None:
                f"weights and {dense * 1e3:.2f} ms with dense random weights of the same shapes.")
 
 
-log = controls.KeyLog(link=url_state.snapshot())
-lesson_header(
+with lesson_page(
     "L1 vs L2",
     "Both penalties fight overfitting. Why does only L1 switch weights off?",
     "A 2-64-64-2 ReLU network on a few noisy points overfits: the boundary bends around single "
@@ -138,41 +137,39 @@ lesson_header(
     r"\Omega_{L1} &= \textstyle\sum |w|,\ \ \partial\Omega = \lambda\,\mathrm{sign}(w) \\ "
     r"\Omega_{L2} &= \textstyle\sum w^2,\ \ \nabla\Omega = 2\lambda w \\ "
     r"\text{prox: } w &\leftarrow \mathrm{sign}(w)\,(|w| - \eta\lambda)_+ \end{aligned}",
-)
-link_note = st.empty()
-with st.sidebar:
-    st.subheader("Data")
-    data_settings = data_controls(log, "l1l2")
-    st.subheader("L1 strength per layer")
-    l1 = strength_controls(log, "L1", DEFAULT_L1)
-    proximal = l1_step_control(log)
-    st.subheader("L2 strength per layer")
-    l2 = strength_controls(log, "L2", DEFAULT_L2)
-    st.subheader("Training")
-    training = training_controls(log, "l1l2")
+) as log:
+    with st.sidebar:
+        st.subheader("Data")
+        data_settings = data_controls(log, "l1l2")
+        st.subheader("L1 strength per layer")
+        l1 = strength_controls(log, "L1", DEFAULT_L1)
+        proximal = l1_step_control(log)
+        st.subheader("L2 strength per layer")
+        l2 = strength_controls(log, "L2", DEFAULT_L2)
+        st.subheader("Training")
+        training = training_controls(log, "l1l2")
 
-with st.spinner(f"Training none, L1 and L2 on {SEEDS} seeds each in one compiled call ..."):
-    data, groups = train_variants(tuple(data_settings), l1, l2, proximal, *training)
-    census = censuses(tuple(data_settings), l1, l2, proximal, *training)
-runs = [RunView(label, COLORS[label], r) for label, rs in groups.items() for r in rs]
-report_divergence([RunView(f"{run.label} (seed {training.seed + i % SEEDS})", run.color,
-                           run.result) for i, run in enumerate(runs)])
-st.subheader("Decision boundaries (first seed)")
-boundaries(groups, data)
-st.caption("Background: the network's P(class 1); black line: the boundary P = 0.5; dots: the "
-           f"{len(data.y_train)} training points. Accuracy on the 1000-point test set.")
-st.markdown(f"**Over {SEEDS} seeds** (mean ± standard deviation). A *dead* unit never activates "
-            "on a training point; *live units* leave out every weight joined to a dead one.")
-st.dataframe(summary_rows(groups, census), hide_index=True)
-show_claim(penalties_vs_overfitting(groups))
-show_claim(l1_gives_exact_zeros(census["L1"], census["L2"], proximal=proximal, l1_strengths=l1))
-show_claim(dead_units_sink_under_l2(census["none"], census["L2"]))
-st.subheader("Train and test curves (first seed solid, other seeds faint)")
-left, right = st.columns(2)
-live_figure(train_test_curves_figure(runs, "loss"), key="l1l2_loss", where=left)
-live_figure(train_test_curves_figure(runs, "acc"), key="l1l2_acc", where=right)
-st.subheader("Weights: switched off, shrunk, or dead")
-weight_views(runs, census, log)
-st.subheader("Does a sparse network run faster?")
-speed_note(groups, data)
-url_state.warn_about_link(link_note, log)
+    with st.spinner(f"Training none, L1 and L2 on {SEEDS} seeds each in one compiled call ..."):
+        data, groups = train_variants(tuple(data_settings), l1, l2, proximal, *training)
+        census = censuses(tuple(data_settings), l1, l2, proximal, *training)
+    runs = [RunView(label, COLORS[label], r) for label, rs in groups.items() for r in rs]
+    report_divergence([RunView(f"{run.label} (seed {training.seed + i % SEEDS})", run.color,
+                               run.result) for i, run in enumerate(runs)])
+    st.subheader("Decision boundaries (first seed)")
+    boundaries(groups, data)
+    st.caption("Background: the network's P(class 1); black line: the boundary P = 0.5; dots: the "
+               f"{len(data.y_train)} training points. Accuracy on the 1000-point test set.")
+    st.markdown(f"**Over {SEEDS} seeds** (mean ± standard deviation). A *dead* unit never activates "
+                "on a training point; *live units* leave out every weight joined to a dead one.")
+    st.dataframe(summary_rows(groups, census), hide_index=True)
+    show_claim(penalties_vs_overfitting(groups))
+    show_claim(l1_gives_exact_zeros(census["L1"], census["L2"], proximal=proximal, l1_strengths=l1))
+    show_claim(dead_units_sink_under_l2(census["none"], census["L2"]))
+    st.subheader("Train and test curves (first seed solid, other seeds faint)")
+    left, right = st.columns(2)
+    live_figure(train_test_curves_figure(runs, "loss"), key="l1l2_loss", where=left)
+    live_figure(train_test_curves_figure(runs, "acc"), key="l1l2_acc", where=right)
+    st.subheader("Weights: switched off, shrunk, or dead")
+    weight_views(runs, census, log)
+    st.subheader("Does a sparse network run faster?")
+    speed_note(groups, data)

@@ -3,9 +3,9 @@
 import numpy as np
 import streamlit as st
 
-from components import controls, url_state
+from components import controls
 from components.claims import show_claim
-from components.lesson import lesson_header
+from components.lesson import lesson_page
 from components.live_plot import live_figure
 from components.norm_figures import batch_size_figure, groups_figure, padding_figure
 from lessons import layer_norm as lesson
@@ -138,8 +138,7 @@ def padding_section(log, seed: int) -> None:
                "features. The real tokens are the same at every T (the example seed above).")
 
 
-log = controls.KeyLog(link=url_state.snapshot())
-lesson_header(
+with lesson_page(
     "Layer norm vs batch norm",
     "Both standardise activations. Over which numbers does each one average, and what happens "
     "when the batch is small?",
@@ -150,22 +149,21 @@ lesson_header(
     "sample's own features: no batch statistics, identical in training and evaluation, and it "
     "works at any batch size. Padding never enters its statistics either (section 3), one reason "
     "sequence models and transformers use it.",
-)
-# Full width: in the header's narrow formula column the fractions overflowed at 1280 px.
-# Two rows per norm: a phone (~340 px of text) shows each row whole. {\textstyle ...} in braces:
-# a bare \textstyle shrinks everything after it, the next fraction too.
-st.latex(r"\begin{aligned} \text{BN:}\ \hat x_{bf} &= \frac{x_{bf} - \mu_f}{\sqrt{\sigma_f^2 + \epsilon}},"
-         r" \\ \mu_f &= \tfrac1B {\textstyle\sum_b} x_{bf} \\[6pt] "
-         r"\text{LN:}\ \hat x_{bf} &= \frac{x_{bf} - \mu_b}{\sqrt{\sigma_b^2 + \epsilon}},"
-         r" \\ \mu_b &= \tfrac1F {\textstyle\sum_f} x_{bf} \end{aligned}")
-link_note = st.empty()
-with st.sidebar:
-    st.subheader("Training (retrains)")
-    settings = training_controls(log)
-st.subheader("1 · The axis each norm averages over")
-example_seed = matrix_section(log)
-st.subheader("2 · Training across batch sizes")
-training_section(*settings)
-st.subheader("3 · Padded sequences: why sequence models use layer norm")
-padding_section(log, example_seed)
-url_state.warn_about_link(link_note, log)
+) as log:
+    # Full width: in the header's narrow formula column the fractions overflowed at 1280 px.
+    # Two rows per norm: a phone (~340 px of text) shows each row whole. {\textstyle ...} in braces:
+    # a bare \textstyle shrinks everything after it, the next fraction too.
+    st.latex(r"\begin{aligned} \text{BN:}\ \hat x_{bf} &= "
+             r"\frac{x_{bf} - \mu_f}{\sqrt{\sigma_f^2 + \epsilon}},"
+             r" \\ \mu_f &= \tfrac1B {\textstyle\sum_b} x_{bf} \\[6pt] "
+             r"\text{LN:}\ \hat x_{bf} &= \frac{x_{bf} - \mu_b}{\sqrt{\sigma_b^2 + \epsilon}},"
+             r" \\ \mu_b &= \tfrac1F {\textstyle\sum_f} x_{bf} \end{aligned}")
+    with st.sidebar:
+        st.subheader("Training (retrains)")
+        settings = training_controls(log)
+    st.subheader("1 · The axis each norm averages over")
+    example_seed = matrix_section(log)
+    st.subheader("2 · Training across batch sizes")
+    training_section(*settings)
+    st.subheader("3 · Padded sequences: why sequence models use layer norm")
+    padding_section(log, example_seed)

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from components import controls, url_state
+from components import controls
 from components import moments_figures as figs
 from components.claims import show_claim
-from components.lesson import lesson_header
+from components.lesson import divergence_error, lesson_page
 from components.live_plot import live_figure
 from lessons import moments
 from optimizers import OPTIMIZERS
@@ -51,10 +51,8 @@ def step_slider(log, last: int) -> int:
 
 def show_divergence(values) -> None:
     for v in values:
-        if v.diverged_at is not None:
-            st.error(f"**{OPTIMIZERS[v.optimizer].short} diverged at step {v.diverged_at}**: its "
-                     "values from there on are not finite. Lower its learning rate.",
-                     icon=":material/error:")
+        divergence_error(OPTIMIZERS[v.optimizer].short, v.diverged_at,
+                         "its values from there on are not finite. Lower its learning rate.")
 
 
 def frame_section(convention) -> None:
@@ -92,8 +90,7 @@ def rate_section(values, step) -> None:
             show_claim(claim)
 
 
-log = controls.KeyLog(link=url_state.snapshot())
-lesson_header(
+with lesson_page(
     "One frame: $m_t$ and $V_t$",
     "Is every optimizer the same step with a different $m_t$ and $V_t$?",
     "Each optimizer keeps a **first moment** $m_t$, a direction built from the gradients, and a "
@@ -103,19 +100,17 @@ lesson_header(
     "one's $m_t$ and $V_t$, the numbers show them at a step you choose, and the chart shows the "
     "rate $\\eta/\\sqrt{V_t}$ each coordinate gets.",
     r"x_t = x_{t-1} - \eta\, \frac{m_t}{\sqrt{V_t}}",
-)
-link_note = st.empty()
-with st.sidebar:
-    chosen, surface, surface_params, start, convention, num_steps, hparams = sidebar(log)
-frame_section(convention)
-if not chosen:
-    st.info("Choose at least one optimizer in the sidebar to see it in the frame.",
-            icon=":material/arrow_back:")
-else:
-    with st.spinner("Running the optimizers…"):
-        values = [in_frame(key, surface.key, tuple(sorted(hparams[key].items())), start, num_steps,
-                           convention, tuple(sorted(surface_params.items()))) for key in chosen]
-    show_divergence(values)
-    step = values_section(log, values, num_steps)
-    rate_section(values, step)
-url_state.warn_about_link(link_note, log)
+) as log:
+    with st.sidebar:
+        chosen, surface, surface_params, start, convention, num_steps, hparams = sidebar(log)
+    frame_section(convention)
+    if not chosen:
+        st.info("Choose at least one optimizer in the sidebar to see it in the frame.",
+                icon=":material/arrow_back:")
+    else:
+        with st.spinner("Running the optimizers…"):
+            values = [in_frame(key, surface.key, tuple(sorted(hparams[key].items())), start, num_steps,
+                               convention, tuple(sorted(surface_params.items()))) for key in chosen]
+        show_divergence(values)
+        step = values_section(log, values, num_steps)
+        rate_section(values, step)

@@ -3,11 +3,11 @@
 import numpy as np
 import streamlit as st
 
-from components import controls, url_state
+from components import controls
 from components import momentum_figures as figs
 from components.claims import show_claim
 from components.curves import curve_figure
-from components.lesson import lesson_header
+from components.lesson import divergence_error, lesson_page
 from components.live_plot import live_figure
 from components.live_slider import live_select_slider
 from components.scales import NINES, fmt, ladder
@@ -40,9 +40,7 @@ def run_controls(log):
 
 def show_divergence(series) -> None:
     for sr in series:
-        if sr.main.diverged_at is not None:
-            st.error(f"**{sr.label} diverged at step {sr.main.diverged_at}**: lower η.",
-                     icon=":material/error:")
+        divergence_error(sr.label, sr.main.diverged_at, "lower η.")
 
 
 def damping_section(log, lr, params, steps, ema, view) -> None:
@@ -120,8 +118,7 @@ def nesterov_section(lr, params, steps, beta, ema, view) -> None:
     show_claim(lesson.nesterov_claim(rate, beta, classic, nag))
 
 
-log = controls.KeyLog(link=url_state.snapshot())
-lesson_header(
+with lesson_page(
     "Momentum",
     "How does averaging the gradients damp the zig-zag in a ravine?",
     "In a narrow valley, gradient descent bounces from wall to wall and creeps along the floor. "
@@ -131,14 +128,12 @@ lesson_header(
     "sentence against the chart's own numbers.",
     r"\begin{aligned} m_t &= \beta\, m_{t-1} + (1-\beta)\, g_t \\ x_t &= x_{t-1} - \eta\, m_t "
     r"\end{aligned}",
-)
-link_note = st.empty()
-with st.sidebar:
-    lr, params, steps, ema = run_controls(log)
-view = surface_view(RAVINE.key, tuple(sorted(params.items())))
-with st.spinner("Running…"):
-    damping_section(log, lr, params, steps, ema, view)
-    beta = equivalence_section(log, lr, params, steps, view)
-    window_section(log, beta, params, steps)
-    nesterov_section(lr, params, steps, beta, ema, view)
-url_state.warn_about_link(link_note, log)
+) as log:
+    with st.sidebar:
+        lr, params, steps, ema = run_controls(log)
+    view = surface_view(RAVINE.key, tuple(sorted(params.items())))
+    with st.spinner("Running…"):
+        damping_section(log, lr, params, steps, ema, view)
+        beta = equivalence_section(log, lr, params, steps, view)
+        window_section(log, beta, params, steps)
+        nesterov_section(lr, params, steps, beta, ema, view)

@@ -3,9 +3,9 @@
 import numpy as np
 import streamlit as st
 
-from components import controls, url_state
+from components import controls
 from components.claims import show_claim, show_claims
-from components.lesson import lesson_header
+from components.lesson import lesson_page
 from components.live_plot import live_figure
 from components.saddle_figures import (
     escape_histogram_figure,
@@ -245,8 +245,7 @@ def sharp_flat_section(log) -> None:
                f"line: the barrier at x = {marks.barrier:.2f}. A run that crosses it has escaped.")
 
 
-log = controls.KeyLog(link=url_state.snapshot())
-lesson_header(
+with lesson_page(
     "Escaping a saddle",
     "Why does a saddle trap plain gradient descent, and how fast does gradient noise get it out?",
     "On f = x² − y² the gradient vanishes at the origin, so noise-free SGD started there never "
@@ -263,11 +262,9 @@ lesson_header(
     r"x_{t+1} &= (1 - 2\eta)\, x_t - \eta\,\frac{\sigma}{\sqrt{B}}\,\xi'_t \\[4pt] "
     r"t_{\text{esc}} &\approx \ln\!\Big(\frac{r\sqrt{B\,(g^2 - 1)}}{0.67\,\eta\sigma}\Big)"
     r"\Big/\ln g \end{aligned}",
-)
-link_note = st.empty()
-with st.sidebar:
-    experiment = experiment_controls(log)
-escape_section(optimizer_settings(log), experiment)
-saddle_fraction_section(log)
-sharp_flat_section(log)
-url_state.warn_about_link(link_note, log)
+) as log:
+    with st.sidebar:
+        experiment = experiment_controls(log)
+    escape_section(optimizer_settings(log), experiment)
+    saddle_fraction_section(log)
+    sharp_flat_section(log)

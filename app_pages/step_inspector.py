@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from components import controls, url_state
+from components import controls
 from components import inspector_figures as figs
 from components.claims import show_claim
-from components.lesson import lesson_header
+from components.lesson import divergence_error, lesson_page
 from components.live_plot import live_figure
 from components.rule_formula import rule_formula
 from components.scales import fmt, ladder
@@ -105,8 +105,7 @@ def rate_panel(trace, step: int) -> None:
         show_claim(claim)
 
 
-log = controls.KeyLog(link=url_state.snapshot())
-lesson_header(
+with lesson_page(
     "Step inspector",
     "What exactly happens inside one optimizer step?",
     "Each step takes the gradient $g_t$ at $x_{t-1}$, updates the optimizer's state and moves. "
@@ -118,17 +117,14 @@ lesson_header(
     "after the step; the boxes check these sentences against this run's numbers.",
     r"\begin{aligned} g_t &= \nabla f(x_{t-1}) \\ (\Delta_t,\ s_t) &= \mathrm{rule}(g_t,\ s_{t-1}) "
     r"\\ x_t &= x_{t-1} + \Delta_t \end{aligned}",
-)
-link_note = st.empty()
-with st.sidebar:
-    spec, surface, convention, num_steps, sigma, seed, hparams = sidebar(log)
-    surface_params = controls.surface_parameters(surface, log)
+) as log:
+    with st.sidebar:
+        spec, surface, convention, num_steps, sigma, seed, hparams = sidebar(log)
+        surface_params = controls.surface_parameters(surface, log)
 
-with st.spinner("Running the optimizer…"):
-    trace = traced(spec.key, surface.key, tuple(sorted(hparams.items())), num_steps, convention,
-                   sigma, seed, tuple(sorted(surface_params.items())))
-if trace.diverged_at is not None:
-    st.error(f"**{spec.title} diverged at step {trace.diverged_at}**: its position or loss became "
-             "infinite. Lower the learning rate.", icon=":material/error:")
-inspector(log, surface, surface_params, trace)
-url_state.warn_about_link(link_note, log)
+    with st.spinner("Running the optimizer…"):
+        trace = traced(spec.key, surface.key, tuple(sorted(hparams.items())), num_steps, convention,
+                       sigma, seed, tuple(sorted(surface_params.items())))
+    divergence_error(spec.title, trace.diverged_at,
+                     "its position or loss became infinite. Lower the learning rate.")
+    inspector(log, surface, surface_params, trace)

@@ -3,9 +3,9 @@
 import numpy as np
 import streamlit as st
 
-from components import controls, url_state
+from components import controls
 from components.claims import show_claim
-from components.lesson import lesson_header
+from components.lesson import lesson_page
 from components.live_plot import live_figure
 from components.network_controls import data_controls, report_divergence, training_controls
 from components.network_figures import (
@@ -112,8 +112,7 @@ def uses_batch_norm_section(result, data) -> None:
     show_claim(eval_uses_batch_norm(*ways.values(), y))
 
 
-log = controls.KeyLog(link=url_state.snapshot())
-lesson_header(
+with lesson_page(
     "model.train() vs model.eval()",
     "What exactly changes when you call model.eval()?",
     "Two layers behave differently in training and at prediction. **Dropout** draws a random "
@@ -127,33 +126,31 @@ lesson_header(
     r" \\ \tilde h &= \tfrac{m \odot h}{1-p} \\[6pt] "
     r"\text{eval: } \hat z &= \frac{z - \bar\mu}{\sqrt{\bar\sigma^2 + \epsilon}}"
     r" \\ \tilde h &= h \end{aligned}",
-)
-link_note = st.empty()
-with st.sidebar:
-    st.subheader("Data")
-    data_settings = data_controls(log, "te", noise=0.2, n_train=100)
-    st.subheader("Modes")
-    p, batch = mode_controls(log)
-    st.subheader("Training")
-    training = training_controls(log, "te", num_steps=1000)
+) as log:
+    with st.sidebar:
+        st.subheader("Data")
+        data_settings = data_controls(log, "te", noise=0.2, n_train=100)
+        st.subheader("Modes")
+        p, batch = mode_controls(log)
+        st.subheader("Training")
+        training = training_controls(log, "te", num_steps=1000)
 
-with st.spinner("Training 2-64-64-2 with batch norm and dropout ..."):
-    data, result = trained_network(tuple(data_settings), p, *training)
-report_divergence([RunView("the network", "#111827", result)])
-st.markdown(f"Trained: train accuracy **{result.train_acc[-1]:.0%}**, test accuracy "
-            f"**{result.test_acc[-1]:.0%}** (eval mode).")
-st.subheader("What changes")
-st.dataframe(SUMMARY, hide_index=True)
-if result.diverged_at is None:
-    probes, labels = probe_points(data)
-    st.subheader(f"Six test points, {NUM_PASSES} passes each")
-    left, right = st.columns(2)
-    with left:
-        dropout_panel(result, data, probes, labels, p)
-    with right:
-        batch_norm_panel(result, data, probes, labels, batch)
-    st.subheader("The whole plane in both modes")
-    boundaries(result, data)
-    st.subheader("Does model.eval() use batch norm?")
-    uses_batch_norm_section(result, data)
-url_state.warn_about_link(link_note, log)
+    with st.spinner("Training 2-64-64-2 with batch norm and dropout ..."):
+        data, result = trained_network(tuple(data_settings), p, *training)
+    report_divergence([RunView("the network", "#111827", result)])
+    st.markdown(f"Trained: train accuracy **{result.train_acc[-1]:.0%}**, test accuracy "
+                f"**{result.test_acc[-1]:.0%}** (eval mode).")
+    st.subheader("What changes")
+    st.dataframe(SUMMARY, hide_index=True)
+    if result.diverged_at is None:
+        probes, labels = probe_points(data)
+        st.subheader(f"Six test points, {NUM_PASSES} passes each")
+        left, right = st.columns(2)
+        with left:
+            dropout_panel(result, data, probes, labels, p)
+        with right:
+            batch_norm_panel(result, data, probes, labels, batch)
+        st.subheader("The whole plane in both modes")
+        boundaries(result, data)
+        st.subheader("Does model.eval() use batch norm?")
+        uses_batch_norm_section(result, data)

@@ -1,10 +1,18 @@
-"""The shared frame of a lesson page: the question, a short explanation and the formula."""
+"""The shared frame of a lesson page: the question, a short explanation and the formula.
+
+``lesson_page`` is the whole frame a page copies nothing of: the link as opened, the header, the
+place where a link problem is reported, and the link check after the page has drawn its widgets.
+``divergence_error`` is the one way any page says a run diverged.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import streamlit as st
 
-from components import presenter
+from components import controls, presenter, url_state
 
 # A compact title: Streamlit's 6rem above the title and its 2.75rem heading took a quarter of a
 # 1280x720 projector's first screen, and pushed every page's chart below the fold. 4rem still
@@ -44,3 +52,28 @@ def lesson_header(title: str, question: str, explanation: str, formula: str | No
             st.markdown(explanation)
             if formula:
                 st.latex(formula)
+
+
+@contextmanager
+def lesson_page(title: str, question: str, explanation: str, formula: str | None = None,
+                wide_formula: bool = False) -> Iterator[controls.KeyLog]:
+    """``with lesson_page(...) as log:`` draws the header and yields the page's key log.
+
+    The link check runs after the body, when every widget the page drew has logged its key: a
+    link naming a widget the page did not draw is reported in the note under the header. A body
+    that stops the script (``st.stop``) skips the check, as it skips everything after it.
+    """
+    log = controls.KeyLog(link=url_state.snapshot())
+    lesson_header(title, question, explanation, formula, wide_formula)
+    link_note = st.empty()
+    yield log
+    url_state.warn_about_link(link_note, log)
+
+
+def divergence_error(label: str, step: int | None, advice: str = "lower the learning rate.") -> None:
+    """A diverged run is said to have diverged, where, and what to do: never hidden.
+
+    ``step`` None (the run stayed finite) says nothing, so callers pass every run's step.
+    """
+    if step is not None:
+        st.error(f"**{label} diverged at step {int(step)}**: {advice}", icon=":material/error:")

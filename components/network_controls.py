@@ -11,6 +11,7 @@ from typing import NamedTuple
 import streamlit as st
 
 from components import controls
+from components.lesson import divergence_error
 from components.scales import fmt, log_ladder
 from networks import DATASETS
 
@@ -64,6 +65,4 @@ def training_controls(log, prefix: str, *, learning_rate=0.05, num_steps=2000) -
 def report_divergence(runs) -> None:
     """A diverged run is shown as such (its charts stop there), never hidden."""
     for run in runs:
-        if run.result.diverged_at is not None:
-            st.error(f"**{run.label} diverged at step {run.result.diverged_at}**: lower the "
-                     "learning rate.", icon=":material/error:")
+        divergence_error(run.label, run.result.diverged_at)

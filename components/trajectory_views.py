@@ -11,6 +11,7 @@ import streamlit as st
 from components import figures
 from components.controls import start_bounds
 from components.curves import curve_spec
+from components.lesson import divergence_error
 from components.live_plot import JsonMemo, live_plot
 from components.palette import optimizer_color
 from components.summary import summary_rows
@@ -144,10 +145,8 @@ def path_chart(view_mode: str, surface: Surface, surface_params: dict, series, s
 
 def divergence_notes(series) -> None:
     for sr in series:
-        if sr.main.diverged_at is not None:
-            st.error(f"**{sr.label} diverged at step {sr.main.diverged_at}**: its position or loss "
-                     "became infinite. Lower the learning rate, or clip the gradient.",
-                     icon=":material/error:")
+        divergence_error(sr.label, sr.main.diverged_at, "its position or loss became infinite. "
+                         "Lower the learning rate, or clip the gradient.")
 
 
 def curves_and_summary(series, floor: float | None) -> None:

@@ -44,3 +44,27 @@ def test_no_user_text_is_evaluated():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) in {"eval", "exec"}:
                 raise AssertionError(f"{path.relative_to(ROOT)} calls {node.func.id}")
+
+
+LESSON_PAGES = sorted(p for p in (ROOT / "app_pages").glob("*.py")
+                      if p.name not in {"__init__.py", "playground.py"})
+
+
+@pytest.mark.parametrize("path", LESSON_PAGES, ids=lambda p: p.stem)
+def test_a_lesson_page_takes_its_frame_from_lesson_page(path):
+    """The header, the link as opened and the link check come from components.lesson.lesson_page:
+    a page that builds its own KeyLog or runs the link check itself has copied the frame."""
+    text = path.read_text()
+    assert "with lesson_page(" in text, f"{path.name} does not use lesson_page"
+    for copied in ("KeyLog(", "warn_about_link(", "lesson_header("):
+        assert copied not in text, f"{path.name} calls {copied} itself instead of lesson_page"
+
+
+def test_only_divergence_error_writes_the_divergence_message():
+    """One sentence for a diverged run, written in one place (figures' labels aside)."""
+    widgets = [ROOT / "app.py", *(ROOT / "app_pages").glob("*.py"), *(ROOT / "components").glob("*.py")]
+    for path in set(widgets) - {ROOT / "components" / "lesson.py"}:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "error"
+                    and "diverged at step" in ast.unparse(node)):
+                raise AssertionError(f"{path.relative_to(ROOT)} writes its own divergence error")
