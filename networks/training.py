@@ -33,7 +33,7 @@ import numpy as np
 from jax.flatten_util import ravel_pytree
 
 from networks.model import MLPConfig, accuracy, cross_entropy, forward, fraction, penalty
-from optimizers.registry import get_spec
+from optimizers.step import learning_rate_at, rule_at, take_step
 
 NEAR_ZERO = 1e-3  # |w| below this counts as a pruned weight in the recorded statistics
 # The mini-batch index arrays are padded to the smallest of these step counts that holds the run:
@@ -145,12 +145,14 @@ def _train_mode_preact_statistics(spec: TrainSpec, params, bn_state, x_train, ev
     }
 
 
-def _step_fn(spec: TrainSpec, hp: dict, unravel, opt, idx, data):
+def _step_fn(spec: TrainSpec, hp: dict, unravel, idx, data):
     """``step(t, (flat, opt_state, bn_state))``: one mini-batch step of one variant, on the
-    flattened parameters; the dropout mask of step t comes from the variant's seed and t."""
+    flattened parameters, through the optimizers' ``take_step`` (the gradient's companion value
+    is the batch-norm state); the dropout mask of step t comes from the variant's seed and t."""
     config, (x_train, y_train) = spec.config, data[:2]
     k_dropout = jax.random.PRNGKey(hp["seed"])
     rates = hp["dropout"] if spec.has_dropout else None
+    options = dict(spec.options)
 
     l1_in_loss = 0.0 * hp["l1"] if spec.l1_proximal else hp["l1"]  # the prox step does L1
 
@@ -165,13 +167,14 @@ def _step_fn(spec: TrainSpec, hp: dict, unravel, opt, idx, data):
     def step(t, carry):
         flat, opt_state, bn_state = carry
         b = idx[t]
-        g, bn_state = grad_fn(flat, bn_state, x_train[b], y_train[b], jax.random.fold_in(k_dropout, t))
-        updates, opt_state = opt.update(g, opt_state, flat)
-        flat = flat + updates
-        if spec.l1_proximal:
-            eta = hp["opt"].get("learning_rate", 1.0)  # the current learning rate
+        key = jax.random.fold_in(k_dropout, t)
+        gradient = lambda flat: grad_fn(flat, bn_state, x_train[b], y_train[b], key)[::-1]  # noqa: E731
+        rule = rule_at(t, spec.optimizer, hp["opt"], options, spec.convention)
+        flat, opt_state, did = take_step(rule, gradient, flat, opt_state)
+        if spec.l1_proximal:  # soft-threshold with step t's learning rate
+            eta = learning_rate_at(t, hp["opt"]) if "learning_rate" in hp["opt"] else 1.0
             flat = _soft_threshold_weights(unravel(flat), eta * hp["l1"])
-        return flat, opt_state, bn_state
+        return flat, opt_state, did.value
 
     return step
 
@@ -191,9 +194,8 @@ def _train_one(spec: TrainSpec, hp: dict, start, idx, data, every) -> dict:
     step bucket); ``every``: the traced recording interval, ``spec.records`` records of it."""
     params, bn_state = start
     flat, unravel = ravel_pytree(params)
-    opt = get_spec(spec.optimizer).factory(**hp["opt"], **dict(spec.options),
-                                           convention=spec.convention)
-    step = _step_fn(spec, hp, unravel, opt, idx, data)
+    init = rule_at(0, spec.optimizer, hp["opt"], dict(spec.options), spec.convention).init(flat)
+    step = _step_fn(spec, hp, unravel, idx, data)
 
     def chunk(carry, c):
         # Chunk 0 takes no step, so the initial point is recorded by the same code as the
@@ -204,7 +206,7 @@ def _train_one(spec: TrainSpec, hp: dict, start, idx, data, every) -> dict:
         carry = jax.lax.fori_loop(first, last, step, carry)
         return carry, _statistics(spec, unravel(carry[0]), carry[2], hp, data)
 
-    carry = (flat, opt.init(flat), bn_state)
+    carry = (flat, init, bn_state)
     (flat, _, bn_state), history = jax.lax.scan(chunk, carry, jnp.arange(spec.records))
     return {"history": history, "params": unravel(flat), "bn_state": bn_state}
 

@@ -18,8 +18,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from optimizers.clipping import apply_clip, parse_clip
+from optimizers.clipping import parse_clip
 from optimizers.engine import simulate_batch
+from optimizers.step import Gradient, transform
 from surfaces import Surface, as_surface
 
 ESCAPE_RULES = ("radius", "loss")
@@ -111,7 +112,9 @@ def escape_study(runs: Sequence[str | tuple[str, Mapping]], surface, *, seeds, b
 def _gradient_fn(surface: Surface, clip_kind: str | None, convention: str):
     def gradients(path, threshold, surface_params):
         grad = jax.vmap(jax.grad(lambda xy: surface.loss(xy, surface_params)))(path)
-        clip = jax.vmap(lambda g: apply_clip(clip_kind, g, threshold, convention))
+        # The step's own gradient transform (step.transform), without noise: the engine's clip.
+        how = Gradient(clip_kind=clip_kind, clip_threshold=threshold, convention=convention)
+        clip = jax.vmap(lambda g: transform(g, how))
         clipped, was_clipped = clip(grad)
         return grad, clipped, was_clipped
 

@@ -20,19 +20,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from optimizers.base import check_convention
-from optimizers.clipping import apply_clip, parse_clip
-from optimizers.engine import (
-    RunSpec,
-    _check_steps,
-    _float_dtype,
-    _noise_scale,
-    _split_run,
-    first_non_finite,
-    noise_sequence,
-)
+from optimizers.engine import noise_sequence
 from optimizers.registry import get_spec
-from surfaces import Surface, as_surface
+from optimizers.run_setup import RunSetup, RunSpec, float_dtype
+from optimizers.step import Gradient, rule_at, take_step
+from optimizers.trajectory import first_non_finite
+from surfaces import Surface
 
 
 @dataclass(frozen=True)
@@ -57,30 +50,30 @@ class StepTrace:
 
 
 def _trace_fn(run: RunSpec, surface: Surface, convention: str, clip_kind):
-    spec = get_spec(run.optimizer)
+    options = dict(run.options)
 
     def trace(hparams, start, xi, noise_scale, clip_threshold, surface_params):
-        opt = spec.factory(**hparams, **dict(run.options), convention=convention)
         loss = lambda xy: surface.loss(xy, surface_params)  # noqa: E731
-        value_and_grad = jax.value_and_grad(loss)
+        gradient = jax.value_and_grad(loss)
 
-        # The same operations, in the same order, as the engine's step loop. XLA fuses this larger
-        # program differently, so float32 paths agree to rounding; float64 ones to ~1e-15.
-        def step(carry, xi_t):
+        # The engine's step. XLA fuses this larger program differently, so float32 paths agree
+        # to rounding; float64 ones to ~1e-15.
+        def step(carry, t_xi):
             x, state = carry
-            value, g = value_and_grad(x)
-            g_used, clipped = apply_clip(clip_kind, g + noise_scale * xi_t, clip_threshold,
-                                         convention)
-            updates, state = opt.update(g_used, state, x)
-            return (x + updates, state), (x, value, g, g_used, updates, clipped, state)
+            t, xi_t = t_xi
+            how = Gradient(noise_scale, xi_t, clip_kind, clip_threshold, convention)
+            rule = rule_at(t, run.optimizer, hparams, options, convention)
+            x_next, state, did = take_step(rule, gradient, x, state, how)
+            return (x_next, state), (x, did, state)
 
-        init = opt.init(start)
-        (x_last, _), rec = jax.lax.scan(step, (start, init), xi[:-1])
-        states = jax.tree_util.tree_map(lambda a, b: jnp.concatenate([a[None], b]), init, rec[6])
-        return {"path": jnp.concatenate([rec[0], x_last[None]]),
-                "loss": jnp.concatenate([rec[1], loss(x_last)[None]]),
-                "grad": rec[2], "used_grad": rec[3], "update": rec[4], "clipped": rec[5],
-                "state": states._asdict()}
+        init = rule_at(0, run.optimizer, hparams, options, convention).init(start)
+        steps = jnp.arange(xi.shape[0] - 1)
+        (x_last, _), (xs, did, states) = jax.lax.scan(step, (start, init), (steps, xi[:-1]))
+        states = jax.tree_util.tree_map(lambda a, b: jnp.concatenate([a[None], b]), init, states)
+        return {"path": jnp.concatenate([xs, x_last[None]]),
+                "loss": jnp.concatenate([did.value, loss(x_last)[None]]),
+                "grad": did.grad, "used_grad": did.used, "update": did.update,
+                "clipped": did.clipped, "state": states._asdict()}
 
     return trace
 
@@ -112,24 +105,24 @@ def trace_run(
     surface_params: Mapping[str, float] | None = None,
 ) -> StepTrace:
     """Like ``simulate`` (same arguments, same path), plus every step's gradient and state."""
-    check_convention(convention)
-    surface = as_surface(surface)
-    num_steps = _check_steps(num_steps)
-    clip_kind, clip_threshold = parse_clip(clip)
-    run, hparams = _split_run((optimizer, dict(hyperparameters or {})), convention)
-    dtype = _float_dtype()
-    as_array = lambda v: np.asarray(v, dtype)  # noqa: E731
-    start = surface.start if start is None else start
-    params = surface.default_params() | dict(surface_params or {})
-    fn = compiled_trace(run, surface, num_steps, convention, clip_kind)
+    setup = RunSetup(((optimizer, dict(hyperparameters or {})),), surface, num_steps, start, seed,
+                     noise, batch_size, clip, convention, surface_params)
+    return trace_setup(setup)
+
+
+def trace_setup(setup: RunSetup) -> StepTrace:
+    """``trace_run`` of a one-run, one-row ``RunSetup``."""
+    (run, hparams), = setup.runs
+    as_array = lambda v: np.asarray(v, float_dtype())  # noqa: E731
+    fn = compiled_trace(run, setup.surface, setup.num_steps, setup.convention, setup.clip_kind)
     out = jax.device_get(fn(
-        {k: as_array(v) for k, v in hparams.items()}, as_array(start), np.int32(seed),
-        as_array(_noise_scale(noise, batch_size)), as_array(clip_threshold),
-        {k: as_array(v) for k, v in params.items()},
+        {k: as_array(v) for k, v in hparams.items()}, as_array(setup.start),
+        np.int32(setup.seed), as_array(setup.noise_scale), as_array(setup.clip_threshold),
+        {k: as_array(v) for k, v in setup.surface_params.items()},
     ))
     diverged = int(first_non_finite(out["path"], out["loss"]))
-    return StepTrace(optimizer, convention, hparams | dict(run.options), out["path"], out["loss"],
-                     out["grad"], out["used_grad"], out["update"], out["clipped"],
+    return StepTrace(run.optimizer, setup.convention, hparams | dict(run.options), out["path"],
+                     out["loss"], out["grad"], out["used_grad"], out["update"], out["clipped"],
                      {k: np.asarray(v) for k, v in out["state"].items()},
                      None if diverged < 0 else diverged)
 

@@ -23,9 +23,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from optimizers.base import check_convention
-from optimizers.engine import RunSpec, _check_steps, _float_dtype, _split_run, first_non_finite
-from optimizers.registry import get_spec
+from optimizers.run_setup import RunSetup, RunSpec, float_dtype
+from optimizers.step import rule_at, take_step
+from optimizers.trajectory import first_non_finite
 from surfaces import Surface
 
 TRUE_W, TRUE_B = 2.0, -1.0
@@ -143,7 +143,7 @@ def gradient_cloud(problem: LeastSquares, point, batch_sizes: Sequence[int], num
     sizes = np.asarray(batch_sizes, int)
     if np.any(sizes < 1) or np.any(sizes > problem.n):
         raise ValueError(f"batch sizes must lie in [1, N = {problem.n}]; got {sizes.tolist()}")
-    dtype = _float_dtype()
+    dtype = float_dtype()
     point = np.asarray(point, dtype)
     x, y = np.asarray(problem.x, dtype), np.asarray(problem.y, dtype)
     keys = jax.random.split(jax.random.PRNGKey(seed), num_samples)
@@ -161,18 +161,20 @@ def gradient_cloud(problem: LeastSquares, point, batch_sizes: Sequence[int], num
 
 @functools.lru_cache(maxsize=32)
 def compiled_minibatch(run: RunSpec, num_steps: int, convention: str):
-    spec = get_spec(run.optimizer)
+    options = dict(run.options)
 
     def trajectory(hp, start, x, y, batch_size, keys):
-        opt = spec.factory(**hp, **dict(run.options), convention=convention)
-
-        def step(carry, key):
+        def step(carry, t_key):
             wb, state = carry
-            g = minibatch_gradient(wb, x, y, key, batch_size)
-            updates, state = opt.update(g, state, wb)
-            return (wb + updates, state), (wb, full_loss(wb, x, y))
+            t, key = t_key
+            gradient = lambda wb: (full_loss(wb, x, y), minibatch_gradient(wb, x, y, key, batch_size))  # noqa: E731
+            rule = rule_at(t, run.optimizer, hp, options, convention)
+            wb_next, state, did = take_step(rule, gradient, wb, state)
+            return (wb_next, state), (wb, did.value)
 
-        _, (path, loss) = jax.lax.scan(step, (start, opt.init(start)), keys)
+        init = rule_at(0, run.optimizer, hp, options, convention).init(start)
+        steps = jnp.arange(keys.shape[0])
+        _, (path, loss) = jax.lax.scan(step, (start, init), (steps, keys))
         return path, loss
 
     def run_all(hp, start, x, y, batch_sizes, seed):
@@ -196,16 +198,15 @@ def simulate_minibatch(problem: LeastSquares, run: str | tuple[str, Mapping],
                        batch_sizes: Sequence[int], *, start=START, num_steps: int = 200,
                        seed: int = 0, convention: str = "pytorch") -> MinibatchRuns:
     """One optimizer from ``start``, each step on a fresh mini-batch, for every batch size."""
-    check_convention(convention)
-    num_steps = _check_steps(num_steps)
     sizes = np.asarray(batch_sizes, int)
     if np.any(sizes < 1) or np.any(sizes > problem.n):
         raise ValueError(f"batch sizes must lie in [1, N = {problem.n}]; got {sizes.tolist()}")
-    spec, hp = _split_run(run, convention)
-    dtype = _float_dtype()
-    fn = compiled_minibatch(spec, num_steps, convention)
+    setup = RunSetup((run,), problem.surface, num_steps, start, seed, convention=convention)
+    (spec, hp), = setup.runs
+    dtype = float_dtype()
+    fn = compiled_minibatch(spec, setup.num_steps, convention)
     path, loss = jax.device_get(fn(
-        {k: np.asarray(v, dtype) for k, v in hp.items()}, np.asarray(start, dtype),
+        {k: np.asarray(v, dtype) for k, v in hp.items()}, np.asarray(setup.start, dtype),
         np.asarray(problem.x, dtype), np.asarray(problem.y, dtype), sizes.astype(dtype),
         np.int32(seed)))
     return MinibatchRuns(sizes, path, loss, first_non_finite(path, loss))

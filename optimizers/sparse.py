@@ -28,10 +28,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from optimizers.base import bias_corrected, check_convention
-from optimizers.engine import RunSpec, _check_steps, _float_dtype, _split_run, first_non_finite
+from optimizers.base import bias_corrected
 from optimizers.registry import get_spec
-from surfaces import Surface, as_surface
+from optimizers.run_setup import RunSetup, RunSpec, float_dtype
+from optimizers.step import Gradient, rule_at, take_step
+from optimizers.trajectory import first_non_finite
+from surfaces import Surface
 
 FREQUENT, RARE = 0, 1  # x gets a gradient every step, y only with probability p
 SUPPORTED = ("sgd", "adagrad", "rmsprop", "adam")
@@ -70,21 +72,22 @@ def _run_fn(run: RunSpec, surface: Surface, convention: str):
     keep = jnp.array([1.0, 0.0])  # the frequent coordinate is never masked
 
     def run_one(hp, start, mask, xi, noise, surface_params):
-        opt = spec.factory(**hp, **options, convention=convention)
-        value_and_grad = jax.value_and_grad(lambda xy: surface.loss(xy, surface_params))
+        gradient = jax.value_and_grad(lambda xy: surface.loss(xy, surface_params))
 
         def step(carry, inputs):
             x, state = carry
-            active, xi_t = inputs
-            value, g = value_and_grad(x)
+            t, active, xi_t = inputs
             # An absent feature gives exactly zero gradient, its noise included.
-            g = (g + noise * xi_t) * (keep + (1.0 - keep) * active)
-            updates, state = opt.update(g, state, x)
-            return (x + updates, state), (x, value, g, updates, state)
+            how = Gradient(noise, xi_t, mask=keep + (1.0 - keep) * active)
+            rule = rule_at(t, run.optimizer, hp, options, convention)
+            x_next, state, did = take_step(rule, gradient, x, state, how)
+            return (x_next, state), (x, did.value, did.used, did.update, state)
 
         # T + 1 iterations record x_0..x_T; the last iteration's step is discarded.
-        init = opt.init(start)
-        _, (path, loss, grads, updates, states) = jax.lax.scan(step, (start, init), (mask, xi))
+        init = rule_at(0, run.optimizer, hp, options, convention).init(start)
+        steps = jnp.arange(mask.shape[0])
+        _, (path, loss, grads, updates, states) = jax.lax.scan(step, (start, init),
+                                                               (steps, mask, xi))
         states = jax.tree_util.tree_map(lambda a: a[:-1], states)
         out = {"path": path, "loss": loss, "grads": grads[:-1], "steps": updates[:-1],
                "rates": effective_rates(spec, init, states, hp | options, convention,
@@ -150,21 +153,20 @@ def simulate_sparse(runs: Sequence[str | tuple[str, Mapping]], surface, *, p: fl
     ``noise`` (sigma) adds sigma * xi_t to each step's gradient before the mask: a present feature's
     gradient is noisy, an absent one's is exactly zero.
     """
-    check_convention(convention)
-    surface, num_steps, p = as_surface(surface), _check_steps(num_steps), _check_p(p)
-    split = [_split_run(r, convention) for r in runs]
-    for run, _ in split:
+    p = _check_p(p)
+    setup = RunSetup(tuple(runs), surface, num_steps, start, seed, noise, 1, None, convention,
+                     surface_params)
+    for run in setup.specs:
         if run.optimizer not in SUPPORTED:
             raise ValueError(f"simulate_sparse supports {SUPPORTED}; got {run.optimizer!r}")
-    dtype = _float_dtype()
-    hparams = tuple({k: np.asarray(v, dtype) for k, v in hp.items()} for _, hp in split)
-    params = surface.default_params() | dict(surface_params or {})
-    start = np.asarray(surface.start if start is None else start, dtype)
-    fn = compiled_sparse(tuple(r for r, _ in split), surface, num_steps, convention)
-    params = {k: np.asarray(v, dtype) for k, v in params.items()}
-    mask, outs = jax.device_get(fn(hparams, start, np.int32(seed), np.asarray(p, dtype),
-                                   np.asarray(noise, dtype), params))
-    return SparseComparison(mask, [_to_run(run, out) for (run, _), out in zip(split, outs)])
+    dtype = float_dtype()
+    as_array = lambda v: np.asarray(v, dtype)  # noqa: E731
+    hparams = tuple({k: as_array(v) for k, v in hp.items()} for hp in setup.hyperparameters)
+    fn = compiled_sparse(setup.specs, setup.surface, setup.num_steps, convention)
+    params = {k: as_array(v) for k, v in setup.surface_params.items()}
+    mask, outs = jax.device_get(fn(hparams, as_array(setup.start), np.int32(seed), as_array(p),
+                                   as_array(noise), params))
+    return SparseComparison(mask, [_to_run(run, out) for run, out in zip(setup.specs, outs)])
 
 
 def _to_run(run: RunSpec, out: dict) -> SparseRun:

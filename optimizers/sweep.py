@@ -14,19 +14,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from optimizers.base import check_convention
-from optimizers.clipping import parse_clip
-from optimizers.engine import (
-    RunSpec,
-    _check_steps,
-    _float_dtype,
-    _noise_scale,
-    _split_run,
-    make_step,
-    noise_sequence,
-)
-from optimizers.registry import get_spec
-from surfaces import Surface, as_surface
+from optimizers.engine import noise_sequence
+from optimizers.run_setup import RunSetup, RunSpec, float_dtype
+from optimizers.step import Gradient, rule_at, take_step
+from surfaces import Surface
 
 
 @dataclass(frozen=True)
@@ -38,35 +29,41 @@ class SweepResult:
 
 
 def _summary_fn(run: RunSpec, surface: Surface, convention, clip_kind, num_steps):
-    spec = get_spec(run.optimizer)
+    options = dict(run.options)
 
     def summary(hparams, start, xi, noise_scale, clip_threshold, surface_params, target):
-        opt = spec.factory(**hparams, **dict(run.options), convention=convention)
         loss = lambda xy: surface.loss(xy, surface_params)  # noqa: E731
-        step = make_step(opt, loss, noise_scale, clip_threshold, convention, clip_kind)
+        gradient = jax.value_and_grad(loss)
 
         def tracked(carry, t_xi):
-            inner, best, diverged, hit = carry
-            t, xi = t_xi
-            inner, (x, value, *_) = step(inner, xi)
-            finite = jnp.isfinite(value) & jnp.all(jnp.isfinite(x))
+            (x, state), best, diverged, hit = carry
+            t, xi_t = t_xi
+            how = Gradient(noise_scale, xi_t, clip_kind, clip_threshold, convention)
+            rule = rule_at(t, run.optimizer, hparams, options, convention)
+            x_next, state, did = take_step(rule, gradient, x, state, how)
+            finite = jnp.isfinite(did.value) & jnp.all(jnp.isfinite(x))
             diverged = jnp.where((diverged < 0) & ~finite, t, diverged)
-            hit = jnp.where((hit < 0) & (value <= target), t, hit)
-            return (inner, jnp.fmin(best, value), diverged, hit), None
+            hit = jnp.where((hit < 0) & (did.value <= target), t, hit)
+            return ((x_next, state), jnp.fmin(best, did.value), diverged, hit), None
 
         minus_one = jnp.array(-1, jnp.int32)
-        init = ((start, opt.init(start)), jnp.array(jnp.inf, start.dtype), minus_one, minus_one)
+        init = rule_at(0, run.optimizer, hparams, options, convention).init(start)
+        init = ((start, init), jnp.array(jnp.inf, start.dtype), minus_one, minus_one)
         ((x_last, _), best, diverged, hit), _ = jax.lax.scan(
             tracked, init, (jnp.arange(num_steps), xi)
         )
-        last = loss(x_last)
-        last_ok = jnp.isfinite(last) & jnp.all(jnp.isfinite(x_last))
-        diverged = jnp.where((diverged < 0) & ~last_ok, num_steps, diverged)
-        hit = jnp.where((hit < 0) & (last <= target), num_steps, hit)
-        final = jnp.where(diverged >= 0, jnp.nan, last)
-        return final, jnp.fmin(best, last), diverged, hit
+        return _final(loss(x_last), x_last, best, diverged, hit, target, num_steps)
 
     return summary
+
+
+def _final(last, x_last, best, diverged, hit, target, num_steps):
+    """The summary after the last step: x_T's loss counts for divergence, best and target."""
+    last_ok = jnp.isfinite(last) & jnp.all(jnp.isfinite(x_last))
+    diverged = jnp.where((diverged < 0) & ~last_ok, num_steps, diverged)
+    hit = jnp.where((hit < 0) & (last <= target), num_steps, hit)
+    final = jnp.where(diverged >= 0, jnp.nan, last)
+    return final, jnp.fmin(best, last), diverged, hit
 
 
 @functools.lru_cache(maxsize=32)
@@ -105,30 +102,32 @@ def sweep(
     ``steps_to_target`` counts steps until the loss is within ``tolerance`` of the surface's lowest
     listed minimum (never, for surfaces without one).
     """
-    check_convention(convention)
-    surface = as_surface(surface)
-    num_steps = _check_steps(num_steps)
-    clip_kind, clip_threshold = parse_clip(clip)
-    run, hparams = _split_run((optimizer, dict(hyperparameters)), convention)
-    scales = _noise_scale(noise, batch_size)
-    starts = np.asarray(surface.start if start is None else start, float)
-    shape = np.broadcast_shapes(starts.shape[:-1], np.shape(seeds), scales.shape,
+    setup = RunSetup(((optimizer, dict(hyperparameters)),), surface, num_steps, start, seeds,
+                     noise, batch_size, clip, convention, surface_params)
+    return sweep_setup(setup, tolerance)
+
+
+def sweep_setup(setup: RunSetup, tolerance: float = 1e-3) -> SweepResult:
+    """``sweep`` of a one-run ``RunSetup``: every broadcast row's summary, in the batch's shape."""
+    (run, hparams), = setup.runs
+    starts, scales = setup.start, setup.noise_scale
+    shape = np.broadcast_shapes(starts.shape[:-1], np.shape(setup.seed), scales.shape,
                                 *(np.shape(v) for v in hparams.values()))
-    dtype = _float_dtype()
+    dtype = float_dtype()
     flat = lambda v, tail=(): np.broadcast_to(np.asarray(v, dtype), shape + tail).reshape((-1,) + tail)  # noqa: E731
-    surface_values = surface.default_params() | dict(surface_params or {})
-    lowest = surface.lowest_minimum(surface_values)
+    lowest = setup.surface.lowest_minimum(setup.surface_params)
     target = -np.inf if lowest is None else lowest + tolerance
-    seeds = np.broadcast_to(np.asarray(seeds, np.int32), shape).reshape(-1)
+    seeds = np.broadcast_to(np.asarray(setup.seed, np.int32), shape).reshape(-1)
     shared_seed = bool(np.all(seeds == seeds[0]))
-    fn = compiled_sweep(run, surface, num_steps, convention, clip_kind, shared_seed)
+    fn = compiled_sweep(run, setup.surface, setup.num_steps, setup.convention, setup.clip_kind,
+                        shared_seed)
     out = fn(
         {k: flat(v) for k, v in hparams.items()},
         flat(starts, (2,)),
         seeds,
         flat(scales),
-        flat(clip_threshold),
-        {k: np.asarray(v, dtype) for k, v in surface_values.items()},
+        flat(setup.clip_threshold),
+        {k: np.asarray(v, dtype) for k, v in setup.surface_params.items()},
         np.asarray(target, dtype),
     )
     final, best, diverged, hit = (np.asarray(a).reshape(shape) for a in jax.device_get(out))
