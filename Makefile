@@ -57,8 +57,11 @@ haproxy:
 serve: $(VENV)/.runtime-installed haproxy
 	$(PY) deploy/serve.py --port $(PORT) --replicas $(REPLICAS) --bind $(BIND)
 
+# Two pytest-xdist workers: one drives the browser tests (one server, one chromium), the other
+# runs the rest; the scheduling and the shared JAX compilation cache are in tests/conftest.py.
+TEST_WORKERS ?= 2
 test: $(VENV)/.dev-installed chromium haproxy
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check .

@@ -1,5 +1,7 @@
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -8,18 +10,99 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
+# JAX's persistent compilation cache, from the first compile on: the same programs are compiled
+# by each xdist worker, by the AppTests' app runs and by every server the tests start (they get
+# these variables; app.py points at the same .jax_cache), so a program compiled once is read back
+# elsewhere instead of compiled again, from the first run of a fresh clone on. Threshold 0: most
+# of the suite's programs compile in well under JAX's default 1 s, and those are the many.
+# Set before jax is imported (it reads the variables then); setdefault lets a run point elsewhere.
+JAX_CACHE = Path(os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(ROOT / ".jax_cache")))
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+# Bound on disk: each code change leaves stale entries (the key is the program), and JAX's own
+# bound (jax_compilation_cache_max_size) rescans the whole directory on every write. So at the
+# start of a run, the oldest entries go once the directory passes this size.
+JAX_CACHE_MAX_BYTES = 1 << 30
+
+
+def _prune_jax_cache(path: Path, max_bytes: int) -> None:
+    entries = []
+    for entry in os.scandir(path) if path.is_dir() else ():
+        try:
+            stat = entry.stat()
+        except FileNotFoundError:  # another process's run removed it meanwhile
+            continue
+        entries.append((stat.st_mtime, stat.st_size, entry.path))
+    total = sum(size for _, size, _ in entries)
+    for _, size, name in sorted(entries):
+        if total <= max_bytes:
+            break
+        Path(name).unlink(missing_ok=True)
+        total -= size
+
 
 def _uses_browser(item) -> bool:
     return "test_browser" in item.nodeid or "browser" in getattr(item, "fixturenames", ())
 
 
+def pytest_configure(config):
+    if not hasattr(config, "workerinput"):  # once per run: in the controller, not in each worker
+        _prune_jax_cache(JAX_CACHE, JAX_CACHE_MAX_BYTES)
+
+
 def pytest_collection_modifyitems(config, items):
-    """Browser tests run last: by then the AppTests have filled JAX's persistent compilation
-    cache (app.py points it at .jax_cache), so the served app compiles little, and cold-start
-    timing does not decide whether a page visit times out. Run together, they share one server
-    and one chromium (the session fixtures below): each module starting its own cost a server
-    start and a cold first page per module."""
+    """Browser tests run together and last: they share one server and one chromium (the session
+    fixtures below; each module starting its own cost a server start and a cold first page per
+    module), and in a single process the AppTests have by then filled JAX's persistent cache.
+    Under xdist each worker tells the scheduler below which tests those are."""
     items.sort(key=_uses_browser)
+    if hasattr(config, "workerinput"):
+        browser_ids = "\n".join(item.nodeid for item in items if _uses_browser(item))
+        Path(config.workerinput["browser_tests"]).write_text(browser_ids)
+
+
+# pytest-xdist (``make test`` runs ``-n 2 --dist loadfile``). Its scheduler learns only test ids,
+# so the workers write the browser tests' ids to a file of this run that the controller names.
+BROWSER_TESTS = pytest.StashKey[Path]()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    stash = node.config.stash
+    if BROWSER_TESTS not in stash:
+        stash[BROWSER_TESTS] = Path(tempfile.mkdtemp(prefix="descent-xdist-")) / "browser-tests"
+    node.workerinput["browser_tests"] = str(stash[BROWSER_TESTS])
+
+
+def pytest_unconfigure(config):
+    if BROWSER_TESTS in config.stash:
+        shutil.rmtree(config.stash[BROWSER_TESTS].parent, ignore_errors=True)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile``, except that all browser tests are one unit, run in file order on one
+    worker: one server and one chromium, and test_browser.py's last test sees every page its
+    module opened. (``--dist loadgroup`` with xdist_group marks would say this, but pytest 9.2's
+    node ids ignore the group suffix xdist 3.8 writes: pytest-xdist#1386.) Every other module is
+    its own unit, so its module-scoped fixtures are computed once. The browser unit starts first
+    (then the modules with most tests), so one worker drives the browser while the other runs the
+    rest; the server and the AppTests fill the shared compilation cache for each other."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleOrBrowser(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if not hasattr(self, "_browser"):  # read once all workers have collected
+                self._browser = set(config.stash[BROWSER_TESTS].read_text().splitlines())
+            return "browser" if nodeid in self._browser else nodeid.split("::")[0]
+
+        def _assign_work_unit(self, node) -> None:
+            if "browser" in self.workqueue:  # the longest unit starts first
+                self.workqueue.move_to_end("browser", last=False)
+            super()._assign_work_unit(node)
+
+    return ModuleOrBrowser(config, log)
 
 
 @pytest.fixture(scope="session")
