@@ -2,11 +2,10 @@
 
 import streamlit as st
 
-from components import controls, presenter, url_state
+from components import controls, live_slider, presenter, url_state
 from components.claims import show_surface_claims
 from components.lesson import page_title
 from components.playback import playback_controls
-from components.rule_formula import rule_formula
 from components.trajectory_views import (
     VIEWS,
     curves_and_summary,
@@ -20,26 +19,29 @@ from optimizers.latex import CLIP, NOISE
 
 @st.fragment
 def comparison(log, surface, run_settings: dict) -> None:
-    """Optimizer choice, their sliders, the chart and the curves: a hyperparameter slider reruns
-    only this fragment, so the sidebar and the lesson are neither recomputed nor re-sent."""
+    """Optimizer choice, their sliders, the chart and the curves: a widget here reruns only this
+    fragment, so the sidebar and the lesson are neither recomputed nor re-sent. A slider (or a
+    live drag) reruns less still: only ``runs``, the charts, since nothing else here shows a
+    slider's value (the rule's LaTeX shows the options, not the numbers)."""
     convention, clip = run_settings["convention"], run_settings["clip"]
     # Nothing above the chart but the title row: the picker, the View selector and the playback
     # widgets head the control column, so at 1280x720 the chart is 510 px tall with its scrubber
     # on the first screen (tests/test_browser_layout.py). On a phone the columns stack and the
     # picker is the first thing under the chart's toolbar.
     chart_col, control_col = st.columns([2.2, 1], gap="medium")
-    settings = {}
     with control_col:
         chosen = controls.optimizer_picker(log)
         view_mode = st.segmented_control("View", VIEWS, default=VIEWS[0], key=log("view"),
                                          bind=controls.BIND, label_visibility="collapsed",
                                          width="stretch") or VIEWS[0]
         playback = playback_controls(log, hidden=view_mode == VIEWS[2])
+        live_slider.watch(LIVE, controls.live_keys(chosen), on_preview=_redraw_runs)
         for tab, key in zip(controls.optimizer_tabs(chosen, log), chosen):
             with tab:
                 spec = OPTIMIZERS[key]
-                settings[key] = controls.optimizer_controls(spec, convention, surface, log)
-                rule_formula(spec, convention, settings[key])
+                values = controls.optimizer_controls(spec, convention, surface, log,
+                                                     on_slide=_redraw_runs)
+                st.latex(spec.rule_latex(convention, values))
                 st.caption(f"{spec.paper} ({spec.year}). {spec.note}")
         if run_settings["noise"] > 0:
             st.latex(NOISE)
@@ -54,15 +56,44 @@ def comparison(log, surface, run_settings: dict) -> None:
             st.info("Choose at least one optimizer in the Optimizers box to see its path.",
                     icon=":material/info:")
             return
-        series = run_series(surface, settings, **{k: v for k, v in run_settings.items()
-                                                  if k != "clickable"})
+        runs(surface, run_settings, chosen, view_mode, playback, part=PATHS)
+    runs(surface, run_settings, chosen, view_mode, playback, part=CURVES)
+
+
+LIVE = "playground"  # the drag watcher's group: the chosen optimizers' live sliders
+RUNS = "playground_runs"  # the fragment key of both parts of ``runs``
+PATHS, CURVES = "paths", "curves"
+_HANDED_RUNS = "_playground_runs"  # session state: the path chart's runs, for the curves
+
+
+def _redraw_runs() -> None:
+    """A slider's callback: rerun both parts of ``runs`` instead of the whole comparison."""
+    st.rerun(RUNS)
+
+
+@st.fragment(key=RUNS)
+def runs(surface, run_settings: dict, chosen: list[str], view_mode: str, playback, part: str):
+    """The runs of the chosen optimizers at their sliders' values (or a live drag's), drawn
+    where it is called: the path chart (``part`` PATHS, in the chart column) or the notes, the
+    curves and the summary (CURVES, under both columns). Both parts share the fragment key, so
+    a slider reruns them together; the path chart hands its runs to the curves."""
+    settings = controls.optimizer_settings(chosen, run_settings["convention"],
+                                           live_slider.preview(LIVE))
+    setting = (surface.key, settings, {k: v for k, v in run_settings.items() if k != "clickable"})
+    # Small runs are remembered for the whole process anyway; a big ensemble would run twice.
+    handed = st.session_state.pop(_HANDED_RUNS, None)
+    series = handed[1] if handed and handed[0] == setting else run_series(
+        surface, settings, **setting[2])
+    if part == PATHS:
+        st.session_state[_HANDED_RUNS] = (setting, series)
         path_chart(view_mode, surface, run_settings["surface_params"], series,
                    run_settings["start"], run_settings["num_steps"], run_settings["clickable"],
                    playback)
         if run_settings["ensemble"] > 1 and run_settings["noise"] == 0:
             st.caption("The ensemble only spreads out with gradient noise σ > 0.")
-    divergence_notes(series)
-    curves_and_summary(series, surface.lowest_minimum(run_settings["surface_params"]))
+    else:
+        divergence_notes(series)
+        curves_and_summary(series, surface.lowest_minimum(run_settings["surface_params"]))
 
 
 # The path chart (its figure leaves the height open) takes what a 1280x720 projector leaves under

@@ -5,7 +5,8 @@ client ``make serve`` warms its processes with), so fifty fit on this machine wh
 would not. A student
 opens a page (a full script run, plus the static files its charts load, fetched once per student
 as a browser caches them), then moves one slider ``--moves`` times with ``--think`` seconds
-between moves, sending what the browser sends: the widget's new value, with the fragment id when
+between moves, sending what the browser sends: the widget's new value beside the values the page
+shows on its other sliders and toggles (a browser sends every widget's), with the fragment id when
 the slider lives in an ``st.fragment``. A move counts only when the run it triggers finishes and
 the chart it should change arrives with different data; anything else is an error.
 

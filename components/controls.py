@@ -14,7 +14,7 @@ import numpy as np
 import streamlit as st
 
 from components import presenter, url_state
-from components.live_slider import live_select_slider
+from components.live_slider import previewed
 from components.scales import fmt, ladder, snap
 from optimizers import CLIP_KINDS, CONVENTIONS, OPTIMIZERS, OptimizerSpec
 from optimizers.registry import Hyperparameter
@@ -159,11 +159,17 @@ def drives_the_paths(hp: Hyperparameter) -> bool:
     return hp.name == "learning_rate" or hp.scale == "beta"
 
 
-def hyperparameter_slider(spec, hp: Hyperparameter, convention, surface, log: KeyLog) -> float:
+def live_keys(chosen: list[str]) -> list[str]:
+    """The keys of the chosen optimizers' sliders that move the paths while dragged."""
+    return [hp_key(OPTIMIZERS[k], hp.name) for k in chosen
+            for hp in OPTIMIZERS[k].hyperparameters if drives_the_paths(hp)]
+
+
+def hyperparameter_slider(spec, hp: Hyperparameter, convention, surface, log: KeyLog,
+                          on_change: Callable | None = None) -> float:
     options = ladder(hp.scale, *hp.range(convention))
     library = hp.default(convention)
-    slider = live_select_slider if drives_the_paths(hp) else st.select_slider
-    return slider(
+    return st.select_slider(
         f"{hp.name} ${hp.symbol}$",
         options=options,
         value=hyperparameter_default(spec, hp, convention, surface),
@@ -171,17 +177,37 @@ def hyperparameter_slider(spec, hp: Hyperparameter, convention, surface, log: Ke
         key=log(hp_key(spec, hp.name), options),
         bind=BIND,
         help=f"{convention} default: {fmt(library)}",
+        on_change=on_change,
     )
 
 
-def optimizer_controls(spec: OptimizerSpec, convention: str, surface: Surface, log: KeyLog) -> dict:
+def optimizer_controls(spec: OptimizerSpec, convention: str, surface: Surface, log: KeyLog,
+                       on_slide: Callable | None = None) -> dict:
+    """The optimizer's sliders and option toggles; their values. ``on_slide``: the sliders'
+    callback (the playground reruns only its charts: the toggles change the rule shown too)."""
     values: dict = {}
     for hp in spec.hyperparameters:
-        values[hp.name] = hyperparameter_slider(spec, hp, convention, surface, log)
+        values[hp.name] = hyperparameter_slider(spec, hp, convention, surface, log, on_slide)
     for option in spec.options:
         values[option.name] = st.toggle(option.label, value=option.default,
                                         key=log(hp_key(spec, option.name)), bind=BIND)
     return values
+
+
+def optimizer_settings(chosen: list[str], convention: str, event=None) -> dict[str, dict]:
+    """The chosen optimizers' settings as their widgets (drawn before, in this run or an earlier
+    one) hold them, the dragged value of a live slider's preview ``event`` in its place."""
+    settings = {}
+    for key in chosen:
+        spec, values = OPTIMIZERS[key], {}
+        for hp in spec.hyperparameters:
+            name = hp_key(spec, hp.name)
+            values[hp.name] = previewed(event, name, ladder(hp.scale, *hp.range(convention)),
+                                        st.session_state[name])
+        for option in spec.options:
+            values[option.name] = st.session_state[hp_key(spec, option.name)]
+        settings[key] = values
+    return settings
 
 
 def surface_label(key: str) -> str:

@@ -2,23 +2,30 @@
 
 Streamlit's slider commits on release: nothing moves during a drag. Here the native
 ``st.select_slider`` stays the widget (bound to the URL, keyboard-usable, visible to AppTest)
-and a small invisible component (``st.components.v2``, which runs in the main document) sits
-right after it. While the pointer holds that slider's thumb, the component reads the thumb's
-position from the slider's own range input and sends it as a *trigger* value. A trigger lasts
-one run only, so the preview is never written to the URL nor to the slider's session state: the
-run it starts draws the chart at the dragged value, the next run draws the committed one.
+and one small invisible component (``st.components.v2``, which runs in the main document),
+the *watcher*, looks after a group of sliders. While the pointer holds one of its sliders'
+thumbs, it reads the thumb's position from that slider's own range input and sends it as a
+*trigger* value. A trigger lasts one run only, so the preview is never written to the URL nor to
+the slider's session state: the run it starts draws the chart at the dragged value, the next run
+draws the committed one.
 
+- **One watcher per group**, not one per slider: each is an element the server sends again
+  whenever its fragment reruns (its script, ~3.4 KB, with it), and the playground has eight
+  such sliders.
 - **Throttle**: one preview in flight at a time. The next is sent when the app's script state
   (``data-test-script-state`` on ``stApp``) has gone from running back to idle, at most every
   40 ms: as many updates as the server sustains, never a queue of stale ones (a new rerun
   request preempts a running one, so sending faster would finish none).
 - **Ending on the released value**: releasing on another value commits it (the slider's own
-  rerun, which carries no fresh preview). Each preview names the committed value it started
-  from (``base``) and is used only while that is still the slider's value, so a preview that
-  Streamlit folds into the commit's rerun (it keeps undelivered triggers) is ignored. Released
-  where the drag began, the slider commits nothing, so the component sends an empty preview.
-- **Scope**: the component is drawn next to its slider, so a preview reruns the same fragment
-  the slider would (the playground's comparison fragment), and the page reads it right there.
+  rerun, which carries no fresh preview). Each preview names its slider and the committed value
+  it started from (``base``) and is used only while that is still the slider's value, so a
+  preview that Streamlit folds into the commit's rerun (it keeps undelivered triggers) is
+  ignored. Released where the drag began, the slider commits nothing, so the watcher sends an
+  empty preview.
+- **Scope**: a preview reruns the watcher's fragment, or what its ``on_preview`` callback names:
+  the playground's watcher sits with its sliders and calls ``st.rerun(<the charts' fragment
+  key>)``, so a drag (like a release) redraws the charts and sends neither the sliders nor the
+  watcher again; ``preview()`` reads the trigger anywhere in that run.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ const MIN_GAP_MS = 40;      // at most ~25 previews a second, however fast the s
 const STALE_MS = 3000;      // a preview whose run never reported back no longer blocks the next
 
 function install() {
-  const sliders = new Map();  // slider container class -> {send, host}
+  const sliders = new Map();  // slider container class -> its watcher's {send, host}
   let drag = null;
   const app = () => document.querySelector('[data-testid="stApp"]');
   const watched = new WeakSet();
@@ -55,7 +62,7 @@ function install() {
     d.waiting = index !== null;
     d.sentAt = performance.now();
     d.shown = index === null ? d.base : index;
-    d.entry.send("preview", {index, base: d.base});
+    d.entry.send("preview", {slider: d.slider, index, base: d.base});
   };
   const pump = () => {
     const d = drag;
@@ -69,13 +76,15 @@ function install() {
     if (event.button !== 0 || !event.target.closest) return;
     const box = event.target.closest('[data-testid="stSlider"]');
     const container = box && box.closest('[data-testid="stElementContainer"]');
-    const entry = container && [...container.classList].map((c) => sliders.get(c)).find(Boolean);
+    const slider = container && [...container.classList].find((c) => sliders.has(c));
+    const entry = slider && sliders.get(slider);
     const input = box && box.querySelector('input[type="range"]');
     if (!entry || !entry.host.isConnected || !input || input.disabled) return;
     watchRuns();
     // Capture phase: the slider has not moved yet, so this is the committed value.
     const base = Number(input.value);
-    drag = {entry, input, base, shown: base, waiting: false, sentAt: -Infinity, timer: null};
+    drag = {entry, slider, input, base, shown: base, waiting: false, sentAt: -Infinity,
+            timer: null};
     pump();
   }, true);
   const release = () => {
@@ -96,8 +105,11 @@ export default function (component) {
   const host = parentElement.host || parentElement;
   const box = host.closest ? host.closest('[data-testid="stElementContainer"]') : null;
   if (box) box.style.display = "none";  // takes no room (the CSS does it before this runs)
-  window.__descentLabLiveSliders = window.__descentLabLiveSliders || install();
-  window.__descentLabLiveSliders.set(data.slider, {send: setTriggerValue, host});
+  const sliders = window.__descentLabLiveSliders = window.__descentLabLiveSliders || install();
+  for (const [slider, entry] of sliders) {
+    if (entry.host === host || !entry.host.isConnected) sliders.delete(slider);  // its old group
+  }
+  for (const slider of data.sliders) sliders.set(slider, {send: setTriggerValue, host});
 }
 """
 
@@ -119,13 +131,34 @@ def css_class(key: str) -> str:
                                for c in key.strip())
 
 
-def previewed(event, options: Sequence, committed):
-    """The value to draw: the dragged option while ``event`` (this run's preview trigger,
-    ``{"index", "base"}``) belongs to the committed value, else the committed value.
+def watch(group: str, keys: Sequence[str], on_preview=None):
+    """Draw the one drag watcher of the sliders ``keys`` (drawn in this run, before or after it)
+    and return this run's preview (see ``preview``). ``group`` names it (a page may have several
+    groups: a key of its own); ``on_preview``: the callback of a preview, by default none (the
+    watcher's fragment reruns)."""
+    result = _WATCHER(key=WATCHER_PREFIX + group, data={"sliders": [css_class(k) for k in keys]},
+                      on_preview_change=on_preview or _no_callback)
+    return result.get("preview")
 
-    A preview is dropped when it is empty (the drag ended where it began), malformed, or when
-    its base is no longer the slider's value (the release's commit has arrived)."""
-    if not isinstance(event, dict):
+
+def _no_callback() -> None:
+    """No work of its own: the run a preview starts reads it (``preview``)."""
+
+
+def preview(group: str):
+    """This run's preview trigger of the watcher ``group`` (``{"slider", "index", "base"}``),
+    or None. Readable wherever the run is, also where the watcher was not drawn this run."""
+    state = st.session_state.get(WATCHER_PREFIX + group)
+    return state.get("preview") if isinstance(state, dict) else None
+
+
+def previewed(event, key: str, options: Sequence, committed):
+    """The value to draw for the slider ``key``: the dragged option while ``event`` (a preview
+    trigger) is of this slider and belongs to its committed value, else the committed value.
+
+    A preview is dropped when it is empty (the drag ended where it began), malformed, of another
+    slider, or when its base is no longer the slider's value (the release's commit has arrived)."""
+    if not isinstance(event, dict) or event.get("slider") != css_class(key):
         return committed
     index, base = event.get("index"), event.get("base")
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in (index, base)):
@@ -135,18 +168,12 @@ def previewed(event, options: Sequence, committed):
     return options[index] if options[base] == committed else committed
 
 
-def live_value(key: str, options: Sequence, committed):
-    """Draw the drag watcher of the slider ``key`` (call right after the slider, in the same
-    container and fragment) and return what the chart should show this run."""
-    result = _WATCHER(key=WATCHER_PREFIX + key, data={"slider": css_class(key)},
-                      on_preview_change=lambda: None)
-    return previewed(result.get("preview"), options, committed)
-
-
 def live_select_slider(label: str, options: Sequence, *, key: str, where=None, **kwargs):
-    """``st.select_slider`` (same arguments; ``where``: a column or container to draw in)
-    whose returned value follows the thumb while it is dragged."""
+    """``st.select_slider`` (same arguments; ``where``: a column or container to draw in) with a
+    watcher of its own, whose returned value follows the thumb while it is dragged. For a
+    lesson's one or two sliders; a group of sliders shares one watcher (``watch``)."""
     dg = where if where is not None else st
     committed = dg.select_slider(label, options, key=key, **kwargs)
     with where if where is not None else contextlib.nullcontext():
-        return live_value(key, list(options), committed)
+        event = watch(key, [key])
+    return previewed(event, key, list(options), committed)

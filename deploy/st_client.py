@@ -31,6 +31,7 @@ class Page:
     sliders: dict = field(default_factory=dict)     # widget id -> Slider proto
     fragment_of: dict = field(default_factory=dict)  # widget id -> fragment id ("" if none)
     charts: dict = field(default_factory=dict)      # component element id -> hash of its data
+    held: dict = field(default_factory=dict)        # widget id -> WidgetState of the value shown
     page_hash: str = ""
     assets: set = field(default_factory=set)        # static files the page's scripts load
 
@@ -63,8 +64,13 @@ class Student:
         client.page_name = self.page_name
         client.page_script_hash = self.state.page_hash
         client.fragment_id = fragment_id
+        # A browser sends every widget's state with each rerun, and Streamlit forgets the
+        # widgets it is not sent: the playground's charts read the sliders and toggles they do
+        # not redraw (app_pages/playground.py), so those go too, as the page shows them.
+        held = dict(self.state.held)
         if widget is not None:
-            client.widget_states.widgets.append(widget)
+            held[widget.id] = widget
+        client.widget_states.widgets.extend(held.values())
         await self.ws.send(msg.SerializeToString())
         arrived = {}
         while True:
@@ -87,6 +93,9 @@ class Student:
         if kind == "slider":
             self.state.sliders[element.slider.id] = element.slider
             self.state.fragment_of[element.slider.id] = fragment_id
+            self.state.held[element.slider.id] = _slider_state(element.slider)
+        elif kind == "checkbox":
+            self.state.held[element.checkbox.id] = _checkbox_state(element.checkbox)
         elif kind == "bidi_component":
             arrived[element.bidi_component.id] = _digest(element.bidi_component.json.encode())
             self.state.assets.update(_assets(element.bidi_component.json))
@@ -117,6 +126,7 @@ class Student:
         slider = self._target_slider()
         widget, self.values[slider.id] = _new_value(slider, rng, self.values.get(slider.id))
         arrived = await self._run(widget, self.state.fragment_of.get(slider.id, ""))
+        self.state.held[widget.id] = widget  # the slider's run may not draw it again
         changed = {k for k, v in arrived.items() if self.state.charts.get(k) != v}
         self.state.charts.update(arrived)
         if self.chart_key is None:
@@ -159,6 +169,27 @@ def _shown_value(slider):
     if not held:
         return None
     return slider.options[int(held[0])] if slider.options else held[0]
+
+
+def _slider_state(slider):
+    """The WidgetState a browser sends for ``slider`` as shown: a select_slider's labels,
+    a slider's numbers."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    held = slider.value if slider.set_value else slider.default
+    state = WidgetState(id=slider.id)
+    if slider.options:
+        state.string_array_value.data.extend(slider.options[int(i)] for i in held)
+    else:
+        state.double_array_value.data.extend(held)
+    return state
+
+
+def _checkbox_state(checkbox):
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    return WidgetState(id=checkbox.id, bool_value=checkbox.value if checkbox.set_value
+                       else checkbox.default)
 
 
 def _new_value(slider, rng: random.Random, current):

@@ -16,23 +16,31 @@ WATCHER = "descent_lab.live_slider"
 OPTIONS = [0.001, 0.002, 0.005, 0.01, 0.02]
 
 
+KEY = "adam.learning_rate"
+ME, OTHER = css_class(KEY), css_class("adam.b1")
+
+
 @pytest.mark.parametrize("event, expected", [
-    (None, 0.005),                                 # no drag this run
-    ({"index": 1, "base": 2}, 0.002),              # dragged from 0.005 to 0.002
-    ({"index": 2, "base": 2}, 0.005),              # dragged back over the start
-    ({"index": None, "base": 2}, 0.005),           # released where it began: taken back
-    ({"index": 4, "base": 0}, 0.005),              # its base is not the committed value: the
-                                                   # release's commit has arrived, stale preview
-    ({"index": 5, "base": 2}, 0.005),              # off the ladder
-    ({"index": -1, "base": 2}, 0.005),
-    ({"index": 1.0, "base": 2}, 0.005),            # not an index
-    ({"index": True, "base": 2}, 0.005),
-    ({"index": "1", "base": 2}, 0.005),
-    ({"index": 1}, 0.005),                         # no base
+    (None, 0.005),                                             # no drag this run
+    ({"slider": ME, "index": 1, "base": 2}, 0.002),            # dragged from 0.005 to 0.002
+    ({"slider": ME, "index": 2, "base": 2}, 0.005),            # dragged back over the start
+    ({"slider": ME, "index": None, "base": 2}, 0.005),         # released where it began: taken back
+    ({"slider": ME, "index": 4, "base": 0}, 0.005),            # its base is not the committed
+                                                               # value: the release's commit has
+                                                               # arrived, stale preview
+    ({"slider": OTHER, "index": 1, "base": 2}, 0.005),         # another slider of the group
+    ({"index": 1, "base": 2}, 0.005),                          # no slider named
+    ({"slider": KEY, "index": 1, "base": 2}, 0.005),           # the key, not its class
+    ({"slider": ME, "index": 5, "base": 2}, 0.005),            # off the ladder
+    ({"slider": ME, "index": -1, "base": 2}, 0.005),
+    ({"slider": ME, "index": 1.0, "base": 2}, 0.005),          # not an index
+    ({"slider": ME, "index": True, "base": 2}, 0.005),
+    ({"slider": ME, "index": "1", "base": 2}, 0.005),
+    ({"slider": ME, "index": 1}, 0.005),                       # no base
     ([1, 2], 0.005),
 ])
 def test_previewed(event, expected):
-    assert previewed(event, OPTIONS, 0.005) == expected
+    assert previewed(event, KEY, OPTIONS, 0.005) == expected
 
 
 def test_css_class_is_streamlits_key_class():
@@ -43,19 +51,23 @@ def test_css_class_is_streamlits_key_class():
     assert css_class("a-b_c9") == "st-key-a-b_c9"
 
 
-def watched_sliders(at) -> list[str]:
-    """The slider classes of the page's drag watchers, in page order."""
+def watchers(at) -> list[list[str]]:
+    """The page's drag watchers, each as the slider classes it watches, in page order."""
     found = []
 
     def walk(node):
         for child in getattr(node, "children", {}).values():
             if (getattr(child, "type", None) == "bidi_component"
                     and child.proto.component_name == WATCHER):
-                found.append(json.loads(child.proto.json)["slider"])
+                found.append(json.loads(child.proto.json)["sliders"])
             walk(child)
 
     walk(at._tree)
     return found
+
+
+def watched_sliders(at) -> list[str]:
+    return [slider for group in watchers(at) for slider in group]
 
 
 def test_playground_watches_the_learning_rates_and_decays_and_keeps_committed_values():
@@ -67,6 +79,7 @@ def test_playground_watches_the_learning_rates_and_decays_and_keeps_committed_va
                                    "rmsprop.learning_rate", "rmsprop.decay",
                                    "adam.learning_rate", "adam.b1", "adam.b2")} <= set(watched)
     assert len(watched) == len(set(watched))
+    assert len(watchers(at)) == 1, "one watcher for the whole group, not one per slider"
     assert not any(c.endswith(("-eps", "-weight_decay")) for c in watched)
     # No drag, no preview: a slider moved by AppTest keeps its committed value (the frontend,
     # not AppTest, writes the link: test_browser_live_slider checks it).
