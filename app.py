@@ -7,7 +7,7 @@ import jax
 import streamlit as st
 
 from app_pages import navigation
-from components import gc_policy, presenter
+from components import gc_policy, presenter, theme_memo
 from components.export import install_export_js
 from components.live_plot import install_plotly_js, preload_plotly
 
@@ -36,6 +36,10 @@ sys.setswitchinterval(0.0005)
 # Garbage cycles are collected every half minute, not after every run (config.toml's
 # runner.postScriptGC = false): a slider move's server CPU ~200 -> ~35 ms (components/gc_policy.py).
 gc_policy.collect_now_and_then()
+
+# Each run's new_session message carries the theme, which Streamlit rebuilds from the config
+# every run (a slider move too); built once per parsed config instead (components/theme_memo.py).
+theme_memo.remember_theme()
 
 st.set_page_config(page_title="Descent Lab", page_icon="⛰️", layout="wide")
 preload_plotly()
