@@ -18,4 +18,4 @@ def rule_formula(spec: OptimizerSpec, convention: str, values: Mapping[str, floa
     where = container if container is not None else st
     where.latex(spec.rule_latex(convention, values))
     with where.expander(f"Show the code: {spec.rule.__name__}()", icon=":material/code:"):
-        st.code(spec.rule_source(), language="python", wrap_lines=True)
+        st.code(spec.rule_source(), language="python")  # unwrapped: indentation stays

@@ -171,26 +171,33 @@ def _rectified_claim(trace, spec, rise: float, at: int, values: dict) -> Claim:
     """RAdam: η itself while ρ_t ≤ 5 (too few steps for v̂ to be trusted), then the rectified,
     windowed rate. Measured: how many leading steps ran at η, and the rate just after them."""
     lr, rate = trace.hyperparameters["learning_rate"], effective_lr(trace).astype(float)
-    at_eta = np.all(np.isclose(rate, lr, rtol=1e-6, atol=0.0), axis=1)
-    plain = int(np.argmin(at_eta)) if not at_eta.all() else len(at_eta)
+    finite = np.all(np.isfinite(rate), axis=1) & (np.arange(len(rate)) < (trace.diverged_at or len(rate)))
+    usable = int(np.argmin(finite)) if not finite.all() else len(rate)  # steps before divergence
+    at_eta = np.all(np.isclose(rate[:usable], lr, rtol=1e-6, atol=0.0), axis=1)
+    plain = int(np.argmin(at_eta)) if not at_eta.all() else usable
     beta = trace.hyperparameters[spec.rate.window]
     rho_inf = 2.0 / (1.0 - beta) - 1.0
     values.update(plain_steps=float(plain), rho_inf=rho_inf)
     head = f"{spec.short}'s rate was η = {fmt_num(lr)} itself for its first {plain} steps"
-    if plain == len(rate):
+    if plain < usable:
+        after = rate[plain]
+        text = head + (f", until ρₜ passed 5 (too few steps for v̂ to be trusted). From step "
+                       f"{plain + 1} it divides by the root of an average over about the last "
+                       f"{fmt_num(1 / (1 - beta), 4)} steps, scaled by rₜ, which rises towards 1: "
+                       f"there its rate is {fmt_num(after[0])} (x) and {fmt_num(after[1])} (y).")
+        holds = plain >= 1 and not np.allclose(after, lr, rtol=1e-6)
+    elif usable < len(rate):
+        text = head + (f", until the run diverged at step {trace.diverged_at or usable + 1}: these "
+                       "first steps are momentum steps η·m̂, as long as |g|, so they need a "
+                       "learning rate SGD would take.")
+        holds = False
+    else:
         never = rho_inf <= 5
         text = head + (f", all of this run: ρ∞ = 2/(1 − β₂) − 1 = {fmt_num(rho_inf, 3)} ≤ 5 at "
                        f"β₂ = {fmt_num(beta)}, so it never rectifies (momentum with bias "
                        "correction)." if never else
                        ", all of this run: ρₜ has not passed 5 yet. Try more steps.")
         holds = plain >= 1
-    else:
-        after = rate[plain]
-        text = head + (f", while ρₜ ≤ 5 (too few steps for v̂ to be trusted). From step "
-                       f"{plain + 1} it divides by the root of an average over about the last "
-                       f"{fmt_num(1 / (1 - beta), 4)} steps, scaled by rₜ, which rises towards 1: "
-                       f"there its rate is {fmt_num(after[0])} (x) and {fmt_num(after[1])} (y).")
-        holds = plain >= 1 and not np.allclose(after, lr, rtol=1e-6)
     return Claim("step_inspector.rectified_rate",
                  f"{spec.short} steps at η until ρₜ passes 5, then at a rectified adaptive rate.",
                  holds, text, values)

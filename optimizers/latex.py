@@ -155,8 +155,8 @@ def radam(eps_before_correction: bool = False, threshold_inclusive: bool = True)
         r"\rho_t &= \rho_\infty - \frac{2t\beta_2^t}{1-\beta_2^t}",
         r"r_t &= \sqrt{\frac{(\rho_t-4)(\rho_t-2)\rho_\infty}{(\rho_\infty-4)(\rho_\infty-2)\rho_t}}",
         r"d_t &= " + d_t,
-        r"x_t &= x_{t-1} - \eta\, \frac{r_t \hat m_t}{d_t} \quad (" + past + ")",
-        r"x_t &= x_{t-1} - \eta\, \hat m_t \quad (\text{before})")
+        r"s_t &= \begin{cases} r_t / d_t & " + past + r" \\ 1 & \text{else} \end{cases}",
+        r"x_t &= x_{t-1} - \eta\, s_t\, \hat m_t")
 
 
 # --- Each rule in the "one frame" lesson: Δx = −η m_t/√V_t ----------------------------------------

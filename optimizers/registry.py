@@ -247,8 +247,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             latex=latex.radam, adaptive=True,
             rate=EffectiveRate(adam_rules.radam_rate, "rectified window", window="b2"),
             state_labels=_ADAM_STATE, velocity=Velocity("m"), corrects_bias=True, stability=None,
-            frame=Frame(adam_rules.radam_frame, latex.RADAM_FRAME), lr_hint=_STEPS_LIKE_ETA,
-            color="indigo", dash="dash", note="",
+            frame=Frame(adam_rules.radam_frame, latex.RADAM_FRAME),
+            # its first steps are momentum steps, η·m̂ (like η|g|); rectified ones are like η
+            lr_hint=LearningRateHint("both"), color="indigo", dash="dash", note="",
         ),
         OptimizerSpec(
             key="lion", title="Lion", year=2023,

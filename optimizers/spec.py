@@ -123,13 +123,15 @@ class StabilityLimit:
 @dataclass(frozen=True)
 class LearningRateHint:
     """Which of a surface's suggested learning rates shows this optimizer well, times a factor:
-    ``scale`` is "sgd" (steps like η|g|), "adaptive" (steps like η) or "unitless" (the factor)."""
+    ``scale`` is "sgd" (steps like η|g|), "adaptive" (steps like η), "both" (like η|g| at first,
+    like η later, as RAdam: the smaller of the two) or "unitless" (the factor)."""
 
     scale: str
     factor: float = 1.0
 
     def value(self, surface) -> float:
-        base = {"sgd": surface.sgd_lr, "adaptive": surface.adaptive_lr, "unitless": 1.0}
+        base = {"sgd": surface.sgd_lr, "adaptive": surface.adaptive_lr, "unitless": 1.0,
+                "both": min(surface.sgd_lr, surface.adaptive_lr)}
         return base[self.scale] * self.factor
 
 

@@ -137,3 +137,26 @@ def test_claims_and_arrow_labels_read_as_plain_text(key, hparams):
         assert not RAW_TEX.search(sentence), sentence
     if key == "nesterov":
         assert "The ◇ is x₄ = θ₄ + μ v₄" in shown[-1].text and "g₅ is taken" in shown[-1].text
+
+
+@pytest.mark.parametrize("convention", ["pytorch", "optax"])
+def test_radam_steps_at_eta_until_rho_passes_5(convention):
+    """RAdam's first 5 steps (β₂ = 0.999: ρ₅ ≈ 4.996, ρ₆ ≈ 5.994) are momentum steps at η; from
+    step 6 its rate is rectified. A run that diverges first, or a β₂ whose ρ∞ ≤ 5, says so."""
+    trace = trace_run("radam", "ravine", {"learning_rate": 0.05}, num_steps=50, convention=convention)
+    claim = lesson.rate_claim(trace)
+    assert claim.name == "step_inspector.rectified_rate" and claim.holds, claim.text
+    assert claim.values["plain_steps"] == 5 and "first 5 steps" in claim.text
+    assert "From step 6" in claim.text
+    thrown = lesson.rate_claim(trace_run("radam", "rosenbrock", {"learning_rate": 0.05},
+                                         num_steps=50, convention=convention))
+    assert not thrown.holds and "diverged at step" in thrown.text
+    never = lesson.rate_claim(trace_run("radam", "ravine", {"learning_rate": 0.05, "b2": 0.6},
+                                        num_steps=50, convention=convention))
+    assert never.holds and never.values["plain_steps"] == 50 and "never rectifies" in never.text
+
+
+def test_adamax_rate_forgets_like_a_window_through_its_decaying_max():
+    claim = lesson.rate_claim(trace_run("adamax", "rosenbrock", {}, num_steps=50))
+    assert claim.name == "step_inspector.windowed_rate_recovers" and claim.holds, claim.text
+    assert claim.text.startswith("Adamax divides by a maximum of |g| that shrinks by β₂ a step")
