@@ -6,6 +6,7 @@ from components import controls, live_slider, presenter, url_state
 from components.claims import show_surface_claims
 from components.lesson import page_title
 from components.playback import playback_controls
+from components.rule_formula import rule_formula
 from components.trajectory_views import (
     VIEWS,
     curves_and_summary,
@@ -41,7 +42,7 @@ def comparison(log, surface, run_settings: dict) -> None:
                 spec = OPTIMIZERS[key]
                 values = controls.optimizer_controls(spec, convention, surface, log,
                                                      on_slide=_redraw_runs)
-                st.latex(spec.rule_latex(convention, values))
+                rule_formula(spec, convention, values)
                 st.caption(f"{spec.paper} ({spec.year}). {spec.note}")
         if run_settings["noise"] > 0:
             st.latex(NOISE)

@@ -187,7 +187,9 @@ def optimizer_controls(spec: OptimizerSpec, convention: str, surface: Surface, l
     callback (the playground reruns only its charts: the toggles change the rule shown too)."""
     values: dict = {}
     for hp in spec.hyperparameters:
-        values[hp.name] = hyperparameter_slider(spec, hp, convention, surface, log, on_slide)
+        # a value the formula writes (AdaGrad's G0) reruns the whole group, so the rule redraws
+        slide = None if hp.name in spec.formula_hyperparameters else on_slide
+        values[hp.name] = hyperparameter_slider(spec, hp, convention, surface, log, slide)
     for option in spec.options:
         values[option.name] = st.toggle(option.label, value=option.default,
                                         key=log(hp_key(spec, option.name)), bind=BIND)

@@ -226,9 +226,15 @@ class OptimizerSpec:
         AdaGrad's G₀, is written with its value; the others are accepted and ignored)."""
         resolved = self.resolve(values, convention)
         options = {o.name: bool(resolved[o.name]) for o in self.options}
-        shown = {h: float(resolved[h]) for h in self.hyperparameter_names
-                 if h in inspect.signature(self.latex).parameters}
+        shown = {h: float(resolved[h]) for h in self.formula_hyperparameters}
         return self.latex(**self.semantics(convention), **options, **shown)
+
+    @property
+    def formula_hyperparameters(self) -> tuple[str, ...]:
+        """The hyperparameters whose value the formula writes (AdaGrad's G₀): a page redraws the
+        formula when one of them moves."""
+        named = inspect.signature(self.latex).parameters
+        return tuple(h for h in self.hyperparameter_names if h in named)
 
     def rule_source(self) -> str:
         """The rule's Python source, as written in rules.py: what the formula runs."""
