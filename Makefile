@@ -81,3 +81,4 @@ golden:
 	.venv-golden/bin/pip install --quiet torch==2.13.0 numpy
 	.venv-golden/bin/python scripts/generate_torch_golden.py
 	.venv-golden/bin/python scripts/generate_torch_network_golden.py
+	.venv-golden/bin/python scripts/generate_torch_schedule_golden.py
