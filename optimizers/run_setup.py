@@ -72,6 +72,8 @@ def surface_values(surface: Surface, surface_params) -> dict[str, Any]:
 
 
 def _check_seeds(seeds) -> np.ndarray:
+    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
+        return np.asarray(seeds)  # the common case, checked at once
     values = np.asarray(seeds)
     if values.dtype.kind not in "iuf" or not np.all(np.isfinite(values)) or \
             not np.all(values == np.round(values)):
@@ -109,8 +111,9 @@ class RunSetup:
         check_convention(self.convention)
         put("surface", as_surface(self.surface))
         put("num_steps", check_steps(self.num_steps))
-        put("clip_kind", parse_clip(self.clip)[0])
-        put("clip_threshold", parse_clip(self.clip)[1])
+        kind, threshold = parse_clip(self.clip)
+        put("clip_kind", kind)
+        put("clip_threshold", threshold)
         put("runs", tuple(run if isinstance(run, tuple) and isinstance(run[0], RunSpec)
                           else split_run(run, self.convention) for run in self.runs))
         put("start", np.asarray(self.surface.start if self.start is None else self.start, float))
