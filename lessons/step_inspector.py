@@ -77,9 +77,13 @@ def _directions_claim(trace, step: int) -> Claim:
     norms = np.linalg.norm(update) * np.linalg.norm(g)
     angle = float(np.degrees(np.arccos(np.clip(-update @ g / norms, -1, 1)))) if norms > 0 \
         else float("nan")
+    rate = effective_lr(trace)  # equal in both coordinates: RAdam's first, momentum-only steps
+    same = rate is not None and bool(np.isclose(rate[i, 0], rate[i, 1], rtol=1e-6))
+    why = ("both coordinates have the same rate here (the chart below), so only its momentum "
+           "turns it" if same else "because each coordinate has its own rate (the chart below)")
     text = (f"An adaptive step is no sum of parts: the dashed arrows are directions only, drawn "
             f"as long as the step. At step {step} the step points {fmt_num(angle, 2)}° away from "
-            "−gₜ, because each coordinate has its own rate (the chart below).")
+            f"−gₜ, {why}.")
     return Claim("step_inspector.adaptive_direction",
                  "An adaptive step rescales each coordinate, so it need not point along −g.",
                  bool(np.isfinite(angle)), text, {"angle": angle})

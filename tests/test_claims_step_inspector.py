@@ -160,3 +160,11 @@ def test_adamax_rate_forgets_like_a_window_through_its_decaying_max():
     claim = lesson.rate_claim(trace_run("adamax", "rosenbrock", {}, num_steps=50))
     assert claim.name == "step_inspector.windowed_rate_recovers" and claim.holds, claim.text
     assert claim.text.startswith("Adamax divides by a maximum of |g| that shrinks by β₂ a step")
+
+
+def test_a_step_at_one_rate_for_both_coordinates_is_not_blamed_on_per_coordinate_rates():
+    radam = trace_run("radam", "rosenbrock", {"learning_rate": 0.001}, num_steps=20)
+    assert "same rate here" in lesson.arrows_claim(radam, 3).text  # a momentum step, ρ₃ < 5
+    assert "each coordinate has its own rate" in lesson.arrows_claim(radam, 10).text
+    adam = trace_run("adam", "rosenbrock", {}, num_steps=20)
+    assert "each coordinate has its own rate" in lesson.arrows_claim(adam, 1).text
