@@ -203,9 +203,10 @@ LION_FRAME = _frame(
     r"$c_t/\sqrt{c_t^2} = \mathrm{sign}(c_t)$: every coordinate moves by $\pm\eta$ whatever the "
     r"size of $g$; its decay $-\eta\lambda x_{t-1}$ is outside the frame.")
 ADAMAX_FRAME = _frame(
-    _M_HAT, r"\big(\max_{s \le t} \beta_2^{t-s} (|g_s| + \epsilon)\big)^2",
-    note=r"$\sqrt{V_t} = u_t$ is a maximum that shrinks by $\beta_2$ a step, not an average; "
-    "only $m$ is bias-corrected (a maximum is not pulled towards its zero start).")
+    _M_HAT, "u_t^2",
+    note=r"$u_t = \max(\beta_2 u_{t-1}, |g_t| + \epsilon)$, a maximum that shrinks by $\beta_2$ a "
+    "step, not an average; only $m$ is bias-corrected (a maximum is not pulled towards its zero "
+    "start).")
 RADAM_FRAME = FrameText(
     lambda eps_before_correction=False, threshold_inclusive=True: (r"r_t\, " + _M_HAT, _V_HAT),
     "with a note",
