@@ -48,7 +48,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from optimizers.registry import get_spec
 from optimizers.run_setup import (  # noqa: F401 (RunSpec, split_run: the engine's public names)
     RunSetup,
     RunSpec,
@@ -83,14 +82,14 @@ def knob_columns(runs: tuple[RunSpec, ...], surface: Surface) -> tuple[str, ...]
     scale, the clip threshold, the surface's shape parameters and each run's hyperparameters."""
     columns = [*FIXED_COLUMNS, *(f"surface.{p.name}" for p in surface.params)]
     for i, run in enumerate(runs):
-        columns += [f"{i}.{name}" for name in get_spec(run.optimizer).hyperparameter_names]
+        columns += [f"{i}.{name}" for name in run.knob_names]
     return tuple(columns)
 
 
 def _run_trajectory(index: int, run: RunSpec, surface: Surface, columns, convention, clip_kind):
     """``trajectory(row, xi, num_points, out)``: run ``index`` on one packed row, written into
     ``out[:, index]`` as OUTPUT_COLUMNS for x_0..x_{num_points - 1} (fact 7)."""
-    names, options = get_spec(run.optimizer).hyperparameter_names, dict(run.options)
+    names, options = run.knob_names, dict(run.options)
 
     def unpack(row):
         knobs = {name: row[i] for i, name in enumerate(columns)}
@@ -110,7 +109,7 @@ def _run_trajectory(index: int, run: RunSpec, surface: Surface, columns, convent
             xi_t = jax.lax.dynamic_index_in_dim(xi, t, keepdims=False)
             how = Gradient(knobs["noise_scale"], xi_t, clip_kind, knobs["clip_threshold"],
                            convention)
-            rule = rule_at(t, run.optimizer, hparams, options, convention)
+            rule = rule_at(t, run.optimizer, hparams, options, convention, run.schedule)
             x_next, state, did = take_step(rule, gradient, x, state, how)
             record = jnp.stack([x[0], x[1], did.value, jnp.sqrt(did.grad @ did.grad),
                                 did.clipped.astype(x.dtype)])
@@ -118,7 +117,7 @@ def _run_trajectory(index: int, run: RunSpec, surface: Surface, columns, convent
             out = jax.lax.dynamic_update_slice(out, record[None, None], corner)
             return x_next, state, out, row
 
-        init = rule_at(0, run.optimizer, hparams, options, convention).init(start)
+        init = rule_at(0, run.optimizer, hparams, options, convention, run.schedule).init(start)
         return jax.lax.fori_loop(0, num_points, step, (start, init, out, row))[2]
 
     return trajectory
@@ -238,11 +237,13 @@ def simulate_batch(runs: Sequence[str | tuple[str, Mapping]], surface, *, starts
 def simulate(optimizer: str, surface, hyperparameters: Mapping[str, float | bool] | None = None,
              *, start=None, num_steps: int = 200, convention: str = "pytorch",
              noise: float = 0.0, batch_size: int = 1, seed: int = 0, clip=None,
-             surface_params: Mapping[str, float] | None = None) -> Trajectory:
-    """One optimizer on one surface. See the README for the full semantics."""
+             surface_params: Mapping[str, float] | None = None, schedule=None) -> Trajectory:
+    """One optimizer on one surface. See the README for the full semantics. ``schedule``: None
+    (a constant rate), a key of ``schedules.SCHEDULES`` or ``(key, parameters and options)``."""
     for name in (hyperparameters or {}):
         if not isinstance(name, str):
             raise ValueError(f"hyperparameter names must be strings; got {name!r}")
-    setup = RunSetup(((optimizer, dict(hyperparameters or {})),), surface, num_steps, start, seed,
-                     noise, batch_size, clip, convention, surface_params)
+    run = (optimizer, dict(hyperparameters or {}), schedule)
+    setup = RunSetup((run,), surface, num_steps, start, seed, noise, batch_size, clip, convention,
+                     surface_params)
     return run_setup(setup)[0][0]

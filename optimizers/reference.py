@@ -66,12 +66,12 @@ def reference_trajectory(setup: RunSetup, index: int, row: Row) -> Trajectory:
     xi = noise_sequence(row.seed, setup.num_steps, float_dtype())  # the same noise for every run
     options = dict(run.options)
     x = as_array(row.start)
-    state = rule_at(0, run.optimizer, hparams, options, setup.convention).init(x)
+    state = rule_at(0, run.optimizer, hparams, options, setup.convention, run.schedule).init(x)
     path, loss, grad_norm, clipped = [x], [], [], []
     for t in range(setup.num_steps):
         how = Gradient(as_array(row.noise_scale), xi[t], setup.clip_kind,
                        as_array(setup.clip_threshold), setup.convention)
-        rule = rule_at(t, run.optimizer, hparams, options, setup.convention)
+        rule = rule_at(t, run.optimizer, hparams, options, setup.convention, run.schedule)
         x, state, did = take_step(rule, gradient, x, state, how)
         path.append(x), loss.append(did.value), clipped.append(did.clipped)
         grad_norm.append(jnp.sqrt(did.grad @ did.grad))

@@ -16,6 +16,7 @@ from typing import Any
 import jax
 import numpy as np
 
+from optimizers import schedules
 from optimizers.base import check_convention
 from optimizers.clipping import parse_clip
 from optimizers.registry import get_spec
@@ -30,6 +31,12 @@ class RunSpec:
 
     optimizer: str
     options: tuple[tuple[str, bool], ...] = ()
+    schedule: schedules.Plan = schedules.CONSTANT  # its parameters are knobs (split_run)
+
+    @property
+    def knob_names(self) -> tuple[str, ...]:
+        """The run's traced values: its hyperparameters, then its schedule's parameters."""
+        return get_spec(self.optimizer).hyperparameter_names + schedules.knob_names(self.schedule)
 
 
 def float_dtype():
@@ -44,12 +51,15 @@ def check_steps(num_steps) -> int:
 
 
 def split_run(run, convention) -> tuple[RunSpec, dict[str, float]]:
-    """``key`` or ``(key, hyperparameters)`` -> (its RunSpec, its resolved hyperparameters)."""
-    name, overrides = (run, {}) if isinstance(run, str) else run
+    """``key``, ``(key, hyperparameters)`` or ``(key, hyperparameters, schedule)`` -> (its RunSpec,
+    its resolved hyperparameters and schedule knobs). ``schedule``: None, a key of
+    ``schedules.SCHEDULES`` or ``(key, parameters and options)``."""
+    name, overrides, schedule = (run, {}, None) if isinstance(run, str) else (*run, None)[:3]
     spec = get_spec(name)
     values = spec.resolve(overrides, convention)
     options = tuple(sorted((o.name, bool(values.pop(o.name))) for o in spec.options))
-    return RunSpec(name, options), values
+    plan, knobs = schedules.plan(schedule, convention)
+    return RunSpec(name, options, plan), values | knobs
 
 
 def noise_scale(noise, batch_size) -> np.ndarray:

@@ -9,7 +9,7 @@ One step t (t = 0, 1, ...: the steps taken before it) from the point x with opti
     x        = x + u                          apply
 
 ``rule_at(t)`` builds the optimizer of step t, taking its learning rate from ``learning_rate_at``:
-the one place where a learning-rate schedule will plug in (today the rate is constant).
+the one place where a run's learning-rate schedule (``optimizers.schedules``) plugs in.
 """
 
 from __future__ import annotations
@@ -17,24 +17,25 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
+from optimizers import schedules
 from optimizers.base import Optimizer
 from optimizers.clipping import apply_clip
 from optimizers.registry import get_spec
 
 
-def learning_rate_at(t, hparams: Mapping[str, Any]):
-    """The learning rate of step t, from the (traced) hyperparameters. Constant today; a schedule
-    will read its own traced parameters from ``hparams`` here."""
-    del t  # a constant rate: the same at every step
-    return hparams["learning_rate"]
+def learning_rate_at(t, hparams: Mapping[str, Any], schedule=schedules.CONSTANT):
+    """The learning rate of step t: the run's schedule (static ``schedules.Plan``) applied to the
+    (traced) learning rate and its own traced parameters, the ``schedule.*`` entries of hparams."""
+    return schedules.rate_at(schedule, t, hparams)
 
 
 def rule_at(t, optimizer: str, hparams: Mapping[str, Any], options: Mapping[str, bool],
-            convention: str) -> Optimizer:
-    """The update rule of step t: the registry's rule with step t's learning rate."""
-    values = dict(hparams)
+            convention: str, schedule=schedules.CONSTANT) -> Optimizer:
+    """The update rule of step t: the registry's rule with step t's learning rate (and, when the
+    schedule cycles it, step t's momentum or beta1)."""
+    values = schedules.hyperparameters_at(schedule, t, hparams)
     if "learning_rate" in values:
-        values["learning_rate"] = learning_rate_at(t, hparams)
+        values["learning_rate"] = learning_rate_at(t, hparams, schedule)
     return get_spec(optimizer).factory(**values, **options, convention=convention)
 
 

@@ -74,7 +74,7 @@ def test_a_schedule_plugs_in_at_learning_rate_at(monkeypatch):
     that drops to zero after 5 steps freezes SGD's path from x_5 on, in the engine (compiled
     afresh, outside its cache) and in the reference loop alike."""
     monkeypatch.setattr(step_module, "learning_rate_at",
-                        lambda t, hp: hp["learning_rate"] * (t < 5))
+                        lambda t, hp, schedule=None: hp["learning_rate"] * (t < 5))
     setup = RunSetup((("sgd", {"learning_rate": 0.01}),), "himmelblau", 12)
     ref = reference_run(setup)[0].path[0]
     runs = (RunSpec("sgd"),)

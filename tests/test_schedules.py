@@ -96,7 +96,7 @@ def test_every_row_is_complete_and_at_most_eta():
 
 
 def test_momentum_schedule_only_where_the_convention_cycles_it():
-    for key, row in SCHEDULES.items():
+    for key in SCHEDULES:
         for convention in schedules.CONVENTIONS:
             params, options = resolve(key, {}, convention)
             cycled = schedules.momentum(key, STEPS, params, options)
