@@ -135,14 +135,18 @@ def velocity(trace: StepTrace) -> np.ndarray | None:
     return trace.state[buffer.field]
 
 
+_FACTOR_LABELS = {"b1": "1 − β₁ᵗ", "b2": "1 − β₂ᵗ"}
+
+
 def bias_correction(trace: StepTrace) -> dict[str, np.ndarray]:
-    """Adam's factors 1 - b1^t and 1 - b2^t per step (T,); empty for other methods."""
-    if not get_spec(trace.optimizer).corrects_bias:
+    """The factors 1 - beta^t per step (T,) of the moments the row corrects (Adam: b1 and b2,
+    Adamax: b1 only); empty for other methods."""
+    decays = get_spec(trace.optimizer).corrects_bias
+    if not decays:
         return {}
     hp, t = trace.hyperparameters, trace.state["t"][1:]
-    if not hp.get("bias_correction", True):
-        return {"1 − β₁ᵗ": np.ones_like(t), "1 − β₂ᵗ": np.ones_like(t)}
-    return {"1 − β₁ᵗ": 1.0 - hp["b1"] ** t, "1 − β₂ᵗ": 1.0 - hp["b2"] ** t}
+    on = hp.get("bias_correction", True)
+    return {_FACTOR_LABELS[b]: 1.0 - hp[b] ** t if on else np.ones_like(t) for b in decays}
 
 
 def effective_lr(trace: StepTrace) -> np.ndarray | None:

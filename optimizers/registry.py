@@ -77,6 +77,7 @@ def _labels(*fields: str) -> dict[str, str]:
 
 
 _ADAM_STATE = _labels("t", "m", "v")
+_BOTH_MOMENTS = ("b1", "b2")  # Adam's bias correction of m and v
 _WINDOW_B2 = EffectiveRate(adam_rules.adam_rate, "window", window="b2")
 # Largest stable learning rates on a quadratic with largest curvature L (tests/test_stability.py
 # measures them): gradient descent, heavy ball, and Nesterov's look-ahead.
@@ -102,7 +103,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             paper="Robbins & Monro, A Stochastic Approximation Method",
             rule=rules.sgd, hyperparameters=(_lr(1e-3),), options=(), conventions=SAME_IN_BOTH,
             latex=latex.sgd, adaptive=False, rate=ETA, state_labels={}, velocity=None,
-            corrects_bias=False, stability=_GD_LIMIT, frame=Frame(rules.sgd_frame, latex.SGD_FRAME),
+            corrects_bias=(), stability=_GD_LIMIT, frame=Frame(rules.sgd_frame, latex.SGD_FRAME),
             lr_hint=_STEPS_LIKE_GRADIENT, color="near-black", dash="solid", note="",
         ),
         OptimizerSpec(
@@ -111,7 +112,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             rule=rules.momentum, hyperparameters=(_lr(1e-3), _momentum()),
             options=(Option("ema", "EMA form (lecture note): b ← μb + (1−μ)g"),),
             conventions=SAME_IN_BOTH, latex=latex.momentum, adaptive=False, rate=ETA,
-            state_labels=_labels("b"), velocity=Velocity("b"), corrects_bias=False,
+            state_labels=_labels("b"), velocity=Velocity("b"), corrects_bias=(),
             stability=_HEAVY_BALL_LIMIT, frame=Frame(rules.momentum_frame, latex.MOMENTUM_FRAME),
             lr_hint=_STEPS_LIKE_GRADIENT, color="ochre", dash="solid", note=latex.MOMENTUM_NOTE,
         ),
@@ -120,7 +121,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             paper="Nesterov 1983; Sutskever et al., On the importance of initialization and momentum",
             rule=rules.nesterov, hyperparameters=(_lr(1e-3), _momentum()), options=(),
             conventions=SAME_IN_BOTH, latex=latex.nesterov, adaptive=False, rate=ETA,
-            state_labels=_labels("b"), velocity=Velocity("b"), corrects_bias=False,
+            state_labels=_labels("b"), velocity=Velocity("b"), corrects_bias=(),
             stability=_NESTEROV_LIMIT, frame=Frame(rules.nesterov_frame, latex.NESTEROV_FRAME),
             lr_hint=_STEPS_LIKE_GRADIENT, color="ochre", dash="dash",
             note=latex.NESTEROV_NOTE,
@@ -137,7 +138,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             ),
             options=(), conventions=_library("eps_in_sqrt", False, True), latex=latex.adagrad,
             adaptive=True, rate=EffectiveRate(rules.adagrad_rate, "only falls"),
-            state_labels=_labels("G"), velocity=None, corrects_bias=False, stability=None,
+            state_labels=_labels("G"), velocity=None, corrects_bias=(), stability=None,
             # its rate only decays, so it starts higher to show the same distance
             frame=Frame(rules.adagrad_frame, latex.ADAGRAD_FRAME),
             lr_hint=LearningRateHint("adaptive", 5.0), color="green", dash="dot", note="",
@@ -150,7 +151,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                                                       scale="beta"), _eps(1e-6)),
             options=(), conventions=SAME_IN_BOTH, latex=latex.adadelta, adaptive=True,
             rate=EffectiveRate(rules.adadelta_rate, "window", window="rho"),
-            state_labels=_labels("Eg2", "Edx2"), velocity=None, corrects_bias=False,
+            state_labels=_labels("Eg2", "Edx2"), velocity=None, corrects_bias=(),
             stability=None,
             # a unitless multiplier: 1.0 is the paper's and both libraries' choice
             frame=Frame(rules.adadelta_frame, latex.ADADELTA_FRAME),
@@ -172,7 +173,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             conventions=_library("eps_in_sqrt", False, True), latex=latex.rmsprop, adaptive=True,
             rate=EffectiveRate(rules.rmsprop_rate, "window", window="decay"),
             state_labels=_labels("v", "g_bar", "buf"), velocity=Velocity("buf", needs="momentum"),
-            corrects_bias=False, stability=None,
+            corrects_bias=(), stability=None,
             frame=Frame(rules.rmsprop_frame, latex.RMSPROP_FRAME, outside_when="momentum"),
             lr_hint=_STEPS_LIKE_ETA, color="teal", dash="longdash", note="",
         ),
@@ -182,7 +183,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             rule=adam_rules.adam, hyperparameters=(_lr(1e-3), _b1(), _b2(), _eps(1e-8)),
             options=(Option("bias_correction", "bias correction", default=True),),
             conventions=SAME_IN_BOTH, latex=latex.adam, adaptive=True, rate=_WINDOW_B2,
-            state_labels=_ADAM_STATE, velocity=Velocity("m"), corrects_bias=True, stability=None,
+            state_labels=_ADAM_STATE, velocity=Velocity("m"), corrects_bias=_BOTH_MOMENTS, stability=None,
             frame=Frame(adam_rules.adam_frame, latex.ADAM_FRAME),
             lr_hint=_STEPS_LIKE_ETA, color="blue", dash="solid", note="",
         ),
@@ -199,7 +200,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             ),
             options=(), conventions=_library("warm_momentum", True, False), latex=latex.nadam,
             adaptive=True, rate=_WINDOW_B2, state_labels=_labels("t", "m", "v", "mu_prod"),
-            velocity=Velocity("m"), corrects_bias=True, stability=None,
+            velocity=Velocity("m"), corrects_bias=_BOTH_MOMENTS, stability=None,
             frame=Frame(adam_rules.nadam_frame, latex.NADAM_FRAME), lr_hint=_STEPS_LIKE_ETA,
             color="blue", dash="dash",
             note="momentum_decay only enters PyTorch's momentum schedule; optax keeps β₁ fixed.",
@@ -210,7 +211,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             rule=adam_rules.adamw,
             hyperparameters=(_lr(1e-3), _b1(), _b2(), _eps(1e-8), _weight_decay(1e-2, 1e-4)),
             options=(), conventions=SAME_IN_BOTH, latex=latex.adamw, adaptive=True,
-            rate=_WINDOW_B2, state_labels=_ADAM_STATE, velocity=Velocity("m"), corrects_bias=True,
+            rate=_WINDOW_B2, state_labels=_ADAM_STATE, velocity=Velocity("m"), corrects_bias=_BOTH_MOMENTS,
             stability=None, frame=Frame(adam_rules.adam_frame, latex.ADAMW_FRAME),
             lr_hint=_STEPS_LIKE_ETA, color="indigo", dash="longdashdot", note="",
         ),
@@ -221,9 +222,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             conventions=_library("max_of_corrected", False, True), latex=latex.amsgrad,
             adaptive=True, rate=EffectiveRate(adam_rules.amsgrad_rate, "running max"),
             state_labels=_labels("t", "m", "v", "v_max"), velocity=Velocity("m"),
-            corrects_bias=True, stability=None, frame=Frame(adam_rules.amsgrad_frame, latex.AMSGRAD_FRAME),
-            lr_hint=_STEPS_LIKE_ETA, color="purple",
-            dash="dot", note="",
+            corrects_bias=_BOTH_MOMENTS, stability=None,
+            frame=Frame(adam_rules.amsgrad_frame, latex.AMSGRAD_FRAME), lr_hint=_STEPS_LIKE_ETA,
+            color="purple", dash="dot", note="",
         ),
         OptimizerSpec(
             key="adamax", title="Adamax", year=2015,
@@ -231,7 +232,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             rule=adam_rules.adamax, hyperparameters=(_lr(2e-3), _b1(), _b2(), _eps(1e-8)),
             options=(), conventions=SAME_IN_BOTH, latex=latex.adamax, adaptive=True,
             rate=EffectiveRate(adam_rules.adamax_rate, "decaying max", window="b2"),
-            state_labels=_labels("t", "m", "u"), velocity=Velocity("m"), corrects_bias=True,
+            state_labels=_labels("t", "m", "u"), velocity=Velocity("m"), corrects_bias=("b1",),
             stability=None, frame=Frame(adam_rules.adamax_frame, latex.ADAMAX_FRAME),
             lr_hint=_STEPS_LIKE_ETA, color="blue", dash="longdashdot",
             note="torch.optim.Adamax defaults to lr = 2e-3; optax.adamax has no default, so the "
@@ -246,7 +247,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                          "optax": {"eps_before_correction": False, "threshold_inclusive": True}},
             latex=latex.radam, adaptive=True,
             rate=EffectiveRate(adam_rules.radam_rate, "rectified window", window="b2"),
-            state_labels=_ADAM_STATE, velocity=Velocity("m"), corrects_bias=True, stability=None,
+            state_labels=_ADAM_STATE, velocity=Velocity("m"), corrects_bias=_BOTH_MOMENTS, stability=None,
             frame=Frame(adam_rules.radam_frame, latex.RADAM_FRAME),
             # its first steps are momentum steps, η·m̂ (like η|g|); rectified ones are like η
             lr_hint=LearningRateHint("both"), color="indigo", dash="dash", note="",
@@ -257,7 +258,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             rule=rules.lion,
             hyperparameters=(_lr(1e-4), _b1(), _b2(0.99), _weight_decay(0.0, 1e-3)), options=(),
             conventions=SAME_IN_BOTH, latex=latex.lion, adaptive=True, rate=SIGN,
-            state_labels=_labels("m"), velocity=Velocity("m"), corrects_bias=False,
+            state_labels=_labels("m"), velocity=Velocity("m"), corrects_bias=(),
             stability=None,
             # its steps are ±η per coordinate, the largest an adaptive method takes
             frame=Frame(rules.lion_frame, latex.LION_FRAME),

@@ -150,7 +150,7 @@ class OptimizerSpec:
     rate: EffectiveRate
     state_labels: Mapping[str, str]  # state field -> what the state table calls it
     velocity: Velocity | None
-    corrects_bias: bool  # divides its moments by 1 - beta^t (the step inspector's factors)
+    corrects_bias: tuple[str, ...]  # the decays whose moments it divides by 1 - beta^t (Adamax: b1)
     stability: StabilityLimit | None  # None: no closed form (the adaptive methods)
     frame: Frame  # the rule as η·m_t/√V_t (the "one frame" lesson)
     lr_hint: LearningRateHint
@@ -177,6 +177,8 @@ class OptimizerSpec:
                              "says why in its note")
         if self.frame.outside_when not in (None, *names):
             raise ValueError(f"{self.key}: outside_when names a hyperparameter")
+        if not set(self.corrects_bias) <= names:
+            raise ValueError(f"{self.key}: corrects_bias names decay hyperparameters")
         if self.rate.behaviour == "running max" and "v_max" not in self.state_labels:
             raise ValueError(f"{self.key}: a running-max rate keeps its maximum in state v_max")
         if self.velocity is not None and self.velocity.field not in self.state_labels:

@@ -15,7 +15,7 @@ from components.palette import COLORS
 from lessons import step_inspector
 from optimizers import CONVENTIONS, OPTIMIZERS, adam_rules, latex, registry, rules
 from optimizers.base import CONVENTIONS as LIBRARIES
-from optimizers.inspect import effective_lr, trace_run
+from optimizers.inspect import bias_correction, effective_lr, trace_run
 from optimizers.spec import ETA, FRAME_FITS, RATE_BEHAVIOURS, EffectiveRate, OptimizerSpec
 from surfaces import SURFACES
 
@@ -163,3 +163,13 @@ def test_the_adagrad_formula_shows_the_g0_slider_value():
     assert r"G_0 &= 0 " in spec.rule_latex("pytorch")
     assert r"G_0 &= 0.35 " in spec.rule_latex("pytorch", {"initial_accumulator_value": 0.35})
     assert r"G_0 &= 2.5 \cdot 10^{-5}" in spec.rule_latex("optax", {"initial_accumulator_value": 2.5e-5})
+
+
+def test_the_step_inspector_shows_only_the_bias_factors_a_rule_divides_by():
+    """Adamax corrects m only (its u is a maximum): its state table has 1 − β₁ᵗ and no 1 − β₂ᵗ."""
+    adamax = bias_correction(trace_run("adamax", "ravine", {}, num_steps=5))
+    assert list(adamax) == ["1 − β₁ᵗ"]
+    np.testing.assert_allclose(adamax["1 − β₁ᵗ"], 1 - 0.9 ** np.arange(1, 6), rtol=1e-6)
+    assert list(bias_correction(trace_run("adam", "ravine", {}, num_steps=5))) == ["1 − β₁ᵗ",
+                                                                                  "1 − β₂ᵗ"]
+    assert bias_correction(trace_run("rmsprop", "ravine", {}, num_steps=5)) == {}
