@@ -51,6 +51,7 @@ class Schedule(NamedTuple):
     torch: str  # the torch.optim.lr_scheduler call it reproduces (eta is the optimizer's lr)
     optax: str  # the optax schedule it reproduces
     momentum: Callable | None = None  # (t, params, options) -> momentum when cycles_momentum
+    note: str = ""  # where the conventions differ, in words
 
 
 def _cos_anneal(start, end, pct):
@@ -142,6 +143,8 @@ def _library(pytorch: dict, optax: dict) -> dict[str, dict[str, bool]]:
 _STEPS = dict(low=1.0, high=1000.0, integer=True)
 _ALPHA = Param("alpha", r"\alpha", 0.0, 0.0, 1.0)
 _M_BASE, _M_MAX = r"\mu_{\min}", r"\mu_{\max}"
+_AFTER_END = ("PyTorch's CosineAnnealingLR follows the cosine back up after T (eta again at 2T); "
+              "optax holds alpha*eta from T on.")
 _COS = r"\tfrac{1}{2}\left(1+\cos\frac{\pi %s}{%s}\right)"
 
 SCHEDULES: dict[str, Schedule] = {s.key: s for s in (
@@ -159,7 +162,7 @@ SCHEDULES: dict[str, Schedule] = {s.key: s for s in (
              r"\eta_t = \eta\left(\alpha + (1-\alpha)" + _COS % ("t", "T") + r"\right)",
              _library({"restarts_after_end": True}, {"restarts_after_end": False}),
              "CosineAnnealingLR(opt, T_max=T, eta_min=alpha*eta)",
-             "optax.cosine_decay_schedule(eta, T, alpha)"),
+             "optax.cosine_decay_schedule(eta, T, alpha)", note=_AFTER_END),
     Schedule("warmup_cosine", "Linear warm-up + cosine", warmup_cosine,
              (Param("warmup_steps", "w", 20, **_STEPS), Param("decay_steps", "T", 200, **_STEPS),
               Param("start", "f_0", 0.0, 0.0, 1.0), _ALPHA),
@@ -168,7 +171,8 @@ SCHEDULES: dict[str, Schedule] = {s.key: s for s in (
              _library({"restarts_after_end": True}, {"restarts_after_end": False}),
              "SequentialLR(opt, [LinearLR(opt, f0, 1, w), CosineAnnealingLR(opt, T-w, "
              "alpha*eta)], [w])", "optax.warmup_cosine_decay_schedule(f0*eta, eta, w, T, "
-             "alpha*eta)"),
+             "alpha*eta)", note="After T PyTorch's cosine rises again (eta at "
+             "2T - w); optax holds alpha*eta. torch's LinearLR needs f0 > 0."),
     Schedule("one_cycle", "One-cycle", one_cycle,
              (Param("total_steps", "T", 200, 2.0, 1000.0, True),
               Param("pct_start", "p", 0.3, 0.05, 0.95), Param("div_factor", "d", 25, 1.0, 1e3),
@@ -184,7 +188,11 @@ SCHEDULES: dict[str, Schedule] = {s.key: s for s in (
                        "cycles_momentum": False}),
              "OneCycleLR(opt, eta, total_steps=T, pct_start=p, div_factor=d, "
              "final_div_factor=d_f, base_momentum, max_momentum)",
-             "optax.cosine_onecycle_schedule(T, eta, p, d, d_f)", one_cycle_momentum),
+             "optax.cosine_onecycle_schedule(T, eta, p, d, d_f)", one_cycle_momentum,
+             "a = pT - 1 and b = T - 1 in PyTorch (torch refuses step T + 1; held here), "
+             "a = floor(pT) and b = T in optax. PyTorch also cycles momentum (or Adam's beta1) "
+             "from mu_max down to mu_min and back; plain SGD has no momentum here to cycle "
+             "(torch's SGD(momentum=0) would get one)."),
     Schedule("cyclical", "Cyclical (triangular)", cyclical,
              (Param("step_size_up", "s", 50, **_STEPS), Param("base", "f_0", 0.1, 0.0, 1.0),
               Param("base_momentum", _M_BASE, 0.8, 0.0, 0.999),
@@ -194,7 +202,9 @@ SCHEDULES: dict[str, Schedule] = {s.key: s for s in (
              _library({"cycles_momentum": True}, {"cycles_momentum": False}),
              "CyclicLR(opt, base_lr=f0*eta, max_lr=eta, step_size_up=s, base_momentum, "
              "max_momentum)", "optax.join_schedules of linear_schedule(f0*eta, eta, s) and back",
-             cyclical_momentum),
+             cyclical_momentum, "optax has no cyclical schedule: its convention is the same "
+             "triangle without PyTorch's momentum cycle (mu_max at the rate's low, mu_min at its "
+             "peak)."),
 )}
 
 

@@ -86,6 +86,8 @@ def test_every_row_is_complete_and_at_most_eta():
         assert row.key == key and row.label and row.latex.startswith(r"\eta_t"), key
         assert set(row.options) == set(schedules.CONVENTIONS), key
         assert row.torch and row.optax
+        if row.options["pytorch"] != row.options["optax"]:  # a difference is said in words
+            assert row.note, key
         for p in row.params:
             assert p.low <= p.default <= p.high, (key, p.name)
         for convention in schedules.CONVENTIONS:
