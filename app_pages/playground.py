@@ -7,6 +7,8 @@ from components.claims import show_surface_claims
 from components.lesson import page_title
 from components.playback import playback_controls
 from components.rule_formula import rule_formula
+from components.schedule_controls import schedule_controls
+from components.schedule_view import schedule_panel
 from components.trajectory_views import (
     VIEWS,
     curves_and_summary,
@@ -58,6 +60,7 @@ def comparison(log, surface, run_settings: dict) -> None:
                     icon=":material/info:")
             return
         runs(surface, run_settings, chosen, view_mode, playback, part=PATHS)
+    schedule_panel(run_settings["schedule"], convention, run_settings["num_steps"], chosen)
     runs(surface, run_settings, chosen, view_mode, playback, part=CURVES)
 
 
@@ -120,6 +123,8 @@ with st.sidebar:
     st.subheader("Run")
     convention = controls.convention_picker(log)
     num_steps = controls.steps_picker(log)
+    st.subheader("Schedule")
+    schedule = schedule_controls(log)
     st.subheader("Mini-batch noise")
     sigma, batch, ensemble, seed = controls.noise_controls(log)
     st.subheader("Clipping")
@@ -133,6 +138,7 @@ with why_col.expander(f"**{surface.title}**: why this surface", expanded=False):
 comparison(log, surface, dict(
     start=start, num_steps=num_steps, convention=convention, noise=sigma, batch_size=batch,
     ensemble=ensemble, seed=seed, clip=clip, surface_params=surface_params, clickable=clickable,
+    schedule=schedule,
 ))
 show_surface_claims(surface, surface_params, start, measured)
 url_state.warn_about_link(link_note, log)

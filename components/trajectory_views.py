@@ -45,11 +45,12 @@ class Runs(tuple):
 
 
 def run_series(surface: Surface, settings: dict[str, dict], *, start, num_steps, convention,
-               noise, batch_size, ensemble, seed, clip, surface_params) -> Runs:
-    """All chosen optimizers x ``ensemble`` seeds in one compiled call (or remembered)."""
+               noise, batch_size, ensemble, seed, clip, surface_params, schedule=None) -> Runs:
+    """All chosen optimizers x ``ensemble`` seeds in one compiled call (or remembered).
+    ``schedule``: None (a constant rate) or ``(key, ((name, value), ...))``, for every run."""
     key = (surface, tuple((k, tuple(sorted(v.items()))) for k, v in settings.items()),
            tuple(start), num_steps, convention, noise, batch_size, ensemble, seed, clip,
-           tuple(sorted(surface_params.items())))
+           tuple(sorted(surface_params.items())), schedule)
     if ensemble * len(settings) * (num_steps + 1) <= RUN_CACHE_POINTS:
         return _remembered_runs(*key)
     return Runs(_runs(*key))
@@ -71,9 +72,10 @@ def _chart(series: Runs, what: tuple, figure):
 
 
 def _runs(surface, settings, start, num_steps, convention, noise, batch_size, ensemble, seed,
-          clip, surface_params) -> tuple[figures.PathSeries, ...]:
+          clip, surface_params, schedule) -> tuple[figures.PathSeries, ...]:
     seeds = seed + np.arange(ensemble)
-    results = simulate_batch([(k, dict(v)) for k, v in settings], surface, starts=start,
+    plan = None if schedule is None else (schedule[0], dict(schedule[1]))
+    results = simulate_batch([(k, dict(v), plan) for k, v in settings], surface, starts=start,
                              seeds=seeds, num_steps=num_steps, convention=convention,
                              noise=noise, batch_size=batch_size, clip=clip,
                              surface_params=dict(surface_params))

@@ -1,0 +1,50 @@
+"""The schedule the runs use, above their loss curves: lr(t) as a small chart and, beside it, its
+formula, the library calls it reproduces and where PyTorch and optax differ."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components import url_state
+from components.live_plot import live_plot
+from components.schedule_controls import SCOPE
+from components.schedule_figures import cycled_optimizers, schedule_spec
+from optimizers import OPTIMIZERS
+from optimizers.schedules import SCHEDULES, resolve
+
+CHART_CONFIG = {"displayModeBar": False, "scrollZoom": False}
+
+
+def momentum_note(key: str, convention: str, chosen: list[str]) -> str | None:
+    """Which sliders the schedule overrides: PyTorch's one-cycle and cyclical set momentum (or
+    Adam's β₁) at every step, so those sliders do not move the runs."""
+    if not resolve(key, {}, convention)[1].get("cycles_momentum", False):
+        return None
+    users = cycled_optimizers(chosen)
+    if not users:
+        return None
+    named = ", ".join(f"{OPTIMIZERS[k].short}'s {'β₁' if n == 'b1' else 'μ'}" for k, n in users)
+    return (f"In the {convention} convention this schedule also sets {named} at every step (the "
+            "dashed line, right axis): their sliders do not move the runs.")
+
+
+def schedule_panel(setting: tuple, convention: str, num_steps: int, chosen: list[str]) -> None:
+    """Nothing for a constant rate; otherwise the chart and its words, side by side (stacked on a
+    phone)."""
+    key, values = setting
+    if key == "constant":
+        return
+    schedule = SCHEDULES[key]
+    chart_col, words_col = st.columns([1.5, 1], gap="medium")
+    with chart_col:
+        live_plot(schedule_spec(key, dict(values), convention, num_steps, chosen),
+                  key="schedule_chart", config=CHART_CONFIG, defer=True)
+    with words_col:
+        st.latex(schedule.latex)
+        st.caption(SCOPE)
+        st.markdown(f"PyTorch: `{schedule.torch}`  \noptax: `{schedule.optax}`")
+        if schedule.note:
+            st.caption(url_state.escape(schedule.note, limit=len(schedule.note)))
+        note = momentum_note(key, convention, chosen)
+        if note:
+            st.caption(url_state.escape(note, limit=len(note)))
