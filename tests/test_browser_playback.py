@@ -15,6 +15,7 @@ from tests.browser import (
     read_path_chart,
     screenshot,
     wait_for_idle,
+    wait_for_path_change,
     wait_for_path_chart,
 )
 
@@ -105,6 +106,32 @@ def test_play_pause_replay_and_scrub_from_the_keyboard(server, page):
     wait_step(page, "c.sliderActive > arg", expected)
     page.keyboard.press("Space")
     wait_step(page, "c.buttons[0] === '▶ Play'", None)
+
+
+def test_a_slider_move_gives_the_frames_the_new_paths(server, page):
+    """A learning-rate move changes only the chart's numbers, which the chart then moves in place
+    (live_plot.js) instead of re-plotting: the frames must hold the new paths' heads, and the
+    frame the reader scrubbed to stays, showing them."""
+    before = open_chart(page, server)
+    last = len(before["steps"]) - 1
+    old_end = frame_heads(page, last)
+    page.locator(f"{TOOLBAR} input[type=range]").focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    wait_step(page, "c.sliderActive === 5", None)
+    page.locator(".st-key-momentum-learning_rate input[type=range]").focus()
+    page.keyboard.press("ArrowRight")
+    wait_for_path_change(page, before)
+    wait_for_idle(page)
+    after = wait_step(page, "c.sliderActive === 5", None)
+    assert [p["name"] for p in after["paths"]] == [p["name"] for p in before["paths"]]
+    assert after["nTraces"] == before["nTraces"] and after["steps"] == before["steps"]
+    for k in (0, 5, last):
+        step = after["steps"][k]
+        at_step = [[p[a][min(step, len(p[a]) - 1)] for a in ("x", "y")] for p in after["paths"]]
+        assert frame_heads(page, k) == at_step, f"frame {k} does not hold the new heads"
+    assert frame_heads(page, last) != old_end
+    assert heads(after) == frame_heads(page, 5), "the scrubbed frame shows the old heads"
 
 
 def test_trail_mode_and_speed(server, page):
