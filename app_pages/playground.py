@@ -25,7 +25,8 @@ def comparison(log, surface, run_settings: dict) -> None:
     """Optimizer choice, their sliders, the chart and the curves: a widget here reruns only this
     fragment, so the sidebar and the lesson are neither recomputed nor re-sent. A slider (or a
     live drag) reruns less still: only ``runs``, the charts, since nothing else here shows a
-    slider's value (the rule's LaTeX shows the options, not the numbers)."""
+    slider's value (the rule shows the options; a value the formula writes, AdaGrad's G0, reruns
+    this whole fragment: controls.optimizer_controls)."""
     convention, clip = run_settings["convention"], run_settings["clip"]
     # Nothing above the chart but the title row: the picker, the View selector and the playback
     # widgets head the control column, so at 1280x720 the chart is 510 px tall with its scrubber
