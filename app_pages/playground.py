@@ -141,5 +141,5 @@ comparison(log, surface, dict(
     ensemble=ensemble, seed=seed, clip=clip, surface_params=surface_params, clickable=clickable,
     schedule=schedule,
 ))
-show_surface_claims(surface, surface_params, start, measured)
+show_surface_claims(surface, surface_params, start, measured, schedule=schedule)
 url_state.warn_about_link(link_note, log)

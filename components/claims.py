@@ -12,7 +12,8 @@ from collections.abc import Iterable
 import streamlit as st
 
 from lessons.claims import Claim
-from lessons.surfaces import STEPS, surface_claims
+from lessons.surfaces import STEPS, scheduled, surface_claims, uses_schedule
+from optimizers.schedules import SCHEDULES
 from surfaces import SURFACES
 
 HOLDS_ICON = ":material/check_circle:"
@@ -33,17 +34,25 @@ def show_claims(claims: Iterable[Claim], where=st) -> None:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _surface_claims(key: str, params: tuple, start: tuple) -> list[Claim]:
-    return surface_claims(SURFACES[key], dict(params), start)
+def _surface_claims(key: str, params: tuple, start: tuple, schedule: tuple | None) -> list[Claim]:
+    return surface_claims(SURFACES[key], dict(params), start, schedule)
 
 
-def show_surface_claims(surface, params: dict, start, where=st) -> None:
-    """The measured claims of a surface's lesson (lessons.surfaces) at these settings."""
+def show_surface_claims(surface, params: dict, start, where=st, schedule=None) -> None:
+    """The measured claims of a surface's lesson (lessons.surfaces) at these settings;
+    ``schedule``: the page's, as its runs take it (None: a constant rate)."""
     claims = _surface_claims(surface.key, tuple(sorted(params.items())),
-                             tuple(float(v) for v in start))
+                             tuple(float(v) for v in start), schedule)
     if not claims:
         return
+    rates = (f"at its suggested learning rates (η = {surface.sgd_lr:g} for GD and momentum, "
+             f"{surface.adaptive_lr:g} for Adam)")
+    if scheduled(schedule) and uses_schedule(surface):
+        rates += (f"; the claims about a step's rate run with the sidebar's "
+                  f"{SCHEDULES[schedule[0]].label} schedule, η its peak, the others at a constant "
+                  "rate")
+    elif scheduled(schedule):
+        rates += ", constant (not the sidebar's schedule)"
     where.caption(f"Measured on this surface from the start ({start[0]:g}, {start[1]:g}), "
-                  f"{STEPS} steps, at its suggested learning rates "
-                  f"(η = {surface.sgd_lr:g} for GD and momentum, {surface.adaptive_lr:g} for Adam):")
+                  f"{STEPS} steps, {rates}:")
     show_claims(claims, where)

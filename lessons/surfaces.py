@@ -4,7 +4,11 @@ The playground's "why this surface" panel shows a surface's formula, a sentence 
 (``Surface.lesson``, facts of the formula only) and the claims below: every statement about how
 an optimizer behaves there is run at the panel's settings (the surface's shape parameters and
 the start in the sidebar, the surface's suggested learning rates, 300 steps, PyTorch convention)
-and shown with its numbers. ``surface_claims(surface, params, start)`` returns them.
+and shown with its numbers. ``surface_claims(surface, params, start, schedule)`` returns them.
+
+With a learning-rate schedule on (the sidebar's, one for every optimizer), step t takes
+η·f(t) with f ≤ 1: the claims about the rate per step (the 2/L edge, the crawl below 1/L, Adam's
+step of about η) run with it, η being its peak; the others run at a constant rate.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import numpy as np
 from lessons.claims import Claim, fmt_num, pct
 from lessons.cliff_clipping import wall_claim
 from lessons.surface_basins import STEPS, himmelblau_basins, rastrigin_nearest, run_from, two_wells_momentum
-from optimizers import simulate_batch
+from optimizers import schedules, simulate_batch
 from optimizers.stability import curvature_at_minimum
 from surfaces import SURFACES, Surface
 
@@ -41,12 +45,37 @@ def _valley_frame(params) -> np.ndarray:
     return np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
 
 
-def ravine_stability(surface, params, start) -> Claim:
+# ------------------------------------------------------------------ the sidebar's schedule
+
+
+def scheduled(schedule) -> bool:
+    """Whether ``schedule`` (None, or ``(key, ((name, value), ...))`` as the page carries it)
+    changes the rate from step to step."""
+    return schedule is not None and schedule[0] != "constant"
+
+
+def _with(runs, schedule):
+    """``runs`` with the schedule, so the claim measures what the page runs."""
+    return [(key, hp, schedule and (schedule[0], dict(schedule[1]))) for key, hp in runs]
+
+
+def rate_factor(schedule, steps: int = STEPS) -> np.ndarray:
+    """f(t) for t < steps (PyTorch's convention, as the claims run): step t's rate is η·f(t)."""
+    if not scheduled(schedule):
+        return np.ones(steps)
+    values, options = schedules.resolve(schedule[0], dict(schedule[1]), "pytorch")
+    return np.asarray(schedules.learning_rate(schedule[0], np.arange(steps), 1.0, values, options))
+
+
+def ravine_stability(surface, params, start, schedule=None) -> Claim:
     curvature = curvature_at_minimum(surface, params)
     edge = 2.0 / curvature
-    below, above = run_from(surface, params, start, [("sgd", {"learning_rate": 0.95 * edge}),
-                                                 ("sgd", {"learning_rate": 1.05 * edge})])
+    below, above = run_from(surface, params, start, _with(
+        [("sgd", {"learning_rate": 0.95 * edge}), ("sgd", {"learning_rate": 1.05 * edge})],
+        schedule))
     falls, grows = below.loss[0, -1] < below.loss[0, 0], not above.loss[0, -1] < above.loss[0, 0]
+    if scheduled(schedule):
+        return _scheduled_stability(curvature, below, above, schedule)
     return Claim(
         "ravine.stability_edge", "Gradient descent is stable only for η < 2/L.", falls and grows,
         f"The largest curvature is L = {fmt_num(curvature)}, so plain GD needs η < 2/L = "
@@ -56,25 +85,51 @@ def ravine_stability(surface, params, start) -> Claim:
         {"L": curvature, "edge": edge})
 
 
+def _scheduled_stability(curvature, below, above, schedule) -> Claim:
+    """The 2/L edge per step: step t is stable for η·f(t) < 2/L, so a peak below 2/L suffices;
+    above it, only the steps whose η·f(t) passes 2/L amplify the error."""
+    edge, label = 2.0 / curvature, schedules.get_schedule(schedule[0]).label
+    over = int(np.sum(1.05 * rate_factor(schedule) > 1.0))
+    end, start = above.loss[0, -1], above.loss[0, 0]
+    text = (f"The largest curvature is L = {fmt_num(curvature)}, so a GD step is stable for "
+            f"η·f(t) < 2/L = {fmt_num(edge)}. With the {label} schedule f(t) ≤ 1, so a peak "
+            f"η = {fmt_num(0.95 * edge)} keeps every step below it: the loss goes from "
+            f"{fmt_num(below.loss[0, 0])} to {fmt_num(below.loss[0, -1])} in {STEPS} steps. At "
+            f"peak η = {fmt_num(1.05 * edge)}, {over} of the {STEPS} steps pass 2/L")
+    if end < start:
+        text += (f", each growing the error by at most |1 − ηL| = 1.1, and the smaller steps "
+                 f"undo it: the loss still ends at {fmt_num(end)}, below its start.")
+    else:
+        text += f": the loss ends at {fmt_num(end)}, not below its start {fmt_num(start)}."
+    return Claim("ravine.stability_edge", "Gradient descent is stable while every step's "
+                 "η·f(t) < 2/L; with f ≤ 1 a peak η < 2/L is enough.",
+                 bool(below.loss[0, -1] < below.loss[0, 0]), text,
+                 {"L": curvature, "edge": edge, "steps_over": over})
+
+
 def _steps_to_tenth(coordinate: np.ndarray) -> int | None:
     """First step at which |coordinate| is below a tenth of its start (None: never)."""
     hit = np.flatnonzero(np.abs(coordinate) < 0.1 * abs(coordinate[0]))
     return int(hit[0]) if hit.size else None
 
 
-def ravine_crawl(surface, params, start) -> Claim:
+def ravine_crawl(surface, params, start, schedule=None) -> Claim:
     lr = surface.sgd_lr
-    (run,) = run_from(surface, params, start, [("sgd", {"learning_rate": lr})])
+    (run,) = run_from(surface, params, start, _with([("sgd", {"learning_rate": lr})], schedule))
     along, across = _valley_frame(params) @ run.path[0].T
     t_along, t_across = _steps_to_tenth(along), _steps_to_tenth(across)
     flips = int(np.sum(np.diff(np.sign(across[np.abs(across) > 1e-9])) != 0))
     holds = t_across is not None and (t_along is None or t_along >= 10 * max(t_across, 1))
     zig = (f"it overshoots the floor (across-valley sign changes: {flips})" if flips else
            "with η below 1/L it does not zig-zag (no sign change across the valley)")
-    text = (f"At η = {fmt_num(lr)} GD covers 90 % of the way across the valley "
+    at = f"At peak η = {fmt_num(lr)} (step t at η·f(t) ≤ η)" if scheduled(schedule) else \
+        f"At η = {fmt_num(lr)}"
+    text = (f"{at} GD covers 90 % of the way across the valley "
             f"{_said(t_across)} and 90 % of the way along its floor {_said(t_along)}; {zig}.")
     if not holds:
-        text += " Here the valley is too round for a crawl: raise κ."
+        text += (" Here the crawl does not show with this schedule's small steps: compare the "
+                 "constant rate." if scheduled(schedule) else
+                 " Here the valley is too round for a crawl: raise κ.")
     return Claim("ravine.crawls_along_floor", "GD crawls along the floor of a narrow valley.",
                  holds, text, {"steps_along": t_along or -1, "steps_across": t_across or -1,
                                "flips": flips})
@@ -175,21 +230,24 @@ def cliff_wall(surface, params, start) -> Claim:
                  {"ratio": wall.values["ratio"], "jump": jump})
 
 
-def plateau_crawl(surface, params, start) -> Claim:
-    slow, fast = run_from(surface, params, start, [("sgd", {"learning_rate": surface.sgd_lr}),
-                                              ("adam", {"learning_rate": surface.adaptive_lr})])
+def plateau_crawl(surface, params, start, schedule=None) -> Claim:
+    slow, fast = run_from(surface, params, start, _with(
+        [("sgd", {"learning_rate": surface.sgd_lr}),
+         ("adam", {"learning_rate": surface.adaptive_lr})], schedule))
     grad0 = float(slow.grad_norm[0, 0])
     sgd_moved = float(np.linalg.norm(slow.path[0, -1] - slow.path[0, 0]))
     adam_step = float(np.abs(np.diff(fast.path[0, :11], axis=0)).mean())
-    lr = surface.adaptive_lr
+    lr = surface.adaptive_lr * float(rate_factor(schedule, 10).mean())  # steps 0..9's mean rate
     holds = sgd_moved < 0.1 * float(np.linalg.norm(start)) and abs(adam_step / lr - 1) < 0.2
+    rate, eta = ((f"η·f(t) itself: {fmt_num(lr)} on average", "η·f(0)") if scheduled(schedule)
+                 else ("η itself", "η"))
     return Claim(
         "plateau.adaptive_moves_at_lr", "Plain SGD crawls on the plateau; Adam moves at about "
         "the learning rate whatever the slope.", holds,
         f"At the start |∇f| = {fmt_num(grad0)}: SGD at η = {fmt_num(surface.sgd_lr)} moves "
-        f"{fmt_num(sgd_moved)} in {STEPS} steps, while Adam at η = {fmt_num(lr)} moves each "
-        f"coordinate by {fmt_num(adam_step)} per step over its first 10 steps (η itself). "
-        "RMSProp has no bias correction: its first step is η/√(1 − ρ), 10η at ρ = 0.99.",
+        f"{fmt_num(sgd_moved)} in {STEPS} steps, while Adam at η = {fmt_num(surface.adaptive_lr)} "
+        f"moves each coordinate by {fmt_num(adam_step)} per step over its first 10 steps ({rate}). "
+        f"RMSProp has no bias correction: its first step is {eta}/√(1 − ρ), 10{eta} at ρ = 0.99.",
         {"sgd_moved": sgd_moved, "adam_step": adam_step, "grad0": grad0})
 
 
@@ -223,8 +281,20 @@ CHECKS: dict[str, tuple[Callable[..., Claim], ...]] = {
 }
 
 
-def surface_claims(surface: Surface, params=None, start: Point | None = None) -> list[Claim]:
-    """The claims of ``surface``'s lesson at these shape parameters and this start."""
+# The claims about the rate per step: they take the page's schedule.
+PER_STEP = (ravine_stability, ravine_crawl, plateau_crawl)
+
+
+def uses_schedule(surface: Surface) -> bool:
+    """Whether any claim of the surface's lesson runs with the page's schedule."""
+    return any(check in PER_STEP for check in CHECKS.get(surface.key, ()))
+
+
+def surface_claims(surface: Surface, params=None, start: Point | None = None,
+                   schedule=None) -> list[Claim]:
+    """The claims of ``surface``'s lesson at these shape parameters, this start and (for the
+    claims about the rate per step) this schedule."""
     params = surface.default_params() | dict(params or {})
     start = tuple(float(v) for v in (surface.start if start is None else start))
-    return [check(surface, params, start) for check in CHECKS.get(surface.key, ())]
+    return [check(surface, params, start, schedule) if check in PER_STEP else
+            check(surface, params, start) for check in CHECKS.get(surface.key, ())]

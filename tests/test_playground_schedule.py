@@ -111,3 +111,12 @@ def test_the_schedule_is_part_of_the_remembered_runs():
     np.testing.assert_array_equal(scheduled[0].main.path, alone.path)
     assert not np.array_equal(plain[0].main.path, alone.path)
     assert OPTIMIZERS["momentum"].title == scheduled[0].label
+
+
+def test_the_surface_claims_run_with_the_sidebar_schedule():
+    at = open_app({"surface": SURFACE.short, "schedule": "One-cycle"})
+    assert_clean(at)
+    captions = [c.value for c in at.caption if c.value.startswith("Measured on this surface")]
+    assert len(captions) == 1 and "One-cycle schedule, η its peak" in captions[0]
+    edge = [s for s in texts(at, "success") + texts(at, "warning") if "2/L" in s]
+    assert len(edge) == 1 and "η·f(t) < 2/L" in edge[0] and "One-cycle" in edge[0]
