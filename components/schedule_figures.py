@@ -47,7 +47,7 @@ def _momentum_trace(steps, cycled: np.ndarray, chosen: Iterable[str]) -> dict | 
 
 
 def schedule_spec(key: str, params: Mapping[str, float], convention: str, num_steps: int,
-                  chosen: Iterable[str] = (), height: int = 230) -> dict:
+                  chosen: Iterable[str] = (), height: int = 290) -> dict:
     """lr(t) as a plain figure dict: f(t) on the left axis; the momentum cycle (if any, and if a
     chosen optimizer has a momentum or β₁ for it to replace) on the right one."""
     factor, cycled = schedule_curves(key, params, convention, num_steps)

@@ -28,6 +28,13 @@ def momentum_note(key: str, convention: str, chosen: list[str]) -> str | None:
             "dashed line, right axis): their sliders do not move the runs.")
 
 
+def formula_lines(latex: str) -> list[str]:
+    """A row's formula in lines that fit a column: a definition after the cases (one-cycle's
+    cos_{u→v}) on a line of its own, since st.latex does not wrap and hid it past the edge."""
+    head, sep, tail = latex.rpartition(r"\end{cases},\ ")
+    return [head + r"\end{cases}", tail] if sep else [latex]
+
+
 def schedule_panel(setting: tuple, convention: str, num_steps: int, chosen: list[str]) -> None:
     """Nothing for a constant rate; otherwise the chart and its words, side by side (stacked on a
     phone)."""
@@ -40,7 +47,8 @@ def schedule_panel(setting: tuple, convention: str, num_steps: int, chosen: list
         live_plot(schedule_spec(key, dict(values), convention, num_steps, chosen),
                   key="schedule_chart", config=CHART_CONFIG, defer=True)
     with words_col:
-        st.latex(schedule.latex)
+        for line in formula_lines(schedule.latex):
+            st.latex(line)
         st.caption(SCOPE)
         st.markdown(f"PyTorch: `{schedule.torch}`  \noptax: `{schedule.optax}`")
         if schedule.note:
