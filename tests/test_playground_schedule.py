@@ -61,7 +61,7 @@ def _link(key: str) -> dict:
     return link
 
 
-@pytest.mark.parametrize("key", ["one_cycle", "warmup_cosine"])
+@pytest.mark.parametrize("key", SCHEDULED)
 def test_a_schedule_link_round_trips(key):
     at = open_app(_link(key))
     assert_clean(at)
