@@ -93,7 +93,8 @@ def theory_limit(hmap: HyperMap, surface, params: Mapping[str, float] | None = N
     betas = np.zeros(len(hmap.betas)) if hmap.axis is None else hmap.betas
     limit = lr_limit(hmap.optimizer, curvature, betas)
     if limit is None or hmap.axis not in (None, "momentum"):
-        return None, (f"L = {fmt_num(curvature, 4)} here, but {hmap.optimizer} has no closed-form "
+        name = get_spec(hmap.optimizer).short
+        return None, (f"L = {fmt_num(curvature, 4)} here, but {name} has no closed-form "
                       "stability limit: its step size adapts to the gradients it has seen.")
     return np.asarray(limit, float), None
 

@@ -246,7 +246,12 @@ def script_state(page) -> str | None:
 
 
 def wait_for_idle(page, timeout: float = 90_000) -> None:
-    """Wait until the app is connected and no script run is in progress or queued."""
+    """Wait until the app is connected and no script run is in progress or queued.
+
+    Call it after waiting for an action's result (the chart changed, the page became current),
+    never instead: a short run's start and end can reach the browser in one batch, which React
+    renders once, so the script state may never show "running" and idle holds at once. For the
+    same reason there is no run counter here: one missed runs on CI."""
     page.wait_for_function(
         """() => {
              const app = document.querySelector('[data-testid="stApp"]');
@@ -255,30 +260,16 @@ def wait_for_idle(page, timeout: float = 90_000) -> None:
            }""", timeout=timeout, polling=50)
 
 
-def watch_runs(page) -> None:
-    """Start counting script runs that end (an app's script state leaving ``running``).
+def wait_for_current_page(page, href: str, timeout: float = 90_000) -> None:
+    """After a click on a navigation link: wait until ``href`` is the current page, then idle.
 
-    Each mutation record's old value is read, not the attribute's value when the observer runs:
-    a fast run can start and end between two observer callbacks. The whole document is observed,
-    not one stApp node: if React mounts a new app container during a run, the old node's
-    attribute never changes again and a counter bound to it would miss the run.
+    Streamlit sets the link's aria-current from the server's new-session message at the start
+    of the page's run, never on the click, so once it is set the run has begun.
     """
-    page.evaluate(
-        """() => {
-             window.__stRuns = 0;
-             if (window.__stRunObserver) window.__stRunObserver.disconnect();
-             window.__stRunObserver = new MutationObserver((records) => {
-               for (const r of records) if (r.oldValue === 'running') window.__stRuns++;
-             });
-             window.__stRunObserver.observe(document.documentElement, {
-               attributes: true, attributeOldValue: true, subtree: true,
-               attributeFilter: ['data-test-script-state']});
-           }""")
-
-
-def wait_for_run_done(page, timeout: float = 90_000) -> None:
-    """After ``watch_runs`` and an action: wait for a run to have ended, then for idle."""
-    page.wait_for_function("() => window.__stRuns > 0", timeout=timeout, polling=20)
+    page.wait_for_function(
+        """([sel, href]) => [...document.querySelectorAll(sel)].some(
+               a => a.getAttribute('href') === href && a.getAttribute('aria-current') === 'page')""",
+        arg=[NAV_LINKS, href], timeout=timeout, polling=50)
     wait_for_idle(page, timeout)
 
 

@@ -19,11 +19,10 @@ from tests.browser import (
     read_path_chart,
     screenshot,
     visible_texts,
+    wait_for_current_page,
     wait_for_idle,
     wait_for_path_change,
     wait_for_path_chart,
-    wait_for_run_done,
-    watch_runs,
 )
 
 DEFAULT_PATHS = ["Momentum (heavy ball)", "RMSProp", "Adam"]
@@ -82,11 +81,10 @@ def test_slider_keys_change_the_paths(server, page):
     charts = [before]
     steps = [("ArrowRight", start + 1), ("ArrowRight", start + 2), ("ArrowLeft", start + 1)]
     for key, expected in steps:
-        watch_runs(page)
         page.keyboard.press(key)
-        wait_for_run_done(page)
-        assert int(lr.input_value()) == expected
         charts.append(wait_for_path_change(page, charts[-1]))
+        wait_for_idle(page)
+        assert int(lr.input_value()) == expected
     assert "momentum.learning_rate=" in page.url
     after = charts[-1]
     by_name = lambda c: {p["name"]: (p["x"], p["y"]) for p in c["paths"]}
@@ -95,11 +93,10 @@ def test_slider_keys_change_the_paths(server, page):
     # Only momentum's learning rate moved: the other paths are exactly the same.
     assert new["RMSProp"] == old["RMSProp"] and new["Adam"] == old["Adam"]
     # Back to the start value: the same path as at first (deterministic, no stale state).
-    watch_runs(page)
     page.keyboard.press("ArrowLeft")
-    wait_for_run_done(page)
-    assert int(lr.input_value()) == start
     assert wait_for_path_change(page, after)["sig"] == before["sig"]
+    wait_for_idle(page)
+    assert int(lr.input_value()) == start
     assert_no_exception(page)
 
 
@@ -254,10 +251,9 @@ def test_zoom_survives_a_slider_move_and_the_chart_is_not_rebuilt(server, page):
     zoomed = _zoom_in(page, chart)
     assert zoomed[0][1] - zoomed[0][0] < 4, f"the drag did not zoom: {zoomed}"
     slider(page, "momentum.learning_rate").focus()
-    watch_runs(page)
     page.keyboard.press("ArrowLeft")
-    wait_for_run_done(page)
     wait_for_path_change(page, before)
+    wait_for_idle(page)
     state = _view(page, chart)
     assert state["same"], "the chart element was replaced instead of updated"
     assert state["ranges"] == zoomed, "the zoom was lost"
@@ -281,17 +277,22 @@ def test_a_lesson_chart_keeps_its_zoom_when_a_slider_moves(server, page):
     is redrawn in place when the learning rate moves, and keeps the zoom."""
     page.goto(server)
     wait_for_idle(page)
-    watch_runs(page)
-    page.get_by_role("link", name="Momentum").first.click()
-    wait_for_run_done(page)
+    link = page.get_by_role("link", name="Momentum").first
+    href = link.get_attribute("href")
+    link.click()
+    wait_for_current_page(page, href)
     chart = ".st-key-mom-paths .js-plotly-plot"
+    page.wait_for_selector(chart + " .main-svg", timeout=90_000)
     zoomed = _zoom_in(page, chart)
     assert zoomed[0][1] - zoomed[0][0] < 4, f"the drag did not zoom: {zoomed}"
     before = _view(page, chart)["data"]
     slider(page, "mom.lr").focus()
-    watch_runs(page)
     page.keyboard.press("ArrowLeft")
-    wait_for_run_done(page)
+    page.wait_for_function(  # the redraw's result: the traces' data changed
+        """([sel, old]) => JSON.stringify(document.querySelector(sel)._fullData.map(
+               (t) => (t.x ? Array.from(t.x) : null))) !== old""",
+        arg=[chart, before], timeout=60_000, polling=50)
+    wait_for_idle(page)
     state = _view(page, chart)
     assert state["data"] != before, "the paths did not change"
     assert state["same"], "the chart element was replaced instead of updated"
@@ -326,10 +327,14 @@ def test_clicking_the_map_sets_the_start(server, page):
     assert_no_exception(page)
 
 
-def _nav_links(page) -> list[tuple[str, str]]:
+def _expand_nav(page) -> None:
     more = page.locator('[data-testid="stSidebarNavViewButton"]')
     if more.count() and "more" in more.inner_text().lower():
         more.click()
+
+
+def _nav_links(page) -> list[tuple[str, str]]:
+    _expand_nav(page)
     links = page.locator(NAV_LINKS)
     return [(links.nth(i).get_attribute("href"), links.nth(i).inner_text().strip())
             for i in range(links.count())]
@@ -343,16 +348,12 @@ def test_every_page_in_the_navigation(server, page):
     visited = []
     for i, (href, title) in enumerate(links):
         if page.locator(NAV_LINKS).count():
-            page.locator(NAV_LINKS).nth(i).click()
-            # The page's own result, not a count of script runs (a counter missed a run on CI):
-            # the clicked link becomes the current page, then the page's run finishes.
+            # By its address, not its position: the list may have folded "View more" again.
+            _expand_nav(page)
+            page.locator(f'{NAV_LINKS}[href="{href}"]').click()
+            # The page's own result, not a count of script runs (a counter missed a run on CI).
             # Generous: a network page's first visit may compile several variants on a busy CI.
-            # (Streamlit sets aria-current from the server's new-session message, not on click.)
-            page.wait_for_function(
-                """([sel, href]) => [...document.querySelectorAll(sel)].some(
-                       a => a.getAttribute('href') === href && a.getAttribute('aria-current') === 'page')""",
-                arg=[NAV_LINKS, href], timeout=300_000)
-            wait_for_idle(page, timeout=300_000)
+            wait_for_current_page(page, href, timeout=300_000)
         assert page.url.split("?")[0].rstrip("/") == href.split("?")[0].rstrip("/"), title
         # Every Plotly chart on the page finishes drawing (st.plotly_chart and live charts).
         page.wait_for_function(

@@ -66,7 +66,7 @@ def test_surface_parameters_may_vary_across_the_batch():
 
 def test_unknown_optimizer_raises():
     with pytest.raises(ValueError, match="unknown optimizer"):
-        simulate("adamax", "rosenbrock")
+        simulate("no_such_optimizer", "rosenbrock")
 
 
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
