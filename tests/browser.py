@@ -265,10 +265,14 @@ def wait_for_current_page(page, href: str, timeout: float = 90_000) -> None:
 
     Streamlit sets the link's aria-current from the server's new-session message at the start
     of the page's run, never on the click, so once it is set the run has begun.
+    The address bar is updated separately (seen lagging the link on CI), so both are waited for.
     """
     page.wait_for_function(
-        """([sel, href]) => [...document.querySelectorAll(sel)].some(
-               a => a.getAttribute('href') === href && a.getAttribute('aria-current') === 'page')""",
+        """([sel, href]) => {
+             const path = (u) => new URL(u, location.href).pathname.replace(/\\/$/, '');
+             return path(location.href) === path(href) && [...document.querySelectorAll(sel)].some(
+               a => a.getAttribute('href') === href && a.getAttribute('aria-current') === 'page');
+           }""",
         arg=[NAV_LINKS, href], timeout=timeout, polling=50)
     wait_for_idle(page, timeout)
 
