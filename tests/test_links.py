@@ -17,7 +17,7 @@ from apptest_util import assert_clean, open_app, texts
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from components import controls, url_state
+from components import key_log, url_state
 from optimizers import OPTIMIZERS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,8 +85,8 @@ def test_choices_any_form_any_case_each_once(keys, forms):
     spell = {"key": lambda k: k, "label": label, "upper": lambda k: label(k).upper(),
              "lower": lambda k: label(k).lower()}
     raw = [spell[f](k) for k, f in zip(keys, forms)]
-    assert controls._choices(raw, OPTIMIZERS, label, multiple=True) == list(dict.fromkeys(keys))
-    single = controls._choices(raw, OPTIMIZERS, label, multiple=False)
+    assert key_log._choices(raw, OPTIMIZERS, label, multiple=True) == list(dict.fromkeys(keys))
+    single = key_log._choices(raw, OPTIMIZERS, label, multiple=False)
     assert single == (keys[0] if len(set(keys)) == 1 else None)
 
 
@@ -225,7 +225,7 @@ def test_link_checker_names_every_unusable_parameter_as_text(entries, values):
        st.sampled_from([(None, (0, 1_000_000)), (None, (-7.0, 7.0)), ((0.001, 0.01, 0.1, 1.0), None)]))
 def test_number_parsing_is_finite_and_in_range(raw, kind):
     options, bounds = kind  # a widget has a ladder of options or a range, not both
-    value = controls._coerce(raw[0], options, bounds)
+    value = key_log._coerce(raw[0], options, bounds)
     if value is None:
         return
     assert value == value and abs(value) < float("inf")
