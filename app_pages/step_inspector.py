@@ -83,8 +83,8 @@ def inspector(log, surface, surface_params, trace) -> None:
     with side_col:
         step = step_controls(log, trace.num_steps)
         zoom = st.toggle("zoom to this step", value=True, key=log("si.zoom"), bind=controls.BIND)
-        st.dataframe(figs.state_rows(trace, step), hide_index=True, width="stretch",
-                     height=min(38 + 35 * len(figs.state_rows(trace, step)), 560))
+        rows = figs.state_rows(trace, step)  # built once: the scrubber reruns this fragment
+        st.dataframe(rows, hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 560))
     with chart_col:
         params = tuple(sorted(surface_params.items()))
         view = surface_view(surface.key, params)

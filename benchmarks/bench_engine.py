@@ -16,7 +16,8 @@ import optax
 from _common import median_time
 
 from optimizers import OPTIMIZERS, simulate_batch
-from optimizers.engine import _split_run, compiled_batch, knob_columns, no_noise, points_capacity
+from optimizers.engine import compiled_batch, knob_columns, no_noise, points_capacity
+from optimizers.run_setup import split_run
 from surfaces import SURFACES
 
 STEPS, NAMES = 500, ("momentum", "rmsprop", "adam")
@@ -31,7 +32,7 @@ def ours_api():
 
 def ours_compiled():
     """The compiled call alone (what a slider change pays besides Python glue)."""
-    specs, hps = zip(*(_split_run((n, SETTINGS[n]), "pytorch") for n in NAMES))
+    specs, hps = zip(*(split_run((n, SETTINGS[n]), "pytorch") for n in NAMES))
     fn = compiled_batch(tuple(specs), SURFACE, points_capacity(STEPS), "pytorch", None)
     values = {"start_x": SURFACE.start[0], "start_y": SURFACE.start[1], "noise_scale": 0.0,
               "clip_threshold": np.inf}

@@ -58,8 +58,6 @@ from optimizers.step import Gradient, rule_at, take_step
 from optimizers.trajectory import BatchResult, Trajectory, first_non_finite  # noqa: F401
 from surfaces import Surface
 
-_split_run = split_run  # the name benchmarks and tests import
-
 
 def noise_sequence(seed, num_steps, dtype):
     """xi ~ N(0, I), one row per recorded point (num_steps + 1; the last row drives no step).

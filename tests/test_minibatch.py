@@ -125,9 +125,9 @@ def test_moving_sliders_does_not_recompile(problem):
     for lr, seed, data in ((0.05, 1, problem), (0.3, 2, make_problem(256, 4, 1.5))):
         run(lr, seed, data)
     assert compiled_minibatch.cache_info().misses == misses
-    from optimizers.engine import _split_run
+    from optimizers.run_setup import split_run
 
-    fn = compiled_minibatch(_split_run(("sgd", {}), "pytorch")[0], 150, "pytorch")
+    fn = compiled_minibatch(split_run(("sgd", {}), "pytorch")[0], 150, "pytorch")
     assert fn._cache_size() == 1
 
 

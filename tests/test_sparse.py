@@ -166,10 +166,10 @@ def test_moving_p_seed_and_rates_does_not_recompile():
 
 
 def _last_key(runs):
-    from optimizers.engine import _split_run
+    from optimizers.run_setup import split_run
     from surfaces import SURFACES
 
-    specs = tuple(_split_run(r, "pytorch")[0] for r in runs)
+    specs = tuple(split_run(r, "pytorch")[0] for r in runs)
     return specs, SURFACES["ravine"], 120, "pytorch"
 
 
