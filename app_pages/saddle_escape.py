@@ -25,15 +25,15 @@ from lessons.saddle_escape import (
     escape_claims,
     saddles_commoner_claim,
 )
-from lessons.sharp_flat import escape_rates, landmarks, sharp_flat_claims
-from optimizers import OPTIMIZERS, simulate_batch
-from optimizers.escape import ESCAPE_RULES, EscapeRule, escape_study
-from surfaces import SURFACES
-from surfaces.critical_points import (
+from lessons.saddle_escape.critical_points import (
     MAX_DIMENSION,
     exact_saddle_fraction,
     monte_carlo_saddle_fraction,
 )
+from lessons.saddle_escape.runs import ESCAPE_RULES, EscapeRule, escape_study
+from lessons.sharp_flat import escape_rates, landmarks, sharp_flat_claims
+from optimizers import OPTIMIZERS, simulate_batch
+from surfaces import SURFACES
 
 SURFACE = SURFACES["saddle"]
 DEFAULT_OPTIMIZERS = ["sgd", "momentum", "adam"]
@@ -170,7 +170,7 @@ def saddle_fraction_section(log) -> None:
     st.caption("Eigenvalues of a random symmetric matrix repel each other, so all n of them "
                "landing on one side of zero is rarer than n independent coins agreeing. "
                f"Bands: ±{BAND_SE} standard errors. Exact values are known in closed form for "
-               "n ≤ 2 (n = 2: 1/√2, derived in surfaces/critical_points.py).")
+               "n ≤ 2 (n = 2: 1/√2, derived in lessons/saddle_escape/critical_points.py).")
     st.dataframe([{"n": int(n), "claim 1 − 0.5ⁿ⁻¹": f"{c:.4f}", "measured": f"{f:.4f}",
                    f"± {BAND_SE} s.e.": f"{BAND_SE * s:.4f}",
                    "exact": "—" if np.isnan(e := exact_saddle_fraction(n)) else f"{e:.4f}",

@@ -10,10 +10,10 @@ from components.figures import FONT
 from components.palette import optimizer_color, optimizer_dash, rgba
 from components.surface_view import background_image, surface_view
 from lessons.saddle_escape import BAND_SE, SPREAD
+from lessons.saddle_escape.critical_points import SaddleFractions, exact_saddle_fraction
+from lessons.saddle_escape.runs import EscapeRule, EscapeStudy
 from lessons.sharp_flat import MINIMA, SharpFlatStudy, landmarks, profile
 from optimizers import OPTIMIZERS
-from optimizers.escape import EscapeRule, EscapeStudy
-from surfaces.critical_points import SaddleFractions, exact_saddle_fraction
 
 # Light to dark: a small batch (much noise) is pale, a large batch (little noise) dark.
 BATCH_RAMP = ["#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b", "#041f45"]

@@ -8,6 +8,7 @@ gradients, the largest step each run took, and how many steps were clipped.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -17,8 +18,9 @@ import numpy as np
 
 from lessons.claims import Claim, fmt_num
 from optimizers import simulate_batch
-from optimizers.escape import step_gradients
-from surfaces import SURFACES
+from optimizers.clipping import parse_clip
+from optimizers.step import Gradient, transform
+from surfaces import SURFACES, Surface, as_surface
 
 SURFACE = SURFACES["cliff"]
 CONVENTION = "pytorch"
@@ -66,6 +68,37 @@ def bending_angle(raw: np.ndarray, clipped: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(raw, axis=-1) * np.linalg.norm(clipped, axis=-1)
     cos = np.divide(dot, norms, out=np.ones_like(dot), where=norms > 0)
     return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))  # clip: rounding puts cos at 1 + 1e-7
+
+
+@functools.lru_cache(maxsize=32)
+def _gradient_fn(surface: Surface, clip_kind: str | None, convention: str):
+    def gradients(path, threshold, surface_params):
+        grad = jax.vmap(jax.grad(lambda xy: surface.loss(xy, surface_params)))(path)
+        # The step's own gradient transform (step.transform), without noise: the engine's clip.
+        how = Gradient(clip_kind=clip_kind, clip_threshold=threshold, convention=convention)
+        clip = jax.vmap(lambda g: transform(g, how))
+        clipped, was_clipped = clip(grad)
+        return grad, clipped, was_clipped
+
+    return jax.jit(gradients)
+
+
+def step_gradients(surface, path, clip=None, *, convention: str = "pytorch",
+                   surface_params: Mapping[str, float] | None = None):
+    """(raw, clipped, was_clipped) at every recorded point of ``path`` (T+1, 2).
+
+    Same clipping semantics as the engine, so for a noise-free run ``clipped[t]`` is exactly the
+    gradient that produced step t (for SGD: x_{t+1} - x_t = -lr * clipped[t]).
+    """
+    surface = as_surface(surface)
+    kind, threshold = parse_clip(clip)
+    path = np.asarray(path)
+    dtype = path.dtype if np.issubdtype(path.dtype, np.floating) else np.float32
+    params = {k: np.asarray(v, dtype) for k, v in
+              (surface.default_params() | dict(surface_params or {})).items()}
+    fn = _gradient_fn(surface, kind, convention)
+    raw, clipped, was = fn(jnp.asarray(path, dtype), np.asarray(threshold, dtype), params)
+    return np.asarray(raw), np.asarray(clipped), np.asarray(was)
 
 
 def run_modes(optimizer: str, hparams: Mapping, start=START, num_steps: int = 100,

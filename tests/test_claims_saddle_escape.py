@@ -8,9 +8,13 @@ import pytest
 
 from lessons import saddle_escape as se
 from lessons import sharp_flat as sf
+from lessons.saddle_escape.critical_points import (
+    SaddleFractions,
+    exact_saddle_fraction,
+    monte_carlo_saddle_fraction,
+)
+from lessons.saddle_escape.runs import EscapeRule, escape_study
 from optimizers import simulate_batch
-from optimizers.escape import EscapeRule, escape_study
-from surfaces.critical_points import SaddleFractions, exact_saddle_fraction, monte_carlo_saddle_fraction
 
 LR = 0.02  # the page's default learning rate for all three optimizers on the saddle
 RUNS = [("sgd", {"learning_rate": LR}), ("momentum", {"learning_rate": LR, "momentum": 0.9}),

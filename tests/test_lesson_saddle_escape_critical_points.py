@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from surfaces.critical_points import (
+from lessons.saddle_escape.critical_points import (
     goe_matrices,
     independent_signs_saddle_fraction,
     monte_carlo_saddle_fraction,

@@ -1,7 +1,6 @@
-"""Diagnostics over recorded paths: escape times from a saddle, and each step's raw and clipped
-gradient.
+"""The saddle-escape lesson's experiment: escape times from a saddle over seeds x batch sizes.
 
-Escape: a run has escaped at the first step where it is farther than ``radius`` from the saddle
+A run has escaped at the first step where it is farther than ``radius`` from the saddle
 (or, by the loss rule, where its loss is below f(saddle) - ``drop``). Runs that never escape are
 censored: their escape step is reported as ``num_steps`` with ``escaped = False``, never dropped,
 so a median that lands on a censored run reads "more than num_steps". A non-finite point counts as
@@ -10,18 +9,13 @@ escaped: it has certainly left the neighbourhood.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 
-from optimizers.clipping import parse_clip
 from optimizers.engine import simulate_batch
-from optimizers.step import Gradient, transform
-from surfaces import Surface, as_surface
+from surfaces import as_surface
 
 ESCAPE_RULES = ("radius", "loss")
 
@@ -106,34 +100,3 @@ def escape_study(runs: Sequence[str | tuple[str, Mapping]], surface, *, seeds, b
     names = tuple(r if isinstance(r, str) else r[0] for r in runs)
     return EscapeStudy(names, batch_sizes, np.array(steps), np.array(escaped),
                        np.array(samples), num_steps)
-
-
-@functools.lru_cache(maxsize=32)
-def _gradient_fn(surface: Surface, clip_kind: str | None, convention: str):
-    def gradients(path, threshold, surface_params):
-        grad = jax.vmap(jax.grad(lambda xy: surface.loss(xy, surface_params)))(path)
-        # The step's own gradient transform (step.transform), without noise: the engine's clip.
-        how = Gradient(clip_kind=clip_kind, clip_threshold=threshold, convention=convention)
-        clip = jax.vmap(lambda g: transform(g, how))
-        clipped, was_clipped = clip(grad)
-        return grad, clipped, was_clipped
-
-    return jax.jit(gradients)
-
-
-def step_gradients(surface, path, clip=None, *, convention: str = "pytorch",
-                   surface_params: Mapping[str, float] | None = None):
-    """(raw, clipped, was_clipped) at every recorded point of ``path`` (T+1, 2).
-
-    Same clipping semantics as the engine, so for a noise-free run ``clipped[t]`` is exactly the
-    gradient that produced step t (for SGD: x_{t+1} - x_t = -lr * clipped[t]).
-    """
-    surface = as_surface(surface)
-    kind, threshold = parse_clip(clip)
-    path = np.asarray(path)
-    dtype = path.dtype if np.issubdtype(path.dtype, np.floating) else np.float32
-    params = {k: np.asarray(v, dtype) for k, v in
-              (surface.default_params() | dict(surface_params or {})).items()}
-    fn = _gradient_fn(surface, kind, convention)
-    raw, clipped, was = fn(jnp.asarray(path, dtype), np.asarray(threshold, dtype), params)
-    return np.asarray(raw), np.asarray(clipped), np.asarray(was)

@@ -1,8 +1,8 @@
 """Saddle escape: the page's sentences about its charts, measured from the charts' own numbers.
 
-Two experiments feed these claims: an escape study (``optimizers.escape.escape_study``: escape
-steps over seeds x batch sizes, plus each optimizer's noise-free path) on f = x^2 - y^2, and the
-Monte Carlo count of saddles among random symmetric Hessians (``surfaces.critical_points``).
+Two experiments feed these claims: an escape study (``runs.escape_study``: escape steps over
+seeds x batch sizes, plus each optimizer's noise-free path) on f = x^2 - y^2, and the Monte Carlo
+count of saddles among random symmetric Hessians (``critical_points``).
 Escape-time spreads are always the interquartile range (25-75 % of seeds), on chart and table.
 """
 
@@ -13,9 +13,9 @@ import math
 import numpy as np
 
 from lessons.claims import Claim, fmt_num, pct
+from lessons.saddle_escape.critical_points import SaddleFractions, exact_saddle_fraction
+from lessons.saddle_escape.runs import EscapeRule, EscapeStudy
 from optimizers import OPTIMIZERS
-from optimizers.escape import EscapeRule, EscapeStudy
-from surfaces.critical_points import SaddleFractions, exact_saddle_fraction
 
 SPREAD = (0.25, 0.75)  # the one escape-time band the page draws and tabulates
 BAND_SE = 3  # the saddle-fraction band: ±3 standard errors (a 99.7 % band)
