@@ -24,8 +24,8 @@ from components.rule_formula import rule_formula
 from components.scales import fmt, ladder
 from components.surface_view import surface_view
 from lessons import adaptive_rates as lesson
+from lessons.adaptive_rates.runs import SUPPORTED
 from optimizers import CONVENTIONS, OPTIMIZERS
-from optimizers.sparse import SUPPORTED
 
 SURFACE = lesson.SURFACE  # its suggested learning rates are the lesson's defaults
 P_OPTIONS = ladder("log", 0.01, 1.0)

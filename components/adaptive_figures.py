@@ -9,8 +9,8 @@ import plotly.graph_objects as go
 from components.figures import FONT, PathSeries
 from components.palette import optimizer_color, optimizer_dash, rgba
 from lessons.adaptive_rates import TAIL
+from lessons.adaptive_rates.runs import FREQUENT, RARE, SparseComparison, SparseRun
 from optimizers import OPTIMIZERS, Trajectory
-from optimizers.sparse import FREQUENT, RARE, SparseComparison, SparseRun
 
 BIAS_COLORS = {True: optimizer_color("adam"), False: "#f59e0b"}
 GRID = dict(showgrid=True, gridcolor="#eef2f7", linecolor="#9ca3af", mirror=True, ticks="outside")

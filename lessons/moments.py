@@ -10,7 +10,7 @@ import numpy as np
 from lessons.claims import Claim, fmt_num, pct
 from lessons.moment_frame import CONSTANT_V, FrameValues, frame_values
 from optimizers import OPTIMIZERS
-from optimizers.sparse import first_step_ratio
+from optimizers.base import first_step_ratio
 
 __all__ = ["FrameValues", "frame_values", "step_rebuilt_claim",
            "adam_first_step_claim", "constant_rate_claim", "adagrad_rate_claim",

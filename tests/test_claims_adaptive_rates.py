@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from lessons import adaptive_rates as lesson
+from lessons.adaptive_rates.runs import FREQUENT, RARE
 from optimizers import OPTIMIZERS
-from optimizers.sparse import FREQUENT, RARE
 
 KEYS = ("sgd", "adagrad", "rmsprop", "adam")
 LABELS = {k: OPTIMIZERS[k].short for k in KEYS}

@@ -1,19 +1,19 @@
-"""Sparse gradients: the masked runs, the effective rates and Adam's bias correction."""
+"""Sparse gradients (lessons/adaptive_rates/runs.py): the masked runs, the effective rates and
+Adam's bias correction."""
 
 import jax
 import numpy as np
 import pytest
 
-from optimizers import simulate
-from optimizers.sparse import (
+from lessons.adaptive_rates.runs import (
     RARE,
     compiled_sparse,
-    first_step_ratio,
     gradient_noise,
     rare_mask,
     simulate_sparse,
-    uncorrected_step_factor,
 )
+from optimizers import simulate
+from optimizers.base import first_step_ratio, uncorrected_step_factor
 
 BOWL = dict(surface="ravine", surface_params={"condition_number": 1.0, "angle": 0.0})
 SYMMETRIC_START = (-3.0, 3.0)  # both coordinates equally far from the minimum

@@ -1,11 +1,12 @@
-"""Sparse gradients: one coordinate gets a gradient every step, the other only now and then.
+"""The adaptive-rates lesson's runs: one coordinate gets a gradient every step, the other only now
+and then (sparse gradients).
 
 AdaGrad's motivation (Duchi et al., 2011): a rare feature receives few gradients, so its summed
 squared gradient G stays small and its effective learning rate eta / sqrt(G) stays large, which
 lets it catch up. Here the gradient's ``RARE`` coordinate is multiplied by a Bernoulli(p) mask
 drawn once per seed before the scan, so every optimizer compared sees the same rare steps (and,
-with ``noise``, the same gradient noise). ``lessons.adaptive_rates`` reads this as a linear model
-with a frequent and a rare feature.
+with ``noise``, the same gradient noise). The lesson (``lessons.adaptive_rates``) reads this as a
+linear model with a frequent and a rare feature.
 
 The registry's update rules run untouched; what this module adds is a record of each step's
 state and, from it, each coordinate's effective learning rate (what multiplies g_t or m_hat_t):
@@ -174,18 +175,3 @@ def _to_run(run: RunSpec, out: dict) -> SparseRun:
     return SparseRun(run.optimizer, dict(run.options), out["path"], out["loss"], out["grads"],
                      out["steps"], out["rates"], out.get("m"), out.get("m_hat"),
                      None if d < 0 else d)
-
-
-def first_step_ratio(b1: float, b2: float) -> float:
-    """|first step without bias correction| / |with it|, for eps -> 0: (1 - b1) / sqrt(1 - b2).
-
-    Step 1 with correction is eta * sign(g); without it m_1 = (1 - b1) g and v_1 = (1 - b2) g^2.
-    At the default betas (0.9, 0.999) that is 3.16: the uncorrected first steps are *larger*.
-    """
-    return (1.0 - b1) / np.sqrt(1.0 - b2)
-
-
-def uncorrected_step_factor(b1: float, b2: float, t: np.ndarray) -> np.ndarray:
-    """How much larger Adam's step t is without bias correction, for the same m and v (eps -> 0)."""
-    t = np.asarray(t, float)
-    return (1.0 - b1**t) / np.sqrt(1.0 - b2**t)

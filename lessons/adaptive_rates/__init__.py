@@ -7,7 +7,7 @@ y_i = sigma * xi_i: an absent feature gives exactly zero gradient, a present one
 The average loss is 1/2 (w1^2 + p w2^2) + const: a ravine flat along the rare weight, which is the
 ``ravine`` surface at 90 degrees with condition number 1/p (what the page draws).
 
-The update rules are the registry's (run by ``optimizers.sparse``). Every sentence the page states
+The update rules are the registry's (run by ``runs``). Every sentence the page states
 about its charts is one of the ``*_claim`` functions below, measured from the same runs.
 """
 
@@ -18,15 +18,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from lessons.adaptive_rates.runs import FREQUENT, RARE, SparseComparison, SparseRun, simulate_sparse
 from lessons.claims import Claim, fmt_num
-from optimizers.sparse import (
-    FREQUENT,
-    RARE,
-    SparseComparison,
-    SparseRun,
-    first_step_ratio,
-    simulate_sparse,
-)
+from optimizers.base import first_step_ratio
 from surfaces import SURFACES
 
 # The per-example gradient (w1, s w2) is the round bowl's gradient with w2's part masked.
