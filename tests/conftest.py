@@ -114,16 +114,37 @@ def server():
         yield url
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """One chromium for every browser test; each test opens its own context (no shared state)."""
-    from browser import launch_chromium
-    from playwright.sync_api import sync_playwright
+# One chromium for every browser test, started by the first and stopped right after the last
+# (pytest_runtest_teardown below), not at the session's end: sync playwright keeps an asyncio
+# event loop running in this thread while it is up, and under xdist a module scheduled after the
+# browser unit on the same worker would run inside it (test_serve's asyncio.run then fails).
+_CHROMIUM: dict = {}
 
-    with sync_playwright() as p:
-        chromium = launch_chromium(p)
-        yield chromium
-        chromium.close()
+
+@pytest.fixture
+def browser():
+    """The shared chromium; each test opens its own context (no shared state)."""
+    if not _CHROMIUM:
+        from browser import launch_chromium
+        from playwright.sync_api import sync_playwright
+
+        playwright = sync_playwright().start()
+        _CHROMIUM.update(playwright=playwright, chromium=launch_chromium(playwright))
+    return _CHROMIUM["chromium"]
+
+
+def _stop_chromium() -> None:
+    if _CHROMIUM:
+        _CHROMIUM.pop("chromium").close()
+        _CHROMIUM.pop("playwright").stop()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After the last browser test (browser tests run as one contiguous block: see above), stop
+    chromium and its event loop before this process runs anything else."""
+    if nextitem is None or not _uses_browser(nextitem):
+        _stop_chromium()
 
 
 @pytest.fixture
