@@ -20,8 +20,8 @@ from components.live_plot import live_figure
 from components.playback import playback_controls
 from components.scales import fmt, linear_ladder
 from lessons.batch_noise import cloud_claims, half_learning_rate, trajectory_claims
+from lessons.batch_noise.runs import DOMAIN, START, gradient_cloud, make_problem, simulate_minibatch
 from optimizers import OPTIMIZERS
-from optimizers.minibatch import DOMAIN, START, gradient_cloud, make_problem, simulate_minibatch
 
 N_OPTIONS = (128, 256, 512, 1024)
 NOISE_OPTIONS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0)

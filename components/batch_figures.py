@@ -16,8 +16,8 @@ from components.figures import FONT, PathSeries
 from components.palette import colorize, rgba
 from components.png import png_url
 from components.surface_view import CONTOUR_LEVELS, SurfaceView, color_transform
+from lessons.batch_noise.runs import GradientCloud, LeastSquares, MinibatchRuns, make_problem
 from optimizers import Trajectory
-from optimizers.minibatch import GradientCloud, LeastSquares, MinibatchRuns, make_problem
 
 GRID = dict(showgrid=True, gridcolor="#eef2f7", linecolor="#9ca3af", mirror=True, ticks="outside")
 # B = 1, 8, 64, full: Okabe-Ito pink, Tol olive and dark blue, near-black; apart for every colour

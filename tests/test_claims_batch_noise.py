@@ -12,7 +12,7 @@ from lessons.batch_noise import (
     trajectory_claims,
     variance_law_claim,
 )
-from optimizers.minibatch import START, gradient_cloud, make_problem, simulate_minibatch
+from lessons.batch_noise.runs import START, gradient_cloud, make_problem, simulate_minibatch
 
 SIZES = (1, 8, 64)  # plus N: the page's training sizes
 SAMPLES = 500  # the page's batches per size

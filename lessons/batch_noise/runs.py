@@ -1,4 +1,5 @@
-"""Mini-batch least squares: a real data set, true mini-batches, and the noise they bring.
+"""The batch-noise lesson's mechanism, mini-batch least squares: a real data set, true
+mini-batches, and the noise they bring.
 
 N points y_i = w* x_i + b* + noise. The full-batch loss L(w, b) = 1/(2N) sum (w x_i + b - y_i)^2
 is the surface; a mini-batch gradient averages the per-example gradients over B indices drawn

@@ -1,7 +1,7 @@
 """Batch size and noise: the page's sentences about its charts, measured.
 
 The mechanism (the least-squares data set, true mini-batches drawn without replacement, the
-gradient cloud and the runs per batch size) lives in ``optimizers.minibatch``; this module reads
+gradient cloud and the runs per batch size) lives in ``runs``; this module reads
 the numbers those functions return, the same ones the page draws, and says what they show.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from lessons.batch_noise.runs import GradientCloud, MinibatchRuns
 from lessons.claims import Claim, fmt_num
-from optimizers.minibatch import GradientCloud, MinibatchRuns
 
 # A deviation of more than this many standard errors counts as disagreement. At small B the
 # estimate's own error is heavy-tailed (a rare point with a large residual), so the usual 3 raised

@@ -1,12 +1,12 @@
-"""Mini-batch least squares: the data, true mini-batches, the 1/B law and the trajectories."""
+"""Mini-batch least squares (lessons/batch_noise/runs.py): the data, true mini-batches, the 1/B law
+and the trajectories."""
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from optimizers import simulate
-from optimizers.minibatch import (
+from lessons.batch_noise.runs import (
     START,
     TRUE_B,
     TRUE_W,
@@ -19,6 +19,7 @@ from optimizers.minibatch import (
     predicted_trace,
     simulate_minibatch,
 )
+from optimizers import simulate
 
 POINT = (0.5, 0.5)  # away from the minimum, where the gradient is large
 
