@@ -13,8 +13,8 @@ from components.live_slider import live_select_slider
 from components.scales import NINES, fmt, ladder
 from components.surface_view import surface_view
 from lessons import momentum as lesson
+from lessons.momentum import ema_weights
 from lessons.momentum_buffer import buffer_claim
-from optimizers.inspect import ema_weights
 
 RAVINE = lesson.RAVINE
 RATES = sorted(set(ladder("log", 0.01, 3.0)) | {1.8, 1.9})

@@ -8,8 +8,8 @@ import plotly.graph_objects as go
 from components import figures
 from components.figures import FONT, PathSeries
 from components.palette import optimizer_color, rgba
+from lessons.momentum import ema_weights
 from optimizers import Trajectory
-from optimizers.inspect import ema_weights
 
 # Light to dark in momentum's ochre (palette: #997700): the larger beta, the darker its path.
 # Ordered by lightness alone (CIELAB L* 61 to 25, one hue), which every colour-vision deficiency

@@ -168,6 +168,12 @@ def zigzag_claim(lr: float, betas, ema: bool, runs: dict, angle: float = 0.0) ->
     return Claim("momentum.zigzag_dies_out", statement, holds, text, values)
 
 
+def ema_weights(beta: float, count: int) -> np.ndarray:
+    """Weight of the gradient k steps back (k = 0..count-1) in m_t = beta m_{t-1} + (1-beta) g_t:
+    (1 - beta) beta^k. They sum to 1 - beta^count; their centre of mass lies beta/(1-beta) back."""
+    return (1.0 - beta) * beta ** np.arange(count, dtype=float)
+
+
 def window_length(beta: float) -> int:
     """⌈1/(1 − β)⌉: "the last 1/(1 − β) gradients", as whole steps (rounding noise removed)."""
     return math.ceil(round(1.0 / (1.0 - beta), 9))

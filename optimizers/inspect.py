@@ -169,9 +169,3 @@ def nesterov_points(trace: StepTrace) -> tuple[np.ndarray, np.ndarray]:
     v = -trace.hyperparameters["learning_rate"] * trace.state["b"]
     theta = trace.path - trace.hyperparameters["momentum"] * v
     return theta, theta + trace.hyperparameters["momentum"] * v
-
-
-def ema_weights(beta: float, count: int) -> np.ndarray:
-    """Weight of the gradient k steps back (k = 0..count-1) in m_t = beta m_{t-1} + (1-beta) g_t:
-    (1 - beta) beta^k. They sum to 1 - beta^count; their centre of mass lies beta/(1-beta) back."""
-    return (1.0 - beta) * beta ** np.arange(count, dtype=float)

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from lessons import momentum as lesson
+from lessons.momentum import ema_weights
 from lessons.momentum_buffer import buffer_claim
-from optimizers.inspect import ema_weights
 
 DEFAULT_LR, DEFAULT_STEPS, DEFAULT_BETAS, DEFAULT_BETA = 1.9, 100, (0.0, 0.5, 0.7), 0.9
 
@@ -144,3 +144,21 @@ def test_momentum_buffer_is_a_bounded_sum(beta):
     assert v["ema_buffer"] == pytest.approx(1.0, rel=1e-3)
     assert v["edge"] == pytest.approx(2 * (1 + beta))
     assert v["growth_below"] < 1 < v["growth_above"] and v["bound_ratio"] <= 1 + 1e-4
+
+
+@pytest.mark.parametrize("beta", [0.5, 0.9, 0.99])
+def test_ema_weights_average_about_the_last_one_over_one_minus_beta_gradients(beta):
+    w = ema_weights(beta, 20_000)
+    assert w.sum() == pytest.approx(1.0, abs=1e-9)
+    assert (np.arange(len(w)) * w).sum() == pytest.approx(beta / (1 - beta), rel=1e-6)
+    window = int(round(1 / (1 - beta)))  # the last 1/(1-beta) gradients carry about 1 - 1/e
+    assert w[:window].sum() == pytest.approx(1 - beta**window, rel=1e-9)
+    assert 0.6 < w[:window].sum() < 0.76
+
+
+def test_ema_weights_reproduce_the_recursion():
+    rng = np.random.default_rng(0)
+    g, beta, m = rng.normal(size=50), 0.8, 0.0
+    for x in g:
+        m = beta * m + (1 - beta) * x
+    assert m == pytest.approx(ema_weights(beta, 50) @ g[::-1], rel=1e-12)

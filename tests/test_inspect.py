@@ -11,7 +11,6 @@ from optimizers.inspect import (
     bias_correction,
     compiled_trace,
     effective_lr,
-    ema_weights,
     nesterov_points,
     trace_run,
     velocity,
@@ -177,24 +176,6 @@ def test_velocity_is_the_momentum_buffer_or_none():
     trace = trace_run("adam", "ravine", num_steps=5)
     np.testing.assert_array_equal(velocity(trace), trace.state["m"])
     assert effective_lr(trace_run("momentum", "ravine", num_steps=5)) is None
-
-
-@pytest.mark.parametrize("beta", [0.5, 0.9, 0.99])
-def test_ema_weights_average_about_the_last_one_over_one_minus_beta_gradients(beta):
-    w = ema_weights(beta, 20_000)
-    assert w.sum() == pytest.approx(1.0, abs=1e-9)
-    assert (np.arange(len(w)) * w).sum() == pytest.approx(beta / (1 - beta), rel=1e-6)
-    window = int(round(1 / (1 - beta)))  # the last 1/(1-beta) gradients carry about 1 - 1/e
-    assert w[:window].sum() == pytest.approx(1 - beta**window, rel=1e-9)
-    assert 0.6 < w[:window].sum() < 0.76
-
-
-def test_ema_weights_reproduce_the_recursion():
-    rng = np.random.default_rng(0)
-    g, beta, m = rng.normal(size=50), 0.8, 0.0
-    for x in g:
-        m = beta * m + (1 - beta) * x
-    assert m == pytest.approx(ema_weights(beta, 50) @ g[::-1], rel=1e-12)
 
 
 def test_divergence_is_recorded_not_raised():
