@@ -5,11 +5,10 @@ optimizer takes it from a link and draws exactly what it draws for Adam, raising
 
 import dataclasses
 
-import pytest
-
 import numpy as np
-
+import pytest
 from apptest_util import assert_clean, charts, decode, open_app, path_traces
+
 from optimizers import OPTIMIZERS
 
 NEW = "newadam"
