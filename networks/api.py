@@ -16,6 +16,7 @@ import numpy as np
 from networks.datasets import Dataset
 from networks.model import MLPConfig, init_mlp
 from networks.training import TrainSpec, batch_indices, compiled_trainer, predict_logits
+from optimizers import schedules
 from optimizers.base import check_convention
 from optimizers.registry import get_spec
 
@@ -107,7 +108,7 @@ def train_batch(config: MLPConfig, data: Dataset, optimizer: str = "adam",
                 l1=0.0, l2=0.0, dropout=0.0, bn_momentum=0.1, seed: int = 0,
                 num_steps: int = 1000, batch_size: int = 32, record_every: int = 10,
                 convention: str = "pytorch", l1_proximal: bool = False,
-                pad_train: bool = False) -> list[TrainResult]:
+                pad_train: bool = False, schedule=None) -> list[TrainResult]:
     """Train several variants of one architecture side by side in one compiled call.
 
     Each variant is a mapping that overrides any of l1, l2 (one value or one per dense layer),
@@ -119,6 +120,8 @@ def train_batch(config: MLPConfig, data: Dataset, optimizer: str = "adam",
     ``pad_train`` pads the training set to a bucket (``TRAIN_BUCKETS``), so its size is a value
     and a new size trains without compiling: the mini-batches and the trained weights are bit
     for bit the same, the recorded training-set statistics (masked means) agree to rounding.
+    ``schedule``: the learning rate's schedule as ``optimizers.schedules.plan`` takes it (None:
+    constant; a key; or (key, parameters)), shared by every variant.
     """
     check_convention(convention)
     if config.sizes[0] != data.x_train.shape[1] or config.sizes[-1] != data.num_classes:
@@ -132,13 +135,15 @@ def train_batch(config: MLPConfig, data: Dataset, optimizer: str = "adam",
     if not variants:
         return []
     regs, opts = zip(*(_variant_values(config, shared, v, opt_spec, convention) for v in variants))
+    plan, knobs = schedules.plan(schedule, convention)
+    opts = tuple({**o, **knobs} for o in opts)
     option_names = {o.name for o in opt_spec.options}
     options = {tuple(sorted((k, bool(v)) for k, v in o.items() if k in option_names)) for o in opts}
     if len(options) > 1:
         raise ValueError("variants must share the optimizer's switches (they change the program)")
     has_dropout = any(float(np.max(r["dropout"], initial=0.0)) > 0 for r in regs)
     spec = TrainSpec(config, optimizer, options.pop(), convention, num_steps, batch_size,
-                     record_every, has_dropout, bool(l1_proximal), bool(pad_train))
+                     record_every, has_dropout, bool(l1_proximal), bool(pad_train), plan)
     starts = [init_mlp(config, r["seed"], _dtype()) for r in regs]
     idx = [batch_indices(r["seed"], len(data.y_train), batch_size, num_steps) for r in regs]
     stack = lambda trees: jax.tree.map(lambda *a: np.stack(a), *trees)  # noqa: E731

@@ -33,6 +33,7 @@ import numpy as np
 from jax.flatten_util import ravel_pytree
 
 from networks.model import MLPConfig, accuracy, cross_entropy, forward, fraction, penalty
+from optimizers.schedules import CONSTANT, Plan
 from optimizers.step import learning_rate_at, rule_at, take_step
 
 NEAR_ZERO = 1e-3  # |w| below this counts as a pruned weight in the recorded statistics
@@ -59,6 +60,9 @@ class TrainSpec:
     # True: the training set is padded to a bucket (``api.TRAIN_BUCKETS``, labels -1), its size a
     # value; the steps never draw a padding row, the recorded statistics leave them out.
     padded_train: bool = False
+    # The learning rate's schedule (kind and options); its parameters travel among the traced
+    # optimizer values as ``schedule.*`` knobs (optimizers.schedules.plan).
+    schedule: Plan = CONSTANT
     records: int = 0  # set by ``program()`` only: the history's length in a program's key
 
     @property
@@ -169,10 +173,10 @@ def _step_fn(spec: TrainSpec, hp: dict, unravel, idx, data):
         b = idx[t]
         key = jax.random.fold_in(k_dropout, t)
         gradient = lambda flat: grad_fn(flat, bn_state, x_train[b], y_train[b], key)[::-1]  # noqa: E731
-        rule = rule_at(t, spec.optimizer, hp["opt"], options, spec.convention)
+        rule = rule_at(t, spec.optimizer, hp["opt"], options, spec.convention, spec.schedule)
         flat, opt_state, did = take_step(rule, gradient, flat, opt_state)
         if spec.l1_proximal:  # soft-threshold with step t's learning rate
-            eta = learning_rate_at(t, hp["opt"]) if "learning_rate" in hp["opt"] else 1.0
+            eta = learning_rate_at(t, hp["opt"], spec.schedule) if "learning_rate" in hp["opt"] else 1.0
             flat = _soft_threshold_weights(unravel(flat), eta * hp["l1"])
         return flat, opt_state, did.value
 
