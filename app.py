@@ -7,7 +7,7 @@ import jax
 import streamlit as st
 
 from app_pages import navigation
-from components import gc_policy, presenter, theme_memo
+from components import gc_policy, presenter, static_files, theme_memo
 from components.export import install_export_js
 from components.live_plot import install_plotly_js, preload_plotly
 
@@ -26,6 +26,9 @@ def _publish_static_files() -> None:
     install_export_js()
 
 
+# The static files' URLs start with the server's base path; the figure builders that publish
+# pictures take it from static_files, which reads no Streamlit config itself (they stay pure).
+static_files.serve_under(st.get_option("server.baseUrlPath"))
 _publish_static_files()
 
 # While a script thread renders, the server's event loop needs the GIL to send each finished

@@ -7,9 +7,9 @@ which moves the data of the chart on screen when only they changed and otherwise
 ``Plotly.react`` (``live_plot_js/live_plot.js``); with ``layout.uirevision`` set, zoom and pan
 survive the update. A click on the plot area can be reported back as a data-space point.
 
-The pieces: ``live_plot_json`` writes figures (and remembers their JSON), ``live_plot_assets``
-serves plotly.js and the chart's script, ``live_plot_look`` holds Streamlit's chart look and
-config; this module registers the components and draws.
+The pieces: ``live_plot_json`` writes figures (``chart_memo`` remembers their JSON),
+``live_plot_assets`` serves plotly.js and the chart's script, ``live_plot_look`` holds Streamlit's
+chart look and config; this module registers the components and draws.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from components import presenter
+from components.chart_memo import JsonMemo
 from components.live_plot_assets import (
     PLOTLY_JS,
     chart_module_url,
@@ -28,7 +29,7 @@ from components.live_plot_assets import (
     plotly_urls,
     script,
 )
-from components.live_plot_json import JsonMemo, figure_json
+from components.live_plot_json import figure_json
 from components.live_plot_look import BASE_CONFIG, STREAMLIT_LOOK, chart_config
 
 __all__ = ["BASE_CONFIG", "PLOTLY_JS", "STREAMLIT_LOOK", "JsonMemo", "chart_config", "figure_json",

@@ -1,4 +1,5 @@
-"""Figures as plotly.js JSON for the live chart (``components.live_plot``), and a memo of it.
+"""Figures as plotly.js JSON for the live chart (``components.live_plot``; ``chart_memo``
+remembers it per setting).
 
 plotly.py's own writer validates and walks every value (~40 ms for an animated figure); the
 builders already make plain dicts, so this writes them with ``json`` and numpy arrays as
@@ -9,14 +10,9 @@ from __future__ import annotations
 import base64
 import json
 import math
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
 
 import numpy as np
 import plotly.io as pio
-
-from components import presenter
 
 # numpy dtypes plotly.js reads as typed arrays ({"dtype", "bdata"}), by plotly.js's short names;
 # keyed by dtype object (``str(dtype)`` costs more than the base64 of a short array).
@@ -58,26 +54,3 @@ def figure_json(figure) -> str:
         return json.dumps(figure, default=_encode, separators=(",", ":"), allow_nan=False)
     except ValueError:
         return pio.to_json(figure, validate=False)
-
-
-class JsonMemo:
-    """Figures' JSON by a caller's key, the ``size`` most recently used, shared by every
-    session of the process. The key names everything the figure depends on but presenter mode,
-    which is added here."""
-
-    def __init__(self, size: int):
-        self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
-
-    def get(self, key, figure: Callable[[], dict]) -> str:
-        """The JSON of ``figure()`` as drawn (presenter mode applied), built only when missing."""
-        key = (key, presenter.active())
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        spec = figure_json(presenter.scale_figure(figure()))
-        with self._lock:
-            self._items[key] = spec
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return spec

@@ -4,6 +4,9 @@ Streamlit's static serving (``server.enableStaticServing``) sends what lies in `
 ``app.py`` at ``<base URL path>/app/static/<name>``. The live chart's plotly.js and the surface
 pictures go there: a picture referenced by URL travels once per browser instead of inside every chart
 update (as a data URI it was ~70 KB of each path chart's ~95 KB).
+
+The module imports no Streamlit, so the figure builders that publish pictures (surface_view) stay
+pure: the frame (app.py) hands it Streamlit's ``server.baseUrlPath`` through ``serve_under``.
 """
 
 from __future__ import annotations
@@ -15,19 +18,24 @@ import os
 import shutil
 from pathlib import Path
 
-from streamlit import config
-
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 MAX_FILES_PER_FOLDER = 500  # zoomed surface pictures accumulate; keep the newest
 LONG_AGO = 946_684_800  # 2000-01-01: Last-Modified of content-hashed files (see publish_gzip)
+_base_url_path = ""  # the server's server.baseUrlPath without slashes; "" outside a server
+
+
+def serve_under(base_url_path: str | None) -> None:
+    """The URL path the server is mounted under (Streamlit's ``server.baseUrlPath``): the frame
+    passes it on every run, before any page publishes a file (it is fixed while a server runs)."""
+    global _base_url_path
+    _base_url_path = (base_url_path or "").strip("/")
 
 
 def static_url(name: str) -> str:
     """The absolute URL path of ``static/<name>``: right from every page, whatever its path (a
     relative ``./app/static/...`` would break under ``/some-page/``), and under
     ``server.baseUrlPath``."""
-    base = (config.get_option("server.baseUrlPath") or "").strip("/")
-    return "/" + "/".join(part for part in (base, "app/static", name) if part)
+    return "/" + "/".join(part for part in (_base_url_path, "app/static", name) if part)
 
 
 def publish(name: str, data: bytes) -> str:

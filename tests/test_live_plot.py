@@ -7,7 +7,8 @@ import json
 import numpy as np
 import plotly.io as pio
 import pytest
-from apptest_util import decode
+from apptest_util import assert_clean, decode, open_app
+from streamlit import config
 
 from components import static_files
 from components.curves import curve_spec
@@ -76,9 +77,21 @@ def test_publish_writes_once_and_returns_the_served_url(static_dir):
 
 def test_static_urls_are_absolute_and_follow_the_base_url_path(monkeypatch):
     assert static_files.static_url("plotly.min.js") == "/app/static/plotly.min.js"
-    monkeypatch.setattr(static_files.config, "get_option",
-                        lambda name: "/lab/" if name == "server.baseUrlPath" else None)
+    monkeypatch.setattr(static_files, "_base_url_path", "")  # the test's serve_under is undone
+    static_files.serve_under("/lab/")
     assert static_files.static_url("surfaces/a.png") == "/lab/app/static/surfaces/a.png"
+
+
+def test_the_frame_hands_the_servers_base_url_path_to_the_static_files(monkeypatch):
+    """static_files reads no Streamlit config (the figure builders stay pure): app.py passes it."""
+    monkeypatch.setattr(static_files, "_base_url_path", "")
+    before = config.get_option("server.baseUrlPath")
+    config.set_option("server.baseUrlPath", "lab")
+    try:
+        assert_clean(open_app(page="app_pages/momentum.py"))
+    finally:
+        config.set_option("server.baseUrlPath", before)
+    assert static_files.static_url("a.png") == "/lab/app/static/a.png"
 
 
 def test_publish_keeps_only_the_newest_pictures(static_dir, monkeypatch):

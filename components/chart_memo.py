@@ -1,0 +1,36 @@
+"""The live charts' JSON, remembered by the setting that drew it (components/trajectory_views.py).
+
+Presenter mode is part of every key and applied to every figure here, the widget side of the
+live chart: ``live_plot_json`` only writes figures, so it stays a pure figure module."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+
+from components import presenter
+from components.live_plot_json import figure_json
+
+
+class JsonMemo:
+    """Figures' JSON by a caller's key, the ``size`` most recently used, shared by every
+    session of the process. The key names everything the figure depends on but presenter mode,
+    which is added here."""
+
+    def __init__(self, size: int):
+        self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key, figure: Callable[[], dict]) -> str:
+        """The JSON of ``figure()`` as drawn (presenter mode applied), built only when missing."""
+        key = (key, presenter.active())
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        spec = figure_json(presenter.scale_figure(figure()))
+        with self._lock:
+            self._items[key] = spec
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return spec
