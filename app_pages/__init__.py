@@ -28,6 +28,7 @@ NETWORK_PAGES = [
     ("batch_norm.py", "Batch norm", ":material/bar_chart:"),
     ("layer_norm.py", "Layer norm vs batch norm", ":material/view_column:"),
     ("train_eval.py", "model.train() vs model.eval()", ":material/swap_horiz:"),
+    ("lr_range_test.py", "Learning-rate range test", ":material/trending_up:"),
 ]
 
 

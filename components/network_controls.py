@@ -57,9 +57,13 @@ def training_controls(log, prefix: str, *, learning_rate=0.05, num_steps=2000) -
                           key=log(f"{prefix}.lr", LR_OPTIONS), bind=controls.BIND)
     steps = st.select_slider("steps", STEP_OPTIONS, value=num_steps, bind=controls.BIND,
                              key=log(f"{prefix}.steps", STEP_OPTIONS))
-    seed = st.number_input("initialisation seed", 0, 10_000, value=0, step=1, bind=controls.BIND,
-                           key=log(f"{prefix}.seed", bounds=(0, 10_000)))
-    return TrainSettings(float(lr), int(steps), int(seed))
+    return TrainSettings(float(lr), int(steps), seed_input(log, prefix))
+
+
+def seed_input(log, prefix: str) -> int:
+    """The seed of the network's initial weights and of its mini-batch order."""
+    return int(st.number_input("initialisation seed", 0, 10_000, value=0, step=1, bind=controls.BIND,
+                               key=log(f"{prefix}.seed", bounds=(0, 10_000))))
 
 
 def report_divergence(runs) -> None:
