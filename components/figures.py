@@ -2,9 +2,9 @@
 ``*_figure`` wrappers validate them into ``go.Figure`` for pages that edit them (~40 ms for an
 animated chart, which the live path chart skips).
 
-Paths are drawn whole, once; animation frames move only the head markers. Trail mode (the path
-grows with its head) is cut in the browser from the whole path (``meta.playback`` says which traces
-and how): frames that each carried the grown path would be O(steps^2) to build and send.
+Paths are drawn whole, once; animation frames move only the head markers (``path_animation``).
+Trail mode (the path grows with its head) is cut in the browser from the whole path
+(``meta.playback`` says which traces and how).
 """
 
 from __future__ import annotations
@@ -15,28 +15,13 @@ import numpy as np
 import plotly.graph_objects as go
 
 from components.palette import DIVERGENCE_COLOR, optimizer_dash, rgba
+from components.path_animation import DEFAULT_PLAYBACK, Playback, animation, growth, head_at
 from components.surface_view import SurfaceView, background_image, colorbar_trace
 from optimizers import BatchResult, Trajectory
 from surfaces import Surface
 
-MAX_FRAMES = 80
-FRAME_MS = 50  # one frame at 1x speed: a run's 80 frames play in 4 s
-SPEEDS = (0.5, 1.0, 2.0, 4.0)
 # The app's own typeface (Streamlit serves "Source Sans"): live charts get no Streamlit theme.
 FONT = dict(family='"Source Sans", "Source Sans Pro", system-ui, sans-serif', size=13, color="#1f2937")
-
-
-@dataclass(frozen=True)
-class Playback:
-    """How the path chart plays. ``trail``: each path is drawn only up to the step its head has
-    reached, so the race is not decided before it starts. ``speed``: a multiple of the frame rate."""
-
-    trail: bool = False
-    speed: float = 1.0
-
-    @property
-    def frame_ms(self) -> float:
-        return FRAME_MS / self.speed
 
 
 @dataclass(frozen=True)
@@ -85,26 +70,6 @@ def _edge_point(a: np.ndarray, b: np.ndarray, domain) -> np.ndarray:
         elif b[d] < low:
             t = min(t, (low - a[d]) / (b[d] - a[d]))
     return a + max(t, 0.0) * (b - a)
-
-
-def frame_steps(num_steps: int) -> np.ndarray:
-    return np.unique(np.linspace(0, num_steps, min(MAX_FRAMES, num_steps) + 1).round().astype(int))
-
-
-def head_at(series: PathSeries, step: int) -> tuple[float, float]:
-    """Where the head sits at ``step``: it stops at the last finite point of a diverged path."""
-    finite = series.drawn_path
-    return tuple(finite[min(step, len(finite) - 1)]) if len(finite) else (None, None)
-
-
-def _heads_at(series: PathSeries, steps: np.ndarray) -> list[list]:
-    """``head_at`` for every frame step at once, as plain Python floats: the same values, but
-    JSON writes them without a callback per number (80 frames x 3 heads were ~500 calls, most
-    of a slider move's figure cost)."""
-    finite = series.drawn_path
-    if not len(finite):
-        return [[None, None]] * len(steps)
-    return finite[np.minimum(steps, len(finite) - 1)].tolist()
 
 
 def _fan_trace(series: PathSeries, xref: str, yref: str) -> dict | None:
@@ -171,38 +136,6 @@ def _head_trace(series: PathSeries, xref: str, yref: str) -> dict:
                 hovertemplate=f"{series.label}<extra></extra>", xaxis=xref, yaxis=yref)
 
 
-def round_ticks(last: int, most: int = 7) -> list[int]:
-    """Labels for a 0..``last`` step scrubber: multiples of 1, 2 or 5 x 10^k, at most ``most``."""
-    spacing = next(m * 10**k for k in range(16) for m in (1, 2, 5) if last // (m * 10**k) < most)
-    return list(range(0, last + 1, spacing))
-
-
-def _animation(series_list, head_indices, num_steps, playback: Playback) -> tuple[list[dict], dict]:
-    """Frames that move the heads, and what the live chart's playback controls read from
-    ``layout.meta.playback``: each frame's step, round tick labels, the frame duration, trail mode."""
-    steps = frame_steps(num_steps)
-    heads = [_heads_at(sr, steps) for sr in series_list]
-    frames = [dict(name=str(s), traces=head_indices,
-                   data=[dict(x=[xy[k][0]], y=[xy[k][1]]) for xy in heads])
-              for k, s in enumerate(steps.tolist())]
-    meta = dict(steps=steps.tolist(), ticks=round_ticks(num_steps), frame_ms=playback.frame_ms,
-                speed=playback.speed, trail=playback.trail)
-    return frames, meta
-
-
-def _growth(traces: list[dict], series_list, fans, paths, marks) -> dict:
-    """Trail mode's cuts, by trace index: each path drawn up to the current step (a fan holds one
-    run per ``stride`` points, its NaN gap included); each "diverged" marker shown from the step
-    its head gets there."""
-    index = {id(t): i for i, t in enumerate(traces)}
-    grown = [dict(trace=index[id(path)], stride=0) for path in paths]
-    grown += [dict(trace=index[id(fan)], stride=sr.ensemble.path.shape[1] + 1)
-              for sr, fan in zip(series_list, fans) if fan is not None]
-    shown = [dict(trace=index[id(mark)], step=max(len(sr.drawn_path) - 1, 0))
-             for sr, mark in zip(series_list, marks) if mark is not None]
-    return dict(grown=grown, shown=shown)
-
-
 def _axis(value_range, title: str, **extra) -> dict:
     # Fixed ranges, autorange off: a double click resets the zoom to the surface's domain.
     return dict(range=list(value_range), autorange=False, title=dict(text=title), showgrid=False,
@@ -219,7 +152,7 @@ def _layout(height: int, **extra) -> dict:
 
 def overlay_figure(surface: Surface, view: SurfaceView, series_list: list[PathSeries],
                    start, num_steps: int, animate: bool = True, height: int = 620,
-                   playback: Playback = Playback()) -> go.Figure:
+                   playback: Playback = DEFAULT_PLAYBACK) -> go.Figure:
     """All paths on one contour map, with animated heads."""
     return _wrap(overlay_spec(surface, view, series_list, start, num_steps, animate, height,
                               playback))
@@ -227,7 +160,7 @@ def overlay_figure(surface: Surface, view: SurfaceView, series_list: list[PathSe
 
 def overlay_spec(surface: Surface, view: SurfaceView, series_list: list[PathSeries],
                  start, num_steps: int, animate: bool = True, height: int = 620,
-                 playback: Playback = Playback()) -> dict:
+                 playback: Playback = DEFAULT_PLAYBACK) -> dict:
     """``overlay_figure`` as a plain figure dict (no plotly validation: ~40 ms cheaper)."""
     series_list = [on_map(sr, surface.domain) for sr in series_list]
     fans = [_fan_trace(sr, "x", "y") for sr in series_list]
@@ -243,8 +176,8 @@ def overlay_spec(surface: Surface, view: SurfaceView, series_list: list[PathSeri
                      xaxis=_axis(x_dom, "x"), yaxis=_axis(y_dom, "y", scaleanchor=None))
     figure = dict(data=traces, layout=layout)
     if animate:
-        figure["frames"], meta = _animation(series_list, head_indices, num_steps, playback)
-        layout["meta"] = dict(playback=meta | _growth(traces, series_list, fans, paths, marks))
+        figure["frames"], meta = animation(series_list, head_indices, num_steps, playback)
+        layout["meta"] = dict(playback=meta | growth(traces, series_list, fans, paths, marks))
     return figure
 
 
@@ -266,7 +199,7 @@ def _panel_title(label: str) -> str:
 
 
 def grid_spec(surface: Surface, view: SurfaceView, series_list: list[PathSeries], start,
-              num_steps: int, animate: bool = True, playback: Playback = Playback()) -> dict:
+              num_steps: int, animate: bool = True, playback: Playback = DEFAULT_PLAYBACK) -> dict:
     """One synchronised panel per optimizer: shared zoom (matched axes), one animation."""
     series_list = [on_map(sr, surface.domain) for sr in series_list]
     cols = min(len(series_list), 3)
@@ -300,8 +233,8 @@ def grid_spec(surface: Surface, view: SurfaceView, series_list: list[PathSeries]
     full["margin"]["t"] = 40
     figure = dict(data=traces, layout=full)
     if animate:
-        figure["frames"], meta = _animation(series_list, heads, num_steps, playback)
-        full["meta"] = dict(playback=meta | _growth(traces, series_list, fans, paths, marks))
+        figure["frames"], meta = animation(series_list, heads, num_steps, playback)
+        full["meta"] = dict(playback=meta | growth(traces, series_list, fans, paths, marks))
     return figure
 
 

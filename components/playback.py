@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import controls
-from components.figures import SPEEDS, Playback
+from components.path_animation import SPEEDS, Playback
 
 
 def _speed_label(speed: float) -> str:

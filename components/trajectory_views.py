@@ -14,6 +14,7 @@ from components.curves import curve_spec
 from components.lesson import divergence_error
 from components.live_plot import JsonMemo, live_plot
 from components.palette import optimizer_color
+from components.path_animation import DEFAULT_PLAYBACK, Playback
 from components.summary import summary_rows
 from components.surface_3d import surface_3d_spec
 from components.surface_view import surface_view
@@ -22,7 +23,6 @@ from surfaces import Surface
 
 VIEWS = ("Overlay", "Side by side", "3-D")
 TOLERANCE = 1e-3
-DEFAULT_PLAYBACK = figures.Playback()
 
 
 # A setting's runs are a pure function of it, and a class shares one link: students moving the
@@ -106,7 +106,7 @@ def _start_from_click(surface: Surface) -> None:
 
 
 def path_figure(view_mode: str, surface: Surface, surface_params: dict, series, start,
-                num_steps, playback: figures.Playback = DEFAULT_PLAYBACK) -> dict:
+                num_steps, playback: Playback = DEFAULT_PLAYBACK) -> dict:
     view = surface_view(surface.key, tuple(sorted(surface_params.items())))
     if view_mode == "Side by side":
         fig = figures.grid_spec(surface, view, series, start, num_steps, playback=playback)
@@ -121,7 +121,7 @@ def path_figure(view_mode: str, surface: Surface, surface_params: dict, series, 
 
 
 def path_chart_spec(view_mode: str, surface: Surface, surface_params: dict, series, start,
-                    num_steps, playback: figures.Playback = DEFAULT_PLAYBACK) -> dict | str:
+                    num_steps, playback: Playback = DEFAULT_PLAYBACK) -> dict | str:
     """``path_figure`` as live_plot takes it (the runs' key holds the surface, its parameters,
     the start and the step count)."""
     return _chart(series, ("path", view_mode, playback), lambda: path_figure(
@@ -134,7 +134,7 @@ def curve_chart_spec(series, quantity: str, floor: float | None) -> dict | str:
 
 
 def path_chart(view_mode: str, surface: Surface, surface_params: dict, series, start, num_steps,
-               clickable: bool = False, playback: figures.Playback = DEFAULT_PLAYBACK):
+               clickable: bool = False, playback: Playback = DEFAULT_PLAYBACK):
     fig = path_chart_spec(view_mode, surface, surface_params, series, start, num_steps, playback)
     clickable = clickable and view_mode == VIEWS[0]  # a click means a point only on the map
     live_plot(fig, key="path_chart", config=CHART_CONFIG,

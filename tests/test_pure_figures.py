@@ -9,8 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 COMPONENTS = ROOT / "components"
 # Every *_figures.py module, and these: what the figure modules build with.
-BUILDING_BLOCKS = ("figures", "curves", "palette", "scales", "surface_view", "surface_3d", "png",
-                   "static_files", "summary", "live_plot_json", "live_plot_look")
+BUILDING_BLOCKS = ("figures", "path_animation", "curves", "palette", "scales", "surface_view",
+                   "surface_3d", "png", "static_files", "summary", "live_plot_json", "live_plot_look")
 
 _FIRST_TO_LOAD_STREAMLIT = """
 import importlib, sys
