@@ -65,7 +65,8 @@ def the_sweep(test) -> None:
     st.caption(f"Grey: the training-set loss after each step; blue: smoothed. The shaded band is "
                "where the suggestions are read (fastai's window: the first tenth and the last "
                f"steps before the stop left out). The test stops where the smoothed loss passes "
-               f"{STOP_FACTOR:g}× its best.")
+               f"{STOP_FACTOR:g}× its best. The smoothed curve lags the raw one: β = {BETA:g} "
+               f"averages over about 1/(1 − β) = {1 / (1 - BETA):.0f} steps.")
     show_claim(edge_found(test))
 
 
@@ -75,9 +76,9 @@ def the_check(data_key, optimizer, test, seed) -> None:
         runs = check(data_key, optimizer, tuple(rates.items()), seed)
     report_divergence([RunView(f"{label} (lr = {fmt(rate)})", STYLES[label][0], runs[label])
                        for label, rate in rates.items()])
-    left, right = st.columns([1.3, 1], gap="medium")
-    live_figure(follow_up_figure(rates, runs), key="lr_range_check", where=left)
-    show_claim(suggestions_train(rates, runs), where=right)
+    live_figure(follow_up_figure(rates, runs), key="lr_range_check")
+    left, right = st.columns(2)
+    show_claim(suggestions_train(rates, runs), where=left)
     show_claim(ten_times_is_worse(rates, runs), where=right)
 
 

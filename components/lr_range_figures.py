@@ -82,8 +82,8 @@ def range_test_figure(test: RangeTest, *, height: int = 400) -> go.Figure:
     shapes, notes = _suggestion_marks(test)
     layout = _layout(height, f"range test: {len(test.lrs)} steps, the rate growing by "
                      f"{test.lrs[1] / test.lrs[0]:.3g}× a step", hovermode="closest",
-                     xaxis=_axis("learning rate of the step (log scale)", type="log",
-                                 showgrid=True, gridcolor=GRID_COLOR),
+                     xaxis=_axis("learning rate of the step (log scale)", type="log", dtick=1,
+                                 exponentformat="power", showgrid=True, gridcolor=GRID_COLOR),
                      yaxis=_axis("training loss (cross-entropy)", range=[0, top], showgrid=True,
                                  gridcolor=GRID_COLOR),
                      shapes=[_window_band(test), *shapes], annotations=notes,
@@ -92,7 +92,7 @@ def range_test_figure(test: RangeTest, *, height: int = 400) -> go.Figure:
     return go.Figure(dict(data=traces, layout=layout))
 
 
-def follow_up_figure(lrs: dict[str, float], runs: dict, *, height: int = 330) -> go.Figure:
+def follow_up_figure(lrs: dict[str, float], runs: dict, *, height: int = 400) -> go.Figure:
     """The constant-rate runs' loss curves (train solid, test dashed), coloured as their lines on
     the sweep."""
     views = [RunView(f"{label} = {fmt_num(lrs[label])}", STYLES[label][0], runs[label])
