@@ -173,6 +173,34 @@ def say(message: str) -> None:
     print(f"[serve] {message}", flush=True)
 
 
+def start_proxy(haproxy: str, replicas: list[Replica], bind: str, port: int,
+                folder: str) -> subprocess.Popen:
+    """HAProxy in front of the replicas, returned once it answers (or has exited)."""
+    config = Path(folder) / "haproxy.cfg"
+    config.write_text(render_config([(r.name, f"127.0.0.1:{r.port}") for r in replicas], bind, port))
+    # -db: stay in the foreground, log to this terminal; -W: master-worker (clean stop).
+    proxy = subprocess.Popen([haproxy, "-W", "-db", "-f", str(config)], start_new_session=True)
+    local = "127.0.0.1" if bind in ("0.0.0.0", "*", "") else bind
+    while proxy.poll() is None and not healthy(f"http://{local}:{port}"):
+        time.sleep(0.2)
+    return proxy
+
+
+def keep_replicas_up(proxy: subprocess.Popen, replicas: list[Replica]) -> None:
+    """Restart a replica that exited, until the proxy stops; a replica that keeps exiting is left
+    down (the proxy's health checks route around it)."""
+    while proxy.poll() is None:
+        for replica in replicas:
+            if replica.alive() or replica.given_up:
+                continue
+            if replica.starts > MAX_RESTARTS:  # the first start is no restart
+                say(f"replica {replica.name} keeps exiting; left down, see {replica.log}")
+                replica.given_up = True
+                continue
+            restart(replica)
+        time.sleep(1)
+
+
 def serve(replica_count: int, bind: str, port: int) -> int:
     haproxy = find_haproxy()
     if not haproxy:
@@ -189,29 +217,11 @@ def serve(replica_count: int, bind: str, port: int) -> int:
         wait_healthy(replicas)
         warm(replicas)
         with tempfile.TemporaryDirectory(prefix="descent-haproxy-") as folder:
-            config = Path(folder) / "haproxy.cfg"
-            config.write_text(render_config([(r.name, f"127.0.0.1:{r.port}") for r in replicas],
-                                            bind, port))
-            # -db: stay in the foreground, log to this terminal; -W: master-worker (clean stop).
-            proxy = subprocess.Popen([haproxy, "-W", "-db", "-f", str(config)],
-                                     start_new_session=True)
-            # Ready once the proxy answers: then the line below is true for whoever reads it.
-            local = "127.0.0.1" if bind in ("0.0.0.0", "*", "") else bind
-            while proxy.poll() is None and not healthy(f"http://{local}:{port}"):
-                time.sleep(0.2)
-            if proxy.poll() is None:
+            proxy = start_proxy(haproxy, replicas, bind, port, folder)
+            if proxy.poll() is None:  # it answers: the line below is true for whoever reads it
                 say(f"{replica_count} replicas behind haproxy on http://{bind}:{port} "
                     f"(pid {proxy.pid}); Ctrl-C stops everything")
-            while proxy.poll() is None:
-                for replica in replicas:
-                    if replica.alive() or replica.given_up:
-                        continue
-                    if replica.starts > MAX_RESTARTS:  # the first start is no restart
-                        say(f"replica {replica.name} keeps exiting; left down, see {replica.log}")
-                        replica.given_up = True
-                        continue
-                    restart(replica)
-                time.sleep(1)
+            keep_replicas_up(proxy, replicas)
             say(f"haproxy exited with {proxy.returncode}")
             return proxy.returncode or 1
     finally:

@@ -17,8 +17,8 @@ It writes two files, read by tests/test_torch_golden.py:
 
 Every case runs the real ``torch.optim`` class on a 2-element float64 parameter, gradients by
 autograd, with ``torch.nn.utils.clip_grad_norm_`` / ``clip_grad_value_`` before each step where the
-case asks for clipping. The surfaces are re-written here in torch, literally mirroring
-``surfaces/functions.py``; this script imports nothing from the project (no jax in this venv).
+case asks for clipping. The surfaces are re-written in torch (scripts/torch_surfaces.py), literally
+mirroring ``surfaces/functions.py``; nothing is imported from the project (no jax in this venv).
 
 "defaults" cases store no hyperparameter except, for the SGD family, a learning rate suited to the
 surface, so the test also checks our registry's PyTorch defaults against torch's. torch's SGD has
@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch_surfaces import SURFACE_SETUP, SURFACES
 
 TORCH_VERSION = "2.13.0"
 NUM_STEPS = 150
@@ -41,43 +42,6 @@ NUM_STEPS = 150
 JITTER, JITTER_ABS = 1e-15, 1e-14
 CONDITIONING_LIMIT = 1e-12  # largest path change (relative to its scale) jitter may cause
 OUT_DIR = Path(__file__).resolve().parent.parent / "tests" / "data"
-
-
-# --- Surfaces: literal mirrors of surfaces/functions.py -------------------------------------------
-
-
-def rosenbrock(xy, params):
-    return (1.0 - xy[0]) ** 2 + 100.0 * (xy[1] - xy[0] ** 2) ** 2
-
-
-def ravine(xy, params):
-    theta = torch.deg2rad(torch.tensor(params["angle"]))
-    c, s = torch.cos(theta), torch.sin(theta)
-    u = c * xy[0] + s * xy[1]
-    w = -s * xy[0] + c * xy[1]
-    return 0.5 * (u**2 / params["condition_number"] + w**2)
-
-
-def himmelblau(xy, params):
-    x, y = xy[0], xy[1]
-    return (x**2 + y - 11.0) ** 2 + (x + y**2 - 7.0) ** 2
-
-
-def cliff(xy, params):
-    bowl = 0.1 * ((xy[0] + 2.0) ** 2 + xy[1] ** 2)
-    return bowl + params["height"] * torch.sigmoid(params["steepness"] * xy[0])
-
-
-SURFACES = {"rosenbrock": rosenbrock, "ravine": ravine, "himmelblau": himmelblau, "cliff": cliff}
-
-# Each surface's registry start and default params (surfaces/registry.py); the ravine is rotated
-# so its axes mix the coordinates (AdaGrad/RMSProp/Adam's per-coordinate scaling matters).
-SURFACE_SETUP = {
-    "rosenbrock": ((-1.5, 2.0), {}),
-    "ravine": ((-3.5, 1.5), {"condition_number": 20.0, "angle": 30.0}),
-    "himmelblau": ((-0.5, 0.0), {}),
-    "cliff": ((4.0, 2.5), {"height": 3.0, "steepness": 25.0}),
-}
 
 
 # --- Optimizers: our key -> torch class, fixed torch kwargs, and the name mapping -----------------

@@ -14,7 +14,7 @@ It writes ``tests/data/torch_schedule_golden.{json,npz}``, read by tests/test_sc
 - the json: per case its id, our schedule key, its parameters in our names (lr(t) = eta * f(t)),
   eta, our optimizer key and hyperparameters, the exact torch calls, the torch version.
 
-The surfaces are the mirrors in generate_torch_golden.py (no project import: no jax here).
+The surfaces are the mirrors in torch_surfaces.py (no project import: no jax here).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from generate_torch_golden import SURFACE_SETUP, SURFACES
+from torch_surfaces import SURFACE_SETUP, SURFACES
 
 TORCH_VERSION = "2.13.0"
 OUT_DIR = Path(__file__).resolve().parent.parent / "tests" / "data"
