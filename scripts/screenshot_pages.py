@@ -24,7 +24,7 @@ from browser import ARTIFACTS, EXCEPTION, ErrorLog, launch_chromium, streamlit_s
 SIZES = {"1400": (1400, 900), "1280": (1280, 720), "phone": (390, 844)}
 ALL = ["", "step_inspector", "moments", "saddle_escape", "cliff_clipping", "momentum", "adaptive_rates",
        "batch_noise", "hyperparameter_map", "l1_l2", "dropout", "batch_norm", "layer_norm",
-       "train_eval"]
+       "train_eval", "lr_range_test"]
 
 
 def settle(page, quiet_ms: int = 2000, limit_ms: int = 60_000) -> None:
