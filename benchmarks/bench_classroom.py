@@ -215,7 +215,7 @@ async def soak(url: str, seconds: float, students: int, think: float) -> Stats:
     return stats
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", help="a running server; default: start one")
     parser.add_argument("--students", type=int, default=50)
@@ -230,33 +230,45 @@ def main() -> None:
     args = parser.parse_args()
     if args.short:
         args.students, args.moves = 20, 5
+    return args
+
+
+def _traffic(args, url: str, server) -> tuple[str, Stats, list[float]]:
+    """Run the class (or the soak): its label, its stats and the server's CPU-time marks (start,
+    all pages open, end; a soak has no middle mark)."""
+    cpu_marks = [server.cpu_seconds()] if server else []
+    if args.soak:
+        stats = asyncio.run(soak(url, args.soak, args.students, args.think))
+        label = f"soak: {args.students} seats for {args.soak:.0f} s over {len(SOAK_PAGES)} pages"
+    else:
+        stats = asyncio.run(classroom(
+            url, args.students, args.moves, args.think, args.page,
+            on_all_open=lambda: server and cpu_marks.append(server.cpu_seconds())))
+        label = (f"classroom: {args.students} students x {args.moves} moves, think "
+                 f"{args.think:g} s, page {args.page or 'playground'!r}")
+    if server:
+        cpu_marks.append(server.cpu_seconds())
+    return label, stats, cpu_marks
+
+
+def main() -> None:
+    args = _arguments()
     (ROOT / "artifacts").mkdir(exist_ok=True)
     server = None if args.url else Server(args.server_arg)
     url = args.url or server.url
     try:
-        pages = SOAK_PAGES if args.soak else [args.page]
-        asyncio.run(_warm(url, pages))
+        asyncio.run(_warm(url, SOAK_PAGES if args.soak else [args.page]))
         sampler = RssSampler(server, 10.0 if args.soak else 1.0)
-        cpu_marks = [server.cpu_seconds()] if server else []
         t0 = time.perf_counter()
         rss0 = server.rss_mb() if server else None
         sampler.start()
-        if args.soak:
-            stats = asyncio.run(soak(url, args.soak, args.students, args.think))
-            label = f"soak: {args.students} seats for {args.soak:.0f} s over {len(pages)} pages"
-        else:
-            stats = asyncio.run(classroom(
-                url, args.students, args.moves, args.think, args.page,
-                on_all_open=lambda: server and cpu_marks.append(server.cpu_seconds())))
-            label = (f"classroom: {args.students} students x {args.moves} moves, think "
-                     f"{args.think:g} s, page {args.page or 'playground'!r}")
+        label, stats, marks = _traffic(args, url, server)
         end = time.perf_counter()
         sampler.done.set()
         cpu = None
         if server:
-            cpu_marks.append(server.cpu_seconds())
-            cpu = ({"all": cpu_marks[-1] - cpu_marks[0]} if args.soak else
-                   {"opens": cpu_marks[1] - cpu_marks[0], "moves": cpu_marks[2] - cpu_marks[1]})
+            cpu = ({"all": marks[-1] - marks[0]} if args.soak else
+                   {"opens": marks[1] - marks[0], "moves": marks[2] - marks[1]})
         _report(label + (" " + " ".join(args.server_arg) if args.server_arg else ""), stats,
                 end - (stats.moves_start or t0), cpu)
         if server:
