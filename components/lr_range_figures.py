@@ -10,7 +10,15 @@ import plotly.graph_objects as go
 from components.network_figures import GRID_COLOR, RunView, _axis, _layout, train_test_curves_figure
 from components.palette import COLORS, DIVERGENCE_COLOR, rgba
 from lessons.claims import fmt_num
-from lessons.lr_range_test import FOLLOW_UP_STEPS, LR_MIN, MINIMUM, STEEPEST, TEN_TIMES, RangeTest
+from lessons.lr_range_test import (
+    BETA,
+    FOLLOW_UP_STEPS,
+    LR_MIN,
+    MINIMUM,
+    STEEPEST,
+    TEN_TIMES,
+    RangeTest,
+)
 
 SMOOTHED = COLORS["blue"]
 # Each rate's colour (its line on the sweep and its constant-rate run) and dash (its line on the
@@ -48,16 +56,20 @@ def _window_band(test: RangeTest) -> dict:
                 fillcolor="#f3f4f6")
 
 
-def _stop_trace(test: RangeTest, top: float) -> list[dict]:
+def _stop_marks(test: RangeTest, top: float) -> tuple[list[dict], list[dict]]:
+    """The stop: a cross on the smoothed curve and its label on a white ground, left of it (the
+    suggestions' lines may pass behind the label on a narrow screen)."""
     if test.stop is None:
-        return []
-    y = test.smoothed[test.stop]
+        return [], []
+    x, y = test.lrs[test.stop], test.smoothed[test.stop]
     y = y if np.isfinite(y) and y <= top else top  # a blow-up past the frame sits on its edge
-    return [dict(type="scatter", x=[test.lrs[test.stop]], y=[y], mode="markers+text",
-                 name="stop", showlegend=False, textposition="middle left",
-                 text=[f"diverged at step {test.stop + 1} "], hoverinfo="skip",
-                 textfont=dict(color=DIVERGENCE_COLOR),
-                 marker=dict(symbol="x-thin", size=14, line=dict(width=3, color=DIVERGENCE_COLOR)))]
+    cross = dict(type="scatter", x=[x], y=[y], mode="markers", name="stop", showlegend=False,
+                 hovertemplate=f"stop: step {test.stop + 1}, " + "lr %{x:.3g}<extra></extra>",
+                 marker=dict(symbol="x-thin", size=14, line=dict(width=3, color=DIVERGENCE_COLOR)))
+    label = dict(xref="x", yref="y", x=np.log10(x), y=y, xanchor="right", xshift=-10,
+                 showarrow=False, text=f"diverged at step {test.stop + 1}",
+                 font=dict(color=DIVERGENCE_COLOR, size=12), bgcolor="rgba(255,255,255,0.85)")
+    return [cross], [label]
 
 
 def range_test_figure(test: RangeTest, *, height: int = 400) -> go.Figure:
@@ -68,17 +80,19 @@ def range_test_figure(test: RangeTest, *, height: int = 400) -> go.Figure:
     top = 1.15 * float(finite.max()) if finite.size else 1.0
     low = int(np.argmin(np.where(np.isfinite(smoothed), smoothed, np.inf)))
     hover = "lr %{x:.3g}: %{y:.4g}<extra></extra>"
+    stop, stop_note = _stop_marks(test, top)
     traces = [
         dict(type="scatter", x=lrs, y=np.where(np.isfinite(raw), raw, np.nan), mode="lines",
              name="loss after the step", line=dict(color=rgba(COLORS["grey"], 0.5), width=1),
              hovertemplate="loss, " + hover),
         dict(type="scatter", x=lrs, y=np.where(np.isfinite(smoothed), smoothed, np.nan),
-             mode="lines", name="smoothed (β = 0.98)", line=dict(color=SMOOTHED, width=3),
+             mode="lines", name=f"smoothed (β = {BETA:g})", line=dict(color=SMOOTHED, width=3),
              hovertemplate="smoothed, " + hover),
         dict(type="scatter", x=[lrs[low]], y=[smoothed[low]], mode="markers", name="lowest",
              marker=dict(color=SMOOTHED, size=10, symbol="circle-open", line=dict(width=2)),
              hovertemplate="lowest smoothed loss, " + hover),
-        *_stop_trace(test, top)]
+        *stop,
+    ]
     shapes, notes = _suggestion_marks(test)
     layout = _layout(height, f"range test: {len(test.lrs)} steps, the rate growing by "
                      f"{test.lrs[1] / test.lrs[0]:.3g}× a step", hovermode="closest",
@@ -86,9 +100,9 @@ def range_test_figure(test: RangeTest, *, height: int = 400) -> go.Figure:
                                  exponentformat="power", showgrid=True, gridcolor=GRID_COLOR),
                      yaxis=_axis("training loss (cross-entropy)", range=[0, top], showgrid=True,
                                  gridcolor=GRID_COLOR),
-                     shapes=[_window_band(test), *shapes], annotations=notes,
-                     legend=dict(orientation="h", y=-0.22, x=0))
-    layout["margin"]["b"] = 85
+                     shapes=[_window_band(test), *shapes], annotations=notes + stop_note,
+                     legend=dict(orientation="h", y=-0.28, x=0))
+    layout["margin"]["b"] = 95
     return go.Figure(dict(data=traces, layout=layout))
 
 
@@ -97,6 +111,7 @@ def follow_up_figure(lrs: dict[str, float], runs: dict, *, height: int = 400) ->
     the sweep."""
     views = [RunView(f"{label} = {fmt_num(lrs[label])}", STYLES[label][0], runs[label])
              for label in lrs]
-    return train_test_curves_figure(views, "loss", height=height, log_y=True,
-                                    title=f"constant rate, {FOLLOW_UP_STEPS} steps: loss "
-                                          "(train solid, test dashed; log scale)")
+    figure = train_test_curves_figure(views, "loss", height=height, log_y=True,
+                                      title=f"constant rate, {FOLLOW_UP_STEPS} steps: loss (log scale)")
+    # One tick per decade: plotly's own log ticks read "2 10 5 2 1", the 2 above 10 meaning 20.
+    return figure.update_layout(yaxis_dtick=1)
