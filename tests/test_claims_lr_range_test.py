@@ -186,3 +186,11 @@ def test_a_sweep_that_starts_past_the_edge_says_to_lower_lr_min():
     edge, trains, worse = claims
     assert not (edge.holds or trains.holds or worse.holds)
     assert "lower lr_min" in edge.text and "No suggestion to check" in trains.text
+
+
+@pytest.mark.parametrize("changes", [dict(num_steps=200), dict(data_key=("circles", 0.1, 100, 0))])
+def test_other_step_counts_and_data_keep_each_verdict_true_to_its_numbers(changes):
+    test, rates, runs, claims = _checked(**changes)
+    _consistent(rates, runs, claims)
+    if test.stop is not None:
+        assert f"diverged at step {test.stop + 1} of {len(test.lrs)}" in claims[0].text
