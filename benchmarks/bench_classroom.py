@@ -27,12 +27,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import statistics
-import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,8 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.app_server import RssSampler, Server  # noqa: E402
 from deploy.st_client import Student  # noqa: E402  (the websocket client serve.py warms with)
-from tests.browser import _healthy, free_port  # noqa: E402  (one health check for both)
 
 # Which slider a student moves and which chart must change, per page (url path: "" = playground).
 # On pages not listed here (the soak visits every page) a student moves the page's first slider,
@@ -99,51 +96,6 @@ class Stats:
     moves: list = field(default_factory=list)
     errors: list = field(default_factory=list)
     moves_start: float | None = None  # perf_counter when the last page had opened
-
-
-class Server:
-    """``streamlit run app.py`` on a free port, with its pid for CPU and RSS readings."""
-
-    def __init__(self, extra_args: list[str]):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, JAX_PLATFORMS="cpu", PYTHONUNBUFFERED="1")
-        log = open(ROOT / "artifacts" / "bench_classroom_server.log", "wb")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(self.port), "--server.address", "127.0.0.1",
-             "--server.fileWatcherType", "none", *extra_args],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 120
-        while not _healthy(self.url):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the server did not start: see artifacts/bench_classroom_server.log")
-            time.sleep(0.2)
-
-    def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
-
-    def stop(self) -> None:
-        os.killpg(self.proc.pid, 15)
-        self.proc.wait(timeout=30)
-
-
-class RssSampler(threading.Thread):
-    def __init__(self, server: Server | None, every: float):
-        super().__init__(daemon=True)
-        self.server, self.every, self.samples, self.done = server, every, [], threading.Event()
-        self.t0 = time.monotonic()
-
-    def run(self) -> None:
-        while self.server is not None and not self.done.wait(self.every):
-            self.samples.append((time.monotonic() - self.t0, self.server.rss_mb()))
 
 
 def _pct(values: list[float], q: float) -> float:
