@@ -44,4 +44,6 @@ def playground_page():
 def navigation():
     sections = {"Explore": [playground_page()], "Lessons": _pages(LESSONS),
                 "Networks": _pages(NETWORK_PAGES)}
-    return st.navigation({name: pages for name, pages in sections.items() if pages})
+    # Fully expanded: with more than twelve pages Streamlit would fold the list behind "View N more",
+    # hiding the network lessons from a class that has not found the button.
+    return st.navigation({name: pages for name, pages in sections.items() if pages}, expanded=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+import app_pages
 from tests.browser import (
     EXCEPTION,
     NAV_LINKS,
@@ -327,14 +328,7 @@ def test_clicking_the_map_sets_the_start(server, page):
     assert_no_exception(page)
 
 
-def _expand_nav(page) -> None:
-    more = page.locator('[data-testid="stSidebarNavViewButton"]')
-    if more.count() and "more" in more.inner_text().lower():
-        more.click()
-
-
 def _nav_links(page) -> list[tuple[str, str]]:
-    _expand_nav(page)
     links = page.locator(NAV_LINKS)
     return [(links.nth(i).get_attribute("href"), links.nth(i).inner_text().strip())
             for i in range(links.count())]
@@ -345,11 +339,13 @@ def test_every_page_in_the_navigation(server, page):
     page.goto(server)
     wait_for_idle(page)
     links = _nav_links(page) or [(server + "/", "home")]
+    # Every page is listed and visible: none folded behind Streamlit's "View N more".
+    assert page.locator('[data-testid="stSidebarNavViewButton"]').count() == 0
+    assert len(links) == 1 + sum((app_pages.HERE / name).exists()
+                                 for name, *_ in app_pages.LESSONS + app_pages.NETWORK_PAGES)
     visited = []
     for i, (href, title) in enumerate(links):
         if page.locator(NAV_LINKS).count():
-            # By its address, not its position: the list may have folded "View more" again.
-            _expand_nav(page)
             page.locator(f'{NAV_LINKS}[href="{href}"]').click()
             # The page's own result, not a count of script runs (a counter missed a run on CI).
             # Generous: a network page's first visit may compile several variants on a busy CI.
