@@ -2,7 +2,8 @@
 
 A run is what ``reference.reference_run`` does in plain Python: from each start, T steps of
 ``step.take_step`` (gradient -> noise, clip -> update -> apply), recording the position, the loss,
-the noise-free gradient's norm and whether the step clipped; ``tests/test_reference_loop.py``
+the noise-free gradient's norm, whether the step clipped and the rate it took (a reduce-on-plateau
+run carries its ``plateau`` state next to the optimizer's); ``tests/test_reference_loop.py``
 keeps the two equal. This module computes exactly that, one jit per structure: what a slider
 moves (hyperparameters, start, noise scale, seed, clip threshold, surface shape parameters, the
 step count within its bucket) enters as traced values, so moving it never recompiles; only the
@@ -48,13 +49,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from optimizers import plateau
 from optimizers.run_setup import (  # noqa: F401 (RunSpec, split_run: the engine's public names)
     RunSetup,
     RunSpec,
     float_dtype,
     split_run,
 )
-from optimizers.step import Gradient, rule_at, take_step
+from optimizers.step import Gradient, rate_taken, rule_at, take_step
 from optimizers.trajectory import BatchResult, Trajectory, first_non_finite  # noqa: F401
 from surfaces import Surface
 
@@ -70,8 +72,9 @@ def noise_sequence(seed, num_steps, dtype):
 
 # Columns of the packed per-row input that every call has, before the surface's and runs' own.
 FIXED_COLUMNS = ("start_x", "start_y", "noise_scale", "clip_threshold")
-# Columns of the packed output, per run and row: one (capacity, 5) block (see points_capacity).
-OUTPUT_COLUMNS = ("x", "y", "loss", "grad_norm", "clipped")
+# Columns of the packed output, per run and row: one (capacity, 6) block (see points_capacity).
+# "rate" is eta_t, the learning rate step t took (a schedule's, or reduce-on-plateau's).
+OUTPUT_COLUMNS = ("x", "y", "loss", "grad_norm", "clipped", "rate")
 
 
 @functools.lru_cache(maxsize=256)
@@ -101,22 +104,25 @@ def _run_trajectory(index: int, run: RunSpec, surface: Surface, columns, convent
         start = jnp.stack([knobs["start_x"], knobs["start_y"]])
 
         def step(t, carry):
-            x, state, out, row = carry
+            x, state, watch, out, row = carry
             row = jax.lax.optimization_barrier(row)  # fact 6
             knobs, hparams, gradient = unpack(row)
             xi_t = jax.lax.dynamic_index_in_dim(xi, t, keepdims=False)
             how = Gradient(knobs["noise_scale"], xi_t, clip_kind, knobs["clip_threshold"],
                            convention)
+            watch, hparams = plateau.before_step(run.schedule, t, watch, gradient, x, hparams)
             rule = rule_at(t, run.optimizer, hparams, options, convention, run.schedule)
             x_next, state, did = take_step(rule, gradient, x, state, how)
             record = jnp.stack([x[0], x[1], did.value, jnp.sqrt(did.grad @ did.grad),
-                                did.clipped.astype(x.dtype)])
+                                did.clipped.astype(x.dtype), rate_taken(t, hparams, run.schedule)])
             corner = (t, jnp.asarray(index, t.dtype), jnp.zeros_like(t))  # one dtype (x64)
             out = jax.lax.dynamic_update_slice(out, record[None, None], corner)
-            return x_next, state, out, row
+            return x_next, state, watch, out, row
 
-        init = rule_at(0, run.optimizer, hparams, options, convention, run.schedule).init(start)
-        return jax.lax.fori_loop(0, num_points, step, (start, init, out, row))[2]
+        watch = plateau.initial(run.schedule, start.dtype)
+        init = rule_at(0, run.optimizer, plateau.hyperparameters(run.schedule, watch, hparams),
+                       options, convention, run.schedule).init(start)
+        return jax.lax.fori_loop(0, num_points, step, (start, init, watch, out, row))[3]
 
     return trajectory
 
@@ -131,7 +137,7 @@ def points_capacity(num_steps: int) -> int:
 @functools.lru_cache(maxsize=64)
 def compiled_batch(runs: tuple[RunSpec, ...], surface: Surface, capacity: int, convention: str,
                    clip_kind: str | None):
-    """One jitted ``(knobs (B, C), xi (B, P, 2), num_points) -> (B, P, R, 5)``, P = ``capacity``.
+    """One jitted ``(knobs (B, C), xi (B, P, 2), num_points) -> (B, P, R, 6)``, P = ``capacity``.
 
     Columns of ``knobs`` are ``knob_columns(runs, surface)``; of the result, ``OUTPUT_COLUMNS``.
     ``xi`` is each row's noise sequence (zeros when no row is noisy). Only the first
@@ -205,15 +211,14 @@ def pack_knobs(values: dict, columns, seeds_shape, dtype) -> tuple[np.ndarray, t
 
 
 def _to_results(out: np.ndarray) -> list[BatchResult]:
-    """The packed (B, num_steps + 1, R, 5) output as one BatchResult per run (views, no copies)."""
-    x, y, loss, grad_norm, clipped = (OUTPUT_COLUMNS.index(c) for c in
-                                      ("x", "y", "loss", "grad_norm", "clipped"))
+    """The packed (B, num_steps + 1, R, 6) output as one BatchResult per run (views, no copies)."""
+    x, y, loss, grad_norm, clipped, rate = (OUTPUT_COLUMNS.index(c) for c in OUTPUT_COLUMNS)
     runs_first = out.transpose(0, 2, 1, 3)  # (B, R, T + 1, 5): every run's divergence at once
     diverged_at = first_non_finite(runs_first[..., x : y + 1], runs_first[..., loss])  # (B, R)
-    # The last row's clip flag belongs to the discarded extra update: it never counts.
+    # The last row's clip flag and rate belong to the discarded extra update: they never count.
     was_clipped = out[:, :-1, :, clipped] > 0.5
     return [BatchResult(out[:, :, r, x : y + 1], out[:, :, r, loss], out[:, :, r, grad_norm],
-                        was_clipped[:, :, r], diverged_at[:, r])
+                        was_clipped[:, :, r], diverged_at[:, r], out[:, :-1, r, rate])
             for r in range(out.shape[2])]
 
 

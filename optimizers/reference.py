@@ -3,7 +3,8 @@
 No packed knobs, no barrier, no power-of-two capacity, no compiled loop: for every optimizer run
 and every row of the batch, start at x_0 and take T steps of ``step.take_step``, recording where each step
 began, its loss, the norm of its noise-free gradient and whether it clipped; then the loss and
-gradient at x_T. ``engine.simulate_batch`` computes exactly this in one compiled call (its
+gradient at x_T. A reduce-on-plateau run is fed f(x_t) before each step t
+(``plateau.before_step``). ``engine.simulate_batch`` computes exactly this in one compiled call (its
 docstring lists the facts about XLA:CPU it bends to); ``tests/test_reference_loop.py`` keeps the
 two equal. Slow by design (each operation of the step runs on its own; only the surface's
 gradient is compiled, since autodiff run op by op costs ~75 ms a step): use it to read or to test.
@@ -19,9 +20,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from optimizers import plateau
 from optimizers.engine import noise_sequence
 from optimizers.run_setup import RunSetup, float_dtype
-from optimizers.step import Gradient, rule_at, take_step
+from optimizers.step import Gradient, rate_taken, rule_at, take_step
 from optimizers.trajectory import BatchResult, Trajectory, first_non_finite
 
 
@@ -66,12 +68,16 @@ def reference_trajectory(setup: RunSetup, index: int, row: Row) -> Trajectory:
     xi = noise_sequence(row.seed, setup.num_steps, float_dtype())  # the same noise for every run
     options = dict(run.options)
     x = as_array(row.start)
-    state = rule_at(0, run.optimizer, hparams, options, setup.convention, run.schedule).init(x)
-    path, loss, grad_norm, clipped = [x], [], [], []
+    watch = plateau.initial(run.schedule, float_dtype())  # reduce-on-plateau's state, or None
+    state = rule_at(0, run.optimizer, plateau.hyperparameters(run.schedule, watch, hparams),
+                    options, setup.convention, run.schedule).init(x)
+    path, loss, grad_norm, clipped, rate = [x], [], [], [], []
     for t in range(setup.num_steps):
         how = Gradient(as_array(row.noise_scale), xi[t], setup.clip_kind,
                        as_array(setup.clip_threshold), setup.convention)
-        rule = rule_at(t, run.optimizer, hparams, options, setup.convention, run.schedule)
+        watch, hp = plateau.before_step(run.schedule, t, watch, gradient, x, hparams)
+        rule = rule_at(t, run.optimizer, hp, options, setup.convention, run.schedule)
+        rate.append(rate_taken(t, hp, run.schedule))
         x, state, did = take_step(rule, gradient, x, state, how)
         path.append(x), loss.append(did.value), clipped.append(did.clipped)
         grad_norm.append(jnp.sqrt(did.grad @ did.grad))
@@ -80,7 +86,7 @@ def reference_trajectory(setup: RunSetup, index: int, row: Row) -> Trajectory:
     path, loss = np.stack(path), np.stack(loss)
     d = int(first_non_finite(path, loss))
     return Trajectory(path, loss, np.stack(grad_norm), np.stack(clipped).astype(bool),
-                      None if d < 0 else d)
+                      None if d < 0 else d, np.asarray(np.stack(rate), path.dtype))
 
 
 def reference_run(setup: RunSetup) -> list[BatchResult]:
@@ -94,4 +100,4 @@ def _stack(runs: list[Trajectory]) -> BatchResult:
     field = lambda name: np.stack([getattr(r, name) for r in runs])  # noqa: E731
     diverged = np.array([-1 if r.diverged_at is None else r.diverged_at for r in runs])
     return BatchResult(field("path"), field("loss"), field("grad_norm"), field("clipped"),
-                       diverged)
+                       diverged, field("rate"))

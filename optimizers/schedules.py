@@ -15,43 +15,25 @@ the difference and each convention's row sets it (measured with torch 2.13.0 and
   (torch raises after T steps; both conventions here hold the end value.)
 - OneCycleLR and CyclicLR also cycle momentum (SGD's momentum, Adam's beta1) against the rate;
   optax's schedules do not: ``cycles_momentum``, a schedule of the momentum hyperparameter.
+Reduce-on-plateau's f(t) is not a function of t but of the run's losses (``fed_by_losses``): its
+machine, options and the loop's part are in ``optimizers.plateau``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 import jax.numpy as jnp
 
-CONVENTIONS = ("pytorch", "optax")
-# The hyperparameter a momentum cycle replaces, first match: torch's OneCycleLR/CyclicLR set a
-# group's 'momentum' if it has one, else the first of its 'betas'.
-MOMENTUM_NAMES = ("momentum", "b1")
-
-
-class Param(NamedTuple):
-    """One schedule parameter: a traced value with its slider range."""
-
-    name: str
-    label: str  # its symbol, as in the formula
-    default: float
-    low: float
-    high: float
-    integer: bool = False  # a step count
-
-
-class Schedule(NamedTuple):
-    key: str
-    label: str
-    factor: Callable  # (t, params, options) -> f(t)
-    params: tuple[Param, ...]
-    latex: str  # lr(t) = ...
-    options: Mapping[str, Mapping[str, bool]]  # convention -> semantic options
-    torch: str  # the torch.optim.lr_scheduler call it reproduces (eta is the optimizer's lr)
-    optax: str  # the optax schedule it reproduces
-    momentum: Callable | None = None  # (t, params, options) -> momentum when cycles_momentum
-    note: str = ""  # where the conventions differ, in words
+from optimizers.schedule_spec import (  # noqa: F401 (the rows' types: schedules' public names)
+    CONVENTIONS,
+    MOMENTUM_NAMES,
+    Param,
+    Schedule,
+    library,
+    same,
+)
 
 
 def _cos_anneal(start, end, pct):
@@ -132,35 +114,40 @@ def cyclical_momentum(t, p, o):
     return p["max_momentum"] - (p["max_momentum"] - p["base_momentum"]) * _triangle(t, p)
 
 
-def _same(**options) -> dict[str, dict[str, bool]]:
-    return {c: dict(options) for c in CONVENTIONS}
-
-
-def _library(pytorch: dict, optax: dict) -> dict[str, dict[str, bool]]:
-    return {"pytorch": pytorch, "optax": optax}
+def fed_scale(t, p, o):
+    """Reduce-on-plateau: the scale s_t the run's losses set, handed in by optimizers.plateau."""
+    if "scale" not in p:
+        raise ValueError("reduce-on-plateau's factor depends on the run's losses: only the 2-D "
+                         "runs (simulate, simulate_batch) feed it")
+    return p["scale"] * jnp.ones_like(t)
 
 
 _STEPS = dict(low=1.0, high=1000.0, integer=True)
+_COUNT = dict(low=0.0, high=200.0, integer=True)  # counts of losses (reduce-on-plateau)
 _ALPHA = Param("alpha", r"\alpha", 0.0, 0.0, 1.0)
 _M_BASE, _M_MAX = r"\mu_{\min}", r"\mu_{\max}"
 _AFTER_END = ("PyTorch's CosineAnnealingLR follows the cosine back up after T (eta again at 2T); "
               "optax holds alpha*eta from T on.")
+_PLATEAU = ("Fed f(x_t), noise-free like a validation loss, before step t. PyTorch first sees "
+            "f(x_1), cuts after p + 1 bad losses and skips a cut of the rate by <= eps; optax sees "
+            "f(x_0) too and cuts after p (p = 0: after each improving loss). torch's threshold is "
+            "rel (eps_a = 0) or 'abs' (eps_r = 0); k is torch stepped with each k losses' mean.")
 _COS = r"\tfrac{1}{2}\left(1+\cos\frac{\pi %s}{%s}\right)"
 
 SCHEDULES: dict[str, Schedule] = {s.key: s for s in (
-    Schedule("constant", "Constant", constant, (), r"\eta_t = \eta", _same(),
+    Schedule("constant", "Constant", constant, (), r"\eta_t = \eta", same(),
              "(none)", "optax.constant_schedule(eta)"),
     Schedule("step", "Step decay", step_decay,
              (Param("step_size", "s", 50, **_STEPS), Param("gamma", r"\gamma", 0.5, 0.01, 1.0)),
-             r"\eta_t = \eta\,\gamma^{\lfloor t/s \rfloor}", _same(),
+             r"\eta_t = \eta\,\gamma^{\lfloor t/s \rfloor}", same(),
              "StepLR(opt, step_size=s, gamma=gamma)",
              "optax.exponential_decay(eta, s, gamma, staircase=True)"),
     Schedule("exponential", "Exponential", exponential,
-             (Param("gamma", r"\gamma", 0.99, 0.9, 1.0),), r"\eta_t = \eta\,\gamma^{t}", _same(),
+             (Param("gamma", r"\gamma", 0.99, 0.9, 1.0),), r"\eta_t = \eta\,\gamma^{t}", same(),
              "ExponentialLR(opt, gamma=gamma)", "optax.exponential_decay(eta, 1, gamma)"),
     Schedule("cosine", "Cosine", cosine, (Param("decay_steps", "T", 200, **_STEPS), _ALPHA),
              r"\eta_t = \eta\left(\alpha + (1-\alpha)" + _COS % ("t", "T") + r"\right)",
-             _library({"restarts_after_end": True}, {"restarts_after_end": False}),
+             library({"restarts_after_end": True}, {"restarts_after_end": False}),
              "CosineAnnealingLR(opt, T_max=T, eta_min=alpha*eta)",
              "optax.cosine_decay_schedule(eta, T, alpha)", note=_AFTER_END),
     Schedule("warmup_cosine", "Linear warm-up + cosine", warmup_cosine,
@@ -168,7 +155,7 @@ SCHEDULES: dict[str, Schedule] = {s.key: s for s in (
               Param("start", "f_0", 0.0, 0.0, 1.0), _ALPHA),
              r"\eta_t = \eta\begin{cases} f_0 + (1-f_0)\,t/w & t < w \\ \alpha + (1-\alpha)"
              + _COS % ("(t-w)", "T-w") + r" & t \ge w\end{cases}",
-             _library({"restarts_after_end": True}, {"restarts_after_end": False}),
+             library({"restarts_after_end": True}, {"restarts_after_end": False}),
              "SequentialLR(opt, [LinearLR(opt, f0, 1, w), CosineAnnealingLR(opt, T-w, "
              "alpha*eta)], [w])", "optax.warmup_cosine_decay_schedule(f0*eta, eta, w, T, "
              "alpha*eta)", note="After T PyTorch's cosine rises again (eta at "
@@ -182,7 +169,7 @@ SCHEDULES: dict[str, Schedule] = {s.key: s for s in (
              r"\eta_t = \begin{cases} \mathrm{cos}_{\eta/d \to \eta}(t/a) & t \le a \\"
              r" \mathrm{cos}_{\eta \to \eta/(d\,d_f)}\big((t-a)/(b-a)\big) & t > a \end{cases},"
              r"\ \mathrm{cos}_{u\to v}(x) = v + \tfrac{u-v}{2}(1+\cos\pi x)",
-             _library({"ends_one_step_early": True, "peak_at_whole_step": False,
+             library({"ends_one_step_early": True, "peak_at_whole_step": False,
                        "cycles_momentum": True},
                       {"ends_one_step_early": False, "peak_at_whole_step": True,
                        "cycles_momentum": False}),
@@ -199,12 +186,30 @@ SCHEDULES: dict[str, Schedule] = {s.key: s for s in (
               Param("max_momentum", _M_MAX, 0.9, 0.0, 0.999)),
              r"\eta_t = \eta\left(f_0 + (1-f_0)\max\!\left(0,\ 1-\left|\tfrac{t}{s}"
              r" - 2\left\lfloor 1+\tfrac{t}{2s}\right\rfloor + 1\right|\right)\right)",
-             _library({"cycles_momentum": True}, {"cycles_momentum": False}),
+             library({"cycles_momentum": True}, {"cycles_momentum": False}),
              "CyclicLR(opt, base_lr=f0*eta, max_lr=eta, step_size_up=s, base_momentum, "
              "max_momentum)", "optax.join_schedules of linear_schedule(f0*eta, eta, s) and back",
              cyclical_momentum, "optax has no cyclical schedule: its convention is the same "
              "triangle without PyTorch's momentum cycle (mu_max at the rate's low, mu_min at its "
              "peak)."),
+    Schedule("plateau", "Reduce on plateau", fed_scale,
+             (Param("factor", r"\gamma", 0.5, 0.05, 0.95), Param("patience", "p", 10, **_COUNT),
+              Param("rtol", r"\epsilon_r", 1e-4, 0.0, 0.1, scale="log0"),
+              Param("atol", r"\epsilon_a", 0.0, 0.0, 1.0, scale="log0"),
+              Param("cooldown", "c", 0, **_COUNT), Param("min_scale", r"s_{\min}", 0.0, 0.0, 1.0),
+              Param("accumulation_size", "k", 1, 1.0, 50.0, True),
+              Param("eps", r"\varepsilon", 1e-8, 1e-12, 1e-2)),
+             r"\eta_t = \eta\,s_t,\ s_t = \begin{cases} \max(\gamma s_{t-1}, s_{\min}) & p"
+             r"\text{ losses} \ge (1-\epsilon_r)\,b - \epsilon_a \\ s_{t-1} & \text{otherwise}"
+             r"\end{cases},\ b = \text{the best loss so far, } s_0 = 1",
+             library({"measures_start": False, "exceeds_patience": True,
+                      "skips_tiny_reductions": True},
+                     {"measures_start": True, "exceeds_patience": False,
+                      "skips_tiny_reductions": False}),
+             "ReduceLROnPlateau(opt, 'min', gamma, p, threshold=eps_r, cooldown=c, "
+             "min_lr=s_min*eta, eps=eps), stepped with f(x_t) after step t - 1",
+             "optax.chain(opt, optax.contrib.reduce_on_plateau(gamma, p, eps_r, eps_a, c, k, "
+             "s_min)), update(..., value=f(x_t))", note=_PLATEAU, fed_by_losses=True),
 )}
 
 

@@ -9,7 +9,9 @@ One step t (t = 0, 1, ...: the steps taken before it) from the point x with opti
     x        = x + u                          apply
 
 ``rule_at(t)`` builds the optimizer of step t, taking its learning rate from ``learning_rate_at``:
-the one place where a run's learning-rate schedule (``optimizers.schedules``) plugs in.
+the one place where a run's learning-rate schedule (``optimizers.schedules``) plugs in. A
+reduce-on-plateau run's hyperparameters carry the scale its losses set (``optimizers.plateau``,
+fed by the 2-D loops before each step), which that schedule's factor reads.
 """
 
 from __future__ import annotations
@@ -27,6 +29,11 @@ def learning_rate_at(t, hparams: Mapping[str, Any], schedule=schedules.CONSTANT)
     """The learning rate of step t: the run's schedule (static ``schedules.Plan``) applied to the
     (traced) learning rate and its own traced parameters, the ``schedule.*`` entries of hparams."""
     return schedules.rate_at(schedule, t, hparams)
+
+
+def rate_taken(t, hparams: Mapping[str, Any], schedule=schedules.CONSTANT):
+    """eta_t as a run records it: the rate ``rule_at`` gives step t (1 for a rule without one)."""
+    return learning_rate_at(t, hparams, schedule) if "learning_rate" in hparams else 1.0
 
 
 def rule_at(t, optimizer: str, hparams: Mapping[str, Any], options: Mapping[str, bool],

@@ -1,4 +1,5 @@
-"""What a run returns: its path, loss, gradient norm, clip flags and where it diverged."""
+"""What a run returns: its path, loss, gradient norm, clip flags, where it diverged and the
+learning rate each step took."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ class Trajectory:
     grad_norm: np.ndarray  # (num_steps + 1,) norm of the noise-free gradient at each point
     clipped: np.ndarray  # (num_steps,) whether step t's gradient was clipped
     diverged_at: int | None
+    # (num_steps,) eta_t, the learning rate step t took: a schedule's, or reduce-on-plateau's as
+    # the run's losses set it (None where a caller built the trajectory without one)
+    rate: np.ndarray | None = None
 
     @property
     def clipped_steps(self) -> int:
@@ -35,6 +39,7 @@ class BatchResult:
     grad_norm: np.ndarray
     clipped: np.ndarray  # (B, num_steps)
     diverged_at: np.ndarray  # (B,) first non-finite step, -1 where none
+    rate: np.ndarray | None = None  # (B, num_steps) eta_t
 
     def __len__(self) -> int:
         return self.path.shape[0]
@@ -42,7 +47,7 @@ class BatchResult:
     def __getitem__(self, i: int) -> Trajectory:
         d = int(self.diverged_at[i])
         return Trajectory(self.path[i], self.loss[i], self.grad_norm[i], self.clipped[i],
-                          None if d < 0 else d)
+                          None if d < 0 else d, None if self.rate is None else self.rate[i])
 
 
 def first_non_finite(path: np.ndarray, loss: np.ndarray) -> np.ndarray:

@@ -10,7 +10,8 @@ It writes ``tests/data/torch_schedule_golden.{json,npz}``, read by tests/test_sc
   group's ``lr`` and its momentum (SGD's ``momentum`` or Adam's ``betas[0]``) that step t used,
   read just before ``optimizer.step()``; the real ``torch.optim.lr_scheduler`` class sets them.
 - ``<id>.path`` for the cases with a surface: the positions x_0..x_T of the real torch optimizer
-  (float64, autograd) stepping on that surface with the scheduler stepped after every step.
+  (float64, autograd) stepping on that surface with the scheduler stepped after every step
+  (ReduceLROnPlateau with the loss at the new point, ``PlateauFeed``).
 - the json: per case its id, our schedule key, its parameters in our names (lr(t) = eta * f(t)),
   eta, our optimizer key and hyperparameters, the exact torch calls, the torch version.
 
@@ -51,6 +52,12 @@ def scheduler(key: str, opt, eta: float, p: dict):
                                 pct_start=p["pct_start"], div_factor=p["div_factor"],
                                 final_div_factor=p["final_div_factor"],
                                 base_momentum=p["base_momentum"], max_momentum=p["max_momentum"])
+    if key == "plateau":  # one threshold in torch: relative, or absolute when rtol is 0
+        assert not (p["rtol"] and p["atol"]), "torch takes one threshold, rel or abs"
+        return SCHED.ReduceLROnPlateau(
+            opt, mode="min", factor=p["factor"], patience=int(p["patience"]),
+            threshold=p["rtol"] or p["atol"], threshold_mode="rel" if p["rtol"] else "abs",
+            cooldown=int(p["cooldown"]), min_lr=p["min_scale"] * eta, eps=p["eps"])
     if key == "cyclical":
         return SCHED.CyclicLR(opt, base_lr=p["base"] * eta, max_lr=eta,
                               step_size_up=int(p["step_size_up"]),
@@ -64,8 +71,8 @@ def optimizer(key: str, x, hparams: dict):
     return torch.optim.Adam([x], lr=hparams["learning_rate"])  # betas (0.9, 0.999), eps 1e-8
 
 
-def case(schedule, params, steps, *, opt="momentum", surface=None, label=""):
-    hparams = {"learning_rate": 0.05 if surface else 0.3}
+def case(schedule, params, steps, *, opt="momentum", surface=None, label="", lr=None):
+    hparams = {"learning_rate": lr or (0.05 if surface else 0.3)}
     if opt == "momentum":
         hparams["momentum"] = 0.9
     CASES.append({"id": f"{schedule}-{opt}{'-' + surface if surface else ''}{label}",
@@ -98,6 +105,37 @@ case("one_cycle", _ONE_CYCLE, 50, opt="adam", surface="rosenbrock")
 case("cosine", {"decay_steps": 25, "alpha": 0.1}, 80, opt="adam", surface="ravine")
 case("cyclical", {"step_size_up": 6, "base": 0.1, "base_momentum": 0.8, "max_momentum": 0.9}, 60,
      surface="ravine")
+# Reduce-on-plateau: stepped with the new point's loss after every step (its parameters as our
+# row names them: all eight given, since a run needs each). Momentum's swings and Adam's
+# overshoots give the bad losses that cut the rate; cooldown, min_lr, an absolute threshold,
+# the eps rule (cuts stop once they would lower the rate by <= eps) and k = 3 each get a case.
+_PLATEAU = {"factor": 0.5, "patience": 3, "rtol": 1e-4, "atol": 0.0, "cooldown": 0,
+            "min_scale": 0.0, "accumulation_size": 1, "eps": 1e-8}
+case("plateau", _PLATEAU, 150, surface="rosenbrock", lr=2e-3)
+case("plateau", _PLATEAU | {"factor": 0.3, "patience": 2, "cooldown": 4, "min_scale": 0.05},
+     120, opt="adam", surface="ravine", lr=0.5)
+case("plateau", _PLATEAU | {"rtol": 0.0, "atol": 1e-3, "patience": 0, "eps": 3e-3}, 100,
+     surface="himmelblau", lr=0.02, label="-abs-eps")
+case("plateau", _PLATEAU | {"accumulation_size": 3, "patience": 1, "min_scale": 1e-3}, 150,
+     opt="adam", surface="rosenbrock", lr=1.0, label="-k3")
+
+
+class PlateauFeed:
+    """What a training loop does for ReduceLROnPlateau here: after each step, the loss at the new
+    point; every k-th step the scheduler is stepped with the mean of the last k (optax's running
+    mean formula, so both conventions average alike)."""
+
+    def __init__(self, c: dict, sched, surface_params):
+        self.c, self.sched, self.params, self.count, self.mean = c, sched, surface_params, 0, 0.0
+
+    def __call__(self, x) -> None:
+        with torch.no_grad():
+            value = float(SURFACES[self.c["surface"]](x, self.params))
+        self.count += 1
+        self.mean = ((self.count - 1) * self.mean + value) / self.count
+        if self.count == int(self.c["params"]["accumulation_size"]):
+            self.sched.step(self.mean)
+            self.count, self.mean = 0, 0.0
 
 
 def run_case(c: dict) -> dict[str, np.ndarray]:
@@ -107,6 +145,8 @@ def run_case(c: dict) -> dict[str, np.ndarray]:
     opt = optimizer(c["optimizer"], x, c["hyperparameters"])
     sched = scheduler(c["schedule"], opt, c["eta"], c["params"])
     group, lr, momentum, path = opt.param_groups[0], [], [], [x.detach().clone()]
+    step = PlateauFeed(c, sched, surface_params) if c["schedule"] == "plateau" else \
+        (lambda x: sched.step())
     for _ in range(c["num_steps"]):
         lr.append(group["lr"])
         momentum.append(group["momentum"] if "momentum" in group else group["betas"][0])
@@ -116,7 +156,7 @@ def run_case(c: dict) -> dict[str, np.ndarray]:
         else:
             x.grad = torch.zeros_like(x)
         opt.step()
-        sched.step()
+        step(x)
         path.append(x.detach().clone())
     out = {"lr": np.array(lr), "momentum": np.array(momentum)}
     if c["surface"]:

@@ -32,7 +32,7 @@ SETTINGS = [  # convention, clip, seeds (rows), noise
 
 def _assert_same(fast, ref, rtol, atol):
     for name, f, r in zip(OPTIMIZERS, fast, ref):
-        for field in ("path", "loss", "grad_norm"):
+        for field in ("path", "loss", "grad_norm", "rate"):
             np.testing.assert_allclose(getattr(f, field), getattr(r, field), rtol=rtol,
                                        atol=atol, err_msg=f"{name} {field}")
         np.testing.assert_array_equal(f.clipped, r.clipped, err_msg=name)
@@ -63,10 +63,31 @@ def test_the_engine_computes_the_reference_loop_in_float64_across_a_batch():
     assert ref[0].path.dtype == np.float64
     assert not np.allclose(ref[0].path[0], ref[0].path[1])  # the rows really differ
     for f, r in zip(fast, ref):
-        for field in ("path", "loss", "grad_norm"):
+        for field in ("path", "loss", "grad_norm", "rate"):
             np.testing.assert_allclose(getattr(f, field), getattr(r, field), rtol=1e-13,
                                        atol=1e-14)
         np.testing.assert_array_equal(f.clipped, r.clipped)
+
+
+def test_the_engine_computes_the_reference_loop_with_reduce_on_plateau():
+    """The plateau state rides in both loops next to the optimizer state, fed f(x_t) before
+    step t; its parameters sweep across a batch like any knob. float64: in float32 a noisy
+    Rosenbrock run amplifies the loops' last-bit differences past any useful tolerance."""
+    plateau = ("plateau", {"factor": np.array([0.3, 0.7]), "patience": np.array([1.0, 2.0]),
+                           "cooldown": 2})
+    runs = [("adam", {"learning_rate": 0.3}, plateau), ("momentum", {}, plateau)]
+    with jax.enable_x64(True):
+        for convention in ("pytorch", "optax"):
+            setup = RunSetup(tuple(runs), "rosenbrock", 60, seed=np.array([0, 5]), noise=1.0,
+                             convention=convention)
+            fast = simulate_batch(runs, "rosenbrock", num_steps=60, seeds=np.array([0, 5]),
+                                  noise=1.0, convention=convention)
+            for f, r in zip(fast, reference_run(setup), strict=True):
+                assert (r.rate[:, -1] < r.rate[:, 0]).all()  # every row was cut
+                assert not np.allclose(r.rate[0], r.rate[1])  # rows differ
+                for field in ("path", "loss", "grad_norm", "rate"):
+                    np.testing.assert_allclose(getattr(f, field), getattr(r, field), rtol=1e-12,
+                                               atol=1e-13, err_msg=f"{convention} {field}")
 
 
 def test_a_schedule_plugs_in_at_learning_rate_at(monkeypatch):

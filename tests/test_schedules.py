@@ -41,8 +41,11 @@ def optax_schedule(key: str, p: dict):
     raise AssertionError(f"no optax reference for {key}")
 
 
+# The schedules that are functions of t (reduce-on-plateau's factor comes from a run's losses:
+# tests/test_plateau.py runs it against optax and torch).
+CLOSED_FORM = [key for key, row in SCHEDULES.items() if not row.fed_by_losses]
 SETTINGS = [  # (key, overrides): defaults and settings that move every phase boundary
-    *((key, {}) for key in SCHEDULES),
+    *((key, {}) for key in CLOSED_FORM),
     ("step", {"step_size": 7, "gamma": 0.3}),
     ("exponential", {"gamma": 0.95}),
     ("cosine", {"decay_steps": 37, "alpha": 0.2}),
@@ -90,6 +93,8 @@ def test_every_row_is_complete_and_at_most_eta():
             assert row.note, key
         for p in row.params:
             assert p.low <= p.default <= p.high, (key, p.name)
+        if row.fed_by_losses:  # its realised factor is checked on runs (test_plateau.py)
+            continue
         for convention in schedules.CONVENTIONS:
             params, options = resolve(key, {}, convention)
             rates = np.asarray(learning_rate(key, STEPS, 1.0, params, options))

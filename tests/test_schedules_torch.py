@@ -12,7 +12,7 @@ import jax
 import numpy as np
 import pytest
 
-from optimizers.schedules import learning_rate, momentum, resolve
+from optimizers.schedules import SCHEDULES, learning_rate, momentum, resolve
 
 DATA = Path(__file__).parent / "data"
 META = json.loads((DATA / "torch_schedule_golden.json").read_text())
@@ -21,9 +21,12 @@ with np.load(DATA / "torch_schedule_golden.npz") as _npz:
 # torch computes CosineAnnealingLR, ExponentialLR and LinearLR recursively (each step from the
 # last), so its rate carries a few ulps of rounding per step; the closed forms here do not.
 RTOL, ATOL = 1e-11, 1e-15
+# The schedules that are functions of t; reduce-on-plateau's rate comes from a run's losses
+# (tests/test_schedules_engine.py compares its runs, rate and path, with torch's).
+CLOSED_FORM = [c for c in META["cases"] if not SCHEDULES[c["schedule"]].fed_by_losses]
 
 
-@pytest.mark.parametrize("case", META["cases"], ids=lambda c: c["id"])
+@pytest.mark.parametrize("case", CLOSED_FORM, ids=lambda c: c["id"])
 def test_rate_and_momentum_are_torchs(case):
     steps = np.arange(case["num_steps"])
     with jax.enable_x64(True):
