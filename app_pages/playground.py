@@ -61,7 +61,6 @@ def comparison(log, surface, run_settings: dict) -> None:
                     icon=":material/info:")
             return
         runs(surface, run_settings, chosen, view_mode, playback, part=PATHS)
-    schedule_panel(run_settings["schedule"], convention, run_settings["num_steps"], chosen)
     runs(surface, run_settings, chosen, view_mode, playback, part=CURVES)
 
 
@@ -96,7 +95,10 @@ def runs(surface, run_settings: dict, chosen: list[str], view_mode: str, playbac
                    playback)
         if run_settings["ensemble"] > 1 and run_settings["noise"] == 0:
             st.caption("The ensemble only spreads out with gradient noise σ > 0.")
-    else:
+    else:  # the schedule first: reduce-on-plateau draws the rate each of these runs took
+        schedule_panel(run_settings["schedule"], run_settings["convention"],
+                       run_settings["num_steps"], chosen, series,
+                       {k: v.get("learning_rate", 1.0) for k, v in settings.items()})
         divergence_notes(series)
         curves_and_summary(series, surface.lowest_minimum(run_settings["surface_params"]))
 

@@ -14,6 +14,15 @@ KEY = "schedule"
 DEFAULT = "constant"
 SCOPE = ("One schedule for every optimizer shown: step t uses η_t = η·f(t), each optimizer's own "
          "η times the same f(t) ≤ 1, so η is the largest rate of the run.")
+# Reduce-on-plateau's f is each run's own: the same rule, but its losses decide the cuts.
+PLATEAU_SCOPE = ("One rule for every optimizer shown, each cut by its own losses: step t uses "
+                 "η_t = η·s_t, s_t ≤ 1 set by that run's f(x_0..x_t) (the surface's noise-free "
+                 "value, as a validation loss), so η is still the largest rate of the run.")
+
+
+def scope(schedule: Schedule) -> str:
+    """What the schedule's f(t) is shared by, in words."""
+    return PLATEAU_SCOPE if schedule.fed_by_losses else SCOPE
 
 
 def schedule_label(key: str) -> str:
@@ -28,8 +37,11 @@ def param_key(schedule: Schedule, p: Param) -> str:
 
 
 def param_scale(p: Param) -> str:
-    """The slider ladder of a real parameter: nines for a momentum, log steps for a factor that
-    spans decades (one-cycle's d and d_f), else round linear steps."""
+    """The slider ladder of a real parameter: the row's own when it names one (zero, then log
+    steps for plateau's tolerances), nines for a momentum, log steps for a factor that spans
+    decades (one-cycle's d and d_f), else round linear steps."""
+    if p.scale:
+        return p.scale
     if p.name.endswith("momentum"):
         return "beta"
     return "log" if p.low > 0 and p.high / p.low >= 100 else "linear"

@@ -1,15 +1,16 @@
 """The learning-rate schedule as a small chart: its factor f(t) = η_t / η, shared by every
 optimizer shown (each scales its own η by it), and the momentum (or Adam's β₁) the schedule
-cycles when it cycles one, one line per distinct curve."""
+cycles when it cycles one, one line per distinct curve. Reduce-on-plateau's factor is each run's
+own (its losses set it): one line per optimizer, as the run took it (``plateau_spec``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
 from components.curves import LEGEND
-from components.figures import FONT
+from components.figures import FONT, PathSeries
 from components.palette import COLORS
 from optimizers import OPTIMIZERS
 from optimizers.schedules import get_schedule, learning_rate, momentum, momentum_name, resolve
@@ -46,6 +47,15 @@ def _momentum_trace(steps, cycled: np.ndarray, chosen: Iterable[str]) -> dict | 
                 hovertemplate="step %{x}: " + "/".join(symbols) + " = %{y:.4g}<extra></extra>")
 
 
+def _layout(key: str, height: int, **yaxis) -> dict:
+    return dict(height=height, font=FONT, margin=dict(l=60, r=60, t=40, b=45),
+                plot_bgcolor="white", paper_bgcolor="white", hovermode="x unified",
+                title=dict(text=f"lr(t): {get_schedule(key).label}", x=0.01, font=dict(size=14)),
+                xaxis=dict(title=dict(text="step t", standoff=12), **GRID),
+                yaxis=dict(title=dict(text="f(t) = η_t / η"), **yaxis, **GRID),
+                legend=LEGEND, showlegend=True)
+
+
 def schedule_spec(key: str, params: Mapping[str, float], convention: str, num_steps: int,
                   chosen: Iterable[str] = (), height: int = 290) -> dict:
     """lr(t) as a plain figure dict: f(t) on the left axis; the momentum cycle (if any, and if a
@@ -56,14 +66,27 @@ def schedule_spec(key: str, params: Mapping[str, float], convention: str, num_st
                    line=dict(color=RATE_COLOR, width=2),
                    hovertemplate="step %{x}: η_t = %{y:.4g} η<extra></extra>")]
     extra = None if cycled is None else _momentum_trace(steps, cycled, chosen)
-    layout = dict(height=height, font=FONT, margin=dict(l=60, r=60, t=40, b=45),
-                  plot_bgcolor="white", paper_bgcolor="white", hovermode="x unified",
-                  title=dict(text=f"lr(t): {get_schedule(key).label}", x=0.01, font=dict(size=14)),
-                  xaxis=dict(title=dict(text="step t", standoff=12), **GRID),
-                  yaxis=dict(title=dict(text="f(t) = η_t / η"), range=[0, 1.05], **GRID),
-                  legend=LEGEND, showlegend=True)
+    layout = _layout(key, height, range=[0, 1.05])
     if extra is not None:
         traces.append(extra)
         layout["yaxis2"] = dict(title=dict(text="momentum"), range=[0, 1.05], overlaying="y",
                                 side="right", showgrid=False, automargin=True)
     return dict(data=traces, layout=layout)
+
+
+def realised_factor(series: PathSeries, eta: float) -> np.ndarray:
+    """η_t / η as the run took it, up to where it diverged (its rate past that is no step's)."""
+    factor = np.asarray(series.main.rate, float) / eta
+    end = series.main.diverged_at
+    return factor if end is None else factor[:end]
+
+
+def plateau_spec(key: str, series: Sequence[PathSeries], etas: Mapping[str, float],
+                 height: int = 290) -> dict:
+    """Each run's own factor s_t = η_t / η (reduce-on-plateau: its losses cut it), one line per
+    optimizer in its colour and dash, on a log axis: every cut by γ is one equal step down."""
+    traces = [dict(type="scatter", x=np.arange(len(f)), y=f, mode="lines", name=s.label,
+                   line=dict(color=s.color, width=2, dash=s.line_dash),
+                   hovertemplate=f"{s.label}: η_t = %{{y:.4g}} η<extra></extra>")
+              for s in series for f in [realised_factor(s, etas[s.key])]]
+    return dict(data=traces, layout=_layout(key, height, type="log", exponentformat="power"))

@@ -1,5 +1,6 @@
 """The schedule the runs use, above their loss curves: lr(t) as a small chart and, beside it, its
-formula, the library calls it reproduces and where PyTorch and optax differ."""
+formula, the library calls it reproduces and where PyTorch and optax differ. Drawn with the runs
+(the playground's fragment), since reduce-on-plateau's factor is what each run took."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import streamlit as st
 
 from components import url_state
 from components.live_plot import live_plot
-from components.schedule_controls import SCOPE
-from components.schedule_figures import cycled_optimizers, schedule_spec
+from components.schedule_controls import scope
+from components.schedule_figures import cycled_optimizers, plateau_spec, schedule_spec
 from optimizers import OPTIMIZERS
 from optimizers.schedules import SCHEDULES, resolve
 
@@ -35,24 +36,34 @@ def formula_lines(latex: str) -> list[str]:
     return [head + r"\end{cases}", tail] if sep else [latex]
 
 
-def schedule_panel(setting: tuple, convention: str, num_steps: int, chosen: list[str]) -> None:
+def schedule_panel(setting: tuple, convention: str, num_steps: int, chosen: list[str],
+                   series=(), etas: dict | None = None) -> None:
     """Nothing for a constant rate; otherwise the chart and its words, side by side (stacked on a
-    phone)."""
+    phone). ``series`` (the runs as drawn) and ``etas`` (each optimizer's η): reduce-on-plateau
+    draws the factor each run took."""
     key, values = setting
     if key == "constant":
         return
     schedule = SCHEDULES[key]
     chart_col, words_col = st.columns([1.5, 1], gap="medium")
     with chart_col:
-        live_plot(schedule_spec(key, dict(values), convention, num_steps, chosen),
-                  key="schedule_chart", config=CHART_CONFIG, defer=True)
+        spec = plateau_spec(key, series, etas or {}) if schedule.fed_by_losses else \
+            schedule_spec(key, dict(values), convention, num_steps, chosen)
+        live_plot(spec, key="schedule_chart", config=CHART_CONFIG, defer=True)
     with words_col:
         for line in formula_lines(schedule.latex):
             st.latex(line)
-        st.caption(SCOPE)
+        st.caption(scope(schedule))
         st.markdown(f"PyTorch: `{schedule.torch}`  \noptax: `{schedule.optax}`")
-        if schedule.note:
-            st.caption(url_state.escape(schedule.note, limit=len(schedule.note)))
-        note = momentum_note(key, convention, chosen)
-        if note:
+        notes = [schedule.note, momentum_note(key, convention, chosen),
+                 plateau_note(schedule, series)]
+        for note in filter(None, notes):
             st.caption(url_state.escape(note, limit=len(note)))
+
+
+def plateau_note(schedule, series) -> str | None:
+    """With an ensemble each seed's losses differ, so each seed has its own cuts."""
+    if not schedule.fed_by_losses or not any(s.ensemble is not None for s in series):
+        return None
+    return ("With gradient noise each seed's run has its own losses and so its own cuts: the "
+            "chart shows the first seed's, the path drawn over the faint fan.")

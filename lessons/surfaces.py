@@ -8,7 +8,9 @@ and shown with its numbers. ``surface_claims(surface, params, start, schedule)``
 
 With a learning-rate schedule on (the sidebar's, one for every optimizer), step t takes
 η·f(t) with f ≤ 1: the claims about the rate per step (the 2/L edge, the crawl below 1/L, Adam's
-step of about η) run with it, η being its peak; the others run at a constant rate.
+step of about η) run with it, η being its peak, and count the rates their runs took (so a
+reduce-on-plateau factor, which each run's losses set, counts as it fell); the others run at a
+constant rate.
 """
 
 from __future__ import annotations
@@ -59,14 +61,6 @@ def _with(runs, schedule):
     return [(key, hp, schedule and (schedule[0], dict(schedule[1]))) for key, hp in runs]
 
 
-def rate_factor(schedule, steps: int = STEPS) -> np.ndarray:
-    """f(t) for t < steps (PyTorch's convention, as the claims run): step t's rate is η·f(t)."""
-    if not scheduled(schedule):
-        return np.ones(steps)
-    values, options = schedules.resolve(schedule[0], dict(schedule[1]), "pytorch")
-    return np.asarray(schedules.learning_rate(schedule[0], np.arange(steps), 1.0, values, options))
-
-
 def ravine_stability(surface, params, start, schedule=None) -> Claim:
     curvature = curvature_at_minimum(surface, params)
     edge = 2.0 / curvature
@@ -89,7 +83,7 @@ def _scheduled_stability(curvature, below, above, schedule) -> Claim:
     """The 2/L edge per step: step t is stable for η·f(t) < 2/L, so a peak below 2/L suffices;
     above it, only the steps whose η·f(t) passes 2/L amplify the error."""
     edge, label = 2.0 / curvature, schedules.get_schedule(schedule[0]).label
-    over = int(np.sum(1.05 * rate_factor(schedule) > 1.0))
+    over = int(np.sum(above.rate[0] > edge))  # the rates the run took (a plateau's: its own)
     end, start = above.loss[0, -1], above.loss[0, 0]
     text = (f"The largest curvature is L = {fmt_num(curvature)}, so a GD step is stable for "
             f"η·f(t) < 2/L = {fmt_num(edge)}. With the {label} schedule f(t) ≤ 1, so a peak "
@@ -237,7 +231,7 @@ def plateau_crawl(surface, params, start, schedule=None) -> Claim:
     grad0 = float(slow.grad_norm[0, 0])
     sgd_moved = float(np.linalg.norm(slow.path[0, -1] - slow.path[0, 0]))
     adam_step = float(np.abs(np.diff(fast.path[0, :11], axis=0)).mean())
-    lr = surface.adaptive_lr * float(rate_factor(schedule, 10).mean())  # steps 0..9's mean rate
+    lr = float(fast.rate[0, :10].mean())  # the rate Adam's steps 0..9 took, on average
     holds = sgd_moved < 0.1 * float(np.linalg.norm(start)) and abs(adam_step / lr - 1) < 0.2
     rate, eta = ((f"η·f(t) itself: {fmt_num(lr)} on average", "η·f(0)") if scheduled(schedule)
                  else ("η itself", "η"))

@@ -9,7 +9,8 @@ from surfaces import SURFACES
 
 RAVINE, PLATEAU = SURFACES["ravine"], SURFACES["plateau"]
 NON_CONSTANT = [("one_cycle", ()), ("step", (("gamma", 0.5), ("step_size", 50))), ("cosine", ()),
-                ("cyclical", ()), ("warmup_cosine", ()), ("exponential", (("gamma", 0.98),))]
+                ("cyclical", ()), ("warmup_cosine", ()), ("exponential", (("gamma", 0.98),)),
+                ("plateau", ())]  # reduce-on-plateau: the rates its runs' losses set
 
 
 def by_name(claims):

@@ -42,14 +42,33 @@ def test_every_schedule_kind_picked_draws_its_curve_and_sliders():
         chart, schedule = lr_chart(at), SCHEDULES[key]
         assert chart["layout"]["title"]["text"] == f"lr(t): {schedule.label}"
         assert chart["layout"]["yaxis"]["title"] == {"text": "f(t) = η_t / η"}
-        expected, cycled = schedule_curves(key, {}, "pytorch", 300)
-        np.testing.assert_allclose(decode(chart["data"][0]["y"]), expected, rtol=1e-6)
-        assert (len(chart["data"]) == 2) == (cycled is not None)  # Momentum and Adam are shown
+        if schedule.fed_by_losses:
+            _check_realised_factors(at, chart)
+        else:
+            expected, cycled = schedule_curves(key, {}, "pytorch", 300)
+            np.testing.assert_allclose(decode(chart["data"][0]["y"]), expected, rtol=1e-6)
+            assert (len(chart["data"]) == 2) == (cycled is not None)  # Momentum, Adam shown
         slider_keys = {w.key for w in [*at.slider, *at.select_slider]}
         assert {param_key(schedule, p) for p in schedule.params} <= slider_keys
         assert any(schedule.torch in m.value for m in at.markdown)
         # The runs use it: the first optimizer's loss curve is not the constant rate's.
         assert not np.allclose(decode(loss_chart(at)["data"][0]["y"]), constant_loss)
+
+
+def _check_realised_factors(at, chart: dict) -> None:
+    """Reduce-on-plateau: one line per optimizer shown, the rate its run took over its own η
+    (the same settings run alone here), on a log axis; at least one run was cut."""
+    chosen = at.multiselect(key="optimizers").value
+    assert [t["name"] for t in chart["data"]] == [OPTIMIZERS[k].title for k in chosen]
+    assert chart["layout"]["yaxis"]["type"] == "log"
+    surface = SURFACES[at.session_state["surface"]]
+    lowest = 1.0
+    for key, trace in zip(chosen, chart["data"], strict=True):
+        hp = {h: at.session_state[f"{key}.{h}"] for h in OPTIMIZERS[key].hyperparameter_names}
+        run = simulate(key, surface, hp, num_steps=300, schedule="plateau")
+        np.testing.assert_allclose(decode(trace["y"]), run.rate / hp["learning_rate"], rtol=1e-6)
+        lowest = min(lowest, run.rate.min() / hp["learning_rate"])
+    assert lowest < 1.0
 
 
 def _link(key: str) -> dict:
@@ -75,8 +94,10 @@ def test_a_schedule_link_round_trips(key):
     assert_clean(fresh)
     assert dict(fresh.query_params) == written and not warning_lines(fresh)
     assert charts(fresh) == charts(at)
-    expected, _ = schedule_curves(key, {p.name: p.high for p in schedule.params}, "pytorch", 300)
-    np.testing.assert_allclose(decode(lr_chart(fresh)["data"][0]["y"]), expected, rtol=1e-6)
+    if not schedule.fed_by_losses:  # a plateau's curve is its runs' (checked above)
+        expected, _ = schedule_curves(key, {p.name: p.high for p in schedule.params}, "pytorch",
+                                      300)
+        np.testing.assert_allclose(decode(lr_chart(fresh)["data"][0]["y"]), expected, rtol=1e-6)
 
 
 @pytest.mark.parametrize("query,key,value", [
