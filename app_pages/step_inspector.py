@@ -7,12 +7,15 @@ from components import inspector_figures as figs
 from components.claims import show_claim
 from components.lesson import divergence_error, lesson_page
 from components.live_plot import live_figure
-from components.rule_formula import rule_formula
+from components.rule_formula import ScheduledAt, rule_formula
 from components.scales import fmt, ladder
+from components.schedule_controls import schedule_controls
 from components.surface_view import surface_view
 from lessons import step_inspector as lesson
 from optimizers import CONVENTIONS, OPTIMIZERS
 from optimizers.inspect import trace_run
+from optimizers.latex import schedule_values
+from optimizers.sweep import STEP_SCHEDULES
 from surfaces import SURFACES
 
 STEPS = (20, 50, 100, 200, 500)
@@ -20,11 +23,14 @@ NOISE = [0.0] + ladder("log", 0.01, 100.0)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def traced(optimizer, surface_key, hparams, num_steps, convention, noise, seed, surface_params):
-    """The whole run, computed once per setting: stepping only changes which step is drawn."""
+def traced(optimizer, surface_key, hparams, num_steps, convention, noise, seed, surface_params,
+           schedule):
+    """The whole run, computed once per setting: stepping only changes which step is drawn.
+    ``schedule``: ``(key, ((name, value), ...))`` as the picker gives it."""
     return trace_run(optimizer, surface_key, dict(hparams), num_steps=num_steps,
                      convention=convention, noise=noise, seed=seed,
-                     surface_params=dict(surface_params))
+                     surface_params=dict(surface_params),
+                     schedule=(schedule[0], dict(schedule[1])))
 
 
 def load_defaults() -> None:
@@ -53,11 +59,13 @@ def sidebar(log):
                              key=log("si.noise", NOISE), bind=controls.BIND)
     seed = st.number_input("seed", 0, 1_000_000, value=0, key=log("si.seed", bounds=(0, 1_000_000)),
                            bind=controls.BIND, disabled=sigma == 0)
+    schedule = schedule_controls(log, STEP_SCHEDULES)  # the playground's picker and link keys
     st.subheader(OPTIMIZERS[key].title)
     spec = OPTIMIZERS[key]
     hparams = controls.optimizer_controls(spec, convention, surface, log)
-    rule_formula(spec, convention, hparams)
-    return spec, surface, convention, num_steps, float(sigma), int(seed), hparams
+    rule_formula(spec, convention, hparams, schedule=None if schedule[0] == "constant" else
+                 ScheduledAt(float(hparams["learning_rate"])))
+    return spec, surface, convention, num_steps, float(sigma), int(seed), hparams, schedule
 
 
 def move(delta: int, last: int) -> None:
@@ -83,6 +91,9 @@ def inspector(log, surface, surface_params, trace) -> None:
     with side_col:
         step = step_controls(log, trace.num_steps)
         zoom = st.toggle("zoom to this step", value=True, key=log("si.zoom"), bind=controls.BIND)
+        if trace.has_schedule:  # the formula's η_{t-1} (in the sidebar) at this step
+            st.latex(schedule_values(step, figs.schedule_values(trace, step),
+                                     trace.hyperparameters["learning_rate"]))
         rows = figs.state_rows(trace, step)  # built once: the scrubber reruns this fragment
         st.dataframe(rows, hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 560))
     with chart_col:
@@ -98,7 +109,7 @@ def inspector(log, surface, surface_params, trace) -> None:
 
 
 def rate_panel(trace, step: int) -> None:
-    if figs.effective_lr(trace) is not None:
+    if figs.shows_rate(trace):
         live_figure(figs.rate_figure(trace, step), key="si.rate", config={"displayModeBar": False})
     claim = lesson.rate_claim(trace)
     if claim is not None:
@@ -114,17 +125,19 @@ with lesson_page(
     "it; Nesterov, as the libraries write it, steps $-\\eta(g_t + \\mu b_t)$ from the point "
     "where it took the gradient (◇), and the lecture's iterate θ (○) sits $\\mu v$ behind it. "
     "For adaptive methods the dashed arrows are directions only. The table holds the state "
-    "after the step; the boxes check these sentences against this run's numbers.",
+    "after the step; the boxes check these sentences against this run's numbers. Under a "
+    "learning-rate schedule step $t$ runs at $\\eta_{t-1} = \\eta f(t-1)$, the rate after "
+    "$t-1$ steps: the formula, the table and the rate chart show it.",
     r"\begin{aligned} g_t &= \nabla f(x_{t-1}) \\ (\Delta_t,\ s_t) &= \mathrm{rule}(g_t,\ s_{t-1}) "
     r"\\ x_t &= x_{t-1} + \Delta_t \end{aligned}",
 ) as log:
     with st.sidebar:
-        spec, surface, convention, num_steps, sigma, seed, hparams = sidebar(log)
+        spec, surface, convention, num_steps, sigma, seed, hparams, schedule = sidebar(log)
         surface_params = controls.surface_parameters(surface, log)
 
     with st.spinner("Running the optimizer…"):
         trace = traced(spec.key, surface.key, tuple(sorted(hparams.items())), num_steps, convention,
-                       sigma, seed, tuple(sorted(surface_params.items())))
+                       sigma, seed, tuple(sorted(surface_params.items())), schedule)
     divergence_error(spec.title, trace.diverged_at,
                      "its position or loss became infinite. Lower the learning rate.")
     inspector(log, surface, surface_params, trace)

@@ -10,9 +10,16 @@ from components.figures import FONT, _axis, _layout
 from components.palette import optimizer_color, rgba
 from components.surface_view import SurfaceView, background_image, colorbar_trace, surface_view
 from lessons.claims import subscript as sub
-from lessons.step_inspector import step_parts
+from lessons.step_inspector import ETA_T, step_parts
 from optimizers import OPTIMIZERS
-from optimizers.inspect import StepTrace, bias_correction, effective_lr, nesterov_points, velocity
+from optimizers.inspect import (
+    StepTrace,
+    at_step,
+    bias_correction,
+    effective_lr,
+    nesterov_points,
+    velocity,
+)
 from surfaces import Surface
 
 GRADIENT_COLOR = "#059669"
@@ -117,20 +124,41 @@ def step_figure(surface: Surface, view: SurfaceView, trace: StepTrace, step: int
     return go.Figure(dict(data=traces, layout=layout))
 
 
+SCHEDULE_COLOR = "#6b7280"
+
+
+def shows_rate(trace: StepTrace) -> bool:
+    """Whether the rate chart has something to show: a per-coordinate rate, or a schedule's η."""
+    return effective_lr(trace) is not None or trace.has_schedule
+
+
+def _rate_title(trace: StepTrace) -> str:
+    lr = trace.hyperparameters["learning_rate"]
+    what = ("effective learning rate per coordinate" if effective_lr(trace) is not None else
+            "learning rate, both coordinates")
+    return f"{what} ({ETA_T} = η·f(t − 1), peak η = {lr:g})" if trace.has_schedule else \
+        f"{what} (η = {lr:g})"
+
+
 def rate_figure(trace: StepTrace, step: int, height: int = 300) -> go.Figure:
-    """Effective per-coordinate learning rate against the step, log axis, current step marked."""
+    """Effective per-coordinate learning rate against the step, log axis, current step marked;
+    under a schedule, its rate η_{t-1} of each step t as a grey dashed line."""
     rate = effective_lr(trace)
     steps = np.arange(1, trace.num_steps + 1)
     color = optimizer_color(trace.optimizer)
-    traces = [dict(type="scatter", x=steps, y=rate[:, i], mode="lines", name=f"{axis} coordinate",
-                   line=dict(color=color, width=2, dash="solid" if i == 0 else "dot"),
-                   hovertemplate=f"step %{{x}}: {axis} rate %{{y:.4g}}<extra></extra>")
-              for i, axis in enumerate("xy")]
-    lr = trace.hyperparameters["learning_rate"]
+    traces = [] if rate is None else [
+        dict(type="scatter", x=steps, y=rate[:, i], mode="lines", name=f"{axis} coordinate",
+             line=dict(color=color, width=2, dash="solid" if i == 0 else "dot"),
+             hovertemplate=f"step %{{x}}: {axis} rate %{{y:.4g}}<extra></extra>")
+        for i, axis in enumerate("xy")]
+    if trace.has_schedule:
+        traces.append(dict(type="scatter", x=steps, y=at_step(trace, "learning_rate"),
+                           mode="lines", name=f"schedule {ETA_T}",
+                           line=dict(color=SCHEDULE_COLOR, width=1.5, dash="dash"),
+                           hovertemplate=f"step %{{x}}: {ETA_T} %{{y:.4g}}<extra></extra>"))
     layout = dict(height=height, font=FONT, margin=dict(l=60, r=10, t=40, b=45),
                   plot_bgcolor="white", paper_bgcolor="white", hovermode="x unified",
-                  title=dict(text=f"effective learning rate per coordinate (η = {lr:g})", x=0.01,
-                             font=dict(size=14)),
+                  title=dict(text=_rate_title(trace), x=0.01, font=dict(size=14)),
                   xaxis=dict(title=dict(text="step t"), showgrid=True, gridcolor="#eef2f7",
                              linecolor="#9ca3af"),
                   yaxis=dict(type="log", showgrid=True, gridcolor="#eef2f7", linecolor="#9ca3af",
@@ -157,9 +185,30 @@ def state_rows(trace: StepTrace, step: int) -> list[dict]:
     labels = OPTIMIZERS[trace.optimizer].state_labels
     rows += [_row(f"{labels[k]} after step", v[step]) for k, v in trace.state.items()]
     rows += [_row(k, v[i]) for k, v in bias_correction(trace).items()]
+    rows += schedule_rows(trace, step)
     rate = effective_lr(trace)
     if rate is not None:
         rows.append(_row("effective learning rate", rate[i]))
     if trace.optimizer == "nesterov":
         rows.append(_row("lecture iterate θₜ₋₁ = x + ημb", nesterov_points(trace)[0][i]))
     return rows
+
+
+# The schedule's values as the table names them: step t takes them after t − 1 steps.
+_SCHEDULED = {"learning_rate": f"{ETA_T} = η·f(t − 1), this step's rate (schedule)",
+              "momentum": "μ of this step (the schedule cycles it)",
+              "b1": "β₁ of this step (the schedule cycles it)"}
+
+
+def schedule_values(trace: StepTrace, step: int) -> dict[str, float]:
+    """What the schedule set for step ``step``: its learning rate, and a momentum it cycles."""
+    if not trace.has_schedule:
+        return {}
+    return {name: float(at_step(trace, name)[step - 1]) for name in _SCHEDULED
+            if name == "learning_rate" or name in trace.schedule_values}
+
+
+def schedule_rows(trace: StepTrace, step: int) -> list[dict]:
+    """The schedule's values at this step (none without a schedule)."""
+    return [_row(_SCHEDULED[name], value)
+            for name, value in schedule_values(trace, step).items()]

@@ -1,21 +1,39 @@
 """An optimizer's update rule as every page shows it: the LaTeX of the variant being run and,
 folded under it, the Python that runs it ("show the code": the rules are short enough to read
-in class, next to their formula)."""
+in class, next to their formula). Under a learning-rate schedule the rule writes the step's
+rate eta_{t-1} (the schedule's count of steps before step t) and, under it, the values it set."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import streamlit as st
 
+from optimizers import latex
 from optimizers.spec import OptimizerSpec
 
 
+class ScheduledAt(NamedTuple):
+    """A schedule's part in the formula: the peak eta and, at an inspected step t, the values
+    the schedule gave that step (learning_rate, and a cycled momentum or b1)."""
+
+    peak: float
+    step: int | None = None
+    values: Mapping[str, float] = {}
+
+
 def rule_formula(spec: OptimizerSpec, convention: str, values: Mapping[str, float | bool],
-                 container=None) -> None:
+                 container=None, schedule: ScheduledAt | None = None) -> None:
     """The rule ``spec.make(convention, **values)`` runs, in LaTeX (the page's settings pick the
-    variant and fill in the values the formula names), then an expander with its source."""
+    variant and fill in the values the formula names), then an expander with its source.
+    ``schedule``: None for a constant rate."""
     where = container if container is not None else st
-    where.latex(spec.rule_latex(convention, values))
+    rule = spec.rule_latex(convention, values)
+    if schedule is None:
+        where.latex(rule)
+    else:
+        where.latex(latex.scheduled_rule(rule))
+        where.latex(latex.schedule_values(schedule.step, dict(schedule.values), schedule.peak))
     with where.expander(f"Show the code: {spec.rule.__name__}()", icon=":material/code:"):
         st.code(spec.rule_source(), language="python")  # unwrapped: indentation stays

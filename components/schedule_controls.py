@@ -58,9 +58,10 @@ def param_default(p: Param) -> float:
     return int(p.default) if p.integer else param_options(p)[1]
 
 
-def schedule_picker(log: KeyLog) -> Schedule:
-    key = st.selectbox("Learning-rate schedule", list(SCHEDULES), format_func=schedule_label,
-                       key=log(KEY, label=schedule_label, choices=SCHEDULES), bind=BIND,
+def schedule_picker(log: KeyLog, choices=SCHEDULES) -> Schedule:
+    """``choices``: the rows a page's loop can run (a subset of SCHEDULES)."""
+    key = st.selectbox("Learning-rate schedule", list(choices), format_func=schedule_label,
+                       key=log(KEY, label=schedule_label, choices=choices), bind=BIND,
                        help=SCOPE)
     return SCHEDULES[key]
 
@@ -76,9 +77,9 @@ def _param_slider(schedule: Schedule, p: Param, log: KeyLog) -> float:
                                   key=log(param_key(schedule, p), options), bind=BIND))
 
 
-def schedule_controls(log: KeyLog) -> tuple[str, tuple[tuple[str, float], ...]]:
+def schedule_controls(log: KeyLog, choices=SCHEDULES) -> tuple[str, tuple[tuple[str, float], ...]]:
     """The picker and the chosen schedule's sliders; the schedule as a run takes it, hashable:
     ``(key, ((name, value), ...))``."""
-    schedule = schedule_picker(log)
+    schedule = schedule_picker(log, choices)
     values = {p.name: _param_slider(schedule, p, log) for p in schedule.params}
     return schedule.key, tuple(sorted(values.items()))

@@ -7,12 +7,15 @@ the effective learning rate moved over the run.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from lessons.claims import Claim, fmt_num
 from lessons.claims import subscript as _sub
-from optimizers.inspect import effective_lr, nesterov_points
+from optimizers.inspect import at_step, by_state_row, effective_lr, nesterov_points
 from optimizers.registry import get_spec
+from optimizers.schedules import get_schedule
 
 SUM_TOLERANCE = 1e-5  # float32 paths: parts and step agree to rounding, relative to the step ...
 ULPS = 8  # ... plus a few units of the positions' own rounding (a tiny step far from the origin)
@@ -24,26 +27,47 @@ def _rounding(trace, *points) -> float:
     return ULPS * float(np.finfo(trace.path.dtype).eps) * size
 
 
+# Step t (g_t at x_{t−1}) takes the schedule's rate after t − 1 steps, η·f(t − 1): the formula's
+# η_{t−1} (optimizers.latex.scheduled_rule), written the same way in these sentences.
+ETA_T = "ηₜ₋₁"
+
+
+def eta(trace) -> str:
+    """The learning rate's symbol in this run's sentences: ηₜ₋₁ when a schedule moves it."""
+    return ETA_T if trace.has_schedule else "η"
+
+
+def schedule_name(trace) -> str:
+    return f"the {get_schedule(trace.schedule.key).label} schedule"
+
+
+def schedule_words(trace) -> str:
+    """' (ηₜ₋₁ = η·f(t − 1), the Cosine schedule)', or '' without a schedule."""
+    return f" ({ETA_T} = η·f(t − 1), {schedule_name(trace)})" if trace.has_schedule else ""
+
+
 def step_parts(trace, step: int) -> list[tuple[str, np.ndarray]] | None:
     """The step x_t − x_{t−1} as arrows drawn tip to tail from x_{t−1}: (label, vector) pairs.
 
     Heavy ball: −η b_t = −ημ b_{t−1} − η w g_t (w = 1 − μ in the EMA form). Nesterov, library
     form: −η(g_t + μ b_t), where b_t = μ b_{t−1} + g_t already holds this step's gradient.
-    None for adaptive methods, whose step is no such sum.
+    η and μ are step t's (a schedule's η_t; a cycled μ_t). None for adaptive methods, whose step
+    is no such sum.
     """
-    hp, key, i = trace.hyperparameters, trace.optimizer, step - 1
-    lr, g = hp.get("learning_rate"), trace.used_grad[i].astype(float)
+    hp, key, i, e = trace.hyperparameters, trace.optimizer, step - 1, eta(trace)
+    g = trace.used_grad[i].astype(float)
+    lr = float(at_step(trace, "learning_rate")[i])
     if key == "sgd":
-        return [("gradient step −η gₜ", -lr * g)]
+        return [(f"gradient step −{e} gₜ", -lr * g)]
     if key not in ("momentum", "nesterov"):
         return None
-    mu, b = hp["momentum"], trace.state["b"].astype(float)
+    mu, b = float(at_step(trace, "momentum")[i]), trace.state["b"].astype(float)
     if key == "nesterov":
-        return [("momentum −ημ bₜ (bₜ already holds gₜ)", -lr * mu * b[step]),
-                ("gradient step −η gₜ", -lr * g)]
+        return [(f"momentum −{e}μ bₜ (bₜ already holds gₜ)", -lr * mu * b[step]),
+                (f"gradient step −{e} gₜ", -lr * g)]
     weight = (1.0 - mu) if hp.get("ema") else 1.0
-    gradient_label = "gradient step −η(1−μ) gₜ" if hp.get("ema") else "gradient step −η gₜ"
-    return [("momentum carried −ημ bₜ₋₁", -lr * mu * b[i]), (gradient_label, -lr * weight * g)]
+    gradient_label = f"gradient step −{e}(1−μ) gₜ" if hp.get("ema") else f"gradient step −{e} gₜ"
+    return [(f"momentum carried −{e}μ bₜ₋₁", -lr * mu * b[i]), (gradient_label, -lr * weight * g)]
 
 
 def arrows_claim(trace, step: int) -> Claim:
@@ -65,14 +89,20 @@ def arrows_claim(trace, step: int) -> Claim:
                f"step of length {fmt_num(length)})." if holds else
                f"{fmt_num(gap, 2)} of the step's length away from it: they do not add up here."))
     if trace.optimizer == "nesterov":
-        text += (" The library applies the look-ahead inside the step: −η(gₜ + μ bₜ), with the "
-                 "gradient taken at xₜ₋₁.")
+        text += (f" The library applies the look-ahead inside the step: −{eta(trace)}(gₜ + μ bₜ), "
+                 "with the gradient taken at xₜ₋₁.")
     return Claim("step_inspector.arrows_sum_to_step", statement, holds, text,
                  {"gap": gap, "miss": miss, "length": length})
 
 
 def _directions_claim(trace, step: int) -> Claim:
     i = step - 1
+    if at_step(trace, "learning_rate")[i] == 0:  # a warm-up from f₀ = 0: no step to measure
+        return Claim("step_inspector.adaptive_direction",
+                     "An adaptive step rescales each coordinate, so it need not point along −g.",
+                     False, f"At step {step} the schedule's {ETA_T} is 0 ({schedule_name(trace)} "
+                     "starts from f₀ = 0), so no step is taken and it has no direction: step on.",
+                     {"angle": float("nan")})
     update, g = trace.update[i].astype(float), trace.used_grad[i].astype(float)
     norms = np.linalg.norm(update) * np.linalg.norm(g)
     angle = float(np.degrees(np.arccos(np.clip(-update @ g / norms, -1, 1)))) if norms > 0 \
@@ -92,12 +122,12 @@ def _directions_claim(trace, step: int) -> Claim:
 def look_ahead_claim(trace, step: int) -> Claim:
     """Nesterov: the lecture's iterate θ follows θ_t = θ_{t−1} + μ v_{t−1} − η g_t with g_t taken
     at the look-ahead θ_{t−1} + μ v_{t−1}, which is the library's x_{t−1} (the ◇)."""
-    lr, mu = trace.hyperparameters["learning_rate"], trace.hyperparameters["momentum"]
+    lr, mu = by_state_row(trace, "learning_rate"), by_state_row(trace, "momentum")
     theta = nesterov_points(trace)[0].astype(float)
-    v = -lr * trace.state["b"].astype(float)
+    v = -lr[:, None] * trace.state["b"].astype(float)  # v_t = −η_t b_t: step t's η (a schedule's)
     i = step - 1
-    look_ahead = theta[i] + mu * v[i]
-    lecture_step = mu * v[i] - lr * trace.used_grad[i].astype(float)
+    look_ahead = theta[i] + mu[i] * v[i]
+    lecture_step = mu[i] * v[i] - lr[step] * trace.used_grad[i].astype(float)
     scale = max(float(np.linalg.norm(lecture_step)), 1e-30)
     misses = (float(np.linalg.norm(look_ahead - trace.path[i])),
               float(np.linalg.norm(theta[step] - theta[i] - lecture_step)))
@@ -106,7 +136,9 @@ def look_ahead_claim(trace, step: int) -> Claim:
     before = _sub(step - 1)
     text = (f"The ◇ is x{before} = θ{before} + μ v{before}: where momentum alone would "
             f"carry the lecture's iterate θ (○), and where g{_sub(step)} is taken; θ then moves by "
-            f"μ v − η g (gaps {fmt_num(gaps[0], 2)} and {fmt_num(gaps[1], 2)} of that move).")
+            f"μ v − {eta(trace)} g (gaps {fmt_num(gaps[0], 2)} and {fmt_num(gaps[1], 2)} of that "
+            "move)." + (f" With a schedule v = −{ETA_T} b uses each step's own rate, so this holds "
+                        "at every step." if trace.has_schedule else ""))
     return Claim("step_inspector.nesterov_look_ahead",
                  "Nesterov takes the gradient at the look-ahead point θ + μv.", holds, text,
                  {"look_ahead_gap": gaps[0], "theta_step_gap": gaps[1]})
@@ -134,9 +166,22 @@ def rate_claim(trace) -> Claim | None:
     spec = get_spec(trace.optimizer)
     if spec.rate.fn is None:  # η itself, or a sign
         return _fixed_rate_claim(trace)
-    rise, at = _rises(effective_lr(trace))
+    rise, at = _rises(own_rate(trace))
     values = {"largest_rise": rise, "at_step": float(at)}
-    return _RATE_CLAIMS[spec.rate.behaviour](trace, spec, rise, at, values)
+    claim = _RATE_CLAIMS[spec.rate.behaviour](trace, spec, rise, at, values)
+    if not trace.has_schedule:
+        return claim
+    return dataclasses.replace(claim, text=claim.text + f" Measured on the rate ÷ {ETA_T}, the method's own "
+                          f"factor: the chart's rate is {ETA_T} times it{schedule_words(trace)}, so "
+                          "the schedule moves it too.")
+
+
+def own_rate(trace) -> np.ndarray:
+    """The effective rate per unit of this step's learning rate (T, 2): what the method itself
+    does to the rate, apart from a schedule's ηₜ₋₁ (without one, the rate ÷ η: the same rises)."""
+    lr = at_step(trace, "learning_rate")[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):  # η = 0 (a warm-up's start): NaN
+        return np.where(lr > 0, effective_lr(trace) / lr, np.nan)
 
 
 def _only_falls_claim(trace, spec, rise: float, at: int, values: dict) -> Claim:
@@ -174,22 +219,24 @@ def _window_claim(trace, spec, rise: float, at: int, values: dict) -> Claim:
 def _rectified_claim(trace, spec, rise: float, at: int, values: dict) -> Claim:
     """RAdam: η itself while ρ_t ≤ 5 (too few steps for v̂ to be trusted), then the rectified,
     windowed rate. Measured: how many leading steps ran at η, and the rate just after them."""
-    lr, rate = trace.hyperparameters["learning_rate"], effective_lr(trace).astype(float)
+    lr, rate = at_step(trace, "learning_rate"), effective_lr(trace).astype(float)
     finite = np.all(np.isfinite(rate), axis=1) & (np.arange(len(rate)) < (trace.diverged_at or len(rate)))
     usable = int(np.argmin(finite)) if not finite.all() else len(rate)  # steps before divergence
-    at_eta = np.all(np.isclose(rate[:usable], lr, rtol=1e-6, atol=0.0), axis=1)
+    at_eta = np.all(np.isclose(rate[:usable], lr[:usable, None], rtol=1e-6, atol=0.0), axis=1)
     plain = int(np.argmin(at_eta)) if not at_eta.all() else usable
     beta = trace.hyperparameters[spec.rate.window]
     rho_inf = 2.0 / (1.0 - beta) - 1.0
     values.update(plain_steps=float(plain), rho_inf=rho_inf)
-    head = f"{spec.short}'s rate was η = {fmt_num(lr)} itself for its first {plain} steps"
+    itself = (f"{ETA_T} itself{schedule_words(trace)}" if trace.has_schedule else
+              f"η = {fmt_num(lr[0])} itself")
+    head = f"{spec.short}'s rate was {itself} for its first {plain} steps"
     if plain < usable:
         after = rate[plain]
         text = head + (f", until ρₜ passed 5 (too few steps for v̂ to be trusted). From step "
                        f"{plain + 1} it divides by the root of an average over about the last "
                        f"{fmt_num(1 / (1 - beta), 4)} steps, scaled by rₜ, which rises towards 1: "
                        f"there its rate is {fmt_num(after[0])} (x) and {fmt_num(after[1])} (y).")
-        holds = plain >= 1 and not np.allclose(after, lr, rtol=1e-6)
+        holds = plain >= 1 and not np.allclose(after, lr[plain], rtol=1e-6)
     elif usable < len(rate):
         text = head + (f", until the run diverged at step {trace.diverged_at or usable + 1}: these "
                        "first steps are momentum steps η·m̂, as long as |g|, so they need a "
@@ -229,16 +276,17 @@ _RATE_CLAIMS = {"only falls": _only_falls_claim, "window": _window_claim,
 
 def _fixed_rate_claim(trace) -> Claim | None:
     """SGD and momentum: Δ = −η·(their direction) with η itself; Lion: ±η per coordinate."""
-    hp, spec = trace.hyperparameters, get_spec(trace.optimizer)
-    lr, update = hp["learning_rate"], trace.update.astype(float)
+    hp, spec, e = trace.hyperparameters, get_spec(trace.optimizer), eta(trace)
+    lr, update = at_step(trace, "learning_rate"), trace.update.astype(float)
     if spec.rate.behaviour == "sign":
-        size = np.abs(update[np.all(np.isfinite(update), axis=1)]) / lr
+        finite = np.all(np.isfinite(update), axis=1) & (lr > 0)  # η = 0: no step to measure
+        size = np.abs(update[finite]) / lr[finite, None]
         low, high = (float(size.min()), float(size.max())) if size.size else (np.nan, np.nan)
         holds = bool(abs(low - 1) <= SUM_TOLERANCE and abs(high - 1) <= SUM_TOLERANCE)
-        why = ": its weight decay ηλx adds to the sign" if hp.get("weight_decay") else ""
-        text = (f"{spec.short}'s step is η·sign(·) per coordinate, whatever the gradient's size: "
-                f"here every |Δ|/η lies in [{fmt_num(low, 4)}, {fmt_num(high, 4)}]"
-                + ("." if holds else f", not exactly 1{why}."))
+        why = f": its weight decay {e}λx adds to the sign" if hp.get("weight_decay") else ""
+        text = (f"{spec.short}'s step is {e}·sign(·) per coordinate{schedule_words(trace)}, "
+                f"whatever the gradient's size: here every |Δ|/{e} lies in [{fmt_num(low, 4)}, "
+                f"{fmt_num(high, 4)}]" + ("." if holds else f", not exactly 1{why}."))
         return Claim("step_inspector.lion_sign_step", "Lion's step is ±η per coordinate.", holds,
                      text, {"low": low, "high": high})
     if step_parts(trace, 1) is None:  # no method of the registry lands here; say nothing wrong
@@ -250,8 +298,15 @@ def _fixed_rate_claim(trace) -> Claim | None:
     holds = bool(gap <= SUM_TOLERANCE)
     how = ("" if spec.velocity is None else
            "; momentum changes the step through the buffer b, not through the rate")
-    text = (f"The learning rate is η = {fmt_num(lr)} itself, the same for both coordinates and every "
-            f"step{how} (every finite update equals −η times its direction, to a relative "
+    if trace.has_schedule:
+        span = lr[np.array(finite, int) - 1] if finite else lr
+        rate = (f"The learning rate is {ETA_T} = η·f(t − 1) ({schedule_name(trace)}): "
+                f"{fmt_num(float(span.min()))} to {fmt_num(float(span.max()))} over this run, "
+                "the same for both coordinates at each step")
+    else:
+        rate = (f"The learning rate is η = {fmt_num(lr[0])} itself, the same for both coordinates "
+                "and every step")
+    text = (f"{rate}{how} (every finite update equals −{e} times its direction, to a relative "
             f"{fmt_num(gap, 2)}).")
     return Claim("step_inspector.rate_is_eta", "SGD's and momentum's rate is η itself.", holds,
                  text, values={"gap": gap})

@@ -20,10 +20,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from optimizers import schedules
 from optimizers.engine import noise_sequence
 from optimizers.registry import get_spec
 from optimizers.run_setup import RunSetup, RunSpec, float_dtype
-from optimizers.step import Gradient, rule_at, take_step
+from optimizers.step import Gradient, learning_rate_at, rule_at, take_step
 from optimizers.trajectory import first_non_finite
 from surfaces import Surface
 
@@ -43,10 +44,19 @@ class StepTrace:
     clipped: np.ndarray  # (T,)
     state: dict  # field name -> (T + 1, ...) stacked optimizer state, row 0 the initial state
     diverged_at: int | None
+    # What the learning-rate schedule set at each step (T,): "learning_rate" always (eta itself
+    # without a schedule), "momentum" or "b1" when the schedule cycles it. See ``at_step``.
+    schedule_values: dict
+    schedule: schedules.Plan = schedules.CONSTANT
 
     @property
     def num_steps(self) -> int:
         return len(self.update)
+
+    @property
+    def has_schedule(self) -> bool:
+        """Whether a schedule moved the learning rate (eta_t, not eta, at each step)."""
+        return self.schedule.key != "constant"
 
 
 def _trace_fn(run: RunSpec, surface: Surface, convention: str, clip_kind):
@@ -62,11 +72,11 @@ def _trace_fn(run: RunSpec, surface: Surface, convention: str, clip_kind):
             x, state = carry
             t, xi_t = t_xi
             how = Gradient(noise_scale, xi_t, clip_kind, clip_threshold, convention)
-            rule = rule_at(t, run.optimizer, hparams, options, convention)
+            rule = rule_at(t, run.optimizer, hparams, options, convention, run.schedule)
             x_next, state, did = take_step(rule, gradient, x, state, how)
             return (x_next, state), (x, did, state)
 
-        init = rule_at(0, run.optimizer, hparams, options, convention).init(start)
+        init = rule_at(0, run.optimizer, hparams, options, convention, run.schedule).init(start)
         steps = jnp.arange(xi.shape[0] - 1)
         (x_last, _), (xs, did, states) = jax.lax.scan(step, (start, init), (steps, xi[:-1]))
         states = jax.tree_util.tree_map(lambda a, b: jnp.concatenate([a[None], b]), init, states)
@@ -103,10 +113,12 @@ def trace_run(
     seed: int = 0,
     clip=None,
     surface_params: Mapping[str, float] | None = None,
+    schedule=None,
 ) -> StepTrace:
-    """Like ``simulate`` (same arguments, same path), plus every step's gradient and state."""
-    setup = RunSetup(((optimizer, dict(hyperparameters or {})),), surface, num_steps, start, seed,
-                     noise, batch_size, clip, convention, surface_params)
+    """Like ``simulate`` (same arguments, same path), plus every step's gradient and state.
+    ``schedule``: None, a key of ``schedules.SCHEDULES`` or ``(key, parameters and options)``."""
+    setup = RunSetup(((optimizer, dict(hyperparameters or {}), schedule),), surface, num_steps,
+                     start, seed, noise, batch_size, clip, convention, surface_params)
     return trace_setup(setup)
 
 
@@ -124,7 +136,34 @@ def trace_setup(setup: RunSetup) -> StepTrace:
     return StepTrace(run.optimizer, setup.convention, hparams | dict(run.options), out["path"],
                      out["loss"], out["grad"], out["used_grad"], out["update"], out["clipped"],
                      {k: np.asarray(v) for k, v in out["state"].items()},
-                     None if diverged < 0 else diverged)
+                     None if diverged < 0 else diverged,
+                     _scheduled(run, hparams, setup.num_steps), run.schedule)
+
+
+def _scheduled(run: RunSpec, hparams: Mapping, num_steps: int) -> dict[str, np.ndarray]:
+    """The values step.rule_at gave each step (t = 0 .. T-1 steps taken before it): the learning
+    rate, and the momentum (or beta1) where the schedule cycles it."""
+    t = np.arange(num_steps)
+    values = schedules.hyperparameters_at(run.schedule, t, hparams)
+    cycled = {k: v for k, v in values.items() if np.ndim(v) > 0}  # per step: the schedule's
+    rate = np.broadcast_to(np.asarray(learning_rate_at(t, hparams, run.schedule)), t.shape)
+    return {"learning_rate": rate} | {k: np.asarray(v) for k, v in cycled.items()}
+
+
+def at_step(trace: StepTrace, name: str) -> np.ndarray:
+    """A hyperparameter's value at each step (T,): the schedule's where it sets it, else the
+    slider's."""
+    # In the run's float type, so products with the recorded state round as the run's did.
+    if name in trace.schedule_values:
+        return trace.schedule_values[name].astype(trace.path.dtype)
+    return np.full(trace.num_steps, trace.hyperparameters[name], trace.path.dtype)
+
+
+def by_state_row(trace: StepTrace, name: str) -> np.ndarray:
+    """``at_step`` aligned with the state's T + 1 rows: row t holds step t's value (row 0, the
+    initial state, step 1's)."""
+    values = at_step(trace, name)
+    return np.concatenate([values[:1], values])
 
 
 def velocity(trace: StepTrace) -> np.ndarray | None:
@@ -146,26 +185,33 @@ def bias_correction(trace: StepTrace) -> dict[str, np.ndarray]:
         return {}
     hp, t = trace.hyperparameters, trace.state["t"][1:]
     on = hp.get("bias_correction", True)
-    return {_FACTOR_LABELS[b]: 1.0 - hp[b] ** t if on else np.ones_like(t) for b in decays}
+    # The rule divides by 1 - beta^t with the beta of step t (a cycled beta1 moves).
+    return {_FACTOR_LABELS[b]: 1.0 - at_step(trace, b) ** t if on else np.ones_like(t)
+            for b in decays}
 
 
 def effective_lr(trace: StepTrace) -> np.ndarray | None:
     """Per-coordinate rate at each step (T, 2): what multiplies g_t (AdaGrad, RMSProp, AdaDelta)
-    or the bias-corrected m_t (Adam family), from the row's rate function. None for methods whose
-    rate is lr itself (or, for Lion, a sign)."""
+    or the bias-corrected m_t (Adam family), from the row's rate function, with each step's
+    learning rate eta_t (a schedule's). None for methods whose rate is lr itself (or, for Lion, a
+    sign)."""
     before = SimpleNamespace(**{k: v[:-1] for k, v in trace.state.items()})
     after = SimpleNamespace(**{k: v[1:] for k, v in trace.state.items()})
     spec = get_spec(trace.optimizer)
-    rate = spec.effective_rate(trace.hyperparameters, before, after, trace.convention)
+    hp = trace.hyperparameters | {"learning_rate": at_step(trace, "learning_rate")[:, None]}
+    rate = spec.effective_rate(hp, before, after, trace.convention)
     return None if rate is None else np.asarray(rate)
 
 
 def nesterov_points(trace: StepTrace) -> tuple[np.ndarray, np.ndarray]:
     """(theta, look_ahead), each (T + 1, 2), for Nesterov in the lecture's look-ahead form.
 
-    With the velocity v_t = -lr b_t, the lecture's iterate is theta_t = x_t - mu v_t and its
-    gradient is taken at the look-ahead point theta_t + mu v_t, which is the library's x_t.
+    With the velocity v_t = -lr_t b_t, the lecture's iterate is theta_t = x_t - mu_t v_t and its
+    gradient is taken at the look-ahead point theta_t + mu_t v_t, which is the library's x_t.
+    lr_t and mu_t are step t's (a schedule's); then theta_t - theta_{t-1} = mu_{t-1} v_{t-1} -
+    lr_t g_t exactly, the lecture's step.
     """
-    v = -trace.hyperparameters["learning_rate"] * trace.state["b"]
-    theta = trace.path - trace.hyperparameters["momentum"] * v
-    return theta, theta + trace.hyperparameters["momentum"] * v
+    v = -by_state_row(trace, "learning_rate")[:, None] * trace.state["b"]
+    mu = by_state_row(trace, "momentum")[:, None]
+    theta = trace.path - mu * v
+    return theta, theta + mu * v

@@ -10,6 +10,8 @@ Each rule's frame (the "one frame" lesson's m_t and V_t, with how well it fits) 
 after the rules: ``spec.FrameText``.
 """
 
+import re
+
 from optimizers.spec import FrameText
 
 
@@ -229,3 +231,28 @@ CLIP = {
 
 NOISE = (r"\begin{aligned} \tilde g_t &= \nabla f(x_{t-1}) + \frac{\sigma}{\sqrt{B}}\, \xi_t \\ "
          r"\xi_t &\sim \mathcal N(0, I) \end{aligned}")
+
+
+# --- A rule under a learning-rate schedule ------------------------------------------------------
+# The schedule counts t = 0, 1, ... steps taken before a step (eta_t = eta f(t), its formula); the
+# rules count step t = 1, 2, ... (g_t at x_{t-1}), which therefore takes the schedule's eta_{t-1}.
+_ETA = re.compile(r"\\eta(?![A-Za-z_])")
+SCHEDULED_ETA = r"\eta_{t-1}"
+# The symbols of the hyperparameters a schedule sets at each step (a one-cycle cycles momentum).
+SCHEDULED_SYMBOLS = {"learning_rate": r"\eta_{%s}", "momentum": r"\mu_{%s}", "b1": r"\beta_{1,%s}"}
+
+
+def scheduled_rule(rule: str) -> str:
+    """``rule`` with the schedule's rate of step t, eta_{t-1}, where it writes eta."""
+    return _ETA.sub(lambda _: SCHEDULED_ETA, rule)
+
+
+def schedule_values(step: int | None, values: dict[str, float], peak: float) -> str:
+    """What the schedule set: at an inspected step t, each value it gave that step (eta_{t-1} and a
+    cycled momentum); without a step, eta_{t-1} = eta f(t-1) and the peak eta."""
+    if step is None:
+        return SCHEDULED_ETA + r" = \eta\, f(t-1) \le \eta = " + _number(peak)
+    shown = [(SCHEDULED_SYMBOLS[name] % (step - 1)
+              + (rf" = \eta\, f({step - 1})" if name == "learning_rate" else "")
+              + " = " + _number(value)) for name, value in values.items()]
+    return r",\quad ".join(shown) + rf"\quad (t = {step})"

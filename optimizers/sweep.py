@@ -14,10 +14,16 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from optimizers import schedules
 from optimizers.engine import noise_sequence
 from optimizers.run_setup import RunSetup, RunSpec, float_dtype
 from optimizers.step import Gradient, rule_at, take_step
 from surfaces import Surface
+
+# The schedules a sweep (and the step inspector's trace) can run: a factor of t alone. A schedule
+# fed by the run's losses (reduce-on-plateau) needs the 2-D runs' loop, which feeds them.
+STEP_SCHEDULES = {k: s for k, s in schedules.SCHEDULES.items()
+                  if not getattr(s, "fed_by_losses", False)}
 
 
 @dataclass(frozen=True)
@@ -39,7 +45,7 @@ def _summary_fn(run: RunSpec, surface: Surface, convention, clip_kind, num_steps
             (x, state), best, diverged, hit = carry
             t, xi_t = t_xi
             how = Gradient(noise_scale, xi_t, clip_kind, clip_threshold, convention)
-            rule = rule_at(t, run.optimizer, hparams, options, convention)
+            rule = rule_at(t, run.optimizer, hparams, options, convention, run.schedule)
             x_next, state, did = take_step(rule, gradient, x, state, how)
             finite = jnp.isfinite(did.value) & jnp.all(jnp.isfinite(x))
             diverged = jnp.where((diverged < 0) & ~finite, t, diverged)
@@ -47,7 +53,7 @@ def _summary_fn(run: RunSpec, surface: Surface, convention, clip_kind, num_steps
             return ((x_next, state), jnp.fmin(best, did.value), diverged, hit), None
 
         minus_one = jnp.array(-1, jnp.int32)
-        init = rule_at(0, run.optimizer, hparams, options, convention).init(start)
+        init = rule_at(0, run.optimizer, hparams, options, convention, run.schedule).init(start)
         init = ((start, init), jnp.array(jnp.inf, start.dtype), minus_one, minus_one)
         ((x_last, _), best, diverged, hit), _ = jax.lax.scan(
             tracked, init, (jnp.arange(num_steps), xi)
@@ -96,14 +102,17 @@ def sweep(
     clip=None,
     surface_params: Mapping[str, float] | None = None,
     tolerance: float = 1e-3,
+    schedule=None,
 ) -> SweepResult:
     """Run one optimizer over broadcast arrays of hyperparameters; keep a summary per run.
 
     ``steps_to_target`` counts steps until the loss is within ``tolerance`` of the surface's lowest
-    listed minimum (never, for surfaces without one).
+    listed minimum (never, for surfaces without one). ``schedule``: None, a key of
+    ``schedules.SCHEDULES`` or ``(key, parameters and options)``, for every run (its parameters
+    are traced: a new value never recompiles).
     """
-    setup = RunSetup(((optimizer, dict(hyperparameters)),), surface, num_steps, start, seeds,
-                     noise, batch_size, clip, convention, surface_params)
+    setup = RunSetup(((optimizer, dict(hyperparameters), schedule),), surface, num_steps, start,
+                     seeds, noise, batch_size, clip, convention, surface_params)
     return sweep_setup(setup, tolerance)
 
 
