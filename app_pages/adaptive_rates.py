@@ -3,6 +3,7 @@ bias correction). The experiment and every sentence about the charts live in
 ``lessons.adaptive_rates``; this page draws them."""
 
 import dataclasses
+import functools
 
 import streamlit as st
 
@@ -23,26 +24,17 @@ from components.playback import playback_controls
 from components.rule_formula import rule_formula
 from components.scales import fmt, ladder
 from components.surface_view import surface_view
+from components.widget_defaults import reset_for_convention
 from lessons import adaptive_rates as lesson
 from lessons.adaptive_rates.runs import SUPPORTED
-from optimizers import CONVENTIONS, OPTIMIZERS
+from optimizers import OPTIMIZERS
 
+PREFIX = "ar"  # the page's widget keys: ar.steps, ar.convention ...
 SURFACE = lesson.SURFACE  # its suggested learning rates are the lesson's defaults
 P_OPTIONS = ladder("log", 0.01, 1.0)
 STEP_OPTIONS = (100, 200, 300, 500, 1000, 2000)
 NOISE_OPTIONS = (0.0, 0.1, 0.2, 0.5, 1.0, 2.0)
 LABELS = {k: OPTIMIZERS[k].short for k in SUPPORTED}
-
-
-def reset_for_convention() -> None:
-    """A new convention brings that library's eps, decay and G0 (learning rates stay)."""
-    convention = st.session_state.get("ar.convention") or "pytorch"
-    for key in SUPPORTED:
-        spec = OPTIMIZERS[key]
-        for hp in spec.hyperparameters:
-            if hp.name != "learning_rate":
-                st.session_state[controls.hp_key(spec, hp.name)] = controls.hyperparameter_default(
-                    spec, hp, convention, SURFACE)
 
 
 def settings_row(log) -> dict:
@@ -57,17 +49,11 @@ def settings_row(log) -> dict:
                                   key=log("ar.noise", NOISE_OPTIONS), bind=controls.BIND)
     seed = cols[3].number_input("seed", 0, 1_000_000, value=d["seed"], step=1,
                                 key=log("ar.seed", bounds=(0, 1_000_000)), bind=controls.BIND)
-    convention = cols[4].radio("Convention", CONVENTIONS, horizontal=True, bind=controls.BIND,
-                               key=log("ar.convention"), on_change=reset_for_convention)
+    with cols[4]:  # a new convention brings its eps, decays and G0 to the lesson's optimizers
+        convention = controls.convention_picker(log, PREFIX, on_change=functools.partial(
+            reset_for_convention, optimizers=SUPPORTED, fixed=SURFACE))
     return dict(p=float(p), num_steps=int(steps), noise=float(noise), seed=int(seed),
                 convention=convention)
-
-
-def choose_optimizers(log) -> list[str]:
-    label = LABELS.get
-    return st.multiselect("Optimizers", list(SUPPORTED), default=list(SUPPORTED),
-                          format_func=label, bind=controls.BIND, placeholder="Choose optimizers",
-                          key=log("ar.optimizers", label=label, choices=SUPPORTED, multiple=True))
 
 
 def optimizer_tabs(chosen: list[str], convention: str, log) -> dict[str, dict]:
@@ -155,7 +141,7 @@ with lesson_page(
     r" &\text{Adam: } \eta\,\hat m_i/\sqrt{\hat v_i} \end{aligned}",
 ) as log:
     setup = settings_row(log)
-    chosen = choose_optimizers(log)
+    chosen = controls.optimizer_picker(log, PREFIX, choices=SUPPORTED, default=SUPPORTED)
     if not chosen:
         st.info("Choose at least one optimizer above.", icon=":material/arrow_upward:")
     settings = optimizer_tabs(chosen, setup["convention"], log) if chosen else {}

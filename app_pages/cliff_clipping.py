@@ -13,7 +13,7 @@ from components.clipping_figures import (
 )
 from components.lesson import divergence_error, lesson_page
 from components.live_plot import live_figure
-from components.scales import fmt, ladder, snap
+from components.scales import fmt, ladder
 from lessons.cliff_clipping import (
     CLIP_TITLES,
     CONVENTION,
@@ -31,9 +31,8 @@ STEP_CHOICES = (30, 50, 100, 200, 300)
 
 
 def sidebar_controls(log) -> dict:
-    label = lambda k: OPTIMIZERS[k].short  # noqa: E731
-    optimizer = st.selectbox("Optimizer", list(OPTIMIZERS), format_func=label, bind=controls.BIND,
-                             key=log("clip.optimizer", label=label, choices=OPTIMIZERS))
+    optimizer = controls.one_optimizer_picker(log, "clip", default=next(iter(OPTIMIZERS)),
+                                              on_change=None)
     hparams = controls.optimizer_controls(OPTIMIZERS[optimizer], CONVENTION, SURFACE, log)
     c_options = ladder("log", 0.01, 100.0)
     threshold = st.select_slider("clip threshold c", c_options, value=1.0, format_func=fmt,
@@ -41,12 +40,7 @@ def sidebar_controls(log) -> dict:
     num_steps = st.select_slider("steps", STEP_CHOICES, value=100,
                                  key=log("clip.steps", STEP_CHOICES), bind=controls.BIND)
     st.subheader("Cliff")
-    params = {}
-    for p in SURFACE.params:
-        options = ladder("log" if p.log else "linear", p.low, p.high)
-        params[p.name] = st.select_slider(p.label, options, value=snap(p.default, options),
-                                          format_func=fmt, bind=controls.BIND,
-                                          key=log(f"clip.{p.name}", options))
+    params = controls.surface_parameters(SURFACE, log, prefix="clip")
     cols = st.columns(2)
     bounds = ((-12.0, 12.0), (-10.0, 10.0))
     start = tuple(float(col.number_input(f"start {axis}", *b, value=v, step=0.1, format="%.2f",

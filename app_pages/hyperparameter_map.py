@@ -8,8 +8,14 @@ from components.claims import show_claim
 from components.hypermap_figures import METRICS, boundary_trace, hypermap_figure, plot_y
 from components.lesson import lesson_page
 from components.scales import fmt, ladder, snap
+from components.widget_defaults import (
+    picked_optimizer,
+    picked_surface,
+    reset_for_optimizer,
+    suggested_learning_rate,
+)
 from lessons.hyperparameter_map import claims, theory_limit
-from optimizers import CONVENTIONS, OPTIMIZERS, sweep
+from optimizers import OPTIMIZERS, sweep
 from optimizers.stability import beta_axes, beta_grid, hyperparameter_map, log_grid
 from surfaces import SURFACES
 
@@ -23,20 +29,16 @@ CHART = "hm.chart"
 
 def default_lr_range(optimizer: str, surface_key: str) -> tuple[float, float]:
     """Around the learning rate the playground suggests: 100x below to 20x above."""
-    lr = controls.suggested_learning_rate(OPTIMIZERS[optimizer], SURFACES[surface_key])
+    lr = suggested_learning_rate(OPTIMIZERS[optimizer], SURFACES[surface_key])
     return snap(lr / 100, LR_OPTIONS), snap(lr * 20, LR_OPTIONS)
 
 
-def reset_ranges() -> None:
+def reset_ranges(prefix: str) -> None:
     """Callback for surface/optimizer/convention changes: the learning-rate range and the chosen
     setting go to that combination's defaults (the playground's, so the link stays short)."""
-    spec = OPTIMIZERS.get(st.session_state.get("hm.optimizer"), OPTIMIZERS["momentum"])
-    surface = SURFACES.get(st.session_state.get("hm.surface"), SURFACES["ravine"])
-    convention = st.session_state.get("hm.convention") or "pytorch"
+    reset_for_optimizer(prefix)
+    spec, surface = picked_optimizer(prefix), picked_surface(prefix)
     st.session_state["hm.lr_min"], st.session_state["hm.lr_max"] = default_lr_range(spec.key, surface.key)
-    for hp in spec.hyperparameters:
-        st.session_state[controls.hp_key(spec, hp.name)] = controls.hyperparameter_default(
-            spec, hp, convention, surface)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -63,15 +65,9 @@ def pick_clicked_cell(optimizer: str, axis: str | None, spacing: str) -> None:
 
 
 def sidebar(log):
-    surface_label = lambda k: SURFACES[k].short  # noqa: E731
-    opt_label = lambda k: OPTIMIZERS[k].short  # noqa: E731
-    surface_key = st.selectbox("Surface", list(SURFACES), format_func=surface_label,
-                               key=log("hm.surface", label=surface_label, choices=SURFACES),
-                               bind=controls.BIND, on_change=reset_ranges)
+    surface_key = controls.surface_picker(log, "hm", on_change=reset_ranges).key
     params = controls.surface_parameters(SURFACES[surface_key], log)
-    optimizer = st.selectbox("Optimizer", list(OPTIMIZERS), index=1, format_func=opt_label,
-                             key=log("hm.optimizer", label=opt_label, choices=OPTIMIZERS),
-                             bind=controls.BIND, on_change=reset_ranges)
+    optimizer = controls.one_optimizer_picker(log, "hm", on_change=reset_ranges)
     axes = beta_axes(optimizer) or (NO_AXIS,)
     axis = st.selectbox("β axis", axes, key=log(f"hm.axis.{optimizer}"), bind=controls.BIND,
                         help="The optimizer's decay-like hyperparameters (its β's).")
@@ -86,8 +82,7 @@ def sidebar(log):
                          key=log("hm.n", GRID_SIZES), bind=controls.BIND)
     steps = st.select_slider("steps", controls.STEP_CHOICES, value=300,
                              key=log("hm.steps", controls.STEP_CHOICES), bind=controls.BIND)
-    convention = st.radio("Convention", CONVENTIONS, horizontal=True, key=log("hm.convention"),
-                          bind=controls.BIND, on_change=reset_ranges)
+    convention = controls.convention_picker(log, "hm", on_change=reset_ranges)
     return dict(surface_key=surface_key, params=params, optimizer=optimizer,
                 axis=None if axis == NO_AXIS else axis, spacing=spacing, lr_range=(lr_min, lr_max),
                 n=n, steps=steps, convention=convention)

@@ -25,10 +25,7 @@ def in_frame(optimizer, surface_key, hparams, start, num_steps, convention, surf
 
 
 def sidebar(log):
-    label = lambda k: OPTIMIZERS[k].short  # noqa: E731
-    chosen = st.multiselect("Optimizers", list(OPTIMIZERS), default=DEFAULT, format_func=label,
-                            key=log("mv.optimizers", label=label, choices=OPTIMIZERS, multiple=True),
-                            bind=controls.BIND, placeholder="Choose optimizers")
+    chosen = controls.optimizer_picker(log, "mv", default=DEFAULT)
     surface = controls.surface_picker(log)
     surface_params = controls.surface_parameters(surface, log)
     start = controls.start_inputs(surface, log)

@@ -85,11 +85,7 @@ def experiment_controls(log) -> dict:
 
 
 def optimizer_settings(log) -> dict[str, dict]:
-    label = lambda k: OPTIMIZERS[k].short  # noqa: E731
-    chosen = st.multiselect("Optimizers", list(OPTIMIZERS), default=DEFAULT_OPTIMIZERS,
-                            format_func=label, bind=controls.BIND,
-                            key=log("saddle.optimizers", label=label, choices=OPTIMIZERS,
-                                    multiple=True))
+    chosen = controls.optimizer_picker(log, "saddle", default=DEFAULT_OPTIMIZERS)
     tabs = st.tabs([OPTIMIZERS[k].title for k in chosen]) if chosen else []
     settings = {}
     for tab, key in zip(tabs, chosen):

@@ -11,12 +11,12 @@ from components.rule_formula import ScheduledAt, rule_formula
 from components.scales import fmt, ladder
 from components.schedule_controls import schedule_controls
 from components.surface_view import surface_view
+from components.widget_defaults import reset_for_optimizer
 from lessons import step_inspector as lesson
-from optimizers import CONVENTIONS, OPTIMIZERS
+from optimizers import OPTIMIZERS
 from optimizers.inspect import trace_run
 from optimizers.latex import schedule_values
 from optimizers.sweep import STEP_SCHEDULES
-from surfaces import SURFACES
 
 STEPS = (20, 50, 100, 200, 500)
 NOISE = [0.0] + ladder("log", 0.01, 100.0)
@@ -33,26 +33,11 @@ def traced(optimizer, surface_key, hparams, num_steps, convention, noise, seed, 
                      schedule=(schedule[0], dict(schedule[1])))
 
 
-def load_defaults() -> None:
-    """On a new optimizer, surface or convention: that combination's suggested hyperparameters."""
-    spec = OPTIMIZERS[st.session_state.get("si.optimizer") or "momentum"]
-    surface = SURFACES[st.session_state.get("si.surface") or "ravine"]
-    convention = st.session_state.get("si.convention") or "pytorch"
-    for hp in spec.hyperparameters:
-        st.session_state[controls.hp_key(spec, hp.name)] = controls.hyperparameter_default(
-            spec, hp, convention, surface)
-
-
 def sidebar(log):
-    short = lambda k: OPTIMIZERS[k].short  # noqa: E731
-    key = st.selectbox("Optimizer", list(OPTIMIZERS), index=1, format_func=short, bind=controls.BIND,
-                       key=log("si.optimizer", label=short, choices=OPTIMIZERS), on_change=load_defaults)
-    name = lambda k: SURFACES[k].short  # noqa: E731
-    surface = SURFACES[st.selectbox("Surface", list(SURFACES), format_func=name, bind=controls.BIND,
-                                    key=log("si.surface", label=name, choices=SURFACES),
-                                    on_change=load_defaults)]
-    convention = st.radio("Convention", CONVENTIONS, horizontal=True, bind=controls.BIND,
-                          key=log("si.convention"), on_change=load_defaults)
+    # A new optimizer, surface or convention loads that combination's suggested hyperparameters.
+    key = controls.one_optimizer_picker(log, "si")
+    surface = controls.surface_picker(log, "si", on_change=reset_for_optimizer)
+    convention = controls.convention_picker(log, "si", on_change=reset_for_optimizer)
     num_steps = st.select_slider("steps", STEPS, value=50, key=log("si.steps", STEPS),
                                  bind=controls.BIND)
     sigma = st.select_slider("gradient noise σ", NOISE, value=0.0, format_func=fmt,

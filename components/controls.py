@@ -3,11 +3,17 @@
 Defaults that depend on the chosen surface or convention (learning rates, eps ...) are reset by
 callbacks when that choice changes, which also keeps the link short: values equal to their default
 are left out of it.
+
+A group takes a key ``prefix``: the playground's groups have none (``surface``), a lesson page's
+carry the page's (``si.surface``), so every page draws the same group under its own keys (twice on
+one page under two prefixes) and each link keeps its spelling. A picker's callback (``on_change``,
+by default the group's own from ``widget_defaults``) is called with that prefix. The optimizers'
+own sliders are keyed by optimizer (``adam.learning_rate``) on every page.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 
 import streamlit as st
 
@@ -15,6 +21,16 @@ from components import presenter, url_state
 from components.key_log import KeyLog
 from components.live_slider import previewed
 from components.scales import fmt, ladder, snap
+from components.widget_defaults import (
+    DEFAULT_OPTIMIZER,
+    DEFAULT_SURFACE,
+    hp_key,
+    hyperparameter_default,
+    reset_for_convention,
+    reset_for_optimizer,
+    reset_for_surface,
+    scoped,
+)
 from optimizers import CLIP_KINDS, CONVENTIONS, OPTIMIZERS, OptimizerSpec
 from optimizers.registry import Hyperparameter
 from surfaces import SURFACES, Surface
@@ -25,42 +41,6 @@ BATCH_CHOICES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 ENSEMBLE_CHOICES = (1, 4, 8, 16, 32, 64)
 DEFAULT_OPTIMIZERS = ["momentum", "rmsprop", "adam"]
 DEFAULT_STEPS = 300
-DEFAULT_SURFACE = next(iter(SURFACES))  # the pickers' first option
-
-
-def suggested_learning_rate(spec: OptimizerSpec, surface: Surface) -> float:
-    """A learning rate that shows this optimizer sensibly on this surface (the row's hint)."""
-    return spec.lr_hint.value(surface)
-
-
-def hyperparameter_default(spec, hp: Hyperparameter, convention: str, surface: Surface) -> float:
-    value = suggested_learning_rate(spec, surface) if hp.name == "learning_rate" else hp.default(convention)
-    return snap(value, ladder(hp.scale, *hp.range(convention)))
-
-
-def hp_key(spec: OptimizerSpec, name: str) -> str:
-    return f"{spec.key}.{name}"
-
-
-def _reset_hyperparameters(include_learning_rates: bool) -> None:
-    surface = SURFACES.get(st.session_state.get("surface"), SURFACES["ravine"])
-    convention = st.session_state.get("convention") or "pytorch"
-    for spec in OPTIMIZERS.values():
-        for hp in spec.hyperparameters:
-            if include_learning_rates or hp.name != "learning_rate":
-                st.session_state[hp_key(spec, hp.name)] = hyperparameter_default(
-                    spec, hp, convention, surface)
-
-
-def reset_for_surface() -> None:
-    """Callback: a new surface brings its own learning rates and start point."""
-    _reset_hyperparameters(include_learning_rates=True)
-    st.session_state["x0"], st.session_state["y0"] = SURFACES[st.session_state["surface"]].start
-
-
-def reset_for_convention() -> None:
-    """Callback: a new convention brings that library's defaults (eps, decays, G0, weight decay)."""
-    _reset_hyperparameters(include_learning_rates=False)
 
 
 def drives_the_paths(hp: Hyperparameter) -> bool:
@@ -131,10 +111,11 @@ def optimizer_label(key: str) -> str:
     return OPTIMIZERS[key].short
 
 
-def surface_picker(log: KeyLog) -> Surface:
+def surface_picker(log: KeyLog, prefix: str = "",
+                   on_change: Callable[[str], None] = reset_for_surface) -> Surface:
     key = st.selectbox("Surface", list(SURFACES), format_func=surface_label,
-                       key=log("surface", label=surface_label, choices=SURFACES), bind=BIND,
-                       on_change=reset_for_surface)
+                       key=log(scoped(prefix, "surface"), label=surface_label, choices=SURFACES),
+                       bind=BIND, on_change=on_change, args=(prefix,))
     return SURFACES[key]
 
 
@@ -144,24 +125,36 @@ def surface_parameter_options(p) -> tuple[list[float], float]:
     return options, snap(p.default, options)
 
 
-def surface_parameters(surface: Surface, log: KeyLog) -> dict[str, float]:
+def surface_parameters(surface: Surface, log: KeyLog, prefix: str | None = None) -> dict[str, float]:
+    """The surface's shape sliders, keyed ``<surface>.<name>`` (shared by the pages that show any
+    surface) or under a lesson's own ``prefix`` (its one fixed surface)."""
     values = {}
     for p in surface.params:
         options, default = surface_parameter_options(p)
+        key = scoped(prefix or surface.key, p.name)
         values[p.name] = st.select_slider(p.label, options=options, value=default,
-                                          format_func=fmt, key=log(f"{surface.key}.{p.name}", options),
-                                          bind=BIND)
+                                          format_func=fmt, key=log(key, options), bind=BIND)
     return values
 
 
-def optimizer_picker(log: KeyLog) -> list[str]:
-    return st.multiselect("Optimizers", list(OPTIMIZERS), default=DEFAULT_OPTIMIZERS,
+def optimizer_picker(log: KeyLog, prefix: str = "", choices: Mapping | Iterable[str] = OPTIMIZERS,
+                     default: Iterable[str] = DEFAULT_OPTIMIZERS) -> list[str]:
+    """The optimizers to compare, from ``choices``."""
+    return st.multiselect("Optimizers", list(choices), default=list(default),
                           format_func=optimizer_label,
-                          key=log("optimizers", label=optimizer_label, choices=OPTIMIZERS,
-                                  multiple=True),
+                          key=log(scoped(prefix, "optimizers"), label=optimizer_label,
+                                  choices=choices, multiple=True),
                           bind=BIND, placeholder="Choose optimizers to compare",
                           wrap=True)  # in a column the chips would scroll sideways, names cut off
 
+
+def one_optimizer_picker(log: KeyLog, prefix: str, default: str = DEFAULT_OPTIMIZER,
+                         on_change: Callable[[str], None] | None = reset_for_optimizer) -> str:
+    """One optimizer, for a page that shows one at a time."""
+    return st.selectbox("Optimizer", list(OPTIMIZERS), index=list(OPTIMIZERS).index(default),
+                        format_func=optimizer_label, bind=BIND, on_change=on_change, args=(prefix,),
+                        key=log(scoped(prefix, "optimizer"), label=optimizer_label,
+                                choices=OPTIMIZERS))
 
 
 def optimizer_tabs(chosen: list[str], log: KeyLog) -> list:
@@ -174,9 +167,11 @@ def optimizer_tabs(chosen: list[str], log: KeyLog) -> list:
     labels = [optimizer_label(k) for k in chosen]
     return st.tabs(labels, key=log("tab", choices=labels), bind=BIND)
 
-def convention_picker(log: KeyLog) -> str:
-    return st.radio("Convention", CONVENTIONS, horizontal=True, key=log("convention"), bind=BIND,
-                    on_change=reset_for_convention,
+
+def convention_picker(log: KeyLog, prefix: str = "",
+                      on_change: Callable[[str], None] = reset_for_convention) -> str:
+    return st.radio("Convention", CONVENTIONS, horizontal=True, key=log(scoped(prefix, "convention")),
+                    bind=BIND, on_change=on_change, args=(prefix,),
                     help="Which library's exact formulas and defaults to reproduce.")
 
 
@@ -232,9 +227,11 @@ def steps_picker(log: KeyLog) -> int:
 
 
 def playground_link(spec: OptimizerSpec, surface: Surface, convention: str, steps: int,
-                    hyperparameters: dict[str, float], surface_params: dict[str, float]) -> str:
+                    hyperparameters: dict[str, float], surface_params: dict[str, float],
+                    extra: tuple[dict, dict, dict] = ({}, {}, {})) -> str:
     """The playground's canonical link showing one optimizer (the hyperparameter map's "Open this
-    setting"): the widgets' keys, spellings and defaults above, written by url_state.link."""
+    setting"): the widgets' keys, spellings and defaults above, written by url_state.link.
+    ``extra``: another group's (values, defaults, labels), e.g. schedule_controls.link_entries."""
     # A presenting teacher stays in presenter mode in the playground (the switch's link form).
     values = {"surface": surface.key, "optimizers": [spec.key], "steps": steps,
               "convention": convention, presenter.KEY: presenter.active()}
@@ -250,4 +247,4 @@ def playground_link(spec: OptimizerSpec, surface: Surface, convention: str, step
         key = f"{surface.key}.{p.name}"
         values[key], labels[key] = surface_params[p.name], fmt
         defaults[key] = surface_parameter_options(p)[1]
-    return url_state.link(values, defaults, labels)
+    return url_state.link(values | extra[0], defaults | extra[1], labels | extra[2])

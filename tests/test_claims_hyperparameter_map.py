@@ -9,7 +9,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from components.controls import suggested_learning_rate
+from components.widget_defaults import suggested_learning_rate
 from components.scales import ladder, snap
 from lessons.hyperparameter_map import claims, theory_claim
 from optimizers import OPTIMIZERS

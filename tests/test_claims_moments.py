@@ -6,7 +6,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from components.controls import suggested_learning_rate
+from components.widget_defaults import suggested_learning_rate
 from lessons import moments
 from optimizers import CONVENTIONS, OPTIMIZERS
 from optimizers.inspect import trace_run
