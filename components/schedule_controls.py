@@ -16,8 +16,9 @@ SCOPE = ("One schedule for every optimizer shown: step t uses η_t = η·f(t), e
          "η times the same f(t) ≤ 1, so η is the largest rate of the run.")
 # Reduce-on-plateau's f is each run's own: the same rule, but its losses decide the cuts.
 PLATEAU_SCOPE = ("One rule for every optimizer shown, each cut by its own losses: step t uses "
-                 "η_t = η·s_t, s_t ≤ 1 set by that run's f(x_0..x_t) (the surface's noise-free "
-                 "value, as a validation loss), so η is still the largest rate of the run.")
+                 "η_t = η·s_t, where s_t ≤ 1 falls when that run's loss f(x_t) (the surface's "
+                 "noise-free value, like a validation loss) stops improving; η is still the "
+                 "largest rate of the run.")
 
 
 def scope(schedule: Schedule) -> str:
@@ -58,10 +59,9 @@ def param_default(p: Param) -> float:
     return int(p.default) if p.integer else param_options(p)[1]
 
 
-def schedule_picker(log: KeyLog, choices=SCHEDULES) -> Schedule:
-    """``choices``: the rows a page's loop can run (a subset of SCHEDULES)."""
-    key = st.selectbox("Learning-rate schedule", list(choices), format_func=schedule_label,
-                       key=log(KEY, label=schedule_label, choices=choices), bind=BIND,
+def schedule_picker(log: KeyLog) -> Schedule:
+    key = st.selectbox("Learning-rate schedule", list(SCHEDULES), format_func=schedule_label,
+                       key=log(KEY, label=schedule_label, choices=SCHEDULES), bind=BIND,
                        help=SCOPE)
     return SCHEDULES[key]
 
@@ -77,9 +77,9 @@ def _param_slider(schedule: Schedule, p: Param, log: KeyLog) -> float:
                                   key=log(param_key(schedule, p), options), bind=BIND))
 
 
-def schedule_controls(log: KeyLog, choices=SCHEDULES) -> tuple[str, tuple[tuple[str, float], ...]]:
+def schedule_controls(log: KeyLog) -> tuple[str, tuple[tuple[str, float], ...]]:
     """The picker and the chosen schedule's sliders; the schedule as a run takes it, hashable:
     ``(key, ((name, value), ...))``."""
-    schedule = schedule_picker(log, choices)
+    schedule = schedule_picker(log)
     values = {p.name: _param_slider(schedule, p, log) for p in schedule.params}
     return schedule.key, tuple(sorted(values.items()))

@@ -30,10 +30,11 @@ def momentum_note(key: str, convention: str, chosen: list[str]) -> str | None:
 
 
 def formula_lines(latex: str) -> list[str]:
-    """A row's formula in lines that fit a column: a definition after the cases (one-cycle's
-    cos_{u→v}) on a line of its own, since st.latex does not wrap and hid it past the edge."""
+    """A row's formula in lines that fit a column: each definition after the cases (one-cycle's
+    cos_{u→v}, plateau's cut and bad loss) on a line of its own, since st.latex does not wrap
+    and hid them past the edge."""
     head, sep, tail = latex.rpartition(r"\end{cases},\ ")
-    return [head + r"\end{cases}", tail] if sep else [latex]
+    return [head + r"\end{cases}", *tail.split(r",\ ")] if sep else [latex]
 
 
 def schedule_panel(setting: tuple, convention: str, num_steps: int, chosen: list[str],

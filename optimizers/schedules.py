@@ -117,8 +117,8 @@ def cyclical_momentum(t, p, o):
 def fed_scale(t, p, o):
     """Reduce-on-plateau: the scale s_t the run's losses set, handed in by optimizers.plateau."""
     if "scale" not in p:
-        raise ValueError("reduce-on-plateau's factor depends on the run's losses: only the 2-D "
-                         "runs (simulate, simulate_batch) feed it")
+        raise ValueError("reduce-on-plateau's factor depends on the run's losses: only the 2-D runs "
+                         "(simulate, simulate_batch) feed it")
     return p["scale"] * jnp.ones_like(t)
 
 
@@ -128,10 +128,10 @@ _ALPHA = Param("alpha", r"\alpha", 0.0, 0.0, 1.0)
 _M_BASE, _M_MAX = r"\mu_{\min}", r"\mu_{\max}"
 _AFTER_END = ("PyTorch's CosineAnnealingLR follows the cosine back up after T (eta again at 2T); "
               "optax holds alpha*eta from T on.")
-_PLATEAU = ("Fed f(x_t), noise-free like a validation loss, before step t. PyTorch first sees "
-            "f(x_1), cuts after p + 1 bad losses and skips a cut of the rate by <= eps; optax sees "
-            "f(x_0) too and cuts after p (p = 0: after each improving loss). torch's threshold is "
-            "rel (eps_a = 0) or 'abs' (eps_r = 0); k is torch stepped with each k losses' mean.")
+_PLATEAU = ("PyTorch first sees f(x_1), cuts after p + 1 bad losses and skips a cut of the rate "
+            "by <= eps; optax sees f(x_0) too and cuts after p (p = 0: after each improving loss). "
+            "torch's threshold is rel (eps_a = 0) or 'abs' (eps_r = 0); k is torch stepped with "
+            "each k losses' mean.")
 _COS = r"\tfrac{1}{2}\left(1+\cos\frac{\pi %s}{%s}\right)"
 
 SCHEDULES: dict[str, Schedule] = {s.key: s for s in (
@@ -199,13 +199,12 @@ SCHEDULES: dict[str, Schedule] = {s.key: s for s in (
               Param("cooldown", "c", 0, **_COUNT), Param("min_scale", r"s_{\min}", 0.0, 0.0, 1.0),
               Param("accumulation_size", "k", 1, 1.0, 50.0, True),
               Param("eps", r"\varepsilon", 1e-8, 1e-12, 1e-2)),
-             r"\eta_t = \eta\,s_t,\ s_t = \begin{cases} \max(\gamma s_{t-1}, s_{\min}) & p"
-             r"\text{ losses} \ge (1-\epsilon_r)\,b - \epsilon_a \\ s_{t-1} & \text{otherwise}"
-             r"\end{cases},\ b = \text{the best loss so far, } s_0 = 1",
-             library({"measures_start": False, "exceeds_patience": True,
-                      "skips_tiny_reductions": True},
-                     {"measures_start": True, "exceeds_patience": False,
-                      "skips_tiny_reductions": False}),
+             r"\eta_t = \eta\,s_t,\ s_t = \begin{cases} \max(\gamma s_{t-1}, s_{\min}) & \text{cut}"
+             r" \\ s_{t-1} & \text{else} \end{cases},\ \text{cut after } p \text{ bad losses in "
+             r"a row},\ \text{bad: } f(x_t) \ge (1-\epsilon_r)\,b - \epsilon_a,\ b = \text{the "
+             r"best loss so far};\ s_0 = 1",
+             library(dict(measures_start=False, exceeds_patience=True, skips_tiny_reductions=True),
+                     dict(measures_start=True, exceeds_patience=False, skips_tiny_reductions=False)),
              "ReduceLROnPlateau(opt, 'min', gamma, p, threshold=eps_r, cooldown=c, "
              "min_lr=s_min*eta, eps=eps), stepped with f(x_t) after step t - 1",
              "optax.chain(opt, optax.contrib.reduce_on_plateau(gamma, p, eps_r, eps_a, c, k, "
