@@ -121,9 +121,7 @@ def server():
 _CHROMIUM: dict = {}
 
 
-@pytest.fixture
-def browser():
-    """The shared chromium; each test opens its own context (no shared state)."""
+def _chromium():
     if not _CHROMIUM:
         from browser import launch_chromium
         from playwright.sync_api import sync_playwright
@@ -131,6 +129,20 @@ def browser():
         playwright = sync_playwright().start()
         _CHROMIUM.update(playwright=playwright, chromium=launch_chromium(playwright))
     return _CHROMIUM["chromium"]
+
+
+class _SharedChromium:
+    """Stands for the shared chromium, (re)started on first use: a session-scoped value that
+    module-scoped fixtures may hold, though the browser behind it stops after the browser tests."""
+
+    def __getattr__(self, name):
+        return getattr(_chromium(), name)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """The shared chromium; each test opens its own context (no shared state)."""
+    return _SharedChromium()
 
 
 def _stop_chromium() -> None:

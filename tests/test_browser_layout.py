@@ -12,9 +12,11 @@ The first screens go to artifacts/layout/<page>-<width>.png (gitignored) for a p
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
+import app_pages
 from tests.browser import (
     ARTIFACTS,
     EXCEPTION,
@@ -22,9 +24,9 @@ from tests.browser import (
     wait_for_idle,
 )
 
-PAGES = ["", "step_inspector", "moments", "saddle_escape", "cliff_clipping", "momentum",
-         "adaptive_rates", "batch_noise", "hyperparameter_map", "l1_l2", "dropout", "batch_norm",
-         "layer_norm", "train_eval"]
+# Every page in the navigation, by its url path ("" = the playground): a new page is covered.
+PAGES = [""] + [Path(name).stem for name, *_ in app_pages.LESSONS + app_pages.NETWORK_PAGES
+                if (app_pages.HERE / name).exists()]
 SIZES = {"projector": (1280, 720), "phone": (390, 844)}
 # The demand: at 1280x720 these pages show their main chart without scrolling.
 CHART_ON_FIRST_SCREEN = {"", "momentum"}
