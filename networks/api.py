@@ -87,6 +87,12 @@ def _variant_values(config: MLPConfig, shared: dict, variant: Mapping, opt_spec,
     }, opt_values
 
 
+def _check_fits(config: MLPConfig, data: Dataset) -> None:
+    if config.sizes[0] != data.x_train.shape[1] or config.sizes[-1] != data.num_classes:
+        raise ValueError(f"sizes {config.sizes} do not fit {data.name}: inputs "
+                         f"{data.x_train.shape[1]}, classes {data.num_classes}")
+
+
 def _check_shapes(num_steps, batch_size, record_every, data: Dataset,
                   needs_two: bool = True) -> tuple[int, int, int]:
     if not isinstance(num_steps, (int, np.integer)) or not 1 <= num_steps <= MAX_STEPS:
@@ -108,7 +114,8 @@ def train_batch(config: MLPConfig, data: Dataset, optimizer: str = "adam",
                 l1=0.0, l2=0.0, dropout=0.0, bn_momentum=0.1, seed: int = 0,
                 num_steps: int = 1000, batch_size: int = 32, record_every: int = 10,
                 convention: str = "pytorch", l1_proximal: bool = False,
-                pad_train: bool = False, schedule=None) -> list[TrainResult]:
+                pad_train: bool = False, schedule=None,
+                pad_batch: bool = False) -> list[TrainResult]:
     """Train several variants of one architecture side by side in one compiled call.
 
     Each variant is a mapping that overrides any of l1, l2 (one value or one per dense layer),
@@ -122,18 +129,32 @@ def train_batch(config: MLPConfig, data: Dataset, optimizer: str = "adam",
     for bit the same, the recorded training-set statistics (masked means) agree to rounding.
     ``schedule``: the learning rate's schedule as ``optimizers.schedules.plan`` takes it (None:
     constant; a key; or (key, parameters)), shared by every variant.
+    ``pad_batch`` pads each mini-batch to a bucket (``training.BATCH_BUCKETS``), so the batch
+    size is a value and a new one trains without compiling; batch norm, the loss and dropout
+    use only the real rows, so the numbers equal the exact-shape program's to rounding
+    (``training.TrainSpec.padded_batch`` says why the pages choose it).
     """
     check_convention(convention)
-    if config.sizes[0] != data.x_train.shape[1] or config.sizes[-1] != data.num_classes:
-        raise ValueError(f"sizes {config.sizes} do not fit {data.name}: inputs "
-                         f"{data.x_train.shape[1]}, classes {data.num_classes}")
+    _check_fits(config, data)
     num_steps, batch_size, record_every = _check_shapes(num_steps, batch_size, record_every, data,
                                                         needs_two=config.norm == "batch")
-    opt_spec = get_spec(optimizer)
-    shared = dict(l1=l1, l2=l2, dropout=dropout, bn_momentum=bn_momentum, seed=seed,
-                  hyperparameters=dict(hyperparameters or {}))
     if not variants:
         return []
+    shared = dict(l1=l1, l2=l2, dropout=dropout, bn_momentum=bn_momentum, seed=seed,
+                  hyperparameters=dict(hyperparameters or {}))
+    regs, opts, options, plan = _resolve_variants(config, optimizer, variants, shared, convention,
+                                                  schedule)
+    has_dropout = any(float(np.max(r["dropout"], initial=0.0)) > 0 for r in regs)
+    spec = TrainSpec(config, optimizer, options, convention, num_steps, batch_size, record_every,
+                     has_dropout, bool(l1_proximal), bool(pad_train), plan, bool(pad_batch))
+    return run_variants(spec, data, regs, opts)
+
+
+def _resolve_variants(config: MLPConfig, optimizer: str, variants, shared: dict, convention: str,
+                      schedule):
+    """Each variant's regularisation values and optimizer values (the schedule's knobs among
+    them), the optimizer switches they must share (structure) and the schedule's plan."""
+    opt_spec = get_spec(optimizer)
     regs, opts = zip(*(_variant_values(config, shared, v, opt_spec, convention) for v in variants))
     plan, knobs = schedules.plan(schedule, convention)
     opts = tuple({**o, **knobs} for o in opts)
@@ -141,14 +162,20 @@ def train_batch(config: MLPConfig, data: Dataset, optimizer: str = "adam",
     options = {tuple(sorted((k, bool(v)) for k, v in o.items() if k in option_names)) for o in opts}
     if len(options) > 1:
         raise ValueError("variants must share the optimizer's switches (they change the program)")
-    has_dropout = any(float(np.max(r["dropout"], initial=0.0)) > 0 for r in regs)
-    spec = TrainSpec(config, optimizer, options.pop(), convention, num_steps, batch_size,
-                     record_every, has_dropout, bool(l1_proximal), bool(pad_train), plan)
-    starts = [init_mlp(config, r["seed"], _dtype()) for r in regs]
-    idx = [batch_indices(r["seed"], len(data.y_train), batch_size, num_steps) for r in regs]
+    return regs, opts, options.pop(), plan
+
+
+def run_variants(spec: TrainSpec, data: Dataset, regs, opts, starts=None) -> list[TrainResult]:
+    """Train the resolved variants (``regs``, ``opts``: one of each per variant) under ``spec``
+    in one call of its compiled trainer. ``starts``: each variant's initial (params, bn_state);
+    default ``init_mlp`` from the variant's seed (``init_scales`` passes scaled ones)."""
+    if starts is None:
+        starts = [init_mlp(spec.config, r["seed"], _dtype()) for r in regs]
+    n_train = len(data.y_train)
+    idx = [batch_indices(r["seed"], n_train, spec.batch_size, spec.num_steps) for r in regs]
     stack = lambda trees: jax.tree.map(lambda *a: np.stack(a), *trees)  # noqa: E731
-    out = compiled_trainer(spec)(_stack(regs, opts, option_names), stack(starts), np.stack(idx),
-                                 _data(data, pad_train))
+    out = compiled_trainer(spec)(_stack(regs, opts, set(dict(spec.options))), stack(starts),
+                                 np.stack(idx), _data(data, spec.padded_train))
     out = jax.device_get(out)
     return [_result(spec, out, i, regs[i], opts[i]) for i in range(len(regs))]
 

@@ -103,8 +103,46 @@ def _normalise(x, mean, var, eps, params: NormParams):
     return (x - mean) / jnp.sqrt(var + eps) * params.gamma + params.beta
 
 
+class Rows(NamedTuple):
+    """Which rows of a padded array are real, and which mini-batch each belongs to.
+
+    The trainer pads a mini-batch to a fixed row count so that the batch size is a value, not a
+    shape (networks/training.py): ``batch`` gives each row its mini-batch in [0, count), padding
+    rows ``count`` (out of range: left out of every statistic). ``count`` is static: 1 for one
+    training batch, more when the recorded statistics normalise a whole set batch by batch.
+    """
+
+    batch: jax.Array  # (rows,) int
+    count: int
+
+
+def batch_moments(x, rows: Rows | None = None):
+    """(mean, biased variance, n): over axis 0 of ``x``, or, with ``rows``, over each row's
+    mini-batch (then per row, (rows, features), and n the batch's size per row).
+
+    Unpadded it is ``jnp.mean``/``jnp.var``; padded, a sum over the real rows divided by their
+    count: equal to the unpadded value to rounding (XLA sums in another order and divides where
+    the unpadded mean multiplies by a constant reciprocal), tested in test_networks_recompiles.
+    One batch uses masked reductions; several use segment sums (a scatter, so only there).
+    """
+    if rows is None:
+        return jnp.mean(x, axis=0), jnp.var(x, axis=0), x.shape[0]
+    dtype = x.dtype
+    if rows.count == 1:
+        keep = (rows.batch == 0)[:, None]
+        n = jnp.sum(keep, dtype=dtype)
+        mean = jnp.sum(x, axis=0, where=keep) / n
+        return mean, jnp.sum((x - mean) ** 2, axis=0, where=keep) / n, n
+    per_batch = lambda v: jax.ops.segment_sum(v, rows.batch, rows.count)  # noqa: E731
+    n = jnp.maximum(per_batch(jnp.ones(x.shape[0], dtype)), 1)  # an empty batch: no 0/0
+    at = jnp.minimum(rows.batch, rows.count - 1)  # padding rows read some batch: never used
+    mean = (per_batch(x) / n[:, None])[at]
+    var = (per_batch((x - mean) ** 2) / n[:, None])[at]
+    return mean, var, n[at][:, None]
+
+
 def batch_norm(params: NormParams, state: BatchNormState, x, *, train: bool, momentum=0.1,
-               cumulative: bool = False, eps: float = BN_EPS):
+               cumulative: bool = False, eps: float = BN_EPS, rows: Rows | None = None):
     """Batch norm over axis 0 of ``x`` (batch, features); returns (y, new_state).
 
     Training normalises with the batch mean and the *biased* batch variance and updates
@@ -114,13 +152,20 @@ def batch_norm(params: NormParams, state: BatchNormState, x, *, train: bool, mom
     n/(n-1) times the mean of the batch variances, the population statistics of the original
     paper (Ioffe & Szegedy 2015, Alg. 2) that the lecture describes. Prediction uses the running
     values and leaves the state unchanged.
+
+    ``rows`` (training only): the real rows of a padded batch (see ``Rows``); padding rows get
+    some output and take no part in the statistics. With several mini-batches (``count`` > 1)
+    each is normalised by its own statistics and the state is left unchanged: a measurement,
+    not a training step.
     """
     if not train:
         return _normalise(x, state.mean, state.var, eps, params), state
-    n = x.shape[0]
-    if n < 2:
+    if rows is None and x.shape[0] < 2:
         raise ValueError("batch norm in training needs at least 2 samples per batch")
-    mean, var = jnp.mean(x, axis=0), jnp.var(x, axis=0)
+    mean, var, n = batch_moments(x, rows)
+    y = _normalise(x, mean, var, eps, params)
+    if rows is not None and rows.count > 1:
+        return y, state
     count = state.count + 1
     w = 1.0 / count if cumulative else momentum
     unbiased = var * (n / (n - 1))
@@ -129,7 +174,7 @@ def batch_norm(params: NormParams, state: BatchNormState, x, *, train: bool, mom
         (1.0 - w) * state.var + w * jax.lax.stop_gradient(unbiased),
         count,
     )
-    return _normalise(x, mean, var, eps, params), new_state
+    return y, new_state
 
 
 def layer_norm(params: NormParams, x, *, eps: float = LN_EPS) -> jax.Array:

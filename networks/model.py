@@ -20,6 +20,7 @@ from networks.layers import (
     BatchNormState,
     DenseParams,
     NormParams,
+    Rows,
     apply_dropout_mask,
     batch_norm,
     dense,
@@ -110,18 +111,19 @@ def dropout_masks(key, rates, batch: int, widths) -> list[jax.Array]:
     return [u[:, a:b] >= rates[i] for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:]))]
 
 
-def _norm(config, params, state, h, *, train, momentum):
+def _norm(config, params, state, h, *, train, momentum, rows):
     if config.norm == "layer":
         return layer_norm(params, h), state
     return batch_norm(params, state, h, train=train, momentum=momentum,
-                      cumulative=config.bn_stats == "population")
+                      cumulative=config.bn_stats == "population", rows=rows)
 
 
-def _hidden(config, i, params, bn_state, h, *, train, momentum):
+def _hidden(config, i, params, bn_state, h, *, train, momentum, rows=None):
     """dense -> [norm] -> activation -> [norm]; returns (output, pre-activation, BN state)."""
     z = dense(params.dense[i], h)
     state = bn_state[i] if bn_state else None  # layer norm carries no state
-    norm = lambda v, s: _norm(config, params.norm[i], s, v, train=train, momentum=momentum)  # noqa: E731
+    norm = lambda v, s: _norm(config, params.norm[i], s, v, train=train, momentum=momentum,  # noqa: E731
+                              rows=rows)
     if config.norm != "none" and config.norm_position == "before":
         z, state = norm(z, state)
     a = ACTIVATIONS[config.activation](z)
@@ -131,9 +133,11 @@ def _hidden(config, i, params, bn_state, h, *, train, momentum):
 
 
 def forward(config: MLPConfig, params: MLPParams, bn_state, x, *, dropout_rates=None,
-            bn_momentum=0.1, key=None, train: bool = False) -> Forward:
+            bn_momentum=0.1, key=None, train: bool = False, rows: Rows | None = None) -> Forward:
     """Logits for ``x`` (batch, n_in). ``dropout_rates`` (one per hidden layer) or None for a
-    network without dropout layers; in training with dropout, ``key`` is required."""
+    network without dropout layers; in training with dropout, ``key`` is required. ``rows``: the
+    real rows of a padded batch and their mini-batches, for batch norm's training statistics
+    (``layers.Rows``; every other layer works row by row)."""
     if train and dropout_rates is not None and key is None:
         raise ValueError("training with dropout needs a random key: pass key=jax.random.key(seed)")
     masks = None
@@ -141,7 +145,8 @@ def forward(config: MLPConfig, params: MLPParams, bn_state, x, *, dropout_rates=
         masks = dropout_masks(key, dropout_rates, x.shape[0], config.sizes[1:-1])
     h, pre, states = x, [], []
     for i in range(config.num_hidden):
-        h, z, state = _hidden(config, i, params, bn_state, h, train=train, momentum=bn_momentum)
+        h, z, state = _hidden(config, i, params, bn_state, h, train=train, momentum=bn_momentum,
+                              rows=rows)
         pre.append(z)
         states.append(state)
         if dropout_rates is not None:

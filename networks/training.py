@@ -4,8 +4,8 @@ Any optimizer of the ``optimizers`` registry trains the network: its rules are e
 they act on the parameters flattened into one vector (``ravel_pytree``), exactly as on a 2-D
 surface. What a slider moves (optimizer hyperparameters, L1/L2 strengths, dropout rates, BN
 momentum, seed, the data values, the step count and recording interval) is traced; the structure
-(architecture, optimizer and its switches, batch size, number of records, whether dropout layers
-exist) is static and each structure compiles once (``_program`` is cached).
+(architecture, optimizer and its switches, batch size unless padded, number of records, whether
+dropout layers exist) is static and each structure compiles once (``_program`` is cached).
 
 The step count is a value: the mini-batch indices are padded to a few step buckets
 (``STEP_BUCKETS``) and the recording interval is an input, so 300 or 2,000 steps recorded 50
@@ -14,12 +14,24 @@ those of a program compiled for the exact count (tests/test_networks_recompiles.
 training-set size with ``padded_train``: the steps gather their rows by index, so the weights
 are bit for bit the same; only the recorded means over the training set are masked.
 
-The batch size and the depth stay shapes: padding a batch and masking it out of the statistics
-was tried and measured not bit-exact on XLA:CPU (it picks its reduction kernel by shape: its own
-loop for small arrays, YNNPACK's for larger ones, each summing in its own order; it folds a
-division by a constant count into a multiplication by the reciprocal, and contracts a multiply
-and an add into one FMA only where both land in one fusion), so a padded batch moves the trained
-numbers by rounding, which training amplifies (the layer-norm page's claims changed).
+The batch size is a value with ``padded_batch`` (the batch-norm and layer-norm pages): each mini-
+batch is padded to a bucket (``BATCH_BUCKETS``), its real rows first; batch norm's statistics
+(``layers.Rows``), the loss's mean and the recorded train-mode statistics take only the real rows,
+and a padding row's dropout draw is never read (the masks are drawn for the bucket, whose first
+rows are the unpadded draw). The numbers are not bit for bit those of an exact-shape program
+(XLA:CPU picks its reduction kernel and order by shape and divides a masked mean where the exact
+one multiplies by a constant reciprocal), but equal to rounding
+(tests/test_networks_recompiles.py; under Adam a bias before batch norm, whose gradient is
+rounding noise around 0, takes full steps either way, so such runs part like two seeds); so it is
+opt-in, and the exact-shape program stays the default. Buckets, not one maximum, by measurement on
+this 2-core machine (one batch-norm page call: 7 learning rates, 1,000 steps, 4 hidden layers; CPU
+seconds): a new program costs ~8-9 s to compile, a run 0.46 s at batch 8, 0.76 s at 32, 1.44 s at
+128. Padding everything to 128 would make every default (batch 32) page setting pay 1.9x its
+training for good; 4x-spaced buckets cost at most 1.65x (batch 8 in the 32 bucket) and compile
+once per bucket instead of once per size.
+
+The depth stays a shape: as a traced per-layer mask it would run the deepest network always
+(depth 2 padded to the page's 6: 0.32 -> 1.00 s a call, 3x).
 """
 
 from __future__ import annotations
@@ -32,6 +44,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
+from networks.layers import Rows
 from networks.model import MLPConfig, accuracy, cross_entropy, forward, fraction, penalty
 from optimizers.schedules import CONSTANT, Plan
 from optimizers.step import learning_rate_at, rule_at, take_step
@@ -40,6 +53,9 @@ NEAR_ZERO = 1e-3  # |w| below this counts as a pruned weight in the recorded sta
 # The mini-batch index arrays are padded to the smallest of these step counts that holds the run:
 # every page's step slider (up to 5,000) shares one shape; the rows past num_steps are never read.
 STEP_BUCKETS = (5_000, 20_000)
+# With ``TrainSpec.padded_batch`` a mini-batch is padded to the smallest of these that holds it
+# (at most 4x its rows; 256 is the pages' largest batch, the layer-norm page's full set).
+BATCH_BUCKETS = (32, 128, 256)
 
 
 @dataclass(frozen=True)
@@ -63,6 +79,9 @@ class TrainSpec:
     # The learning rate's schedule (kind and options); its parameters travel among the traced
     # optimizer values as ``schedule.*`` knobs (optimizers.schedules.plan).
     schedule: Plan = CONSTANT
+    # True: each mini-batch is padded to a bucket (``BATCH_BUCKETS``) and its size is a value:
+    # the real rows come first, batch norm's statistics and the loss's mean leave the rest out.
+    padded_batch: bool = False
     records: int = 0  # set by ``program()`` only: the history's length in a program's key
 
     @property
@@ -72,14 +91,21 @@ class TrainSpec:
 
     def program(self) -> TrainSpec:
         """What the compiled program depends on: the step count and the recording interval are
-        inputs, only the number of records (the history's length) and the step bucket remain."""
+        inputs, only the number of records (the history's length) and the step bucket remain;
+        with ``padded_batch`` the batch size is an input too, its bucket remains."""
+        rows = batch_bucket(self.batch_size) if self.padded_batch else self.batch_size
         return replace(self, num_steps=step_bucket(self.num_steps), record_every=1,
-                       records=self.num_records)
+                       records=self.num_records, batch_size=rows)
 
 
 def step_bucket(num_steps: int) -> int:
     """The padded length of the step axis of the index arrays (see ``STEP_BUCKETS``)."""
     return min((b for b in STEP_BUCKETS if b >= num_steps), default=num_steps)
+
+
+def batch_bucket(batch_size: int) -> int:
+    """The padded row count of a mini-batch (see ``BATCH_BUCKETS``)."""
+    return min((b for b in BATCH_BUCKETS if b >= batch_size), default=batch_size)
 
 
 def batch_indices(seed: int, n_train: int, batch_size: int, num_steps: int) -> np.ndarray:
@@ -94,7 +120,7 @@ def batch_indices(seed: int, n_train: int, batch_size: int, num_steps: int) -> n
     return perms[:, : per_epoch * batch_size].reshape(-1, batch_size)[:num_steps].astype(np.int32)
 
 
-def _statistics(spec: TrainSpec, params, bn_state, hp, data) -> dict:
+def _statistics(spec: TrainSpec, params, bn_state, hp, data, size) -> dict:
     """Eval-mode loss/accuracy on both sets, weight and pre-activation statistics per layer.
 
     One forward over train and test points together: half the program of two calls (compile
@@ -122,19 +148,22 @@ def _statistics(spec: TrainSpec, params, bn_state, hp, data) -> dict:
         "preact_mean": stack([jnp.mean(h, where=mask) for h in pre]),
         "preact_std": stack([jnp.std(h, where=mask) for h in pre]),
         "preact_positive": stack([fraction(h > 0, mask) for h in pre]),
-        **_train_mode_preact_statistics(spec, params, bn_state, x_train, pre, stack, rows),
+        **_train_mode_preact_statistics(spec, params, bn_state, x_train, pre, stack, rows, size),
     }
 
 
 def _train_mode_preact_statistics(spec: TrainSpec, params, bn_state, x_train, eval_pre, stack,
-                                  rows):
+                                  rows, size):
     """Pre-activation statistics as training sees them: batch norm normalising each mini-batch
     of ``batch_size`` training points by its own statistics (dropout off). The eval-mode ones
     above use the running averages instead, which lag while they warm up. Without batch norm
     (and without dropout) both modes compute the same thing, so nothing is recomputed.
-    ``rows``: the real rows of a padded training set (None: every row is real)."""
+    ``rows``: the real rows of a padded training set (None: every row is real); ``size``: the
+    traced batch size of a padded batch (``spec.padded_batch``)."""
     pre, mask = eval_pre, None if rows is None else rows[:, None]
-    if spec.config.norm == "batch":
+    if spec.config.norm == "batch" and spec.padded_batch:
+        pre, mask = _batched_pre_activations(spec, params, bn_state, x_train, rows, size)
+    elif spec.config.norm == "batch":
         b = min(spec.batch_size, x_train.shape[0])
         batches = x_train[: x_train.shape[0] // b * b].reshape(-1, b, x_train.shape[1])
         one = lambda xb: forward(spec.config, params, bn_state, xb, train=True).pre_activations  # noqa: E731
@@ -149,22 +178,45 @@ def _train_mode_preact_statistics(spec: TrainSpec, params, bn_state, x_train, ev
     }
 
 
-def _step_fn(spec: TrainSpec, hp: dict, unravel, idx, data):
+def _batched_pre_activations(spec: TrainSpec, params, bn_state, x_train, rows, size):
+    """The training set cut into consecutive mini-batches of the traced ``size``, each
+    normalised by its own statistics in one forward pass (segment sums, ``layers.Rows``), as the
+    static path's reshape does; returns the pre-activations and the mask of the rows in whole
+    batches. At most n/2 batches (batch norm trains on two rows or more)."""
+    n = x_train.shape[0]
+    real = n if rows is None else jnp.sum(rows)
+    used = real // size * size
+    row = jnp.arange(n)
+    count = max(n // 2, 1)
+    batch = jnp.where(row < used, row // size, count)
+    out = forward(spec.config, params, bn_state, x_train, train=True, rows=Rows(batch, count))
+    return list(out.pre_activations), (row < used)[:, None]
+
+
+def _step_fn(spec: TrainSpec, hp: dict, unravel, idx, data, size):
     """``step(t, (flat, opt_state, bn_state))``: one mini-batch step of one variant, on the
     flattened parameters, through the optimizers' ``take_step`` (the gradient's companion value
-    is the batch-norm state); the dropout mask of step t comes from the variant's seed and t."""
+    is the batch-norm state); the dropout mask of step t comes from the variant's seed and t.
+    With ``spec.padded_batch`` the first ``size`` (traced) of each batch's rows are real: batch
+    norm's statistics and the loss's mean take only those; a padding row's dropout draw and
+    output are never read (its gradient is 0)."""
     config, (x_train, y_train) = spec.config, data[:2]
     k_dropout = jax.random.PRNGKey(hp["seed"])
     rates = hp["dropout"] if spec.has_dropout else None
     options = dict(spec.options)
 
     l1_in_loss = 0.0 * hp["l1"] if spec.l1_proximal else hp["l1"]  # the prox step does L1
+    valid = rows = None  # None: every row is real (the exact-shape program, as before)
+    if spec.padded_batch:
+        valid = jnp.arange(idx.shape[-1]) < size
+        rows = Rows(jnp.where(valid, 0, 1), 1)
 
     def loss_fn(flat, bn_state, xb, yb, key):
         params = unravel(flat)
         out = forward(config, params, bn_state, xb, dropout_rates=rates,
-                      bn_momentum=hp["bn_momentum"], key=key, train=True)
-        return cross_entropy(out.logits, yb) + penalty(params, l1_in_loss, hp["l2"]), out.bn_state
+                      bn_momentum=hp["bn_momentum"], key=key, train=True, rows=rows)
+        loss = cross_entropy(out.logits, yb, valid) + penalty(params, l1_in_loss, hp["l2"])
+        return loss, out.bn_state
 
     grad_fn = jax.grad(loss_fn, has_aux=True)
 
@@ -192,14 +244,15 @@ def _soft_threshold_weights(params, thresholds):
     return ravel_pytree(params._replace(dense=dense))[0]
 
 
-def _train_one(spec: TrainSpec, hp: dict, start, idx, data, every) -> dict:
+def _train_one(spec: TrainSpec, hp: dict, start, idx, data, every, size) -> dict:
     """One variant. ``hp``: traced opt, l1, l2, dropout, bn_momentum, seed; ``start``: the
     initial (params, bn_state); ``idx``: the mini-batch indices of every step (padded to the
-    step bucket); ``every``: the traced recording interval, ``spec.records`` records of it."""
+    step bucket, and to the batch bucket with ``spec.padded_batch``); ``every``: the traced
+    recording interval, ``spec.records`` records of it; ``size``: the traced batch size."""
     params, bn_state = start
     flat, unravel = ravel_pytree(params)
     init = rule_at(0, spec.optimizer, hp["opt"], dict(spec.options), spec.convention).init(flat)
-    step = _step_fn(spec, hp, unravel, idx, data)
+    step = _step_fn(spec, hp, unravel, idx, data, size)
 
     def chunk(carry, c):
         # Chunk 0 takes no step, so the initial point is recorded by the same code as the
@@ -208,7 +261,7 @@ def _train_one(spec: TrainSpec, hp: dict, start, idx, data, every) -> dict:
         first = jnp.maximum(c - 1, 0) * every
         last = jnp.where(c == 0, 0, c * every)
         carry = jax.lax.fori_loop(first, last, step, carry)
-        return carry, _statistics(spec, unravel(carry[0]), carry[2], hp, data)
+        return carry, _statistics(spec, unravel(carry[0]), carry[2], hp, data, size)
 
     carry = (flat, init, bn_state)
     (flat, _, bn_state), history = jax.lax.scan(chunk, carry, jnp.arange(spec.records))
@@ -218,10 +271,8 @@ def _train_one(spec: TrainSpec, hp: dict, start, idx, data, every) -> dict:
 @functools.lru_cache(maxsize=32)
 def _program(program: TrainSpec):
     """One jitted function training every variant (leading axis of ``hp``) on shared data; the
-    recording interval is shared (unbatched: the loop bounds stay scalars, as before)."""
-    run = jax.vmap(lambda hp, start, idx, data, every: _train_one(program, hp, start, idx, data,
-                                                                   every),
-                   in_axes=(0, 0, 0, None, None))
+    recording interval and the batch size are shared (unbatched: the loop bounds stay scalars)."""
+    run = jax.vmap(functools.partial(_train_one, program), in_axes=(0, 0, 0, None, None, None))
     return jax.jit(run)
 
 
@@ -230,21 +281,23 @@ def compiled_trainer(spec: TrainSpec):
     """``fn(hp, start, idx, data)`` training every variant for ``spec.num_steps`` steps; ``idx``
     (variants, num_steps, batch). Specs that differ only in the step count or the recording
     interval with as many records share one compiled program (``_program``)."""
-    program, every = spec.program(), np.int32(spec.record_every)
-    fn = _program(program)
-    pad = lambda idx: pad_steps(idx, program.num_steps)  # noqa: E731
+    program = spec.program()
+    fn, values = _program(program), (np.int32(spec.record_every), np.int32(spec.batch_size))
+    pad = lambda idx: pad_steps(idx, program.num_steps, program.batch_size)  # noqa: E731
 
     def run(hp, start, idx, data):
-        return fn(hp, start, pad(idx), data, every)
+        return fn(hp, start, pad(idx), data, *values)
 
-    run.lower = lambda hp, start, idx, data: fn.lower(hp, start, pad(idx), data, every)  # benchmarks
+    run.lower = lambda hp, start, idx, data: fn.lower(hp, start, pad(idx), data, *values)  # benchmarks
     return run
 
 
-def pad_steps(idx, num_steps: int) -> np.ndarray:
-    """``idx`` (variants, steps, batch) padded with index 0 to ``num_steps`` steps (never read)."""
+def pad_steps(idx, num_steps: int, batch_size: int | None = None) -> np.ndarray:
+    """``idx`` (variants, steps, batch) padded with index 0 to ``num_steps`` steps (never read)
+    and to ``batch_size`` rows a batch (masked out: ``TrainSpec.padded_batch``)."""
     idx = np.asarray(idx)
-    return np.pad(idx, ((0, 0), (0, num_steps - idx.shape[1]), (0, 0)))
+    rows = 0 if batch_size is None else batch_size - idx.shape[2]
+    return np.pad(idx, ((0, 0), (0, num_steps - idx.shape[1]), (0, rows)))
 
 
 @functools.partial(jax.jit, static_argnums=0)

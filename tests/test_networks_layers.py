@@ -151,3 +151,50 @@ def test_dropout_in_training_without_a_key_is_a_clear_error():
 def test_unknown_dropout_form_is_rejected():
     with pytest.raises(ValueError, match="dropout form"):
         dropout(jnp.ones(4), 0.5, train=False, form="gaussian")
+
+
+def _padded(x, real: int, rows: int, seed: int = 5):
+    """``x``'s first ``real`` rows followed by rows of other numbers (padding must not count)."""
+    filler = np.random.default_rng(seed).normal(3.0, 4.0, (rows - real, x.shape[1]))
+    return np.concatenate([x[:real], filler.astype(x.dtype)])
+
+
+def test_batch_norm_of_a_padded_batch_equals_the_unpadded_batch():
+    """The trainer's padded batch (networks.training, ``padded_batch``): the real rows' outputs,
+    the running statistics (unbiased with the real n) and the gradient through them equal
+    those of the unpadded batch to float64 rounding; the padding rows change none of them."""
+    from networks.layers import Rows
+
+    x = np.random.default_rng(0).normal(1.0, 2.0, (12, 5))
+    params = NormParams(np.linspace(0.5, 2.0, 5), np.linspace(-1.0, 1.0, 5))
+    state = init_batch_norm_state(5, np.float64)._replace(mean=np.full(5, 0.3))
+    real = jnp.arange(32) < 12
+    rows = Rows(jnp.where(real, 0, 1), 1)
+    for momentum, cumulative in ((0.1, False), (0.1, True)):
+        kw = dict(train=True, momentum=momentum, cumulative=cumulative)
+        y, new = batch_norm(params, state, x, **kw)
+        y_pad, new_pad = batch_norm(params, state, _padded(x, 12, 32), rows=rows, **kw)
+        np.testing.assert_allclose(y_pad[:12], y, rtol=1e-12, atol=1e-12)
+        for a, b in zip(new_pad, new):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    def loss(x, rows=None, keep=None):
+        y = batch_norm(params, state, x, train=True, rows=rows)[0]
+        return jnp.sum(jnp.where(keep, y**3, 0.0)) if keep is not None else jnp.sum(y**3)
+    grad_pad = jax.grad(loss)(_padded(x, 12, 32), rows, real[:, None])
+    np.testing.assert_allclose(grad_pad[:12], jax.grad(loss)(x), rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(grad_pad[12:], 0.0)
+
+
+def test_batch_norm_over_several_padded_batches_normalises_each_by_its_own():
+    """``Rows`` with count > 1 (the recorded train-mode statistics): each real row equals its
+    own mini-batch's batch norm; the state is left alone."""
+    from networks.layers import Rows
+
+    x = np.random.default_rng(1).normal(-1.0, 3.0, (20, 4))
+    params, state = NormParams(np.ones(4), np.zeros(4)), init_batch_norm_state(4, np.float64)
+    batch = np.where(np.arange(20) < 18, np.arange(20) // 6, 10)  # 3 batches of 6, 2 unused
+    y, after = batch_norm(params, state, x, train=True, rows=Rows(jnp.asarray(batch), 10))
+    for b in range(3):
+        expected, _ = batch_norm(params, state, x[6 * b:6 * b + 6], train=True)
+        np.testing.assert_allclose(y[6 * b:6 * b + 6], expected, rtol=1e-12, atol=1e-12)
+    assert after is state

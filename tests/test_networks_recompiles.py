@@ -1,5 +1,5 @@
-"""The network pages' step and training-set sliders train without compiling again, and with the
-same numbers.
+"""The network pages' step, training-set and batch-size sliders train without compiling again,
+and with the same numbers (the batch size to rounding).
 
 Compilations are counted with JAX's own monitoring event (one per XLA compilation), so a test
 fails whatever part of the program a change would rebuild.
@@ -12,9 +12,10 @@ import jax.monitoring
 import numpy as np
 
 from networks import MLPConfig, make_dataset, train_batch
-from networks.training import STEP_BUCKETS
+from networks.training import BATCH_BUCKETS, STEP_BUCKETS
 
 COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
+NEW_PROGRAM = ("/jax/core/compile/jaxpr_trace_duration", COMPILE_EVENT)
 DATA = make_dataset("xor", n_train=64, n_test=50, seed=0)
 # Batch norm, dropout and L1 together: every traced part of the step is in the program.
 CONFIG = MLPConfig((2, 8, 8, 2), norm="batch")
@@ -22,11 +23,11 @@ RUN = dict(hyperparameters={"learning_rate": 0.05}, dropout=0.1, l1=1e-3, batch_
 
 
 @contextlib.contextmanager
-def count_compilations():
+def count_compilations(events=(COMPILE_EVENT,)):
     compiled = []
 
     def listener(event, duration, **kwargs):
-        if event == COMPILE_EVENT:
+        if event in events:
             compiled.append(duration)
 
     jax.monitoring.register_event_duration_secs_listener(listener)
@@ -100,3 +101,44 @@ def test_a_padded_training_set_gives_the_same_numbers():
             else:
                 np.testing.assert_allclose(values, padded.history[key], rtol=1e-5, atol=1e-6,
                                            err_msg=key)
+
+
+def _batch(batch_size: int, **kwargs):
+    """The batch-norm page's kind of run (plain SGD over several learning rates), its batch
+    size padded (``pad_batch``)."""
+    run = dict(RUN, batch_size=batch_size, hyperparameters={})
+    return train_batch(CONFIG, DATA, "sgd", [{"learning_rate": 0.05}, {"learning_rate": 0.2}],
+                       num_steps=40, record_every=4, **{**run, **kwargs})
+
+
+def test_changing_the_batch_size_does_not_compile_again():
+    # The batch-norm page's batch sizes 8, 16 and 32 share the first bucket (one program); 64
+    # and 128 the next. Counted: tracing too (a new program is traced even when the persistent
+    # compilation cache then supplies its code).
+    assert BATCH_BUCKETS[:2] == (32, 128)
+    first = _batch(16, pad_batch=True)
+    _batch(64, pad_batch=True)
+    with count_compilations(NEW_PROGRAM) as seen:
+        moved = [_batch(b, pad_batch=True) for b in (8, 32, 5)]
+        _batch(40, pad_batch=True)
+    assert seen == []
+    for runs in moved:  # each batch size reached the program: other batches, other numbers
+        assert not np.array_equal(runs[0].train_loss, first[0].train_loss)
+    with count_compilations(NEW_PROGRAM) as seen:  # the counter sees a new shape
+        _batch(24)
+    assert seen
+
+
+def test_a_padded_batch_trains_as_the_unpadded_batch():
+    # Batch norm's statistics, the loss's mean and the dropout masks take only the real rows,
+    # so every recorded number and the trained weights agree with the exact-shape program to
+    # float32 rounding (SGD, as the batch-norm page trains; under Adam a pre-BN bias, whose
+    # gradient is rounding noise around 0, takes full steps either way, so runs part).
+    for b, extra in ((12, {}), (32, {}), (20, {"pad_train": True})):
+        for plain, padded in zip(_batch(b, **extra), _batch(b, pad_batch=True, **extra)):
+            for a, c in zip(jax.tree.leaves((plain.params, plain.bn_state)),
+                            jax.tree.leaves((padded.params, padded.bn_state))):
+                np.testing.assert_allclose(a, c, rtol=1e-4, atol=1e-5)
+            for key, values in plain.history.items():
+                np.testing.assert_allclose(values, padded.history[key], rtol=1e-4, atol=1e-5,
+                                           err_msg=f"{key} at batch {b}")
