@@ -59,9 +59,10 @@ def param_default(p: Param) -> float:
     return int(p.default) if p.integer else param_options(p)[1]
 
 
-def schedule_picker(log: KeyLog) -> Schedule:
-    key = st.selectbox("Learning-rate schedule", list(SCHEDULES), format_func=schedule_label,
-                       key=log(KEY, label=schedule_label, choices=SCHEDULES), bind=BIND,
+def schedule_picker(log: KeyLog, choices=SCHEDULES) -> Schedule:
+    """``choices``: the rows a page's loop can run (a subset of SCHEDULES)."""
+    key = st.selectbox("Learning-rate schedule", list(choices), format_func=schedule_label,
+                       key=log(KEY, label=schedule_label, choices=choices), bind=BIND,
                        help=SCOPE)
     return SCHEDULES[key]
 
@@ -77,9 +78,21 @@ def _param_slider(schedule: Schedule, p: Param, log: KeyLog) -> float:
                                   key=log(param_key(schedule, p), options), bind=BIND))
 
 
-def schedule_controls(log: KeyLog) -> tuple[str, tuple[tuple[str, float], ...]]:
+def schedule_controls(log: KeyLog, choices=SCHEDULES) -> tuple[str, tuple[tuple[str, float], ...]]:
     """The picker and the chosen schedule's sliders; the schedule as a run takes it, hashable:
     ``(key, ((name, value), ...))``."""
-    schedule = schedule_picker(log)
+    schedule = schedule_picker(log, choices)
     values = {p.name: _param_slider(schedule, p, log) for p in schedule.params}
     return schedule.key, tuple(sorted(values.items()))
+
+
+def link_entries(setting: tuple) -> tuple[dict, dict, dict]:
+    """A schedule as ``schedule_controls`` returns it, as link entries (values, defaults, labels)
+    under the picker's and sliders' keys: another page's link to the playground carries it."""
+    key, values = setting
+    schedule = SCHEDULES[key]
+    entries = {KEY: key} | {param_key(schedule, p): dict(values)[p.name] for p in schedule.params}
+    defaults = {KEY: DEFAULT} | {param_key(schedule, p): param_default(p) for p in schedule.params}
+    labels = {KEY: schedule_label} | {param_key(schedule, p): (str if p.integer else fmt)
+                                      for p in schedule.params}
+    return entries, defaults, labels
