@@ -23,10 +23,11 @@ from optimizers.latex import CLIP, NOISE
 @st.fragment
 def comparison(log, surface, run_settings: dict) -> None:
     """Optimizer choice, their sliders, the chart and the curves: a widget here reruns only this
-    fragment, so the sidebar and the lesson are neither recomputed nor re-sent. A slider (or a
-    live drag) reruns less still: only ``runs``, the charts, since nothing else here shows a
-    slider's value (the rule shows the options; a value the formula writes, AdaGrad's G0, reruns
-    this whole fragment: controls.optimizer_controls)."""
+    fragment, so the sidebar and the lesson are neither recomputed nor re-sent. A slider reruns
+    less still: only the two parts of the runs (the path chart, then the curves), since nothing
+    else here shows a slider's value (the rule shows the options; a value the formula writes,
+    AdaGrad's G0, reruns this whole fragment: controls.optimizer_controls). A live drag's preview
+    reruns the path chart alone: the curves and the table follow on release."""
     convention, clip = run_settings["convention"], run_settings["clip"]
     # Nothing above the chart but the title row: the picker, the View selector and the playback
     # widgets head the control column, so at 1280x720 the chart is 510 px tall with its scrubber
@@ -39,7 +40,7 @@ def comparison(log, surface, run_settings: dict) -> None:
                                          bind=controls.BIND, label_visibility="collapsed",
                                          width="stretch") or VIEWS[0]
         playback = playback_controls(log, hidden=view_mode == VIEWS[2])
-        live_slider.watch(LIVE, controls.live_keys(chosen), on_preview=_redraw_runs)
+        live_slider.watch(LIVE, controls.live_keys(chosen), on_preview=_redraw_paths)
         for tab, key in zip(controls.optimizer_tabs(chosen, log), chosen):
             with tab:
                 spec = OPTIMIZERS[key]
@@ -60,27 +61,43 @@ def comparison(log, surface, run_settings: dict) -> None:
             st.info("Choose at least one optimizer in the Optimizers box to see its path.",
                     icon=":material/info:")
             return
-        runs(surface, run_settings, chosen, view_mode, playback, part=PATHS)
-    runs(surface, run_settings, chosen, view_mode, playback, part=CURVES)
+        run_paths(surface, run_settings, chosen, view_mode, playback)
+    run_curves(surface, run_settings, chosen, view_mode, playback)
 
 
 LIVE = "playground"  # the drag watcher's group: the chosen optimizers' live sliders
-RUNS = "playground_runs"  # the fragment key of both parts of ``runs``
-PATHS, CURVES = "paths", "curves"
+PATHS, CURVES = "playground_paths", "playground_curves"  # the two parts' fragment keys
 _HANDED_RUNS = "_playground_runs"  # session state: the path chart's runs, for the curves
 
 
 def _redraw_runs() -> None:
-    """A slider's callback: rerun both parts of ``runs`` instead of the whole comparison."""
-    st.rerun(RUNS)
+    """A slider's callback: rerun both parts of the runs instead of the whole comparison."""
+    st.rerun([PATHS, CURVES])
 
 
-@st.fragment(key=RUNS)
+def _redraw_paths() -> None:
+    """A drag preview's callback: the path chart alone. Chromium spent ~0.5 s of CPU per preview
+    redrawing everything (two curve charts re-plotted, the table, React's work for each), so
+    previews came at 1-3 a second; the curves catch up when the slider commits on release."""
+    st.rerun(PATHS)
+
+
+@st.fragment(key=PATHS)
+def run_paths(surface, run_settings: dict, chosen: list[str], view_mode: str, playback):
+    """The path chart of the runs (in the chart column)."""
+    runs(surface, run_settings, chosen, view_mode, playback, PATHS)
+
+
+@st.fragment(key=CURVES)
+def run_curves(surface, run_settings: dict, chosen: list[str], view_mode: str, playback):
+    """The notes, the curves and the summary of the runs (under both columns)."""
+    runs(surface, run_settings, chosen, view_mode, playback, CURVES)
+
+
 def runs(surface, run_settings: dict, chosen: list[str], view_mode: str, playback, part: str):
-    """The runs of the chosen optimizers at their sliders' values (or a live drag's), drawn
-    where it is called: the path chart (``part`` PATHS, in the chart column) or the notes, the
-    curves and the summary (CURVES, under both columns). Both parts share the fragment key, so
-    a slider reruns them together; the path chart hands its runs to the curves."""
+    """The runs of the chosen optimizers at their sliders' values (or a live drag's), drawn as
+    ``part``: PATHS or CURVES, each its own fragment. A committed slider reruns both; the path
+    chart hands its runs to the curves."""
     settings = controls.optimizer_settings(chosen, run_settings["convention"],
                                            live_slider.preview(LIVE))
     setting = (surface.key, settings, {k: v for k, v in run_settings.items() if k != "clickable"})
