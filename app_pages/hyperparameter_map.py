@@ -8,15 +8,17 @@ from components.claims import show_claim
 from components.hypermap_figures import METRICS, boundary_trace, hypermap_figure, plot_y
 from components.lesson import lesson_page
 from components.scales import fmt, ladder, snap
+from components.schedule_controls import link_entries, schedule_controls
 from components.widget_defaults import (
     picked_optimizer,
     picked_surface,
     reset_for_optimizer,
     suggested_learning_rate,
 )
-from lessons.hyperparameter_map import claims, theory_limit
+from lessons.hyperparameter_map import axis_note, claims, theory_limit
 from optimizers import OPTIMIZERS, sweep
 from optimizers.stability import beta_axes, beta_grid, hyperparameter_map, log_grid
+from optimizers.sweep import STEP_SCHEDULES
 from surfaces import SURFACES
 
 LR_OPTIONS = ladder("log", 1e-5, 10.0)
@@ -42,11 +44,18 @@ def reset_ranges(prefix: str) -> None:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def cached_map(optimizer, surface_key, lr_grid, axis, beta_spec, steps, convention, params):
+def cached_map(optimizer, surface_key, lr_grid, axis, beta_spec, steps, convention, params,
+               schedule):
     betas = None if axis is None else beta_grid(*beta_spec)
     return hyperparameter_map(optimizer, SURFACES[surface_key], log_grid(*lr_grid), axis, betas,
                               num_steps=steps, convention=convention,
-                              surface_params=dict(params), tolerance=TOLERANCE)
+                              surface_params=dict(params), tolerance=TOLERANCE,
+                              schedule=as_run(schedule))
+
+
+def as_run(schedule: tuple) -> tuple:
+    """The picker's ``(key, ((name, value), ...))`` as a run takes it."""
+    return schedule[0], dict(schedule[1])
 
 
 def pick_clicked_cell(optimizer: str, axis: str | None, spacing: str) -> None:
@@ -85,7 +94,8 @@ def sidebar(log):
     convention = controls.convention_picker(log, "hm", on_change=reset_ranges)
     return dict(surface_key=surface_key, params=params, optimizer=optimizer,
                 axis=None if axis == NO_AXIS else axis, spacing=spacing, lr_range=(lr_min, lr_max),
-                n=n, steps=steps, convention=convention)
+                n=n, steps=steps, convention=convention,
+                schedule=schedule_controls(log, STEP_SCHEDULES))  # the playground's link keys
 
 
 def theory_line(s, hmap):
@@ -94,10 +104,20 @@ def theory_line(s, hmap):
     limit, _ = theory_limit(hmap, SURFACES[s["surface_key"]], s["params"])
     if limit is None:
         return None
-    label = "theory: η = " + OPTIMIZERS[s["optimizer"]].stability.label
+    peak = "peak " if hmap.schedule != "constant" else ""  # a schedule's f(t) <= 1: η is its peak
+    label = f"theory: {peak}η = " + OPTIMIZERS[s["optimizer"]].stability.label
     y = np.array([-0.5, 0.5]) if hmap.axis is None else plot_y(hmap.betas, s["spacing"])
     x = np.repeat(limit, 2) if hmap.axis is None else limit
     return boundary_trace(x, y, label)
+
+
+def schedule_caption(hmap, line_drawn: bool) -> str:
+    if hmap.schedule == "constant":
+        return ""
+    return (f" Every cell runs the {STEP_SCHEDULES[hmap.schedule].label} schedule: step t at "
+            "η·f(t) with f(t) ≤ 1, so a cell's η is its peak rate"
+            + (" and the theory line bounds the peak (left of it every step's rate is below "
+               "the limit)." if line_drawn else "."))
 
 
 def show_final_loss() -> None:
@@ -122,7 +142,8 @@ def chosen_setting(spec, s, surface, log) -> dict:
 
 def describe_run(spec, s, picked) -> str:
     run = sweep(spec.key, SURFACES[s["surface_key"]], picked, num_steps=s["steps"],
-                convention=s["convention"], surface_params=s["params"], tolerance=TOLERANCE)
+                convention=s["convention"], surface_params=s["params"], tolerance=TOLERANCE,
+                schedule=as_run(s["schedule"]))
     if run.diverged_at >= 0:
         return f"**diverged at step {int(run.diverged_at)}**"
     reached = (f"within {TOLERANCE:g} of f* after {int(run.steps_to_target)} steps"
@@ -164,7 +185,8 @@ with lesson_page(
     beta_spec = None if hp is None else (hp.low, hp.high, s["n"], s["spacing"])
     with chart_box, st.spinner(f"Running {s['n'] * (1 if hp is None else s['n']):,} runs…"):
         hmap = cached_map(spec.key, surface.key, (lr_low, lr_high, s["n"]), s["axis"], beta_spec,
-                          s["steps"], s["convention"], tuple(sorted(s["params"].items())))
+                          s["steps"], s["convention"], tuple(sorted(s["params"].items())),
+                          s["schedule"])
         boundary = theory_line(s, hmap)
         chosen_y = 0.0 if hp is None else float(plot_y([picked[s["axis"]]], s["spacing"])[0])
         figure = hypermap_figure(hmap, metric, spacing=s["spacing"], tolerance=TOLERANCE,
@@ -174,6 +196,8 @@ with lesson_page(
                         selection_mode="points",
                         on_select=lambda: pick_clicked_cell(spec.key, s["axis"], s["spacing"]))
         verdicts = claims(hmap, surface, s["params"], TOLERANCE)
+        if axis_note(hmap):  # the schedule cycles the swept hyperparameter itself
+            st.info(axis_note(hmap), icon=":material/info:")
         if metric == METRICS[1]:
             show_claim(verdicts["hypermap.convergence"])
             if not verdicts["hypermap.convergence"].holds:
@@ -183,12 +207,13 @@ with lesson_page(
         show_claim(verdicts["hypermap.theory_edge"], where=theory_box)
         show_claim(verdicts["hypermap.unstable"], where=unstable_box)
         st.caption(f"Other hyperparameters take {s['convention']}'s defaults; every run starts at "
-                   f"{surface.start}.")
+                   f"{surface.start}." + schedule_caption(hmap, boundary is not None))
     with cols[1]:
         st.markdown(describe_run(spec, s, picked))
     with cols[2]:
         # A new tab is a fresh session, so the playground reads the whole link as a shared link
         # (st.page_link keeps this session's widget state, which overrides the link's values).
         st.link_button("Open this setting in the playground", controls.playground_link(
-            spec, surface, s["convention"], s["steps"], picked, s["params"]),
+            spec, surface, s["convention"], s["steps"], picked, s["params"],
+            link_entries(s["schedule"])),
             icon=":material/open_in_new:", type="primary")

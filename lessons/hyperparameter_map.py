@@ -14,6 +14,7 @@ import numpy as np
 
 from lessons.claims import Claim, fmt_num, pct
 from optimizers.registry import get_spec
+from optimizers.schedules import get_schedule
 from optimizers.stability import HyperMap, curvature_at_minimum, empirical_edge, is_quadratic, lr_limit
 from surfaces import as_surface
 
@@ -96,7 +97,31 @@ def theory_limit(hmap: HyperMap, surface, params: Mapping[str, float] | None = N
         name = get_spec(hmap.optimizer).short
         return None, (f"L = {fmt_num(curvature, 4)} here, but {name} has no closed-form "
                       "stability limit: its step size adapts to the gradients it has seen.")
+    if hmap.cycles is not None:
+        return None, (f"L = {fmt_num(curvature, 4)} here, but {_schedule_name(hmap)} also sets "
+                      f"{_symbol(hmap.cycles)} at every step (PyTorch's momentum cycle), so the "
+                      f"limit 2(1+{_symbol(hmap.cycles)})/L moves from step to step: no line is "
+                      "drawn.")
     return np.asarray(limit, float), None
+
+
+def _schedule_name(hmap: HyperMap) -> str:
+    return f"the {get_schedule(hmap.schedule).label} schedule"
+
+
+def _symbol(name: str | None) -> str:
+    return {"momentum": "μ", "b1": "β₁"}.get(name, name or "β")
+
+
+def axis_note(hmap: HyperMap) -> str | None:
+    """When the schedule sets the swept hyperparameter itself (PyTorch's one-cycle and cyclical
+    cycle momentum or β₁), the rows ran the same runs: the page says so."""
+    if hmap.axis is None or hmap.cycles != hmap.axis:
+        return None
+    name = _schedule_name(hmap)
+    return (f"{name[0].upper() + name[1:]} sets {_symbol(hmap.axis)} at every step "
+            f"(PyTorch's momentum cycle), so the {hmap.axis} axis does not change the runs: every "
+            "row is the same.")
 
 
 def _edge_offsets(hmap: HyperMap, limit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -149,6 +174,8 @@ def theory_claim(hmap: HyperMap, surface, params: Mapping[str, float] | None = N
     label = get_spec(hmap.optimizer).stability.label
     cell_pct = pct(hmap.lrs[1] / hmap.lrs[0] - 1, 1) if len(hmap.lrs) > 1 else "—"
     curvature = curvature_at_minimum(surface, params)
+    if hmap.schedule != "constant":
+        return _peak_bound_claim(hmap, limit, slow, curvature, label)
     values = {"rows": int((~slow).sum()), "agreeing_rows": int((agrees & ~slow).sum()),
               "slow_rows": int(slow.sum()), "curvature": curvature,
               "max_offset_cells": float(np.nanmax(np.abs(offsets), initial=0.0))}
@@ -170,6 +197,46 @@ def theory_claim(hmap: HyperMap, surface, params: Mapping[str, float] | None = N
             f"grid cell from the theory: the worst{beta} {detail} (one cell is {cell_pct} in η). "
             f"{why}")
     return Claim("hypermap.theory_edge", statement, False, text, values)
+
+
+def _peak_bound_claim(hmap: HyperMap, limit: np.ndarray, slow: np.ndarray, curvature: float,
+                      label: str) -> Claim:
+    """Under a schedule (f(t) ≤ 1) a cell's η is its peak rate: left of the line every step's rate
+    η·f(t) is below the limit. Measured: no cell left of the line was unstable, and how many cells
+    past it at peak still ended below their start, with the steps the farthest spent past it."""
+    statement = (f"With a schedule, η = {label} bounds the peak rate: every cell left of the line "
+                 "is stable.")
+    judged = ~slow[:, None] & np.ones_like(hmap.unstable)
+    below = hmap.lrs[None, :] < limit[:, None]
+    failed = hmap.unstable & below & judged
+    kept = ~hmap.unstable & ~below & judged
+    values = {"curvature": curvature, "unstable_below": int(failed.sum()),
+              "below": int((below & judged).sum()), "stable_past": int(kept.sum()),
+              "slow_rows": int(slow.sum())}
+    name = _schedule_name(hmap)
+    head = (f"Quadratic, L = {fmt_num(curvature, 4)}; {name} multiplies each cell's η by f(t) ≤ 1, "
+            f"so η is its peak and the line η = {label} bounds it. ")
+    if failed.any():
+        row, col = np.argwhere(failed)[0]
+        text = head + (f"Yet {int(failed.sum())} of the {values['below']} cells left of the line "
+                       f"were unstable, e.g. {_where(hmap, row, col)}"
+                       + (": with momentum a rate that changes from step to step is not bounded "
+                          "by each step's limit." if hmap.axis is not None else "."))
+        return Claim("hypermap.theory_edge", statement, False, text + _slow_note(hmap, slow), values)
+    text = head + f"All {values['below']} cells left of the line were stable."
+    if kept.any():
+        ratio = np.where(kept, hmap.lrs[None, :] / limit[:, None], 0.0)
+        row, col = np.unravel_index(int(np.argmax(ratio)), ratio.shape)
+        over = int(np.sum(hmap.lrs[col] * hmap.factor > limit[row]))
+        values |= {"farthest_ratio": float(ratio[row, col]), "steps_over": over}
+        text += (f" Past it, {int(kept.sum())} cells still ended below their starting loss, "
+                 f"because the schedule lowers the rate: the farthest, {_where(hmap, row, col)} "
+                 f"(×{fmt_num(ratio[row, col], 3)} the limit at peak), ran above the limit for "
+                 f"{over} of its {hmap.num_steps} steps.")
+    else:
+        text += " No cell past it at peak ended below its start: the schedule kept those rates " \
+                "above the limit long enough to grow."
+    return Claim("hypermap.theory_edge", statement, True, text + _slow_note(hmap, slow), values)
 
 
 def _cells(x: float) -> str:

@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from optimizers import schedules
 from optimizers.registry import get_spec
 from optimizers.sweep import sweep
 from surfaces import Surface, as_surface
@@ -111,6 +112,11 @@ class HyperMap:
     start_loss: float
     minimum: float | None  # f*, the lowest listed minimum
     num_steps: int
+    # The learning-rate schedule every cell ran: its key, f(t) for t = 0 .. T-1 (a cell's rate at
+    # step t is its eta times f(t) <= 1) and the hyperparameter it cycles (None: none).
+    schedule: str = "constant"
+    factor: np.ndarray | None = None
+    cycles: str | None = None
 
     @property
     def grew(self) -> np.ndarray:
@@ -126,9 +132,10 @@ def hyperparameter_map(optimizer: str, surface, lrs, axis: str | None = None, be
                        num_steps: int = 300, convention: str = "pytorch",
                        surface_params: Mapping[str, float] | None = None,
                        fixed: Mapping[str, float] | None = None,
-                       tolerance: float = 1e-3) -> HyperMap:
+                       tolerance: float = 1e-3, schedule=None) -> HyperMap:
     """One vmapped sweep over ``lrs`` x ``betas`` (of hyperparameter ``axis``) from the surface's
-    start; the other hyperparameters take ``fixed`` or the convention's defaults."""
+    start; the other hyperparameters take ``fixed`` or the convention's defaults. ``schedule``
+    (as ``sweep`` takes it) applies to every cell: a cell's η is then its peak rate."""
     surface = as_surface(surface)
     lrs = np.asarray(lrs, float)
     if axis is not None and axis not in beta_axes(optimizer):
@@ -139,10 +146,24 @@ def hyperparameter_map(optimizer: str, surface, lrs, axis: str | None = None, be
     if axis is not None:
         hparams[axis] = betas[:, None]
     result = sweep(optimizer, surface, hparams, num_steps=num_steps, convention=convention,
-                   surface_params=surface_params, tolerance=tolerance)
+                   surface_params=surface_params, tolerance=tolerance, schedule=schedule)
     return HyperMap(optimizer, axis, lrs, betas, result.final_loss, result.diverged_at,
                     result.steps_to_target, float(surface(surface.start, surface_params)),
-                    surface.lowest_minimum(surface_params), num_steps)
+                    surface.lowest_minimum(surface_params), num_steps,
+                    *schedule_shape(optimizer, schedule, convention, num_steps))
+
+
+def schedule_shape(optimizer: str, schedule, convention: str, num_steps: int):
+    """(key, f(t) for t < num_steps, the hyperparameter it cycles or None) of a sweep's schedule
+    (None: a constant rate, f = 1)."""
+    plan, knobs = schedules.plan(schedule, convention)
+    t = np.arange(num_steps)
+    factor = np.broadcast_to(np.asarray(schedules.rate_at(plan, t, knobs | {"learning_rate": 1.0}),
+                                        float), t.shape)
+    params = {k.removeprefix(schedules.PREFIX): v for k, v in knobs.items()}
+    cycled = schedules.momentum(plan.key, 0, params, dict(plan.options)) is not None
+    return plan.key, factor, \
+        schedules.momentum_name(get_spec(optimizer).hyperparameter_names) if cycled else None
 
 
 def empirical_edge(hmap: HyperMap) -> np.ndarray:
