@@ -18,16 +18,16 @@ from components.norm_figures import (
 )
 from lessons import batch_norm as lesson
 from lessons.batch_norm import INIT_SCALES, RATES, SCALED, VARIANTS, config_for
-from networks import DATASETS, make_dataset, train_batch
-from networks.norm_stats import (
+from lessons.batch_norm.statistics import (
     accuracy_with,
     batch_stat_noise,
     eval_mode_outputs,
     exact_statistics,
     layer_inputs,
-    train_init_scales,
     train_mode_outputs,
 )
+from networks import DATASETS, make_dataset, train_batch
+from networks.init_scales import train_init_scales
 
 DEPTHS = (2, 3, 4, 6)
 BATCHES, STEPS = (8, 16, 32, 64, 128), (300, 500, 1000, 2000)

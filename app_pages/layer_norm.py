@@ -9,8 +9,8 @@ from components.lesson import lesson_page
 from components.live_plot import live_figure
 from components.norm_figures import batch_size_figure, groups_figure, padding_figure
 from lessons import layer_norm as lesson
+from lessons.layer_norm import normalise_groups
 from networks import DATASETS, MLPConfig, make_dataset, train_batch
-from networks.norm_stats import normalise_groups
 
 SHOWN_BATCHES, FEATURES = (1, 2, 4, 6, 8), 8
 BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256)

@@ -25,6 +25,15 @@ def normalise(x: np.ndarray, axis, eps: float) -> np.ndarray:
     return (x - mean) / np.sqrt(x.var(axis=axis, keepdims=True) + eps)
 
 
+def normalise_groups(x: np.ndarray, axis: int) -> np.ndarray:
+    """(x - mean) / sqrt(var + eps) over ``axis``: 0 is batch norm's groups, 1 layer norm's.
+
+    A group of one element has variance 0, so its output is exactly 0 (then gamma * 0 + beta):
+    batch norm at batch size 1 erases every input.
+    """
+    return normalise(x, axis, BN_EPS)
+
+
 def groups_claim(bn_out: np.ndarray, ln_out: np.ndarray) -> Claim:
     """Each BN column and each LN row of the example comes out with mean 0 and std 1."""
     bn_std, ln_std = bn_out.std(axis=0), ln_out.std(axis=1)

@@ -7,16 +7,16 @@ import numpy as np
 import pytest
 
 from lessons import batch_norm as lesson
-from networks import MLPConfig, make_dataset, train_batch
-from networks.norm_stats import (
+from lessons.batch_norm.statistics import (
     accuracy_with,
     batch_stat_noise,
     eval_mode_outputs,
     exact_statistics,
     layer_inputs,
-    train_init_scales,
     train_mode_outputs,
 )
+from networks import MLPConfig, make_dataset, train_batch
+from networks.init_scales import train_init_scales
 
 # The page's defaults (app_pages/batch_norm.py): spirals, ReLU, 4 hidden layers of 32, batch 32,
 # 1000 steps of plain SGD, the same learning-rate and initial-scale ladders.

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from lessons import layer_norm as lesson
-from networks.norm_stats import normalise_groups
+from lessons.layer_norm import normalise_groups
 
 
 def _matrix(batch: int, seed: int) -> np.ndarray:

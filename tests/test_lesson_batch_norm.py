@@ -1,17 +1,17 @@
-"""The batch-norm page: its measurements (networks/norm_stats.py) and the page under AppTest."""
+"""The batch-norm page: its measurements (lessons/batch_norm/statistics.py) and the page under AppTest."""
 
 import numpy as np
 import pytest
 from apptest_util import assert_clean, charts, decode, open_app, texts
 
-from networks import MLPConfig, make_dataset, train_batch
-from networks.norm_stats import (
+from lessons.batch_norm.statistics import (
     accuracy_with,
     batch_stat_noise,
     exact_statistics,
     layer_inputs,
     train_mode_outputs,
 )
+from networks import MLPConfig, make_dataset, train_batch
 
 PAGE = "app_pages/batch_norm.py"
 

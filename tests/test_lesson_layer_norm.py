@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 from apptest_util import assert_clean, charts, decode, open_app, texts
 
-from lessons.layer_norm import small_batch_claim
+from lessons.layer_norm import normalise_groups, small_batch_claim
 from networks import BatchNormState, MLPConfig, NormParams, batch_norm, layer_norm, make_dataset, train_batch
-from networks.norm_stats import normalise_groups
 
 PAGE = "app_pages/layer_norm.py"
 

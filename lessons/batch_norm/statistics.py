@@ -1,10 +1,11 @@
-"""Numbers for the batch-norm and layer-norm pages, computed on trained networks.
+"""The batch-norm lesson's measurements, computed on trained networks.
 
 Everything here reuses the pure layers of ``networks`` (dense, batch_norm, activations) on a
 trained ``TrainResult``; no Streamlit, no Plotly. It measures the noise of batch statistics
 against the batch size, the exact population statistics of the final network, eval-mode accuracy
 under a given set of BN statistics, and train-mode outputs of the same inputs placed in different
-mini-batches; and it trains from scaled initial weights (``train_init_scales``).
+mini-batches. (The runs from scaled initial weights are ``networks.init_scales``: they go through the
+trainer's own compiled program.)
 """
 
 from __future__ import annotations
@@ -16,10 +17,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from networks import BatchNormState, MLPConfig, api, batch_norm, dense, forward, predict_logits
-from networks.layers import BN_EPS
-from networks.model import ACTIVATIONS, init_mlp
-from networks.training import TrainSpec, batch_indices, compiled_trainer
+from networks import BatchNormState, MLPConfig, batch_norm, dense, forward, predict_logits
+from networks.model import ACTIVATIONS
 
 NOISE_BATCHES = 400  # random batches per batch size when measuring the noise of batch statistics
 
@@ -117,50 +116,3 @@ def train_mode_outputs(result, points: np.ndarray, labels: np.ndarray, pool: np.
 def eval_mode_outputs(result, points: np.ndarray, labels: np.ndarray) -> np.ndarray:
     probs = result.predict_proba(points)
     return probs[np.arange(len(labels)), labels]
-
-
-def normalise_groups(x: np.ndarray, axis: int) -> np.ndarray:
-    """(x - mean) / sqrt(var + eps) over ``axis``: 0 is batch norm's groups, 1 layer norm's.
-
-    A group of one element has variance 0, so its output is exactly 0 (then gamma * 0 + beta):
-    batch norm at batch size 1 erases every input.
-    """
-    mean = x.mean(axis=axis, keepdims=True)
-    return (x - mean) / np.sqrt(x.var(axis=axis, keepdims=True) + BN_EPS)
-
-
-def scaled_start(config: MLPConfig, seed: int, scale: float, dtype):
-    """init_mlp's parameters with every dense W times ``scale`` (biases, γ, β and the BN running
-    statistics untouched)."""
-    params, bn_state = init_mlp(config, seed, dtype)
-    dense_layers = tuple(p._replace(W=(p.W * scale).astype(dtype)) for p in params.dense)
-    return params._replace(dense=dense_layers), bn_state
-
-
-def train_init_scales(config: MLPConfig, data, scales, *, learning_rate, seed: int,
-                      num_steps: int, batch_size: int, record_every: int) -> list:
-    """Plain SGD from W × s for each s in ``scales``: one TrainResult per scale, same seed and
-    batches, only the starting weights differ. ``learning_rate``: one, or one per scale (a
-    learning-rate sweep from one scaled start).
-
-    ``train_batch`` draws its own starts, so this mirrors it with scaled ones. The scales are
-    variants of one compiled call, and with as many scales as the page has learning rates the
-    call reuses the learning-rate sweep's compiled program (same spec, same shapes).
-    """
-    num_steps, batch_size, record_every = api._check_shapes(
-        num_steps, batch_size, record_every, data, needs_two=config.norm == "batch")
-    shared = dict(l1=0.0, l2=0.0, dropout=0.0, bn_momentum=0.1, seed=seed, hyperparameters={})
-    rates = np.broadcast_to(np.asarray(learning_rate, float), (len(scales),))
-    regs, opts = zip(*(api._variant_values(config, shared, {"learning_rate": float(r)},
-                                           api.get_spec("sgd"), "pytorch") for r in rates))
-    spec = TrainSpec(config=config, optimizer="sgd", options=(), convention="pytorch",
-                     num_steps=num_steps, batch_size=batch_size, record_every=record_every,
-                     has_dropout=False)
-    dtype = api._dtype()
-    starts = [scaled_start(config, seed, float(s), dtype) for s in scales]
-    idx = batch_indices(seed, len(data.y_train), batch_size, num_steps)
-    stack = lambda trees: jax.tree.map(lambda *a: np.stack(a), *trees)  # noqa: E731
-    out = compiled_trainer(spec)(api._stack(regs, opts, set()), stack(starts),
-                                 np.stack([idx] * len(scales)), api._data(data))
-    out = jax.device_get(out)
-    return [api._result(spec, out, i, regs[i], opts[i]) for i in range(len(scales))]

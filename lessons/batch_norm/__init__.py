@@ -1,7 +1,7 @@
 """Batch norm: every sentence the page states about its charts, measured on the charts' numbers.
 
 Inputs are the page's ``TrainResult`` objects (networks.train_batch) and the measurements of
-networks/norm_stats.py; each function returns a ``Claim`` whose text is written for the outcome.
+``statistics`` (this package); each function returns a ``Claim`` whose text is written for the outcome.
 """
 
 from __future__ import annotations
