@@ -133,11 +133,13 @@ def shows_rate(trace: StepTrace) -> bool:
 
 
 def _rate_title(trace: StepTrace) -> str:
+    """Short enough for a phone's width (the dashed line's legend names ηₜ₋₁)."""
     lr = trace.hyperparameters["learning_rate"]
-    what = ("effective learning rate per coordinate" if effective_lr(trace) is not None else
-            "learning rate, both coordinates")
-    return f"{what} ({ETA_T} = η·f(t − 1), peak η = {lr:g})" if trace.has_schedule else \
-        f"{what} (η = {lr:g})"
+    if not trace.has_schedule:
+        return f"effective learning rate per coordinate (η = {lr:g})"
+    what = "effective rate per coordinate" if effective_lr(trace) is not None else \
+        f"learning rate {ETA_T}"
+    return f"{what} (peak η = {lr:g})"
 
 
 def rate_figure(trace: StepTrace, step: int, height: int = 300) -> go.Figure:

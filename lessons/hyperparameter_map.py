@@ -218,18 +218,18 @@ def _peak_bound_claim(hmap: HyperMap, limit: np.ndarray, slow: np.ndarray, curva
             f"so η is its peak and the line η = {label} bounds it. ")
     if failed.any():
         row, col = np.argwhere(failed)[0]
-        text = head + (f"Yet {int(failed.sum())} of the {values['below']} cells left of the line "
+        text = head + (f"Yet {int(failed.sum()):,} of the {values['below']:,} cells left of the line "
                        f"were unstable, e.g. {_where(hmap, row, col)}"
                        + (": with momentum a rate that changes from step to step is not bounded "
                           "by each step's limit." if hmap.axis is not None else "."))
         return Claim("hypermap.theory_edge", statement, False, text + _slow_note(hmap, slow), values)
-    text = head + f"All {values['below']} cells left of the line were stable."
+    text = head + f"All {values['below']:,} cells left of the line were stable."
     if kept.any():
         ratio = np.where(kept, hmap.lrs[None, :] / limit[:, None], 0.0)
         row, col = np.unravel_index(int(np.argmax(ratio)), ratio.shape)
         over = int(np.sum(hmap.lrs[col] * hmap.factor > limit[row]))
         values |= {"farthest_ratio": float(ratio[row, col]), "steps_over": over}
-        text += (f" Past it, {int(kept.sum())} cells still ended below their starting loss, "
+        text += (f" Past it, {int(kept.sum()):,} cells still ended below their starting loss, "
                  f"because the schedule lowers the rate: the farthest, {_where(hmap, row, col)} "
                  f"(×{fmt_num(ratio[row, col], 3)} the limit at peak), ran above the limit for "
                  f"{over} of its {hmap.num_steps} steps.")

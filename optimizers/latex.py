@@ -255,4 +255,10 @@ def schedule_values(step: int | None, values: dict[str, float], peak: float) -> 
     shown = [(SCHEDULED_SYMBOLS[name] % (step - 1)
               + (rf" = \eta\, f({step - 1})" if name == "learning_rate" else "")
               + " = " + _number(value)) for name, value in values.items()]
-    return r",\quad ".join(shown) + rf"\quad (t = {step})"
+    shown[0] += rf"\quad (t = {step})"
+    # One value a line: st.latex does not wrap, and two side by side ran past a phone's width.
+    return shown[0] if len(shown) == 1 else _gathered(shown)
+
+
+def _gathered(lines: list[str]) -> str:
+    return r"\begin{gathered} " + r" \\ ".join(lines) + r" \end{gathered}"
