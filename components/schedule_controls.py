@@ -63,7 +63,8 @@ def schedule_picker(log: KeyLog, choices=SCHEDULES) -> Schedule:
     """``choices``: the rows a page's loop can run (a subset of SCHEDULES)."""
     key = st.selectbox("Learning-rate schedule", list(choices), format_func=schedule_label,
                        key=log(KEY, label=schedule_label, choices=choices), bind=BIND,
-                       help=SCOPE)
+                       help=SCOPE + ("" if not any(s.fed_by_losses for s in choices.values()) else
+                                     " Reduce-on-plateau's f is each run's own: its losses set it."))
     return SCHEDULES[key]
 
 
