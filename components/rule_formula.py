@@ -15,10 +15,11 @@ from optimizers.spec import OptimizerSpec
 
 
 class ScheduledAt(NamedTuple):
-    """A schedule's part in the formula: the peak eta and, at an inspected step t, the values
-    the schedule gave that step (learning_rate, and a cycled momentum or b1)."""
+    """A schedule's part in the formula: the peak eta (None: not written, where the learning-rate
+    slider does not redraw the formula) and, at an inspected step t, the values the schedule gave
+    that step (learning_rate, and a cycled momentum or b1)."""
 
-    peak: float
+    peak: float | None = None
     step: int | None = None
     values: Mapping[str, float] = {}
 

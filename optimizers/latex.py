@@ -247,11 +247,13 @@ def scheduled_rule(rule: str) -> str:
     return _ETA.sub(lambda _: SCHEDULED_ETA, rule)
 
 
-def schedule_values(step: int | None, values: dict[str, float], peak: float) -> str:
+def schedule_values(step: int | None, values: dict[str, float], peak: float | None) -> str:
     """What the schedule set: at an inspected step t, each value it gave that step (eta_{t-1} and a
-    cycled momentum); without a step, eta_{t-1} = eta f(t-1) and the peak eta."""
+    cycled momentum); without a step, eta_{t-1} = eta f(t-1) and the peak eta (its value unless
+    ``peak`` is None: a page whose slider does not redraw the formula)."""
     if step is None:
-        return SCHEDULED_ETA + r" = \eta\, f(t-1) \le \eta = " + _number(peak)
+        return SCHEDULED_ETA + r" = \eta\, f(t-1) \le \eta" + \
+            ("" if peak is None else " = " + _number(peak))
     shown = [(SCHEDULED_SYMBOLS[name] % (step - 1)
               + (rf" = \eta\, f({step - 1})" if name == "learning_rate" else "")
               + " = " + _number(value)) for name, value in values.items()]

@@ -15,7 +15,7 @@ from apptest_util import assert_clean, charts, open_app, texts
 from components import inspector_figures as figs
 from components.schedule_controls import param_key
 from lessons import step_inspector as lesson
-from optimizers import latex, schedules, simulate
+from optimizers import OPTIMIZERS, latex, schedules, simulate
 from optimizers.inspect import at_step, effective_lr, trace_run
 from optimizers.sweep import STEP_SCHEDULES
 
@@ -177,3 +177,17 @@ def test_a_loss_fed_schedule_is_not_offered_here():
         at = open_app({"schedule": "plateau"}, page=PAGE)
         assert_clean(at)
         assert at.selectbox(key="schedule").value == "constant"
+
+
+def test_the_playgrounds_formulas_write_eta_t_minus_one_under_a_schedule():
+    at = open_app({"optimizers": ["SGD", "Adam"], "schedule": "Cosine", "steps": "20"})
+    assert_clean(at)
+    shown = formulas(at)
+    for key in ("sgd", "adam"):
+        rule = OPTIMIZERS[key].rule_latex("pytorch")
+        assert rule not in shown and latex.scheduled_rule(rule) in shown, key
+    # No value: a learning-rate slider reruns only the runs, not the formula.
+    assert shown.count(r"\eta_{t-1} = \eta\, f(t-1) \le \eta") == 2
+    plain = formulas(open_app({"optimizers": ["SGD"], "steps": "20"}))
+    assert OPTIMIZERS["sgd"].rule_latex("pytorch") in plain and not any("t-1}" in f and
+                                                                        r"\eta_" in f for f in plain)
