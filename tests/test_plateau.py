@@ -17,7 +17,8 @@ import pytest
 from test_optax_reference import OPTAX_EQUIVALENT
 
 from optimizers import OPTIMIZERS, plateau, schedules, simulate, simulate_batch
-from optimizers.engine import noise_sequence
+from optimizers.engine import compiled_batch, knob_columns, noise_sequence
+from optimizers.run_setup import RunSpec
 from surfaces import SURFACES
 
 BASE = {"factor": 0.5, "patience": 3, "rtol": 1e-4, "atol": 0.0, "cooldown": 0,
@@ -171,3 +172,18 @@ def test_moving_a_plateau_parameter_does_not_recompile():
     assert seen == []
     for name, rates in moved.items():  # each parameter reached the compiled program
         assert not np.allclose(rates, first), name
+
+
+@pytest.mark.parametrize("convention", ["pytorch", "optax"])
+def test_a_plateau_run_still_compiles_to_one_native_loop(convention):
+    """The plateau state and its loss evaluation keep each run's loop under XLA:CPU's ~1 KB
+    (fact 2 of optimizers/engine.py): every optimizer, on the costliest surfaces, clipped."""
+    plan, _ = schedules.plan("plateau", convention)
+    runs = tuple(RunSpec(k, tuple(sorted((o.name, False) for o in OPTIMIZERS[k].options)), plan)
+                 for k in OPTIMIZERS)
+    for surface in (SURFACES["rosenbrock"], SURFACES["rastrigin"]):
+        args = (jax.ShapeDtypeStruct((1, len(knob_columns(runs, surface))), jnp.float32),
+                jax.ShapeDtypeStruct((1, 64, 2), jnp.float32), jax.ShapeDtypeStruct((), jnp.int32))
+        build = compiled_batch.__wrapped__  # not through the cache: one-off programs
+        text = build(runs, surface, 64, convention, "norm").lower(*args).compile().as_text()
+        assert text.count('xla_cpu_small_call="true"') == len(runs), surface.key
