@@ -6,7 +6,7 @@ from components import controls, live_slider, presenter, url_state
 from components.claims import show_surface_claims
 from components.lesson import page_title
 from components.playback import playback_controls
-from components.rule_formula import ScheduledAt, rule_formula
+from components.rule_formula import rule_formula, shown_schedule
 from components.schedule_controls import schedule_controls
 from components.schedule_view import schedule_panel
 from components.trajectory_views import (
@@ -46,9 +46,7 @@ def comparison(log, surface, run_settings: dict) -> None:
                 spec = OPTIMIZERS[key]
                 values = controls.optimizer_controls(spec, convention, surface, log,
                                                      on_slide=_redraw_runs)
-                # Under a schedule the rule writes eta_{t-1}; no value: a slider redraws only runs.
-                rule_formula(spec, convention, values, schedule=None if run_settings["schedule"][0]
-                             == "constant" else ScheduledAt())
+                rule_formula(spec, convention, values, schedule=shown_schedule(run_settings["schedule"]))
                 st.caption(f"{spec.paper} ({spec.year}). {spec.note}")
         if run_settings["noise"] > 0:
             st.latex(NOISE)

@@ -7,7 +7,7 @@ from components import inspector_figures as figs
 from components.claims import show_claim
 from components.lesson import divergence_error, lesson_page
 from components.live_plot import live_figure
-from components.rule_formula import ScheduledAt, rule_formula
+from components.rule_formula import rule_formula, shown_schedule
 from components.scales import fmt, ladder
 from components.schedule_controls import schedule_controls
 from components.surface_view import surface_view
@@ -48,8 +48,8 @@ def sidebar(log):
     st.subheader(OPTIMIZERS[key].title)
     spec = OPTIMIZERS[key]
     hparams = controls.optimizer_controls(spec, convention, surface, log)
-    rule_formula(spec, convention, hparams, schedule=None if schedule[0] == "constant" else
-                 ScheduledAt(float(hparams["learning_rate"])))
+    rule_formula(spec, convention, hparams,
+                 schedule=shown_schedule(schedule, float(hparams["learning_rate"])))
     return spec, surface, convention, num_steps, float(sigma), int(seed), hparams, schedule
 
 

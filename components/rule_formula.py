@@ -24,6 +24,12 @@ class ScheduledAt(NamedTuple):
     values: Mapping[str, float] = {}
 
 
+def shown_schedule(setting: tuple, peak: float | None = None) -> ScheduledAt | None:
+    """What the formula writes for a page's schedule ``(key, values)``: None at a constant rate.
+    ``peak`` None writes no value (the playground: a learning-rate slider reruns only its runs)."""
+    return None if setting[0] == "constant" else ScheduledAt(peak)
+
+
 def rule_formula(spec: OptimizerSpec, convention: str, values: Mapping[str, float | bool],
                  container=None, schedule: ScheduledAt | None = None) -> None:
     """The rule ``spec.make(convention, **values)`` runs, in LaTeX (the page's settings pick the

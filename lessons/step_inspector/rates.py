@@ -1,9 +1,6 @@
-"""The step inspector's claims, measured on the traced run (an ``optimizers.inspect.StepTrace``).
-
-The page draws one step t (1-based) as arrows and writes what they mean; each sentence is a check
-here: that the drawn parts add up to the drawn step, where Nesterov's gradient is taken, and how
-the effective learning rate moved over the run.
-"""
+"""The step inspector's sentences about the effective learning rate over the whole run, one per
+rate behaviour the optimizer's row declares (no method borrows another's sentence). Under a
+schedule they are measured on the rate ÷ ηₜ₋₁, the method's own factor."""
 
 from __future__ import annotations
 
@@ -12,136 +9,16 @@ import dataclasses
 import numpy as np
 
 from lessons.claims import Claim, fmt_num
-from lessons.claims import subscript as _sub
-from optimizers.inspect import at_step, by_state_row, effective_lr, nesterov_points
+from lessons.step_inspector.parts import (
+    ETA_T,
+    SUM_TOLERANCE,
+    eta,
+    schedule_name,
+    schedule_words,
+    step_parts,
+)
+from optimizers.inspect import at_step, effective_lr
 from optimizers.registry import get_spec
-from optimizers.schedules import get_schedule
-
-SUM_TOLERANCE = 1e-5  # float32 paths: parts and step agree to rounding, relative to the step ...
-ULPS = 8  # ... plus a few units of the positions' own rounding (a tiny step far from the origin)
-
-
-def _rounding(trace, *points) -> float:
-    """The absolute rounding of positions this large in the trace's float type."""
-    size = max(float(np.abs(np.asarray(p, float)).max(initial=0.0)) for p in points)
-    return ULPS * float(np.finfo(trace.path.dtype).eps) * size
-
-
-# Step t (g_t at x_{t−1}) takes the schedule's rate after t − 1 steps, η·f(t − 1): the formula's
-# η_{t−1} (optimizers.latex.scheduled_rule), written the same way in these sentences.
-ETA_T = "ηₜ₋₁"
-
-
-def eta(trace) -> str:
-    """The learning rate's symbol in this run's sentences: ηₜ₋₁ when a schedule moves it."""
-    return ETA_T if trace.has_schedule else "η"
-
-
-def schedule_name(trace) -> str:
-    return f"the {get_schedule(trace.schedule.key).label} schedule"
-
-
-def schedule_words(trace) -> str:
-    """' (ηₜ₋₁ = η·f(t − 1), the Cosine schedule)', or '' without a schedule."""
-    return f" ({ETA_T} = η·f(t − 1), {schedule_name(trace)})" if trace.has_schedule else ""
-
-
-def step_parts(trace, step: int) -> list[tuple[str, np.ndarray]] | None:
-    """The step x_t − x_{t−1} as arrows drawn tip to tail from x_{t−1}: (label, vector) pairs.
-
-    Heavy ball: −η b_t = −ημ b_{t−1} − η w g_t (w = 1 − μ in the EMA form). Nesterov, library
-    form: −η(g_t + μ b_t), where b_t = μ b_{t−1} + g_t already holds this step's gradient.
-    η and μ are step t's (a schedule's η_t; a cycled μ_t). None for adaptive methods, whose step
-    is no such sum.
-    """
-    hp, key, i, e = trace.hyperparameters, trace.optimizer, step - 1, eta(trace)
-    g = trace.used_grad[i].astype(float)
-    lr = float(at_step(trace, "learning_rate")[i])
-    if key == "sgd":
-        return [(f"gradient step −{e} gₜ", -lr * g)]
-    if key not in ("momentum", "nesterov"):
-        return None
-    mu, b = float(at_step(trace, "momentum")[i]), trace.state["b"].astype(float)
-    if key == "nesterov":
-        return [(f"momentum −{e}μ bₜ (bₜ already holds gₜ)", -lr * mu * b[step]),
-                (f"gradient step −{e} gₜ", -lr * g)]
-    weight = (1.0 - mu) if hp.get("ema") else 1.0
-    gradient_label = f"gradient step −{e}(1−μ) gₜ" if hp.get("ema") else f"gradient step −{e} gₜ"
-    return [(f"momentum carried −{e}μ bₜ₋₁", -lr * mu * b[i]), (gradient_label, -lr * weight * g)]
-
-
-def arrows_claim(trace, step: int) -> Claim:
-    """'The coloured arrows add up to the thick step', measured at this step."""
-    here, there = trace.path[step - 1].astype(float), trace.path[step].astype(float)
-    parts = step_parts(trace, step)
-    statement = "The coloured arrows, tip to tail, add up to the step actually taken."
-    if parts is None:
-        return _directions_claim(trace, step)
-    tip = here + sum(v for _, v in parts)
-    length = float(np.linalg.norm(there - here))
-    miss = float(np.linalg.norm(tip - there))
-    gap = miss / max(length, 1e-30)
-    holds = bool(np.isfinite(miss) and miss <= SUM_TOLERANCE * length + _rounding(trace, here, there))
-    names = " plus ".join(name + (" (zero at this step)" if not np.any(v) else "")
-                          for name, v in parts)
-    text = (f"Step {step}: {names}, drawn from x{_sub(step - 1)}, end "
-            + (f"where the thick step ends (they miss by {fmt_num(miss, 2)}, float rounding, on a "
-               f"step of length {fmt_num(length)})." if holds else
-               f"{fmt_num(gap, 2)} of the step's length away from it: they do not add up here."))
-    if trace.optimizer == "nesterov":
-        text += (f" The library applies the look-ahead inside the step: −{eta(trace)}(gₜ + μ bₜ), "
-                 "with the gradient taken at xₜ₋₁.")
-    return Claim("step_inspector.arrows_sum_to_step", statement, holds, text,
-                 {"gap": gap, "miss": miss, "length": length})
-
-
-def _directions_claim(trace, step: int) -> Claim:
-    i = step - 1
-    if at_step(trace, "learning_rate")[i] == 0:  # a warm-up from f₀ = 0: no step to measure
-        return Claim("step_inspector.adaptive_direction",
-                     "An adaptive step rescales each coordinate, so it need not point along −g.",
-                     False, f"At step {step} the schedule's {ETA_T} is 0 ({schedule_name(trace)} "
-                     "starts from f₀ = 0), so no step is taken and it has no direction: step on.",
-                     {"angle": float("nan")})
-    update, g = trace.update[i].astype(float), trace.used_grad[i].astype(float)
-    norms = np.linalg.norm(update) * np.linalg.norm(g)
-    angle = float(np.degrees(np.arccos(np.clip(-update @ g / norms, -1, 1)))) if norms > 0 \
-        else float("nan")
-    rate = effective_lr(trace)  # equal in both coordinates: RAdam's first, momentum-only steps
-    same = rate is not None and bool(np.isclose(rate[i, 0], rate[i, 1], rtol=1e-6))
-    why = ("both coordinates have the same rate here (the chart below), so only its momentum "
-           "turns it" if same else "because each coordinate has its own rate (the chart below)")
-    text = (f"An adaptive step is no sum of parts: the dashed arrows are directions only, drawn "
-            f"as long as the step. At step {step} the step points {fmt_num(angle, 2)}° away from "
-            f"−gₜ, {why}.")
-    return Claim("step_inspector.adaptive_direction",
-                 "An adaptive step rescales each coordinate, so it need not point along −g.",
-                 bool(np.isfinite(angle)), text, {"angle": angle})
-
-
-def look_ahead_claim(trace, step: int) -> Claim:
-    """Nesterov: the lecture's iterate θ follows θ_t = θ_{t−1} + μ v_{t−1} − η g_t with g_t taken
-    at the look-ahead θ_{t−1} + μ v_{t−1}, which is the library's x_{t−1} (the ◇)."""
-    lr, mu = by_state_row(trace, "learning_rate"), by_state_row(trace, "momentum")
-    theta = nesterov_points(trace)[0].astype(float)
-    v = -lr[:, None] * trace.state["b"].astype(float)  # v_t = −η_t b_t: step t's η (a schedule's)
-    i = step - 1
-    look_ahead = theta[i] + mu[i] * v[i]
-    lecture_step = mu[i] * v[i] - lr[step] * trace.used_grad[i].astype(float)
-    scale = max(float(np.linalg.norm(lecture_step)), 1e-30)
-    misses = (float(np.linalg.norm(look_ahead - trace.path[i])),
-              float(np.linalg.norm(theta[step] - theta[i] - lecture_step)))
-    gaps = tuple(m / scale for m in misses)
-    holds = max(misses) <= SUM_TOLERANCE * scale + _rounding(trace, theta[i], theta[step])
-    before = _sub(step - 1)
-    text = (f"The ◇ is x{before} = θ{before} + μ v{before}: where momentum alone would "
-            f"carry the lecture's iterate θ (○), and where g{_sub(step)} is taken; θ then moves by "
-            f"μ v − {eta(trace)} g (gaps {fmt_num(gaps[0], 2)} and {fmt_num(gaps[1], 2)} of that "
-            "move)." + (f" With a schedule v = −{ETA_T} b uses each step's own rate, so this holds "
-                        "at every step." if trace.has_schedule else ""))
-    return Claim("step_inspector.nesterov_look_ahead",
-                 "Nesterov takes the gradient at the look-ahead point θ + μv.", holds, text,
-                 {"look_ahead_gap": gaps[0], "theta_step_gap": gaps[1]})
 
 
 def _rises(rate: np.ndarray) -> tuple[float, int]:
