@@ -7,14 +7,13 @@ with each update (float64): the same path and, step by step, eta times optax's s
 tests/test_schedules_engine.py (its cases come from scripts/generate_torch_schedule_golden.py).
 """
 
-import contextlib
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
 from test_optax_reference import OPTAX_EQUIVALENT
+from test_schedules_engine import new_programs
 
 from optimizers import OPTIMIZERS, plateau, schedules, simulate, simulate_batch
 from optimizers.engine import compiled_batch, knob_columns, noise_sequence
@@ -23,8 +22,6 @@ from surfaces import SURFACES
 
 BASE = {"factor": 0.5, "patience": 3, "rtol": 1e-4, "atol": 0.0, "cooldown": 0,
         "min_scale": 0.0, "accumulation_size": 1, "eps": 1e-8}
-NEW_PROGRAM = ("/jax/core/compile/jaxpr_trace_duration",
-               "/jax/core/compile/backend_compile_duration")
 
 
 def optax_run(name, hparams, surface_key, params, steps, noise=0.0, seed=0):
@@ -141,18 +138,6 @@ def test_a_closed_form_caller_gets_a_clear_error():
     with pytest.raises(ValueError, match="run's losses"):
         schedules.learning_rate("plateau", np.arange(5), 1.0, params, options)
     assert [k for k, row in schedules.SCHEDULES.items() if row.fed_by_losses] == [plateau.KEY]
-
-
-@contextlib.contextmanager
-def new_programs():
-    seen = []
-    listener = lambda event, duration, **kwargs: seen.append(event) if event in NEW_PROGRAM \
-        else None  # noqa: E731
-    jax.monitoring.register_event_duration_secs_listener(listener)
-    try:
-        yield seen
-    finally:
-        jax.monitoring.unregister_event_duration_listener(listener)
 
 
 MOVES = {  # every parameter, moved to where it changes this run
