@@ -134,7 +134,8 @@ def formulas(at) -> list[str]:
 
 
 @pytest.mark.parametrize("key,optimizer", [("cosine", "Momentum"), ("one_cycle", "Adam"),
-                                           ("warmup_cosine", "SGD")])
+                                           ("warmup_cosine", "SGD"), ("step", "RMSProp"),
+                                           ("exponential", "Nesterov"), ("cyclical", "Adam")])
 def test_the_page_runs_the_linked_schedule_and_round_trips(key, optimizer):
     at = open_app(_link(key, optimizer), page=PAGE)
     assert_clean(at)
@@ -148,7 +149,8 @@ def test_the_page_runs_the_linked_schedule_and_round_trips(key, optimizer):
     expected = lr * factor_with(key, params)[6]  # step 7 takes the rate after 6 steps
     value_line = next(f for f in shown if r"\eta_{6} = \eta\, f(6) = " in f)
     assert r"\quad (t = 7)" in value_line
-    assert (r"\beta_{1,6} = " in value_line) == (key == "one_cycle")  # Adam's cycled beta1
+    cycled = key in ("one_cycle", "cyclical") and optimizer == "Adam"  # PyTorch cycles beta1
+    assert (r"\beta_{1,6} = " in value_line) == cycled
     assert shown_number(value_line, "f(6) = ") == pytest.approx(expected, rel=1e-5, abs=1e-12)
     table = next(t for t in at.dataframe).value
     assert any(q.startswith("ηₜ₋₁ = η·f(t − 1)") for q in table["quantity"])
