@@ -46,11 +46,12 @@ def dataset(name: str):
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def sweep(variant: str, name: str, activation: str, depth: int, batch: int, steps: int, seed: int):
-    """One compiled call: every learning rate of RATES for one architecture, plain SGD."""
+    """One compiled call: every learning rate of RATES for one architecture, plain SGD. The
+    batch size is a value (``pad_batch``): a new one trains without compiling in its bucket."""
     data = dataset(name)
     return train_batch(config_for(variant, data, activation, depth), data, "sgd",
                        [{"learning_rate": lr} for lr in RATES], seed=seed, num_steps=steps,
-                       batch_size=batch, record_every=steps // 50)
+                       batch_size=batch, record_every=steps // 50, pad_batch=True)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -59,7 +60,8 @@ def scaled_rate_sweep(name: str, activation: str, depth: int, batch: int, steps:
     data = dataset(name)
     return train_init_scales(config_for("none", data, activation, depth), data,
                              [SCALED] * len(RATES), learning_rate=RATES, seed=seed,
-                             num_steps=steps, batch_size=batch, record_every=steps // 50)
+                             num_steps=steps, batch_size=batch, record_every=steps // 50,
+                             pad_batch=True)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -69,7 +71,7 @@ def scale_sweep(variant: str, name: str, activation: str, depth: int, batch: int
     data = dataset(name)
     return train_init_scales(config_for(variant, data, activation, depth), data, INIT_SCALES,
                              learning_rate=rate, seed=seed, num_steps=steps, batch_size=batch,
-                             record_every=steps // 50)
+                             record_every=steps // 50, pad_batch=True)
 
 
 def training_controls(log) -> tuple:

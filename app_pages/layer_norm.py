@@ -27,7 +27,10 @@ def dataset(name: str):
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def train_at(norm: str, name: str, batch: int, steps: int, rate: float):
-    """One compiled call per (norm, batch size): the batch size is part of the program's shape."""
+    """One compiled call per (norm, batch size): the batch size is part of the program's shape.
+    Not padded (``pad_batch``): under Adam a bias before batch norm takes full steps on rounding
+    noise, so padding moves these runs like a new seed; padded, the page's small-batch claim
+    failed at its defaults (tests/test_lesson_layer_norm.py)."""
     data = dataset(name)
     config = MLPConfig((data.x_train.shape[1], 32, 32, data.num_classes), "relu", norm)
     return train_batch(config, data, "adam", [{"seed": s} for s in range(SEEDS)],

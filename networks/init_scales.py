@@ -7,12 +7,11 @@ through ``api``'s helpers, exactly as ``train_batch`` does.
 
 from __future__ import annotations
 
-import jax
 import numpy as np
 
 from networks import api
 from networks.model import MLPConfig, init_mlp
-from networks.training import TrainSpec, batch_indices, compiled_trainer
+from networks.training import TrainSpec
 
 
 def scaled_start(config: MLPConfig, seed: int, scale: float, dtype):
@@ -24,14 +23,16 @@ def scaled_start(config: MLPConfig, seed: int, scale: float, dtype):
 
 
 def train_init_scales(config: MLPConfig, data, scales, *, learning_rate, seed: int,
-                      num_steps: int, batch_size: int, record_every: int) -> list:
+                      num_steps: int, batch_size: int, record_every: int,
+                      pad_batch: bool = False) -> list:
     """Plain SGD from W × s for each s in ``scales``: one TrainResult per scale, same seed and
     batches, only the starting weights differ. ``learning_rate``: one, or one per scale (a
-    learning-rate sweep from one scaled start).
+    learning-rate sweep from one scaled start). ``pad_batch`` as in ``train_batch``.
 
-    ``train_batch`` draws its own starts, so this mirrors it with scaled ones. The scales are
-    variants of one compiled call, and with as many scales as the page has learning rates the
-    call reuses the learning-rate sweep's compiled program (same spec, same shapes).
+    ``train_batch`` draws its own starts, so this passes scaled ones to the same runner
+    (``api.run_variants``). The scales are variants of one compiled call, and with as many scales
+    as the page has learning rates the call reuses the learning-rate sweep's compiled program
+    (same spec, same shapes).
     """
     num_steps, batch_size, record_every = api._check_shapes(
         num_steps, batch_size, record_every, data, needs_two=config.norm == "batch")
@@ -41,12 +42,6 @@ def train_init_scales(config: MLPConfig, data, scales, *, learning_rate, seed: i
                                            api.get_spec("sgd"), "pytorch") for r in rates))
     spec = TrainSpec(config=config, optimizer="sgd", options=(), convention="pytorch",
                      num_steps=num_steps, batch_size=batch_size, record_every=record_every,
-                     has_dropout=False)
-    dtype = api._dtype()
-    starts = [scaled_start(config, seed, float(s), dtype) for s in scales]
-    idx = batch_indices(seed, len(data.y_train), batch_size, num_steps)
-    stack = lambda trees: jax.tree.map(lambda *a: np.stack(a), *trees)  # noqa: E731
-    out = compiled_trainer(spec)(api._stack(regs, opts, set()), stack(starts),
-                                 np.stack([idx] * len(scales)), api._data(data))
-    out = jax.device_get(out)
-    return [api._result(spec, out, i, regs[i], opts[i]) for i in range(len(scales))]
+                     has_dropout=False, padded_batch=bool(pad_batch))
+    starts = [scaled_start(config, seed, float(s), api._dtype()) for s in scales]
+    return api.run_variants(spec, data, regs, opts, starts)
