@@ -116,11 +116,11 @@ jax.monitoring.register_event_duration_secs_listener(
 
 def _bn_page(depth=4, batch=32, steps=1000):
     """The batch-norm page's sweep of one variant: 7 learning rates in one call (spirals, 256
-    training points, BN before ReLU, plain SGD, 50 records)."""
+    training points, BN before ReLU, plain SGD, 50 records, the batch padded as the page pads)."""
     data = make_dataset("spirals", n_train=256, n_test=1000)
     return train_batch(config_for("batch", data, "relu", depth), data, "sgd",
                        [{"learning_rate": lr} for lr in RATES], num_steps=steps,
-                       batch_size=batch, record_every=steps // 50)
+                       batch_size=batch, record_every=steps // 50, pad_batch=True)
 
 
 def _dropout_page(n_train=60, steps=2000):
@@ -133,7 +133,9 @@ PAGE_CHANGES = [  # (label, call): the first of each page warms it up
     ("batch norm page, warm-up (depth 4, batch 32, 1000 steps)", lambda: _bn_page()),
     ("  steps 1000 -> 2000", lambda: _bn_page(steps=2000)),
     ("  steps 2000 -> 300", lambda: _bn_page(steps=300)),
-    ("  batch size 32 -> 64", lambda: _bn_page(batch=64)),
+    ("  batch size 32 -> 16 (same bucket)", lambda: _bn_page(batch=16)),
+    ("  batch size 16 -> 64 (next bucket)", lambda: _bn_page(batch=64)),
+    ("  batch size 64 -> 128", lambda: _bn_page(batch=128)),
     ("  hidden layers 4 -> 3", lambda: _bn_page(depth=3)),
     ("dropout page, warm-up (60 points, 2000 steps)", lambda: _dropout_page()),
     ("  steps 2000 -> 500", lambda: _dropout_page(steps=500)),
