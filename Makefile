@@ -57,11 +57,12 @@ haproxy:
 serve: $(VENV)/.runtime-installed haproxy
 	$(PY) deploy/serve.py --port $(PORT) --replicas $(REPLICAS) --bind $(BIND)
 
-# One process for now: with -n 2 --dist loadfile (tests/conftest.py's scheduler) a module queued
-# behind the browser unit on its worker ran under playwright's running event loop (test_serve's
-# asyncio.run failed), so two workers wait for that to be fixed.
+# Two workers, one per core (tests/conftest.py's scheduler): all browser tests are one unit on one
+# worker, every other module its own unit; chromium stops after the browser unit, so a module
+# queued behind it runs outside playwright's event loop. PYTEST_ARGS="-n 0" runs in one process.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 test: $(VENV)/.dev-installed chromium haproxy
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check .
