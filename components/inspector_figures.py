@@ -197,9 +197,9 @@ def state_rows(trace: StepTrace, step: int) -> list[dict]:
 
 
 # The schedule's values as the table names them: step t takes them after t − 1 steps.
-_SCHEDULED = {"learning_rate": f"{ETA_T} = η·f(t − 1), this step's rate (schedule)",
-              "momentum": "μ of this step (the schedule cycles it)",
-              "b1": "β₁ of this step (the schedule cycles it)"}
+# Short: a phone shows the quantity column about 200 px wide.
+_SCHEDULED = {"learning_rate": f"{ETA_T} = η·f(t − 1) (schedule)",
+              "momentum": "μ of this step (cycled)", "b1": "β₁ of this step (cycled)"}
 
 
 def schedule_values(trace: StepTrace, step: int) -> dict[str, float]:

@@ -90,7 +90,7 @@ def test_one_cycle_cycles_momentum_and_the_parts_use_each_steps_mu():
     assert mu.min() < 0.9 < mu.max()  # not the slider's 0.9 at every step
     assert all(lesson.arrows_claim(trace, t).holds for t in (5, 30, 59))
     rows = {r["quantity"]: r["x"] for r in figs.state_rows(trace, 30)}
-    assert float(rows["μ of this step (the schedule cycles it)"]) == pytest.approx(mu[29], rel=1e-5)
+    assert float(rows["μ of this step (cycled)"]) == pytest.approx(mu[29], rel=1e-5)
 
 
 @pytest.mark.parametrize("key", ["adagrad", "amsgrad"])
