@@ -18,7 +18,7 @@ from components.widget_defaults import (
 from lessons.hyperparameter_map import axis_note, claims, theory_limit
 from optimizers import OPTIMIZERS, sweep
 from optimizers.stability import beta_axes, beta_grid, hyperparameter_map, log_grid
-from optimizers.sweep import STEP_SCHEDULES
+from optimizers.sweep import step_schedules
 from surfaces import SURFACES
 
 LR_OPTIONS = ladder("log", 1e-5, 10.0)
@@ -95,7 +95,7 @@ def sidebar(log):
     return dict(surface_key=surface_key, params=params, optimizer=optimizer,
                 axis=None if axis == NO_AXIS else axis, spacing=spacing, lr_range=(lr_min, lr_max),
                 n=n, steps=steps, convention=convention,
-                schedule=schedule_controls(log, STEP_SCHEDULES))  # the playground's link keys
+                schedule=schedule_controls(log, step_schedules()))  # the playground's link keys
 
 
 def theory_line(s, hmap):
@@ -114,7 +114,7 @@ def theory_line(s, hmap):
 def schedule_caption(hmap, line_drawn: bool) -> str:
     if hmap.schedule == "constant":
         return ""
-    return (f" Every cell runs the {STEP_SCHEDULES[hmap.schedule].label} schedule: step t at "
+    return (f" Every cell runs the {step_schedules()[hmap.schedule].label} schedule: step t at "
             "η·f(t) with f(t) ≤ 1, so a cell's η is its peak rate"
             + (" and the theory line bounds the peak (left of it every step's rate is below "
                "the limit)." if line_drawn else "."))

@@ -16,7 +16,7 @@ from lessons import step_inspector as lesson
 from optimizers import OPTIMIZERS
 from optimizers.inspect import trace_run
 from optimizers.latex import schedule_values
-from optimizers.sweep import STEP_SCHEDULES
+from optimizers.sweep import step_schedules
 
 STEPS = (20, 50, 100, 200, 500)
 NOISE = [0.0] + ladder("log", 0.01, 100.0)
@@ -44,7 +44,7 @@ def sidebar(log):
                              key=log("si.noise", NOISE), bind=controls.BIND)
     seed = st.number_input("seed", 0, 1_000_000, value=0, key=log("si.seed", bounds=(0, 1_000_000)),
                            bind=controls.BIND, disabled=sigma == 0)
-    schedule = schedule_controls(log, STEP_SCHEDULES)  # the playground's picker and link keys
+    schedule = schedule_controls(log, step_schedules())  # the playground's picker and link keys
     st.subheader(OPTIMIZERS[key].title)
     spec = OPTIMIZERS[key]
     hparams = controls.optimizer_controls(spec, convention, surface, log)

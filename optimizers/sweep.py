@@ -20,10 +20,12 @@ from optimizers.run_setup import RunSetup, RunSpec, float_dtype
 from optimizers.step import Gradient, rule_at, take_step
 from surfaces import Surface
 
+
 # The schedules a sweep (and the step inspector's trace) can run: a factor of t alone. A schedule
 # fed by the run's losses (reduce-on-plateau) needs the 2-D runs' loop, which feeds them.
-STEP_SCHEDULES = {k: s for k, s in schedules.SCHEDULES.items()
-                  if not getattr(s, "fed_by_losses", False)}
+def step_schedules() -> dict:
+    """Read at call time, so a row added to the table is offered wherever this is."""
+    return {k: s for k, s in schedules.SCHEDULES.items() if not s.fed_by_losses}
 
 
 @dataclass(frozen=True)

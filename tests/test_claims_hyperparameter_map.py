@@ -9,8 +9,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from components.widget_defaults import suggested_learning_rate
 from components.scales import ladder, snap
+from components.widget_defaults import suggested_learning_rate
 from lessons.hyperparameter_map import claims, theory_claim
 from optimizers import OPTIMIZERS
 from optimizers.stability import beta_grid, hyperparameter_map, log_grid

@@ -16,12 +16,12 @@ from apptest_util import assert_clean, charts, open_app, texts
 from lessons.hyperparameter_map import axis_note, claims
 from optimizers import schedules
 from optimizers.stability import beta_grid, hyperparameter_map, log_grid
-from optimizers.sweep import STEP_SCHEDULES, compiled_sweep
+from optimizers.sweep import compiled_sweep, step_schedules
 from surfaces import SURFACES
 
 RAVINE = SURFACES["ravine"]  # quadratic, L = 1
 PAGE = "app_pages/hyperparameter_map.py"
-KINDS = [k for k in STEP_SCHEDULES if k != "constant"]
+KINDS = [k for k in step_schedules() if k != "constant"]
 LRS = log_grid(0.05, 10.0, 30)
 NEW_PROGRAM = ("/jax/core/compile/jaxpr_trace_duration",
                "/jax/core/compile/backend_compile_duration")
@@ -38,7 +38,7 @@ def test_two_over_l_bounds_the_peak_under_every_schedule(key):
     assert claim.holds, claim.text
     assert claim.values["unstable_below"] == 0 and claim.values["below"] > 0
     assert not hmap.unstable[0, LRS < 2.0].any()  # measured directly: left of 2/L all stable
-    assert "peak" in claim.text and STEP_SCHEDULES[key].label in claim.text
+    assert "peak" in claim.text and step_schedules()[key].label in claim.text
     if claim.values["stable_past"]:  # a decaying schedule rescues cells past the line
         col = int(np.argmax(np.where(~hmap.unstable[0] & (LRS >= 2.0), LRS, 0.0)))
         over = int(np.sum(LRS[col] * hmap.factor > 2.0))

@@ -17,10 +17,10 @@ from components.schedule_controls import param_key
 from lessons import step_inspector as lesson
 from optimizers import OPTIMIZERS, latex, schedules, simulate
 from optimizers.inspect import at_step, effective_lr, trace_run
-from optimizers.sweep import STEP_SCHEDULES
+from optimizers.sweep import step_schedules
 
 PAGE = "app_pages/step_inspector.py"
-KINDS = [k for k in STEP_SCHEDULES if k != "constant"]
+KINDS = [k for k in step_schedules() if k != "constant"]
 STEPS = 60
 
 
@@ -61,7 +61,7 @@ def test_the_parts_and_the_fixed_rate_hold_with_every_schedule(schedule, key):
         assert claim.holds, (step, claim.text)
     rate = lesson.rate_claim(trace)
     assert rate.holds, rate.text
-    assert "ηₜ₋₁" in rate.text and STEP_SCHEDULES[schedule].label in rate.text
+    assert "ηₜ₋₁" in rate.text and step_schedules()[schedule].label in rate.text
     if key == "nesterov":
         for step in (2, 30):
             look = lesson.look_ahead_claim(trace, step)
@@ -122,7 +122,7 @@ def test_the_formula_writes_eta_t_minus_one_and_its_value():
 
 def _link(key: str, optimizer: str = "Momentum") -> dict:
     """The playground's keys: the schedule by its label, each parameter at the top of its range."""
-    schedule = STEP_SCHEDULES[key]
+    schedule = step_schedules()[key]
     link = {"schedule": schedule.label, "si.optimizer": optimizer, "si.step": "7"}
     for p in schedule.params:
         link[param_key(schedule, p)] = str(int(p.high) if p.integer else p.high)
@@ -140,12 +140,12 @@ def test_the_page_runs_the_linked_schedule_and_round_trips(key, optimizer):
     at = open_app(_link(key, optimizer), page=PAGE)
     assert_clean(at)
     written = dict(at.query_params)
-    assert written["schedule"] == STEP_SCHEDULES[key].label
+    assert written["schedule"] == step_schedules()[key].label
     shown = formulas(at)
     assert any(r"\eta_{t-1}" in f and r"\eta\," not in f for f in shown)  # the rule
     lr = at.session_state[f"{optimizer.lower()}.learning_rate"]
-    params = {p.name: at.session_state[param_key(STEP_SCHEDULES[key], p)]
-              for p in STEP_SCHEDULES[key].params}
+    params = {p.name: at.session_state[param_key(step_schedules()[key], p)]
+              for p in step_schedules()[key].params}
     expected = lr * factor_with(key, params)[6]  # step 7 takes the rate after 6 steps
     value_line = next(f for f in shown if r"\eta_{6} = \eta\, f(6) = " in f)
     assert r"\quad (t = 7)" in value_line
@@ -174,7 +174,7 @@ def factor_with(key: str, params: dict) -> np.ndarray:
 
 def test_a_loss_fed_schedule_is_not_offered_here():
     """Reduce-on-plateau's factor needs the 2-D runs' losses: the inspector's loop feeds none."""
-    assert all(not getattr(s, "fed_by_losses", False) for s in STEP_SCHEDULES.values())
+    assert all(not getattr(s, "fed_by_losses", False) for s in step_schedules().values())
     if "plateau" in schedules.SCHEDULES:
         at = open_app({"schedule": "plateau"}, page=PAGE)
         assert_clean(at)
