@@ -41,6 +41,8 @@ import streamlit as st
 _JS = """
 const MIN_GAP_MS = 40;      // at most ~25 previews a second, however fast the server
 const STALE_MS = 3000;      // a preview whose run never reported back no longer blocks the next
+const MOVE_GAP_MS = 50;     // during a drag the slider sees at most ~20 moves a second
+const MOVES = ["pointermove", "mousemove", "touchmove"];
 
 function install() {
   const sliders = new Map();  // slider container class -> its watcher's {send, host}
@@ -95,8 +97,47 @@ function install() {
     // Released where it began: the slider commits nothing, so the preview is taken back.
     if (d.shown !== d.base && Number(d.input.value) === d.base) send(d, null);
   };
-  window.addEventListener("pointerup", release, true);
-  window.addEventListener("pointercancel", release, true);
+  // Each mouse move re-renders the slider (30-50 ms of main-thread CPU in chromium), and input
+  // runs before the preview's chart: a drag's fast moves starved the previews. While a watched
+  // thumb is held, the slider sees at most one move of each kind per MOVE_GAP_MS: a move closer
+  // to the last one let through stops here (window, capture phase) and the latest held one is
+  // replayed when the gap has passed (so a paused pointer's thumb catches up) and just before
+  // the release (so the thumb, and the committed value, end where the pointer let go).
+  const passed = {}, held = {};
+  let replaying = false, flushTimer = null;
+  const replayHeld = () => {
+    clearTimeout(flushTimer);
+    flushTimer = null;
+    replaying = true;
+    try {
+      for (const type of MOVES) {
+        const event = held[type];
+        if (!event) continue;
+        delete held[type];
+        passed[type] = performance.now();
+        (event.target.isConnected ? event.target : document)
+          .dispatchEvent(new event.constructor(type, event));
+      }
+    } finally {
+      replaying = false;
+    }
+  };
+  const thin = (event) => {
+    if (!drag || replaying) return;
+    const now = performance.now(), since = now - (passed[event.type] || -Infinity);
+    if (since >= MOVE_GAP_MS) {
+      passed[event.type] = now;
+      delete held[event.type];
+      return;
+    }
+    held[event.type] = event;
+    event.stopImmediatePropagation();
+    if (flushTimer === null) flushTimer = setTimeout(replayHeld, MOVE_GAP_MS - since);
+  };
+  for (const type of MOVES) window.addEventListener(type, thin, {capture: true, passive: true});
+  const releaseHeld = () => { if (drag) replayHeld(); release(); };
+  window.addEventListener("pointerup", releaseHeld, true);
+  window.addEventListener("pointercancel", releaseHeld, true);
   return sliders;
 }
 

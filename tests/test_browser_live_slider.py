@@ -95,6 +95,9 @@ def test_releasing_where_the_drag_began_restores_the_committed_paths(server, pag
     page.mouse.move(x - 40, y, steps=4)
     wait_for_path_change(page, before)
     page.mouse.move(x, y, steps=4)
+    # The slider sees at most one move per 50 ms while dragged; the latest held one follows.
+    lr.evaluate("(el, start) => new Promise((done) => { const check = () => "
+                "Number(el.value) === start ? done() : setTimeout(check, 20); check(); })", start)
     assert int(lr.input_value()) == start
     page.mouse.up()
     # Nothing was committed, so the last preview is taken back: the paths return to the
