@@ -7,7 +7,8 @@ import jax
 import streamlit as st
 
 from app_pages import navigation
-from components import gc_policy, presenter, static_files, theme_memo
+from charts import static_files
+from components import gc_policy, presenter, theme_memo
 from components.export import install_export_js
 from components.live_plot import install_plotly_js, preload_plotly
 

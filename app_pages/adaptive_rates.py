@@ -7,8 +7,7 @@ import functools
 
 import streamlit as st
 
-from components import controls
-from components.adaptive_figures import (
+from charts.adaptive_figures import (
     bias_figure,
     boost_figure,
     error_figure,
@@ -16,14 +15,15 @@ from components.adaptive_figures import (
     rate_figure,
     run_label,
 )
+from charts.figures import overlay_figure
+from charts.surface_view import surface_view
+from components import controls
 from components.claims import show_claim
-from components.figures import overlay_figure
 from components.lesson import divergence_error, lesson_page
 from components.live_plot import live_figure
 from components.playback import playback_controls
 from components.rule_formula import rule_formula
 from components.scales import fmt, ladder
-from components.surface_view import surface_view
 from components.widget_defaults import reset_for_convention
 from lessons import adaptive_rates as lesson
 from lessons.adaptive_rates.runs import SUPPORTED

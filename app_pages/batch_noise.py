@@ -3,8 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from components import controls
-from components.batch_figures import (
+from charts.batch_figures import (
     batch_series,
     cloud_figure,
     problem_view,
@@ -12,9 +11,10 @@ from components.batch_figures import (
     variance_figure,
     variance_rows,
 )
+from charts.curves import curve_figure
+from charts.figures import overlay_figure
+from components import controls
 from components.claims import show_claim
-from components.curves import curve_figure
-from components.figures import overlay_figure
 from components.lesson import divergence_error, lesson_page
 from components.live_plot import live_figure
 from components.playback import playback_controls

@@ -3,11 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from components import controls
-from components.claims import show_claim
-from components.lesson import divergence_error, lesson_page
-from components.live_plot import live_figure
-from components.norm_figures import (
+from charts.norm_figures import (
     curves_figure,
     noise_figure,
     preact_figure,
@@ -16,6 +12,10 @@ from components.norm_figures import (
     train_eval_figure,
     warm_up_figure,
 )
+from components import controls
+from components.claims import show_claim
+from components.lesson import divergence_error, lesson_page
+from components.live_plot import live_figure
 from lessons import batch_norm as lesson
 from lessons.batch_norm import INIT_SCALES, RATES, SCALED, VARIANTS, config_for
 from lessons.batch_norm.statistics import (

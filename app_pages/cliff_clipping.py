@@ -3,14 +3,14 @@
 import numpy as np
 import streamlit as st
 
-from components import controls
-from components.claims import show_claim
-from components.clipping_figures import (
+from charts.clipping_figures import (
     angle_figure,
     clipping_panels,
     overlap_caption,
     step_length_figure,
 )
+from components import controls
+from components.claims import show_claim
 from components.lesson import divergence_error, lesson_page
 from components.live_plot import live_figure
 from components.scales import fmt, ladder

@@ -3,9 +3,9 @@
 import numpy as np
 import streamlit as st
 
+from charts.hypermap_figures import METRICS, boundary_trace, hypermap_figure, plot_y
 from components import controls, presenter
 from components.claims import show_claim
-from components.hypermap_figures import METRICS, boundary_trace, hypermap_figure, plot_y
 from components.lesson import lesson_page
 from components.scales import fmt, ladder, snap
 from components.schedule_controls import link_entries, schedule_controls

@@ -3,12 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from components import controls
-from components.claims import show_claim
-from components.lesson import lesson_page
-from components.live_plot import live_figure
-from components.network_controls import data_controls, report_divergence, training_controls
-from components.network_figures import (
+from charts.network_figures import (
     RunView,
     boundary_grid,
     decision_boundary_figure,
@@ -16,6 +11,11 @@ from components.network_figures import (
     weight_histogram_figure,
     weight_kinds_figure,
 )
+from components import controls
+from components.claims import show_claim
+from components.lesson import lesson_page
+from components.live_plot import live_figure
+from components.network_controls import data_controls, report_divergence, training_controls
 from components.scales import fmt
 from lessons.l1_l2 import (
     DEFAULT_L1,

@@ -3,11 +3,11 @@
 import numpy as np
 import streamlit as st
 
+from charts.norm_figures import batch_size_figure, groups_figure, padding_figure
 from components import controls
 from components.claims import show_claim
 from components.lesson import lesson_page
 from components.live_plot import live_figure
-from components.norm_figures import batch_size_figure, groups_figure, padding_figure
 from lessons import layer_norm as lesson
 from lessons.layer_norm import normalise_groups
 from networks import DATASETS, MLPConfig, make_dataset, train_batch

@@ -2,13 +2,13 @@
 
 import streamlit as st
 
+from charts.lr_range_figures import STYLES, follow_up_figure, range_test_figure
+from charts.network_figures import RunView
 from components import controls
 from components.claims import show_claim
 from components.lesson import lesson_page
 from components.live_plot import live_figure
-from components.lr_range_figures import STYLES, follow_up_figure, range_test_figure
 from components.network_controls import data_controls, report_divergence, seed_input
-from components.network_figures import RunView
 from components.scales import fmt
 from lessons.lr_range_test import (
     BATCH_SIZE,

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
+from charts import moments_figures as figs
 from components import controls
-from components import moments_figures as figs
 from components.claims import show_claim
 from components.lesson import divergence_error, lesson_page
 from components.live_plot import live_figure

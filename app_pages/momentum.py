@@ -3,15 +3,15 @@
 import numpy as np
 import streamlit as st
 
+from charts import momentum_figures as figs
+from charts.curves import curve_figure
+from charts.surface_view import surface_view
 from components import controls
-from components import momentum_figures as figs
 from components.claims import show_claim
-from components.curves import curve_figure
 from components.lesson import divergence_error, lesson_page
 from components.live_plot import live_figure
 from components.live_slider import live_select_slider
 from components.scales import NINES, fmt, ladder
-from components.surface_view import surface_view
 from lessons import momentum as lesson
 from lessons.momentum import ema_weights
 from lessons.momentum_buffer import buffer_claim

@@ -3,11 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from components import controls
-from components.claims import show_claim, show_claims
-from components.lesson import lesson_page
-from components.live_plot import live_figure
-from components.saddle_figures import (
+from charts.saddle_figures import (
     escape_histogram_figure,
     median_figure,
     non_saddle_figure,
@@ -17,6 +13,10 @@ from components.saddle_figures import (
     sharp_flat_profile_figure,
     sharp_flat_rates_figure,
 )
+from components import controls
+from components.claims import show_claim, show_claims
+from components.lesson import lesson_page
+from components.live_plot import live_figure
 from components.scales import fmt, ladder
 from lessons.saddle_escape import (
     BAND_SE,

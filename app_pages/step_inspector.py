@@ -2,15 +2,15 @@
 
 import streamlit as st
 
+from charts import inspector_figures as figs
+from charts.surface_view import surface_view
 from components import controls
-from components import inspector_figures as figs
 from components.claims import show_claim
 from components.lesson import divergence_error, lesson_page
 from components.live_plot import live_figure
 from components.rule_formula import rule_formula, shown_schedule
 from components.scales import fmt, ladder
 from components.schedule_controls import schedule_controls
-from components.surface_view import surface_view
 from components.widget_defaults import reset_for_optimizer
 from lessons import step_inspector as lesson
 from optimizers import OPTIMIZERS

@@ -3,18 +3,18 @@
 import numpy as np
 import streamlit as st
 
-from components import controls
-from components.claims import show_claim
-from components.lesson import lesson_page
-from components.live_plot import live_figure
-from components.network_controls import data_controls, report_divergence, training_controls
-from components.network_figures import (
+from charts.network_figures import (
     RunView,
     boundary_grid,
     decision_boundary_figure,
     field_figure,
     mode_spread_figure,
 )
+from components import controls
+from components.claims import show_claim
+from components.lesson import lesson_page
+from components.live_plot import live_figure
+from components.network_controls import data_controls, report_divergence, training_controls
 from components.scales import fmt
 from lessons.train_eval import (
     batch_mates_matter,

@@ -8,7 +8,7 @@
 import plotly.io as pio
 from _common import best_time
 
-from components.hypermap_figures import boundary_trace, hypermap_figure
+from charts.hypermap_figures import boundary_trace, hypermap_figure
 from optimizers.stability import beta_grid, curvature_at_minimum, hyperparameter_map, log_grid, lr_limit
 
 N, STEPS, REPEATS = 100, 300, 5

@@ -1,1 +1,1 @@
-"""Numbers in, figures and widgets out. The only package besides app_pages that imports streamlit."""
+"""Widget groups, the page frame and the live chart: what draws charts/ with Streamlit."""

@@ -9,8 +9,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
+from charts.live_plot_json import figure_json
 from components import presenter
-from components.live_plot_json import figure_json
 
 
 class JsonMemo:

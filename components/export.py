@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from components import static_files
-from components.static_files import publish_copy
+from charts import static_files
+from charts.static_files import publish_copy
 
 EXPORT_JS = "descent_export.js"
 SOURCE = Path(__file__).resolve().parent / "export_js"

@@ -19,6 +19,8 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from charts.live_plot_json import figure_json
+from charts.live_plot_look import BASE_CONFIG, STREAMLIT_LOOK, chart_config
 from components import presenter
 from components.chart_memo import JsonMemo
 from components.live_plot_assets import (
@@ -29,8 +31,6 @@ from components.live_plot_assets import (
     plotly_urls,
     script,
 )
-from components.live_plot_json import figure_json
-from components.live_plot_look import BASE_CONFIG, STREAMLIT_LOOK, chart_config
 
 __all__ = ["BASE_CONFIG", "PLOTLY_JS", "STREAMLIT_LOOK", "JsonMemo", "chart_config", "figure_json",
            "install_plotly_js", "live_figure", "live_plot", "preload_plotly"]

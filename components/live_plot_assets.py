@@ -14,9 +14,9 @@ from pathlib import Path
 
 import plotly
 
-from components import static_files
+from charts import static_files
+from charts.static_files import publish, publish_copy, publish_gzip, static_url
 from components.export import EXPORT_JS
-from components.static_files import publish, publish_copy, publish_gzip, static_url
 
 PLOTLY_JS = "plotly.min.js"
 _PLOTLY_SOURCE = Path(plotly.__file__).parent / "package_data" / PLOTLY_JS

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from charts.path_animation import SPEEDS, Playback
 from components import controls
-from components.path_animation import SPEEDS, Playback
 
 
 def _speed_label(speed: float) -> str:

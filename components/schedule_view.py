@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from charts.schedule_figures import cycled_optimizers, plateau_spec, schedule_spec
 from components import url_state
 from components.live_plot import live_plot
 from components.schedule_controls import scope
-from components.schedule_figures import cycled_optimizers, plateau_spec, schedule_spec
 from optimizers import OPTIMIZERS
 from optimizers.schedules import SCHEDULES, resolve
 

@@ -8,16 +8,16 @@ import numpy as np
 import pyarrow as pa
 import streamlit as st
 
-from components import figures
+from charts import figures
+from charts.curves import curve_spec
+from charts.palette import optimizer_color
+from charts.path_animation import DEFAULT_PLAYBACK, Playback
+from charts.summary import summary_rows
+from charts.surface_3d import surface_3d_spec
+from charts.surface_view import surface_view
 from components.controls import start_bounds
-from components.curves import curve_spec
 from components.lesson import divergence_error
 from components.live_plot import JsonMemo, live_plot
-from components.palette import optimizer_color
-from components.path_animation import DEFAULT_PLAYBACK, Playback
-from components.summary import summary_rows
-from components.surface_3d import surface_3d_spec
-from components.surface_view import surface_view
 from optimizers import OPTIMIZERS, simulate_batch
 from surfaces import Surface
 

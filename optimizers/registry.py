@@ -88,7 +88,7 @@ _NESTEROV_LIMIT = StabilityLimit(lambda L, beta: 2.0 * (1.0 + beta) / ((1.0 + 2.
 _STEPS_LIKE_GRADIENT = LearningRateHint("sgd")  # steps scale like η|g|
 _STEPS_LIKE_ETA = LearningRateHint("adaptive")  # steps scale like η
 
-# Colours and dashes are named here and valued in components/palette.py, which explains the
+# Colours and dashes are named here and valued in charts/palette.py, which explains the
 # choice (tests/test_palette.py checks them under colour-vision deficiencies). A family shares a
 # hue: Nesterov is momentum's ochre, NAdam is Adam's blue, both in the same look-ahead dash;
 # Adamax is Adam's blue too and RAdam AdamW's indigo, each in a dash that keeps it apart.

@@ -154,7 +154,7 @@ class OptimizerSpec:
     stability: StabilityLimit | None  # None: no closed form (the adaptive methods)
     frame: Frame  # the rule as η·m_t/√V_t (the "one frame" lesson)
     lr_hint: LearningRateHint
-    color: str  # a colour name of components.palette.COLORS (the values live there)
+    color: str  # a colour name of charts.palette.COLORS (the values live there)
     dash: str  # a plotly dash name
     note: str  # shown under the rule; "" when the rule says it all
 

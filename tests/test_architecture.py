@@ -35,7 +35,7 @@ def test_importing_the_core_does_not_load_streamlit():
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
-PROJECT = CORE + ["components", "app_pages", "benchmarks", "scripts", "tests"]
+PROJECT = CORE + ["charts", "components", "app_pages", "benchmarks", "scripts", "tests"]
 
 
 def test_no_user_text_is_evaluated():
@@ -68,3 +68,10 @@ def test_only_divergence_error_writes_the_divergence_message():
             if (isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "error"
                     and "diverged at step" in ast.unparse(node)):
                 raise AssertionError(f"{path.relative_to(ROOT)} writes its own divergence error")
+
+
+def test_charts_import_no_widget_layer():
+    """charts/ -> core only: a chart that imported components/ would drag Streamlit in."""
+    for path in (ROOT / "charts").rglob("*.py"):
+        bad = _imports(path) & {"streamlit", "components", "app_pages"}
+        assert not bad, f"{path.relative_to(ROOT)} imports {bad}"

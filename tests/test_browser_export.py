@@ -22,8 +22,8 @@ from browser import (
     wait_for_path_chart,
 )
 
+from charts import static_files
 from components import export as exporter
-from components import static_files
 
 ERRORS = ErrorLog()
 EXPORT_TITLE = "Export: PNG, SVG, animation, CSV, JSON"  # the modebar button's title

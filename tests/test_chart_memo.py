@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from components import figures, presenter, trajectory_views
-from components.curves import curve_spec
+from charts import figures
+from charts.curves import curve_spec
+from components import presenter, trajectory_views
 from components.live_plot import JsonMemo, figure_json
 from surfaces import SURFACES
 

@@ -10,9 +10,10 @@ import pytest
 from apptest_util import assert_clean, decode, open_app
 from streamlit import config
 
-from components import static_files
-from components.curves import curve_spec
-from components.figures import PathSeries, on_map, overlay_spec
+from charts import static_files
+from charts.curves import curve_spec
+from charts.figures import PathSeries, on_map, overlay_spec
+from charts.surface_view import surface_view
 from components.live_plot import (
     PLOTLY_JS,
     _plotly_urls,
@@ -20,7 +21,6 @@ from components.live_plot import (
     figure_json,
     install_plotly_js,
 )
-from components.surface_view import surface_view
 from optimizers import Trajectory
 from surfaces import SURFACES
 

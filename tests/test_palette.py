@@ -13,18 +13,18 @@ import itertools
 import numpy as np
 import pytest
 
-from components import batch_figures, clipping_figures, network_figures, norm_figures
-from components.curves import curve_spec
-from components.figures import PathSeries, overlay_spec
-from components.momentum_figures import BETA_SHADES, beta_series
-from components.palette import (
+from charts import batch_figures, clipping_figures, network_figures, norm_figures
+from charts.curves import curve_spec
+from charts.figures import PathSeries, overlay_spec
+from charts.momentum_figures import BETA_SHADES, beta_series
+from charts.palette import (
     DIVERGENCE_COLOR,
     OPTIMIZER_STYLES,
     SURFACE_SCALE,
     optimizer_color,
     optimizer_dash,
 )
-from components.surface_view import surface_view
+from charts.surface_view import surface_view
 from optimizers import OPTIMIZERS, Trajectory
 from surfaces import SURFACES
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from apptest_util import assert_clean, charts, open_app
 
-from components.figures import PathSeries, grid_spec, overlay_spec
-from components.path_animation import FRAME_MS, SPEEDS, Playback, frame_steps, round_ticks
-from components.surface_view import surface_view
+from charts.figures import PathSeries, grid_spec, overlay_spec
+from charts.path_animation import FRAME_MS, SPEEDS, Playback, frame_steps, round_ticks
+from charts.surface_view import surface_view
 from optimizers import BatchResult, Trajectory
 from surfaces import SURFACES
 

@@ -6,9 +6,9 @@ import pytest
 from apptest_util import assert_clean, charts, decode, open_app, texts
 from test_links import warning_lines
 
+from charts.schedule_figures import schedule_curves
 from components import trajectory_views
 from components.schedule_controls import param_default, param_key
-from components.schedule_figures import schedule_curves
 from optimizers import OPTIMIZERS, simulate
 from optimizers.schedules import SCHEDULES
 from surfaces import SURFACES

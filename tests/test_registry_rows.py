@@ -11,7 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from components.palette import COLORS
+from charts.palette import COLORS
 from lessons import step_inspector
 from optimizers import CONVENTIONS, OPTIMIZERS, adam_rules, latex, registry, rules
 from optimizers.base import CONVENTIONS as LIBRARIES

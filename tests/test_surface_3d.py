@@ -7,10 +7,10 @@ import jax
 import numpy as np
 import pytest
 
-from components.figures import PathSeries
-from components.palette import optimizer_color, optimizer_dash
-from components.surface_3d import surface_3d_spec
-from components.surface_view import surface_view, transformed
+from charts.figures import PathSeries
+from charts.palette import optimizer_color, optimizer_dash
+from charts.surface_3d import surface_3d_spec
+from charts.surface_view import surface_view, transformed
 from optimizers import Trajectory, simulate_batch
 from surfaces import SURFACES
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from components.figures import FONT
-from components.palette import optimizer_color
+from charts.figures import FONT
+from charts.palette import optimizer_color
 from lessons.moment_frame import FrameValues
 from optimizers import OPTIMIZERS
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from components.figures import PathSeries
+from charts.figures import PathSeries
 from optimizers.metrics import summarize
 
 

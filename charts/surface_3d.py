@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from components.figures import FONT, PathSeries
-from components.palette import SURFACE_SCALE, optimizer_dash
-from components.surface_view import SurfaceView, color_transform, transformed
+from charts.figures import FONT, PathSeries
+from charts.palette import SURFACE_SCALE, optimizer_dash
+from charts.surface_view import SurfaceView, color_transform, transformed
 from surfaces import Surface
 
 # 200 x 200 nodes (float32, ~210 kB in the page): the walls of Rosenbrock's valley still show a

@@ -12,8 +12,8 @@ from typing import NamedTuple
 import numpy as np
 import plotly.graph_objects as go
 
-from components.figures import FONT
-from components.palette import DIVERGENCE_COLOR, rgba
+from charts.figures import FONT
+from charts.palette import DIVERGENCE_COLOR, rgba
 
 # Blue, ochre, pink first (two or three classes are the common case), from Okabe & Ito's and
 # Tol's sets: no red/green pair, and no red or orange, which mean divergence

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from components.network_figures import GRID_COLOR, RunView, _axis, _layout, train_test_curves_figure
-from components.palette import COLORS, DIVERGENCE_COLOR, rgba
+from charts.network_figures import GRID_COLOR, RunView, _axis, _layout, train_test_curves_figure
+from charts.palette import COLORS, DIVERGENCE_COLOR, rgba
 from lessons.claims import fmt_num
 from lessons.lr_range_test import (
     BETA,

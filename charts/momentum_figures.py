@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from components import figures
-from components.figures import FONT, PathSeries
-from components.palette import optimizer_color, rgba
+from charts import figures
+from charts.figures import FONT, PathSeries
+from charts.palette import optimizer_color, rgba
 from lessons.momentum import ema_weights
 from optimizers import Trajectory
 

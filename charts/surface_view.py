@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from components.palette import SURFACE_SCALE, colorize
-from components.png import png_url
+from charts.palette import SURFACE_SCALE, colorize
+from charts.png import png_url
 from surfaces import SURFACES, Surface
 
 CONTOUR_LEVELS = 18

@@ -9,9 +9,9 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from components.curves import LEGEND
-from components.figures import FONT, PathSeries
-from components.palette import COLORS
+from charts.curves import LEGEND
+from charts.figures import FONT, PathSeries
+from charts.palette import COLORS
 from optimizers import OPTIMIZERS
 from optimizers.schedules import get_schedule, learning_rate, momentum, momentum_name, resolve
 

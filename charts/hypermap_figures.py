@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from components.figures import FONT
+from charts.figures import FONT
 from optimizers.stability import HyperMap
 
 METRICS = ("final loss", "steps to converge")

@@ -10,8 +10,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from components.figures import FONT
-from components.palette import rgba
+from charts.figures import FONT
+from charts.palette import rgba
 
 # Batch norm's blue and its population statistics' lighter blue, Tol's olive and green: apart for
 # every colour vision (batch's blue and population's purple were one colour for a deuteranope).

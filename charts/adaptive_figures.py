@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from components.figures import FONT, PathSeries
-from components.palette import optimizer_color, optimizer_dash, rgba
+from charts.figures import FONT, PathSeries
+from charts.palette import optimizer_color, optimizer_dash, rgba
 from lessons.adaptive_rates import TAIL
 from lessons.adaptive_rates.runs import FREQUENT, RARE, SparseComparison, SparseRun
 from optimizers import OPTIMIZERS, Trajectory

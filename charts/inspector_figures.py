@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from components.figures import FONT, _axis, _layout
-from components.palette import optimizer_color, rgba
-from components.surface_view import SurfaceView, background_image, colorbar_trace, surface_view
+from charts.figures import FONT, _axis, _layout
+from charts.palette import optimizer_color, rgba
+from charts.surface_view import SurfaceView, background_image, colorbar_trace, surface_view
 from lessons.claims import subscript as sub
 from lessons.step_inspector import ETA_T, step_parts
 from optimizers import OPTIMIZERS

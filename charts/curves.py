@@ -7,8 +7,8 @@ import warnings
 import numpy as np
 import plotly.graph_objects as go
 
-from components.figures import FONT, PathSeries
-from components.palette import DIVERGENCE_COLOR, rgba
+from charts.figures import FONT, PathSeries
+from charts.palette import DIVERGENCE_COLOR, rgba
 
 
 def _band(series: PathSeries, values: np.ndarray, steps) -> list[dict]:

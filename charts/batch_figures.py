@@ -12,10 +12,10 @@ import functools
 import numpy as np
 import plotly.graph_objects as go
 
-from components.figures import FONT, PathSeries
-from components.palette import colorize, rgba
-from components.png import png_url
-from components.surface_view import CONTOUR_LEVELS, SurfaceView, color_transform
+from charts.figures import FONT, PathSeries
+from charts.palette import colorize, rgba
+from charts.png import png_url
+from charts.surface_view import CONTOUR_LEVELS, SurfaceView, color_transform
 from lessons.batch_noise.runs import GradientCloud, LeastSquares, MinibatchRuns, make_problem
 from optimizers import Trajectory
 

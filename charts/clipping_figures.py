@@ -10,8 +10,8 @@ import jax
 import numpy as np
 import plotly.graph_objects as go
 
-from components.figures import FONT
-from components.palette import SURFACE_SCALE, optimizer_color
+from charts.figures import FONT
+from charts.palette import SURFACE_SCALE, optimizer_color
 from lessons.cliff_clipping import CLIP_TITLES, ClipRun, bending_angle
 from surfaces import Surface
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:  # figures imports this module: its series type is only named here
-    from components.figures import PathSeries
+    from charts.figures import PathSeries
 
 MAX_FRAMES = 80
 FRAME_MS = 50  # one frame at 1x speed: a run's 80 frames play in 4 s

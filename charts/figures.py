@@ -14,9 +14,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import plotly.graph_objects as go
 
-from components.palette import DIVERGENCE_COLOR, optimizer_dash, rgba
-from components.path_animation import DEFAULT_PLAYBACK, Playback, animation, growth, head_at
-from components.surface_view import SurfaceView, background_image, colorbar_trace
+from charts.palette import DIVERGENCE_COLOR, optimizer_dash, rgba
+from charts.path_animation import DEFAULT_PLAYBACK, Playback, animation, growth, head_at
+from charts.surface_view import SurfaceView, background_image, colorbar_trace
 from optimizers import BatchResult, Trajectory
 from surfaces import Surface
 

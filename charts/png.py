@@ -6,7 +6,7 @@ import zlib
 
 import numpy as np
 
-from components.static_files import publish
+from charts.static_files import publish
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from components.figures import FONT
-from components.palette import optimizer_color, optimizer_dash, rgba
-from components.surface_view import background_image, surface_view
+from charts.figures import FONT
+from charts.palette import optimizer_color, optimizer_dash, rgba
+from charts.surface_view import background_image, surface_view
 from lessons.saddle_escape import BAND_SE, SPREAD
 from lessons.saddle_escape.critical_points import SaddleFractions, exact_saddle_fraction
 from lessons.saddle_escape.runs import EscapeRule, EscapeStudy
