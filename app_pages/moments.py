@@ -9,7 +9,7 @@ from components.lesson import divergence_error, lesson_page
 from components.live_plot import live_figure
 from lessons import moments
 from optimizers import OPTIMIZERS
-from optimizers.inspect import trace_run
+from optimizers.step_trace import trace_run
 
 DEFAULT = ["sgd", "momentum", "adagrad", "rmsprop", "adam"]
 STEPS = (10, 20, 50, 100, 200)

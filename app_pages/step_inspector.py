@@ -14,8 +14,8 @@ from components.schedule_controls import schedule_controls
 from components.widget_defaults import reset_for_optimizer
 from lessons import step_inspector as lesson
 from optimizers import OPTIMIZERS
-from optimizers.inspect import trace_run
 from optimizers.latex import schedule_values
+from optimizers.step_trace import trace_run
 from optimizers.sweep import step_schedules
 
 STEPS = (20, 50, 100, 200, 500)

@@ -1,5 +1,5 @@
 """Figures and tables of the step inspector: one step's arrows on the surface, the state table and
-the effective learning rate over time. Numbers in (an optimizers.inspect.StepTrace), figure out."""
+the effective learning rate over time. Numbers in (an optimizers.step_trace.StepTrace), figure out."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from charts.surface_view import SurfaceView, background_image, colorbar_trace, s
 from lessons.claims import subscript as sub
 from lessons.step_inspector import ETA_T, step_parts
 from optimizers import OPTIMIZERS
-from optimizers.inspect import (
+from optimizers.step_trace import (
     StepTrace,
     at_step,
     bias_correction,

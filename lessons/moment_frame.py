@@ -3,11 +3,11 @@
 
 Each optimizer's row holds its frame (``spec.Frame``): m_t and V_t as LaTeX (and where it does not
 fit the frame exactly, why) and the function that reads them off a run. ``frame_values`` applies
-it to a traced run (``optimizers.inspect``) and rebuilds the step from the numbers, so a page can
+it to a traced run (``optimizers.step_trace``) and rebuilds the step from the numbers, so a page can
 show m_t, V_t and the step side by side.
 The claims about them live in ``lessons.moments``.
 
-Indexing follows ``optimizers.inspect``: arrays over steps have T rows, row t − 1 is step t.
+Indexing follows ``optimizers.step_trace``: arrays over steps have T rows, row t − 1 is step t.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from optimizers.inspect import StepTrace
 from optimizers.registry import OPTIMIZERS, get_spec
+from optimizers.step_trace import StepTrace
 
 # V = 1: the rows whose rate is η itself (SGD, momentum, Nesterov).
 CONSTANT_V = tuple(k for k, spec in OPTIMIZERS.items() if spec.rate.behaviour == "eta")

@@ -9,7 +9,7 @@ import pytest
 from components.widget_defaults import suggested_learning_rate
 from lessons import moments
 from optimizers import CONVENTIONS, OPTIMIZERS
-from optimizers.inspect import trace_run
+from optimizers.step_trace import trace_run
 from surfaces import SURFACES
 
 PAGE_DEFAULT = ["sgd", "momentum", "adagrad", "rmsprop", "adam"]  # app_pages/moments.DEFAULT

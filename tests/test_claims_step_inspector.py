@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from lessons import step_inspector as lesson
-from optimizers.inspect import trace_run
+from optimizers.step_trace import trace_run
 
 RAVINE_LR = {"learning_rate": 0.5, "momentum": 0.9}  # the page's default run: momentum, ravine
 

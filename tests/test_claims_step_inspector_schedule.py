@@ -16,7 +16,7 @@ from charts import inspector_figures as figs
 from components.schedule_controls import param_key
 from lessons import step_inspector as lesson
 from optimizers import OPTIMIZERS, latex, schedules, simulate
-from optimizers.inspect import at_step, effective_lr, trace_run
+from optimizers.step_trace import at_step, effective_lr, trace_run
 from optimizers.sweep import step_schedules
 
 PAGE = "app_pages/step_inspector.py"

@@ -15,8 +15,8 @@ from charts.palette import COLORS
 from lessons import step_inspector
 from optimizers import CONVENTIONS, OPTIMIZERS, adam_rules, latex, registry, rules
 from optimizers.base import CONVENTIONS as LIBRARIES
-from optimizers.inspect import bias_correction, effective_lr, trace_run
 from optimizers.spec import ETA, FRAME_FITS, RATE_BEHAVIOURS, EffectiveRate, OptimizerSpec
+from optimizers.step_trace import bias_correction, effective_lr, trace_run
 from surfaces import SURFACES
 
 PLOTLY_DASHES = {"solid", "dot", "dash", "longdash", "dashdot", "longdashdot"}

@@ -1,4 +1,4 @@
-"""The step inspector's claims, measured on the traced run (an ``optimizers.inspect.StepTrace``).
+"""The step inspector's claims, measured on the traced run (an ``optimizers.step_trace.StepTrace``).
 
 The page draws one step t (1-based) as arrows and writes what they mean; each sentence is a check
 here: that the drawn parts add up to the drawn step, where Nesterov's gradient is taken, and how
@@ -21,7 +21,7 @@ from lessons.step_inspector.parts import (  # noqa: F401 (the lesson's public na
     step_parts,
 )
 from lessons.step_inspector.rates import _RATE_CLAIMS, own_rate, rate_claim  # noqa: F401
-from optimizers.inspect import at_step, by_state_row, effective_lr, nesterov_points
+from optimizers.step_trace import at_step, by_state_row, effective_lr, nesterov_points
 
 
 def arrows_claim(trace, step: int) -> Claim:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from optimizers.inspect import at_step
 from optimizers.schedules import get_schedule
+from optimizers.step_trace import at_step
 
 SUM_TOLERANCE = 1e-5  # float32 paths: parts and step agree to rounding, relative to the step ...
 ULPS = 8  # ... plus a few units of the positions' own rounding (a tiny step far from the origin)

@@ -17,8 +17,8 @@ from lessons.step_inspector.parts import (
     schedule_words,
     step_parts,
 )
-from optimizers.inspect import at_step, effective_lr
 from optimizers.registry import get_spec
+from optimizers.step_trace import at_step, effective_lr
 
 
 def _rises(rate: np.ndarray) -> tuple[float, int]:

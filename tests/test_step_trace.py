@@ -1,4 +1,4 @@
-"""Per-step optimizer state (optimizers/inspect.py) and the numerical claims of the inspector and
+"""Per-step optimizer state (optimizers/step_trace.py) and the numerical claims of the inspector and
 momentum lessons, each checked against simulate() or an independent numpy implementation."""
 
 import jax
@@ -7,7 +7,7 @@ import pytest
 
 from lessons.step_inspector import step_parts
 from optimizers import OPTIMIZERS, simulate
-from optimizers.inspect import (
+from optimizers.step_trace import (
     bias_correction,
     compiled_trace,
     effective_lr,
