@@ -16,8 +16,8 @@ from components.widget_defaults import (
     suggested_learning_rate,
 )
 from lessons.hyperparameter_map import axis_note, claims, theory_limit
+from lessons.hyperparameter_map.runs import beta_axes, beta_grid, hyperparameter_map, log_grid
 from optimizers import OPTIMIZERS, sweep
-from optimizers.stability import beta_axes, beta_grid, hyperparameter_map, log_grid
 from optimizers.sweep import step_schedules
 from surfaces import SURFACES
 

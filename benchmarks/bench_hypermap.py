@@ -9,7 +9,8 @@ import plotly.io as pio
 from _common import best_time
 
 from charts.hypermap_figures import boundary_trace, hypermap_figure
-from optimizers.stability import beta_grid, curvature_at_minimum, hyperparameter_map, log_grid, lr_limit
+from lessons.hyperparameter_map.runs import beta_grid, hyperparameter_map, log_grid
+from optimizers.stability import curvature_at_minimum, lr_limit
 
 N, STEPS, REPEATS = 100, 300, 5
 CASES = [("momentum", "momentum", "ravine", (5e-3, 10.0)), ("adam", "b1", "ravine", (5e-4, 1.0)),

@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from charts.figures import FONT
-from optimizers.stability import HyperMap
+from lessons.hyperparameter_map.runs import HyperMap
 
 METRICS = ("final loss", "steps to converge")
 NON_FINITE, GREW, NOT_REACHED = "#b91c1c", "#fca5a5", "#d1d5db"

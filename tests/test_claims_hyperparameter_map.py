@@ -12,8 +12,8 @@ import pytest
 from components.scales import ladder, snap
 from components.widget_defaults import suggested_learning_rate
 from lessons.hyperparameter_map import claims, theory_claim
+from lessons.hyperparameter_map.runs import beta_grid, hyperparameter_map, log_grid
 from optimizers import OPTIMIZERS
-from optimizers.stability import beta_grid, hyperparameter_map, log_grid
 from surfaces import SURFACES
 
 TOLERANCE = 1e-3  # the page's

@@ -14,8 +14,8 @@ import pytest
 from apptest_util import assert_clean, charts, open_app, texts
 
 from lessons.hyperparameter_map import axis_note, claims
+from lessons.hyperparameter_map.runs import beta_grid, hyperparameter_map, log_grid
 from optimizers import schedules
-from optimizers.stability import beta_grid, hyperparameter_map, log_grid
 from optimizers.sweep import compiled_sweep, step_schedules
 from surfaces import SURFACES
 

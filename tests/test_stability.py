@@ -3,17 +3,9 @@
 import numpy as np
 import pytest
 
+from lessons.hyperparameter_map.runs import beta_axes, beta_grid, empirical_edge, hyperparameter_map, log_grid
 from optimizers import OPTIMIZERS, sweep
-from optimizers.stability import (
-    beta_axes,
-    beta_grid,
-    curvature_at_minimum,
-    empirical_edge,
-    hyperparameter_map,
-    is_quadratic,
-    log_grid,
-    lr_limit,
-)
+from optimizers.stability import curvature_at_minimum, is_quadratic, lr_limit
 from surfaces import SURFACES
 
 LRS = log_grid(1e-2, 10.0, 100)  # the page's default range and resolution

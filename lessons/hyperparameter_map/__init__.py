@@ -13,9 +13,10 @@ from collections.abc import Mapping
 import numpy as np
 
 from lessons.claims import Claim, fmt_num, pct
+from lessons.hyperparameter_map.runs import HyperMap, empirical_edge
 from optimizers.registry import get_spec
 from optimizers.schedules import get_schedule
-from optimizers.stability import HyperMap, curvature_at_minimum, empirical_edge, is_quadratic, lr_limit
+from optimizers.stability import curvature_at_minimum, is_quadratic, lr_limit
 from surfaces import as_surface
 
 SLOW_KEPT = 0.1  # a row is too slow to judge when a stable run may keep this much of its error
