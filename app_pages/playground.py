@@ -41,13 +41,7 @@ def comparison(log, surface, run_settings: dict) -> None:
                                          width="stretch") or VIEWS[0]
         playback = playback_controls(log, hidden=view_mode == VIEWS[2])
         live_slider.watch(LIVE, controls.live_keys(chosen), on_preview=_redraw_paths)
-        for tab, key in zip(controls.optimizer_tabs(chosen, log), chosen):
-            with tab:
-                spec = OPTIMIZERS[key]
-                values = controls.optimizer_controls(spec, convention, surface, log,
-                                                     on_slide=_redraw_runs)
-                rule_formula(spec, convention, values, schedule=shown_schedule(run_settings["schedule"]))
-                st.caption(f"{spec.paper} ({spec.year}). {spec.note}")
+        optimizer_tabs(log, surface, run_settings, chosen)
         if run_settings["noise"] > 0:
             st.latex(NOISE)
         if clip:
@@ -63,6 +57,19 @@ def comparison(log, surface, run_settings: dict) -> None:
             return
         run_paths(surface, run_settings, chosen, view_mode, playback)
     run_curves(surface, run_settings, chosen, view_mode, playback)
+
+
+def optimizer_tabs(log, surface, run_settings: dict, chosen: list[str]) -> None:
+    """One tab per chosen optimizer: its sliders, its rule (as the schedule shapes it) and its
+    paper."""
+    convention = run_settings["convention"]
+    for tab, key in zip(controls.optimizer_tabs(chosen, log), chosen):
+        with tab:
+            spec = OPTIMIZERS[key]
+            values = controls.optimizer_controls(spec, convention, surface, log,
+                                                 on_slide=_redraw_runs)
+            rule_formula(spec, convention, values, schedule=shown_schedule(run_settings["schedule"]))
+            st.caption(f"{spec.paper} ({spec.year}). {spec.note}")
 
 
 LIVE = "playground"  # the drag watcher's group: the chosen optimizers' live sliders

@@ -119,6 +119,28 @@ def stats(values: list[float], unit: str = "ms") -> str:
             f"max {max(values):.0f}, n={len(values)})")
 
 
+def slider_changes(page, received) -> dict:
+    """On the playground at 500 steps: one warm-up change of the learning-rate slider, then
+    CHANGES more, each timed to the updated chart and to the end of its script run."""
+    page.goto(page.url.split("?")[0].rstrip("/") + "/?steps=500")
+    chart = wait_for_path_chart(page, min_paths=3)
+    wait_for_idle(page)
+    assert chart["lastFrame"] == "500" and len(chart["paths"]) == 3, chart["lastFrame"]
+    slider = page.locator(SLIDER)
+    value, top = int(slider.input_value()), int(slider.get_attribute("max"))
+    key = "ArrowRight" if value + CHANGES + 1 <= top else "ArrowLeft"
+    slider.focus()
+    warm_chart, _, _ = one_change(page, key, received)
+    charts, runs, sent = [], [], []
+    for _ in range(CHANGES):
+        c, r, b = one_change(page, key, received)
+        charts.append(c)
+        runs += [] if r is None else [r]
+        sent.append(b / 1e3)
+    return dict(key=key, moved=int(slider.input_value()) - value, warm=warm_chart,
+                charts=charts, runs=runs, sent=sent)
+
+
 def main() -> None:
     errors = ErrorLog()
     with sync_playwright() as p:
@@ -132,34 +154,18 @@ def main() -> None:
             wait_for_path_chart(page, min_paths=3)
             t_chart = time.monotonic() - t0
             wait_for_idle(page)
-
-            page.goto(url + "/?steps=500")
-            chart = wait_for_path_chart(page, min_paths=3)
-            wait_for_idle(page)
-            assert chart["lastFrame"] == "500" and len(chart["paths"]) == 3, chart["lastFrame"]
-            slider = page.locator(SLIDER)
-            value, top = int(slider.input_value()), int(slider.get_attribute("max"))
-            key = "ArrowRight" if value + CHANGES + 1 <= top else "ArrowLeft"
-            slider.focus()
-            warm_chart, _, _ = one_change(page, key, received)
-            charts, runs, sent = [], [], []
-            for _ in range(CHANGES):
-                c, r, b = one_change(page, key, received)
-                charts.append(c)
-                runs += [] if r is None else [r]
-                sent.append(b / 1e3)
-            moved = int(slider.input_value()) - value
+            m = slider_changes(page, received)
             page.context.close()  # before the server stops: no reconnect errors
         browser.close()
 
     print(f"server healthy after: {t_health:.1f} s")
     print(f"cold start to first chart: {t_chart:.1f} s")
-    print(f"slider -> chart, first change (warm-up, not counted): {warm_chart:.0f} ms")
-    print(f"slider -> updated chart: {stats(charts)}")
-    print(f"slider -> script run finished: {stats(runs)}")
-    print(f"sent to the browser per change: {stats(sent, 'KB')}")
+    print(f"slider -> chart, first change (warm-up, not counted): {m['warm']:.0f} ms")
+    print(f"slider -> updated chart: {stats(m['charts'])}")
+    print(f"slider -> script run finished: {stats(m['runs'])}")
+    print(f"sent to the browser per change: {stats(m['sent'], 'KB')}")
     print(f"  (3 optimizers x 500 steps, animation frames on; momentum learning rate moved "
-          f"{moved:+d} slider positions with {key})")
+          f"{m['moved']:+d} slider positions with {m['key']})")
     if errors.errors:
         print("console/page errors:", *errors.errors, sep="\n  ")
 
