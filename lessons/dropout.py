@@ -12,8 +12,8 @@ import numpy as np
 
 from lessons.claims import Claim, fmt_num, pct
 from networks import MLPConfig, make_dataset, train_batch
+from networks.records import NEAR_ZERO
 
-NEAR_ZERO = 1e-3
 KINDS = ("without dropout", "with dropout", "L1 (for contrast)")
 SEEDS, LECTURE_SEEDS = 5, 8  # comparisons are verdicts over seeds, trained in one call each
 L1_CONTRAST = (3e-3, 1e-3, 5e-4)  # the L1 vs L2 page's default λ, proximal step

@@ -15,8 +15,8 @@ import numpy as np
 from lessons.claims import Claim, fmt_num, pct
 from networks import MLPConfig, make_dataset, train_batch
 from networks.model import ACTIVATIONS, forward
+from networks.records import NEAR_ZERO
 
-NEAR_ZERO = 1e-3  # the page's cutoff for a "near-zero" weight (networks.training uses the same)
 CONFIG = MLPConfig(sizes=(2, 64, 64, 2))
 KINDS = ("none", "L1", "L2")
 SEEDS = 5  # every comparison is a verdict over seeds, trained together in one compiled call
