@@ -16,7 +16,7 @@ import numpy as np
 from networks.datasets import Dataset
 from networks.model import MLPConfig, init_mlp
 from networks.training import TrainSpec, batch_indices, compiled_trainer, predict_logits
-from optimizers import schedules
+from optimizers import schedule_plan
 from optimizers.base import check_convention
 from optimizers.registry import get_spec
 
@@ -127,7 +127,7 @@ def train_batch(config: MLPConfig, data: Dataset, optimizer: str = "adam",
     ``pad_train`` pads the training set to a bucket (``TRAIN_BUCKETS``), so its size is a value
     and a new size trains without compiling: the mini-batches and the trained weights are bit
     for bit the same, the recorded training-set statistics (masked means) agree to rounding.
-    ``schedule``: the learning rate's schedule as ``optimizers.schedules.plan`` takes it (None:
+    ``schedule``: the learning rate's schedule as ``optimizers.schedule_plan.plan`` takes it (None:
     constant; a key; or (key, parameters)), shared by every variant.
     ``pad_batch`` pads each mini-batch to a bucket (``training.BATCH_BUCKETS``), so the batch
     size is a value and a new one trains without compiling; batch norm, the loss and dropout
@@ -156,7 +156,7 @@ def _resolve_variants(config: MLPConfig, optimizer: str, variants, shared: dict,
     them), the optimizer switches they must share (structure) and the schedule's plan."""
     opt_spec = get_spec(optimizer)
     regs, opts = zip(*(_variant_values(config, shared, v, opt_spec, convention) for v in variants))
-    plan, knobs = schedules.plan(schedule, convention)
+    plan, knobs = schedule_plan.plan(schedule, convention)
     opts = tuple({**o, **knobs} for o in opts)
     option_names = {o.name for o in opt_spec.options}
     options = {tuple(sorted((k, bool(v)) for k, v in o.items() if k in option_names)) for o in opts}

@@ -47,7 +47,7 @@ from jax.flatten_util import ravel_pytree
 from networks.layers import Rows
 from networks.model import MLPConfig, cross_entropy, forward, penalty
 from networks.records import recorded
-from optimizers.schedules import CONSTANT, Plan
+from optimizers.schedule_plan import CONSTANT, Plan
 from optimizers.step import learning_rate_at, rule_at, take_step
 
 # The mini-batch index arrays are padded to the smallest of these step counts that holds the run:
@@ -77,7 +77,7 @@ class TrainSpec:
     # value; the steps never draw a padding row, the recorded statistics leave them out.
     padded_train: bool = False
     # The learning rate's schedule (kind and options); its parameters travel among the traced
-    # optimizer values as ``schedule.*`` knobs (optimizers.schedules.plan).
+    # optimizer values as ``schedule.*`` knobs (optimizers.schedule_plan.plan).
     schedule: Plan = CONSTANT
     # True: each mini-batch is padded to a bucket (``BATCH_BUCKETS``) and its size is a value:
     # the real rows come first, batch norm's statistics and the loss's mean leave the rest out.

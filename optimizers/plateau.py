@@ -40,7 +40,8 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
-from optimizers.schedules import PREFIX, Plan, get_schedule
+from optimizers.schedule_plan import PREFIX, Plan
+from optimizers.schedules import get_schedule
 
 KEY = "plateau"  # its row in schedules.SCHEDULES
 SCALE = PREFIX + "scale"  # the knob through which s_t reaches the row's factor

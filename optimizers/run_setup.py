@@ -16,7 +16,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from optimizers import schedules
+from optimizers import schedule_plan
 from optimizers.base import check_convention
 from optimizers.clipping import parse_clip
 from optimizers.registry import get_spec
@@ -31,12 +31,12 @@ class RunSpec:
 
     optimizer: str
     options: tuple[tuple[str, bool], ...] = ()
-    schedule: schedules.Plan = schedules.CONSTANT  # its parameters are knobs (split_run)
+    schedule: schedule_plan.Plan = schedule_plan.CONSTANT  # its parameters are knobs (split_run)
 
     @property
     def knob_names(self) -> tuple[str, ...]:
         """The run's traced values: its hyperparameters, then its schedule's parameters."""
-        return get_spec(self.optimizer).hyperparameter_names + schedules.knob_names(self.schedule)
+        return get_spec(self.optimizer).hyperparameter_names + schedule_plan.knob_names(self.schedule)
 
 
 def float_dtype():
@@ -58,7 +58,7 @@ def split_run(run, convention) -> tuple[RunSpec, dict[str, float]]:
     spec = get_spec(name)
     values = spec.resolve(overrides, convention)
     options = tuple(sorted((o.name, bool(values.pop(o.name))) for o in spec.options))
-    plan, knobs = schedules.plan(schedule, convention)
+    plan, knobs = schedule_plan.plan(schedule, convention)
     return RunSpec(name, options, plan), values | knobs
 
 

@@ -19,28 +19,28 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from optimizers import schedules
+from optimizers import schedule_plan
 from optimizers.base import Optimizer
 from optimizers.clipping import apply_clip
 from optimizers.registry import get_spec
 
 
-def learning_rate_at(t, hparams: Mapping[str, Any], schedule=schedules.CONSTANT):
-    """The learning rate of step t: the run's schedule (static ``schedules.Plan``) applied to the
+def learning_rate_at(t, hparams: Mapping[str, Any], schedule=schedule_plan.CONSTANT):
+    """The learning rate of step t: the run's schedule (static ``schedule_plan.Plan``) applied to the
     (traced) learning rate and its own traced parameters, the ``schedule.*`` entries of hparams."""
-    return schedules.rate_at(schedule, t, hparams)
+    return schedule_plan.rate_at(schedule, t, hparams)
 
 
-def rate_taken(t, hparams: Mapping[str, Any], schedule=schedules.CONSTANT):
+def rate_taken(t, hparams: Mapping[str, Any], schedule=schedule_plan.CONSTANT):
     """eta_t as a run records it: the rate ``rule_at`` gives step t (1 for a rule without one)."""
     return learning_rate_at(t, hparams, schedule) if "learning_rate" in hparams else 1.0
 
 
 def rule_at(t, optimizer: str, hparams: Mapping[str, Any], options: Mapping[str, bool],
-            convention: str, schedule=schedules.CONSTANT) -> Optimizer:
+            convention: str, schedule=schedule_plan.CONSTANT) -> Optimizer:
     """The update rule of step t: the registry's rule with step t's learning rate (and, when the
     schedule cycles it, step t's momentum or beta1)."""
-    values = schedules.hyperparameters_at(schedule, t, hparams)
+    values = schedule_plan.hyperparameters_at(schedule, t, hparams)
     if "learning_rate" in values:
         values["learning_rate"] = learning_rate_at(t, hparams, schedule)
     return get_spec(optimizer).factory(**values, **options, convention=convention)

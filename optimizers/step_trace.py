@@ -20,7 +20,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from optimizers import schedules
+from optimizers import schedule_plan
 from optimizers.engine import noise_sequence
 from optimizers.registry import get_spec
 from optimizers.run_setup import RunSetup, RunSpec, float_dtype
@@ -47,7 +47,7 @@ class StepTrace:
     # What the learning-rate schedule set at each step (T,): "learning_rate" always (eta itself
     # without a schedule), "momentum" or "b1" when the schedule cycles it. See ``at_step``.
     schedule_values: dict
-    schedule: schedules.Plan = schedules.CONSTANT
+    schedule: schedule_plan.Plan = schedule_plan.CONSTANT
 
     @property
     def num_steps(self) -> int:
@@ -144,7 +144,7 @@ def _scheduled(run: RunSpec, hparams: Mapping, num_steps: int) -> dict[str, np.n
     """The values step.rule_at gave each step (t = 0 .. T-1 steps taken before it): the learning
     rate, and the momentum (or beta1) where the schedule cycles it."""
     t = np.arange(num_steps)
-    values = schedules.hyperparameters_at(run.schedule, t, hparams)
+    values = schedule_plan.hyperparameters_at(run.schedule, t, hparams)
     cycled = {k: v for k, v in values.items() if np.ndim(v) > 0}  # per step: the schedule's
     rate = np.broadcast_to(np.asarray(learning_rate_at(t, hparams, run.schedule)), t.shape)
     return {"learning_rate": rate} | {k: np.asarray(v) for k, v in cycled.items()}

@@ -15,7 +15,7 @@ import pytest
 from test_optax_reference import OPTAX_EQUIVALENT
 from test_schedules_engine import new_programs
 
-from optimizers import OPTIMIZERS, plateau, schedules, simulate, simulate_batch
+from optimizers import OPTIMIZERS, plateau, schedule_plan, schedules, simulate, simulate_batch
 from optimizers.engine import compiled_batch, knob_columns, noise_sequence
 from optimizers.run_setup import RunSpec
 from surfaces import SURFACES
@@ -163,7 +163,7 @@ def test_moving_a_plateau_parameter_does_not_recompile():
 def test_a_plateau_run_still_compiles_to_one_native_loop(convention):
     """The plateau state and its loss evaluation keep each run's loop under XLA:CPU's ~1 KB
     (fact 2 of optimizers/engine.py): every optimizer, on the costliest surfaces, clipped."""
-    plan, _ = schedules.plan("plateau", convention)
+    plan, _ = schedule_plan.plan("plateau", convention)
     runs = tuple(RunSpec(k, tuple(sorted((o.name, False) for o in OPTIMIZERS[k].options)), plan)
                  for k in OPTIMIZERS)
     for surface in (SURFACES["rosenbrock"], SURFACES["rastrigin"]):

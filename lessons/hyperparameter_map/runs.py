@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimizers import schedules
+from optimizers import schedule_plan, schedules
 from optimizers.registry import get_spec
 from optimizers.sweep import sweep
 from surfaces import as_surface
@@ -92,11 +92,11 @@ def hyperparameter_map(optimizer: str, surface, lrs, axis: str | None = None, be
 def schedule_shape(optimizer: str, schedule, convention: str, num_steps: int):
     """(key, f(t) for t < num_steps, the hyperparameter it cycles or None) of a sweep's schedule
     (None: a constant rate, f = 1)."""
-    plan, knobs = schedules.plan(schedule, convention)
+    plan, knobs = schedule_plan.plan(schedule, convention)
     t = np.arange(num_steps)
-    factor = np.broadcast_to(np.asarray(schedules.rate_at(plan, t, knobs | {"learning_rate": 1.0}),
+    factor = np.broadcast_to(np.asarray(schedule_plan.rate_at(plan, t, knobs | {"learning_rate": 1.0}),
                                         float), t.shape)
-    params = {k.removeprefix(schedules.PREFIX): v for k, v in knobs.items()}
+    params = {k.removeprefix(schedule_plan.PREFIX): v for k, v in knobs.items()}
     cycled = schedules.momentum(plan.key, 0, params, dict(plan.options)) is not None
     return plan.key, factor, \
         schedules.momentum_name(get_spec(optimizer).hyperparameter_names) if cycled else None
