@@ -5,13 +5,12 @@ start, with the steps the farthest spent past the limit (computed from f(t), che
 schedule slider recompiles nothing; a momentum cycle that overrides the swept axis is said; the
 page draws the 'peak' line, says so, and its playground link carries the schedule."""
 
-import contextlib
 from urllib.parse import parse_qs, urlparse
 
-import jax
 import numpy as np
 import pytest
 from apptest_util import assert_clean, charts, open_app, texts
+from compile_count import count_compilations
 
 from lessons.hyperparameter_map import axis_note, claims
 from lessons.hyperparameter_map.runs import beta_grid, hyperparameter_map, log_grid
@@ -23,8 +22,6 @@ RAVINE = SURFACES["ravine"]  # quadratic, L = 1
 PAGE = "app_pages/hyperparameter_map.py"
 KINDS = [k for k in step_schedules() if k != "constant"]
 LRS = log_grid(0.05, 10.0, 30)
-NEW_PROGRAM = ("/jax/core/compile/jaxpr_trace_duration",
-               "/jax/core/compile/backend_compile_duration")
 
 
 def sgd_map(schedule, steps: int = 300):
@@ -74,29 +71,17 @@ def test_a_cycled_momentum_draws_no_line_and_says_the_axis_does_not_move_the_run
     assert optax.cycles is None and axis_note(optax) is None  # optax cycles nothing
 
 
-@contextlib.contextmanager
-def new_programs():
-    seen = []
-    listener = lambda event, duration, **kwargs: seen.append(event) if event in NEW_PROGRAM \
-        else None  # noqa: E731
-    jax.monitoring.register_event_duration_secs_listener(listener)
-    try:
-        yield seen
-    finally:
-        jax.monitoring.unregister_event_duration_listener(listener)
-
-
 def test_moving_a_schedule_slider_recompiles_nothing():
     def run(params):
         return hyperparameter_map("sgd", RAVINE, LRS[:8], num_steps=100,
                                   schedule=("cosine", params)).final_loss
     first = run({"decay_steps": 100})
     misses = compiled_sweep.cache_info().misses
-    with new_programs() as seen:
+    with count_compilations() as seen:
         moved = [run({"decay_steps": 40}), run({"decay_steps": 100, "alpha": 0.5})]
     assert seen == [] and compiled_sweep.cache_info().misses == misses
     assert all(not np.allclose(m, first, equal_nan=True) for m in moved)  # the values arrived
-    with new_programs() as seen:  # the kind is structure
+    with count_compilations() as seen:  # the kind is structure
         hyperparameter_map("sgd", RAVINE, LRS[:8], num_steps=100, schedule="exponential")
     assert seen
 

@@ -5,36 +5,17 @@ Compilations are counted with JAX's own monitoring event (one per XLA compilatio
 fails whatever part of the program a change would rebuild.
 """
 
-import contextlib
-
 import jax
-import jax.monitoring
 import numpy as np
+from compile_count import COMPILE_EVENT, NEW_PROGRAM, count_compilations
 
 from networks import MLPConfig, make_dataset, train_batch
 from networks.training import BATCH_BUCKETS, STEP_BUCKETS
 
-COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
-NEW_PROGRAM = ("/jax/core/compile/jaxpr_trace_duration", COMPILE_EVENT)
 DATA = make_dataset("xor", n_train=64, n_test=50, seed=0)
 # Batch norm, dropout and L1 together: every traced part of the step is in the program.
 CONFIG = MLPConfig((2, 8, 8, 2), norm="batch")
 RUN = dict(hyperparameters={"learning_rate": 0.05}, dropout=0.1, l1=1e-3, batch_size=16)
-
-
-@contextlib.contextmanager
-def count_compilations(events=(COMPILE_EVENT,)):
-    compiled = []
-
-    def listener(event, duration, **kwargs):
-        if event in events:
-            compiled.append(duration)
-
-    jax.monitoring.register_event_duration_secs_listener(listener)
-    try:
-        yield compiled
-    finally:
-        jax.monitoring.unregister_event_duration_listener(listener)
 
 
 def _train(num_steps: int, records: int = 10, data=DATA, pad_train: bool = False):
@@ -46,7 +27,7 @@ def test_changing_the_step_count_does_not_compile_again():
     # The network pages record a fixed number of times (steps // 50, // 10, // 100), so every
     # step count of their sliders (200 ... 5,000) is the same program.
     _train(40)
-    with count_compilations() as compiled:
+    with count_compilations((COMPILE_EVENT,)) as compiled:
         results = [_train(steps) for steps in (20, 60, 200, 1000)]
     assert compiled == []
     assert [len(r[0].steps) for r in results] == [11] * 4
@@ -78,7 +59,7 @@ def _sized(n: int):
 def test_changing_the_training_set_size_does_not_compile_again():
     # The L1/L2, dropout and train/eval pages pad their training set (30 ... 500 points).
     _train(40, data=_sized(64), pad_train=True)
-    with count_compilations() as compiled:
+    with count_compilations((COMPILE_EVENT,)) as compiled:
         for n in (30, 100, 500):
             _train(40, data=_sized(n), pad_train=True)
     assert compiled == []

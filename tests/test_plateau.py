@@ -12,8 +12,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+from compile_count import count_compilations
 from test_optax_reference import OPTAX_EQUIVALENT
-from test_schedules_engine import new_programs
 
 from optimizers import OPTIMIZERS, plateau, schedule_plan, schedules, simulate, simulate_batch
 from optimizers.engine import compiled_batch, knob_columns, noise_sequence
@@ -152,7 +152,7 @@ def test_moving_a_plateau_parameter_does_not_recompile():
                         schedule=("plateau", BASE | moved)).rate
     first = run()
     assert set(MOVES) == {p.name for p in schedules.SCHEDULES["plateau"].params}
-    with new_programs() as seen:
+    with count_compilations() as seen:
         moved = {name: run(**{name: value}) for name, value in MOVES.items()}
     assert seen == []
     for name, rates in moved.items():  # each parameter reached the compiled program

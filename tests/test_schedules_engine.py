@@ -5,13 +5,13 @@ real optimizer stepped on a surface with the real scheduler stepped after every 
 Adam's beta1 cycled by OneCycleLR/CyclicLR, ReduceLROnPlateau fed the new point's loss.
 """
 
-import contextlib
 import json
 from pathlib import Path
 
 import jax
 import numpy as np
 import pytest
+from compile_count import count_compilations
 
 from optimizers import simulate
 from optimizers.engine import run_setup
@@ -26,8 +26,6 @@ with np.load(DATA / "torch_schedule_golden.npz") as _npz:
     RATES = {c["id"]: _npz[f"{c['id']}.lr"] for c in RUNS}
 # Events of a new program: tracing (always, even when the persistent cache then supplies the
 # compiled code) and XLA compilation.
-NEW_PROGRAM = ("/jax/core/compile/jaxpr_trace_duration",
-               "/jax/core/compile/backend_compile_duration")
 
 
 @pytest.mark.parametrize("case", RUNS, ids=lambda c: c["id"])
@@ -72,31 +70,19 @@ def test_the_engine_equals_the_reference_loop_with_schedules():
             assert len(np.unique(plateau_rates)) >= 3  # the plateau run was cut, more than once
 
 
-@contextlib.contextmanager
-def new_programs():
-    seen = []
-    listener = lambda event, duration, **kwargs: seen.append(event) if event in NEW_PROGRAM \
-        else None  # noqa: E731
-    jax.monitoring.register_event_duration_secs_listener(listener)
-    try:
-        yield seen
-    finally:
-        jax.monitoring.unregister_event_duration_listener(listener)
-
-
 def test_moving_a_schedule_parameter_does_not_recompile():
     def run(lr, params):
         return simulate("adam", "ravine", {"learning_rate": lr}, num_steps=100,
                         schedule=("one_cycle", params)).path
     first = run(0.1, {"total_steps": 100})
-    with new_programs() as seen:
+    with count_compilations() as seen:
         moved = [run(0.2, {"total_steps": 60, "pct_start": 0.5}),
                  run(0.1, {"div_factor": 5.0, "base_momentum": 0.7}),
                  run(0.1, {"total_steps": 100, "final_div_factor": 10.0})]
     assert seen == []
     for path in moved:  # each parameter reached the compiled program
         assert not np.allclose(path, first)
-    with new_programs() as seen:  # the kind is structure: a new kind is a new program
+    with count_compilations() as seen:  # the kind is structure: a new kind is a new program
         run_kind = simulate("adam", "ravine", {"learning_rate": 0.1}, num_steps=100,
                             schedule="cosine")
     assert seen and np.isfinite(run_kind.path).all()
