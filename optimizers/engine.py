@@ -213,7 +213,7 @@ def pack_knobs(values: dict, columns, seeds_shape, dtype) -> tuple[np.ndarray, t
 def _to_results(out: np.ndarray) -> list[BatchResult]:
     """The packed (B, num_steps + 1, R, 6) output as one BatchResult per run (views, no copies)."""
     x, y, loss, grad_norm, clipped, rate = (OUTPUT_COLUMNS.index(c) for c in OUTPUT_COLUMNS)
-    runs_first = out.transpose(0, 2, 1, 3)  # (B, R, T + 1, 5): every run's divergence at once
+    runs_first = out.transpose(0, 2, 1, 3)  # (B, R, T + 1, 6): every run's divergence at once
     diverged_at = first_non_finite(runs_first[..., x : y + 1], runs_first[..., loss])  # (B, R)
     # The last row's clip flag and rate belong to the discarded extra update: they never count.
     was_clipped = out[:, :-1, :, clipped] > 0.5
