@@ -26,8 +26,7 @@ from typing import Any
 
 import jax.numpy as jnp
 
-from optimizers.schedule_spec import (  # noqa: F401 (the rows' types: schedules' public names)
-    CONVENTIONS,
+from optimizers.schedule_spec import (
     MOMENTUM_NAMES,
     Param,
     Schedule,

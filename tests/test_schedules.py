@@ -11,6 +11,7 @@ import optax
 import pytest
 
 from optimizers import schedules
+from optimizers.schedule_spec import CONVENTIONS
 from optimizers.schedules import SCHEDULES, learning_rate, resolve
 
 STEPS = np.arange(700)  # past every default and test phase end
@@ -87,7 +88,7 @@ def test_pytorch_convention_differs_from_optax_by_its_option(key):
 def test_every_row_is_complete_and_at_most_eta():
     for key, row in SCHEDULES.items():
         assert row.key == key and row.label and row.latex.startswith(r"\eta_t"), key
-        assert set(row.options) == set(schedules.CONVENTIONS), key
+        assert set(row.options) == set(CONVENTIONS), key
         assert row.torch and row.optax
         if row.options["pytorch"] != row.options["optax"]:  # a difference is said in words
             assert row.note, key
@@ -95,7 +96,7 @@ def test_every_row_is_complete_and_at_most_eta():
             assert p.low <= p.default <= p.high, (key, p.name)
         if row.fed_by_losses:  # its realised factor is checked on runs (test_plateau.py)
             continue
-        for convention in schedules.CONVENTIONS:
+        for convention in CONVENTIONS:
             params, options = resolve(key, {}, convention)
             rates = np.asarray(learning_rate(key, STEPS, 1.0, params, options))
             # eta is the largest rate: a bound on eta (2/L) bounds every step
@@ -104,7 +105,7 @@ def test_every_row_is_complete_and_at_most_eta():
 
 def test_momentum_schedule_only_where_the_convention_cycles_it():
     for key in SCHEDULES:
-        for convention in schedules.CONVENTIONS:
+        for convention in CONVENTIONS:
             params, options = resolve(key, {}, convention)
             cycled = schedules.momentum(key, STEPS, params, options)
             assert (cycled is not None) == (key in ("one_cycle", "cyclical") and
