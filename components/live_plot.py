@@ -22,7 +22,6 @@ import streamlit as st
 from charts.live_plot_json import figure_json
 from charts.live_plot_look import BASE_CONFIG, STREAMLIT_LOOK, chart_config
 from components import presenter
-from components.chart_memo import JsonMemo
 from components.live_plot_assets import (
     PLOTLY_JS,
     chart_module_url,
@@ -32,7 +31,7 @@ from components.live_plot_assets import (
     script,
 )
 
-__all__ = ["BASE_CONFIG", "PLOTLY_JS", "STREAMLIT_LOOK", "JsonMemo", "chart_config", "figure_json",
+__all__ = ["BASE_CONFIG", "PLOTLY_JS", "STREAMLIT_LOOK", "chart_config", "figure_json",
            "install_plotly_js", "live_figure", "live_plot", "preload_plotly"]
 _plotly_urls = plotly_urls  # the tests' name for it
 
@@ -78,7 +77,7 @@ def live_figure(figure, *, key: str, config: dict | None = None, where=None) -> 
 def live_plot(figure, *, key: str, config: dict | None = None,
               on_click: Callable[[], None] | None = None, defer: bool = False) -> None:
     """Draw ``figure`` (a plotly Figure or figure dict, or the JSON of one as drawn, from a
-    ``JsonMemo``) under ``key``, updating in place.
+    ``chart_memo.JsonMemo``) under ``key``, updating in place.
 
     ``defer``: a secondary chart, redrawn after the browser has painted the main one.
 

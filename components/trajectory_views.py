@@ -15,9 +15,10 @@ from charts.path_animation import DEFAULT_PLAYBACK, Playback
 from charts.summary import summary_rows
 from charts.surface_3d import surface_3d_spec
 from charts.surface_view import surface_view
+from components.chart_memo import JsonMemo
 from components.controls import start_bounds
 from components.lesson import divergence_error
-from components.live_plot import JsonMemo, live_plot
+from components.live_plot import live_plot
 from optimizers import OPTIMIZERS, simulate_batch
 from surfaces import Surface
 

@@ -8,8 +8,9 @@ import pytest
 
 from charts import figures
 from charts.curves import curve_spec
+from charts.live_plot_json import figure_json
 from components import presenter, trajectory_views
-from components.live_plot import JsonMemo, figure_json
+from components.chart_memo import JsonMemo
 from surfaces import SURFACES
 
 SURFACE = SURFACES["ravine"]
