@@ -8,7 +8,9 @@ A group takes a key ``prefix``: the playground's groups have none (``surface``),
 carry the page's (``si.surface``), so every page draws the same group under its own keys (twice on
 one page under two prefixes) and each link keeps its spelling. A picker's callback (``on_change``,
 by default the group's own from ``widget_defaults``) is called with that prefix. The optimizers'
-own sliders are keyed by optimizer (``adam.learning_rate``) on every page.
+own sliders and toggles are keyed by optimizer (``adam.learning_rate``) and take a prefix of their
+own (``left.adam.learning_rate``): every page leaves it out, so each link spells them as the
+playground does, and two groups of them on one page give each a prefix.
 """
 
 from __future__ import annotations
@@ -49,14 +51,14 @@ def drives_the_paths(hp: Hyperparameter) -> bool:
     return hp.name == "learning_rate" or hp.scale == "beta"
 
 
-def live_keys(chosen: list[str]) -> list[str]:
+def live_keys(chosen: list[str], prefix: str = "") -> list[str]:
     """The keys of the chosen optimizers' sliders that move the paths while dragged."""
-    return [hp_key(OPTIMIZERS[k], hp.name) for k in chosen
+    return [hp_key(OPTIMIZERS[k], hp.name, prefix) for k in chosen
             for hp in OPTIMIZERS[k].hyperparameters if drives_the_paths(hp)]
 
 
 def hyperparameter_slider(spec, hp: Hyperparameter, convention, surface, log: KeyLog,
-                          on_change: Callable | None = None) -> float:
+                          on_change: Callable | None = None, prefix: str = "") -> float:
     options = ladder(hp.scale, *hp.range(convention))
     library = hp.default(convention)
     return st.select_slider(
@@ -64,7 +66,7 @@ def hyperparameter_slider(spec, hp: Hyperparameter, convention, surface, log: Ke
         options=options,
         value=hyperparameter_default(spec, hp, convention, surface),
         format_func=fmt,
-        key=log(hp_key(spec, hp.name), options),
+        key=log(hp_key(spec, hp.name, prefix), options),
         bind=BIND,
         help=f"{convention} default: {fmt(library)}",
         on_change=on_change,
@@ -72,32 +74,35 @@ def hyperparameter_slider(spec, hp: Hyperparameter, convention, surface, log: Ke
 
 
 def optimizer_controls(spec: OptimizerSpec, convention: str, surface: Surface, log: KeyLog,
-                       on_slide: Callable | None = None) -> dict:
-    """The optimizer's sliders and option toggles; their values. ``on_slide``: the sliders'
-    callback (the playground reruns only its charts: the toggles change the rule shown too)."""
+                       on_slide: Callable | None = None, prefix: str = "") -> dict:
+    """The optimizer's sliders and option toggles, keyed under ``prefix``; their values.
+    ``on_slide``: the sliders' callback (the playground reruns only its charts: the toggles
+    change the rule shown too)."""
     values: dict = {}
     for hp in spec.hyperparameters:
         # a value the formula writes (AdaGrad's G0) reruns the whole group, so the rule redraws
         slide = None if hp.name in spec.formula_hyperparameters else on_slide
-        values[hp.name] = hyperparameter_slider(spec, hp, convention, surface, log, slide)
+        values[hp.name] = hyperparameter_slider(spec, hp, convention, surface, log, slide, prefix)
     for option in spec.options:
         values[option.name] = st.toggle(option.label, value=option.default,
-                                        key=log(hp_key(spec, option.name)), bind=BIND)
+                                        key=log(hp_key(spec, option.name, prefix)), bind=BIND)
     return values
 
 
-def optimizer_settings(chosen: list[str], convention: str, event=None) -> dict[str, dict]:
-    """The chosen optimizers' settings as their widgets (drawn before, in this run or an earlier
-    one) hold them, the dragged value of a live slider's preview ``event`` in its place."""
+def optimizer_settings(chosen: list[str], convention: str, event=None,
+                       prefix: str = "") -> dict[str, dict]:
+    """The chosen optimizers' settings as their widgets under ``prefix`` (drawn before, in this
+    run or an earlier one) hold them, the dragged value of a live slider's preview ``event`` in
+    its place."""
     settings = {}
     for key in chosen:
         spec, values = OPTIMIZERS[key], {}
         for hp in spec.hyperparameters:
-            name = hp_key(spec, hp.name)
+            name = hp_key(spec, hp.name, prefix)
             values[hp.name] = previewed(event, name, ladder(hp.scale, *hp.range(convention)),
                                         st.session_state[name])
         for option in spec.options:
-            values[option.name] = st.session_state[hp_key(spec, option.name)]
+            values[option.name] = st.session_state[hp_key(spec, option.name, prefix)]
         settings[key] = values
     return settings
 

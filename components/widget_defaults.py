@@ -2,7 +2,9 @@
 
 A picker's callback is called with its group's key prefix (``controls.scoped``) and reads the
 group's other choices under it: the same callbacks serve the playground (no prefix) and each
-lesson page (its own prefix).
+lesson page (its own prefix). The optimizers' sliders it resets are keyed apart from the pickers
+(``sliders``, the prefix given to ``controls.optimizer_controls``): every page so far keeps them
+unprefixed, as the playground's links spell them, whatever its pickers' prefix.
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ def hyperparameter_default(spec, hp: Hyperparameter, convention: str, surface: S
     return snap(value, ladder(hp.scale, *hp.range(convention)))
 
 
-def hp_key(spec: OptimizerSpec, name: str) -> str:
-    return f"{spec.key}.{name}"
+def hp_key(spec: OptimizerSpec, name: str, prefix: str = "") -> str:
+    """An optimizer's slider or toggle key (``adam.b1``), under ``prefix`` if one is given."""
+    return scoped(prefix, f"{spec.key}.{name}")
 
 
 def scoped(prefix: str, name: str) -> str:
@@ -51,33 +54,33 @@ def picked_optimizer(prefix: str) -> OptimizerSpec:
 
 
 def load_defaults(optimizers: Iterable[str], prefix: str = "", learning_rates: bool = True,
-                  fixed: Surface = SURFACES[DEFAULT_SURFACE]) -> None:
-    """The ``optimizers``' sliders to their defaults on the group's surface and convention.
-    Without ``learning_rates`` the rates stay: a convention brings eps, decays, G0 and weight
-    decay, never η."""
+                  fixed: Surface = SURFACES[DEFAULT_SURFACE], sliders: str = "") -> None:
+    """The ``optimizers``' sliders (keyed under ``sliders``) to their defaults on the surface and
+    convention of the group ``prefix``. Without ``learning_rates`` the rates stay: a convention
+    brings eps, decays, G0 and weight decay, never η."""
     surface = picked_surface(prefix, fixed)
     convention = st.session_state.get(scoped(prefix, "convention")) or CONVENTIONS[0]
     for spec in (OPTIMIZERS[key] for key in optimizers):
         for hp in spec.hyperparameters:
             if learning_rates or hp.name != "learning_rate":
-                st.session_state[hp_key(spec, hp.name)] = hyperparameter_default(
+                st.session_state[hp_key(spec, hp.name, sliders)] = hyperparameter_default(
                     spec, hp, convention, surface)
 
 
-def reset_for_surface(prefix: str = "") -> None:
+def reset_for_surface(prefix: str = "", sliders: str = "") -> None:
     """Callback: a new surface brings its own learning rates and start point."""
-    load_defaults(OPTIMIZERS, prefix)
+    load_defaults(OPTIMIZERS, prefix, sliders=sliders)
     start = picked_surface(prefix).start
     st.session_state[scoped(prefix, "x0")], st.session_state[scoped(prefix, "y0")] = start
 
 
 def reset_for_convention(prefix: str = "", optimizers: Iterable[str] = tuple(OPTIMIZERS),
-                         fixed: Surface = SURFACES[DEFAULT_SURFACE]) -> None:
+                         fixed: Surface = SURFACES[DEFAULT_SURFACE], sliders: str = "") -> None:
     """Callback: a new convention brings that library's defaults (eps, decays, G0, weight decay)."""
-    load_defaults(optimizers, prefix, learning_rates=False, fixed=fixed)
+    load_defaults(optimizers, prefix, learning_rates=False, fixed=fixed, sliders=sliders)
 
 
-def reset_for_optimizer(prefix: str) -> None:
+def reset_for_optimizer(prefix: str, sliders: str = "") -> None:
     """Callback of a one-optimizer group (its optimizer, surface or convention changed): the
     suggested hyperparameters of that optimizer on that surface, in that convention."""
-    load_defaults([picked_optimizer(prefix).key], prefix)
+    load_defaults([picked_optimizer(prefix).key], prefix, sliders=sliders)

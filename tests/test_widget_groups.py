@@ -2,6 +2,7 @@
 keeps two sets of keys, and a picker's callback resets what its own group chose."""
 
 import pytest
+from streamlit.errors import StreamlitDuplicateElementKey
 from streamlit.testing.v1 import AppTest
 
 from components.widget_defaults import hyperparameter_default, scoped
@@ -58,4 +59,67 @@ def test_a_pickers_callback_reads_its_own_groups_choices(page):
     assert page.session_state["momentum.learning_rate"] == _learning_rate("ravine", convention="optax")
     page.selectbox(key="right.optimizer").set_value("adam").run()  # right's surface, adam's rate
     assert page.session_state["adam.learning_rate"] == _learning_rate(others[0], "adam")
+    assert not page.exception
+
+
+
+def _two_optimizer_groups(groups):
+    """RMSProp's sliders and toggle twice, each group (its pickers' prefix, its sliders') with its
+    own convention picker whose callback resets that group's sliders; what optimizer_settings
+    reads back under each sliders' prefix."""
+    import functools
+
+    import streamlit as st
+
+    from components import controls
+    from components.key_log import KeyLog
+    from components.widget_defaults import reset_for_convention
+    from optimizers import OPTIMIZERS
+    from surfaces import SURFACES
+
+    log = KeyLog()
+    for prefix, sliders in groups:
+        convention = controls.convention_picker(log, prefix, on_change=functools.partial(
+            reset_for_convention, optimizers=["rmsprop"], sliders=sliders))
+        controls.optimizer_controls(OPTIMIZERS["rmsprop"], convention, SURFACES["ravine"], log,
+                                    prefix=sliders)
+        st.session_state[f"_read.{sliders}"] = controls.optimizer_settings(
+            ["rmsprop"], convention, prefix=sliders)["rmsprop"]
+
+
+def _rmsprop_default(name: str, convention: str = "pytorch"):
+    spec = OPTIMIZERS["rmsprop"]
+    hp = spec.hyperparameters[spec.hyperparameter_names.index(name)]
+    return hyperparameter_default(spec, hp, convention, SURFACES["ravine"])
+
+
+def test_the_optimizer_controls_without_prefixes_clash_on_one_page(caplog):
+    """As before the sliders took a prefix: the pickers apart, the sliders' keys the same."""
+    page = AppTest.from_function(_two_optimizer_groups, default_timeout=60,
+                                 kwargs={"groups": (("left", ""), ("right", ""))}).run()
+    assert page.exception  # its message is redacted (.streamlit/config.toml); the log has it
+    errors = [r.exc_info[1] for r in caplog.records if r.exc_info]
+    assert any(isinstance(e, StreamlitDuplicateElementKey) and "rmsprop.learning_rate" in str(e)
+               for e in errors), errors
+
+
+def test_the_optimizer_controls_twice_on_a_page_keep_independent_values():
+    page = AppTest.from_function(_two_optimizer_groups, default_timeout=60,
+                                 kwargs={"groups": (("left", "left"), ("right", "right"))}).run()
+    assert not page.exception
+    rate = page.select_slider(key="left.rmsprop.learning_rate")
+    moved = next(float(o) for o in rate.options if float(o) != rate.value)
+    rate.set_value(moved).run()
+    page.toggle(key="right.rmsprop.centered").set_value(True).run()
+    left, right = page.session_state["_read.left"], page.session_state["_read.right"]
+    assert left["learning_rate"] == moved != right["learning_rate"] == _rmsprop_default("learning_rate")
+    assert right["centered"] and not left["centered"]
+    # a group's convention resets its own sliders only (its decay; the moved rate stays)
+    assert _rmsprop_default("decay", "optax") != _rmsprop_default("decay")
+    page.radio(key="left.convention").set_value("optax").run()
+    left, right = page.session_state["_read.left"], page.session_state["_read.right"]
+    assert left["decay"] == _rmsprop_default("decay", "optax")
+    assert right["decay"] == _rmsprop_default("decay")
+    assert left["learning_rate"] == moved
+    assert page.select_slider(key="right.rmsprop.decay").value == _rmsprop_default("decay")
     assert not page.exception
