@@ -2,9 +2,10 @@
 
 from optimizers.base import CONVENTIONS, Optimizer
 from optimizers.clipping import CLIP_KINDS
-from optimizers.engine import BatchResult, Trajectory, simulate, simulate_batch
+from optimizers.engine import simulate, simulate_batch
 from optimizers.registry import OPTIMIZERS, Hyperparameter, OptimizerSpec, Option, get_spec
 from optimizers.sweep import SweepResult, sweep
+from optimizers.trajectory import BatchResult, Trajectory
 
 __all__ = [
     "CLIP_KINDS", "CONVENTIONS", "OPTIMIZERS", "BatchResult", "Hyperparameter", "Optimizer",

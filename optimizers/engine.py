@@ -50,14 +50,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from optimizers import plateau
-from optimizers.run_setup import (  # noqa: F401 (RunSpec, split_run: the engine's public names)
-    RunSetup,
-    RunSpec,
-    float_dtype,
-    split_run,
-)
+from optimizers.run_setup import RunSetup, RunSpec, float_dtype
 from optimizers.step import Gradient, rate_taken, rule_at, take_step
-from optimizers.trajectory import BatchResult, Trajectory, first_non_finite  # noqa: F401
+from optimizers.trajectory import BatchResult, Trajectory, first_non_finite
 from surfaces import Surface
 
 

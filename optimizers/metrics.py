@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimizers.engine import Trajectory
+from optimizers.trajectory import Trajectory
 
 
 @dataclass(frozen=True)

@@ -168,7 +168,7 @@ def test_moving_any_slider_does_not_recompile():
 
 
 def _every_run_spec():
-    from optimizers.engine import RunSpec
+    from optimizers.run_setup import RunSpec
 
     runs = []
     for name, spec in OPTIMIZERS.items():
@@ -195,7 +195,7 @@ def test_every_run_compiles_to_one_native_loop(surface):
 
 
 def _specs():
-    from optimizers.engine import RunSpec
+    from optimizers.run_setup import RunSpec
 
     return RunSpec("adam", (("bias_correction", True),)), RunSpec("momentum", (("ema", False),))
 
