@@ -10,7 +10,8 @@ from app_pages import navigation
 from charts import static_files
 from components import gc_policy, presenter, theme_memo
 from components.export import install_export_js
-from components.live_plot import install_plotly_js, preload_plotly
+from components.live_plot import preload_plotly
+from components.live_plot_assets import install_plotly_js
 
 # Compiled programs persist across server restarts: a cold start reuses them instead of spending
 # ~0.1-0.3 s compiling each optimizer set again.

@@ -20,20 +20,9 @@ from collections.abc import Callable
 import streamlit as st
 
 from charts.live_plot_json import figure_json
-from charts.live_plot_look import BASE_CONFIG, STREAMLIT_LOOK, chart_config
+from charts.live_plot_look import STREAMLIT_LOOK, chart_config
 from components import presenter
-from components.live_plot_assets import (
-    PLOTLY_JS,
-    chart_module_url,
-    export_url,
-    install_plotly_js,
-    plotly_urls,
-    script,
-)
-
-__all__ = ["BASE_CONFIG", "PLOTLY_JS", "STREAMLIT_LOOK", "chart_config", "figure_json",
-           "install_plotly_js", "live_figure", "live_plot", "preload_plotly"]
-_plotly_urls = plotly_urls  # the tests' name for it
+from components.live_plot_assets import chart_module_url, export_url, plotly_urls, script
 
 # The component's own script only imports the chart's module (a static file, compiled once per
 # page): a rerun re-sends this line, not the chart's whole script.

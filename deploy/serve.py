@@ -74,7 +74,7 @@ def healthy(url: str) -> bool:
 def publish_static() -> None:
     """Write static/ once, before the replicas (each would otherwise publish it at its start)."""
     from components.export import install_export_js
-    from components.live_plot import install_plotly_js
+    from components.live_plot_assets import install_plotly_js
 
     install_plotly_js()
     install_export_js()

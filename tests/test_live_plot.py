@@ -13,14 +13,10 @@ from streamlit import config
 from charts import static_files
 from charts.curves import curve_spec
 from charts.figures import PathSeries, on_map, overlay_spec
+from charts.live_plot_json import figure_json
+from charts.live_plot_look import chart_config
 from charts.surface_view import surface_view
-from components.live_plot import (
-    PLOTLY_JS,
-    _plotly_urls,
-    chart_config,
-    figure_json,
-    install_plotly_js,
-)
+from components.live_plot_assets import PLOTLY_JS, install_plotly_js, plotly_urls
 from optimizers import Trajectory
 from surfaces import SURFACES
 
@@ -109,7 +105,7 @@ def test_plotly_js_is_installed_where_the_chart_loads_it(static_dir):
 
 def test_plotly_js_is_also_published_precompressed_under_a_content_hashed_name(static_dir):
     install_plotly_js()
-    urls = _plotly_urls()
+    urls = plotly_urls()
     assert urls["plotly_url"] == static_files.static_url(PLOTLY_JS)
     name = urls["plotly_gz_url"].rsplit("/", 1)[1]
     assert name.startswith(PLOTLY_JS + ".") and name.endswith(".gz") and name != PLOTLY_JS + ".gz"

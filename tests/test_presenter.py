@@ -17,8 +17,8 @@ from apptest_util import assert_clean, charts, open_app
 from browser import ErrorLog, wait_for_idle, wait_for_path_chart
 
 from app_pages import LESSONS, NETWORK_PAGES
+from charts.live_plot_look import STREAMLIT_LOOK
 from components import presenter
-from components.live_plot import STREAMLIT_LOOK
 
 HYPERMAP = "app_pages/hyperparameter_map.py"  # st.plotly_chart: clicks select cells
 PAGES = [None] + [f"app_pages/{name}" for name, _, _ in LESSONS + NETWORK_PAGES]
