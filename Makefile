@@ -25,7 +25,7 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt $(VENV)/.runtime-i
 	touch $@
 
 run: $(VENV)/.runtime-installed
-	$(PY) -m streamlit run app.py --server.address localhost --server.port $(PORT)
+	$(PY) -m streamlit run server.py --server.address localhost --server.port $(PORT)
 
 # Browser tests drive Debian's chromium through Playwright (Playwright cannot download browsers here).
 # A CJK font too: headless Debian chromium draws the lecture's Chinese terms as boxes without one.

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from components import controls, live_slider, presenter, url_state
+from charts.live_plot_json import figure_json
+from components import controls, live_preview, live_slider, presenter, url_state
 from components.claims import show_surface_claims
 from components.lesson import page_title
 from components.playback import playback_controls
@@ -10,10 +11,12 @@ from components.rule_formula import rule_formula, shown_schedule
 from components.schedule_controls import schedule_controls
 from components.schedule_view import schedule_panel
 from components.trajectory_views import (
+    PATH_CHART,
     VIEWS,
     curves_and_summary,
     divergence_notes,
     path_chart,
+    path_chart_spec,
     run_series,
 )
 from optimizers import OPTIMIZERS
@@ -40,7 +43,8 @@ def comparison(log, surface, run_settings: dict) -> None:
                                          bind=controls.BIND, label_visibility="collapsed",
                                          width="stretch") or VIEWS[0]
         playback = playback_controls(log, hidden=view_mode == VIEWS[2])
-        live_slider.watch(LIVE, controls.live_keys(chosen), on_preview=_redraw_paths)
+        live_slider.watch(LIVE, controls.live_keys(chosen), on_preview=_redraw_paths,
+                          chart=PATH_CHART)
         optimizer_tabs(log, surface, run_settings, chosen)
         if run_settings["noise"] > 0:
             st.latex(NOISE)
@@ -114,6 +118,8 @@ def runs(surface, run_settings: dict, chosen: list[str], view_mode: str, playbac
         surface, settings, **setting[2])
     if part == PATHS:
         st.session_state[_HANDED_RUNS] = (setting, series)
+        live_preview.offer(LIVE, _path_preview(surface, run_settings, settings, view_mode,
+                                               playback))
         path_chart(view_mode, surface, run_settings["surface_params"], series,
                    run_settings["start"], run_settings["num_steps"], run_settings["clickable"],
                    playback)
@@ -125,6 +131,27 @@ def runs(surface, run_settings: dict, chosen: list[str], view_mode: str, playbac
                        {k: v.get("learning_rate", 1.0) for k, v in settings.items()})
         divergence_notes(series)
         curves_and_summary(series, surface.lowest_minimum(run_settings["surface_params"]))
+
+
+def _path_preview(surface, run_settings: dict, settings: dict, view_mode: str, playback):
+    """How the route draws the path chart at a dragged slider's option (``live_preview``):
+    this run's runs with that one value changed, as ``runs`` would draw them. It keeps what it
+    reads from the run, since the route has no session (presenter mode too)."""
+    convention, presenting = run_settings["convention"], presenter.active()
+    rest = {k: v for k, v in run_settings.items() if k != "clickable"}
+    keys = {live_slider.css_class(k): k for k in controls.live_keys(list(settings))}
+
+    def draw(slider: str, index: int) -> str | None:
+        dragged = slider in keys and controls.dragged_settings(settings, convention,
+                                                               keys[slider], index)
+        if not dragged:
+            return None
+        series = run_series(surface, dragged, **rest)
+        spec = path_chart_spec(view_mode, surface, rest["surface_params"], series, rest["start"],
+                               rest["num_steps"], playback, presenting)
+        return spec if isinstance(spec, str) else figure_json(
+            presenter.scale_figure(spec, presenting=presenting))
+    return draw
 
 
 # The path chart (its figure leaves the height open) takes what a 1280x720 projector leaves under

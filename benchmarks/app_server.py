@@ -28,7 +28,7 @@ def rss_mb(pid: int) -> float:
 
 
 class Server:
-    """``streamlit run app.py`` on a free port, with its pid for CPU and RSS readings."""
+    """``streamlit run server.py`` on a free port, with its pid for CPU and RSS readings."""
 
     def __init__(self, extra_args: list[str]):
         self.port = free_port()
@@ -36,7 +36,7 @@ class Server:
         env = dict(os.environ, JAX_PLATFORMS="cpu", PYTHONUNBUFFERED="1")
         log = open(ROOT / "artifacts" / "bench_classroom_server.log", "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+            [sys.executable, "-m", "streamlit", "run", "server.py", "--server.headless", "true",
              "--server.port", str(self.port), "--server.address", "127.0.0.1",
              "--server.fileWatcherType", "none", *extra_args],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

@@ -21,16 +21,20 @@ class JsonMemo:
     def __init__(self, size: int):
         self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
 
-    def get(self, key, figure: Callable[[], dict]) -> str:
-        """The JSON of ``figure()`` as drawn (presenter mode applied), built only when missing."""
-        key = (key, presenter.active())
+    def get(self, key, figure: Callable[[], dict], presenting: bool | None = None) -> str:
+        """The JSON of ``figure()`` as drawn (presenter mode applied), built only when missing.
+        ``presenting``: presenter mode as a run read it, for a caller outside the run (a drag
+        preview's route, ``live_preview``); by default this run's."""
+        presenting = presenter.active() if presenting is None else presenting
+        key = (key, presenting)
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        spec = figure_json(presenter.scale_figure(figure()))
+        spec = figure_json(presenter.scale_figure(figure(), presenting=presenting))
         with self._lock:
             self._items[key] = spec
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
         return spec
+

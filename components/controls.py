@@ -57,6 +57,21 @@ def live_keys(chosen: list[str], prefix: str = "") -> list[str]:
             for hp in OPTIMIZERS[k].hyperparameters if drives_the_paths(hp)]
 
 
+def dragged_settings(settings: dict[str, dict], convention: str, slider: str, index: int,
+                     prefix: str = "") -> dict[str, dict] | None:
+    """``settings`` with the live slider keyed ``slider`` at its option ``index`` (a drag
+    preview asked through the route, ``live_preview``), or None when no chosen optimizer has
+    that live slider or the slider no such option."""
+    for key, values in settings.items():
+        spec = OPTIMIZERS[key]
+        for hp in spec.hyperparameters:
+            if drives_the_paths(hp) and hp_key(spec, hp.name, prefix) == slider:
+                options = ladder(hp.scale, *hp.range(convention))
+                return ({**settings, key: {**values, hp.name: options[index]}}
+                        if 0 <= index < len(options) else None)
+    return None
+
+
 def hyperparameter_slider(spec, hp: Hyperparameter, convention, surface, log: KeyLog,
                           on_change: Callable | None = None, prefix: str = "") -> float:
     options = ladder(hp.scale, *hp.range(convention))

@@ -22,7 +22,14 @@ draws the committed one.
   preview that Streamlit folds into the commit's rerun (it keeps undelivered triggers) is
   ignored. Released where the drag began, the slider commits nothing, so the watcher sends an
   empty preview.
-- **Scope**: a preview reruns the watcher's fragment, or what its ``on_preview`` callback names:
+- **Through the route, no rerun**: a watcher given a ``chart`` asks the server's preview route
+  (``live_preview``: the chart's run offered how to draw it at another option) and hands the
+  answer to that live chart; the throttle then waits for the chart's drawing. No script runs,
+  so React does not re-render the page (0.4-1.8 s of chromium's CPU per rerun preview). An
+  answer that comes after the release is dropped. When the route is missing or refuses (a
+  plain ``streamlit run app.py``, AppTest, a session the server no longer knows), the watcher
+  falls back to the triggers below for the rest of the drag.
+- **Scope** (triggers): a preview reruns the watcher's fragment, or what its ``on_preview`` callback names:
   the playground's watcher sits with its sliders and calls ``st.rerun(<the charts' fragment
   key>)``, so a drag (like a release) redraws the charts and sends neither the sliders nor the
   watcher again; ``preview()`` reads the trigger anywhere in that run.
@@ -34,6 +41,8 @@ import contextlib
 from collections.abc import Sequence
 
 import streamlit as st
+
+from components import live_preview
 
 # The slider's element container carries "st-key-<key>" (non-word characters become "-");
 # the component finds its slider by that class. Both scripts stay constants: nothing from a
@@ -60,10 +69,39 @@ function install() {
     }).observe(root, {attributes: true, attributeOldValue: true,
                       attributeFilter: ["data-test-script-state"]});
   };
+  // Through the route (live_preview.py) when the server has one: the chart is redrawn from its
+  // answer, with no rerun. The drag waits for that drawing, not for a script run. A failed
+  // answer (a server restarted, an offer gone) falls back to triggers for the rest of the drag.
+  const ask = (d, index) => {
+    const r = d.entry.remote, seq = ++d.asked;
+    const url = new URL(r.url, window.location.origin);
+    url.search = new URLSearchParams({token: r.token, group: r.group, slider: d.slider,
+                                      index: String(index)}).toString();
+    return fetch(url, {cache: "no-store", credentials: "same-origin"})
+      .then((answer) => { if (!answer.ok) throw new Error(String(answer.status)); return answer.text(); })
+      .then((spec) => {
+        // Only the newest answer of a drag still on, or the release's own, is drawn: a late one
+        // would cover the committed chart.
+        if (seq !== d.asked || (drag !== d && !d.final)) return;
+        const gd = document.querySelector("." + r.chart + " .live-plot");
+        if (!gd || !gd.__preview) throw new Error("no chart");
+        return gd.__preview(spec);
+      });
+  };
   const send = (d, index) => {
     d.waiting = index !== null;
     d.sentAt = performance.now();
     d.shown = index === null ? d.base : index;
+    if (d.entry.remote && !d.remoteFailed) {
+      d.final = index === null;
+      d.waiting = true;
+      ask(d, d.shown).then(() => { d.waiting = false; }, () => {
+        d.remoteFailed = true;
+        d.waiting = false;
+        if (drag === d) d.entry.send("preview", {slider: d.slider, index, base: d.base});
+      });
+      return;
+    }
     d.entry.send("preview", {slider: d.slider, index, base: d.base});
   };
   const pump = () => {
@@ -86,7 +124,7 @@ function install() {
     // Capture phase: the slider has not moved yet, so this is the committed value.
     const base = Number(input.value);
     drag = {entry, slider, input, base, shown: base, waiting: false, sentAt: -Infinity,
-            timer: null};
+            timer: null, asked: 0, final: false, remoteFailed: false};
     pump();
   }, true);
   const release = () => {
@@ -94,6 +132,7 @@ function install() {
     if (!d) return;
     drag = null;
     clearTimeout(d.timer);
+    d.asked++;  // answers still on their way are late now
     // Released where it began: the slider commits nothing, so the preview is taken back.
     if (d.shown !== d.base && Number(d.input.value) === d.base) send(d, null);
   };
@@ -150,7 +189,9 @@ export default function (component) {
   for (const [slider, entry] of sliders) {
     if (entry.host === host || !entry.host.isConnected) sliders.delete(slider);  // its old group
   }
-  for (const slider of data.sliders) sliders.set(slider, {send: setTriggerValue, host});
+  for (const slider of data.sliders) {
+    sliders.set(slider, {send: setTriggerValue, host, remote: data.remote || null});
+  }
 }
 """
 
@@ -172,12 +213,17 @@ def css_class(key: str) -> str:
                                for c in key.strip())
 
 
-def watch(group: str, keys: Sequence[str], on_preview=None):
+def watch(group: str, keys: Sequence[str], on_preview=None, chart: str | None = None):
     """Draw the one drag watcher of the sliders ``keys`` (drawn in this run, before or after it)
     and return this run's preview (see ``preview``). ``group`` names it (a page may have several
     groups: a key of its own); ``on_preview``: the callback of a preview, by default none (the
-    watcher's fragment reruns)."""
-    result = _WATCHER(key=WATCHER_PREFIX + group, data={"sliders": [css_class(k) for k in keys]},
+    watcher's fragment reruns). ``chart``: the key of the live chart whose run offers previews
+    through the route (``live_preview.offer(group, ...)``); used when the server has the route,
+    the triggers otherwise."""
+    where = live_preview.endpoint() if chart else None
+    remote = where and {**where, "group": group, "chart": css_class(chart)}
+    result = _WATCHER(key=WATCHER_PREFIX + group,
+                      data={"sliders": [css_class(k) for k in keys], "remote": remote},
                       on_preview_change=on_preview or _no_callback)
     return result.get("preview")
 

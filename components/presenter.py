@@ -84,11 +84,12 @@ def folded(label: str = "About this lesson"):
     return st.expander(label, expanded=False) if active() else contextlib.nullcontext()
 
 
-def scale_figure(figure, fill_screen: bool = True):
+def scale_figure(figure, fill_screen: bool = True, presenting: bool | None = None):
     """``figure`` (a figure dict or ``go.Figure``) as presented: fonts, line widths and marker
     sizes enlarged and (``fill_screen``: a live chart, whose box the style above sizes) the
-    height left to the screen. The same object when not presenting."""
-    if not active():
+    height left to the screen. The same object when not presenting. ``presenting``: the mode
+    as a run read it (for work done outside the run); by default this run's."""
+    if not (active() if presenting is None else presenting):
         return figure
     spec = figure.to_plotly_json() if hasattr(figure, "to_plotly_json") else figure
     return projected(spec, fill_screen)

@@ -23,6 +23,7 @@ from optimizers import OPTIMIZERS, simulate_batch
 from surfaces import Surface
 
 VIEWS = ("Overlay", "Side by side", "3-D")
+PATH_CHART = "path_chart"  # the path chart's key (its clicks; drag previews draw into it)
 TOLERANCE = 1e-3
 
 
@@ -64,12 +65,12 @@ def _remembered_runs(*key) -> Runs:
     return runs
 
 
-def _chart(series: Runs, what: tuple, figure):
+def _chart(series: Runs, what: tuple, figure, presenting: bool | None = None):
     """``figure()`` for live_plot: its JSON remembered with remembered runs (``what``: all
-    else it depends on), the figure itself otherwise."""
+    else it depends on), the figure itself otherwise. ``presenting``: see ``JsonMemo.get``."""
     if getattr(series, "key", None) is None:
         return figure()
-    return _CHARTS.get((series.key, what), figure)
+    return _CHARTS.get((series.key, what), figure, presenting)
 
 
 def _runs(surface, settings, start, num_steps, convention, noise, batch_size, ensemble, seed,
@@ -96,7 +97,7 @@ CHART_CONFIG = {"displayModeBar": False, "scrollZoom": False, "doubleClick": "re
 def _start_from_click(surface: Surface) -> None:
     """Click callback of the overlay chart: the clicked point becomes the start point, snapped
     to 1/100 of the domain (a readable link) and kept inside the start inputs' bounds."""
-    point = (st.session_state.get("path_chart") or {}).get("click") or {}
+    point = (st.session_state.get(PATH_CHART) or {}).get("click") or {}
     if not all(isinstance(point.get(k), (int, float)) for k in ("x", "y")):
         return
     for key, value, (low, high), (least, most) in zip(
@@ -122,11 +123,12 @@ def path_figure(view_mode: str, surface: Surface, surface_params: dict, series, 
 
 
 def path_chart_spec(view_mode: str, surface: Surface, surface_params: dict, series, start,
-                    num_steps, playback: Playback = DEFAULT_PLAYBACK) -> dict | str:
+                    num_steps, playback: Playback = DEFAULT_PLAYBACK,
+                    presenting: bool | None = None) -> dict | str:
     """``path_figure`` as live_plot takes it (the runs' key holds the surface, its parameters,
-    the start and the step count)."""
+    the start and the step count). ``presenting``: see ``JsonMemo.get``."""
     return _chart(series, ("path", view_mode, playback), lambda: path_figure(
-        view_mode, surface, surface_params, series, start, num_steps, playback))
+        view_mode, surface, surface_params, series, start, num_steps, playback), presenting)
 
 
 def curve_chart_spec(series, quantity: str, floor: float | None) -> dict | str:
@@ -138,7 +140,7 @@ def path_chart(view_mode: str, surface: Surface, surface_params: dict, series, s
                clickable: bool = False, playback: Playback = DEFAULT_PLAYBACK):
     fig = path_chart_spec(view_mode, surface, surface_params, series, start, num_steps, playback)
     clickable = clickable and view_mode == VIEWS[0]  # a click means a point only on the map
-    live_plot(fig, key="path_chart", config=CHART_CONFIG,
+    live_plot(fig, key=PATH_CHART, config=CHART_CONFIG,
               on_click=(lambda: _start_from_click(surface)) if clickable else None)
     if clickable:
         st.caption("Click anywhere on the map to start from there.")

@@ -81,7 +81,7 @@ def publish_static() -> None:
 
 
 class Replica:
-    """One ``streamlit run app.py`` on 127.0.0.1:``port``, in its own process group."""
+    """One ``streamlit run server.py`` on 127.0.0.1:``port``, in its own process group."""
 
     def __init__(self, name: str, port: int, env: dict):
         self.name, self.port, self.env = name, port, env
@@ -94,7 +94,7 @@ class Replica:
         self.starts += 1
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                [sys.executable, "-m", "streamlit", "run", "server.py", "--server.headless", "true",
                  "--server.address", "127.0.0.1", "--server.port", str(self.port),
                  "--server.fileWatcherType", "none"],  # a served class never reloads its source
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,

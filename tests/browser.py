@@ -62,9 +62,10 @@ def _healthy(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def streamlit_server(app: str = "app.py", timeout: float = 60.0,
+def streamlit_server(app: str = "server.py", timeout: float = 60.0,
                      log_path: Path | None = None) -> Iterator[str]:
-    """Run ``streamlit run app.py`` (this interpreter, JAX on CPU) and yield its base URL.
+    """Run ``streamlit run server.py`` (the app with its drag-preview route; this interpreter,
+    JAX on CPU) and yield its base URL.
 
     The server runs in its own process group, which is terminated (then killed) on exit.
     Its output goes to ``log_path`` (default: artifacts/streamlit.log) for post-mortems.

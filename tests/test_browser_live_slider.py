@@ -1,7 +1,9 @@
 """Live while dragging (components/live_slider.py), in a real chromium: the playground's paths
-follow the learning-rate thumb while the mouse button is still down, the link keeps only
-committed values, a release ends on the chart of the released value (the same chart a fresh
-page opened at the link draws) and the keyboard still commits one step per key.
+follow the learning-rate thumb while the mouse button is still down, through the preview route
+(components/live_preview.py: no rerun is asked during the drag) or, when the route does not
+answer, through reruns; the link keeps only committed values, a release ends on the chart of the
+released value (the same chart a fresh page opened at the link draws, and the same the last
+preview drew) and the keyboard still commits one step per key.
 
 Shares the session's app server and chromium and the per-test ``page`` fixture (tests/conftest.py:
 its console errors go to ``ERRORS``, and fail the test).
@@ -9,6 +11,7 @@ its console errors go to ``ERRORS``, and fail the test).
 
 from __future__ import annotations
 
+from components.live_preview import ROUTE
 from tests.browser import (
     READ_PATH_CHART,
     ErrorLog,
@@ -44,18 +47,50 @@ def grab_thumb(page) -> tuple[float, float]:
     return x, y
 
 
+def watch_traffic(page) -> dict:
+    """Counts of what the page sends from now on: websocket messages (each rerun the page asks
+    for is one) and questions to the preview route, asked and answered."""
+    traffic = {"sent": 0, "asked": 0, "answered": 0}
+
+    def count(what):
+        traffic[what] += 1
+
+    page.on("websocket", lambda ws: ws.on("framesent", lambda _: count("sent")))
+    page.on("request", lambda r: ROUTE in r.url and count("asked"))
+    page.on("requestfinished", lambda r: ROUTE in r.url and count("answered"))
+    page.on("requestfailed", lambda r: ROUTE in r.url and count("answered"))
+    return traffic
+
+
+def settled_chart(page, lr, traffic) -> dict:
+    """The path chart once the held thumb, the route's answers and the chart have stopped
+    changing (three readings in a row, 150 ms apart)."""
+    seen = []
+    for _ in range(400):
+        reading = (lr.input_value(), read_path_chart(page)["sig"], traffic["asked"])
+        seen.append(reading if traffic["asked"] == traffic["answered"] else None)
+        if len(seen) >= 3 and seen[-1] is not None and seen[-3:].count(seen[-1]) == 3:
+            return read_path_chart(page)
+        page.wait_for_timeout(150)
+    raise AssertionError(f"the dragged chart never settled: {seen[-3:]}")
+
+
 def test_dragging_moves_the_paths_and_release_ends_on_the_released_value(server, page, browser):
+    traffic = watch_traffic(page)
     before = open_playground(page, server)
     lr = slider_input(page)
-    start, link = int(lr.input_value()), page.url
+    start, link, sent = int(lr.input_value()), page.url, traffic["sent"]
     x, y = grab_thumb(page)
     charts = [before]
     for dx in (-30, -60):  # two positions, each ~10 ladder steps further left
         page.mouse.move(x + dx, y, steps=4)
         charts.append(wait_for_path_change(page, charts[-1]))  # the button is still down
         assert page.url == link, "a preview must never reach the link"
+    previewed = settled_chart(page, lr, traffic)
     dragged = int(lr.input_value())
     assert dragged < start
+    # The previews came from the route, not from reruns: the page sent the server nothing.
+    assert traffic["asked"] >= 2 and traffic["sent"] == sent
     page.mouse.up()
     # The release's result, not a count of script runs (a run whose start and end reach the
     # browser together is rendered once, so the script state may never show "running"). The
@@ -77,6 +112,7 @@ def test_dragging_moves_the_paths_and_release_ends_on_the_released_value(server,
     wait_for_idle(page)
     released = read_path_chart(page)
     assert released["sig"] == expected["sig"] != before["sig"]
+    assert previewed["sig"] == released["sig"], "the last preview drew another chart"
     assert page.url == released_link
     # The keyboard still commits one ladder step per key, to the chart and the link.
     lr.focus()
@@ -108,3 +144,33 @@ def test_releasing_where_the_drag_began_restores_the_committed_paths(server, pag
     wait_for_idle(page)
     assert read_path_chart(page)["sig"] == before["sig"]
     assert page.url == link and int(lr.input_value()) == start
+
+
+def test_when_the_route_does_not_answer_a_drag_previews_through_reruns(server, page):
+    traffic, mark = watch_traffic(page), len(ERRORS.errors)
+    before = open_playground(page, server)
+    # A session the route does not know (as after a server restart): every question is a 404.
+    page.evaluate("() => { for (const e of window.__descentLabLiveSliders.values())"
+                  " if (e.remote) e.remote = {...e.remote, token: 'no-such-session'}; }")
+    lr = slider_input(page)
+    start, link, sent = int(lr.input_value()), page.url, traffic["sent"]
+    x, y = grab_thumb(page)
+    page.mouse.move(x - 40, y, steps=4)
+    moved = wait_for_path_change(page, before)
+    assert traffic["asked"] >= 1 and traffic["sent"] > sent, "the fallback asks for reruns"
+    assert page.url == link
+    page.mouse.move(x, y, steps=4)
+    lr.evaluate("(el, start) => new Promise((done) => { const check = () => "
+                "Number(el.value) === start ? done() : setTimeout(check, 20); check(); })", start)
+    page.mouse.up()
+    page.wait_for_function(
+        "(old) => { const c = (" + READ_PATH_CHART + ")(); return !!c && c.sig === old; }",
+        arg=before["sig"], timeout=30_000, polling=50)
+    wait_for_idle(page)
+    assert moved["sig"] != before["sig"] == read_path_chart(page)["sig"]
+    assert page.url == link and int(lr.input_value()) == start
+    # The browser logs each refused question: those, and nothing else, were expected here.
+    refused = ERRORS.errors[mark:]
+    assert refused and all(ROUTE in e and "404" in e for e in refused), refused
+    del ERRORS.errors[mark:]
+    ERRORS.ignored.extend(refused)

@@ -118,32 +118,18 @@ function update(Plotly, gd, figure, config) {
   })).then(() => { gd.__outline = drawn; });
 }
 
-export default function (component) {
-  const { data, parentElement, setTriggerValue } = component;
-  let gd = parentElement.querySelector(".live-plot");
-  let toolbar = parentElement.querySelector(".pb-toolbar");
-  if (!gd) {
-    gd = document.createElement("div");
-    gd.className = "live-plot";
-    toolbar = document.createElement("div");
-    toolbar.className = "pb-toolbar";
-    toolbar.setAttribute("role", "group");
-    toolbar.setAttribute("aria-label", "Playback");
-    toolbar.hidden = true;
-    parentElement.append(gd, toolbar);
-  }
-  gd.__clickable = Boolean(data.clickable);
-  // A rerun that sends the chart on screen (none pending) changes nothing.
-  const shown = JSON.stringify(data.config) + data.spec;
-  if (shown === gd.__shown && gd.__drawnVersion === gd.__version) return;
+// One figure (its JSON text) into the chart: a rerun's, or a drag preview's (live_preview.py),
+// which comes without a rerun and so with the config of the chart's last one. ``shown`` names
+// what was drawn (null for a preview: the next rerun's figure is drawn whatever it is).
+function drawFigure(gd, toolbar, data, specText, shown, report) {
   const version = (gd.__version || 0) + 1;
   gd.__version = version;
-  const draw = () => loadPlotly(data.plotly_url, data.plotly_gz_url).then((Plotly) =>
+  return loadPlotly(data.plotly_url, data.plotly_gz_url).then((Plotly) =>
       loadExport(data.export_url).then(() => Plotly)).then((Plotly) => {
     if (gd.__version !== version) return;  // a newer figure arrived in the meantime
-    const figure = JSON.parse(data.spec);
+    const figure = JSON.parse(specText);
     if (!gd.__clickHandler) {
-      gd.__clickHandler = onPlotClick(gd, (point) => setTriggerValue("click", point));
+      gd.__clickHandler = onPlotClick(gd, report);
       gd.addEventListener("click", gd.__clickHandler);
     }
     // The toolbar is built for the first figure that plays (never for the loss charts).
@@ -166,6 +152,30 @@ export default function (component) {
     gd.__shown = null;
     gd.textContent = "The chart could not be drawn: " + error.message;
   });
+}
+
+export default function (component) {
+  const { data, parentElement, setTriggerValue } = component;
+  let gd = parentElement.querySelector(".live-plot");
+  let toolbar = parentElement.querySelector(".pb-toolbar");
+  if (!gd) {
+    gd = document.createElement("div");
+    gd.className = "live-plot";
+    toolbar = document.createElement("div");
+    toolbar.className = "pb-toolbar";
+    toolbar.setAttribute("role", "group");
+    toolbar.setAttribute("aria-label", "Playback");
+    toolbar.hidden = true;
+    parentElement.append(gd, toolbar);
+  }
+  gd.__clickable = Boolean(data.clickable);
+  const report = (point) => setTriggerValue("click", point);
+  // A drag preview's figure (live_slider.py asks the route, then hands the JSON here).
+  gd.__preview = (specText) => drawFigure(gd, toolbar, data, specText, null, report);
+  // A rerun that sends the chart on screen (none pending) changes nothing.
+  const shown = JSON.stringify(data.config) + data.spec;
+  if (shown === gd.__shown && gd.__drawnVersion === gd.__version) return;
+  const draw = () => drawFigure(gd, toolbar, data, data.spec, shown, report);
   // Secondary charts redraw after the next paint, so the main chart shows its update first.
   if (data.defer) requestAnimationFrame(() => setTimeout(draw, 0));
   else draw();
