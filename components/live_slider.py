@@ -72,17 +72,15 @@ function install() {
   // Through the route (live_preview.py) when the server has one: the chart is redrawn from its
   // answer, with no rerun. The drag waits for that drawing, not for a script run. A failed
   // answer (a server restarted, an offer gone) falls back to triggers for the rest of the drag.
-  const ask = (d, index) => {
-    const r = d.entry.remote, seq = ++d.asked;
+  const ask = (entry, slider, index, wanted) => {
+    const r = entry.remote;
     const url = new URL(r.url, window.location.origin);
-    url.search = new URLSearchParams({token: r.token, group: r.group, slider: d.slider,
+    url.search = new URLSearchParams({token: r.token, group: r.group, slider,
                                       index: String(index)}).toString();
     return fetch(url, {cache: "no-store", credentials: "same-origin"})
       .then((answer) => { if (!answer.ok) throw new Error(String(answer.status)); return answer.text(); })
       .then((spec) => {
-        // Only the newest answer of a drag still on, or the release's own, is drawn: a late one
-        // would cover the committed chart.
-        if (seq !== d.asked || (drag !== d && !d.final)) return;
+        if (!wanted()) return;  // a late answer would cover a newer chart
         const gd = document.querySelector("." + r.chart + " .live-plot");
         if (!gd || !gd.__preview) throw new Error("no chart");
         return gd.__preview(spec);
@@ -95,7 +93,9 @@ function install() {
     if (d.entry.remote && !d.remoteFailed) {
       d.final = index === null;
       d.waiting = true;
-      ask(d, d.shown).then(() => { d.waiting = false; }, () => {
+      // Only the newest answer of a drag still on, or the release's own, is drawn.
+      const seq = ++d.asked, wanted = () => seq === d.asked && (drag === d || d.final);
+      ask(d.entry, d.slider, d.shown, wanted).then(() => { d.waiting = false; }, () => {
         d.remoteFailed = true;
         d.waiting = false;
         if (drag === d) d.entry.send("preview", {slider: d.slider, index, base: d.base});
@@ -112,20 +112,40 @@ function install() {
     if (index !== d.shown && !busy && now - d.sentAt >= MIN_GAP_MS) send(d, index);
     d.timer = setTimeout(pump, 16);
   };
-  document.addEventListener("pointerdown", (event) => {
-    if (event.button !== 0 || !event.target.closest) return;
-    const box = event.target.closest('[data-testid="stSlider"]');
+  // The watched slider an event's target belongs to, with its watcher and its range input.
+  const slidersOf = (target) => {
+    const box = target.closest && target.closest('[data-testid="stSlider"]');
     const container = box && box.closest('[data-testid="stElementContainer"]');
     const slider = container && [...container.classList].find((c) => sliders.has(c));
     const entry = slider && sliders.get(slider);
     const input = box && box.querySelector('input[type="range"]');
-    if (!entry || !entry.host.isConnected || !input || input.disabled) return;
+    return entry && entry.host.isConnected && input && !input.disabled ?
+      {slider, entry, input} : null;
+  };
+  document.addEventListener("pointerdown", (event) => {
+    const found = event.button === 0 && slidersOf(event.target);
+    if (!found) return;
+    const {entry, slider, input} = found;
     watchRuns();
     // Capture phase: the slider has not moved yet, so this is the committed value.
     const base = Number(input.value);
     drag = {entry, slider, input, base, shown: base, waiting: false, sentAt: -Infinity,
             timer: null, asked: 0, final: false, remoteFailed: false};
     pump();
+  }, true);
+  // A key press commits its step at once (a rerun draws it); the route's answer usually comes
+  // first, so the chart follows the key without waiting for the script run. It is drawn only
+  // while the slider still holds that value (the next key's rerun must not be covered).
+  document.addEventListener("keydown", (event) => {
+    const found = !drag && slidersOf(event.target);
+    if (!found || !found.entry.remote) return;
+    const before = Number(found.input.value);
+    setTimeout(() => {
+      const index = Number(found.input.value);
+      if (index === before) return;
+      ask(found.entry, found.slider, index, () => Number(found.input.value) === index)
+        .catch(() => {});  // the key's own rerun draws the chart anyway
+    }, 0);
   }, true);
   const release = () => {
     const d = drag;

@@ -114,13 +114,24 @@ def test_dragging_moves_the_paths_and_release_ends_on_the_released_value(server,
     assert released["sig"] == expected["sig"] != before["sig"]
     assert previewed["sig"] == released["sig"], "the last preview drew another chart"
     assert page.url == released_link
-    # The keyboard still commits one ladder step per key, to the chart and the link.
+    # The keyboard still commits one ladder step per key, to the chart and the link; the route
+    # is asked for the key's chart too (it usually beats the rerun), and both draw the chart a
+    # fresh page at the new link draws.
+    asked = traffic["asked"]
     lr.focus()
     page.keyboard.press("ArrowRight")
     wait_for_path_change(page, released)
+    page.wait_for_function("(old) => location.href !== old", arg=released_link, timeout=60_000,
+                           polling=50)
     wait_for_idle(page)
     assert int(lr.input_value()) == dragged + 1
-    assert page.url != released_link
+    assert traffic["asked"] == asked + 1
+    fresh = new_page(browser, ERRORS)
+    try:
+        expected = open_playground(fresh, page.url)
+    finally:
+        fresh.context.close()
+    assert read_path_chart(page)["sig"] == expected["sig"]
 
 
 def test_releasing_where_the_drag_began_restores_the_committed_paths(server, page):

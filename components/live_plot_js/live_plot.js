@@ -118,9 +118,9 @@ function update(Plotly, gd, figure, config) {
   })).then(() => { gd.__outline = drawn; });
 }
 
-// One figure (its JSON text) into the chart: a rerun's, or a drag preview's (live_preview.py),
-// which comes without a rerun and so with the config of the chart's last one. ``shown`` names
-// what was drawn (null for a preview: the next rerun's figure is drawn whatever it is).
+// One figure (its JSON text) into the chart: a rerun's, or a preview's (live_preview.py), which
+// comes without a rerun and so with the config of the chart's last one. ``shown`` names what was
+// drawn: a rerun bringing the same is not drawn again.
 function drawFigure(gd, toolbar, data, specText, shown, report) {
   const version = (gd.__version || 0) + 1;
   gd.__version = version;
@@ -170,8 +170,10 @@ export default function (component) {
   }
   gd.__clickable = Boolean(data.clickable);
   const report = (point) => setTriggerValue("click", point);
-  // A drag preview's figure (live_slider.py asks the route, then hands the JSON here).
-  gd.__preview = (specText) => drawFigure(gd, toolbar, data, specText, null, report);
+  // A preview's figure (live_slider.py asks the route, then hands the JSON here), drawn with
+  // this run's config: a rerun that then brings the same figure has nothing left to draw.
+  gd.__preview = (specText) => drawFigure(gd, toolbar, data, specText,
+                                          JSON.stringify(data.config) + specText, report);
   // A rerun that sends the chart on screen (none pending) changes nothing.
   const shown = JSON.stringify(data.config) + data.spec;
   if (shown === gd.__shown && gd.__drawnVersion === gd.__version) return;
