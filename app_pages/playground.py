@@ -72,7 +72,8 @@ def optimizer_tabs(log, surface, run_settings: dict, chosen: list[str]) -> None:
             spec = OPTIMIZERS[key]
             values = controls.optimizer_controls(spec, convention, surface, log,
                                                  on_slide=_redraw_runs)
-            rule_formula(spec, convention, values, schedule=shown_schedule(run_settings["schedule"]))
+            rule_formula(spec, convention, values,
+                         schedule=shown_schedule(run_settings["schedule"], convention=convention))
             st.caption(f"{spec.paper} ({spec.year}). {spec.note}")
 
 

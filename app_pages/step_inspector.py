@@ -49,7 +49,7 @@ def sidebar(log):
     spec = OPTIMIZERS[key]
     hparams = controls.optimizer_controls(spec, convention, surface, log)
     rule_formula(spec, convention, hparams,
-                 schedule=shown_schedule(schedule, float(hparams["learning_rate"])))
+                 schedule=shown_schedule(schedule, float(hparams["learning_rate"]), convention))
     return spec, surface, convention, num_steps, float(sigma), int(seed), hparams, schedule
 
 

@@ -11,6 +11,7 @@ from typing import NamedTuple
 import streamlit as st
 
 from optimizers import latex
+from optimizers.schedules import momentum_name, resolve
 from optimizers.spec import OptimizerSpec
 
 
@@ -22,12 +23,18 @@ class ScheduledAt(NamedTuple):
     peak: float | None = None
     step: int | None = None
     values: Mapping[str, float] = {}
+    cycles_momentum: bool = False  # the schedule also sets momentum (or beta1) at every step
 
 
-def shown_schedule(setting: tuple, peak: float | None = None) -> ScheduledAt | None:
-    """What the formula writes for a page's schedule ``(key, values)``: None at a constant rate.
-    ``peak`` None writes no value (the playground: a learning-rate slider reruns only its runs)."""
-    return None if setting[0] == "constant" else ScheduledAt(peak)
+def shown_schedule(setting: tuple, peak: float | None = None,
+                   convention: str = "pytorch") -> ScheduledAt | None:
+    """What the formula writes for a page's schedule ``(key, values)`` in ``convention``: None at
+    a constant rate. ``peak`` None writes no value (the playground: a learning-rate slider reruns
+    only its runs)."""
+    if setting[0] == "constant":
+        return None
+    cycles = resolve(setting[0], dict(setting[1]), convention)[1].get("cycles_momentum", False)
+    return ScheduledAt(peak, cycles_momentum=cycles)
 
 
 def rule_formula(spec: OptimizerSpec, convention: str, values: Mapping[str, float | bool],
@@ -40,7 +47,16 @@ def rule_formula(spec: OptimizerSpec, convention: str, values: Mapping[str, floa
     if schedule is None:
         where.latex(rule)
     else:
-        where.latex(latex.scheduled_rule(rule))
+        where.latex(latex.scheduled_rule(rule, cycled_symbol(spec, schedule)))
         where.latex(latex.schedule_values(schedule.step, dict(schedule.values), schedule.peak))
     with where.expander(f"Show the code: {spec.rule.__name__}()", icon=":material/code:"):
         st.code(spec.rule_source(), language="python")  # unwrapped: indentation stays
+
+
+def cycled_symbol(spec: OptimizerSpec, schedule: ScheduledAt) -> str | None:
+    """The symbol of ``spec``'s hyperparameter the schedule sets at every step (its momentum or
+    beta1, under a cycled momentum), or None."""
+    name = momentum_name(spec.hyperparameter_names)
+    cycled = schedule.cycles_momentum or name in schedule.values
+    return next((hp.symbol for hp in spec.hyperparameters if hp.name == name), None) \
+        if cycled and name else None

@@ -242,9 +242,18 @@ SCHEDULED_ETA = r"\eta_{t-1}"
 SCHEDULED_SYMBOLS = {"learning_rate": r"\eta_{%s}", "momentum": r"\mu_{%s}", "b1": r"\beta_{1,%s}"}
 
 
-def scheduled_rule(rule: str) -> str:
-    """``rule`` with the schedule's rate of step t, eta_{t-1}, where it writes eta."""
-    return _ETA.sub(lambda _: SCHEDULED_ETA, rule)
+def scheduled_rule(rule: str, cycled: str | None = None) -> str:
+    """``rule`` with the schedule's rate of step t, eta_{t-1}, where it writes eta; ``cycled``:
+    the symbol of a hyperparameter the schedule also sets at each step (a one-cycle's momentum
+    ``\\mu`` or ``\\beta_1``), written as that step's too (mu_{t-1}, beta_{1,t-1})."""
+    rule = _ETA.sub(lambda _: SCHEDULED_ETA, rule)
+    if cycled is None:
+        return rule
+    name, _, sub = cycled.partition("_")
+    indexed = f"{name}_{{{sub},t-1}}" if sub else f"{name}_{{t-1}}"
+    # Whole symbols only: NAdam's own mu_t is not its beta_1, and mu is not the start of \mul.
+    return re.sub(re.escape(cycled) + (r"(?![0-9])" if sub else r"(?![A-Za-z_])"),
+                  lambda _: indexed, rule)
 
 
 def schedule_values(step: int | None, values: dict[str, float], peak: float | None) -> str:

@@ -193,3 +193,25 @@ def test_the_playgrounds_formulas_write_eta_t_minus_one_under_a_schedule():
     plain = formulas(open_app({"optimizers": ["SGD"], "steps": "20"}))
     assert OPTIMIZERS["sgd"].rule_latex("pytorch") in plain and not any("t-1}" in f and
                                                                         r"\eta_" in f for f in plain)
+
+
+@pytest.mark.parametrize("convention,cycled", [("pytorch", True), ("optax", False)])
+def test_under_a_cycled_momentum_the_formula_writes_each_steps_mu_and_beta1(convention, cycled):
+    """PyTorch's one-cycle sets momentum (Adam's β₁) at every step, as it sets η: the rule then
+    writes both as step t's, μ_{t−1} and β_{1,t−1}, bias correction included; optax's does not
+    cycle them, so they stay the sliders' μ and β₁."""
+    at = open_app({"optimizers": ["Momentum", "Adam"], "schedule": "One-cycle", "steps": "20",
+                   "convention": convention})
+    assert_clean(at)
+    shown = formulas(at)
+    momentum = latex.scheduled_rule(OPTIMIZERS["momentum"].rule_latex(convention))
+    adam = latex.scheduled_rule(OPTIMIZERS["adam"].rule_latex(convention))
+    if cycled:
+        assert momentum.replace(r"\mu", r"\mu_{t-1}") in shown
+        assert adam.replace(r"\beta_1", r"\beta_{1,t-1}") in shown
+        assert r"1-\beta_{1,t-1}^t" in adam.replace(r"\beta_1", r"\beta_{1,t-1}")
+    else:
+        assert momentum in shown and adam in shown
+    # Inspected at a step, the values line names the same symbols with their values.
+    line = latex.schedule_values(5, {"learning_rate": 0.0125, "momentum": 0.9}, 0.05)
+    assert r"\mu_{4} = 0.9" in line
