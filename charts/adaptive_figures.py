@@ -6,14 +6,19 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from charts.figures import FONT, PathSeries
+from charts.figures import PathSeries
+from charts.layout import axis, plot_layout
 from charts.palette import optimizer_color, optimizer_dash, rgba
 from lessons.adaptive_rates import TAIL
 from lessons.adaptive_rates.runs import FREQUENT, RARE, SparseComparison, SparseRun
 from optimizers import OPTIMIZERS, Trajectory
 
 BIAS_COLORS = {True: optimizer_color("adam"), False: "#f59e0b"}
-GRID = dict(showgrid=True, gridcolor="#eef2f7", linecolor="#9ca3af", mirror=True, ticks="outside")
+# Framed axes with grid lines; the zero line left to the chart's template, as it always was.
+GRID = dict(grid=True, zeroline=None)
+# Closest-point hover; the legend under the axis titles.
+FRAME = dict(margin=dict(l=70, r=20, t=60, b=90), hovermode="closest",
+             legend=dict(orientation="h", y=-0.3, x=0))
 
 
 def run_label(run: SparseRun) -> str:
@@ -39,13 +44,6 @@ def _line(run: SparseRun, width: float) -> dict:
     return dict(color=series.color, width=width, dash=optimizer_dash(series.key))
 
 
-def _layout(height: int, title: str, **extra) -> dict:
-    return dict(height=height, font=FONT, margin=dict(l=70, r=20, t=60, b=50), plot_bgcolor="white",
-                paper_bgcolor="white", hovermode="x unified",
-                title=dict(text=title, x=0.01, font=dict(size=14)),
-                legend=dict(orientation="h", y=-0.2, x=0), **extra)
-
-
 def _rate_range(comparison: SparseComparison, runs: list[SparseRun]) -> list[float]:
     """One log range for both panels, so the two coordinates' rates compare at a glance.
 
@@ -67,29 +65,27 @@ def rate_figure(comparison: SparseComparison, runs: list[SparseRun]) -> go.Figur
     traces, steps = [], np.arange(1, len(comparison.mask) + 1)
     for run in runs:
         label = run_label(run)
-        for axis, ref in ((FREQUENT, ("x", "y")), (RARE, ("x2", "y2"))):
-            traces.append(dict(type="scatter", x=steps, y=run.rates[:, axis], mode="lines",
-                               name=label, legendgroup=label, showlegend=axis == FREQUENT,
+        for coord, ref in ((FREQUENT, ("x", "y")), (RARE, ("x2", "y2"))):
+            traces.append(dict(type="scatter", x=steps, y=run.rates[:, coord], mode="lines",
+                               name=label, legendgroup=label, showlegend=coord == FREQUENT,
                                line=_line(run, 2), xaxis=ref[0], yaxis=ref[1],
                                hovertemplate=label + ": %{y:.3g}<extra></extra>"))
     rare_steps = steps[comparison.mask > 0]
     traces.append(dict(type="scatter", x=rare_steps, y=np.zeros_like(rare_steps), mode="markers",
                        name="w₂'s gradient arrives", xaxis="x3", yaxis="y3", hoverinfo="skip",
                        marker=dict(symbol="line-ns-open", size=10, color="#6b7280")))
-    layout = _layout(
-        430, "Effective rate: what multiplies g (m̂ for Adam)",
-        xaxis=dict(domain=[0, 0.46], title=dict(text="step"), **GRID),
-        xaxis2=dict(domain=[0.54, 1], title=dict(text="step"), matches="x", **GRID),
+    log_rate = dict(type="log", range=_rate_range(comparison, runs), domain=[0, 0.86],
+                    exponentformat="power", dtick="D2", **GRID)
+    layout = plot_layout(
+        430, "Effective rate: what multiplies g (m̂ for Adam)", **FRAME,
+        xaxis=axis("step", domain=[0, 0.46], **GRID),
+        xaxis2=axis("step", domain=[0.54, 1], matches="x", **GRID),
         xaxis3=dict(domain=[0.54, 1], matches="x", visible=False, anchor="y3"),
-        yaxis=dict(type="log", range=_rate_range(comparison, runs), domain=[0, 0.86],
-                   title=dict(text="effective rate"), exponentformat="power", dtick="D2", **GRID),
-        yaxis2=dict(type="log", range=_rate_range(comparison, runs), domain=[0, 0.86], anchor="x2",
-                    exponentformat="power", dtick="D2", **GRID),
+        yaxis=axis("effective rate", **log_rate),
+        yaxis2=axis(anchor="x2", **log_rate),
         yaxis3=dict(domain=[0.88, 0.94], visible=False, anchor="x3", range=[-1, 1]),
         annotations=[_panel_title("w₁: every example", 0.23),
                      _panel_title("w₂: rare feature", 0.77)])
-    layout["hovermode"] = "closest"
-    layout["margin"]["b"], layout["legend"]["y"] = 90, -0.3  # the legend under the axis title
     return go.Figure(dict(data=traces, layout=layout))
 
 
@@ -115,27 +111,25 @@ def bias_figure(corrected: SparseRun, raw: SparseRun, steps: int = 60) -> go.Fig
     traces.append(dict(type="scatter", x=t, y=corrected.grads[: len(t), FREQUENT], mode="markers",
                        name="g (gradient on w₁)", xaxis="x2", yaxis="y2",
                        marker=dict(size=4, color="#6b7280")))
-    layout = _layout(
-        380, "Adam's first steps, with and without correction",
-        xaxis=dict(domain=[0, 0.46], title=dict(text="step t"), **GRID),
-        yaxis=dict(title=dict(text="step on w₁: |Δw₁|"), rangemode="tozero", **GRID),
-        xaxis2=dict(domain=[0.6, 1], title=dict(text="step t"), **GRID),
-        yaxis2=dict(anchor="x2", title=dict(text="m, m̂ and g on w₁"), **GRID),
+    layout = plot_layout(
+        380, "Adam's first steps, with and without correction", **FRAME,
+        xaxis=axis("step t", domain=[0, 0.46], **GRID),
+        yaxis=axis("step on w₁: |Δw₁|", rangemode="tozero", **GRID),
+        xaxis2=axis("step t", domain=[0.6, 1], **GRID),
+        yaxis2=axis("m, m̂ and g on w₁", anchor="x2", **GRID),
     )
-    layout["hovermode"] = "closest"
-    layout["margin"]["b"], layout["legend"]["y"] = 90, -0.3  # the legend under the axis title
     return go.Figure(dict(data=traces, layout=layout))
 
 
 def _two_panels(height: int, title: str, left: str, right: str, y_title: str, **y_extra) -> dict:
-    layout = _layout(
-        height, title,
-        xaxis=dict(domain=[0, 0.46], title=dict(text="step"), **GRID),
-        xaxis2=dict(domain=[0.54, 1], title=dict(text="step"), matches="x", **GRID),
-        yaxis=dict(domain=[0, 0.9], title=dict(text=y_title), **y_extra, **GRID),
-        yaxis2=dict(domain=[0, 0.9], anchor="x2", matches="y", **y_extra, **GRID),
+    layout = plot_layout(
+        height, title, **FRAME,
+        xaxis=axis("step", domain=[0, 0.46], **GRID),
+        xaxis2=axis("step", domain=[0.54, 1], matches="x", **GRID),
+        yaxis=axis(y_title, domain=[0, 0.9], **y_extra, **GRID),
+        yaxis2=axis(anchor="x2", domain=[0, 0.9], matches="y", **y_extra, **GRID),
         annotations=[_panel_title(left, 0.23), _panel_title(right, 0.77)])
-    layout["hovermode"] = "closest"
+    layout["margin"]["b"], layout["legend"]["y"] = 50, -0.2
     return layout
 
 
@@ -145,9 +139,9 @@ def error_figure(runs: list[SparseRun]) -> go.Figure:
     for run in runs:
         label = run_label(run)
         steps = np.arange(len(run.path))
-        for axis, ref in ((FREQUENT, ("x", "y")), (RARE, ("x2", "y2"))):
-            traces.append(dict(type="scatter", x=steps, y=np.abs(run.path[:, axis]), mode="lines",
-                               name=label, legendgroup=label, showlegend=axis == FREQUENT,
+        for coord, ref in ((FREQUENT, ("x", "y")), (RARE, ("x2", "y2"))):
+            traces.append(dict(type="scatter", x=steps, y=np.abs(run.path[:, coord]), mode="lines",
+                               name=label, legendgroup=label, showlegend=coord == FREQUENT,
                                line=_line(run, 1.5), xaxis=ref[0], yaxis=ref[1],
                                hovertemplate=label + ": %{y:.3g}<extra></extra>"))
     layout = _two_panels(400, "Distance to the target (log scale)",
@@ -174,10 +168,8 @@ def boost_figure(comparison: SparseComparison, runs: list[SparseRun], p: float) 
                               (1 / np.sqrt(p) if p > 0 else np.nan, "1/√p", "dash")):
         traces.append(dict(type="scatter", x=[1, last], y=[level, level], mode="lines", name=name,
                            hoverinfo="skip", line=dict(color="#6b7280", width=1, dash=dash)))
-    layout = _layout(360, "Rare weight's rate ÷ frequent weight's rate",
-                     xaxis=dict(title=dict(text="step"), range=[0, last + 1], **GRID),
-                     yaxis=dict(title=dict(text="rate on w₂ ÷ rate on w₁"), type="log",
-                                exponentformat="power", dtick="D2", **GRID))
-    layout["hovermode"] = "closest"
-    layout["margin"]["b"], layout["legend"]["y"] = 90, -0.3  # the legend under the axis title
+    layout = plot_layout(360, "Rare weight's rate ÷ frequent weight's rate", **FRAME,
+                         xaxis=axis("step", range=[0, last + 1], **GRID),
+                         yaxis=axis("rate on w₂ ÷ rate on w₁", type="log", exponentformat="power",
+                                    dtick="D2", **GRID))
     return go.Figure(dict(data=traces, layout=layout))

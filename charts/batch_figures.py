@@ -12,14 +12,18 @@ import functools
 import numpy as np
 import plotly.graph_objects as go
 
-from charts.figures import FONT, PathSeries
+from charts.figures import PathSeries
+from charts.layout import axis, plot_layout
 from charts.palette import colorize, rgba
 from charts.png import png_url
 from charts.surface_view import CONTOUR_LEVELS, SurfaceView, color_transform
 from lessons.batch_noise.runs import GradientCloud, LeastSquares, MinibatchRuns, make_problem
 from optimizers import Trajectory
 
-GRID = dict(showgrid=True, gridcolor="#eef2f7", linecolor="#9ca3af", mirror=True, ticks="outside")
+# Framed axes with grid lines; the zero line left to the chart's template, as it always was.
+GRID = dict(grid=True, zeroline=None)
+FRAME = dict(margin=dict(l=70, r=20, t=50, b=50), hovermode="closest",
+             legend=dict(orientation="h", y=-0.18, x=0))
 # B = 1, 8, 64, full: Okabe-Ito pink, Tol olive and dark blue, near-black; apart for every colour
 # vision and none red, which means divergence (tests/test_palette.py checks them).
 SIZE_COLORS = ("#CC79A7", "#999933", "#004488", "#111827")
@@ -66,13 +70,6 @@ def batch_series(problem: LeastSquares, runs: MinibatchRuns) -> list[PathSeries]
     return series
 
 
-def _layout(height: int, title: str, **extra) -> dict:
-    return dict(height=height, font=FONT, margin=dict(l=70, r=20, t=50, b=50), plot_bgcolor="white",
-                paper_bgcolor="white", hovermode="closest",
-                title=dict(text=title, x=0.01, font=dict(size=14)),
-                legend=dict(orientation="h", y=-0.18, x=0), **extra)
-
-
 def cloud_figure(cloud: GradientCloud, n: int, sizes, shown: int = 300) -> go.Figure:
     """Mini-batch gradients at one point for ``sizes``, one colour each, the full gradient a star."""
     traces = []
@@ -87,11 +84,11 @@ def cloud_figure(cloud: GradientCloud, n: int, sizes, shown: int = 300) -> go.Fi
     traces.append(dict(type="scatter", x=[g[0]], y=[g[1]], mode="markers", name="full gradient ∇L",
                        marker=dict(symbol="star", size=16, color="white",
                                    line=dict(width=1.5, color="#111827"))))
-    return go.Figure(dict(data=traces, layout=_layout(
-        470, "Mini-batch gradients at the chosen point",
-        xaxis=dict(title=dict(text="∂ℓ/∂w"), zeroline=True, zerolinecolor="#d1d5db", **GRID),
-        yaxis=dict(title=dict(text="∂ℓ/∂b"), zeroline=True, zerolinecolor="#d1d5db",
-                   scaleanchor="x", **GRID))))
+    zero_line = dict(zeroline=True, zerolinecolor="#d1d5db")
+    return go.Figure(dict(data=traces, layout=plot_layout(
+        470, "Mini-batch gradients at the chosen point", **FRAME,
+        xaxis=axis("∂ℓ/∂w", **GRID | zero_line),
+        yaxis=axis("∂ℓ/∂b", scaleanchor="x", **GRID | zero_line))))
 
 
 def variance_figure(cloud: GradientCloud, n: int) -> go.Figure:
@@ -111,10 +108,10 @@ def variance_figure(cloud: GradientCloud, n: int) -> go.Figure:
              marker=dict(size=10, color="#2563eb", line=dict(width=1, color="white")),
              hovertemplate="B = %{x}: %{y:.3g}<extra></extra>"),
     ]
-    return go.Figure(dict(data=traces, layout=_layout(
-        470, "Total variance of the mini-batch gradient",
-        xaxis=dict(type="log", title=dict(text="batch size B"), **GRID),
-        yaxis=dict(type="log", title=dict(text="tr Cov[g_B]"), exponentformat="power", **GRID))))
+    return go.Figure(dict(data=traces, layout=plot_layout(
+        470, "Total variance of the mini-batch gradient", **FRAME,
+        xaxis=axis("batch size B", type="log", **GRID),
+        yaxis=axis("tr Cov[g_B]", type="log", exponentformat="power", **GRID))))
 
 
 def _agreement(measured: float, predicted: float) -> str:

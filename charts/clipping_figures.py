@@ -10,7 +10,7 @@ import jax
 import numpy as np
 import plotly.graph_objects as go
 
-from charts.figures import FONT
+from charts.layout import axis, plot_layout
 from charts.palette import SURFACE_SCALE, optimizer_color
 from lessons.cliff_clipping import CLIP_TITLES, ClipRun, bending_angle
 from surfaces import Surface
@@ -35,9 +35,9 @@ def view_box(surface: Surface, runs: list[ClipRun], lr: float) -> tuple[tuple, t
     xy = np.concatenate(points)
     xy = xy[np.isfinite(xy).all(axis=1)]
     box = []
-    for axis, (lo, hi) in enumerate(surface.domain):
+    for dim, (lo, hi) in enumerate(surface.domain):
         span = MAX_SPAN * (hi - lo)
-        low, high = max(xy[:, axis].min(), lo - span), min(xy[:, axis].max(), hi + span)
+        low, high = max(xy[:, dim].min(), lo - span), min(xy[:, dim].max(), hi + span)
         pad = 0.04 * (high - low)
         box.append((float(low - pad), float(high + pad)))
     return tuple(box[0]), tuple(box[1])
@@ -102,32 +102,30 @@ def clipping_panels(surface: Surface, params: dict, runs: list[ClipRun], step: i
                            contours=dict(coloring="fill"), line=dict(width=0.5, color="#64748b"),
                            xaxis="x" + sx, yaxis="y" + sx))
         traces += _panel_traces(run, step, lr, color, "x" + sx, "y" + sx, i == 0)
-        layout["xaxis" + sx] = dict(range=list(box[0]), domain=[x0, x0 + width], anchor="y" + sx,
-                                    title=dict(text="x"), linecolor="#9ca3af", mirror=True,
+        layout["xaxis" + sx] = axis("x", frame=False, mirror=True, range=list(box[0]),
+                                    domain=[x0, x0 + width], anchor="y" + sx,
                                     **({"matches": "x"} if i else {}))
-        layout["yaxis" + sx] = dict(range=list(box[1]), anchor="x" + sx, linecolor="#9ca3af",
-                                    mirror=True, title=dict(text="y" if i == 0 else ""),
+        layout["yaxis" + sx] = axis("y" if i == 0 else "", frame=False, mirror=True,
+                                    range=list(box[1]), anchor="x" + sx,
                                     **({"matches": "y"} if i else {}))
         count = int(run.was_clipped.sum())
         detail = f"<br>c = {threshold:g}: {count} clipped steps" if run.mode != "none" else "<br>"
         notes.append(dict(text=f"<b>{CLIP_TITLES[run.mode]}</b>{detail}", x=x0 + width / 2, y=1.01,
                           xref="paper", yref="paper", yanchor="bottom", showarrow=False,
                           font=dict(color=CLIP_COLORS[run.mode], size=14)))
-    full = dict(height=height, font=FONT, plot_bgcolor="white", paper_bgcolor="white",
-                margin=dict(l=50, r=10, t=60, b=40), annotations=notes, hovermode="closest",
-                legend=dict(orientation="h", y=-0.14, x=0), **layout)
+    full = plot_layout(height, margin=dict(l=50, r=10, t=60, b=40), annotations=notes,
+                       hovermode="closest", legend=dict(orientation="h", y=-0.14, x=0), **layout)
     return go.Figure(dict(data=traces, layout=full))
 
 
 def _per_step_layout(title: str, yaxis: dict, step: int, height: int) -> dict:
-    return dict(height=height, font=FONT, plot_bgcolor="white", paper_bgcolor="white",
-                margin=dict(l=60, r=10, t=40, b=45), hovermode="x unified",
-                title=dict(text=title, x=0.01, font=dict(size=14)),
-                xaxis=dict(title=dict(text="step"), showgrid=True, gridcolor="#eef2f7", linecolor="#9ca3af"),
-                yaxis=dict(showgrid=True, gridcolor="#eef2f7", linecolor="#9ca3af", **yaxis),
-                shapes=[dict(type="line", x0=step, x1=step, yref="paper", y0=0, y1=1,
-                             line=dict(color="#111827", width=1, dash="dot"))],
-                legend=dict(orientation="h", y=-0.3, x=0))
+    """A per-step curve's frame: grid lines, no box, the current step dotted."""
+    return plot_layout(height, title, margin=dict(l=60, r=10, t=40, b=45), hovermode="x unified",
+                       xaxis=axis("step", grid=True, frame=False),
+                       yaxis=axis(grid=True, frame=False, **yaxis),
+                       shapes=[dict(type="line", x0=step, x1=step, yref="paper", y0=0, y1=1,
+                                    line=dict(color="#111827", width=1, dash="dot"))],
+                       legend=dict(orientation="h", y=-0.3, x=0))
 
 
 def step_length_figure(runs: list[ClipRun], lr: float, threshold: float, step: int,

@@ -7,7 +7,8 @@ import warnings
 import numpy as np
 import plotly.graph_objects as go
 
-from charts.figures import FONT, PathSeries
+from charts.figures import PathSeries
+from charts.layout import axis, plot_layout
 from charts.palette import DIVERGENCE_COLOR, rgba
 
 
@@ -81,17 +82,15 @@ def curve_spec(series_list: list[PathSeries], quantity: str, floor: float | None
         title = "‖∇f‖ (noise-free)"
     else:
         title = "loss − f*" if floor is not None else "loss"
-    layout = dict(height=height + LEGEND_ROW * max(0, len(series_list) - 3), font=FONT,
-                  margin=dict(l=60, r=10, t=40, b=45),
-                  plot_bgcolor="white", paper_bgcolor="white", hovermode="x unified",
-                  title=dict(text=title, x=0.01, font=dict(size=14)),
-                  # automargin: the title keeps its place under the ticks however far the
-                  # legend pushes the margin (without it plotly drew "step" inside the plot).
-                  xaxis=dict(title=dict(text="step", standoff=12), automargin=True, showgrid=True,
-                             gridcolor="#eef2f7", linecolor="#9ca3af"),
-                  yaxis=dict(type="log" if log_axis else "linear", showgrid=True,
-                             gridcolor="#eef2f7", linecolor="#9ca3af", exponentformat="power"),
-                  legend=LEGEND)
+    layout = plot_layout(height + LEGEND_ROW * max(0, len(series_list) - 3), title,
+                         margin=dict(l=60, r=10, t=40, b=45), hovermode="x unified",
+                         # automargin: the title keeps its place under the ticks however far the
+                         # legend pushes the margin (without it plotly drew "step" inside the plot).
+                         xaxis=axis(dict(text="step", standoff=12), grid=True, frame=False,
+                                    automargin=True),
+                         yaxis=axis(grid=True, frame=False, type="log" if log_axis else "linear",
+                                    exponentformat="power"),
+                         legend=LEGEND)
     if log_axis and _decades(plotted) <= 8:
         # Over a few decades Plotly also labels 2x and 5x ticks: one label per power of ten reads
         # cleaner. Over more it already steps by several decades.

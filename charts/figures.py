@@ -14,14 +14,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 import plotly.graph_objects as go
 
+from charts.layout import map_axis, map_layout
 from charts.palette import DIVERGENCE_COLOR, optimizer_dash, rgba
 from charts.path_animation import DEFAULT_PLAYBACK, Playback, animation, growth, head_at
 from charts.surface_view import SurfaceView, background_image, colorbar_trace
 from optimizers import BatchResult, Trajectory
 from surfaces import Surface
-
-# The app's own typeface (Streamlit serves "Source Sans"): live charts get no Streamlit theme.
-FONT = dict(family='"Source Sans", "Source Sans Pro", system-ui, sans-serif', size=13, color="#1f2937")
 
 
 @dataclass(frozen=True)
@@ -136,20 +134,6 @@ def _head_trace(series: PathSeries, xref: str, yref: str) -> dict:
                 hovertemplate=f"{series.label}<extra></extra>", xaxis=xref, yaxis=yref)
 
 
-def _axis(value_range, title: str, **extra) -> dict:
-    # Fixed ranges, autorange off: a double click resets the zoom to the surface's domain.
-    return dict(range=list(value_range), autorange=False, title=dict(text=title), showgrid=False,
-                zeroline=False, ticks="outside", mirror=True, linecolor="#9ca3af",
-                constrain="domain", **extra)
-
-
-def _layout(height: int, **extra) -> dict:
-    return dict(height=height, margin=dict(l=60, r=20, t=40, b=60), font=FONT,
-                plot_bgcolor="white", paper_bgcolor="white", hovermode="closest",
-                legend=dict(orientation="h", y=1.01, yanchor="bottom", x=0, xanchor="left"),
-                **extra)
-
-
 def overlay_figure(surface: Surface, view: SurfaceView, series_list: list[PathSeries],
                    start, num_steps: int, animate: bool = True, height: int = 620,
                    playback: Playback = DEFAULT_PLAYBACK) -> go.Figure:
@@ -172,8 +156,8 @@ def overlay_spec(surface: Surface, view: SurfaceView, series_list: list[PathSeri
     head_indices = list(range(len(traces), len(traces) + len(series_list)))
     traces += [_head_trace(sr, "x", "y") for sr in series_list]
     (x_dom, y_dom) = surface.domain
-    layout = _layout(height, images=[background_image(view)],
-                     xaxis=_axis(x_dom, "x"), yaxis=_axis(y_dom, "y", scaleanchor=None))
+    layout = map_layout(height, images=[background_image(view)],
+                        xaxis=map_axis(x_dom, "x"), yaxis=map_axis(y_dom, "y", scaleanchor=None))
     figure = dict(data=traces, layout=layout)
     if animate:
         figure["frames"], meta = animation(series_list, head_indices, num_steps, playback)
@@ -210,9 +194,9 @@ def grid_spec(surface: Surface, view: SurfaceView, series_list: list[PathSeries]
     for i, (sr, (xd, yd)) in enumerate(zip(series_list, _grid_domains(len(series_list), cols))):
         suffix = "" if i == 0 else str(i + 1)
         xref, yref = "x" + suffix, "y" + suffix
-        layout["xaxis" + suffix] = _axis(x_dom, "x", domain=xd, **({"matches": "x"} if i else {}))
-        layout["yaxis" + suffix] = _axis(y_dom, "y", domain=yd, anchor=xref,
-                                         **({"matches": "y"} if i else {}))
+        layout["xaxis" + suffix] = map_axis(x_dom, "x", domain=xd, **({"matches": "x"} if i else {}))
+        layout["yaxis" + suffix] = map_axis(y_dom, "y", domain=yd, anchor=xref,
+                                            **({"matches": "y"} if i else {}))
         layout["xaxis" + suffix]["anchor"] = yref
         images.append(background_image(view, xref, yref))
         fans.append(_fan_trace(sr, xref, yref))
@@ -228,8 +212,8 @@ def grid_spec(surface: Surface, view: SurfaceView, series_list: list[PathSeries]
         suffix = "" if i == 0 else str(i + 1)
         heads.append(len(traces))
         traces.append(_head_trace(sr, "x" + suffix, "y" + suffix))
-    full = _layout(330 * rows + 90, images=images, annotations=annotations, showlegend=False,
-                   **layout)
+    full = map_layout(330 * rows + 90, images=images, annotations=annotations, showlegend=False,
+                      **layout)
     full["margin"]["t"] = 40
     figure = dict(data=traces, layout=full)
     if animate:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from charts.figures import FONT
+from charts.layout import axis, plot_layout
 from lessons.hyperparameter_map.runs import HyperMap
 
 METRICS = ("final loss", "steps to converge")
@@ -18,6 +18,8 @@ NON_FINITE, GREW, NOT_REACHED = "#b91c1c", "#fca5a5", "#d1d5db"
 BETA_TICKS = (0.0, 0.5, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9995, 0.9999, 0.99999)
 # Cells at f* to float precision have no log gap; they take the colour of this gap.
 FLOOR = 1e-12
+# Boxed axes; grid and zero line left to plotly (the cells cover the plot).
+MAP_AXIS = dict(showgrid=None, zeroline=None)
 
 
 def plot_y(betas, spacing: str) -> np.ndarray:
@@ -135,11 +137,11 @@ def chosen_trace(lr: float, y: float) -> dict:
 def _y_axis(hmap: HyperMap, y: np.ndarray, spacing: str, beta_label: str) -> dict:
     if hmap.axis is None:
         return dict(showticklabels=False, title=dict(text="(no β: one row)"), fixedrange=True)
-    axis = dict(title=dict(text=beta_label), ticks="outside", mirror=True, linecolor="#9ca3af")
-    if spacing == "nines":
-        ticks = [b for b in BETA_TICKS if hmap.betas.min() <= b <= hmap.betas.max()]
-        axis.update(tickvals=plot_y(ticks, "nines"), ticktext=[f"{b:g}" for b in ticks])
-    return axis
+    if spacing != "nines":
+        return axis(beta_label, **MAP_AXIS)
+    ticks = [b for b in BETA_TICKS if hmap.betas.min() <= b <= hmap.betas.max()]
+    return axis(beta_label, **MAP_AXIS, tickvals=plot_y(ticks, "nines"),
+                ticktext=[f"{b:g}" for b in ticks])
 
 
 def hypermap_figure(hmap: HyperMap, metric: str, *, spacing: str = "linear",
@@ -152,13 +154,11 @@ def hypermap_figure(hmap: HyperMap, metric: str, *, spacing: str = "linear",
     traces += _drawn_boundary(boundary) if boundary else []
     traces += [chosen_trace(*chosen)] if chosen else []
     traces.append(picker_trace(hmap, y, tolerance, beta_label))
-    layout = dict(
-        height=260 if hmap.axis is None else 560, font=FONT, plot_bgcolor="white",
-        paper_bgcolor="white", margin=dict(l=70, r=20, t=40, b=60), hovermode="closest",
-        clickmode="event+select", dragmode=False, hoverdistance=-1,
+    layout = plot_layout(
+        260 if hmap.axis is None else 560, margin=dict(l=70, r=20, t=40, b=60),
+        hovermode="closest", clickmode="event+select", dragmode=False, hoverdistance=-1,
         legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, xanchor="left"),
-        xaxis=dict(type="log", title=dict(text="learning rate η"), ticks="outside", mirror=True,
-                   linecolor="#9ca3af", exponentformat="power"),
+        xaxis=axis("learning rate η", **MAP_AXIS, type="log", exponentformat="power"),
         yaxis=_y_axis(hmap, y, spacing, beta_label),
     )
     return go.Figure(dict(data=traces, layout=layout))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from charts.figures import FONT, _axis, _layout
+from charts.layout import axis, map_axis, map_layout, plot_layout
 from charts.palette import optimizer_color, rgba
 from charts.surface_view import SurfaceView, background_image, colorbar_trace, surface_view
 from lessons.claims import subscript as sub
@@ -118,10 +118,10 @@ def step_figure(surface: Surface, view: SurfaceView, trace: StepTrace, step: int
     if zoom and arrows:
         window = tuple(tuple(float(f"{v:.5g}") for v in r) for r in (x_range, y_range))
         view = surface_view(surface.key, surface_params, window=window)
-    layout = _layout(height, images=[background_image(view)], annotations=arrows,
-                     xaxis=_axis(x_range, "x"), yaxis=_axis(y_range, "y", scaleanchor="x"))
-    layout["margin"] = dict(l=60, r=20, t=70, b=50)
-    return go.Figure(dict(data=traces, layout=layout))
+    frame = map_layout(height, images=[background_image(view)], annotations=arrows,
+                       margin=dict(l=60, r=20, t=70, b=50), xaxis=map_axis(x_range, "x"),
+                       yaxis=map_axis(y_range, "y", scaleanchor="x"))
+    return go.Figure(dict(data=traces, layout=frame))
 
 
 SCHEDULE_COLOR = "#6b7280"
@@ -158,17 +158,13 @@ def rate_figure(trace: StepTrace, step: int, height: int = 300) -> go.Figure:
                            mode="lines", name=f"schedule {ETA_T}",
                            line=dict(color=SCHEDULE_COLOR, width=1.5, dash="dash"),
                            hovertemplate=f"step %{{x}}: {ETA_T} %{{y:.4g}}<extra></extra>"))
-    layout = dict(height=height, font=FONT, margin=dict(l=60, r=10, t=40, b=45),
-                  plot_bgcolor="white", paper_bgcolor="white", hovermode="x unified",
-                  title=dict(text=_rate_title(trace), x=0.01, font=dict(size=14)),
-                  xaxis=dict(title=dict(text="step t"), showgrid=True, gridcolor="#eef2f7",
-                             linecolor="#9ca3af"),
-                  yaxis=dict(type="log", showgrid=True, gridcolor="#eef2f7", linecolor="#9ca3af",
-                             exponentformat="power"),
-                  shapes=[dict(type="line", x0=step, x1=step, yref="paper", y0=0, y1=1,
-                               line=dict(color="#6b7280", width=1, dash="dash"))],
-                  legend=dict(orientation="h", y=-0.3, x=0))
-    return go.Figure(dict(data=traces, layout=layout))
+    frame = plot_layout(height, _rate_title(trace), margin=dict(l=60, r=10, t=40, b=45),
+                   hovermode="x unified", xaxis=axis("step t", grid=True, frame=False),
+                   yaxis=axis(grid=True, frame=False, type="log", exponentformat="power"),
+                   shapes=[dict(type="line", x0=step, x1=step, yref="paper", y0=0, y1=1,
+                                line=dict(color="#6b7280", width=1, dash="dash"))],
+                   legend=dict(orientation="h", y=-0.3, x=0))
+    return go.Figure(dict(data=traces, layout=frame))
 
 
 def _row(name: str, value) -> dict:

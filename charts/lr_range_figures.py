@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from charts.network_figures import GRID_COLOR, RunView, _axis, _layout, train_test_curves_figure
+from charts.layout import axis, plot_layout
+from charts.network_figures import MARGIN, RunView, train_test_curves_figure
 from charts.palette import COLORS, DIVERGENCE_COLOR, rgba
 from lessons.claims import fmt_num
 from lessons.lr_range_test import (
@@ -94,15 +95,14 @@ def range_test_figure(test: RangeTest, *, height: int = 400) -> go.Figure:
         *stop,
     ]
     shapes, notes = _suggestion_marks(test)
-    layout = _layout(height, f"range test: {len(test.lrs)} steps, the rate growing by "
-                     f"{test.lrs[1] / test.lrs[0]:.3g}× a step", hovermode="closest",
-                     xaxis=_axis("learning rate of the step (log scale)", type="log", dtick=1,
-                                 exponentformat="power", showgrid=True, gridcolor=GRID_COLOR),
-                     yaxis=_axis("training loss (cross-entropy)", range=[0, top], showgrid=True,
-                                 gridcolor=GRID_COLOR),
-                     shapes=[_window_band(test), *shapes], annotations=notes + stop_note,
-                     legend=dict(orientation="h", y=-0.28, x=0))
-    layout["margin"]["b"] = 95
+    layout = plot_layout(height, f"range test: {len(test.lrs)} steps, the rate growing by "
+                         f"{test.lrs[1] / test.lrs[0]:.3g}× a step", margin=MARGIN | dict(b=95),
+                         hovermode="closest",
+                         xaxis=axis("learning rate of the step (log scale)", grid=True, type="log",
+                                    dtick=1, exponentformat="power"),
+                         yaxis=axis("training loss (cross-entropy)", grid=True, range=[0, top]),
+                         shapes=[_window_band(test), *shapes], annotations=notes + stop_note,
+                         legend=dict(orientation="h", y=-0.28, x=0))
     return go.Figure(dict(data=traces, layout=layout))
 
 

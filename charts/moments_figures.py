@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from charts.figures import FONT
+from charts.layout import FONT
 from charts.palette import optimizer_color
 from lessons.moment_frame import FrameValues
 from optimizers import OPTIMIZERS

@@ -6,7 +6,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from charts import figures
-from charts.figures import FONT, PathSeries
+from charts.figures import PathSeries
+from charts.layout import axis, plot_layout
 from charts.palette import optimizer_color, rgba
 from lessons.momentum import ema_weights
 from optimizers import Trajectory
@@ -74,13 +75,9 @@ def weights_figure(betas: list[float], count: int = 60, height: int = 330) -> go
         if window < count:
             shapes.append(dict(type="line", x0=window, x1=window, yref="paper", y0=0, y1=1,
                                line=dict(color=color, width=1.5, dash="dash")))
-    layout = dict(height=height, font=FONT, margin=dict(l=60, r=10, t=40, b=45), shapes=shapes,
-                  plot_bgcolor="white", paper_bgcolor="white", hovermode="closest",
-                  title=dict(text="weight of each past gradient in the momentum m_t", x=0.01,
-                             font=dict(size=14)),
-                  xaxis=dict(title=dict(text="how many steps back (k)"), showgrid=True, gridcolor="#eef2f7",
-                             linecolor="#9ca3af"),
-                  yaxis=dict(title=dict(text="(1 − β) β^k"), showgrid=True, gridcolor="#eef2f7",
-                             linecolor="#9ca3af", rangemode="tozero"),
-                  legend=dict(orientation="h", y=-0.28, x=0))
+    layout = plot_layout(height, "weight of each past gradient in the momentum m_t",
+                         margin=dict(l=60, r=10, t=40, b=45), shapes=shapes, hovermode="closest",
+                         xaxis=axis("how many steps back (k)", grid=True, frame=False),
+                         yaxis=axis("(1 − β) β^k", grid=True, frame=False, rangemode="tozero"),
+                         legend=dict(orientation="h", y=-0.28, x=0))
     return go.Figure(dict(data=traces, layout=layout))

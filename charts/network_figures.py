@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 import plotly.graph_objects as go
 
-from charts.figures import FONT
+from charts.layout import axis, plot_layout
 from charts.palette import DIVERGENCE_COLOR, rgba
 
 # Blue, ochre, pink first (two or three classes are the common case), from Okabe & Ito's and
@@ -22,7 +22,7 @@ CLASS_COLORS = ("#0072B2", "#997700", "#CC79A7", "#33BBEE", "#222222",
                 "#332288", "#888888", "#009E73", "#999933", "#117733")
 # Blue (class 0) through white (undecided) to red (class 1): the boundary is where it turns white.
 PROBABILITY_SCALE = [[0.0, "#93c5fd"], [0.5, "#ffffff"], [1.0, "#fca5a5"]]
-GRID_COLOR = "#eef2f7"
+MARGIN = dict(l=55, r=15, t=45, b=45)  # every network page's charts
 
 
 class RunView(NamedTuple):
@@ -49,18 +49,6 @@ def boundary_grid(data, resolution: int = 100, margin: float = 0.25) -> Grid:
     ys = np.linspace(low[1] - pad[1], high[1] + pad[1], resolution)
     gx, gy = np.meshgrid(xs, ys)
     return Grid(xs, ys, np.stack([gx.ravel(), gy.ravel()], 1).astype(np.float32))
-
-
-def _axis(title: str, **extra) -> dict:
-    base = dict(title=dict(text=title), showgrid=False, zeroline=False, ticks="outside",
-                mirror=True, linecolor="#9ca3af")
-    return {**base, **extra}
-
-
-def _layout(height: int, title: str, **extra) -> dict:
-    return dict(height=height, font=FONT, margin=dict(l=55, r=15, t=45, b=45),
-                plot_bgcolor="white", paper_bgcolor="white",
-                title=dict(text=title, x=0.01, font=dict(size=14)), **extra)
 
 
 def point_traces(data, show_test: bool = False, legend: bool = True) -> list[dict]:
@@ -100,9 +88,9 @@ def field_figure(grid: Grid, values: np.ndarray, data, *, title: str = "", heigh
                                          coloring="none"),
                            line=dict(color="#111827", width=2), hoverinfo="skip"))
     traces += list(extra_traces or []) + point_traces(data, show_test, legend=False)
-    layout = _layout(height, title, showlegend=False,
-                     xaxis=_axis("x₁", range=[grid.xs[0], grid.xs[-1]]),
-                     yaxis=_axis("x₂", range=[grid.ys[0], grid.ys[-1]]))
+    layout = plot_layout(height, title, margin=MARGIN, showlegend=False,
+                         xaxis=axis("x₁", range=[grid.xs[0], grid.xs[-1]]),
+                         yaxis=axis("x₂", range=[grid.ys[0], grid.ys[-1]]))
     return go.Figure(dict(data=traces, layout=layout))
 
 
@@ -157,11 +145,10 @@ def train_test_curves_figure(runs: list[RunView], metric: str = "loss", *, title
                                "<extra></extra>"))
         traces += _mark_divergence(run, steps, np.asarray(run.result.train_loss, float))
     name = {"loss": "cross-entropy loss", "acc": "accuracy"}.get(metric, metric)
-    layout = _layout(height, title or f"{name} (train solid, test dashed)", hovermode="x unified",
-                     xaxis=_axis("step", showgrid=True, gridcolor=GRID_COLOR),
-                     yaxis=_axis(name, showgrid=True, gridcolor=GRID_COLOR,
-                                 type="log" if log_y else "linear"),
-                     legend=dict(orientation="h", y=-0.3, x=0))
+    layout = plot_layout(height, title or f"{name} (train solid, test dashed)", margin=MARGIN,
+                         hovermode="x unified", xaxis=axis("step", grid=True),
+                         yaxis=axis(name, grid=True, type="log" if log_y else "linear"),
+                         legend=dict(orientation="h", y=-0.3, x=0))
     layout["margin"]["b"] = 80
     return go.Figure(dict(data=traces, layout=layout))
 
@@ -185,10 +172,10 @@ def seed_strip_figure(groups: dict, *, title: str, y_title: str, height: int = 3
         traces.append(dict(type="scatter", x=[i - 0.25, i + 0.25], y=[v.mean()] * 2,
                            mode="lines", showlegend=False, line=dict(color=color, width=3),
                            hovertemplate=f"{label} mean: %{{y:.4g}}<extra></extra>"))
-    layout = _layout(height, title, showlegend=False,
-                     xaxis=_axis("", tickmode="array", tickvals=list(range(len(groups))),
-                                 ticktext=list(groups), range=[-0.5, len(groups) - 0.5]),
-                     yaxis=_axis(y_title, showgrid=True, gridcolor=GRID_COLOR))
+    layout = plot_layout(height, title, margin=MARGIN, showlegend=False,
+                         xaxis=axis("", tickmode="array", tickvals=list(range(len(groups))),
+                                    ticktext=list(groups), range=[-0.5, len(groups) - 0.5]),
+                         yaxis=axis(y_title, grid=True))
     return go.Figure(dict(data=traces, layout=layout))
 
 
@@ -205,10 +192,9 @@ def weight_kinds_figure(shares: dict, *, title: str, height: int = 300) -> go.Fi
     traces = [dict(type="bar", x=labels, y=[100 * shares[k][j] for k in labels], name=name,
                    marker=dict(color=color), hovertemplate=name + ": %{y:.1f} %<extra></extra>")
               for j, (name, color) in enumerate(WEIGHT_KINDS)]
-    layout = _layout(height, title, barmode="stack", xaxis=_axis(""),
-                     yaxis=_axis("% of the layer's weights", range=[0, 100], showgrid=True,
-                                 gridcolor=GRID_COLOR),
-                     legend=dict(orientation="h", y=-0.2, x=0))
+    layout = plot_layout(height, title, margin=MARGIN, barmode="stack", xaxis=axis(""),
+                         yaxis=axis("% of the layer's weights", range=[0, 100], grid=True),
+                         legend=dict(orientation="h", y=-0.2, x=0))
     layout["margin"]["b"] = 90
     return go.Figure(dict(data=traces, layout=layout))
 
@@ -237,11 +223,10 @@ def weight_histogram_figure(runs: list[RunView], layer: int, *, title: str = "",
                            width=edges[1] - edges[0],
                            hovertemplate=f"{run.label}: %{{y}} weights near %{{x:.3g}}"
                            "<extra></extra>"))
-    layout = _layout(height, title or f"weights of layer {layer + 1}", barmode="overlay",
-                     bargap=0, xaxis=_axis("weight value", showgrid=True, gridcolor=GRID_COLOR),
-                     yaxis=_axis("count", showgrid=True, gridcolor=GRID_COLOR,
-                                 **(_log_count_ticks(most) if log_y else {})),
-                     legend=dict(orientation="h", y=-0.3, x=0))
+    layout = plot_layout(height, title or f"weights of layer {layer + 1}", margin=MARGIN,
+                         barmode="overlay", bargap=0, xaxis=axis("weight value", grid=True),
+                         yaxis=axis("count", grid=True, **(_log_count_ticks(most) if log_y else {})),
+                         legend=dict(orientation="h", y=-0.3, x=0))
     layout["margin"]["b"] = 80
     return go.Figure(dict(data=traces, layout=layout))
 
@@ -258,10 +243,10 @@ def mode_scale_figure(scales: dict, p: float, height: int = 300) -> go.Figure:
                            name=label, marker=dict(color=colors[mode]),
                            text=[f"{m:.3f}" for m in means], textposition="outside",
                            hovertemplate=label + ": %{y:.4f}<extra></extra>"))
-    layout = _layout(height, f"mean activation of hidden layer 1 after dropout (p = {p:g})",
-                     barmode="group", xaxis=_axis(""),
-                     yaxis=_axis("mean activation", showgrid=True, gridcolor=GRID_COLOR),
-                     legend=dict(orientation="h", y=-0.2, x=0))
+    layout = plot_layout(height, f"mean activation of hidden layer 1 after dropout (p = {p:g})",
+                         margin=MARGIN, barmode="group", xaxis=axis(""),
+                         yaxis=axis("mean activation", grid=True),
+                         legend=dict(orientation="h", y=-0.2, x=0))
     return go.Figure(dict(data=traces, layout=layout))
 
 
@@ -281,10 +266,9 @@ def mode_spread_figure(train_samples: np.ndarray, eval_values: np.ndarray, label
                            marker=dict(color=rgba(color, 0.55), size=9, symbol=symbol,
                                        line=dict(width=1, color=color)),
                            hovertemplate=mode + ": P = %{y:.4f}<extra></extra>"))
-    layout = _layout(height, title,
-                     xaxis=_axis("", tickmode="array", tickvals=list(range(len(labels))),
-                                 ticktext=labels),
-                     yaxis=_axis("P(class 1)", range=[-0.05, 1.05], showgrid=True,
-                                 gridcolor=GRID_COLOR),
-                     legend=dict(orientation="h", y=-0.2, x=0))
+    layout = plot_layout(height, title, margin=MARGIN,
+                         xaxis=axis("", tickmode="array", tickvals=list(range(len(labels))),
+                                    ticktext=labels),
+                         yaxis=axis("P(class 1)", range=[-0.05, 1.05], grid=True),
+                         legend=dict(orientation="h", y=-0.2, x=0))
     return go.Figure(dict(data=traces, layout=layout))

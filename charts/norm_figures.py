@@ -10,7 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from charts.figures import FONT
+from charts.layout import axis, plot_layout
 from charts.palette import rgba
 
 # Batch norm's blue and its population statistics' lighter blue, Tol's olive and green: apart for
@@ -19,21 +19,20 @@ COLORS = {"none": "#6b7280", "scaled": "#111827", "batch": "#004488", "after": "
           "layer": "#117733",
           "population": "#6699CC", "exact": "#111827"}
 LOG_TICKS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5]
-AXIS = dict(showgrid=True, gridcolor="#eef2f7", linecolor="#9ca3af", mirror=True, ticks="outside",
-            zeroline=False)
 
 
-def _layout(fig: go.Figure, height: int, title: str) -> go.Figure:
-    fig.update_layout(height=height, font=FONT, plot_bgcolor="white", paper_bgcolor="white",
-                      margin=dict(l=70, r=20, t=84, b=110), hovermode="closest",
-                      # Pinned to the top edge: centred in the margin it touched the panels'
-                      # own titles (make_subplots puts those just above each panel).
-                      title=dict(text=title, x=0.01, y=1, yref="container", yanchor="top",
-                                 pad=dict(t=6), font=dict(size=14)),
-                      # Below the x-axis titles: 62 px under the plot area, whatever its height.
-                      legend=dict(orientation="h", yanchor="top", y=-62 / (height - 180), x=0))
-    fig.update_xaxes(**AXIS)
-    fig.update_yaxes(**AXIS)
+def _framed(fig: go.Figure, height: int, title: str) -> go.Figure:
+    """``fig`` (its panels from make_subplots) in the charts' frame, every axis framed with grid."""
+    fig.update_layout(**plot_layout(
+        height, margin=dict(l=70, r=20, t=84, b=110), hovermode="closest",
+        # Pinned to the top edge: centred in the margin it touched the panels' own titles
+        # (make_subplots puts those just above each panel).
+        title=dict(text=title, x=0.01, y=1, yref="container", yanchor="top", pad=dict(t=6),
+                   font=dict(size=14)),
+        # Below the x-axis titles: 62 px under the plot area, whatever its height.
+        legend=dict(orientation="h", yanchor="top", y=-62 / (height - 180), x=0)))
+    fig.update_xaxes(**axis(grid=True))
+    fig.update_yaxes(**axis(grid=True))
     return fig
 
 
@@ -61,7 +60,7 @@ def preact_figure(runs: dict, steps) -> go.Figure:
                                 hovertemplate=f"layer {i + 1}, step %{{x}}: %{{y:.3g}}<extra></extra>")
             fig.update_yaxes(title_text=label if c == 1 else None, row=r, col=c)
         fig.update_xaxes(title_text="step", row=3, col=c)
-    return _layout(fig, 700, "What enters each activation (train mode)")
+    return _framed(fig, 700, "What enters each activation (train mode)")
 
 
 def warm_up_figure(result, steps) -> go.Figure:
@@ -78,7 +77,7 @@ def warm_up_figure(result, steps) -> go.Figure:
                         hovertemplate=f"layer {i + 1}, train mode: %{{y:.3g}}<extra></extra>")
     fig.update_xaxes(title_text="step")
     fig.update_yaxes(title_text="std: eval (dotted: train)")
-    return _layout(fig, 400, "Eval mode: the running statistics warming up")
+    return _framed(fig, 400, "Eval mode: the running statistics warming up")
 
 
 def _finals(results, key: str) -> np.ndarray:
@@ -117,7 +116,7 @@ def sweep_figure(xs, sweeps: dict, chance: float, x_title: str, title: str) -> g
                      ticktext=[f"{x:g}" for x in xs])
     fig.update_yaxes(range=[0, top], row=1, col=1)
     fig.update_yaxes(range=[0, 1.02], row=1, col=2)
-    return _layout(fig, 430, title)
+    return _framed(fig, 430, title)
 
 
 def noise_figure(noise) -> go.Figure:
@@ -135,7 +134,7 @@ def noise_figure(noise) -> go.Figure:
     fig.update_xaxes(type="log", title_text="batch size B", tickvals=list(b))
     fig.update_yaxes(type="log", title_text="scatter across batches (× population std)",
                      tickvals=LOG_TICKS)
-    return _layout(fig, 430, f"Noise of the batch statistics ({noise.population} points)")
+    return _framed(fig, 430, f"Noise of the batch statistics ({noise.population} points)")
 
 
 def stats_figure(running, population, exact, layer: int) -> go.Figure:
@@ -156,7 +155,7 @@ def stats_figure(running, population, exact, layer: int) -> go.Figure:
         fig.update_xaxes(title_text=f"exact {field} (final network, all training points)",
                          row=1, col=col)
         fig.update_yaxes(title_text=f"stored {field}", row=1, col=col)
-    return _layout(fig, 430, f"BN statistics of hidden layer {layer + 1} used at eval time")
+    return _framed(fig, 430, f"BN statistics of hidden layer {layer + 1} used at eval time")
 
 
 def train_eval_figure(train_probs: np.ndarray, eval_probs: np.ndarray, batch_size: int) -> go.Figure:
@@ -178,7 +177,7 @@ def train_eval_figure(train_probs: np.ndarray, eval_probs: np.ndarray, batch_siz
     fig = go.Figure(dict(data=traces))
     fig.update_xaxes(title_text="test point", tickvals=list(range(1, points + 1)))
     fig.update_yaxes(title_text="p(true class)", range=[-0.02, 1.02])
-    return _layout(fig, 430, "The same inputs, train mode vs eval mode")
+    return _framed(fig, 430, "The same inputs, train mode vs eval mode")
 
 
 def curves_figure(runs: dict, steps) -> go.Figure:
@@ -193,7 +192,7 @@ def curves_figure(runs: dict, steps) -> go.Figure:
                             hovertemplate=label + ", step %{x}: %{y:.3f}<extra></extra>")
     fig.update_xaxes(title_text="step")
     fig.update_yaxes(type="log", tickvals=LOG_TICKS, row=1, col=1)
-    return _layout(fig, 430, "Where the norm sits: before or after the activation")
+    return _framed(fig, 430, "Where the norm sits: before or after the activation")
 
 
 def _outlines(rows: int, cols: int, axis: int, xref: str, yref: str, color: str) -> list[dict]:
@@ -223,13 +222,13 @@ def groups_figure(x: np.ndarray, bn_out: np.ndarray, ln_out: np.ndarray) -> go.F
                         colorbar=dict(len=0.4, y=0.8 if r == 1 else 0.2,
                                       title=dict(text="raw" if r == 1 else "out")),
                         hovertemplate="sample %{y}, feature %{x}: %{z:.3f}<extra></extra>")
-    for k, (axis, color) in enumerate(((0, COLORS["batch"]), (1, COLORS["layer"]))):
+    for k, (dim, color) in enumerate(((0, COLORS["batch"]), (1, COLORS["layer"]))):
         ref = "" if k == 0 else "2"
-        for box in _outlines(rows, cols, axis, f"x{ref}", f"y{ref}", color):
+        for box in _outlines(rows, cols, dim, f"x{ref}", f"y{ref}", color):
             fig.add_shape(box)
     fig.update_yaxes(autorange="reversed", title_text="sample in the batch", tickvals=list(range(rows)))
     fig.update_xaxes(title_text="feature (unit)", tickvals=list(range(cols)))
-    fig = _layout(fig, 360 + 70 * rows, "The batch × features matrix and the groups each norm averages over")
+    fig = _framed(fig, 360 + 70 * rows, "The batch × features matrix and the groups each norm averages over")
     fig.update_xaxes(showgrid=False)
     fig.update_yaxes(showgrid=False)
     return fig
@@ -255,7 +254,7 @@ def batch_size_figure(sizes, results: dict, labels: dict) -> go.Figure:
                             line=dict(color=COLORS[key], width=2.5),
                             hovertemplate=labels[key] + ", B = %{x}: %{y:.3f}<extra></extra>")
     fig.update_xaxes(type="log", title_text="batch size B", tickvals=list(sizes))
-    return _layout(fig, 430, "Batch norm vs layer norm across batch sizes (same steps, same data)")
+    return _framed(fig, 430, "Batch norm vs layer norm across batch sizes (same steps, same data)")
 
 
 def padding_figure(lengths, effects, current: int) -> go.Figure:
@@ -279,4 +278,4 @@ def padding_figure(lengths, effects, current: int) -> go.Figure:
         fig.add_vline(x=p[at], line=dict(color="#9ca3af", dash="dot"), row=1, col=col)
     fig.update_xaxes(title_text="fraction of the batch that is padding", range=[0, 1])
     fig.update_yaxes(title_text="mean |change|", row=1, col=2)
-    return _layout(fig, 430, f"Zero padding in a batch of sequences (dotted: T = {current})")
+    return _framed(fig, 430, f"Zero padding in a batch of sequences (dotted: T = {current})")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from charts.figures import FONT
+from charts.layout import axis, plot_layout
 from charts.palette import optimizer_color, optimizer_dash, rgba
 from charts.surface_view import background_image, surface_view
 from lessons.saddle_escape import BAND_SE, SPREAD
@@ -18,23 +18,16 @@ from optimizers import OPTIMIZERS
 # Light to dark: a small batch (much noise) is pale, a large batch (little noise) dark.
 BATCH_RAMP = ["#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b", "#041f45"]
 HIST_BINS = 30
-GRID = "#eef2f7"
+# Grid lines, and the axis lines not mirrored (plotly's default): these charts are open on the
+# top and right. The margins are every saddle chart's.
+OPEN = dict(grid=True, mirror=None)
+FRAME = dict(margin=dict(l=60, r=20, t=50, b=50), hovermode="closest")
 # Okabe-Ito vermillion and blue: distinguishable with every common colour-vision deficiency.
 WELL_COLORS = {"sharp": "#D55E00", "flat": "#0072B2"}
 
 
 def batch_color(i: int, count: int) -> str:
     return BATCH_RAMP[round(i * (len(BATCH_RAMP) - 1) / max(count - 1, 1))]
-
-
-def _axis(title: str, **extra) -> dict:
-    return dict(title=dict(text=title), gridcolor=GRID, linecolor="#9ca3af", ticks="outside",
-                zeroline=False, **{"showgrid": True, **extra})
-
-
-def _layout(height: int, **extra) -> dict:
-    return dict(height=height, font=FONT, plot_bgcolor="white", paper_bgcolor="white",
-                margin=dict(l=60, r=20, t=50, b=50), hovermode="closest", **extra)
 
 
 def _escape_boundary(rule: EscapeRule) -> list[dict]:
@@ -84,12 +77,12 @@ def saddle_paths_figure(study: EscapeStudy, still: dict[str, np.ndarray], rule: 
     traces.append(dict(type="scatter", x=[0], y=[0], mode="markers", name="saddle point",
                        marker=dict(symbol="x", size=12, color="white",
                                    line=dict(width=1.5, color="#111827"))))
-    layout = _layout(height, images=[background_image(view)],
-                     xaxis=_axis("x", range=[-2, 2], showgrid=False),
-                     yaxis=_axis("y", range=[-2, 2], showgrid=False, scaleanchor="x"),
-                     # Above the map: under it, the legend sat on the x axis's title.
-                     legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0,
-                                 font=dict(size=11)))
+    layout = plot_layout(height, **FRAME, images=[background_image(view)],
+                         xaxis=axis("x", **OPEN, range=[-2, 2], showgrid=False),
+                         yaxis=axis("y", **OPEN, range=[-2, 2], showgrid=False, scaleanchor="x"),
+                         # Above the map: under it, the legend sat on the x axis's title.
+                         legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0,
+                                     font=dict(size=11)))
     return go.Figure(dict(data=traces, layout=layout))
 
 
@@ -125,10 +118,11 @@ def escape_histogram_figure(study: EscapeStudy, height: int = 360) -> go.Figure:
     for i, key in enumerate(study.optimizers):
         sx = "" if i == 0 else str(i + 1)
         x0 = i * (panel + gap)
-        layout["xaxis" + sx] = _axis("escape step", domain=[x0, x0 + panel], anchor="y" + sx,
-                                     range=[0, t + width], **({"matches": "x"} if i else {}))
-        layout["yaxis" + sx] = _axis("runs" if i == 0 else "", anchor="x" + sx, range=[0, top],
-                                     **({"matches": "y"} if i else {}))
+        layout["xaxis" + sx] = axis("escape step", **OPEN, domain=[x0, x0 + panel],
+                                    anchor="y" + sx, range=[0, t + width],
+                                    **({"matches": "x"} if i else {}))
+        layout["yaxis" + sx] = axis("runs" if i == 0 else "", **OPEN, anchor="x" + sx,
+                                    range=[0, top], **({"matches": "y"} if i else {}))
         for j, b in enumerate(study.batch_sizes):
             traces.append(_histogram_lines(study.steps[i, :, j], study.escaped[i, :, j], t,
                                            batch_color(j, k), f"B = {b:g}", "x" + sx, "y" + sx,
@@ -142,9 +136,9 @@ def escape_histogram_figure(study: EscapeStudy, height: int = 360) -> go.Figure:
         notes.append(dict(text="not<br>escaped", x=t + width / 2, y=0.97, xref="x" + sx,
                           yref="y" + sx + " domain", showarrow=False, yanchor="top",
                           font=dict(size=10, color="#b91c1c")))
-    full = _layout(height, shapes=shapes, annotations=notes,
-                   legend=dict(orientation="h", y=1.12, x=1, xanchor="right", yanchor="bottom"),
-                   **layout)
+    full = plot_layout(height, **FRAME, shapes=shapes, annotations=notes,
+                       legend=dict(orientation="h", y=1.12, x=1, xanchor="right", yanchor="bottom"),
+                       **layout)
     full["margin"]["t"] = 70
     return go.Figure(dict(data=traces, layout=full))
 
@@ -171,13 +165,12 @@ def median_figure(study: EscapeStudy, height: int = 360) -> go.Figure:
                 mode="markers", name=f"{title}: median not escaped", showlegend=not done.any(),
                 marker=dict(symbol="triangle-up-open", size=12, color=color, line=dict(width=2)),
                 hovertemplate=title + f", B = %{{x}}: median > {t} steps<extra></extra>"))
-    layout = _layout(height, xaxis=_axis("batch size B", type="log", tickvals=study.batch_sizes),
-                     yaxis=_axis("median escape step", rangemode="tozero"),
-                     title=dict(text="Median escape step (bars: 25–75 % of seeds)", x=0.01,
-                                font=dict(size=14)),
-                     shapes=[dict(type="line", xref="paper", x0=0, x1=1, y0=t, y1=t,
-                                  line=dict(color="#b91c1c", dash="dot", width=1))],
-                     legend=dict(orientation="h", y=-0.25, x=0))
+    layout = plot_layout(height, "Median escape step (bars: 25–75 % of seeds)", **FRAME,
+                         xaxis=axis("batch size B", **OPEN, type="log", tickvals=study.batch_sizes),
+                         yaxis=axis("median escape step", **OPEN, rangemode="tozero"),
+                         shapes=[dict(type="line", xref="paper", x0=0, x1=1, y0=t, y1=t,
+                                      line=dict(color="#b91c1c", dash="dot", width=1))],
+                         legend=dict(orientation="h", y=-0.25, x=0))
     return go.Figure(dict(data=traces, layout=layout))
 
 
@@ -197,11 +190,11 @@ def saddle_fraction_figure(measured: SaddleFractions, height: int = 380) -> go.F
     traces.append(dict(type="scatter", x=n[known], y=exact[known], mode="markers",
                        name="exact (n ≤ 2)", marker=dict(symbol="diamond-open", size=13,
                                                          color="#b45309", line=dict(width=2))))
-    layout = _layout(height, xaxis=_axis("dimension n", dtick=2 if len(n) > 12 else 1),
-                     yaxis=_axis("fraction of critical points that are saddles",
-                                 range=[-0.02, 1.05]),
-                     title=dict(text="Saddles among critical points", x=0.01, font=dict(size=14)),
-                     legend=dict(orientation="h", y=-0.22, x=0))
+    layout = plot_layout(height, "Saddles among critical points", **FRAME,
+                         xaxis=axis("dimension n", **OPEN, dtick=2 if len(n) > 12 else 1),
+                         yaxis=axis("fraction of critical points that are saddles", **OPEN,
+                                    range=[-0.02, 1.05]),
+                         legend=dict(orientation="h", y=-0.22, x=0))
     return go.Figure(dict(data=traces, layout=layout))
 
 
@@ -221,11 +214,11 @@ def non_saddle_figure(measured: SaddleFractions, height: int = 380) -> go.Figure
              marker=dict(symbol="triangle-down-open", size=11, color="#0f766e",
                          line=dict(width=2))),
     ]
-    layout = _layout(height, xaxis=_axis("dimension n", dtick=2 if len(n) > 12 else 1),
-                     yaxis=_axis("fraction of minima + maxima", type="log",
-                                 exponentformat="power"),
-                     title=dict(text="Minima and maxima (log scale)", x=0.01, font=dict(size=14)),
-                     legend=dict(orientation="h", y=-0.22, x=0))
+    layout = plot_layout(height, "Minima and maxima (log scale)", **FRAME,
+                         xaxis=axis("dimension n", **OPEN, dtick=2 if len(n) > 12 else 1),
+                         yaxis=axis("fraction of minima + maxima", **OPEN, type="log",
+                                    exponentformat="power"),
+                         legend=dict(orientation="h", y=-0.22, x=0))
     return go.Figure(dict(data=traces, layout=layout))
 
 
@@ -240,13 +233,13 @@ def sharp_flat_profile_figure(height: int = 340) -> go.Figure:
                            mode="markers", name=f"{well} minimum (curvature {marks.curvatures[i]:.3g})",
                            marker=dict(size=12, color=WELL_COLORS[well],
                                        symbol="circle" if i == 0 else "square")))
-    layout = _layout(height, xaxis=_axis("x (y = 0)", range=[-2, 3]),
-                     yaxis=_axis("loss f(x, 0)", range=[-1.1, 0.6]),
-                     title=dict(text="Two minima, same depth", x=0.01, font=dict(size=14)),
-                     shapes=[_barrier_line(marks.barrier, "x")],
-                     annotations=[dict(x=marks.barrier, y=1, yref="paper", text="barrier",
-                                       showarrow=False, yanchor="bottom", font=dict(size=11))],
-                     legend=dict(orientation="h", y=-0.25, x=0, font=dict(size=11)))
+    layout = plot_layout(height, "Two minima, same depth", **FRAME,
+                         xaxis=axis("x (y = 0)", **OPEN, range=[-2, 3]),
+                         yaxis=axis("loss f(x, 0)", **OPEN, range=[-1.1, 0.6]),
+                         shapes=[_barrier_line(marks.barrier, "x")],
+                         annotations=[dict(x=marks.barrier, y=1, yref="paper", text="barrier",
+                                           showarrow=False, yanchor="bottom", font=dict(size=11))],
+                         legend=dict(orientation="h", y=-0.25, x=0, font=dict(size=11)))
     return go.Figure(dict(data=traces, layout=layout))
 
 
@@ -265,11 +258,11 @@ def sharp_flat_paths_figure(study: SharpFlatStudy, batch: int, height: int = 280
                    name=f"from the {well} minimum", line=dict(color=WELL_COLORS[well], width=1.5,
                                                              dash="solid" if i == 0 else "dash"))
               for i, well in enumerate(MINIMA)]
-    layout = _layout(height, xaxis=_axis("step"), yaxis=_axis("x", range=[-2, 3]),
-                     title=dict(text=f"One run from each minimum (B = {batch:g}, seed "
-                                     f"{study.sample_seed[j]})", x=0.01, font=dict(size=14)),
-                     shapes=[_barrier_line(landmarks().barrier, "y")],
-                     legend=dict(orientation="h", y=-0.3, x=0))
+    layout = plot_layout(height, f"One run from each minimum (B = {batch:g}, seed "
+                         f"{study.sample_seed[j]})", **FRAME,
+                         xaxis=axis("step", **OPEN), yaxis=axis("x", **OPEN, range=[-2, 3]),
+                         shapes=[_barrier_line(landmarks().barrier, "y")],
+                         legend=dict(orientation="h", y=-0.3, x=0))
     return go.Figure(dict(data=traces, layout=layout))
 
 
@@ -284,10 +277,10 @@ def sharp_flat_rates_figure(study: SharpFlatStudy, height: int = 340) -> go.Figu
                    error_y=dict(type="data", array=2 * se[i], color=rgba(WELL_COLORS[well], 0.6)),
                    hovertemplate=f"{well}, B = %{{x}}: %{{y:.0%}} escaped<extra></extra>")
               for i, well in enumerate(MINIMA)]
-    layout = _layout(height, xaxis=_axis("batch size B (noise σ/√B)", type="log",
-                                         tickvals=study.batch_sizes),
-                     yaxis=_axis(f"escaped within {study.num_steps} steps", range=[-0.03, 1.05],
-                                 tickformat=".0%"),
-                     title=dict(text="Escape rate (bars: ±2 s.e.)", x=0.01, font=dict(size=14)),
-                     legend=dict(orientation="h", y=-0.25, x=0))
+    layout = plot_layout(height, "Escape rate (bars: ±2 s.e.)", **FRAME,
+                         xaxis=axis("batch size B (noise σ/√B)", **OPEN, type="log",
+                                    tickvals=study.batch_sizes),
+                         yaxis=axis(f"escaped within {study.num_steps} steps", **OPEN,
+                                    range=[-0.03, 1.05], tickformat=".0%"),
+                         legend=dict(orientation="h", y=-0.25, x=0))
     return go.Figure(dict(data=traces, layout=layout))

@@ -10,13 +10,14 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 
 from charts.curves import LEGEND
-from charts.figures import FONT, PathSeries
+from charts.figures import PathSeries
+from charts.layout import axis, plot_layout
 from charts.palette import COLORS
 from optimizers import OPTIMIZERS
 from optimizers.schedules import get_schedule, learning_rate, momentum, momentum_name, resolve
 
 RATE_COLOR, MOMENTUM_COLOR = COLORS["near-black"], COLORS["purple"]
-GRID = dict(showgrid=True, gridcolor="#eef2f7", linecolor="#9ca3af", automargin=True)
+GRID = dict(grid=True, frame=False, automargin=True)  # grid lines, no box: a small chart
 
 
 def schedule_curves(key: str, params: Mapping[str, float], convention: str, num_steps: int
@@ -47,13 +48,13 @@ def _momentum_trace(steps, cycled: np.ndarray, chosen: Iterable[str]) -> dict | 
                 hovertemplate="step %{x}: " + "/".join(symbols) + " = %{y:.4g}<extra></extra>")
 
 
-def _layout(key: str, height: int, **yaxis) -> dict:
-    return dict(height=height, font=FONT, margin=dict(l=60, r=60, t=40, b=45),
-                plot_bgcolor="white", paper_bgcolor="white", hovermode="x unified",
-                title=dict(text=f"lr(t): {get_schedule(key).label}", x=0.01, font=dict(size=14)),
-                xaxis=dict(title=dict(text="step t", standoff=12), **GRID),
-                yaxis=dict(title=dict(text="f(t) = η_t / η"), **yaxis, **GRID),
-                legend=LEGEND, showlegend=True)
+def _factor_layout(key: str, height: int, **yaxis) -> dict:
+    """Both charts' frame: the factor f(t) against the step, titled by the schedule."""
+    return plot_layout(height, f"lr(t): {get_schedule(key).label}",
+                       margin=dict(l=60, r=60, t=40, b=45), hovermode="x unified",
+                       xaxis=axis(dict(text="step t", standoff=12), **GRID),
+                       yaxis=axis("f(t) = η_t / η", **yaxis, **GRID),
+                       legend=LEGEND, showlegend=True)
 
 
 def schedule_spec(key: str, params: Mapping[str, float], convention: str, num_steps: int,
@@ -66,7 +67,7 @@ def schedule_spec(key: str, params: Mapping[str, float], convention: str, num_st
                    line=dict(color=RATE_COLOR, width=2),
                    hovertemplate="step %{x}: η_t = %{y:.4g} η<extra></extra>")]
     extra = None if cycled is None else _momentum_trace(steps, cycled, chosen)
-    layout = _layout(key, height, range=[0, 1.05])
+    layout = _factor_layout(key, height, range=[0, 1.05])
     if extra is not None:
         traces.append(extra)
         layout["yaxis2"] = dict(title=dict(text="momentum"), range=[0, 1.05], overlaying="y",
@@ -89,4 +90,4 @@ def plateau_spec(key: str, series: Sequence[PathSeries], etas: Mapping[str, floa
                    line=dict(color=s.color, width=2, dash=s.line_dash),
                    hovertemplate=f"{s.label}: η_t = %{{y:.4g}} η<extra></extra>")
               for s in series for f in [realised_factor(s, etas[s.key])]]
-    return dict(data=traces, layout=_layout(key, height, type="log", exponentformat="power"))
+    return dict(data=traces, layout=_factor_layout(key, height, type="log", exponentformat="power"))

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from charts.figures import FONT, PathSeries
+from charts.figures import PathSeries
+from charts.layout import plot_layout
 from charts.palette import SURFACE_SCALE, optimizer_dash
 from charts.surface_view import SurfaceView, color_transform, transformed
 from surfaces import Surface
@@ -154,9 +155,8 @@ def surface_3d_spec(surface: Surface, view: SurfaceView, series_list: list[PathS
                  aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.6),
                  # Higher than Plotly's default: it looks into the valleys, where the paths end.
                  camera=dict(eye=dict(x=1.3, y=-1.3, z=1.5)))
-    layout = dict(height=height, margin=dict(l=0, r=0, t=30, b=0), font=FONT,
-                  plot_bgcolor="white", paper_bgcolor="white", hovermode="closest",
-                  legend=dict(orientation="h", y=1.01, yanchor="bottom", x=0, xanchor="left",
-                              itemwidth=44),
-                  scene=scene)
+    layout = plot_layout(height, margin=dict(l=0, r=0, t=30, b=0), hovermode="closest",
+                         legend=dict(orientation="h", y=1.01, yanchor="bottom", x=0,
+                                     xanchor="left", itemwidth=44),
+                         scene=scene)
     return dict(data=traces, layout=layout)

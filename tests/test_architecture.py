@@ -75,3 +75,25 @@ def test_charts_import_no_widget_layer():
     for path in (ROOT / "charts").rglob("*.py"):
         bad = _imports(path) & {"streamlit", "components", "app_pages"}
         assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
+def _private_imports(tree: ast.AST) -> list[str]:
+    """Names beginning with ``_`` imported from the project's own modules."""
+    return [f"{node.module}.{a.name}" for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in PROJECT
+            for a in node.names if a.name.startswith("_")]
+
+
+def test_charts_take_their_frame_from_charts_layout():
+    """One chart frame, in charts/layout.py (the font, white paper, the axis look): a figure
+    module that sets the plot's background itself, or borrows another module's private helper,
+    has copied it. live_plot_look is Streamlit's own chart template, not the charts' frame."""
+    shared = {ROOT / "charts" / "layout.py", ROOT / "charts" / "live_plot_look.py"}
+    for path in set((ROOT / "charts").glob("*.py")) - shared:
+        tree = ast.parse(path.read_text())
+        borrowed = _private_imports(tree)
+        assert not borrowed, f"{path.relative_to(ROOT)} imports private helpers {borrowed}"
+        for node in ast.walk(tree):
+            if isinstance(node, ast.keyword) and node.arg == "plot_bgcolor":
+                raise AssertionError(f"{path.relative_to(ROOT)} sets plot_bgcolor: use "
+                                     "charts.layout.plot_layout")
