@@ -2,6 +2,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -81,11 +82,12 @@ def pytest_unconfigure(config):
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     """``--dist loadfile`` (each module one unit, so its module-scoped fixtures are computed
-    once), with the browser modules queued first. They are the longest units, so both workers
-    start on them and neither waits alone for a browser module at the end; each worker starts its
-    own server and chromium for the browser modules it is given (the session fixtures below), and
-    the one that starts second reads the programs the first compiled from JAX's shared persistent
-    cache. Behind them come the other modules, those with most tests first (xdist's default)."""
+    once), with the modules that use the browser queued first, most browser tests first: each
+    browser test loads pages, so those are the longest units (the layout walk, then
+    test_browser.py's navigation walk), and both workers start on one. Each worker starts its own
+    server and chromium for the browser modules it is given (the session fixtures below); the two
+    servers share JAX's persistent compilation cache. Behind them come the other modules, most
+    tests first (xdist's default)."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
@@ -93,10 +95,12 @@ def pytest_xdist_make_scheduler(config, log):
     class BrowserFirst(LoadFileScheduling):
         def _assign_work_unit(self, node) -> None:
             if not hasattr(self, "_browser_first"):  # once all workers have collected
-                browser = {nodeid.split("::")[0]
-                           for nodeid in config.stash[BROWSER_TESTS].read_text().splitlines()}
-                for module in reversed([m for m in self.workqueue if m in browser]):
-                    self.workqueue.move_to_end(module, last=False)
+                browser_tests = Counter(
+                    nodeid.split("::")[0]
+                    for nodeid in config.stash[BROWSER_TESTS].read_text().splitlines())
+                for module, _ in reversed(browser_tests.most_common()):
+                    if module in self.workqueue:  # (a module whose tests were all deselected is not)
+                        self.workqueue.move_to_end(module, last=False)
                 self._browser_first = True
             super()._assign_work_unit(node)
 

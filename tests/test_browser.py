@@ -1,6 +1,6 @@
 """Real-browser tests: the app served by ``streamlit run`` and driven by Debian's chromium.
 
-One server and one browser for the whole suite (conftest); each test opens a fresh page (conftest's
+One server and one browser per test process (conftest); each test opens a fresh page (conftest's
 ``page``). Console errors and page errors are collected from every page (``ERRORS``): each test
 asserts none of its own, and the last test asserts none at all. Screenshots go to artifacts/
 (gitignored).
