@@ -145,13 +145,18 @@ def surface_parameter_options(p) -> tuple[list[float], float]:
     return options, snap(p.default, options)
 
 
+def surface_parameter_key(surface: Surface, name: str, prefix: str | None = None) -> str:
+    """A shape slider's key: ``<surface>.<name>`` (shared by the pages that show any surface) or
+    under a lesson's own ``prefix`` (its one fixed surface)."""
+    return scoped(prefix or surface.key, name)
+
+
 def surface_parameters(surface: Surface, log: KeyLog, prefix: str | None = None) -> dict[str, float]:
-    """The surface's shape sliders, keyed ``<surface>.<name>`` (shared by the pages that show any
-    surface) or under a lesson's own ``prefix`` (its one fixed surface)."""
+    """The surface's shape sliders, keyed by ``surface_parameter_key``."""
     values = {}
     for p in surface.params:
         options, default = surface_parameter_options(p)
-        key = scoped(prefix or surface.key, p.name)
+        key = surface_parameter_key(surface, p.name, prefix)
         values[p.name] = st.select_slider(p.label, options=options, value=default,
                                           format_func=fmt, key=log(key, options), bind=BIND)
     return values
@@ -264,7 +269,7 @@ def playground_link(spec: OptimizerSpec, surface: Surface, convention: str, step
             values[key], labels[key] = hyperparameters[hp.name], fmt
             defaults[key] = hyperparameter_default(spec, hp, convention, surface)
     for p in surface.params:
-        key = f"{surface.key}.{p.name}"
+        key = surface_parameter_key(surface, p.name)
         values[key], labels[key] = surface_params[p.name], fmt
         defaults[key] = surface_parameter_options(p)[1]
     return url_state.link(values | extra[0], defaults | extra[1], labels | extra[2])

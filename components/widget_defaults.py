@@ -9,7 +9,8 @@ unprefixed, as the playground's links spell them, whatever its pickers' prefix.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 
 import streamlit as st
 
@@ -40,6 +41,12 @@ def hp_key(spec: OptimizerSpec, name: str, prefix: str = "") -> str:
 def scoped(prefix: str, name: str) -> str:
     """A group's widget and link key for ``name`` under ``prefix`` (none: ``name`` itself)."""
     return f"{prefix}.{name}" if prefix else name
+
+
+def scope(prefix: str) -> Callable[[str], str]:
+    """``scoped`` under one fixed prefix: a page's one spelling of its own keys
+    (``page_key = scope(PREFIX)``; ``page_key("steps")``), the prefix its groups take too."""
+    return functools.partial(scoped, prefix)
 
 
 def picked_surface(prefix: str = "", fixed: Surface = SURFACES[DEFAULT_SURFACE]) -> Surface:
