@@ -24,12 +24,13 @@ from components.live_plot import live_figure
 from components.playback import playback_controls
 from components.rule_formula import rule_formula
 from components.scales import fmt, ladder
-from components.widget_defaults import reset_for_convention
+from components.widget_defaults import reset_for_convention, scope
 from lessons import adaptive_rates as lesson
 from lessons.adaptive_rates.runs import SUPPORTED
 from optimizers import OPTIMIZERS
 
-PREFIX = "ar"  # the page's widget keys: ar.steps, ar.convention ...
+PREFIX = "ar"  # the prefix of the page's widget and link keys
+page_key = scope(PREFIX)  # page_key("steps") is "ar.steps"
 SURFACE = lesson.SURFACE  # its suggested learning rates are the lesson's defaults
 P_OPTIONS = ladder("log", 0.01, 1.0)
 STEP_OPTIONS = (100, 200, 300, 500, 1000, 2000)
@@ -41,14 +42,14 @@ def settings_row(log) -> dict:
     cols = st.columns([1.3, 1.1, 1.0, 0.6, 1.0])
     d = lesson.DEFAULTS
     p = cols[0].select_slider("p: how often w₂'s feature is present", P_OPTIONS,
-                              value=d["p"], format_func=fmt, key=log("ar.p", P_OPTIONS),
+                              value=d["p"], format_func=fmt, key=log(page_key("p"), P_OPTIONS),
                               bind=controls.BIND)
     steps = cols[1].select_slider("steps", STEP_OPTIONS, value=d["num_steps"],
-                                  key=log("ar.steps", STEP_OPTIONS), bind=controls.BIND)
+                                  key=log(page_key("steps"), STEP_OPTIONS), bind=controls.BIND)
     noise = cols[2].select_slider("label noise σ", NOISE_OPTIONS, value=d["noise"], format_func=fmt,
-                                  key=log("ar.noise", NOISE_OPTIONS), bind=controls.BIND)
+                                  key=log(page_key("noise"), NOISE_OPTIONS), bind=controls.BIND)
     seed = cols[3].number_input("seed", 0, 1_000_000, value=d["seed"], step=1,
-                                key=log("ar.seed", bounds=(0, 1_000_000)), bind=controls.BIND)
+                                key=log(page_key("seed"), bounds=(0, 1_000_000)), bind=controls.BIND)
     with cols[4]:  # a new convention brings its eps, decays and G0 to the lesson's optimizers
         convention = controls.convention_picker(log, PREFIX, on_change=functools.partial(
             reset_for_convention, optimizers=SUPPORTED, fixed=SURFACE))
@@ -80,7 +81,7 @@ def path_map(runs, p: float, steps: int, log) -> None:
     params = lesson.average_loss_params(p)
     view = surface_view(SURFACE.key, tuple(sorted(params.items())))
     figure = overlay_figure(SURFACE, view, [path_series(r) for r in runs], lesson.START, steps,
-                            height=620, playback=playback_controls(log, "ar.", width=300))
+                            height=620, playback=playback_controls(log, PREFIX, width=300))
     # Equal scales: the average loss is drawn as stretched as it is (round only at p = 1).
     figure.update_layout(xaxis_title_text="w₁ (frequent feature)",
                          yaxis=dict(scaleanchor="x", scaleratio=1, title_text="w₂ (rare feature)"))

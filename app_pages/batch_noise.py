@@ -19,9 +19,13 @@ from components.lesson import divergence_error, lesson_page
 from components.live_plot import live_figure
 from components.playback import playback_controls
 from components.scales import fmt, linear_ladder
+from components.widget_defaults import scope
 from lessons.batch_noise import cloud_claims, half_learning_rate, trajectory_claims
 from lessons.batch_noise.runs import DOMAIN, START, gradient_cloud, make_problem, simulate_minibatch
 from optimizers import OPTIMIZERS
+
+PREFIX = "bn"  # the prefix of the page's widget and link keys
+page_key = scope(PREFIX)  # page_key("steps") is "bn.steps"
 
 N_OPTIONS = (128, 256, 512, 1024)
 NOISE_OPTIONS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0)
@@ -32,33 +36,33 @@ CLOUD_SAMPLES = 500
 
 
 def data_controls(log) -> tuple[int, float, int]:
-    n = st.select_slider("number of points N", N_OPTIONS, value=256, key=log("bn.n", N_OPTIONS),
+    n = st.select_slider("number of points N", N_OPTIONS, value=256, key=log(page_key("n"), N_OPTIONS),
                          bind=controls.BIND)
     noise = st.select_slider("label noise σ", NOISE_OPTIONS, value=0.5, format_func=fmt,
-                             key=log("bn.noise", NOISE_OPTIONS), bind=controls.BIND,
+                             key=log(page_key("noise"), NOISE_OPTIONS), bind=controls.BIND,
                              help="y = 2x − 1 + σ·ε: the scatter of the points around the line.")
     seed = st.number_input("data seed", 0, 1_000_000, value=0, step=1, bind=controls.BIND,
-                           key=log("bn.data_seed", bounds=(0, 1_000_000)))
+                           key=log(page_key("data_seed"), bounds=(0, 1_000_000)))
     return int(n), float(noise), int(seed)
 
 
 def point_controls(log) -> tuple[float, float]:
     w = st.select_slider("w", W_OPTIONS, value=START[0], format_func=fmt,
-                         key=log("bn.w", W_OPTIONS), bind=controls.BIND)
+                         key=log(page_key("w"), W_OPTIONS), bind=controls.BIND)
     b = st.select_slider("b", B_OPTIONS, value=START[1], format_func=fmt,
-                         key=log("bn.b", B_OPTIONS), bind=controls.BIND)
+                         key=log(page_key("b"), B_OPTIONS), bind=controls.BIND)
     return float(w), float(b)
 
 
 def training_controls(surface, log) -> tuple[str, dict, int, int]:
     label = lambda k: OPTIMIZERS[k].short  # noqa: E731
     key = st.selectbox("optimizer", TRAINERS, format_func=label, bind=controls.BIND,
-                       key=log("bn.optimizer", label=label, choices=TRAINERS))
+                       key=log(page_key("optimizer"), label=label, choices=TRAINERS))
     hp = controls.optimizer_controls(OPTIMIZERS[key], "pytorch", surface, log)
-    steps = st.select_slider("steps", STEP_OPTIONS, value=300, key=log("bn.steps", STEP_OPTIONS),
+    steps = st.select_slider("steps", STEP_OPTIONS, value=300, key=log(page_key("steps"), STEP_OPTIONS),
                              bind=controls.BIND)
     seed = st.number_input("batch seed", 0, 1_000_000, value=0, step=1, bind=controls.BIND,
-                           key=log("bn.seed", bounds=(0, 1_000_000)))
+                           key=log(page_key("seed"), bounds=(0, 1_000_000)))
     return key, hp, int(steps), int(seed)
 
 
@@ -92,7 +96,7 @@ def training_section(problem, view, key, hp, steps, seed, log) -> None:
     for sr in series:
         divergence_error(sr.label, sr.main.diverged_at)
     paths = overlay_figure(problem.surface, view, series, START, steps, height=600,
-                           playback=playback_controls(log, "bn.", width=300))
+                           playback=playback_controls(log, PREFIX, width=300))
     paths.update_layout(xaxis_title_text="w (slope)", yaxis_title_text="b (intercept)")
     live_figure(paths, key="bn_path_chart", config={"displayModeBar": False})
     floor = problem.surface.lowest_minimum()

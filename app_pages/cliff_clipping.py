@@ -14,6 +14,7 @@ from components.claims import show_claim
 from components.lesson import divergence_error, lesson_page
 from components.live_plot import live_figure
 from components.scales import fmt, ladder
+from components.widget_defaults import scope
 from lessons.cliff_clipping import (
     CLIP_TITLES,
     CONVENTION,
@@ -27,24 +28,28 @@ from lessons.cliff_clipping import (
 )
 from optimizers import OPTIMIZERS
 
+PREFIX = "clip"  # the prefix of the page's widget and link keys
+page_key = scope(PREFIX)  # page_key("steps") is "clip.steps"
+STEP, LARGEST = page_key("step"), page_key("largest")  # the scrubber; the step it jumps to
+
 STEP_CHOICES = (30, 50, 100, 200, 300)
 
 
 def sidebar_controls(log) -> dict:
-    optimizer = controls.one_optimizer_picker(log, "clip", default=next(iter(OPTIMIZERS)),
+    optimizer = controls.one_optimizer_picker(log, PREFIX, default=next(iter(OPTIMIZERS)),
                                               on_change=None)
     hparams = controls.optimizer_controls(OPTIMIZERS[optimizer], CONVENTION, SURFACE, log)
     c_options = ladder("log", 0.01, 100.0)
     threshold = st.select_slider("clip threshold c", c_options, value=1.0, format_func=fmt,
-                                 key=log("clip.c", c_options), bind=controls.BIND)
+                                 key=log(page_key("c"), c_options), bind=controls.BIND)
     num_steps = st.select_slider("steps", STEP_CHOICES, value=100,
-                                 key=log("clip.steps", STEP_CHOICES), bind=controls.BIND)
+                                 key=log(page_key("steps"), STEP_CHOICES), bind=controls.BIND)
     st.subheader("Cliff")
-    params = controls.surface_parameters(SURFACE, log, prefix="clip")
+    params = controls.surface_parameters(SURFACE, log, prefix=PREFIX)
     cols = st.columns(2)
     bounds = ((-12.0, 12.0), (-10.0, 10.0))
     start = tuple(float(col.number_input(f"start {axis}", *b, value=v, step=0.1, format="%.2f",
-                                         key=log(f"clip.{axis}0", bounds=b), bind=controls.BIND))
+                                         key=log(page_key(f"{axis}0"), bounds=b), bind=controls.BIND))
                   for col, axis, b, v in zip(cols, "xy", bounds, START))
     return dict(optimizer=optimizer, hparams=hparams, threshold=float(threshold),
                 num_steps=int(num_steps), params=params, start=start)
@@ -94,30 +99,31 @@ with lesson_page(
     runs = run_modes(settings["optimizer"], settings["hparams"], settings["start"],
                      settings["num_steps"], settings["threshold"], settings["params"])
     raw_norms = np.stack([np.linalg.norm(r.raw[:-1], axis=1) for r in runs])
-    st.session_state["clip.largest"] = int(np.nanargmax(np.where(np.isfinite(raw_norms), raw_norms,
-                                                                 -1.0)) % raw_norms.shape[1])
+    st.session_state[LARGEST] = int(np.nanargmax(np.where(np.isfinite(raw_norms), raw_norms,
+                                                          -1.0)) % raw_norms.shape[1])
     for run in runs:
         divergence_error(CLIP_TITLES[run.mode], run.diverged_at, "its position became infinite.")
 
-    if st.session_state.get("clip.step", 0) > settings["num_steps"] - 1:  # fewer steps than before
-        st.session_state["clip.step"] = settings["num_steps"] - 1
+    if st.session_state.get(STEP, 0) > settings["num_steps"] - 1:  # fewer steps than before
+        st.session_state[STEP] = settings["num_steps"] - 1
     scrub, jump = st.columns([2, 1], vertical_alignment="bottom")  # room for the button's label
     step = scrub.slider("step t", 0, settings["num_steps"] - 1, value=0, bind=controls.BIND,
-                        key=log("clip.step", bounds=(0, settings["num_steps"] - 1)))
-    jump.button("Jump to the cliff", on_click=jump_to_largest, args=("clip.largest", "clip.step"),
+                        key=log(STEP, bounds=(0, settings["num_steps"] - 1)))
+    jump.button("Jump to the cliff", on_click=jump_to_largest, args=(LARGEST, STEP),
                 width="stretch", help="Scrub to the step with the largest raw gradient of any run.")
     verdicts = claims(runs, settings["threshold"], lr, settings["optimizer"],
                       OPTIMIZERS[settings["optimizer"]].short)
     live_figure(clipping_panels(SURFACE, settings["params"], runs, step, lr,
-                                settings["optimizer"], settings["threshold"]), key="clip.panels")
+                                settings["optimizer"], settings["threshold"]), key=page_key("panels"))
     throw_box, count_box = st.columns(2)
     show_claim(verdicts["cliff.throw"], where=throw_box)
     show_claim(verdicts["cliff.clipped_counts"], where=count_box)
     st.dataframe(step_table(runs, step, lr), hide_index=True)
     left, right = st.columns(2)
-    live_figure(step_length_figure(runs, lr, settings["threshold"], step), key="clip.lengths", where=left)
+    live_figure(step_length_figure(runs, lr, settings["threshold"], step), key=page_key("lengths"),
+                where=left)
     if caption := overlap_caption(runs):
         left.caption(caption)
     show_claim(verdicts["cliff.step_bound"], where=left)
-    live_figure(angle_figure(runs, step), key="clip.angles", where=right)
+    live_figure(angle_figure(runs, step), key=page_key("angles"), where=right)
     show_claim(verdicts["cliff.angle"], where=right)

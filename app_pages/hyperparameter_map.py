@@ -13,6 +13,7 @@ from components.widget_defaults import (
     picked_optimizer,
     picked_surface,
     reset_for_optimizer,
+    scope,
     suggested_learning_rate,
 )
 from lessons.hyperparameter_map import axis_note, claims, theory_limit
@@ -21,12 +22,15 @@ from optimizers import OPTIMIZERS, sweep
 from optimizers.sweep import step_schedules
 from surfaces import SURFACES
 
+PREFIX = "hm"  # the prefix of the page's widget and link keys
+page_key = scope(PREFIX)  # page_key("steps") is "hm.steps"
+
 LR_OPTIONS = ladder("log", 1e-5, 10.0)
 GRID_SIZES = (10, 20, 30, 50, 75, 100)
 SPACINGS = {"linear": "β linear", "nines": "1 − β logarithmic (0.9, 0.99, 0.999)"}
 NO_AXIS = "none (one row)"
 TOLERANCE = 1e-3
-CHART = "hm.chart"
+CHART = page_key("chart")
 
 
 def default_lr_range(optimizer: str, surface_key: str) -> tuple[float, float]:
@@ -40,7 +44,8 @@ def reset_ranges(prefix: str) -> None:
     setting go to that combination's defaults (the playground's, so the link stays short)."""
     reset_for_optimizer(prefix)
     spec, surface = picked_optimizer(prefix), picked_surface(prefix)
-    st.session_state["hm.lr_min"], st.session_state["hm.lr_max"] = default_lr_range(spec.key, surface.key)
+    lr_range = default_lr_range(spec.key, surface.key)
+    st.session_state[page_key("lr_min")], st.session_state[page_key("lr_max")] = lr_range
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -74,24 +79,24 @@ def pick_clicked_cell(optimizer: str, axis: str | None, spacing: str) -> None:
 
 
 def sidebar(log):
-    surface_key = controls.surface_picker(log, "hm", on_change=reset_ranges).key
+    surface_key = controls.surface_picker(log, PREFIX, on_change=reset_ranges).key
     params = controls.surface_parameters(SURFACES[surface_key], log)
-    optimizer = controls.one_optimizer_picker(log, "hm", on_change=reset_ranges)
+    optimizer = controls.one_optimizer_picker(log, PREFIX, on_change=reset_ranges)
     axes = beta_axes(optimizer) or (NO_AXIS,)
-    axis = st.selectbox("β axis", axes, key=log(f"hm.axis.{optimizer}"), bind=controls.BIND,
+    axis = st.selectbox("β axis", axes, key=log(page_key(f"axis.{optimizer}")), bind=controls.BIND,
                         help="The optimizer's decay-like hyperparameters (its β's).")
-    spacing = st.radio("β spacing", list(SPACINGS), format_func=SPACINGS.get, key=log("hm.spacing"),
+    spacing = st.radio("β spacing", list(SPACINGS), format_func=SPACINGS.get, key=log(page_key("spacing")),
                        bind=controls.BIND, disabled=axis == NO_AXIS)
     lo_default, hi_default = default_lr_range(optimizer, surface_key)
     lr_min = st.select_slider("smallest learning rate", LR_OPTIONS, value=lo_default, format_func=fmt,
-                              key=log("hm.lr_min", LR_OPTIONS), bind=controls.BIND)
+                              key=log(page_key("lr_min"), LR_OPTIONS), bind=controls.BIND)
     lr_max = st.select_slider("largest learning rate", LR_OPTIONS, value=hi_default, format_func=fmt,
-                              key=log("hm.lr_max", LR_OPTIONS), bind=controls.BIND)
+                              key=log(page_key("lr_max"), LR_OPTIONS), bind=controls.BIND)
     n = st.select_slider("grid size (per axis)", GRID_SIZES, value=100,
-                         key=log("hm.n", GRID_SIZES), bind=controls.BIND)
+                         key=log(page_key("n"), GRID_SIZES), bind=controls.BIND)
     steps = st.select_slider("steps", controls.STEP_CHOICES, value=300,
-                             key=log("hm.steps", controls.STEP_CHOICES), bind=controls.BIND)
-    convention = controls.convention_picker(log, "hm", on_change=reset_ranges)
+                             key=log(page_key("steps"), controls.STEP_CHOICES), bind=controls.BIND)
+    convention = controls.convention_picker(log, PREFIX, on_change=reset_ranges)
     return dict(surface_key=surface_key, params=params, optimizer=optimizer,
                 axis=None if axis == NO_AXIS else axis, spacing=spacing, lr_range=(lr_min, lr_max),
                 n=n, steps=steps, convention=convention,
@@ -122,7 +127,7 @@ def schedule_caption(hmap, line_drawn: bool) -> str:
 
 def show_final_loss() -> None:
     """Button callback: colour by final loss (the URL-bound metric follows)."""
-    st.session_state["hm.metric"] = METRICS[0]
+    st.session_state[page_key("metric")] = METRICS[0]
 
 
 def beta_label(optimizer: str, axis: str | None) -> str:
@@ -166,7 +171,7 @@ with lesson_page(
     with st.sidebar:
         s = sidebar(log)
     spec, surface = OPTIMIZERS[s["optimizer"]], SURFACES[s["surface_key"]]
-    metric = st.segmented_control("Colour by", METRICS, default=METRICS[0], key=log("hm.metric"),
+    metric = st.segmented_control("Colour by", METRICS, default=METRICS[0], key=log(page_key("metric")),
                                   bind=controls.BIND) or METRICS[0]
     if metric == METRICS[1] and surface.lowest_minimum(s["params"]) is None:
         st.info(f"{surface.short} has no minimum to converge to: showing the final loss.")
@@ -201,7 +206,7 @@ with lesson_page(
         if metric == METRICS[1]:
             show_claim(verdicts["hypermap.convergence"])
             if not verdicts["hypermap.convergence"].holds:
-                st.button("Colour by final loss", key="hm.to_final_loss", on_click=show_final_loss,
+                st.button("Colour by final loss", key=page_key("to_final_loss"), on_click=show_final_loss,
                           icon=":material/palette:")
         theory_box, unstable_box = st.columns(2)
         show_claim(verdicts["hypermap.theory_edge"], where=theory_box)

@@ -7,9 +7,14 @@ from components import controls
 from components.claims import show_claim
 from components.lesson import divergence_error, lesson_page
 from components.live_plot import live_figure
+from components.widget_defaults import scope
 from lessons import moments
 from optimizers import OPTIMIZERS
 from optimizers.step_trace import trace_run
+
+PREFIX = "mv"  # the prefix of the page's widget and link keys
+page_key = scope(PREFIX)  # page_key("steps") is "mv.steps"
+STEP = page_key("step")  # the scrubber
 
 DEFAULT = ["sgd", "momentum", "adagrad", "rmsprop", "adam"]
 STEPS = (10, 20, 50, 100, 200)
@@ -25,12 +30,12 @@ def in_frame(optimizer, surface_key, hparams, start, num_steps, convention, surf
 
 
 def sidebar(log):
-    chosen = controls.optimizer_picker(log, "mv", default=DEFAULT)
+    chosen = controls.optimizer_picker(log, PREFIX, default=DEFAULT)
     surface = controls.surface_picker(log)
     surface_params = controls.surface_parameters(surface, log)
     start = controls.start_inputs(surface, log)
     convention = controls.convention_picker(log)
-    num_steps = st.select_slider("steps", STEPS, value=50, key=log("mv.steps", STEPS),
+    num_steps = st.select_slider("steps", STEPS, value=50, key=log(page_key("steps"), STEPS),
                                  bind=controls.BIND)
     hparams = {}
     for key in chosen:
@@ -40,9 +45,9 @@ def sidebar(log):
 
 
 def step_slider(log, last: int) -> int:
-    if st.session_state.get("mv.step", 1) > last:  # fewer steps than before: stay in range
-        st.session_state["mv.step"] = last
-    return st.slider("step t", 1, last, value=1, key=log("mv.step", bounds=(1, last)),
+    if st.session_state.get(STEP, 1) > last:  # fewer steps than before: stay in range
+        st.session_state[STEP] = last
+    return st.slider("step t", 1, last, value=1, key=log(STEP, bounds=(1, last)),
                      bind=controls.BIND)
 
 
@@ -79,7 +84,7 @@ def values_section(log, values, num_steps) -> int:
 
 def rate_section(values, step) -> None:
     st.subheader(r"3 · The rate $\eta/\sqrt{V_t}$ over time")
-    live_figure(figs.rate_figure(values, step), key="mv.rate", config=CHART)
+    live_figure(figs.rate_figure(values, step), key=page_key("rate"), config=CHART)
     claims = (moments.constant_rate_claim(values), moments.adagrad_rate_claim(values),
               moments.window_rate_claim(values))
     for claim in claims:

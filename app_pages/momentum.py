@@ -12,9 +12,13 @@ from components.lesson import divergence_error, lesson_page
 from components.live_plot import live_figure
 from components.live_slider import live_select_slider
 from components.scales import NINES, fmt, ladder
+from components.widget_defaults import scope
 from lessons import momentum as lesson
 from lessons.momentum import ema_weights
 from lessons.momentum_buffer import buffer_claim
+
+PREFIX = "mom"  # the prefix of the page's widget and link keys
+page_key = scope(PREFIX)  # page_key("steps") is "mom.steps"
 
 RAVINE = lesson.RAVINE
 RATES = sorted(set(ladder("log", 0.01, 3.0)) | {1.8, 1.9})
@@ -29,12 +33,12 @@ def run_controls(log):
     """The ravine and the run, in the sidebar: on the page they pushed section 1's chart below
     a 1280x720 projector's first screen."""
     lr = live_select_slider("learning rate η", RATES, value=1.9, format_func=fmt,
-                            key=log("mom.lr", RATES), bind=controls.BIND)
+                            key=log(page_key("lr"), RATES), bind=controls.BIND)
     kappa = st.select_slider("condition number κ", KAPPAS, value=50.0, format_func=fmt,
-                             key=log("mom.kappa", KAPPAS), bind=controls.BIND)
-    steps = st.select_slider("steps", STEPS, value=100, key=log("mom.steps", STEPS),
+                             key=log(page_key("kappa"), KAPPAS), bind=controls.BIND)
+    steps = st.select_slider("steps", STEPS, value=100, key=log(page_key("steps"), STEPS),
                              bind=controls.BIND)
-    form = st.radio("momentum form", FORMS, key=log("mom.form"), bind=controls.BIND)
+    form = st.radio("momentum form", FORMS, key=log(page_key("form")), bind=controls.BIND)
     return lr, {"condition_number": float(kappa), "angle": 0.0}, steps, form == FORMS[0]
 
 
@@ -47,7 +51,7 @@ def damping_section(log, lr, params, steps, ema, view) -> None:
     st.subheader("1 · More momentum, less zig-zag")
     left, right = st.columns([1.3, 1])
     betas = right.multiselect("momentum β", BETAS, default=[0.0, 0.5, 0.7], format_func=fmt,
-                             key=log("mom.betas", choices=BETAS, label=fmt, multiple=True),
+                             key=log(page_key("betas"), choices=BETAS, label=fmt, multiple=True),
                              bind=controls.BIND, max_selections=5)
     if not betas:
         left.info("Choose at least one β to compare.", icon=":material/info:")
@@ -55,8 +59,9 @@ def damping_section(log, lr, params, steps, ema, view) -> None:
     betas = sorted(betas)
     runs = lesson.damping_runs(lr, params, steps, betas, ema)  # plain GD always, as the reference
     series = figs.beta_series([runs[b] for b in betas], betas)
-    live_figure(figs.paths_figure(RAVINE, view, series, steps), key="mom.paths", config=CHART, where=left)
-    live_figure(curve_figure(series, "loss", 0.0), key="mom.loss", config=CHART, where=right)
+    live_figure(figs.paths_figure(RAVINE, view, series, steps), key=page_key("paths"), config=CHART,
+                where=left)
+    live_figure(curve_figure(series, "loss", 0.0), key=page_key("loss"), config=CHART, where=right)
     show_divergence(series)
     show_claim(lesson.zigzag_claim(lr, betas, ema, runs))
 
@@ -64,7 +69,7 @@ def damping_section(log, lr, params, steps, ema, view) -> None:
 def equivalence_section(log, lr, params, steps, view) -> float:
     st.subheader("2 · Two forms, one path")
     beta = live_select_slider("β for sections 2 and 4", BETAS, value=0.9, format_func=fmt,
-                              key=log("mom.beta", BETAS), bind=controls.BIND)
+                              key=log(page_key("beta"), BETAS), bind=controls.BIND)
     runs = lesson.form_runs(lr, params, steps, beta)
     ema, heavy, unscaled = runs["ema"], runs["rescaled"], runs["heavy"]
     series = figs.named_series([("momentum", f"EMA form, η = {lr:g}", ema),
@@ -72,7 +77,7 @@ def equivalence_section(log, lr, params, steps, view) -> float:
                                 ("#9ca3af", f"heavy ball, η = {lr:g} (not rescaled)", unscaled)])
     left, right = st.columns([1.3, 1])
     live_figure(figs.paths_figure(RAVINE, view, series, steps, dashed=(series[1].key,)),
-                key="mom.forms", config=CHART, where=left)
+                key=page_key("forms"), config=CHART, where=left)
     with right:
         # One equation per row: on one line the first ran 2 px past the column at 1280 px.
         st.latex(r"\begin{aligned} m_t &= \beta m_{t-1} + (1-\beta) g_t \\ "
@@ -92,7 +97,7 @@ def equivalence_section(log, lr, params, steps, view) -> float:
 def window_section(log, beta, params, steps) -> None:
     st.subheader("3 · An average of the last 1/(1−β) gradients")
     shown = sorted({0.5, 0.8, beta} - {0.0})
-    live_figure(figs.weights_figure(shown, count=max(40, int(3 / (1 - beta)))), key="mom.weights",
+    live_figure(figs.weights_figure(shown, count=max(40, int(3 / (1 - beta)))), key=page_key("weights"),
                 config=CHART)
     st.caption(r"Unrolled, $m_t = \sum_k (1-\beta)\beta^k g_{t-k}$: weights that sum to one "
                r"(over an infinite past), decay geometrically and reach back about "
@@ -110,8 +115,8 @@ def nesterov_section(lr, params, steps, beta, ema, view) -> None:
     series = figs.named_series([("momentum", "classical momentum", classic),
                                 ("nesterov", "Nesterov", nag)])
     left, right = st.columns([1.3, 1])
-    live_figure(figs.paths_figure(RAVINE, view, series, steps), key="mom.nag", config=CHART, where=left)
-    live_figure(curve_figure(series, "loss", 0.0), key="mom.nag_loss", config=CHART, where=right)
+    live_figure(figs.paths_figure(RAVINE, view, series, steps), key=page_key("nag"), config=CHART, where=left)
+    live_figure(curve_figure(series, "loss", 0.0), key=page_key("nag_loss"), config=CHART, where=right)
     show_divergence(series)
     st.caption(f"Both as heavy-ball rules at η = {rate:.4g}, β = {beta:g}. Nesterov takes the "
                "gradient where momentum is about to carry it.")

@@ -18,6 +18,7 @@ from components.claims import show_claim, show_claims
 from components.lesson import lesson_page
 from components.live_plot import live_figure
 from components.scales import fmt, ladder
+from components.widget_defaults import scope
 from lessons.saddle_escape import (
     BAND_SE,
     SPREAD,
@@ -34,6 +35,9 @@ from lessons.saddle_escape.runs import ESCAPE_RULES, EscapeRule, escape_study
 from lessons.sharp_flat import escape_rates, landmarks, sharp_flat_claims
 from optimizers import OPTIMIZERS, simulate_batch
 from surfaces import SURFACES
+
+PREFIX = "saddle"  # the prefix of the page's widget and link keys
+page_key = scope(PREFIX)  # page_key("steps") is "saddle.steps"
 
 SURFACE = SURFACES["saddle"]
 DEFAULT_OPTIMIZERS = ["sgd", "momentum", "adam"]
@@ -65,27 +69,27 @@ def experiment_controls(log) -> dict:
     threshold_options = ladder("log", 0.01, 1.5)
     return dict(
         start_x=st.select_slider("start x (on the axis y = 0)", START_CHOICES, value=0.0,
-                                 format_func=fmt, key=log("saddle.x0", START_CHOICES), bind=controls.BIND,
+                                 format_func=fmt, key=log(page_key("x0"), START_CHOICES), bind=controls.BIND,
                                  help="0 is the saddle itself; elsewhere on y = 0 the gradient "
                                       "points straight at it."),
         noise=st.select_slider("gradient noise σ", noise_options, value=1.0, format_func=fmt,
-                               key=log("saddle.noise", noise_options), bind=controls.BIND),
+                               key=log(page_key("noise"), noise_options), bind=controls.BIND),
         batches=st.multiselect("batch sizes B", controls.BATCH_CHOICES, default=[1, 4, 16, 64],
-                               key=log("saddle.batches", choices=controls.BATCH_CHOICES,
+                               key=log(page_key("batches"), choices=controls.BATCH_CHOICES,
                                        multiple=True, label=str), bind=controls.BIND),
         seeds=st.selectbox("seeds per batch size", SEED_CHOICES, index=2,
-                           key=log("saddle.seeds", choices=SEED_CHOICES, label=str), bind=controls.BIND),
+                           key=log(page_key("seeds"), choices=SEED_CHOICES, label=str), bind=controls.BIND),
         num_steps=st.select_slider("steps", STEP_CHOICES, value=300,
-                                   key=log("saddle.steps", STEP_CHOICES), bind=controls.BIND),
+                                   key=log(page_key("steps"), STEP_CHOICES), bind=controls.BIND),
         rule=st.radio("escaped when", ESCAPE_RULES, format_func=RULE_LABELS.get, horizontal=True,
-                      key=log("saddle.rule"), bind=controls.BIND),
+                      key=log(page_key("rule")), bind=controls.BIND),
         threshold=st.select_slider("r or δ", threshold_options, value=0.5, format_func=fmt,
-                                   key=log("saddle.r", threshold_options), bind=controls.BIND),
+                                   key=log(page_key("r"), threshold_options), bind=controls.BIND),
     )
 
 
 def optimizer_settings(log) -> dict[str, dict]:
-    chosen = controls.optimizer_picker(log, "saddle", default=DEFAULT_OPTIMIZERS)
+    chosen = controls.optimizer_picker(log, PREFIX, default=DEFAULT_OPTIMIZERS)
     tabs = st.tabs([OPTIMIZERS[k].title for k in chosen]) if chosen else []
     settings = {}
     for tab, key in zip(tabs, chosen):
@@ -125,15 +129,15 @@ def escape_section(settings: dict, exp: dict) -> None:
                                     exp["num_steps"])
     left, right = st.columns([1, 1.15], gap="medium")
     live_figure(saddle_paths_figure(study, still, rule, (exp["start_x"], 0.0), exp["noise"]),
-                key="saddle.paths", where=left)
-    live_figure(median_figure(study), key="saddle.medians", where=right)
+                key=page_key("paths"), where=left)
+    live_figure(median_figure(study), key=page_key("medians"), where=right)
     right.caption("Runs still inside at the last step are counted as not escaped, never "
                   "dropped; a median among them reads “> steps”. Spreads on the chart and in the "
                   "table are the same: 25–75 % of seeds.")
     claims = escape_claims(study, still, noise=exp["noise"], rule=rule, start_x=exp["start_x"],
                            sgd_lr=settings.get("sgd", {}).get("learning_rate", 0.0))
     show_claims(claims[:2], where=right)
-    live_figure(escape_histogram_figure(study), key="saddle.histograms")
+    live_figure(escape_histogram_figure(study), key=page_key("histograms"))
     show_claims(claims[2:])
     st.dataframe(summary_rows(study), hide_index=True)
 
@@ -149,18 +153,18 @@ def saddle_fraction_section(log) -> None:
         "Hessians H = (A + Aᵀ)/2 with Gaussian entries and counts the indefinite ones.")
     dims = list(range(2, MAX_DIMENSION + 1))
     cols = st.columns(3)
-    max_n = cols[0].select_slider("largest n", dims, value=12, key=log("saddle.max_n", dims),
+    max_n = cols[0].select_slider("largest n", dims, value=12, key=log(page_key("max_n"), dims),
                                   bind=controls.BIND)
     samples = cols[1].selectbox("Hessians per n", SAMPLE_CHOICES, index=3, bind=controls.BIND,
-                                key=log("saddle.samples", choices=SAMPLE_CHOICES, label=str),
+                                key=log(page_key("samples"), choices=SAMPLE_CHOICES, label=str),
                                 format_func=lambda v: f"{v:,}")
     seed = cols[2].number_input("seed", 0, 1_000_000, value=0, step=1, bind=controls.BIND,
-                                key=log("saddle.mc_seed", bounds=(0, 1_000_000)))
+                                key=log(page_key("mc_seed"), bounds=(0, 1_000_000)))
     with st.spinner("Diagonalising random Hessians…"):
         measured = monte_carlo_saddle_fraction(tuple(range(1, max_n + 1)), samples, int(seed))
     left, right = st.columns(2, gap="medium")
-    live_figure(saddle_fraction_figure(measured), key="saddle.fraction", where=left)
-    live_figure(non_saddle_figure(measured), key="saddle.non_saddle", where=right)
+    live_figure(saddle_fraction_figure(measured), key=page_key("fraction"), where=left)
+    live_figure(non_saddle_figure(measured), key=page_key("non_saddle"), where=right)
     show_claim(saddles_commoner_claim(measured))
     show_claim(band_covers_exact_claim(measured))
     st.caption("Eigenvalues of a random symmetric matrix repel each other, so all n of them "
@@ -185,18 +189,18 @@ def sharp_flat_controls(log) -> dict:
     cols = st.columns([1, 1, 1.7, 1, 1])
     return dict(
         lr=cols[0].select_slider("learning rate η", SF_LR_CHOICES, value=0.05, format_func=fmt,
-                                 key=log("saddle.sf_lr", SF_LR_CHOICES), bind=controls.BIND),
+                                 key=log(page_key("sf_lr"), SF_LR_CHOICES), bind=controls.BIND),
         noise=cols[1].select_slider("gradient noise σ", SF_NOISE_CHOICES, value=5.0,
-                                    format_func=fmt, key=log("saddle.sf_noise", SF_NOISE_CHOICES),
+                                    format_func=fmt, key=log(page_key("sf_noise"), SF_NOISE_CHOICES),
                                     bind=controls.BIND),
         batches=cols[2].multiselect("batch sizes B", controls.BATCH_CHOICES, default=[1, 2, 4, 8],
-                                    key=log("saddle.sf_batches", choices=controls.BATCH_CHOICES,
+                                    key=log(page_key("sf_batches"), choices=controls.BATCH_CHOICES,
                                             multiple=True, label=str), bind=controls.BIND),
         num_steps=cols[3].select_slider("steps N", SF_STEP_CHOICES, value=500,
-                                        key=log("saddle.sf_steps", SF_STEP_CHOICES),
+                                        key=log(page_key("sf_steps"), SF_STEP_CHOICES),
                                         bind=controls.BIND),
         seeds=cols[4].selectbox("seeds per start and B", SF_SEED_CHOICES, index=2,
-                                key=log("saddle.sf_seeds", choices=SF_SEED_CHOICES, label=str),
+                                key=log(page_key("sf_seeds"), choices=SF_SEED_CHOICES, label=str),
                                 bind=controls.BIND),
     )
 
@@ -225,14 +229,14 @@ def sharp_flat_section(log) -> None:
         study = cached_sharp_flat(exp["lr"], exp["noise"], tuple(sorted(exp["batches"])),
                                   exp["num_steps"], exp["seeds"])
     left, right = st.columns(2, gap="medium")
-    live_figure(sharp_flat_profile_figure(), key="saddle.sf_profile", where=left)
-    live_figure(sharp_flat_rates_figure(study), key="saddle.sf_rates", where=right)
+    live_figure(sharp_flat_profile_figure(), key=page_key("sf_profile"), where=left)
+    live_figure(sharp_flat_rates_figure(study), key=page_key("sf_rates"), where=right)
     claims = sharp_flat_claims(study)
     show_claims(claims)
     gap = study.fraction()[0] - study.fraction()[1]
     j = int(np.argmax(gap))
     where = ", where the escape rates differ most" if gap[j] > 0 else ""
-    live_figure(sharp_flat_paths_figure(study, study.batch_sizes[j]), key="saddle.sf_paths")
+    live_figure(sharp_flat_paths_figure(study, study.batch_sizes[j]), key=page_key("sf_paths"))
     picked = bool((study.escaped[0, :, j] & ~study.escaped[1, :, j]).any())
     st.caption((f"Seed {study.sample_seed[j]} is the first whose run leaves the sharp minimum "
                 "while its run from the flat one stays" if picked else

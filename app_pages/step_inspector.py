@@ -11,12 +11,16 @@ from components.live_plot import live_figure
 from components.rule_formula import rule_formula, shown_schedule
 from components.scales import fmt, ladder
 from components.schedule_controls import schedule_controls
-from components.widget_defaults import reset_for_optimizer
+from components.widget_defaults import reset_for_optimizer, scope
 from lessons import step_inspector as lesson
 from optimizers import OPTIMIZERS
 from optimizers.latex import schedule_values
 from optimizers.step_trace import trace_run
 from optimizers.sweep import step_schedules
+
+PREFIX = "si"  # the prefix of the page's widget and link keys
+page_key = scope(PREFIX)  # page_key("steps") is "si.steps"
+STEP = page_key("step")  # the scrubber, which the step buttons move
 
 STEPS = (20, 50, 100, 200, 500)
 NOISE = [0.0] + ladder("log", 0.01, 100.0)
@@ -35,14 +39,14 @@ def traced(optimizer, surface_key, hparams, num_steps, convention, noise, seed, 
 
 def sidebar(log):
     # A new optimizer, surface or convention loads that combination's suggested hyperparameters.
-    key = controls.one_optimizer_picker(log, "si")
-    surface = controls.surface_picker(log, "si", on_change=reset_for_optimizer)
-    convention = controls.convention_picker(log, "si", on_change=reset_for_optimizer)
-    num_steps = st.select_slider("steps", STEPS, value=50, key=log("si.steps", STEPS),
+    key = controls.one_optimizer_picker(log, PREFIX)
+    surface = controls.surface_picker(log, PREFIX, on_change=reset_for_optimizer)
+    convention = controls.convention_picker(log, PREFIX, on_change=reset_for_optimizer)
+    num_steps = st.select_slider("steps", STEPS, value=50, key=log(page_key("steps"), STEPS),
                                  bind=controls.BIND)
     sigma = st.select_slider("gradient noise σ", NOISE, value=0.0, format_func=fmt,
-                             key=log("si.noise", NOISE), bind=controls.BIND)
-    seed = st.number_input("seed", 0, 1_000_000, value=0, key=log("si.seed", bounds=(0, 1_000_000)),
+                             key=log(page_key("noise"), NOISE), bind=controls.BIND)
+    seed = st.number_input("seed", 0, 1_000_000, value=0, key=log(page_key("seed"), bounds=(0, 1_000_000)),
                            bind=controls.BIND, disabled=sigma == 0)
     schedule = schedule_controls(log, step_schedules())  # the playground's picker and link keys
     st.subheader(OPTIMIZERS[key].title)
@@ -54,18 +58,18 @@ def sidebar(log):
 
 
 def move(delta: int, last: int) -> None:
-    st.session_state["si.step"] = min(max(st.session_state.get("si.step", 1) + delta, 1), last)
+    st.session_state[STEP] = min(max(st.session_state.get(STEP, 1) + delta, 1), last)
 
 
 def step_controls(log, last: int) -> int:
-    if st.session_state.get("si.step", 1) > last:  # fewer steps than before: stay in range
-        st.session_state["si.step"] = last
+    if st.session_state.get(STEP, 1) > last:  # fewer steps than before: stay in range
+        st.session_state[STEP] = last
     cols = st.columns(4)
     moves = (("« first", "first", -last), ("‹ prev", "prev", -1), ("next ›", "next", 1),
              ("last »", "last", last))
     for col, (label, name, delta) in zip(cols, moves):
-        col.button(label, key=f"si.{name}", on_click=move, args=(delta, last), width="stretch")
-    return st.slider("step t", 1, last, value=1, key=log("si.step", bounds=(1, last)),
+        col.button(label, key=page_key(name), on_click=move, args=(delta, last), width="stretch")
+    return st.slider("step t", 1, last, value=1, key=log(STEP, bounds=(1, last)),
                      bind=controls.BIND)
 
 
@@ -75,7 +79,7 @@ def inspector(log, surface, surface_params, trace) -> None:
     chart_col, side_col = st.columns([1.5, 1], gap="medium")
     with side_col:
         step = step_controls(log, trace.num_steps)
-        zoom = st.toggle("zoom to this step", value=True, key=log("si.zoom"), bind=controls.BIND)
+        zoom = st.toggle("zoom to this step", value=True, key=log(page_key("zoom")), bind=controls.BIND)
         if trace.has_schedule:  # the formula's η_{t-1} (in the sidebar) at this step
             st.latex(schedule_values(step, figs.schedule_values(trace, step),
                                      trace.hyperparameters["learning_rate"]))
@@ -85,7 +89,7 @@ def inspector(log, surface, surface_params, trace) -> None:
         params = tuple(sorted(surface_params.items()))
         view = surface_view(surface.key, params)
         live_figure(figs.step_figure(surface, view, trace, step, zoom, surface_params=params),
-                    key="si.chart", config={"displayModeBar": False})
+                    key=page_key("chart"), config={"displayModeBar": False})
         if step <= (trace.diverged_at or trace.num_steps + 1) - 1:  # a finite step to check
             show_claim(lesson.arrows_claim(trace, step))
             if trace.optimizer == "nesterov":
@@ -95,7 +99,7 @@ def inspector(log, surface, surface_params, trace) -> None:
 
 def rate_panel(trace, step: int) -> None:
     if figs.shows_rate(trace):
-        live_figure(figs.rate_figure(trace, step), key="si.rate", config={"displayModeBar": False})
+        live_figure(figs.rate_figure(trace, step), key=page_key("rate"), config={"displayModeBar": False})
     claim = lesson.rate_claim(trace)
     if claim is not None:
         show_claim(claim)
