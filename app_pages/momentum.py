@@ -6,11 +6,11 @@ import streamlit as st
 from charts import momentum_figures as figs
 from charts.curves import curve_figure
 from charts.surface_view import surface_view
-from components import controls
+from components import controls, presenter
 from components.claims import show_claim
 from components.lesson import divergence_error, lesson_page
-from components.live_plot import live_figure
-from components.live_slider import live_select_slider
+from components.live_plot import live_figure, live_figure_json
+from components.live_slider import live_select_slider, offer_options
 from components.scales import NINES, fmt, ladder
 from components.widget_defaults import scope
 from lessons import momentum as lesson
@@ -27,13 +27,14 @@ BETAS = [b for b in NINES if b <= 0.99]
 STEPS = (50, 100, 200, 300, 500)
 FORMS = ("EMA (lecture)", "heavy ball (libraries)")
 CHART = {"displayModeBar": False}
+PATHS, FORMS_CHART = page_key("paths"), page_key("forms")  # the charts a dragged η, β redraw
 
 
 def run_controls(log):
     """The ravine and the run, in the sidebar: on the page they pushed section 1's chart below
     a 1280x720 projector's first screen."""
     lr = live_select_slider("learning rate η", RATES, value=1.9, format_func=fmt,
-                            key=log(page_key("lr"), RATES), bind=controls.BIND)
+                            key=log(page_key("lr"), RATES), bind=controls.BIND, chart=PATHS)
     kappa = st.select_slider("condition number κ", KAPPAS, value=50.0, format_func=fmt,
                              key=log(page_key("kappa"), KAPPAS), bind=controls.BIND)
     steps = st.select_slider("steps", STEPS, value=100, key=log(page_key("steps"), STEPS),
@@ -47,6 +48,25 @@ def show_divergence(series) -> None:
         divergence_error(sr.label, sr.main.diverged_at, "lower η.")
 
 
+def damping_series(lr, params, steps, betas, ema) -> tuple[dict, list]:
+    """Section 1's runs (plain GD always, as the reference) and the chosen βs' series."""
+    runs = lesson.damping_runs(lr, params, steps, betas, ema)
+    return runs, figs.beta_series([runs[b] for b in betas], betas)
+
+
+def form_series(lr, beta, params, steps) -> tuple[dict, list]:
+    """Section 2's runs: the EMA form and the heavy-ball form, rescaled and not."""
+    runs = lesson.form_runs(lr, params, steps, beta)
+    return runs, figs.named_series([
+        ("momentum", f"EMA form, η = {lr:g}", runs["ema"]),
+        ("#111827", f"heavy ball, η(1−β) = {lr * (1 - beta):.4g}", runs["rescaled"]),
+        ("#9ca3af", f"heavy ball, η = {lr:g} (not rescaled)", runs["heavy"])])
+
+
+def forms_figure(view, steps, series):
+    return figs.paths_figure(RAVINE, view, series, steps, dashed=(series[1].key,))
+
+
 def damping_section(log, lr, params, steps, ema, view) -> None:
     st.subheader("1 · More momentum, less zig-zag")
     left, right = st.columns([1.3, 1])
@@ -57,10 +77,12 @@ def damping_section(log, lr, params, steps, ema, view) -> None:
         left.info("Choose at least one β to compare.", icon=":material/info:")
         return
     betas = sorted(betas)
-    runs = lesson.damping_runs(lr, params, steps, betas, ema)  # plain GD always, as the reference
-    series = figs.beta_series([runs[b] for b in betas], betas)
-    live_figure(figs.paths_figure(RAVINE, view, series, steps), key=page_key("paths"), config=CHART,
-                where=left)
+    runs, series = damping_series(lr, params, steps, betas, ema)
+    live_figure(figs.paths_figure(RAVINE, view, series, steps), key=PATHS, config=CHART, where=left)
+    presenting = presenter.active()  # a dragged η redraws this chart through the route
+    offer_options(page_key("lr"), RATES, lambda rate: live_figure_json(figs.paths_figure(
+        RAVINE, view, damping_series(rate, params, steps, betas, ema)[1], steps), key=PATHS,
+        presenting=presenting))
     live_figure(curve_figure(series, "loss", 0.0), key=page_key("loss"), config=CHART, where=right)
     show_divergence(series)
     show_claim(lesson.zigzag_claim(lr, betas, ema, runs))
@@ -69,15 +91,14 @@ def damping_section(log, lr, params, steps, ema, view) -> None:
 def equivalence_section(log, lr, params, steps, view) -> float:
     st.subheader("2 · Two forms, one path")
     beta = live_select_slider("β for sections 2 and 4", BETAS, value=0.9, format_func=fmt,
-                              key=log(page_key("beta"), BETAS), bind=controls.BIND)
-    runs = lesson.form_runs(lr, params, steps, beta)
-    ema, heavy, unscaled = runs["ema"], runs["rescaled"], runs["heavy"]
-    series = figs.named_series([("momentum", f"EMA form, η = {lr:g}", ema),
-                                ("#111827", f"heavy ball, η(1−β) = {lr * (1 - beta):.4g}", heavy),
-                                ("#9ca3af", f"heavy ball, η = {lr:g} (not rescaled)", unscaled)])
+                              key=log(page_key("beta"), BETAS), bind=controls.BIND, chart=FORMS_CHART)
+    runs, series = form_series(lr, beta, params, steps)
+    ema, heavy = runs["ema"], runs["rescaled"]
     left, right = st.columns([1.3, 1])
-    live_figure(figs.paths_figure(RAVINE, view, series, steps, dashed=(series[1].key,)),
-                key=page_key("forms"), config=CHART, where=left)
+    live_figure(forms_figure(view, steps, series), key=FORMS_CHART, config=CHART, where=left)
+    presenting = presenter.active()  # a dragged β redraws this chart through the route
+    offer_options(page_key("beta"), BETAS, lambda b: live_figure_json(forms_figure(
+        view, steps, form_series(lr, b, params, steps)[1]), key=FORMS_CHART, presenting=presenting))
     with right:
         # One equation per row: on one line the first ran 2 px past the column at 1280 px.
         st.latex(r"\begin{aligned} m_t &= \beta m_{t-1} + (1-\beta) g_t \\ "

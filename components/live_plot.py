@@ -54,13 +54,19 @@ def live_figure(figure, *, key: str, config: dict | None = None, where=None) -> 
     axis ranges change, as when the step inspector follows the step). It looks as Streamlit's
     theme would draw it (``STREAMLIT_LOOK`` replaces plotly.py's default template).
     ``where``: a container (a column) to draw in."""
+    with where if where is not None else contextlib.nullcontext():
+        live_plot(live_figure_json(figure, key=key), key=key, config=config)
+
+
+def live_figure_json(figure, *, key: str, presenting: bool | None = None) -> str:
+    """The JSON ``live_figure`` draws ``figure`` as under ``key`` (a drag preview's route
+    answers with it: ``presenting`` is then presenter mode as the run read it)."""
     spec = figure.to_plotly_json() if hasattr(figure, "to_plotly_json") else dict(figure)
     layout = spec.get("layout", {})
     framing = [layout[a].get("range") for a in sorted(layout) if a.startswith(("xaxis", "yaxis"))]
     spec["layout"] = {**layout, "uirevision": key + figure_json(framing),
                       "template": STREAMLIT_LOOK}
-    with where if where is not None else contextlib.nullcontext():
-        live_plot(spec, key=key, config=config)
+    return figure_json(presenter.scale_figure(spec, presenting=presenting))
 
 
 def live_plot(figure, *, key: str, config: dict | None = None,

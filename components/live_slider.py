@@ -275,12 +275,24 @@ def previewed(event, key: str, options: Sequence, committed):
     return options[index] if options[base] == committed else committed
 
 
-def live_select_slider(label: str, options: Sequence, *, key: str, where=None, **kwargs):
+def live_select_slider(label: str, options: Sequence, *, key: str, where=None,
+                       chart: str | None = None, **kwargs):
     """``st.select_slider`` (same arguments; ``where``: a column or container to draw in) with a
     watcher of its own, whose returned value follows the thumb while it is dragged. For a
-    lesson's one or two sliders; a group of sliders shares one watcher (``watch``)."""
+    lesson's one or two sliders; a group of sliders shares one watcher (``watch``). ``chart``:
+    the live chart that previews a drag through the route, when the run that draws it offers
+    how (``offer_options``); otherwise a preview reruns the watcher's fragment."""
     dg = where if where is not None else st
     committed = dg.select_slider(label, options, key=key, **kwargs)
     with where if where is not None else contextlib.nullcontext():
-        event = watch(key, [key])
+        event = watch(key, [key], chart=chart)
     return previewed(event, key, list(options), committed)
+
+
+def offer_options(key: str, options: Sequence, draw_at) -> None:
+    """Offer the route a ``live_select_slider``'s chart at any of its ``options``:
+    ``draw_at(option)`` returns the chart's JSON (``live_figure_json``). Call it where the chart
+    is drawn, with what the run read besides the slider (the route has no session)."""
+    css, options = css_class(key), list(options)
+    live_preview.offer(key, lambda slider, index: draw_at(options[index])
+                       if slider == css and 0 <= index < len(options) else None)

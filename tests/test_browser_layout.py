@@ -11,7 +11,6 @@ The first screens go to artifacts/layout/<page>-<width>.png (gitignored) for a p
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from tests.browser import (
     EXCEPTION,
     ErrorLog,
     wait_for_idle,
+    without_streamlit_7074,
 )
 
 # Every page in the navigation, by its url path ("" = the playground): a new page is covered.
@@ -86,13 +86,10 @@ MAIN_CHART = """
 """
 
 ERRORS = ErrorLog()
-# Opening a lesson page's address directly makes Streamlit's client ask for these two under the
-# page's path (streamlit#7074, PITFALLS.md); the page works. Exactly these, nothing broader.
-STREAMLIT_7074 = re.compile(r"404 \(Not Found\) \(http://[^ ]+/[a-z_0-9]+/_stcore/(health|host-config):0\)$")
 
 
 def page_errors(mark: int) -> list[str]:
-    return [e for e in ERRORS.since(mark) if not STREAMLIT_7074.search(e)]
+    return without_streamlit_7074(ERRORS.since(mark))
 
 
 @pytest.fixture(scope="module", params=list(SIZES))

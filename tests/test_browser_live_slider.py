@@ -20,6 +20,7 @@ from tests.browser import (
     wait_for_idle,
     wait_for_path_change,
     wait_for_path_chart,
+    without_streamlit_7074,
 )
 
 KEY = "momentum.learning_rate"
@@ -185,3 +186,49 @@ def test_when_the_route_does_not_answer_a_drag_previews_through_reruns(server, p
     assert refused and all(ROUTE in e and "404" in e for e in refused), refused
     del ERRORS.errors[mark:]
     ERRORS.ignored.extend(refused)
+
+
+# JS: a signature of the data of the live chart whose element container has class ``arg``.
+CHART_SIG = """
+(cls) => {
+  const gd = document.querySelector('.' + cls + ' .js-plotly-plot');
+  if (!gd || !gd._fullData || !gd.querySelector('.main-svg')) return null;
+  return JSON.stringify(gd._fullData.map((t) => [Array.from(t.x || []), Array.from(t.y || [])]));
+}
+"""
+
+
+def test_a_lessons_live_slider_previews_its_chart_through_the_route(server, page, browser):
+    """The momentum lesson's η: dragged, section 1's paths follow through the route (no message
+    to the server); released, the chart is the one a fresh page at the new link draws."""
+    chart, key = "st-key-mom-paths", "mom.lr"
+
+    def chart_sig(p):
+        p.wait_for_function(f"() => ({CHART_SIG})('{chart}') !== null", timeout=90_000)
+        wait_for_idle(p)
+        return p.evaluate(CHART_SIG, chart)
+
+    traffic, mark = watch_traffic(page), len(ERRORS.errors)
+    page.goto(server + "/momentum")
+    before, link, sent = chart_sig(page), page.url, traffic["sent"]
+    thumb = page.locator(f".st-key-{key.replace('.', '-')} [data-testid=stSlider] input[type=range]")
+    box = thumb.locator("xpath=../..").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x - 40, y, steps=4)
+    page.wait_for_function(f"(old) => ({CHART_SIG})('{chart}') !== old", arg=before,
+                           timeout=60_000, polling=50)
+    assert traffic["asked"] >= 1 and traffic["sent"] == sent and page.url == link
+    page.mouse.up()
+    page.wait_for_function("(old) => location.href !== old", arg=link, timeout=60_000, polling=50)
+    released = chart_sig(page)
+    fresh = new_page(browser, ERRORS)
+    try:
+        fresh.goto(page.url)
+        expected = chart_sig(fresh)
+    finally:
+        fresh.context.close()
+    assert released == expected != before
+    # The page was opened at its own address: Streamlit's client probes two paths under it.
+    ERRORS.errors[mark:] = without_streamlit_7074(ERRORS.errors[mark:])
