@@ -15,7 +15,7 @@ from charts.path_animation import DEFAULT_PLAYBACK, Playback
 from charts.summary import summary_rows
 from charts.surface_3d import surface_3d_spec
 from charts.surface_view import surface_view
-from components.chart_memo import JsonMemo
+from components.chart_memo import JsonMemo, one_at_a_time
 from components.controls import start_bounds
 from components.lesson import divergence_error
 from components.live_plot import live_plot
@@ -37,6 +37,7 @@ TOLERANCE = 1e-3
 RUN_CACHE_SIZE = 32
 RUN_CACHE_POINTS = 20_000
 _CHARTS = JsonMemo(3 * RUN_CACHE_SIZE)  # the path chart and the two curves
+_RUNNING = one_at_a_time()
 
 
 class Runs(tuple):
@@ -54,7 +55,8 @@ def run_series(surface: Surface, settings: dict[str, dict], *, start, num_steps,
            tuple(start), num_steps, convention, noise, batch_size, ensemble, seed, clip,
            tuple(sorted(surface_params.items())), schedule)
     if ensemble * len(settings) * (num_steps + 1) <= RUN_CACHE_POINTS:
-        return _remembered_runs(*key)
+        with _RUNNING(key):  # the same setting asked twice at once runs once
+            return _remembered_runs(*key)
     return Runs(_runs(*key))
 
 

@@ -93,3 +93,32 @@ def test_the_json_memo_keeps_the_most_recently_used():
     assert len(memo._items) == 2
     assert json.loads(memo.get(2, figure(99)))["layout"]["title"]["text"] == "2"
     assert built == [1, 2, 3, 2]  # a hit builds nothing
+
+
+def test_a_figure_asked_twice_at_once_is_built_once(monkeypatch):
+    """A key press's route preview and its own rerun ask for the same chart together: the
+    second waits for the first and takes its JSON (and a presenter mode given by the caller
+    is used, not read from a session: the route has none)."""
+    import threading
+    import time
+
+    monkeypatch.setattr(presenter, "active", lambda: pytest.fail("read the session's mode"))
+    memo, builds, start = JsonMemo(4), [], threading.Barrier(2)
+
+    def figure():
+        builds.append(threading.get_ident())
+        time.sleep(0.2)  # long enough for the other thread to arrive meanwhile
+        return {"data": [], "layout": {"title": {"text": "one"}}}
+
+    out = []
+
+    def ask():
+        start.wait()
+        out.append(memo.get("k", figure, presenting=False))
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(builds) == 1 and out[0] == out[1] == figure_json(figure())
