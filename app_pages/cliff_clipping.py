@@ -9,10 +9,11 @@ from charts.clipping_figures import (
     overlap_caption,
     step_length_figure,
 )
-from components import controls
+from components import controls, presenter
 from components.claims import show_claim
 from components.lesson import divergence_error, lesson_page
-from components.live_plot import live_figure
+from components.live_plot import live_figure, live_figure_json
+from components.live_slider import live_select_slider, offer_options
 from components.scales import fmt, ladder
 from components.widget_defaults import scope
 from lessons.cliff_clipping import (
@@ -31,17 +32,19 @@ from optimizers import OPTIMIZERS
 PREFIX = "clip"  # the prefix of the page's widget and link keys
 page_key = scope(PREFIX)  # page_key("steps") is "clip.steps"
 STEP, LARGEST = page_key("step"), page_key("largest")  # the scrubber; the step it jumps to
+PANELS = page_key("panels")  # the chart a dragged threshold c redraws
 
 STEP_CHOICES = (30, 50, 100, 200, 300)
+C_OPTIONS = ladder("log", 0.01, 100.0)
 
 
 def sidebar_controls(log) -> dict:
     optimizer = controls.one_optimizer_picker(log, PREFIX, default=next(iter(OPTIMIZERS)),
                                               on_change=None)
     hparams = controls.optimizer_controls(OPTIMIZERS[optimizer], CONVENTION, SURFACE, log)
-    c_options = ladder("log", 0.01, 100.0)
-    threshold = st.select_slider("clip threshold c", c_options, value=1.0, format_func=fmt,
-                                 key=log(page_key("c"), c_options), bind=controls.BIND)
+    threshold = live_select_slider("clip threshold c", C_OPTIONS, value=1.0, format_func=fmt,
+                                   key=log(page_key("c"), C_OPTIONS), bind=controls.BIND,
+                                   chart=PANELS)
     num_steps = st.select_slider("steps", STEP_CHOICES, value=100,
                                  key=log(page_key("steps"), STEP_CHOICES), bind=controls.BIND)
     st.subheader("Cliff")
@@ -53,6 +56,19 @@ def sidebar_controls(log) -> dict:
                   for col, axis, b, v in zip(cols, "xy", bounds, START))
     return dict(optimizer=optimizer, hparams=hparams, threshold=float(threshold),
                 num_steps=int(num_steps), params=params, start=start)
+
+
+def clip_runs(settings: dict, threshold: float) -> list[ClipRun]:
+    """The three runs (no clipping, by norm, by value) at the clip threshold ``threshold``."""
+    return run_modes(settings["optimizer"], settings["hparams"], settings["start"],
+                     settings["num_steps"], threshold, settings["params"])
+
+
+def panels_figure(settings: dict, runs: list[ClipRun], step: int, threshold: float):
+    """The first chart: the runs on the cliff and step ``step``'s raw and clipped arrows."""
+    return clipping_panels(SURFACE, settings["params"], runs, step,
+                           float(settings["hparams"]["learning_rate"]), settings["optimizer"],
+                           threshold)
 
 
 def jump_to_largest(runs_key: str, step_key: str) -> None:
@@ -96,8 +112,7 @@ with lesson_page(
         settings = sidebar_controls(log)
     lr = float(settings["hparams"]["learning_rate"])
     show_claim(wall_claim(settings["params"]))
-    runs = run_modes(settings["optimizer"], settings["hparams"], settings["start"],
-                     settings["num_steps"], settings["threshold"], settings["params"])
+    runs = clip_runs(settings, settings["threshold"])
     raw_norms = np.stack([np.linalg.norm(r.raw[:-1], axis=1) for r in runs])
     st.session_state[LARGEST] = int(np.nanargmax(np.where(np.isfinite(raw_norms), raw_norms,
                                                           -1.0)) % raw_norms.shape[1])
@@ -113,8 +128,10 @@ with lesson_page(
                 width="stretch", help="Scrub to the step with the largest raw gradient of any run.")
     verdicts = claims(runs, settings["threshold"], lr, settings["optimizer"],
                       OPTIMIZERS[settings["optimizer"]].short)
-    live_figure(clipping_panels(SURFACE, settings["params"], runs, step, lr,
-                                settings["optimizer"], settings["threshold"]), key=page_key("panels"))
+    live_figure(panels_figure(settings, runs, step, settings["threshold"]), key=PANELS)
+    presenting = presenter.active()  # a dragged c redraws this chart through the route
+    offer_options(page_key("c"), C_OPTIONS, lambda c: live_figure_json(panels_figure(
+        settings, clip_runs(settings, float(c)), step, float(c)), key=PANELS, presenting=presenting))
     throw_box, count_box = st.columns(2)
     show_claim(verdicts["cliff.throw"], where=throw_box)
     show_claim(verdicts["cliff.clipped_counts"], where=count_box)
