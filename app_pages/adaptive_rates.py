@@ -17,10 +17,11 @@ from charts.adaptive_figures import (
 )
 from charts.figures import overlay_figure
 from charts.surface_view import surface_view
-from components import controls
+from components import controls, presenter
 from components.claims import show_claim
 from components.lesson import divergence_error, lesson_page
-from components.live_plot import live_figure
+from components.live_plot import live_figure, live_figure_json
+from components.live_slider import live_select_slider, offer_options
 from components.playback import playback_controls
 from components.rule_formula import rule_formula
 from components.scales import fmt, ladder
@@ -31,6 +32,7 @@ from optimizers import OPTIMIZERS
 
 PREFIX = "ar"  # the prefix of the page's widget and link keys
 page_key = scope(PREFIX)  # page_key("steps") is "ar.steps"
+PATHS = "ar_path_chart"  # the chart a dragged p redraws
 SURFACE = lesson.SURFACE  # its suggested learning rates are the lesson's defaults
 P_OPTIONS = ladder("log", 0.01, 1.0)
 STEP_OPTIONS = (100, 200, 300, 500, 1000, 2000)
@@ -41,9 +43,9 @@ LABELS = {k: OPTIMIZERS[k].short for k in SUPPORTED}
 def settings_row(log) -> dict:
     cols = st.columns([1.3, 1.1, 1.0, 0.6, 1.0])
     d = lesson.DEFAULTS
-    p = cols[0].select_slider("p: how often w₂'s feature is present", P_OPTIONS,
-                              value=d["p"], format_func=fmt, key=log(page_key("p"), P_OPTIONS),
-                              bind=controls.BIND)
+    p = live_select_slider("p: how often w₂'s feature is present", P_OPTIONS, where=cols[0],
+                           value=d["p"], format_func=fmt, key=log(page_key("p"), P_OPTIONS),
+                           bind=controls.BIND, chart=PATHS)
     steps = cols[1].select_slider("steps", STEP_OPTIONS, value=d["num_steps"],
                                   key=log(page_key("steps"), STEP_OPTIONS), bind=controls.BIND)
     noise = cols[2].select_slider("label noise σ", NOISE_OPTIONS, value=d["noise"], format_func=fmt,
@@ -77,15 +79,31 @@ def adam_pair(settings: dict, convention: str) -> list[tuple[str, dict]]:
     return [("adam", {**base, "bias_correction": True}), ("adam", {**base, "bias_correction": False})]
 
 
-def path_map(runs, p: float, steps: int, log) -> None:
+def run_all(settings: dict, pair: list, setup: dict):
+    """Every run of the page: the chosen optimizers' (first) and the Adam pair's."""
+    return lesson.run_lesson(list(settings.items()) + pair, **setup)
+
+
+def path_figure(runs, p: float, steps: int, playback):
+    """The first chart: the charted runs over the average loss at ``p``."""
     params = lesson.average_loss_params(p)
     view = surface_view(SURFACE.key, tuple(sorted(params.items())))
     figure = overlay_figure(SURFACE, view, [path_series(r) for r in runs], lesson.START, steps,
-                            height=620, playback=playback_controls(log, PREFIX, width=300))
+                            height=620, playback=playback)
     # Equal scales: the average loss is drawn as stretched as it is (round only at p = 1).
     figure.update_layout(xaxis_title_text="w₁ (frequent feature)",
                          yaxis=dict(scaleanchor="x", scaleratio=1, title_text="w₂ (rare feature)"))
-    live_figure(figure, key="ar_path_chart", config={"displayModeBar": False})
+    return figure
+
+
+def path_map(runs, setup: dict, offered, log) -> None:
+    """The paths chart; ``offered(p)``: the charted runs at another p (its drag preview)."""
+    p, steps = setup["p"], setup["num_steps"]
+    playback = playback_controls(log, PREFIX, width=300)
+    live_figure(path_figure(runs, p, steps, playback), key=PATHS, config={"displayModeBar": False})
+    presenting = presenter.active()  # a dragged p redraws this chart through the route
+    offer_options(page_key("p"), P_OPTIONS, lambda q: live_figure_json(path_figure(
+        offered(float(q)), float(q), steps, playback), key=PATHS, presenting=presenting))
     shape = ("round" if p >= 1 else
              f"its curvature along w₂ is p times that along w₁ ({fmt(1 / p)}× flatter)")
     st.caption(f"Background: the average loss ½(w₁² + p·w₂²) with p = {fmt(p)}, on equal axis "
@@ -148,7 +166,7 @@ with lesson_page(
     settings = optimizer_tabs(chosen, setup["convention"], log) if chosen else {}
     pair = adam_pair(settings, setup["convention"])
     with st.spinner("Running the optimizers ..."):
-        result = lesson.run_lesson(list(settings.items()) + pair, **setup)
+        result = run_all(settings, pair, setup)
     runs, (corrected, raw) = result.runs[: len(chosen)], result.runs[len(chosen):]
     st.caption(f"w₂'s feature was present on {int(result.mask.sum())} of {setup['num_steps']} steps "
                f"(p = {fmt(setup['p'])}, seed {setup['seed']}).")
@@ -156,7 +174,8 @@ with lesson_page(
         divergence_error(run_label(run), run.diverged_at, "lower its learning rate.")
     if runs:
         shown = dataclasses.replace(result, runs=runs)  # the claims measure the charted runs only
-        path_map(runs, setup["p"], setup["num_steps"], log)
+        path_map(runs, setup, lambda q: run_all(settings, pair, {**setup, "p": q}).runs[:len(chosen)],
+                 log)
         weights_section(shown, runs, setup["p"], chosen)
         rates_section(shown, runs, setup["p"], chosen)
     bias_section(corrected, raw, pair[0][1])
