@@ -16,6 +16,7 @@ from components import controls
 from components.claims import show_claim
 from components.lesson import divergence_error, lesson_page
 from components.live_plot import live_figure
+from components.widget_defaults import scope
 from lessons import batch_norm as lesson
 from lessons.batch_norm import INIT_SCALES, RATES, SCALED, VARIANTS, config_for
 from lessons.batch_norm.statistics import (
@@ -28,6 +29,9 @@ from lessons.batch_norm.statistics import (
 )
 from networks import DATASETS, make_dataset, train_batch
 from networks.init_scales import train_init_scales
+
+PREFIX = "bnorm"  # the prefix of the page's widget and link keys
+page_key = scope(PREFIX)  # page_key("steps") is "bnorm.steps"
 
 DEPTHS = (2, 3, 4, 6)
 BATCHES, STEPS = (8, 16, 32, 64, 128), (300, 500, 1000, 2000)
@@ -77,13 +81,13 @@ def scale_sweep(variant: str, name: str, activation: str, depth: int, batch: int
 def training_controls(log) -> tuple:
     title = lambda k: DATASETS[k].title  # noqa: E731  (the form the widget writes to the link)
     name = st.selectbox("data set", list(DATASETS), index=2, format_func=title, bind=B,
-                        key=log("bnorm.data", choices=DATASETS, label=title))
-    act = st.radio("activation", ("relu", "tanh"), horizontal=True, key=log("bnorm.act"), bind=B)
+                        key=log(page_key("data"), choices=DATASETS, label=title))
+    act = st.radio("activation", ("relu", "tanh"), horizontal=True, key=log(page_key("act")), bind=B)
     depth = st.select_slider("hidden layers (32 units each)", DEPTHS, value=4,
-                             key=log("bnorm.depth", DEPTHS), bind=B)
-    batch = st.select_slider("batch size", BATCHES, value=32, key=log("bnorm.batch", BATCHES), bind=B)
-    steps = st.select_slider("steps", STEPS, value=1000, key=log("bnorm.steps", STEPS), bind=B)
-    seed = st.number_input("seed", 0, 1000, value=0, key=log("bnorm.seed", bounds=(0, 1000)), bind=B)
+                             key=log(page_key("depth"), DEPTHS), bind=B)
+    batch = st.select_slider("batch size", BATCHES, value=32, key=log(page_key("batch"), BATCHES), bind=B)
+    steps = st.select_slider("steps", STEPS, value=1000, key=log(page_key("steps"), STEPS), bind=B)
+    seed = st.number_input("seed", 0, 1000, value=0, key=log(page_key("seed"), bounds=(0, 1000)), bind=B)
     return name, act, int(depth), int(batch), int(steps), int(seed)
 
 
@@ -187,7 +191,7 @@ def stats_section(runs, i: int, data, layer: int, batch: int) -> None:
 @st.fragment
 def train_eval_section(result, data, log) -> None:
     batch = st.select_slider("batch size in train mode", NOISE_SIZES, value=8,
-                             key=log("bnorm.view_batch", NOISE_SIZES), bind=B)
+                             key=log(page_key("view_batch"), NOISE_SIZES), bind=B)
     points, labels = data.x_test[:SHOWN_POINTS], data.y_test[:SHOWN_POINTS]
     probs = train_mode_outputs(result, points, labels, data.x_train, int(batch))
     eval_probs = eval_mode_outputs(result, points, labels)
@@ -230,10 +234,10 @@ with lesson_page(
     runs = train_all(settings)
     left, right = st.columns(2)
     rate = left.select_slider("learning rate shown below (all are trained)", RATES, value=0.1,
-                              key=log("bnorm.lr", RATES), bind=B)
+                              key=log(page_key("lr"), RATES), bind=B)
     i = RATES.index(rate)
     where = right.radio("hidden layer for sections 3 and 4", LAYER_CHOICES, index=1, horizontal=True,
-                        key=log("bnorm.layer"), bind=B)
+                        key=log(page_key("layer")), bind=B)
     layer = {"first": 0, "middle": settings[2] // 2, "last": settings[2] - 1}[where]
 
     st.subheader("1 · The pre-activations during training")

@@ -19,6 +19,7 @@ from components.lesson import lesson_page
 from components.live_plot import live_figure
 from components.network_controls import data_controls, report_divergence, training_controls
 from components.scales import fmt
+from components.widget_defaults import scope
 from lessons.dropout import (
     KINDS,
     L1_CONTRAST,
@@ -36,6 +37,9 @@ from lessons.dropout import (
 )
 from networks import make_dataset
 from networks.modes import dropout_scales, first_hidden_activations, train_mode_probabilities
+
+PREFIX = "dropout"  # the prefix of the page's widget and link keys
+page_key = scope(PREFIX)  # page_key("steps") is "dropout.steps"
 
 RATES = (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 FORMS = ("inverted", "classic")
@@ -76,9 +80,9 @@ def rate_controls(log) -> tuple[float, float]:
     rates = []
     for i, default in enumerate((0.5, 0.5)):
         rates.append(st.select_slider(f"dropout rate p, hidden layer {i + 1}", RATES, value=default,
-                                      format_func=fmt, key=log(f"dropout.p{i + 1}", RATES),
+                                      format_func=fmt, key=log(page_key(f"p{i + 1}"), RATES),
                                       bind=controls.BIND))
-    form = st.radio("scaling", FORMS, horizontal=True, key=log("dropout.form", choices=FORMS),
+    form = st.radio("scaling", FORMS, horizontal=True, key=log(page_key("form"), choices=FORMS),
                     bind=controls.BIND, help="inverted: scale by 1/(1−p) in training (PyTorch); "
                     "classic: scale by (1−p) at prediction (the original paper).")
     return tuple(float(r) for r in rates), form
@@ -110,7 +114,7 @@ def comparison(groups, data, rates) -> None:
 def spread_section(result, data, log) -> None:
     """View-only: the number of train-mode passes never retrains."""
     k = st.select_slider("train-mode passes K", SAMPLE_COUNTS, value=8, bind=controls.BIND,
-                         key=log("dropout.k", SAMPLE_COUNTS))
+                         key=log(page_key("k"), SAMPLE_COUNTS))
     grid = boundary_grid(data, 70)
     samples = train_mode_probabilities(result, grid.points, k)[..., 1]
     lines = [boundary_lines_trace(grid, s, "#7c3aed") for s in samples]
@@ -197,11 +201,11 @@ with lesson_page(
         st.subheader("Data")
         # 60 noisy points on circles: the 64-64 net memorises them (a train/test gap of ~25 %),
         # which is what dropout is for; on the easier moons both runs look alike.
-        data_settings = data_controls(log, "dropout", name="circles")
+        data_settings = data_controls(log, PREFIX, name="circles")
         st.subheader("Dropout")
         rates, form = rate_controls(log)
         st.subheader("Training")
-        training = training_controls(log, "dropout")
+        training = training_controls(log, PREFIX)
 
     data_key = tuple(data_settings)
     with st.spinner(f"Training without dropout, with dropout and with L1, {SEEDS} seeds each ..."):

@@ -17,6 +17,7 @@ from components.lesson import lesson_page
 from components.live_plot import live_figure
 from components.network_controls import data_controls, report_divergence, training_controls
 from components.scales import fmt
+from components.widget_defaults import scope
 from lessons.l1_l2 import (
     DEFAULT_L1,
     DEFAULT_L2,
@@ -30,6 +31,9 @@ from lessons.l1_l2 import (
     train_comparison,
     weight_census,
 )
+
+PREFIX = "l1l2"  # the prefix of the page's widget and link keys
+page_key = scope(PREFIX)  # page_key("steps") is "l1l2.steps"
 
 LAMBDAS = (0.0, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2, 5e-2)
 LAYER_NAMES = ("input → hidden 1", "hidden 1 → hidden 2", "hidden 2 → output")
@@ -53,12 +57,12 @@ def strength_controls(log, name: str, defaults) -> tuple[float, ...]:
     for i, (layer, default) in enumerate(zip(LAYER_NAMES, defaults)):
         values.append(st.select_slider(f"{name} λ, {layer}", LAMBDAS, value=default,
                                        format_func=fmt, bind=controls.BIND,
-                                       key=log(f"l1l2.{name.lower()}{i + 1}", LAMBDAS)))
+                                       key=log(page_key(f"{name.lower()}{i + 1}"), LAMBDAS)))
     return tuple(float(v) for v in values)
 
 
 def l1_step_control(log) -> bool:
-    step = st.radio("L1 step", L1_STEPS, horizontal=True, key=log("l1l2.l1_step",
+    step = st.radio("L1 step", L1_STEPS, horizontal=True, key=log(page_key("l1_step"),
                     choices=L1_STEPS), bind=controls.BIND,
                     help="proximal: after each update w ← sign(w)·max(|w| − ηλ, 0), which lands "
                     "weights on exactly 0; subgradient: λ·sign(w) added to the gradient, so "
@@ -100,7 +104,7 @@ def weight_views(runs, census, log) -> None:
     """View-only choices: moving them never retrains."""
     label = lambda i: LAYER_NAMES[i]  # noqa: E731
     layer = st.radio("layer", range(len(LAYER_NAMES)), format_func=label, horizontal=True,
-                     key=log("l1l2.layer", label=label, choices=range(len(LAYER_NAMES))),
+                     key=log(page_key("layer"), label=label, choices=range(len(LAYER_NAMES))),
                      bind=controls.BIND)
     left, right = st.columns(2)
     first_seeds = [run for i, run in enumerate(runs) if i % SEEDS == 0]
@@ -140,14 +144,14 @@ with lesson_page(
 ) as log:
     with st.sidebar:
         st.subheader("Data")
-        data_settings = data_controls(log, "l1l2")
+        data_settings = data_controls(log, PREFIX)
         st.subheader("L1 strength per layer")
         l1 = strength_controls(log, "L1", DEFAULT_L1)
         proximal = l1_step_control(log)
         st.subheader("L2 strength per layer")
         l2 = strength_controls(log, "L2", DEFAULT_L2)
         st.subheader("Training")
-        training = training_controls(log, "l1l2")
+        training = training_controls(log, PREFIX)
 
     with st.spinner(f"Training none, L1 and L2 on {SEEDS} seeds each in one compiled call ..."):
         data, groups = train_variants(tuple(data_settings), l1, l2, proximal, *training)

@@ -8,9 +8,13 @@ from components import controls
 from components.claims import show_claim
 from components.lesson import lesson_page
 from components.live_plot import live_figure
+from components.widget_defaults import scope
 from lessons import layer_norm as lesson
 from lessons.layer_norm import normalise_groups
 from networks import DATASETS, MLPConfig, make_dataset, train_batch
+
+PREFIX = "lnorm"  # the prefix of the page's widget and link keys
+page_key = scope(PREFIX)  # page_key("steps") is "lnorm.steps"
 
 SHOWN_BATCHES, FEATURES = (1, 2, 4, 6, 8), 8
 BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
@@ -48,9 +52,9 @@ def example_matrix(batch: int, seed: int) -> np.ndarray:
 def matrix_section(log) -> int:
     left, right = st.columns(2)
     batch = left.select_slider("samples in the batch", SHOWN_BATCHES, value=4,
-                               key=log("lnorm.rows", SHOWN_BATCHES), bind=B)
+                               key=log(page_key("rows"), SHOWN_BATCHES), bind=B)
     seed = right.number_input("example seed", 0, 1000, value=0, bind=B,
-                              key=log("lnorm.matrix_seed", bounds=(0, 1000)))
+                              key=log(page_key("matrix_seed"), bounds=(0, 1000)))
     x = example_matrix(int(batch), int(seed))
     bn_out, ln_out = normalise_groups(x, 0), normalise_groups(x, 1)
     live_figure(groups_figure(x, bn_out, ln_out), key="lnorm_groups_chart")
@@ -65,13 +69,13 @@ def matrix_section(log) -> int:
 def training_controls(log) -> tuple:
     title = lambda k: DATASETS[k].title  # noqa: E731  (the form the widget writes to the link)
     name = st.selectbox("data set", list(DATASETS), format_func=title, bind=B,
-                        key=log("lnorm.data", choices=DATASETS, label=title))
+                        key=log(page_key("data"), choices=DATASETS, label=title))
     sizes = st.multiselect("batch sizes", BATCH_SIZES, default=DEFAULT_SIZES, bind=B,
-                           key=log("lnorm.sizes", choices=BATCH_SIZES, multiple=True))
-    steps = st.select_slider("steps", STEPS, value=500, key=log("lnorm.steps", STEPS), bind=B)
+                           key=log(page_key("sizes"), choices=BATCH_SIZES, multiple=True))
+    steps = st.select_slider("steps", STEPS, value=500, key=log(page_key("steps"), STEPS), bind=B)
     rates = (0.001, 0.003, 0.01, 0.03)
     rate = st.select_slider("Adam learning rate", rates, value=0.01, bind=B,
-                            key=log("lnorm.lr", rates))
+                            key=log(page_key("lr"), rates))
     return name, sorted(int(b) for b in sizes), int(steps), float(rate)
 
 
@@ -129,7 +133,7 @@ def training_section(name, sizes, steps, rate) -> None:
 def padding_section(log, seed: int) -> None:
     length = st.select_slider("padded length T (real sequences have 2 to 8 tokens)",
                               lesson.PAD_LENGTHS, value=16, bind=B,
-                              key=log("lnorm.pad_len", lesson.PAD_LENGTHS))
+                              key=log(page_key("pad_len"), lesson.PAD_LENGTHS))
     effects = [lesson.padding_effect(lesson.padded_batch(t, seed)) for t in lesson.PAD_LENGTHS]
     live_figure(padding_figure(lesson.PAD_LENGTHS, effects, int(length)), key="lnorm_pad_chart")
     for claim in lesson.padding_claims(effects[lesson.PAD_LENGTHS.index(length)], int(length)):

@@ -10,6 +10,7 @@ from components.lesson import lesson_page
 from components.live_plot import live_figure
 from components.network_controls import data_controls, report_divergence, seed_input
 from components.scales import fmt
+from components.widget_defaults import scope
 from lessons.lr_range_test import (
     BATCH_SIZE,
     BETA,
@@ -30,7 +31,8 @@ from lessons.lr_range_test import (
     ten_times_is_worse,
 )
 
-PREFIX = "lr_range"
+PREFIX = "lr_range"  # the prefix of the page's widget and link keys
+page_key = scope(PREFIX)  # page_key("steps") is "lr_range.steps"
 DECADES = tuple(10.0**k for k in range(-6, 3))
 STEP_CHOICES = (50, 100, 200, 400)
 
@@ -49,14 +51,14 @@ def range_controls(log) -> tuple[str, float, float, int, int]:
     label = controls.optimizer_label
     optimizer = st.radio("optimizer", OPTIMIZER_CHOICES, format_func=label, horizontal=True,
                          index=OPTIMIZER_CHOICES.index(DEFAULT_OPTIMIZER),
-                         key=log(f"{PREFIX}.optimizer", label=label, choices=OPTIMIZER_CHOICES),
+                         key=log(page_key("optimizer"), label=label, choices=OPTIMIZER_CHOICES),
                          bind=controls.BIND, help="Its other values are the registry's PyTorch "
                          "defaults (momentum 0.9; Adam's β₁ 0.9, β₂ 0.999).")
     bounds = [st.select_slider(name, DECADES, value=value, format_func=fmt, bind=controls.BIND,
-                               key=log(f"{PREFIX}.{name}", DECADES))
+                               key=log(page_key(name), DECADES))
               for name, value in (("lr_min", DEFAULT_LR_MIN), ("lr_max", DEFAULT_LR_MAX))]
     steps = st.select_slider("steps N", STEP_CHOICES, value=DEFAULT_STEPS, bind=controls.BIND,
-                             key=log(f"{PREFIX}.steps", STEP_CHOICES))
+                             key=log(page_key("steps"), STEP_CHOICES))
     return optimizer, float(bounds[0]), float(bounds[1]), int(steps), seed_input(log, PREFIX)
 
 

@@ -16,6 +16,7 @@ from components.lesson import lesson_page
 from components.live_plot import live_figure
 from components.network_controls import data_controls, report_divergence, training_controls
 from components.scales import fmt
+from components.widget_defaults import scope
 from lessons.train_eval import (
     batch_mates_matter,
     dropout_passes_differ,
@@ -29,6 +30,9 @@ from networks.modes import (
     probabilities_without_norm,
     train_mode_probabilities,
 )
+
+PREFIX = "te"  # the prefix of the page's widget and link keys
+page_key = scope(PREFIX)  # page_key("steps") is "te.steps"
 
 RATES = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
 BATCH_SIZES = (2, 4, 8, 16, 32, 64)
@@ -56,9 +60,9 @@ def trained_network(data_key, p, lr, steps, seed):
 
 def mode_controls(log) -> tuple[float, int]:
     p = st.select_slider("dropout rate p (both hidden layers)", RATES, value=0.2,
-                         format_func=fmt, key=log("te.p", RATES), bind=controls.BIND)
+                         format_func=fmt, key=log(page_key("p"), RATES), bind=controls.BIND)
     batch = st.select_slider("batch size for the batch-norm demo", BATCH_SIZES, value=8,
-                             key=log("te.batch", BATCH_SIZES), bind=controls.BIND,
+                             key=log(page_key("batch"), BATCH_SIZES), bind=controls.BIND,
                              help="The probe points share a train-mode batch with random others.")
     return float(p), int(batch)
 
@@ -129,11 +133,11 @@ with lesson_page(
 ) as log:
     with st.sidebar:
         st.subheader("Data")
-        data_settings = data_controls(log, "te", noise=0.2, n_train=100)
+        data_settings = data_controls(log, PREFIX, noise=0.2, n_train=100)
         st.subheader("Modes")
         p, batch = mode_controls(log)
         st.subheader("Training")
-        training = training_controls(log, "te", num_steps=1000)
+        training = training_controls(log, PREFIX, num_steps=1000)
 
     with st.spinner("Training 2-64-64-2 with batch norm and dropout ..."):
         data, result = trained_network(tuple(data_settings), p, *training)
