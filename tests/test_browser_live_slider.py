@@ -11,7 +11,10 @@ its console errors go to ``ERRORS``, and fail the test).
 
 from __future__ import annotations
 
+import pytest
+
 from components.live_preview import ROUTE
+from components.live_slider import css_class
 from tests.browser import (
     READ_PATH_CHART,
     ErrorLog,
@@ -198,10 +201,21 @@ CHART_SIG = """
 """
 
 
-def test_a_lessons_live_slider_previews_its_chart_through_the_route(server, page, browser):
-    """The momentum lesson's η: dragged, section 1's paths follow through the route (no message
-    to the server); released, the chart is the one a fresh page at the new link draws."""
-    chart, key = "st-key-mom-paths", "mom.lr"
+# A lesson's main live slider and the chart it previews: (page path, slider key, chart key).
+LESSON_SLIDERS = (
+    ("momentum", "mom.lr", "mom.paths"),  # η, section 1's paths
+    ("cliff_clipping", "clip.c", "clip.panels"),  # the clip threshold c, the three panels
+    ("adaptive_rates", "ar.p", "ar_path_chart"),  # how often w₂'s feature is present, the paths
+)
+
+
+@pytest.mark.parametrize(("path", "key", "chart_key"), LESSON_SLIDERS,
+                         ids=[case[0] for case in LESSON_SLIDERS])
+def test_a_lessons_live_slider_previews_its_chart_through_the_route(server, page, browser, path,
+                                                                    key, chart_key):
+    """A lesson's main slider: dragged, its chart follows through the route (no message to the
+    server); released, the chart is the one a fresh page at the new link draws."""
+    chart = css_class(chart_key)
 
     def chart_sig(p):
         p.wait_for_function(f"() => ({CHART_SIG})('{chart}') !== null", timeout=90_000)
@@ -209,9 +223,10 @@ def test_a_lessons_live_slider_previews_its_chart_through_the_route(server, page
         return p.evaluate(CHART_SIG, chart)
 
     traffic, mark = watch_traffic(page), len(ERRORS.errors)
-    page.goto(server + "/momentum")
+    page.goto(f"{server}/{path}")
     before, link, sent = chart_sig(page), page.url, traffic["sent"]
-    thumb = page.locator(f".st-key-{key.replace('.', '-')} [data-testid=stSlider] input[type=range]")
+    thumb = page.locator(f".{css_class(key)} [data-testid=stSlider] input[type=range]")
+    thumb.locator("xpath=../..").scroll_into_view_if_needed()  # low in a long sidebar
     box = thumb.locator("xpath=../..").bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(x, y)
