@@ -13,6 +13,7 @@ from typing import Any
 import jax
 import numpy as np
 
+from networks import depth
 from networks.datasets import Dataset
 from networks.model import MLPConfig, init_mlp
 from networks.training import TrainSpec, batch_indices, compiled_trainer, predict_logits
@@ -115,7 +116,7 @@ def train_batch(config: MLPConfig, data: Dataset, optimizer: str = "adam",
                 num_steps: int = 1000, batch_size: int = 32, record_every: int = 10,
                 convention: str = "pytorch", l1_proximal: bool = False,
                 pad_train: bool = False, schedule=None,
-                pad_batch: bool = False) -> list[TrainResult]:
+                pad_batch: bool = False, pad_depth: int = 0) -> list[TrainResult]:
     """Train several variants of one architecture side by side in one compiled call.
 
     Each variant is a mapping that overrides any of l1, l2 (one value or one per dense layer),
@@ -133,6 +134,10 @@ def train_batch(config: MLPConfig, data: Dataset, optimizer: str = "adam",
     size is a value and a new one trains without compiling; batch norm, the loss and dropout
     use only the real rows, so the numbers equal the exact-shape program's to rounding
     (``training.TrainSpec.padded_batch`` says why the pages choose it).
+    ``pad_depth=n`` builds the network with n hidden layers and uses the config's (one hidden
+    width, at most n layers, no dropout), so the depth is a value: the layers past it are skipped
+    and every depth up to n trains in one program, equal to the plain one to rounding
+    (``networks.depth``).
     """
     check_convention(convention)
     _check_fits(config, data)
@@ -145,8 +150,11 @@ def train_batch(config: MLPConfig, data: Dataset, optimizer: str = "adam",
     regs, opts, options, plan = _resolve_variants(config, optimizer, variants, shared, convention,
                                                   schedule)
     has_dropout = any(float(np.max(r["dropout"], initial=0.0)) > 0 for r in regs)
+    if pad_depth and has_dropout:  # one draw lays out every layer's mask: it depends on the depth
+        raise ValueError("pad_depth does not take dropout: train at the network's own depth")
     spec = TrainSpec(config, optimizer, options, convention, num_steps, batch_size, record_every,
-                     has_dropout, bool(l1_proximal), bool(pad_train), plan, bool(pad_batch))
+                     has_dropout, bool(l1_proximal), bool(pad_train), plan, bool(pad_batch),
+                     int(pad_depth))
     return run_variants(spec, data, regs, opts)
 
 
@@ -173,8 +181,12 @@ def run_variants(spec: TrainSpec, data: Dataset, regs, opts, starts=None) -> lis
         starts = [init_mlp(spec.config, r["seed"], _dtype()) for r in regs]
     n_train = len(data.y_train)
     idx = [batch_indices(r["seed"], n_train, spec.batch_size, spec.num_steps) for r in regs]
+    values = regs
+    if spec.padded_depth:  # the real network's draws and values, placed in the deepened one
+        starts = [depth.deepen_start(spec.config, spec.padded_depth, *s) for s in starts]
+        values = [depth.deepen_values(r, spec.config, spec.padded_depth) for r in regs]
     stack = lambda trees: jax.tree.map(lambda *a: np.stack(a), *trees)  # noqa: E731
-    out = compiled_trainer(spec)(_stack(regs, opts, set(dict(spec.options))), stack(starts),
+    out = compiled_trainer(spec)(_stack(values, opts, set(dict(spec.options))), stack(starts),
                                  np.stack(idx), _data(data, spec.padded_train))
     out = jax.device_get(out)
     return [_result(spec, out, i, regs[i], opts[i]) for i in range(len(regs))]
@@ -207,11 +219,14 @@ def _data(data: Dataset, pad_train: bool = False):
 
 def _result(spec: TrainSpec, out, i: int, reg: dict, opt: dict) -> TrainResult:
     pick = lambda tree: jax.tree.map(lambda a: a[i], tree)  # noqa: E731
-    history = pick(out["history"])
+    history, params, bn_state = pick(out["history"]), pick(out["params"]), pick(out["bn_state"])
+    if spec.padded_depth:
+        history = depth.shallow_history(spec.config.num_hidden, history)
+        params, bn_state = depth.shallow(spec.config.num_hidden, params, bn_state)
     bad = ~np.isfinite(history["train_loss"])
     steps = np.arange(len(bad)) * spec.record_every
     return TrainResult(
-        spec.config, steps, history, pick(out["params"]), pick(out["bn_state"]),
+        spec.config, steps, history, params, bn_state,
         reg["dropout"].astype(history["train_loss"].dtype) if spec.has_dropout else None,
         int(steps[bad.argmax()]) if bad.any() else None, {**reg, **opt},
     )

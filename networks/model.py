@@ -132,12 +132,23 @@ def _hidden(config, i, params, bn_state, h, *, train, momentum, rows=None):
     return a, z, state
 
 
+def _block(config, i, params, bn_state, masks, rates, h, *, train, momentum, rows):
+    """Hidden layer i and its dropout: (output, pre-activation, BN state)."""
+    h, z, state = _hidden(config, i, params, bn_state, h, train=train, momentum=momentum, rows=rows)
+    if rates is not None:
+        h = apply_dropout_mask(h, None if masks is None else masks[i], rates[i], train=train,
+                               form=config.dropout_form)
+    return h, z, state
+
+
 def forward(config: MLPConfig, params: MLPParams, bn_state, x, *, dropout_rates=None,
-            bn_momentum=0.1, key=None, train: bool = False, rows: Rows | None = None) -> Forward:
+            bn_momentum=0.1, key=None, train: bool = False, rows: Rows | None = None,
+            depth=None) -> Forward:
     """Logits for ``x`` (batch, n_in). ``dropout_rates`` (one per hidden layer) or None for a
     network without dropout layers; in training with dropout, ``key`` is required. ``rows``: the
     real rows of a padded batch and their mini-batches, for batch norm's training statistics
-    (``layers.Rows``; every other layer works row by row)."""
+    (``layers.Rows``; every other layer works row by row). ``depth`` (traced, or None for all):
+    the hidden layers in use; the ones past it pass their input on unchanged (``deepen``)."""
     if train and dropout_rates is not None and key is None:
         raise ValueError("training with dropout needs a random key: pass key=jax.random.key(seed)")
     masks = None
@@ -145,15 +156,26 @@ def forward(config: MLPConfig, params: MLPParams, bn_state, x, *, dropout_rates=
         masks = dropout_masks(key, dropout_rates, x.shape[0], config.sizes[1:-1])
     h, pre, states = x, [], []
     for i in range(config.num_hidden):
-        h, z, state = _hidden(config, i, params, bn_state, h, train=train, momentum=bn_momentum,
-                              rows=rows)
+        block = partial(_block, config, i, params, bn_state, masks, dropout_rates, train=train,
+                        momentum=bn_momentum, rows=rows)
+        if depth is None or i == 0:
+            h, z, state = block(h)
+        else:  # a conditional, not a mask: the layers past the depth are not computed.
+            # Rematerialised (checkpoint): differentiated, a conditional passes every branch's
+            # intermediates to the backward pass (zeros from the branch not taken); this way only
+            # the block's input (measured a little faster, on a loaded machine).
+            skip = partial(_identity, bn_state[i] if bn_state else None)
+            h, z, state = jax.lax.cond(i < depth, jax.checkpoint(block), skip, h)
         pre.append(z)
         states.append(state)
-        if dropout_rates is not None:
-            h = apply_dropout_mask(h, None if masks is None else masks[i], dropout_rates[i],
-                                   train=train, form=config.dropout_form)
     new_state = tuple(states) if bn_state else ()
     return Forward(dense(params.dense[-1], h), new_state, tuple(pre))
+
+
+def _identity(state, h):
+    """An unused layer of a deepened network: its input out, as its pre-activation too (never
+    read: ``shallow`` drops it), its BN state unchanged."""
+    return h, h, state
 
 
 def cross_entropy(logits, labels, valid=None) -> jax.Array:

@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 NEAR_ZERO = 1e-3  # |w| below this counts as a pruned weight (the L1/L2 and dropout pages too)
 
 
-def recorded(spec: TrainSpec, params, bn_state, hp, data, size) -> dict:
+def recorded(spec: TrainSpec, params, bn_state, hp, data, size, depth=None) -> dict:
     """Eval-mode loss/accuracy on both sets, weight and pre-activation statistics per layer.
+    ``size``, ``depth``: the traced batch size and depth of a padded program (the trainer's).
 
     One forward over train and test points together: half the program of two calls (compile
     time grows with the number of ops, and this function is part of the compiled loop).
@@ -31,7 +32,7 @@ def recorded(spec: TrainSpec, params, bn_state, hp, data, size) -> dict:
     mask = None if rows is None else rows[:, None]  # None: jnp.mean's unmasked code, as before
     rates = hp["dropout"] if spec.has_dropout else None
     out = forward(spec.config, params, bn_state, jnp.concatenate([x_train, x_test]),
-                  dropout_rates=rates)
+                  dropout_rates=rates, depth=depth)
     weights = [layer.W for layer in params.dense]
     pre = [h[:n] for h in out.pre_activations]
     stack = lambda values: jnp.stack(values) if values else jnp.zeros((0,))  # noqa: E731
@@ -47,25 +48,28 @@ def recorded(spec: TrainSpec, params, bn_state, hp, data, size) -> dict:
         "preact_mean": stack([jnp.mean(h, where=mask) for h in pre]),
         "preact_std": stack([jnp.std(h, where=mask) for h in pre]),
         "preact_positive": stack([fraction(h > 0, mask) for h in pre]),
-        **_train_mode_preact_statistics(spec, params, bn_state, x_train, pre, stack, rows, size),
+        **_train_mode_preact_statistics(spec, params, bn_state, x_train, pre, stack, rows,
+                                        (size, depth)),
     }
 
 
 def _train_mode_preact_statistics(spec: TrainSpec, params, bn_state, x_train, eval_pre, stack,
-                                  rows, size):
+                                  rows, traced):
     """Pre-activation statistics as training sees them: batch norm normalising each mini-batch
     of ``batch_size`` training points by its own statistics (dropout off). The eval-mode ones
     above use the running averages instead, which lag while they warm up. Without batch norm
     (and without dropout) both modes compute the same thing, so nothing is recomputed.
-    ``rows``: the real rows of a padded training set (None: every row is real); ``size``: the
-    traced batch size of a padded batch (``spec.padded_batch``)."""
+    ``rows``: the real rows of a padded training set (None: every row is real); ``traced``: the
+    traced batch size of a padded batch (``spec.padded_batch``) and depth (or None)."""
+    size, depth = traced
     pre, mask = eval_pre, None if rows is None else rows[:, None]
     if spec.config.norm == "batch" and spec.padded_batch:
-        pre, mask = _batched_pre_activations(spec, params, bn_state, x_train, rows, size)
+        pre, mask = _batched_pre_activations(spec, params, bn_state, x_train, rows, size, depth)
     elif spec.config.norm == "batch":
         b = min(spec.batch_size, x_train.shape[0])
         batches = x_train[: x_train.shape[0] // b * b].reshape(-1, b, x_train.shape[1])
-        one = lambda xb: forward(spec.config, params, bn_state, xb, train=True).pre_activations  # noqa: E731
+        one = lambda xb: forward(spec.config, params, bn_state, xb, train=True,  # noqa: E731
+                                 depth=depth).pre_activations
         pre = [h.reshape(-1, h.shape[-1]) for h in jax.vmap(one)(batches)]
         if rows is not None:  # the whole batches of real rows, as the unpadded set's reshape
             used = jnp.sum(rows) // b * b
@@ -77,7 +81,7 @@ def _train_mode_preact_statistics(spec: TrainSpec, params, bn_state, x_train, ev
     }
 
 
-def _batched_pre_activations(spec: TrainSpec, params, bn_state, x_train, rows, size):
+def _batched_pre_activations(spec: TrainSpec, params, bn_state, x_train, rows, size, depth):
     """The training set cut into consecutive mini-batches of the traced ``size``, each
     normalised by its own statistics in one forward pass (segment sums, ``layers.Rows``), as the
     static path's reshape does; returns the pre-activations and the mask of the rows in whole
@@ -88,5 +92,6 @@ def _batched_pre_activations(spec: TrainSpec, params, bn_state, x_train, rows, s
     row = jnp.arange(n)
     count = max(n // 2, 1)
     batch = jnp.where(row < used, row // size, count)
-    out = forward(spec.config, params, bn_state, x_train, train=True, rows=Rows(batch, count))
+    out = forward(spec.config, params, bn_state, x_train, train=True, rows=Rows(batch, count),
+                  depth=depth)
     return list(out.pre_activations), (row < used)[:, None]

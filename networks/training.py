@@ -30,8 +30,13 @@ seconds): a new program costs ~8-9 s to compile, a run 0.46 s at batch 8, 0.76 s
 training for good; 4x-spaced buckets cost at most 1.65x (batch 8 in the 32 bucket) and compile
 once per bucket instead of once per size.
 
-The depth stays a shape: as a traced per-layer mask it would run the deepest network always
-(depth 2 padded to the page's 6: 0.32 -> 1.00 s a call, 3x).
+The depth is a value with ``padded_depth`` (the batch-norm page): the network is built at that
+depth and each hidden layer past the real depth is skipped by a conditional (``networks.depth``),
+equal to the plain network to rounding. A mask (select) would run the deepest network always
+(depth 2 padded to 6: 0.32 -> 1.00 s a call, 3x). The conditionals cost too, by measurement (the
+batch-norm page's call, 7 rates x 1,000 steps, median CPU s at load ~23 on 2 cores): depth 4
+padded to 6 1.11 against 0.83 plain, depth 2 0.70 against 0.39, against ~10 s of compiling per
+new depth and variant (~1.3 s read back from the persistent cache).
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
+from networks.depth import deepen
 from networks.layers import Rows
 from networks.model import MLPConfig, cross_entropy, forward, penalty
 from networks.records import recorded
@@ -82,6 +88,9 @@ class TrainSpec:
     # True: each mini-batch is padded to a bucket (``BATCH_BUCKETS``) and its size is a value:
     # the real rows come first, batch norm's statistics and the loss's mean leave the rest out.
     padded_batch: bool = False
+    # n > 0: the program's network has n hidden layers (``depth.deepen``) and the config's depth
+    # is a value: the layers past it are the identity (``model.forward(depth=...)``).
+    padded_depth: int = 0
     records: int = 0  # set by ``program()`` only: the history's length in a program's key
 
     @property
@@ -92,10 +101,12 @@ class TrainSpec:
     def program(self) -> TrainSpec:
         """What the compiled program depends on: the step count and the recording interval are
         inputs, only the number of records (the history's length) and the step bucket remain;
-        with ``padded_batch`` the batch size is an input too, its bucket remains."""
+        with ``padded_batch`` the batch size is an input too, its bucket remains; with
+        ``padded_depth`` the depth is, and the network is the deepened one."""
         rows = batch_bucket(self.batch_size) if self.padded_batch else self.batch_size
+        config = deepen(self.config, self.padded_depth) if self.padded_depth else self.config
         return replace(self, num_steps=step_bucket(self.num_steps), record_every=1,
-                       records=self.num_records, batch_size=rows)
+                       records=self.num_records, batch_size=rows, config=config)
 
 
 def step_bucket(num_steps: int) -> int:
@@ -120,13 +131,13 @@ def batch_indices(seed: int, n_train: int, batch_size: int, num_steps: int) -> n
     return perms[:, : per_epoch * batch_size].reshape(-1, batch_size)[:num_steps].astype(np.int32)
 
 
-def _step_fn(spec: TrainSpec, hp: dict, unravel, idx, data, size):
+def _step_fn(spec: TrainSpec, hp: dict, unravel, idx, data, size, depth):
     """``step(t, (flat, opt_state, bn_state))``: one mini-batch step of one variant, on the
     flattened parameters, through the optimizers' ``take_step`` (the gradient's companion value
     is the batch-norm state); the dropout mask of step t comes from the variant's seed and t.
     With ``spec.padded_batch`` the first ``size`` (traced) of each batch's rows are real: batch
     norm's statistics and the loss's mean take only those; a padding row's dropout draw and
-    output are never read (its gradient is 0)."""
+    output are never read (its gradient is 0). ``depth``: the traced depth, or None."""
     config, (x_train, y_train) = spec.config, data[:2]
     k_dropout = jax.random.PRNGKey(hp["seed"])
     rates = hp["dropout"] if spec.has_dropout else None
@@ -141,7 +152,7 @@ def _step_fn(spec: TrainSpec, hp: dict, unravel, idx, data, size):
     def loss_fn(flat, bn_state, xb, yb, key):
         params = unravel(flat)
         out = forward(config, params, bn_state, xb, dropout_rates=rates,
-                      bn_momentum=hp["bn_momentum"], key=key, train=True, rows=rows)
+                      bn_momentum=hp["bn_momentum"], key=key, train=True, rows=rows, depth=depth)
         loss = cross_entropy(out.logits, yb, valid) + penalty(params, l1_in_loss, hp["l2"])
         return loss, out.bn_state
 
@@ -171,15 +182,17 @@ def _soft_threshold_weights(params, thresholds):
     return ravel_pytree(params._replace(dense=dense))[0]
 
 
-def _train_one(spec: TrainSpec, hp: dict, start, idx, data, every, size) -> dict:
+def _train_one(spec: TrainSpec, hp: dict, start, idx, data, every, size, depth) -> dict:
     """One variant. ``hp``: traced opt, l1, l2, dropout, bn_momentum, seed; ``start``: the
     initial (params, bn_state); ``idx``: the mini-batch indices of every step (padded to the
     step bucket, and to the batch bucket with ``spec.padded_batch``); ``every``: the traced
-    recording interval, ``spec.records`` records of it; ``size``: the traced batch size."""
+    recording interval, ``spec.records`` records of it; ``size``: the traced batch size;
+    ``depth``: the traced depth (read with ``spec.padded_depth`` only)."""
     params, bn_state = start
     flat, unravel = ravel_pytree(params)
     init = rule_at(0, spec.optimizer, hp["opt"], dict(spec.options), spec.convention).init(flat)
-    step = _step_fn(spec, hp, unravel, idx, data, size)
+    depth = depth if spec.padded_depth else None  # None: every layer, the plain program
+    step = _step_fn(spec, hp, unravel, idx, data, size, depth)
 
     def chunk(carry, c):
         # Chunk 0 takes no step, so the initial point is recorded by the same code as the
@@ -188,7 +201,7 @@ def _train_one(spec: TrainSpec, hp: dict, start, idx, data, every, size) -> dict
         first = jnp.maximum(c - 1, 0) * every
         last = jnp.where(c == 0, 0, c * every)
         carry = jax.lax.fori_loop(first, last, step, carry)
-        return carry, recorded(spec, unravel(carry[0]), carry[2], hp, data, size)
+        return carry, recorded(spec, unravel(carry[0]), carry[2], hp, data, size, depth)
 
     carry = (flat, init, bn_state)
     (flat, _, bn_state), history = jax.lax.scan(chunk, carry, jnp.arange(spec.records))
@@ -198,8 +211,9 @@ def _train_one(spec: TrainSpec, hp: dict, start, idx, data, every, size) -> dict
 @functools.lru_cache(maxsize=32)
 def _program(program: TrainSpec):
     """One jitted function training every variant (leading axis of ``hp``) on shared data; the
-    recording interval and the batch size are shared (unbatched: the loop bounds stay scalars)."""
-    run = jax.vmap(functools.partial(_train_one, program), in_axes=(0, 0, 0, None, None, None))
+    recording interval, the batch size and the depth are shared (unbatched: the loop bounds and
+    the depth's conditionals stay scalars, so a skipped layer is not computed)."""
+    run = jax.vmap(functools.partial(_train_one, program), in_axes=(0, 0, 0, None, None, None, None))
     return jax.jit(run)
 
 
@@ -209,7 +223,9 @@ def compiled_trainer(spec: TrainSpec):
     (variants, num_steps, batch). Specs that differ only in the step count or the recording
     interval with as many records share one compiled program (``_program``)."""
     program = spec.program()
-    fn, values = _program(program), (np.int32(spec.record_every), np.int32(spec.batch_size))
+    values = (np.int32(spec.record_every), np.int32(spec.batch_size),
+              np.int32(spec.config.num_hidden))
+    fn = _program(program)
     pad = lambda idx: pad_steps(idx, program.num_steps, program.batch_size)  # noqa: E731
 
     def run(hp, start, idx, data):

@@ -1,5 +1,5 @@
-"""The network pages' step, training-set and batch-size sliders train without compiling again,
-and with the same numbers (the batch size to rounding).
+"""The network pages' step, training-set, batch-size and depth sliders train without compiling
+again, and with the same numbers (the batch size and the depth to rounding).
 
 Compilations are counted with JAX's own monitoring event (one per XLA compilation), so a test
 fails whatever part of the program a change would rebuild.
@@ -7,9 +7,11 @@ fails whatever part of the program a change would rebuild.
 
 import jax
 import numpy as np
+import pytest
 from compile_count import COMPILE_EVENT, NEW_PROGRAM, count_compilations
 
-from networks import MLPConfig, make_dataset, train_batch
+from networks import MLPConfig, forward, init_mlp, make_dataset, train_batch
+from networks import depth as deepening
 from networks.training import BATCH_BUCKETS, STEP_BUCKETS
 
 DATA = make_dataset("xor", n_train=64, n_test=50, seed=0)
@@ -123,3 +125,70 @@ def test_a_padded_batch_trains_as_the_unpadded_batch():
             for key, values in plain.history.items():
                 np.testing.assert_allclose(values, padded.history[key], rtol=1e-4, atol=1e-5,
                                            err_msg=f"{key} at batch {b}")
+
+
+DEEP = 4  # the depth every program below is built at (``pad_depth``)
+
+
+def _deep(depth: int, norm: str = "batch", **kwargs):
+    """A network of ``depth`` hidden layers of 8 units, trained as the batch-norm page trains
+    (plain SGD at two learning rates, L1 and L2 on), built at DEEP layers with ``pad_depth``."""
+    config = MLPConfig((2,) + (8,) * depth + (2,), norm=norm)
+    run = dict(num_steps=40, record_every=4, batch_size=16, l1=1e-3, l2=[1e-3] * depth + [2e-3])
+    return train_batch(config, DATA, "sgd", [{"learning_rate": 0.05}, {"learning_rate": 0.2}],
+                       **{**run, **kwargs})
+
+
+def test_changing_the_depth_does_not_compile_again():
+    first = _deep(3, pad_depth=DEEP, pad_batch=True)
+    with count_compilations(NEW_PROGRAM) as seen:
+        moved = [_deep(d, pad_depth=DEEP, pad_batch=True) for d in (1, 2, DEEP)]
+    assert seen == []
+    for runs, depth in zip(moved, (1, 2, DEEP)):  # each depth reached the program
+        assert len(runs[0].params.dense) == depth + 1
+        assert runs[0].history["preact_std"].shape[1] == depth
+        assert not np.array_equal(runs[0].train_loss, first[0].train_loss)
+    with count_compilations(NEW_PROGRAM) as seen:  # the counter sees a new depth unpadded
+        _deep(2, pad_batch=True)
+    assert seen
+
+
+def test_a_deepened_network_trains_as_the_network_of_its_depth():
+    # The real network's own initial draws (the first record is the same network), its L1/L2
+    # per layer, its BN statistics and records, and the trained weights: equal to rounding
+    # (the skipped layers' conditionals change how XLA fuses the rest). Batch norm at depth 2
+    # reuses the programs of the test above; layer norm at depth 3 skips one layer, not two.
+    for depth, norm in ((2, "batch"), (3, "layer")):
+        runs = _deep(depth, norm, pad_batch=True), _deep(depth, norm, pad_batch=True, pad_depth=DEEP)
+        for plain, deep in zip(*runs):
+            assert deep.config == plain.config
+            for a, c in zip(jax.tree.leaves((plain.params, plain.bn_state)),
+                            jax.tree.leaves((deep.params, deep.bn_state))):
+                np.testing.assert_allclose(a, c, rtol=1e-4, atol=1e-5)
+            for key, values in plain.history.items():
+                assert values.shape == deep.history[key].shape, key
+                np.testing.assert_allclose(values[0], deep.history[key][0], rtol=1e-6,
+                                           atol=1e-7, err_msg=f"{key} at step 0, depth {depth}")
+                np.testing.assert_allclose(values, deep.history[key], rtol=1e-4, atol=1e-5,
+                                           err_msg=f"{key} at depth {depth}")
+
+
+def test_deepening_keeps_the_real_networks_draws():
+    # The unused layers are inserted before the output layer, so no draw of the real network
+    # moves (the output layer's too); taking the network back gives it bit for bit.
+    config = MLPConfig((2, 8, 8, 3), norm="batch")
+    params, bn_state = init_mlp(config, seed=5)
+    deep_params, deep_bn = deepening.deepen_start(config, DEEP, params, bn_state)
+    assert len(deep_params.dense) == DEEP + 1 and len(deep_bn) == DEEP
+    assert deep_params.dense[-1].W.shape == (8, 3)
+    for a, b in zip(jax.tree.leaves((params, bn_state)),
+                    jax.tree.leaves(deepening.shallow(2, deep_params, deep_bn))):
+        np.testing.assert_array_equal(a, b)
+    x = np.random.default_rng(0).normal(size=(5, 2)).astype(np.float32)
+    deep = deepening.deepen(config, DEEP)
+    np.testing.assert_allclose(forward(config, params, bn_state, x).logits,
+                               forward(deep, deep_params, deep_bn, x, depth=2).logits, rtol=1e-6)
+    with pytest.raises(ValueError, match="one hidden width"):
+        deepening.deepen(MLPConfig((2, 8, 4, 2)), DEEP)
+    with pytest.raises(ValueError, match="dropout"):
+        train_batch(CONFIG, DATA, "sgd", dropout=0.1, num_steps=4, pad_depth=DEEP)
