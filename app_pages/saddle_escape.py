@@ -13,10 +13,11 @@ from charts.saddle_figures import (
     sharp_flat_profile_figure,
     sharp_flat_rates_figure,
 )
-from components import controls
+from components import controls, presenter
 from components.claims import show_claim, show_claims
 from components.lesson import lesson_page
-from components.live_plot import live_figure
+from components.live_plot import live_figure, live_figure_json
+from components.live_slider import live_select_slider, offer_options
 from components.scales import fmt, ladder
 from components.widget_defaults import scope
 from lessons.saddle_escape import (
@@ -38,6 +39,7 @@ from surfaces import SURFACES
 
 PREFIX = "saddle"  # the prefix of the page's widget and link keys
 page_key = scope(PREFIX)  # page_key("steps") is "saddle.steps"
+PATHS = page_key("paths")  # the chart a dragged noise σ redraws
 
 SURFACE = SURFACES["saddle"]
 DEFAULT_OPTIMIZERS = ["sgd", "momentum", "adam"]
@@ -45,6 +47,7 @@ START_CHOICES = (0.0, 0.001, 0.01, 0.1, 0.5, 1.0, 1.5)
 SEED_CHOICES = (32, 64, 128, 256)
 STEP_CHOICES = (100, 200, 300, 500, 1000)
 SAMPLE_CHOICES = (1_000, 5_000, 20_000, 50_000)
+NOISE_CHOICES = [0.0] + ladder("log", 0.01, 10.0)
 MAX_POINTS = 5_000_000  # recorded positions per study: bounds memory (~40 MB)
 SF_LR_CHOICES = (0.01, 0.02, 0.03, 0.05, 0.07, 0.1)
 SF_NOISE_CHOICES = (1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 15.0, 20.0)
@@ -53,8 +56,9 @@ SF_SEED_CHOICES = (64, 128, 256, 512)
 RULE_LABELS = {"radius": "distance ‖x − x*‖ > r", "loss": "loss < f(x*) − δ"}
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def cached_study(runs, seeds, batches, noise, rule_kind, threshold, start_x, num_steps):
+def study_at(runs, seeds, batches, noise, rule_kind, threshold, start_x, num_steps):
+    """The escape study and the noise-free paths. Uncached: a drag preview's (the route runs
+    outside a script run); the page's run reads it through ``cached_study``."""
     runs = [(key, dict(hp)) for key, hp in runs]
     study = escape_study(runs, SURFACE, seeds=np.arange(seeds), batch_sizes=list(batches),
                          noise=noise, rule=EscapeRule(rule_kind, threshold),
@@ -63,17 +67,31 @@ def cached_study(runs, seeds, batches, noise, rule_kind, threshold, start_x, num
     return study, {key: res.path[0] for (key, _), res in zip(runs, still)}
 
 
+cached_study = st.cache_data(max_entries=16, show_spinner=False)(study_at)
+
+
+def escape_runs(runs, exp: dict, rule: EscapeRule, noise: float, compute=cached_study):
+    """The study at the experiment's settings but gradient noise ``noise``."""
+    return compute(runs, exp["seeds"], tuple(sorted(exp["batches"])), noise, rule.kind,
+                   rule.threshold, exp["start_x"], exp["num_steps"])
+
+
+def paths_figure(exp: dict, rule: EscapeRule, noise: float, study, still):
+    """The first chart: sample escape paths at noise ``noise`` and the noise-free ones."""
+    return saddle_paths_figure(study, still, rule, (exp["start_x"], 0.0), noise)
+
+
 def experiment_controls(log) -> dict:
     st.subheader("Escape experiment")
-    noise_options = [0.0] + ladder("log", 0.01, 10.0)
     threshold_options = ladder("log", 0.01, 1.5)
     return dict(
         start_x=st.select_slider("start x (on the axis y = 0)", START_CHOICES, value=0.0,
                                  format_func=fmt, key=log(page_key("x0"), START_CHOICES), bind=controls.BIND,
                                  help="0 is the saddle itself; elsewhere on y = 0 the gradient "
                                       "points straight at it."),
-        noise=st.select_slider("gradient noise σ", noise_options, value=1.0, format_func=fmt,
-                               key=log(page_key("noise"), noise_options), bind=controls.BIND),
+        noise=live_select_slider("gradient noise σ", NOISE_CHOICES, value=1.0, format_func=fmt,
+                                 key=log(page_key("noise"), NOISE_CHOICES), bind=controls.BIND,
+                                 chart=PATHS),
         batches=st.multiselect("batch sizes B", controls.BATCH_CHOICES, default=[1, 4, 16, 64],
                                key=log(page_key("batches"), choices=controls.BATCH_CHOICES,
                                        multiple=True, label=str), bind=controls.BIND),
@@ -124,12 +142,13 @@ def escape_section(settings: dict, exp: dict) -> None:
                    "counts as escaped at step 0. Choose r larger than the start, or the loss rule.")
     runs = tuple((k, tuple(sorted(v.items()))) for k, v in settings.items())
     with st.spinner(f"Running {points // (exp['num_steps'] + 1):,} runs in one compiled call…"):
-        study, still = cached_study(runs, exp["seeds"], tuple(sorted(exp["batches"])),
-                                    exp["noise"], rule.kind, rule.threshold, exp["start_x"],
-                                    exp["num_steps"])
+        study, still = escape_runs(runs, exp, rule, exp["noise"])
     left, right = st.columns([1, 1.15], gap="medium")
-    live_figure(saddle_paths_figure(study, still, rule, (exp["start_x"], 0.0), exp["noise"]),
-                key=page_key("paths"), where=left)
+    live_figure(paths_figure(exp, rule, exp["noise"], study, still), key=PATHS, where=left)
+    presenting = presenter.active()  # a dragged σ redraws this chart through the route
+    offer_options(page_key("noise"), NOISE_CHOICES, lambda s: live_figure_json(paths_figure(
+        exp, rule, float(s), *escape_runs(runs, exp, rule, float(s), compute=study_at)),
+        key=PATHS, presenting=presenting))
     live_figure(median_figure(study), key=page_key("medians"), where=right)
     right.caption("Runs still inside at the last step are counted as not escaped, never "
                   "dropped; a median among them reads “> steps”. Spreads on the chart and in the "
