@@ -3,7 +3,6 @@
 import sys
 from pathlib import Path
 
-import jax
 import streamlit as st
 
 from app_pages import navigation
@@ -12,11 +11,10 @@ from components import gc_policy, presenter, theme_memo
 from components.export import install_export_js
 from components.live_plot import preload_plotly
 from components.live_plot_assets import install_plotly_js
+from optimizers import jax_cache
 
-# Compiled programs persist across server restarts: a cold start reuses them instead of spending
-# ~0.1-0.3 s compiling each optimizer set again.
-jax.config.update("jax_compilation_cache_dir", str(Path(__file__).parent / ".jax_cache"))
-jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
+# Compiled programs persist across server restarts, bounded on disk (optimizers/jax_cache.py).
+jax_cache.use_persistent_cache(str(Path(__file__).parent / ".jax_cache"))
 
 
 @st.cache_resource

@@ -19,26 +19,8 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 # Set before jax is imported (it reads the variables then); setdefault lets a run point elsewhere.
 JAX_CACHE = Path(os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(ROOT / ".jax_cache")))
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
-# Bound on disk: each code change leaves stale entries (the key is the program), and JAX's own
-# bound (jax_compilation_cache_max_size) rescans the whole directory on every write. So at the
-# start of a run, the oldest entries go once the directory passes this size.
-JAX_CACHE_MAX_BYTES = 1 << 30
-
-
-def _prune_jax_cache(path: Path, max_bytes: int) -> None:
-    entries = []
-    for entry in os.scandir(path) if path.is_dir() else ():
-        try:
-            stat = entry.stat()
-        except FileNotFoundError:  # another process's run removed it meanwhile
-            continue
-        entries.append((stat.st_mtime, stat.st_size, entry.path))
-    total = sum(size for _, size, _ in entries)
-    for _, size, name in sorted(entries):
-        if total <= max_bytes:
-            break
-        Path(name).unlink(missing_ok=True)
-        total -= size
+# Bounded on disk (optimizers/jax_cache.py): pruned once per run, in the controller.
+from optimizers import jax_cache  # noqa: E402  (after the variables: jax reads them at import)
 
 
 def _uses_browser(item) -> bool:
@@ -47,7 +29,7 @@ def _uses_browser(item) -> bool:
 
 def pytest_configure(config):
     if not hasattr(config, "workerinput"):  # once per run: in the controller, not in each worker
-        _prune_jax_cache(JAX_CACHE, JAX_CACHE_MAX_BYTES)
+        jax_cache.prune(JAX_CACHE)
 
 
 def pytest_collection_modifyitems(config, items):
