@@ -13,10 +13,11 @@ from charts.batch_figures import (
 )
 from charts.curves import curve_figure
 from charts.figures import overlay_figure
-from components import controls
+from components import controls, presenter
 from components.claims import show_claim
 from components.lesson import divergence_error, lesson_page
-from components.live_plot import live_figure
+from components.live_plot import live_figure, live_figure_json
+from components.live_slider import live_select_slider, offer_options
 from components.playback import playback_controls
 from components.scales import fmt, linear_ladder
 from components.widget_defaults import scope
@@ -26,6 +27,7 @@ from optimizers import OPTIMIZERS
 
 PREFIX = "bn"  # the prefix of the page's widget and link keys
 page_key = scope(PREFIX)  # page_key("steps") is "bn.steps"
+CLOUD = "bn_cloud_chart"  # the chart a dragged label noise σ redraws
 
 N_OPTIONS = (128, 256, 512, 1024)
 NOISE_OPTIONS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0)
@@ -38,9 +40,10 @@ CLOUD_SAMPLES = 500
 def data_controls(log) -> tuple[int, float, int]:
     n = st.select_slider("number of points N", N_OPTIONS, value=256, key=log(page_key("n"), N_OPTIONS),
                          bind=controls.BIND)
-    noise = st.select_slider("label noise σ", NOISE_OPTIONS, value=0.5, format_func=fmt,
-                             key=log(page_key("noise"), NOISE_OPTIONS), bind=controls.BIND,
-                             help="y = 2x − 1 + σ·ε: the scatter of the points around the line.")
+    noise = live_select_slider("label noise σ", NOISE_OPTIONS, value=0.5, format_func=fmt,
+                               key=log(page_key("noise"), NOISE_OPTIONS), bind=controls.BIND,
+                               chart=CLOUD,
+                               help="y = 2x − 1 + σ·ε: the scatter of the points around the line.")
     seed = st.number_input("data seed", 0, 1_000_000, value=0, step=1, bind=controls.BIND,
                            key=log(page_key("data_seed"), bounds=(0, 1_000_000)))
     return int(n), float(noise), int(seed)
@@ -66,14 +69,29 @@ def training_controls(surface, log) -> tuple[str, dict, int, int]:
     return key, hp, int(steps), int(seed)
 
 
-def noise_section(problem, point) -> None:
+def cloud_at(problem, point):
+    """Mini-batch gradients at ``point`` for every power-of-two batch size below N, and N."""
     n = problem.n
     ladder_sizes = [b for b in 2 ** np.arange(11) if b < n] + [n]
+    return gradient_cloud(problem, point, ladder_sizes, num_samples=CLOUD_SAMPLES)
+
+
+def cloud_chart(cloud, n: int):
+    """The first chart: the clouds of B = 1, 8, 64 and the full batch."""
+    return cloud_figure(cloud, n, (1, 8, 64, n))
+
+
+def noise_section(problem, point, problem_at) -> None:
+    """The gradient cloud; ``problem_at(σ)``: the data at another label noise (its drag preview)."""
+    n = problem.n
     with st.spinner("Drawing mini-batches ..."):
-        cloud = gradient_cloud(problem, point, ladder_sizes, num_samples=CLOUD_SAMPLES)
+        cloud = cloud_at(problem, point)
     left, right = st.columns(2)
     verdicts = cloud_claims(cloud, n)
-    live_figure(cloud_figure(cloud, n, (1, 8, 64, n)), key="bn_cloud_chart", where=left)
+    live_figure(cloud_chart(cloud, n), key=CLOUD, where=left)
+    presenting = presenter.active()  # a dragged σ redraws this chart through the route
+    offer_options(page_key("noise"), NOISE_OPTIONS, lambda s: live_figure_json(cloud_chart(
+        cloud_at(problem_at(float(s)), point), n), key=CLOUD, presenting=presenting))
     show_claim(verdicts["batch.unbiased"], where=left)
     live_figure(variance_figure(cloud, n), key="bn_variance_chart", where=right)
     show_claim(verdicts["batch.variance_law"], where=right)
@@ -139,6 +157,6 @@ with lesson_page(
         trainer, hp, steps, batch_seed = training_controls(problem.surface, log)
 
     st.subheader("The gradient cloud")
-    noise_section(problem, point)
+    noise_section(problem, point, lambda s: make_problem(n, data_seed, s))
     st.subheader(f"Training with {', '.join(size_label(b, n) for b in (1, 8, 64, n))}")
     training_section(problem, problem_view(n, data_seed, noise), trainer, hp, steps, batch_seed, log)
