@@ -192,3 +192,27 @@ def test_deepening_keeps_the_real_networks_draws():
         deepening.deepen(MLPConfig((2, 8, 4, 2)), DEEP)
     with pytest.raises(ValueError, match="dropout"):
         train_batch(CONFIG, DATA, "sgd", dropout=0.1, num_steps=4, pad_depth=DEEP)
+
+
+def _layer_norm(batch_size: int, **kwargs):
+    """The layer-norm page's layer-norm runs (Adam, two seeds), small."""
+    return train_batch(MLPConfig((2, 8, 8, 2), norm="layer"), DATA, "adam", [{}, {"seed": 1}],
+                       hyperparameters={"learning_rate": 0.01}, num_steps=40, record_every=4,
+                       batch_size=batch_size, **kwargs)
+
+
+def test_layer_norm_under_adam_pads_its_batch_to_rounding():
+    # The layer-norm page pads its layer-norm runs: batch sizes 1 ... 32 are one program and
+    # each equals its exact-shape run to rounding under Adam (no batch statistics, and no bias
+    # whose gradient is pure rounding noise, unlike a bias before batch norm).
+    padded = {b: _layer_norm(b, pad_batch=True) for b in (1, 16)}
+    with count_compilations(NEW_PROGRAM) as seen:
+        padded[5] = _layer_norm(5, pad_batch=True)
+    assert seen == []
+    for b, runs in padded.items():
+        for plain, pad in zip(_layer_norm(b), runs):
+            for a, c in zip(jax.tree.leaves(plain.params), jax.tree.leaves(pad.params)):
+                np.testing.assert_allclose(a, c, rtol=1e-4, atol=1e-5, err_msg=f"batch {b}")
+            for key, values in plain.history.items():
+                np.testing.assert_allclose(values, pad.history[key], rtol=1e-4, atol=1e-5,
+                                           err_msg=f"{key} at batch {b}")
