@@ -66,15 +66,15 @@ def watch_traffic(page) -> dict:
     return traffic
 
 
-def settled_chart(page, lr, traffic) -> dict:
-    """The path chart once the held thumb, the route's answers and the chart have stopped
-    changing (three readings in a row, 150 ms apart)."""
+def settled_chart(page, lr, traffic, read=read_path_chart):
+    """The chart (``read(page)``: the path chart's reading) once the held thumb, the route's
+    answers and the chart have stopped changing (three readings in a row, 150 ms apart)."""
     seen = []
     for _ in range(400):
-        reading = (lr.input_value(), read_path_chart(page)["sig"], traffic["asked"])
+        reading = (lr.input_value(), read(page), traffic["asked"])
         seen.append(reading if traffic["asked"] == traffic["answered"] else None)
         if len(seen) >= 3 and seen[-1] is not None and seen[-3:].count(seen[-1]) == 3:
-            return read_path_chart(page)
+            return reading[1]
         page.wait_for_timeout(150)
     raise AssertionError(f"the dragged chart never settled: {seen[-3:]}")
 
@@ -206,6 +206,8 @@ LESSON_SLIDERS = (
     ("momentum", "mom.lr", "mom.paths"),  # η, section 1's paths
     ("cliff_clipping", "clip.c", "clip.panels"),  # the clip threshold c, the three panels
     ("adaptive_rates", "ar.p", "ar_path_chart"),  # how often w₂'s feature is present, the paths
+    ("saddle_escape", "saddle.noise", "saddle.paths"),  # the gradient noise σ, the escape paths
+    ("batch_noise", "bn.noise", "bn_cloud_chart"),  # the label noise σ, the gradient cloud
 )
 
 
@@ -214,7 +216,8 @@ LESSON_SLIDERS = (
 def test_a_lessons_live_slider_previews_its_chart_through_the_route(server, page, browser, path,
                                                                     key, chart_key):
     """A lesson's main slider: dragged, its chart follows through the route (no message to the
-    server); released, the chart is the one a fresh page at the new link draws."""
+    server); released, the chart is the last preview's and the one a fresh page at the new link
+    draws."""
     chart = css_class(chart_key)
 
     def chart_sig(p):
@@ -234,6 +237,7 @@ def test_a_lessons_live_slider_previews_its_chart_through_the_route(server, page
     page.mouse.move(x - 40, y, steps=4)
     page.wait_for_function(f"(old) => ({CHART_SIG})('{chart}') !== old", arg=before,
                            timeout=60_000, polling=50)
+    previewed = settled_chart(page, thumb, traffic, read=lambda p: p.evaluate(CHART_SIG, chart))
     assert traffic["asked"] >= 1 and traffic["sent"] == sent and page.url == link
     page.mouse.up()
     page.wait_for_function("(old) => location.href !== old", arg=link, timeout=60_000, polling=50)
@@ -245,5 +249,6 @@ def test_a_lessons_live_slider_previews_its_chart_through_the_route(server, page
     finally:
         fresh.context.close()
     assert released == expected != before
+    assert previewed == released, "the last preview drew another chart"
     # The page was opened at its own address: Streamlit's client probes two paths under it.
     ERRORS.errors[mark:] = without_streamlit_7074(ERRORS.errors[mark:])
