@@ -31,15 +31,16 @@ def dataset(name: str):
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def train_at(norm: str, name: str, batch: int, steps: int, rate: float):
-    """One compiled call per (norm, batch size): the batch size is part of the program's shape.
-    Not padded (``pad_batch``): under Adam a bias before batch norm takes full steps on rounding
-    noise, so padding moves these runs like a new seed; padded, the page's small-batch claim
-    failed at its defaults (tests/test_lesson_layer_norm.py)."""
+    """One compiled call per norm and batch bucket for layer norm (``pad_batch``: equal to the
+    exact shape to rounding), per norm and batch size for batch norm. Batch norm is not padded:
+    under Adam at B <= 4 its runs are chaotic (one weight nudged by one ulp moves them like a new
+    seed, measured), so padding's rounding moved them like a new seed and the page's small-batch
+    claim failed at its defaults (tests/test_lesson_layer_norm.py)."""
     data = dataset(name)
     config = MLPConfig((data.x_train.shape[1], 32, 32, data.num_classes), "relu", norm)
     return train_batch(config, data, "adam", [{"seed": s} for s in range(SEEDS)],
                        hyperparameters={"learning_rate": rate}, num_steps=steps, batch_size=batch,
-                       record_every=steps // 10)
+                       record_every=steps // 10, pad_batch=norm == "layer")
 
 
 def example_matrix(batch: int, seed: int) -> np.ndarray:
