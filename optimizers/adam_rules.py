@@ -11,7 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from optimizers.base import Optimizer, bias_corrected
-from optimizers.rules import _count, _zeros
+from optimizers.rules import step_count, zeros
 
 
 class AdamState(NamedTuple):
@@ -35,7 +35,7 @@ class NAdamState(NamedTuple):
 
 
 def _adam_init(params):
-    return AdamState(jnp.zeros((), params.dtype), _zeros(params), _zeros(params))
+    return AdamState(jnp.zeros((), params.dtype), zeros(params), zeros(params))
 
 
 def adam(learning_rate, b1, b2, eps, bias_correction=True) -> Optimizer:
@@ -57,13 +57,13 @@ def adam(learning_rate, b1, b2, eps, bias_correction=True) -> Optimizer:
 def adam_rate(hp, before, after, **semantics):
     """What multiplies m_hat (Adam, AdamW, NAdam): lr / (sqrt(v_hat) + eps)."""
     corrected = hp.get("bias_correction", True)
-    v = bias_corrected(after.v, hp["b2"], _count(after.t)) if corrected else after.v
+    v = bias_corrected(after.v, hp["b2"], step_count(after.t)) if corrected else after.v
     return hp["learning_rate"] / (jnp.sqrt(v) + hp["eps"])
 
 
 def adam_frame(hp, before, after, g):
     """Adam and AdamW: the bias-corrected moments (the raw ones without bias correction)."""
-    t = _count(after.t, np) if hp.get("bias_correction", True) else np.inf  # b ** inf = 0
+    t = step_count(after.t, np) if hp.get("bias_correction", True) else np.inf  # b ** inf = 0
     m, V = bias_corrected(after.m, hp["b1"], t), bias_corrected(after.v, hp["b2"], t)
     return m, V, np.sqrt(V) + hp["eps"]
 
@@ -95,7 +95,7 @@ def amsgrad(learning_rate, b1, b2, eps, max_of_corrected=False) -> Optimizer:
         return -learning_rate * step, AMSGradState(t, m, v, v_max)
 
     def init(params):
-        return AMSGradState(*_adam_init(params), _zeros(params))
+        return AMSGradState(*_adam_init(params), zeros(params))
 
     return Optimizer(init, update)
 
@@ -107,12 +107,12 @@ def _amsgrad_root(v_max, b2, t, eps, max_of_corrected):
 
 
 def amsgrad_rate(hp, before, after, max_of_corrected=False):
-    t = _count(after.t)
+    t = step_count(after.t)
     return hp["learning_rate"] / _amsgrad_root(after.v_max, hp["b2"], t, hp["eps"], max_of_corrected)
 
 
 def amsgrad_frame(hp, before, after, g, max_of_corrected=False):
-    t = _count(after.t, np)
+    t = step_count(after.t, np)
     V = after.v_max if max_of_corrected else bias_corrected(after.v_max, hp["b2"], t)
     return bias_corrected(after.m, hp["b1"], t), V, np.sqrt(V) + hp["eps"]
 
@@ -140,14 +140,14 @@ def nadam(learning_rate, b1, b2, eps, momentum_decay, warm_momentum=True) -> Opt
 
     def init(params):
         one = jnp.ones((), params.dtype)
-        return NAdamState(jnp.zeros((), params.dtype), _zeros(params), _zeros(params), one)
+        return NAdamState(jnp.zeros((), params.dtype), zeros(params), zeros(params), one)
 
     return Optimizer(init, update)
 
 
 def nadam_frame(hp, before, after, g, warm_momentum=True):
     """m_t: the look-ahead first moment the rule divides (PyTorch's schedule or optax's constant)."""
-    b1, m, t = hp["b1"], after.m, _count(after.t, np)
+    b1, m, t = hp["b1"], after.m, step_count(after.t, np)
     V = bias_corrected(after.v, hp["b2"], t)
     if not warm_momentum:
         look_ahead = b1 * m / (1.0 - b1 ** (t + 1)) + (1.0 - b1) * g / (1.0 - b1**t)
@@ -183,7 +183,7 @@ def adamax_rate(hp, before, after):
 
 
 def adamax_frame(hp, before, after, g):
-    return bias_corrected(after.m, hp["b1"], _count(after.t, np)), after.u**2, after.u
+    return bias_corrected(after.m, hp["b1"], step_count(after.t, np)), after.u**2, after.u
 
 
 def radam(learning_rate, b1, b2, eps, eps_before_correction=False, threshold_inclusive=True):
@@ -239,14 +239,14 @@ def _radam_scale(v, b2, t, eps, eps_before_correction, threshold_inclusive):
 
 
 def radam_rate(hp, before, after, eps_before_correction=False, threshold_inclusive=True):
-    t = _count(after.t)
+    t = step_count(after.t)
     scale = _radam_scale(after.v, hp["b2"], t, hp["eps"], eps_before_correction, threshold_inclusive)
     return hp["learning_rate"] * scale
 
 
 def radam_frame(hp, before, after, g, eps_before_correction=False, threshold_inclusive=True):
     """Rectified: m = r_t m_hat, V = v_hat; before: m = m_hat, V = 1 (momentum with correction)."""
-    t = _count(after.t, np)
+    t = step_count(after.t, np)
     on, r = _radam_rectified(hp["b2"], t, threshold_inclusive, np)
     root = _radam_root(after.v, hp["b2"], t, hp["eps"], eps_before_correction, np)
     m_hat = bias_corrected(after.m, hp["b1"], t)

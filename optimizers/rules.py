@@ -53,7 +53,8 @@ class LionState(NamedTuple):
     m: jnp.ndarray
 
 
-def _zeros(params):
+def zeros(params):
+    """A state buffer of zeros, like the parameters (shared with adam_rules)."""
     return jnp.zeros_like(params)
 
 
@@ -63,7 +64,7 @@ def _root(x, eps, eps_in_sqrt: bool, xp=jnp):
     return xp.sqrt(x + eps) if eps_in_sqrt else xp.sqrt(x) + eps
 
 
-def _count(t, xp=jnp):
+def step_count(t, xp=jnp):
     # A stacked step count (T,) broadcasts against stacked (T, 2) moments; a scalar one stays put.
     return xp.expand_dims(t, -1)
 
@@ -92,7 +93,7 @@ def momentum(learning_rate, momentum, ema=False) -> Optimizer:
         b = momentum * state.b + ((1.0 - momentum) * g if ema else g)
         return -learning_rate * b, MomentumState(b)
 
-    return Optimizer(lambda p: MomentumState(_zeros(p)), update)
+    return Optimizer(lambda p: MomentumState(zeros(p)), update)
 
 
 def momentum_frame(hp, before, after, g):
@@ -106,7 +107,7 @@ def nesterov(learning_rate, momentum) -> Optimizer:
         b = momentum * state.b + g
         return -learning_rate * (g + momentum * b), MomentumState(b)
 
-    return Optimizer(lambda p: MomentumState(_zeros(p)), update)
+    return Optimizer(lambda p: MomentumState(zeros(p)), update)
 
 
 def nesterov_frame(hp, before, after, g):
@@ -140,7 +141,7 @@ def adadelta(learning_rate, rho, eps) -> Optimizer:
         Edx2 = rho * state.Edx2 + (1.0 - rho) * dx**2
         return -learning_rate * dx, AdaDeltaState(Eg2, Edx2)
 
-    return Optimizer(lambda p: AdaDeltaState(_zeros(p), _zeros(p)), update)
+    return Optimizer(lambda p: AdaDeltaState(zeros(p), zeros(p)), update)
 
 
 def adadelta_rate(hp, before, after):
@@ -166,7 +167,7 @@ def rmsprop(learning_rate, decay, eps, momentum, centered=False, eps_in_sqrt=Fal
         buf = momentum * state.buf + g / _root(second, eps, eps_in_sqrt)
         return -learning_rate * buf, RMSPropState(v, g_bar, buf)
 
-    return Optimizer(lambda p: RMSPropState(_zeros(p), _zeros(p), _zeros(p)), update)
+    return Optimizer(lambda p: RMSPropState(zeros(p), zeros(p), zeros(p)), update)
 
 
 def rmsprop_rate(hp, before, after, eps_in_sqrt=False):
@@ -187,7 +188,7 @@ def lion(learning_rate, b1, b2, weight_decay) -> Optimizer:
         m = b2 * state.m + (1.0 - b2) * g
         return -learning_rate * (direction + weight_decay * params), LionState(m)
 
-    return Optimizer(lambda p: LionState(_zeros(p)), update)
+    return Optimizer(lambda p: LionState(zeros(p)), update)
 
 
 def lion_frame(hp, before, after, g):
