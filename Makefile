@@ -57,10 +57,9 @@ haproxy:
 serve: $(VENV)/.runtime-installed haproxy
 	$(PY) deploy/serve.py --port $(PORT) --replicas $(REPLICAS) --bind $(BIND)
 
-# Two workers, one per core (tests/conftest.py's scheduler): each module is one unit, the browser
-# modules first, so both workers start on them, each with its own server and chromium; chromium
-# stops after each stretch of browser modules, so a module queued behind them runs outside
-# playwright's event loop. PYTEST_ARGS="-n 0" runs in one process.
+# Two workers, one per core (tests/conftest.py's scheduler): all browser tests are one unit on one
+# worker, every other module its own unit; chromium stops after the browser unit, so a module
+# queued behind it runs outside playwright's event loop. PYTEST_ARGS="-n 0" runs in one process.
 PYTEST_ARGS ?= -n 2 --dist loadfile
 test: $(VENV)/.dev-installed chromium haproxy
 	$(PY) -m pytest -q $(PYTEST_ARGS)

@@ -2,7 +2,6 @@ import os
 import shutil
 import sys
 import tempfile
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -33,10 +32,10 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Browser tests run together and last in each process: a process starts one server and one
-    chromium for all the browser tests it runs (the session fixtures below), and in a single
-    process the AppTests have by then filled JAX's persistent cache. Under xdist each worker
-    tells the scheduler below which tests those are."""
+    """Browser tests run together and last: they share one server and one chromium (the session
+    fixtures below; each module starting its own cost a server start and a cold first page per
+    module), and in a single process the AppTests have by then filled JAX's persistent cache.
+    Under xdist each worker tells the scheduler below which tests those are."""
     items.sort(key=_uses_browser)
     if hasattr(config, "workerinput"):
         browser_ids = "\n".join(item.nodeid for item in items if _uses_browser(item))
@@ -63,48 +62,44 @@ def pytest_unconfigure(config):
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    """``--dist loadfile`` (each module one unit, so its module-scoped fixtures are computed
-    once), with the modules that use the browser queued first, most browser tests first: each
-    browser test loads pages, so those are the longest units (the layout walk, then
-    test_browser.py's navigation walk), and both workers start on one. Each worker starts its own
-    server and chromium for the browser modules it is given (the session fixtures below); the two
-    servers share JAX's persistent compilation cache. Behind them come the other modules, most
-    tests first (xdist's default)."""
+    """``--dist loadfile``, except that all browser tests are one unit, run in file order on one
+    worker: one server and one chromium, and test_browser.py's last test sees every page its
+    module opened. (``--dist loadgroup`` with xdist_group marks would say this, but pytest 9.2's
+    node ids ignore the group suffix xdist 3.8 writes: pytest-xdist#1386.) Every other module is
+    its own unit, so its module-scoped fixtures are computed once. The browser unit starts first
+    (then the modules with most tests), so one worker drives the browser while the other runs the
+    rest; the server and the AppTests fill the shared compilation cache for each other."""
     if config.getvalue("dist") != "loadfile":
         return None
-    from xdist.scheduler import LoadFileScheduling
+    from xdist.scheduler import LoadScopeScheduling
 
-    class BrowserFirst(LoadFileScheduling):
+    class ModuleOrBrowser(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if not hasattr(self, "_browser"):  # read once all workers have collected
+                self._browser = set(config.stash[BROWSER_TESTS].read_text().splitlines())
+            return "browser" if nodeid in self._browser else nodeid.split("::")[0]
+
         def _assign_work_unit(self, node) -> None:
-            if not hasattr(self, "_browser_first"):  # once all workers have collected
-                browser_tests = Counter(
-                    nodeid.split("::")[0]
-                    for nodeid in config.stash[BROWSER_TESTS].read_text().splitlines())
-                for module, _ in reversed(browser_tests.most_common()):
-                    if module in self.workqueue:  # (a module whose tests were all deselected is not)
-                        self.workqueue.move_to_end(module, last=False)
-                self._browser_first = True
+            if "browser" in self.workqueue:  # the longest unit starts first
+                self.workqueue.move_to_end("browser", last=False)
             super()._assign_work_unit(node)
 
-    return BrowserFirst(config, log)
+    return ModuleOrBrowser(config, log)
 
 
 @pytest.fixture(scope="session")
 def server():
-    """The app, served once for every browser test of this process (tests/browser.py: its log,
-    its shutdown). Each xdist worker has its own, with its own log."""
-    from browser import ARTIFACTS, streamlit_server
+    """The app, served once for every browser test (tests/browser.py: its log, its shutdown)."""
+    from browser import streamlit_server
 
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    with streamlit_server(log_path=worker and ARTIFACTS / f"streamlit-{worker}.log") as url:
+    with streamlit_server() as url:
         yield url
 
 
-# One chromium per process for a stretch of browser tests, started by the first and stopped
-# right after the last (pytest_runtest_teardown below), not at the session's end: sync playwright
-# keeps an asyncio event loop running in this thread while it is up, and under xdist a module
-# scheduled after the browser modules on the same worker would run inside it (test_serve's
-# asyncio.run then fails).
+# One chromium for every browser test, started by the first and stopped right after the last
+# (pytest_runtest_teardown below), not at the session's end: sync playwright keeps an asyncio
+# event loop running in this thread while it is up, and under xdist a module scheduled after the
+# browser unit on the same worker would run inside it (test_serve's asyncio.run then fails).
 _CHROMIUM: dict = {}
 
 
@@ -140,9 +135,8 @@ def _stop_chromium() -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_runtest_teardown(item, nextitem):
-    """After the last browser test of a stretch (a worker may be given another browser module
-    later: chromium then starts again), stop chromium and its event loop before this process
-    runs anything else."""
+    """After the last browser test (browser tests run as one contiguous block: see above), stop
+    chromium and its event loop before this process runs anything else."""
     if nextitem is None or not _uses_browser(nextitem):
         _stop_chromium()
 
