@@ -119,7 +119,7 @@ def test_a_new_adaptive_row_must_declare_its_own_rate():
 
 
 def test_the_step_inspector_has_a_sentence_for_every_rate_behaviour():
-    assert set(step_inspector._RATE_CLAIMS) | {"eta", "sign"} == set(RATE_BEHAVIOURS)
+    assert set(step_inspector.rates.RATE_CLAIMS) | {"eta", "sign"} == set(RATE_BEHAVIOURS)
 
 
 def test_a_new_row_is_described_by_its_own_row(monkeypatch):

@@ -14,13 +14,13 @@ from lessons.claims import subscript as _sub
 from lessons.step_inspector.parts import (  # noqa: F401 (the lesson's public names)
     ETA_T,
     SUM_TOLERANCE,
-    _rounding,
     eta,
+    rounding,
     schedule_name,
     schedule_words,
     step_parts,
 )
-from lessons.step_inspector.rates import _RATE_CLAIMS, own_rate, rate_claim  # noqa: F401
+from lessons.step_inspector.rates import own_rate, rate_claim  # noqa: F401 (public names)
 from optimizers.step_trace import at_step, by_state_row, effective_lr, nesterov_points
 
 
@@ -35,7 +35,7 @@ def arrows_claim(trace, step: int) -> Claim:
     length = float(np.linalg.norm(there - here))
     miss = float(np.linalg.norm(tip - there))
     gap = miss / max(length, 1e-30)
-    holds = bool(np.isfinite(miss) and miss <= SUM_TOLERANCE * length + _rounding(trace, here, there))
+    holds = bool(np.isfinite(miss) and miss <= SUM_TOLERANCE * length + rounding(trace, here, there))
     names = " plus ".join(name + (" (zero at this step)" if not np.any(v) else "")
                           for name, v in parts)
     text = (f"Step {step}: {names}, drawn from x{_sub(step - 1)}, end "
@@ -86,7 +86,7 @@ def look_ahead_claim(trace, step: int) -> Claim:
     misses = (float(np.linalg.norm(look_ahead - trace.path[i])),
               float(np.linalg.norm(theta[step] - theta[i] - lecture_step)))
     gaps = tuple(m / scale for m in misses)
-    holds = max(misses) <= SUM_TOLERANCE * scale + _rounding(trace, theta[i], theta[step])
+    holds = max(misses) <= SUM_TOLERANCE * scale + rounding(trace, theta[i], theta[step])
     before = _sub(step - 1)
     text = (f"The ◇ is x{before} = θ{before} + μ v{before}: where momentum alone would "
             f"carry the lecture's iterate θ (○), and where g{_sub(step)} is taken; θ then moves by "

@@ -13,7 +13,7 @@ SUM_TOLERANCE = 1e-5  # float32 paths: parts and step agree to rounding, relativ
 ULPS = 8  # ... plus a few units of the positions' own rounding (a tiny step far from the origin)
 
 
-def _rounding(trace, *points) -> float:
+def rounding(trace, *points) -> float:
     """The absolute rounding of positions this large in the trace's float type."""
     size = max(float(np.abs(np.asarray(p, float)).max(initial=0.0)) for p in points)
     return ULPS * float(np.finfo(trace.path.dtype).eps) * size

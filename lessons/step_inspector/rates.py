@@ -45,7 +45,7 @@ def rate_claim(trace) -> Claim | None:
         return _fixed_rate_claim(trace)
     rise, at = _rises(own_rate(trace))
     values = {"largest_rise": rise, "at_step": float(at)}
-    claim = _RATE_CLAIMS[spec.rate.behaviour](trace, spec, rise, at, values)
+    claim = RATE_CLAIMS[spec.rate.behaviour](trace, spec, rise, at, values)
     if not trace.has_schedule:
         return claim
     return dataclasses.replace(claim, text=claim.text + f" Measured on the rate ÷ {ETA_T}, the method's own "
@@ -146,7 +146,7 @@ def _running_max_claim(trace, spec, rise: float, at: int, values: dict) -> Claim
                  never_falls, text, values)
 
 
-_RATE_CLAIMS = {"only falls": _only_falls_claim, "window": _window_claim,
+RATE_CLAIMS = {"only falls": _only_falls_claim, "window": _window_claim,
                 "decaying max": _window_claim, "rectified window": _rectified_claim,
                 "running max": _running_max_claim}
 
