@@ -84,15 +84,15 @@ def test_as_surface_accepts_keys_surfaces_and_functions():
 
 def test_a_function_is_wrapped_once_and_the_wrapped_ones_stay_few():
     """One Surface per function (its compiled runs are reused), the newest MAX_WRAPPED kept."""
-    from surfaces import registry
+    from surfaces import lookup
 
     def bowl(xy):
         return (xy ** 2).sum()
 
-    assert registry.as_surface(bowl) is registry.as_surface(bowl)
-    others = [lambda xy, k=k: k * (xy ** 2).sum() for k in range(registry.MAX_WRAPPED + 5)]
-    surfaces = [registry.as_surface(f) for f in others]
+    assert lookup.as_surface(bowl) is lookup.as_surface(bowl)
+    others = [lambda xy, k=k: k * (xy ** 2).sum() for k in range(lookup.MAX_WRAPPED + 5)]
+    surfaces = [lookup.as_surface(f) for f in others]
     assert len({id(s) for s in surfaces}) == len(others)
-    assert len(registry._WRAPPED) == registry.MAX_WRAPPED
-    assert registry.as_surface(others[-1]) is surfaces[-1]  # a recent one is still the same
-    assert bowl not in registry._WRAPPED  # the oldest went
+    assert len(lookup._WRAPPED) == lookup.MAX_WRAPPED
+    assert lookup.as_surface(others[-1]) is surfaces[-1]  # a recent one is still the same
+    assert bowl not in lookup._WRAPPED  # the oldest went
