@@ -18,7 +18,9 @@ from components.lesson import divergence_error, lesson_page
 from components.live_plot import live_figure
 from components.widget_defaults import scope
 from lessons import batch_norm as lesson
-from lessons.batch_norm import INIT_SCALES, RATES, SCALED, VARIANTS, config_for
+from lessons.batch_norm import INIT_SCALES, RATES, SCALED, VARIANTS
+from lessons.batch_norm import runs as page_runs
+from lessons.batch_norm.runs import BATCHES, DEPTHS
 from lessons.batch_norm.statistics import (
     accuracy_with,
     batch_stat_noise,
@@ -27,14 +29,12 @@ from lessons.batch_norm.statistics import (
     layer_inputs,
     train_mode_outputs,
 )
-from networks import DATASETS, make_dataset, train_batch
-from networks.init_scales import train_init_scales
+from networks import DATASETS
 
 PREFIX = "bnorm"  # the prefix of the page's widget and link keys
 page_key = scope(PREFIX)  # page_key("steps") is "bnorm.steps"
 
-DEPTHS = (2, 3, 4, 6)
-BATCHES, STEPS = (8, 16, 32, 64, 128), (300, 500, 1000, 2000)
+STEPS = (300, 500, 1000, 2000)
 NOISE_SIZES = (2, 4, 8, 16, 32, 64, 128, 256)
 LABELS = {"none": "no norm", "batch": "BN before activation", "after": "BN after activation"}
 SCALED_LABEL = f"no norm, weights × {SCALED:g}"
@@ -45,42 +45,31 @@ B = controls.BIND
 
 @st.cache_data(max_entries=4)
 def dataset(name: str):
-    return make_dataset(name, n_train=256, n_test=1000)
+    return page_runs.page_data(name)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def sweep(variant: str, name: str, activation: str, depth: int, batch: int, steps: int, seed: int):
     """One compiled call: every learning rate of RATES for one architecture, plain SGD. The
-    batch size is a value (``pad_batch``): a new one trains without compiling in its bucket."""
-    data = dataset(name)
-    return train_batch(config_for(variant, data, activation, depth), data, "sgd",
-                       [{"learning_rate": lr} for lr in RATES], seed=seed, num_steps=steps,
-                       batch_size=batch, record_every=steps // 50, pad_batch=True)
+    batch size and the depth are values: a new one trains without compiling (``lessons.batch_norm.runs``)."""
+    return page_runs.rate_sweep(variant, dataset(name), activation, depth, batch, steps, seed)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def scaled_rate_sweep(name: str, activation: str, depth: int, batch: int, steps: int, seed: int):
-    """No norm from weights × SCALED at every rate of RATES (the sweep's compiled program)."""
-    data = dataset(name)
-    return train_init_scales(config_for("none", data, activation, depth), data,
-                             [SCALED] * len(RATES), learning_rate=RATES, seed=seed,
-                             num_steps=steps, batch_size=batch, record_every=steps // 50,
-                             pad_batch=True)
+    return page_runs.scaled_rate_sweep(dataset(name), activation, depth, batch, steps, seed)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def scale_sweep(variant: str, name: str, activation: str, depth: int, batch: int, steps: int,
                 seed: int, rate: float):
-    """Every initial scale of INIT_SCALES at one learning rate, in one compiled call."""
-    data = dataset(name)
-    return train_init_scales(config_for(variant, data, activation, depth), data, INIT_SCALES,
-                             learning_rate=rate, seed=seed, num_steps=steps, batch_size=batch,
-                             record_every=steps // 50, pad_batch=True)
+    return page_runs.scale_sweep(variant, dataset(name), activation, depth, batch, steps, seed, rate)
 
 
 def training_controls(log) -> tuple:
     title = lambda k: DATASETS[k].title  # noqa: E731  (the form the widget writes to the link)
-    name = st.selectbox("data set", list(DATASETS), index=2, format_func=title, bind=B,
+    name = st.selectbox("data set", list(DATASETS), index=list(DATASETS).index(page_runs.DEFAULT_DATA),
+                        format_func=title, bind=B,
                         key=log(page_key("data"), choices=DATASETS, label=title))
     act = st.radio("activation", ("relu", "tanh"), horizontal=True, key=log(page_key("act")), bind=B)
     depth = st.select_slider("hidden layers (32 units each)", DEPTHS, value=4,

@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 from apptest_util import assert_clean, charts, decode, open_app, texts
+from compile_count import NEW_PROGRAM, count_compilations
 
+from lessons.batch_norm import VARIANTS, runs
 from lessons.batch_norm.statistics import (
     accuracy_with,
     batch_stat_noise,
@@ -115,6 +117,20 @@ def test_view_widgets_do_not_retrain_and_change_the_view(default_app):
     after = decode(_chart(at, "train mode vs eval mode")["data"][0]["y"])
     assert decode(before).std() > after.std()
     assert "layer 4" in _chart(at, "statistics of hidden layer")["layout"]["title"]["text"]
+
+
+def test_after_warm_up_no_batch_size_or_depth_compiles(default_app):
+    # The page at its defaults compiled the first batch bucket's programs (default_app);
+    # runs.warm_up compiles the rest, as the server does at start, so a first move into the
+    # next bucket (64, 128) at any depth, seed or step count compiles nothing.
+    runs.warm_up()
+    data = runs.page_data(runs.DEFAULT_DATA)
+    with count_compilations(NEW_PROGRAM) as seen:
+        for variant, depth in zip(VARIANTS, runs.DEPTHS):
+            runs.rate_sweep(variant, data, "relu", depth, 64, 300, 1)
+        runs.scaled_rate_sweep(data, "relu", 3, 128, 500, 0)
+        runs.scale_sweep("batch", data, "relu", 2, 8, 300, 2, 0.3)
+    assert seen == []
 
 
 def test_training_widgets_retrain():
