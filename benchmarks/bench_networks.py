@@ -21,7 +21,7 @@ import numpy as np
 from _common import ROOT, best_time
 
 from lessons import dropout as dropout_page
-from lessons.batch_norm import RATES, config_for
+from lessons.batch_norm import runs as bn_runs
 from networks import MLPConfig, make_dataset, train, train_batch
 from networks.api import _data, _stack, _variant_values
 from networks.model import init_mlp
@@ -116,11 +116,9 @@ jax.monitoring.register_event_duration_secs_listener(
 
 def _bn_page(depth=4, batch=32, steps=1000):
     """The batch-norm page's sweep of one variant: 7 learning rates in one call (spirals, 256
-    training points, BN before ReLU, plain SGD, 50 records, the batch padded as the page pads)."""
-    data = make_dataset("spirals", n_train=256, n_test=1000)
-    return train_batch(config_for("batch", data, "relu", depth), data, "sgd",
-                       [{"learning_rate": lr} for lr in RATES], num_steps=steps,
-                       batch_size=batch, record_every=steps // 50, pad_batch=True)
+    training points, BN before ReLU, plain SGD, 50 records, the batch and depth padded as the
+    page pads them: lessons/batch_norm/runs.py)."""
+    return bn_runs.rate_sweep("batch", bn_runs.page_data("spirals"), "relu", depth, batch, steps, 0)
 
 
 def _dropout_page(n_train=60, steps=2000):
