@@ -130,14 +130,11 @@ def train_batch(config: MLPConfig, data: Dataset, optimizer: str = "adam",
     for bit the same, the recorded training-set statistics (masked means) agree to rounding.
     ``schedule``: the learning rate's schedule as ``optimizers.schedule_plan.plan`` takes it (None:
     constant; a key; or (key, parameters)), shared by every variant.
-    ``pad_batch`` pads each mini-batch to a bucket (``training.BATCH_BUCKETS``), so the batch
-    size is a value and a new one trains without compiling; batch norm, the loss and dropout
-    use only the real rows, so the numbers equal the exact-shape program's to rounding
-    (``training.TrainSpec.padded_batch`` says why the pages choose it).
-    ``pad_depth=n`` builds the network with n hidden layers and uses the config's (one hidden
-    width, at most n layers, no dropout), so the depth is a value: the layers past it are skipped
-    and every depth up to n trains in one program, equal to the plain one to rounding
-    (``networks.depth``).
+    ``pad_batch`` pads each mini-batch to a bucket (``training.BATCH_BUCKETS``): the batch size
+    is a value; batch norm, the loss and dropout use only the real rows (equal to the exact shape
+    to rounding; ``training.TrainSpec.padded_batch`` says why the pages choose it).
+    ``pad_depth=n`` builds n hidden layers of the config's one width and skips those past its
+    depth, so the depth is a value (no dropout; equal to rounding; ``networks.depth``).
     """
     check_convention(convention)
     _check_fits(config, data)
@@ -150,11 +147,8 @@ def train_batch(config: MLPConfig, data: Dataset, optimizer: str = "adam",
     regs, opts, options, plan = _resolve_variants(config, optimizer, variants, shared, convention,
                                                   schedule)
     has_dropout = any(float(np.max(r["dropout"], initial=0.0)) > 0 for r in regs)
-    if pad_depth and has_dropout:  # one draw lays out every layer's mask: it depends on the depth
-        raise ValueError("pad_depth does not take dropout: train at the network's own depth")
     spec = TrainSpec(config, optimizer, options, convention, num_steps, batch_size, record_every,
-                     has_dropout, bool(l1_proximal), bool(pad_train), plan, bool(pad_batch),
-                     int(pad_depth))
+                     has_dropout, bool(l1_proximal), bool(pad_train), plan, bool(pad_batch), pad_depth)
     return run_variants(spec, data, regs, opts)
 
 
@@ -182,6 +176,8 @@ def run_variants(spec: TrainSpec, data: Dataset, regs, opts, starts=None) -> lis
     n_train = len(data.y_train)
     idx = [batch_indices(r["seed"], n_train, spec.batch_size, spec.num_steps) for r in regs]
     values = regs
+    if spec.padded_depth and spec.has_dropout:  # one draw lays out every layer's dropout mask
+        raise ValueError("pad_depth does not take dropout: train at the network's own depth")
     if spec.padded_depth:  # the real network's draws and values, placed in the deepened one
         starts = [depth.deepen_start(spec.config, spec.padded_depth, *s) for s in starts]
         values = [depth.deepen_values(r, spec.config, spec.padded_depth) for r in regs]
