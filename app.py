@@ -1,7 +1,6 @@
 """Descent Lab: the frame. Page config and navigation only; pages live in app_pages/."""
 
 import sys
-from pathlib import Path
 
 import streamlit as st
 
@@ -14,7 +13,7 @@ from components.live_plot_assets import install_plotly_js
 from optimizers import jax_cache
 
 # Compiled programs persist across server restarts, bounded on disk (optimizers/jax_cache.py).
-jax_cache.use_persistent_cache(str(Path(__file__).parent / ".jax_cache"))
+jax_cache.use_persistent_cache(str(jax_cache.APP_CACHE))
 
 
 @st.cache_resource

@@ -33,7 +33,7 @@ class Server:
     def __init__(self, extra_args: list[str]):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, JAX_PLATFORMS="cpu", PYTHONUNBUFFERED="1")
+        env = dict(os.environ, JAX_PLATFORMS="cpu", PYTHONUNBUFFERED="1", DESCENT_LAB_WARM_UP="0")
         log = open(ROOT / "artifacts" / "bench_classroom_server.log", "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "server.py", "--server.headless", "true",

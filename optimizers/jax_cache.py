@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 MAX_BYTES = 1 << 30
+APP_CACHE = Path(__file__).resolve().parents[1] / ".jax_cache"  # the app's, next to app.py
 
 
 def prune(path: Path, max_bytes: int = MAX_BYTES) -> None:

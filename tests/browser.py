@@ -73,7 +73,7 @@ def streamlit_server(app: str = "server.py", timeout: float = 60.0,
     """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, JAX_PLATFORMS="cpu", PYTHONUNBUFFERED="1")
+    env = dict(os.environ, JAX_PLATFORMS="cpu", PYTHONUNBUFFERED="1", DESCENT_LAB_WARM_UP="0")
     ARTIFACTS.mkdir(exist_ok=True)
     log_path = log_path or ARTIFACTS / "streamlit.log"
     with open(log_path, "wb") as log:
