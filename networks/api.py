@@ -132,7 +132,7 @@ def train_batch(config: MLPConfig, data: Dataset, optimizer: str = "adam",
     constant; a key; or (key, parameters)), shared by every variant.
     ``pad_batch`` pads each mini-batch to a bucket (``training.BATCH_BUCKETS``): the batch size
     is a value; batch norm, the loss and dropout use only the real rows (equal to the exact shape
-    to rounding; ``training.TrainSpec.padded_batch`` says why the pages choose it).
+    to rounding; ``training.TrainSpec.pad_batch`` says why the pages choose it).
     ``pad_depth=n`` builds n hidden layers of the config's one width and skips those past its
     depth, so the depth is a value (no dropout; equal to rounding; ``networks.depth``).
     """
@@ -176,11 +176,11 @@ def run_variants(spec: TrainSpec, data: Dataset, regs, opts, starts=None) -> lis
     n_train = len(data.y_train)
     idx = [batch_indices(r["seed"], n_train, spec.batch_size, spec.num_steps) for r in regs]
     values = regs
-    if spec.padded_depth and spec.has_dropout:  # one draw lays out every layer's dropout mask
+    if spec.pad_depth and spec.has_dropout:  # one draw lays out every layer's dropout mask
         raise ValueError("pad_depth does not take dropout: train at the network's own depth")
-    if spec.padded_depth:  # the real network's draws and values, placed in the deepened one
-        starts = [depth.deepen_start(spec.config, spec.padded_depth, *s) for s in starts]
-        values = [depth.deepen_values(r, spec.config, spec.padded_depth) for r in regs]
+    if spec.pad_depth:  # the real network's draws and values, placed in the deepened one
+        starts = [depth.deepen_start(spec.config, spec.pad_depth, *s) for s in starts]
+        values = [depth.deepen_values(r, spec.config, spec.pad_depth) for r in regs]
     stack = lambda trees: jax.tree.map(lambda *a: np.stack(a), *trees)  # noqa: E731
     out = compiled_trainer(spec)(_stack(values, opts, set(dict(spec.options))), stack(starts),
                                  np.stack(idx), _data(data, spec.padded_train))
@@ -216,7 +216,7 @@ def _data(data: Dataset, pad_train: bool = False):
 def _result(spec: TrainSpec, out, i: int, reg: dict, opt: dict) -> TrainResult:
     pick = lambda tree: jax.tree.map(lambda a: a[i], tree)  # noqa: E731
     history, params, bn_state = pick(out["history"]), pick(out["params"]), pick(out["bn_state"])
-    if spec.padded_depth:
+    if spec.pad_depth:
         history = depth.shallow_history(spec.config.num_hidden, history)
         params, bn_state = depth.shallow(spec.config.num_hidden, params, bn_state)
     bad = ~np.isfinite(history["train_loss"])

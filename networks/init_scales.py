@@ -42,6 +42,6 @@ def train_init_scales(config: MLPConfig, data, scales, *, learning_rate, seed: i
                                            api.get_spec("sgd"), "pytorch") for r in rates))
     spec = TrainSpec(config=config, optimizer="sgd", options=(), convention="pytorch",
                      num_steps=num_steps, batch_size=batch_size, record_every=record_every,
-                     has_dropout=False, padded_batch=bool(pad_batch), padded_depth=int(pad_depth))
+                     has_dropout=False, pad_batch=bool(pad_batch), pad_depth=int(pad_depth))
     starts = [scaled_start(config, seed, float(s), api._dtype()) for s in scales]
     return api.run_variants(spec, data, regs, opts, starts)

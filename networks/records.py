@@ -60,10 +60,10 @@ def _train_mode_preact_statistics(spec: TrainSpec, params, bn_state, x_train, ev
     above use the running averages instead, which lag while they warm up. Without batch norm
     (and without dropout) both modes compute the same thing, so nothing is recomputed.
     ``rows``: the real rows of a padded training set (None: every row is real); ``traced``: the
-    traced batch size of a padded batch (``spec.padded_batch``) and depth (or None)."""
+    traced batch size of a padded batch (``spec.pad_batch``) and depth (or None)."""
     size, depth = traced
     pre, mask = eval_pre, None if rows is None else rows[:, None]
-    if spec.config.norm == "batch" and spec.padded_batch:
+    if spec.config.norm == "batch" and spec.pad_batch:
         pre, mask = _batched_pre_activations(spec, params, bn_state, x_train, rows, size, depth)
     elif spec.config.norm == "batch":
         b = min(spec.batch_size, x_train.shape[0])

@@ -14,7 +14,7 @@ those of a program compiled for the exact count (tests/test_networks_recompiles.
 training-set size with ``padded_train``: the steps gather their rows by index, so the weights
 are bit for bit the same; only the recorded means over the training set are masked.
 
-The batch size is a value with ``padded_batch`` (the batch-norm and layer-norm pages): each mini-
+The batch size is a value with ``pad_batch`` (the batch-norm and layer-norm pages): each mini-
 batch is padded to a bucket (``BATCH_BUCKETS``), its real rows first; batch norm's statistics
 (``layers.Rows``), the loss's mean and the recorded train-mode statistics take only the real rows,
 and a padding row's dropout draw is never read (the masks are drawn for the bucket, whose first
@@ -35,7 +35,7 @@ compile, a run 0.46 s at batch 8, 0.76 s at 32, 1.44 s at 128. Padding everythin
 make every default (batch 32) page setting pay 1.9x its training for good; 4x-spaced buckets cost
 at most 1.65x (batch 8 in the 32 bucket) and compile once per bucket instead of once per size.
 
-The depth is a value with ``padded_depth`` (the batch-norm page): the network is built at that
+The depth is a value with ``pad_depth`` (the batch-norm page): the network is built at that
 depth and each hidden layer past the real depth is skipped by a conditional (``networks.depth``),
 equal to the plain network to rounding. A mask (select) would run the deepest network always
 (depth 2 padded to 6: 0.32 -> 1.00 s a call, 3x). The conditionals cost too, by measurement (the
@@ -64,7 +64,7 @@ from optimizers.step import learning_rate_at, rule_at, take_step
 # The mini-batch index arrays are padded to the smallest of these step counts that holds the run:
 # every page's step slider (up to 5,000) shares one shape; the rows past num_steps are never read.
 STEP_BUCKETS = (5_000, 20_000)
-# With ``TrainSpec.padded_batch`` a mini-batch is padded to the smallest of these that holds it
+# With ``TrainSpec.pad_batch`` a mini-batch is padded to the smallest of these that holds it
 # (at most 4x its rows; 256 is the pages' largest batch, the layer-norm page's full set).
 BATCH_BUCKETS = (32, 128, 256)
 
@@ -92,10 +92,10 @@ class TrainSpec:
     schedule: Plan = CONSTANT
     # True: each mini-batch is padded to a bucket (``BATCH_BUCKETS``) and its size is a value:
     # the real rows come first, batch norm's statistics and the loss's mean leave the rest out.
-    padded_batch: bool = False
+    pad_batch: bool = False
     # n > 0: the program's network has n hidden layers (``depth.deepen``) and the config's depth
     # is a value: the layers past it are the identity (``model.forward(depth=...)``).
-    padded_depth: int = 0
+    pad_depth: int = 0
     records: int = 0  # set by ``program()`` only: the history's length in a program's key
 
     @property
@@ -106,10 +106,10 @@ class TrainSpec:
     def program(self) -> TrainSpec:
         """What the compiled program depends on: the step count and the recording interval are
         inputs, only the number of records (the history's length) and the step bucket remain;
-        with ``padded_batch`` the batch size is an input too, its bucket remains; with
-        ``padded_depth`` the depth is, and the network is the deepened one."""
-        rows = batch_bucket(self.batch_size) if self.padded_batch else self.batch_size
-        config = deepen(self.config, self.padded_depth) if self.padded_depth else self.config
+        with ``pad_batch`` the batch size is an input too, its bucket remains; with
+        ``pad_depth`` the depth is, and the network is the deepened one."""
+        rows = batch_bucket(self.batch_size) if self.pad_batch else self.batch_size
+        config = deepen(self.config, self.pad_depth) if self.pad_depth else self.config
         return replace(self, num_steps=step_bucket(self.num_steps), record_every=1,
                        records=self.num_records, batch_size=rows, config=config)
 
@@ -140,7 +140,7 @@ def _step_fn(spec: TrainSpec, hp: dict, unravel, idx, data, size, depth):
     """``step(t, (flat, opt_state, bn_state))``: one mini-batch step of one variant, on the
     flattened parameters, through the optimizers' ``take_step`` (the gradient's companion value
     is the batch-norm state); the dropout mask of step t comes from the variant's seed and t.
-    With ``spec.padded_batch`` the first ``size`` (traced) of each batch's rows are real: batch
+    With ``spec.pad_batch`` the first ``size`` (traced) of each batch's rows are real: batch
     norm's statistics and the loss's mean take only those; a padding row's dropout draw and
     output are never read (its gradient is 0). ``depth``: the traced depth, or None."""
     config, (x_train, y_train) = spec.config, data[:2]
@@ -150,7 +150,7 @@ def _step_fn(spec: TrainSpec, hp: dict, unravel, idx, data, size, depth):
 
     l1_in_loss = 0.0 * hp["l1"] if spec.l1_proximal else hp["l1"]  # the prox step does L1
     valid = rows = None  # None: every row is real (the exact-shape program, as before)
-    if spec.padded_batch:
+    if spec.pad_batch:
         valid = jnp.arange(idx.shape[-1]) < size
         rows = Rows(jnp.where(valid, 0, 1), 1)
 
@@ -190,13 +190,13 @@ def _soft_threshold_weights(params, thresholds):
 def _train_one(spec: TrainSpec, hp: dict, start, idx, data, every, size, depth) -> dict:
     """One variant. ``hp``: traced opt, l1, l2, dropout, bn_momentum, seed; ``start``: the
     initial (params, bn_state); ``idx``: the mini-batch indices of every step (padded to the
-    step bucket, and to the batch bucket with ``spec.padded_batch``); ``every``: the traced
+    step bucket, and to the batch bucket with ``spec.pad_batch``); ``every``: the traced
     recording interval, ``spec.records`` records of it; ``size``: the traced batch size;
-    ``depth``: the traced depth (read with ``spec.padded_depth`` only)."""
+    ``depth``: the traced depth (read with ``spec.pad_depth`` only)."""
     params, bn_state = start
     flat, unravel = ravel_pytree(params)
     init = rule_at(0, spec.optimizer, hp["opt"], dict(spec.options), spec.convention).init(flat)
-    depth = depth if spec.padded_depth else None  # None: every layer, the plain program
+    depth = depth if spec.pad_depth else None  # None: every layer, the plain program
     step = _step_fn(spec, hp, unravel, idx, data, size, depth)
 
     def chunk(carry, c):
@@ -242,7 +242,7 @@ def compiled_trainer(spec: TrainSpec):
 
 def pad_steps(idx, num_steps: int, batch_size: int | None = None) -> np.ndarray:
     """``idx`` (variants, steps, batch) padded with index 0 to ``num_steps`` steps (never read)
-    and to ``batch_size`` rows a batch (masked out: ``TrainSpec.padded_batch``)."""
+    and to ``batch_size`` rows a batch (masked out: ``TrainSpec.pad_batch``)."""
     idx = np.asarray(idx)
     rows = 0 if batch_size is None else batch_size - idx.shape[2]
     return np.pad(idx, ((0, 0), (0, num_steps - idx.shape[1]), (0, rows)))

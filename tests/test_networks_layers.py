@@ -160,7 +160,7 @@ def _padded(x, real: int, rows: int, seed: int = 5):
 
 
 def test_batch_norm_of_a_padded_batch_equals_the_unpadded_batch():
-    """The trainer's padded batch (networks.training, ``padded_batch``): the real rows' outputs,
+    """The trainer's padded batch (networks.training, ``pad_batch``): the real rows' outputs,
     the running statistics (unbiased with the real n) and the gradient through them equal
     those of the unpadded batch to float64 rounding; the padding rows change none of them."""
     from networks.layers import Rows
