@@ -17,11 +17,13 @@ import streamlit as st
 
 from components import live_preview
 
+# Imported here, before any thread: a warm-up thread importing JAX while the app's first run
+# imported it too failed ("partially initialized module 'jax.numpy'"), and that run with it.
+from lessons.batch_norm.runs import warm_up
+from optimizers import jax_cache
+
 
 def _warm_up() -> None:
-    from lessons.batch_norm.runs import warm_up
-    from optimizers import jax_cache
-
     jax_cache.use_persistent_cache(str(jax_cache.APP_CACHE))  # as app.py: read back, not compiled
     warm_up()
 
