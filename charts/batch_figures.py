@@ -14,9 +14,8 @@ import plotly.graph_objects as go
 
 from charts.figures import PathSeries
 from charts.layout import axis, plot_layout
-from charts.palette import colorize, rgba
-from charts.png import png_url
-from charts.surface_view import CONTOUR_LEVELS, SurfaceView, color_transform
+from charts.palette import rgba
+from charts.surface_view import SurfaceView, view_of
 from lessons.batch_noise.runs import GradientCloud, LeastSquares, MinibatchRuns, make_problem
 from optimizers import Trajectory
 
@@ -33,29 +32,12 @@ def size_label(b: int, n: int) -> str:
     return f"full batch (B = {n})" if b == n else f"B = {b}"
 
 
-def _contour_edges(t: np.ndarray) -> np.ndarray:
-    band = np.floor(t * CONTOUR_LEVELS)
-    edge = np.zeros_like(band, bool)
-    edge[1:, :] |= band[1:, :] != band[:-1, :]
-    edge[:, 1:] |= band[:, 1:] != band[:, :-1]
-    return edge
-
-
 @functools.lru_cache(maxsize=16)
 def problem_view(n: int, seed: int, noise: float, size: int = 300) -> SurfaceView:
     """The full-batch loss of ``make_problem(n, seed, noise)`` as a background image."""
     surface = make_problem(n, seed, noise).surface
     _, _, z = surface.grid(size)
-    floor = float(np.nanmin(z))
-    tz, label = color_transform(surface, z, floor)
-    low, high = np.nanpercentile(tz, [0.5, 99.5])
-    t = (tz - low) / max(high - low, 1e-12)
-    rgb = colorize(t)
-    edges = _contour_edges(t)
-    rgb[edges] = (rgb[edges] * 0.72).astype(np.uint8)
-    xs, ys, zc = surface.grid(60)
-    return SurfaceView(png_url(rgb[::-1]), surface.domain, float(low), float(high), label,
-                       floor, surface.log_color, xs, ys, color_transform(surface, zc, floor)[0])
+    return view_of(surface, z, *surface.grid(60))
 
 
 def batch_series(problem: LeastSquares, runs: MinibatchRuns) -> list[PathSeries]:

@@ -39,12 +39,27 @@ def color_transform(surface: Surface, z: np.ndarray, floor: float) -> tuple[np.n
     return z, "loss"
 
 
-def _contour_mask(t: np.ndarray) -> np.ndarray:
+def shaded(t: np.ndarray) -> np.ndarray:
+    """Scaled values ``t`` (0..1) as RGB: the colour map, its contour bands' edges darkened."""
+    rgb = colorize(t)
     band = np.floor(t * CONTOUR_LEVELS)
     edge = np.zeros_like(band, bool)
     edge[1:, :] |= band[1:, :] != band[:-1, :]
     edge[:, 1:] |= band[:, 1:] != band[:, :-1]
-    return edge
+    rgb[edge] = (rgb[edge] * 0.72).astype(np.uint8)
+    return rgb
+
+
+def view_of(surface, z: np.ndarray, xs, ys, zc: np.ndarray) -> SurfaceView:
+    """The picture of ``surface`` from its loss on a fine grid ``z`` (over its domain), with a
+    coarse grid ``xs, ys, zc`` for the 3-D view."""
+    floor = float(np.nanmin(z))
+    tz, label = color_transform(surface, z, floor)
+    # Robust range: extreme corners (Beale's y^6) would wash out everything else.
+    low, high = np.nanpercentile(tz, [0.5, 99.5])
+    rgb = shaded((tz - low) / max(high - low, 1e-12))
+    return SurfaceView(png_url(rgb[::-1]), surface.domain, float(low), float(high), label,
+                       floor, surface.log_color, xs, ys, color_transform(surface, zc, floor)[0])
 
 
 @functools.lru_cache(maxsize=64)
@@ -56,17 +71,7 @@ def surface_view(surface_key: str, params: tuple[tuple[str, float], ...], size: 
         return _window_view(surface_key, params, size, window)
     surface = SURFACES[surface_key]
     _, _, z = surface.grid(size, dict(params))
-    floor = float(np.nanmin(z))
-    tz, label = color_transform(surface, z, floor)
-    # Robust range: extreme corners (Beale's y^6) would wash out everything else.
-    low, high = np.nanpercentile(tz, [0.5, 99.5])
-    t = (tz - low) / max(high - low, 1e-12)
-    rgb = colorize(t)
-    rgb[_contour_mask(t)] = (rgb[_contour_mask(t)] * 0.72).astype(np.uint8)
-    xs, ys, zc = surface.grid(90, dict(params))
-    tzc, _ = color_transform(surface, zc, floor)
-    return SurfaceView(png_url(rgb[::-1]), surface.domain, float(low), float(high), label,
-                       floor, surface.log_color, xs, ys, tzc)
+    return view_of(surface, z, *surface.grid(90, dict(params)))
 
 
 def _window_view(surface_key, params, size, window) -> SurfaceView:
@@ -74,9 +79,7 @@ def _window_view(surface_key, params, size, window) -> SurfaceView:
     surface = SURFACES[surface_key]
     _, _, z = surface.grid(size, dict(params), domain=window)
     tz, _ = color_transform(surface, z, full.floor)
-    t = (tz - full.z_low) / max(full.z_high - full.z_low, 1e-12)
-    rgb = colorize(t)
-    rgb[_contour_mask(t)] = (rgb[_contour_mask(t)] * 0.72).astype(np.uint8)
+    rgb = shaded((tz - full.z_low) / max(full.z_high - full.z_low, 1e-12))
     return SurfaceView(png_url(rgb[::-1]), window, full.z_low, full.z_high, full.z_label,
                        full.floor, full.log, full.xs, full.ys, full.z3d)
 
