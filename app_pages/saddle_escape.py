@@ -1,5 +1,7 @@
 """Saddle escape: noise gets SGD off a saddle; and how many critical points are saddles at all."""
 
+import functools
+
 import numpy as np
 import streamlit as st
 
@@ -56,9 +58,11 @@ SF_SEED_CHOICES = (64, 128, 256, 512)
 RULE_LABELS = {"radius": "distance ‖x − x*‖ > r", "loss": "loss < f(x*) − δ"}
 
 
+@functools.lru_cache(maxsize=16)
 def study_at(runs, seeds, batches, noise, rule_kind, threshold, start_x, num_steps):
-    """The escape study and the noise-free paths. Uncached: a drag preview's (the route runs
-    outside a script run); the page's run reads it through ``cached_study``."""
+    """The escape study and the noise-free paths, remembered for the process: a drag preview's
+    route (outside any script run) and the release's rerun share them, so the released σ is
+    not computed twice. Nothing downstream writes to them."""
     runs = [(key, dict(hp)) for key, hp in runs]
     study = escape_study(runs, SURFACE, seeds=np.arange(seeds), batch_sizes=list(batches),
                          noise=noise, rule=EscapeRule(rule_kind, threshold),
@@ -67,13 +71,10 @@ def study_at(runs, seeds, batches, noise, rule_kind, threshold, start_x, num_ste
     return study, {key: res.path[0] for (key, _), res in zip(runs, still)}
 
 
-cached_study = st.cache_data(max_entries=16, show_spinner=False)(study_at)
-
-
-def escape_runs(runs, exp: dict, rule: EscapeRule, noise: float, compute=cached_study):
+def escape_runs(runs, exp: dict, rule: EscapeRule, noise: float):
     """The study at the experiment's settings but gradient noise ``noise``."""
-    return compute(runs, exp["seeds"], tuple(sorted(exp["batches"])), noise, rule.kind,
-                   rule.threshold, exp["start_x"], exp["num_steps"])
+    return study_at(runs, exp["seeds"], tuple(sorted(exp["batches"])), noise, rule.kind,
+                    rule.threshold, exp["start_x"], exp["num_steps"])
 
 
 def paths_figure(exp: dict, rule: EscapeRule, noise: float, study, still):
@@ -147,7 +148,7 @@ def escape_section(settings: dict, exp: dict) -> None:
     live_figure(paths_figure(exp, rule, exp["noise"], study, still), key=PATHS, where=left)
     presenting = presenter.active()  # a dragged σ redraws this chart through the route
     offer_options(page_key("noise"), NOISE_CHOICES, lambda s: live_figure_json(paths_figure(
-        exp, rule, float(s), *escape_runs(runs, exp, rule, float(s), compute=study_at)),
+        exp, rule, float(s), *escape_runs(runs, exp, rule, float(s))),
         key=PATHS, presenting=presenting))
     live_figure(median_figure(study), key=page_key("medians"), where=right)
     right.caption("Runs still inside at the last step are counted as not escaped, never "
