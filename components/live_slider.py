@@ -87,6 +87,7 @@ function install() {
       });
   };
   const send = (d, index) => {
+    d.previewed = true;
     d.waiting = index !== null;
     d.sentAt = performance.now();
     d.shown = index === null ? d.base : index;
@@ -130,7 +131,7 @@ function install() {
     // Capture phase: the slider has not moved yet, so this is the committed value.
     const base = Number(input.value);
     drag = {entry, slider, input, base, shown: base, waiting: false, sentAt: -Infinity,
-            timer: null, asked: 0, final: false, remoteFailed: false};
+            timer: null, asked: 0, final: false, remoteFailed: false, previewed: false};
     pump();
   }, true);
   // A key press commits its step at once (a rerun draws it); the route's answer usually comes
@@ -153,8 +154,9 @@ function install() {
     drag = null;
     clearTimeout(d.timer);
     d.asked++;  // answers still on their way are late now
-    // Released where it began: the slider commits nothing, so the preview is taken back.
-    if (d.shown !== d.base && Number(d.input.value) === d.base) send(d, null);
+    // Released where it began: the slider commits nothing, so the preview is taken back. Also
+    // when the last one asked was the base itself: its answer, still on its way, is late now.
+    if (d.previewed && Number(d.input.value) === d.base) send(d, null);
   };
   // Each mouse move re-renders the slider (30-50 ms of main-thread CPU in chromium), and input
   // runs before the preview's chart: a drag's fast moves starved the previews. While a watched

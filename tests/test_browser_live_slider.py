@@ -161,6 +161,41 @@ def test_releasing_where_the_drag_began_restores_the_committed_paths(server, pag
     assert page.url == link and int(lr.input_value()) == start
 
 
+def test_a_release_while_the_starting_values_answer_is_on_its_way_still_restores_it(server, page):
+    # The drag comes back to where it began and the route is asked for that value's chart; the
+    # button is let go before the answer comes. That answer is late now (a release drops the
+    # drag's answers), so the release itself must ask again, or the dragged preview would stay.
+    before = open_playground(page, server)
+    lr = slider_input(page)
+    start, link = int(lr.input_value()), page.url
+    held = []
+
+    def hold_the_first_ask_for_the_start(route):
+        if f"index={start}&" in route.request.url + "&" and not held:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route(f"**{ROUTE}**", hold_the_first_ask_for_the_start)
+    x, y = grab_thumb(page)
+    page.mouse.move(x - 40, y, steps=4)
+    wait_for_path_change(page, before)
+    page.mouse.move(x, y, steps=4)
+    for _ in range(200):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the route was never asked for the starting value's chart"
+    page.mouse.up()
+    held[0].continue_()
+    page.wait_for_function(
+        "(old) => { const c = (" + READ_PATH_CHART + ")(); return !!c && c.sig === old; }",
+        arg=before["sig"], timeout=30_000, polling=50)
+    wait_for_idle(page)
+    assert read_path_chart(page)["sig"] == before["sig"]
+    assert page.url == link and int(lr.input_value()) == start
+
+
 def test_when_the_route_does_not_answer_a_drag_previews_through_reruns(server, page):
     traffic, mark = watch_traffic(page), len(ERRORS.errors)
     before = open_playground(page, server)
