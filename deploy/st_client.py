@@ -97,8 +97,10 @@ class Student:
         elif kind == "checkbox":
             self.state.held[element.checkbox.id] = _checkbox_state(element.checkbox)
         elif kind == "bidi_component":
-            arrived[element.bidi_component.id] = _digest(element.bidi_component.json.encode())
-            self.state.assets.update(_assets(element.bidi_component.json))
+            component = element.bidi_component
+            data = component.bytes if component.WhichOneof("data") == "bytes" else component.json
+            arrived[component.id] = _digest(data if isinstance(data, bytes) else data.encode())
+            self.state.assets.update(_assets(data))
         elif kind == "plotly_chart":
             arrived[element.plotly_chart.id] = _digest(element.plotly_chart.spec.encode())
         elif kind == "exception":
@@ -135,11 +137,14 @@ class Student:
             raise RuntimeError(f"moving {slider.id.rsplit('-', 1)[-1]} changed no chart")
 
 
-def _assets(component_json: str) -> set[str]:
-    """The static files a component's script fetches: its ``*_url`` data (components/live_plot.py),
-    the precompressed plotly.js instead of the plain one when offered (the loader prefers it)."""
+def _assets(component_data: str | bytes) -> set[str]:
+    """The static files a component's script fetches: its ``*_url`` data (components/live_plot.py,
+    whose bytes begin with a line of them), the precompressed plotly.js instead of the plain one
+    when offered (the loader prefers it)."""
+    if isinstance(component_data, bytes):
+        component_data = component_data.split(b"\n", 1)[0].decode(errors="replace")
     try:
-        data = json.loads(component_json)
+        data = json.loads(component_data)
     except ValueError:
         return set()
     if not isinstance(data, dict):

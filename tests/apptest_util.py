@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
+from components.live_plot import read_payload
+
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 LIVE_PLOT = "descent_lab.live_plot"
 
@@ -35,7 +37,7 @@ def charts(at: AppTest) -> list[dict]:
                 found.append(json.loads(child.proto.spec))
             elif (getattr(child, "type", None) == "bidi_component"
                   and child.proto.component_name == LIVE_PLOT):
-                found.append(json.loads(json.loads(child.proto.json)["spec"]))
+                found.append(json.loads(read_payload(child.proto.bytes)["spec"]))
             walk(child)
 
     walk(at._tree)
