@@ -160,7 +160,7 @@ def overlay_spec(surface: Surface, view: SurfaceView, series_list: list[PathSeri
                         xaxis=map_axis(x_dom, "x"), yaxis=map_axis(y_dom, "y", scaleanchor=None))
     figure = dict(data=traces, layout=layout)
     if animate:
-        figure["frames"], meta = animation(series_list, head_indices, num_steps, playback)
+        meta = animation(series_list, head_indices, num_steps, playback)
         layout["meta"] = dict(playback=meta | growth(traces, series_list, fans, paths, marks))
     return figure
 
@@ -217,7 +217,7 @@ def grid_spec(surface: Surface, view: SurfaceView, series_list: list[PathSeries]
     full["margin"]["t"] = 40
     figure = dict(data=traces, layout=full)
     if animate:
-        figure["frames"], meta = animation(series_list, heads, num_steps, playback)
+        meta = animation(series_list, heads, num_steps, playback)
         full["meta"] = dict(playback=meta | growth(traces, series_list, fans, paths, marks))
     return figure
 

@@ -47,14 +47,12 @@ def head_at(series: PathSeries, step: int) -> tuple[float, float]:
     return tuple(finite[min(step, len(finite) - 1)]) if len(finite) else (None, None)
 
 
-def _heads_at(series: PathSeries, steps: np.ndarray) -> list[list]:
-    """``head_at`` for every frame step at once, as plain Python floats: the same values, but
-    JSON writes them without a callback per number (80 frames x 3 heads were ~500 calls, most
-    of a slider move's figure cost)."""
+def _heads_at(series: PathSeries, steps: np.ndarray) -> np.ndarray:
+    """``head_at`` for every frame step at once (NaN for a path with no finite point)."""
     finite = series.drawn_path
     if not len(finite):
-        return [[None, None]] * len(steps)
-    return finite[np.minimum(steps, len(finite) - 1)].tolist()
+        return np.full((len(steps), 2), np.nan)
+    return finite[np.minimum(steps, len(finite) - 1)]
 
 
 def round_ticks(last: int, most: int = 7) -> list[int]:
@@ -63,17 +61,32 @@ def round_ticks(last: int, most: int = 7) -> list[int]:
     return list(range(0, last + 1, spacing))
 
 
-def animation(series_list, head_indices, num_steps, playback: Playback) -> tuple[list[dict], dict]:
-    """Frames that move the heads, and what the live chart's playback controls read from
-    ``layout.meta.playback``: each frame's step, round tick labels, the frame duration, trail mode."""
+def animation(series_list, head_indices, num_steps, playback: Playback) -> dict:
+    """What the live chart's playback reads from ``layout.meta.playback``: each frame's step,
+    round tick labels, the frame duration, trail mode, and the heads: ``traces`` (the head
+    traces' indices) and ``xy`` (frames x heads x 2: where each head sits at each frame's step).
+
+    The browser builds plotly's frames from ``heads`` (``live_plot.js``, ``withFrames``): frame k
+    moves head trace j to ``xy[k, j]``. Written out as frames, the ~80 frames' ~1,000 small
+    lists and dicts were half of the path chart's JSON and ~0.7 ms of a slider move's server
+    CPU; one typed array is ~3 KB and costs nothing to write."""
     steps = frame_steps(num_steps)
-    heads = [_heads_at(sr, steps) for sr in series_list]
-    frames = [dict(name=str(s), traces=head_indices,
-                   data=[dict(x=[xy[k][0]], y=[xy[k][1]]) for xy in heads])
-              for k, s in enumerate(steps.tolist())]
-    meta = dict(steps=steps.tolist(), ticks=round_ticks(num_steps), frame_ms=playback.frame_ms,
-                speed=playback.speed, trail=playback.trail)
-    return frames, meta
+    xy = np.stack([_heads_at(sr, steps) for sr in series_list], axis=1)
+    return dict(steps=steps.tolist(), ticks=round_ticks(num_steps), frame_ms=playback.frame_ms,
+                speed=playback.speed, trail=playback.trail,
+                heads=dict(traces=list(head_indices), xy=xy))
+
+
+def frames(playback_meta: dict) -> list[dict]:
+    """Plotly's frames as the browser builds them from ``animation``'s heads (``withFrames`` in
+    ``live_plot.js``): for a reader of the figure outside the browser (tests, exports)."""
+    heads = playback_meta["heads"]
+    xy = np.asarray(heads["xy"], dtype=float)
+    point = [[None if not np.isfinite(v) else float(v) for v in row] for row in xy.reshape(-1, 2)]
+    n = len(heads["traces"])
+    return [dict(name=str(step), traces=heads["traces"],
+                 data=[dict(x=[point[k * n + j][0]], y=[point[k * n + j][1]]) for j in range(n)])
+            for k, step in enumerate(playback_meta["steps"])]
 
 
 def growth(traces: list[dict], series_list, fans, paths, marks) -> dict:

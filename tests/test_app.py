@@ -19,7 +19,9 @@ def test_default_page_draws_paths_curves_and_summary(default_app):
     figs = charts(at)
     assert len(figs) == 3  # paths, loss, gradient norm
     assert set(path_traces(figs[0])) == {"momentum", "rmsprop", "adam"}
-    assert figs[0]["frames"], "the path chart is animated"
+    playback = figs[0]["layout"]["meta"]["playback"]
+    assert decode(playback["heads"]["xy"]).shape == (len(playback["steps"]), 3, 2), \
+        "the path chart is animated: each head's place at each frame"
     assert figs[0]["layout"]["images"], "the surface is drawn as a background image"
     table = at.dataframe[0].value
     assert list(table["optimizer"]) == ["Momentum (heavy ball)", "RMSProp", "Adam"]

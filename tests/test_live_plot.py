@@ -15,6 +15,7 @@ from charts.curves import curve_spec
 from charts.figures import PathSeries, on_map, overlay_spec
 from charts.live_plot_json import figure_json
 from charts.live_plot_look import chart_config
+from charts.path_animation import frames
 from charts.surface_view import surface_view
 from components.live_plot_assets import PLOTLY_JS, install_plotly_js, plotly_urls
 from optimizers import Trajectory
@@ -165,7 +166,8 @@ def test_a_diverged_path_ends_at_the_maps_edge():
     marker = next(t for t in figure["data"] if t.get("text") == ["diverged at step 4"])
     np.testing.assert_allclose(path_trace["x"], [0, 2, 4])
     assert (marker["x"], marker["y"]) == ([4.0], [0.5])
-    assert figure["frames"][-1]["data"][0] == {"x": [4.0], "y": [0.5]}  # the head stops there
+    last_frame = frames(figure["layout"]["meta"]["playback"])[-1]
+    assert last_frame["data"][0] == {"x": [4.0], "y": [0.5]}  # the head stops there
     # A path that never diverged is drawn as it ran, even off the map.
     safe = PathSeries("sgd", "SGD", "#000000", Trajectory(path[:3], np.arange(3.0), np.ones(3),
                                                           np.zeros(2, bool), None))

@@ -7,7 +7,14 @@ import pytest
 from apptest_util import assert_clean, charts, open_app
 
 from charts.figures import PathSeries, grid_spec, overlay_spec
-from charts.path_animation import FRAME_MS, SPEEDS, Playback, frame_steps, round_ticks
+from charts.path_animation import (
+    FRAME_MS,
+    SPEEDS,
+    Playback,
+    frame_steps,
+    frames,
+    round_ticks,
+)
 from charts.surface_view import surface_view
 from optimizers import BatchResult, Trajectory
 from surfaces import SURFACES
@@ -67,7 +74,7 @@ def test_trail_mode_names_the_traces_the_browser_cuts(builder):
     meta = layout["meta"]["playback"]
     assert "updatemenus" not in layout and "sliders" not in layout  # the controls are HTML
     assert meta["trail"] is True and meta["speed"] == 2.0 and meta["frame_ms"] == FRAME_MS / 2
-    assert meta["steps"] == frame_steps(40).tolist() == [int(f["name"]) for f in figure["frames"]]
+    assert meta["steps"] == frame_steps(40).tolist() == [int(f["name"]) for f in frames(meta)]
     assert meta["ticks"] == round_ticks(40)
     cut = {data[g["trace"]].get("name", "fan"): g["stride"] for g in meta["grown"]}
     assert cut == {"SGD": 0, "Adam": 0, "fan": 42}  # 41 points per run + its NaN gap
@@ -77,7 +84,8 @@ def test_trail_mode_names_the_traces_the_browser_cuts(builder):
     (shown,) = meta["shown"]
     assert data[shown["trace"]]["text"] == ["diverged at step 12"]
     assert shown["step"] == len(series[1].main.finite_path) - 1  # where the head stops
-    heads = figure["frames"][0]["traces"]
+    heads = meta["heads"]["traces"]
+    assert frames(meta)[0]["traces"] == heads
     assert not {g["trace"] for g in meta["grown"]} & set(heads)
 
 

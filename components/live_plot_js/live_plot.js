@@ -109,6 +109,29 @@ function moveData(Plotly, gd, figure) {
     .then(() => figure.frames && Plotly.addFrames(gd, figure.frames));  // same names: replaced
 }
 
+// A path chart's animation comes as its heads (layout.meta.playback.heads, charts/
+// path_animation.py): the head traces' indices and one array of where each sits at each frame
+// (frames x heads x 2, a plotly typed array). Frame k moves head j to row k, column j; a head
+// with no finite point is null. The array leaves the layout, so the outline stays the same.
+function typedArray(spec) {
+  if (Array.isArray(spec)) return spec.flat();
+  const bytes = Uint8Array.from(atob(spec.bdata), (c) => c.charCodeAt(0));
+  return new ({f8: Float64Array, f4: Float32Array}[spec.dtype])(bytes.buffer);
+}
+
+function withFrames(figure) {
+  const meta = ((figure.layout || {}).meta || {}).playback;
+  if (!meta || !meta.heads) return figure;
+  const {traces, xy} = meta.heads, values = typedArray(xy), n = traces.length;
+  delete meta.heads;
+  const at = (i) => (Number.isFinite(values[i]) ? values[i] : null);
+  figure.frames = meta.steps.map((step, k) => ({
+    name: String(step), traces,
+    data: traces.map((_, j) => ({x: [at(2 * (k * n + j))], y: [at(2 * (k * n + j) + 1)]})),
+  }));
+  return figure;
+}
+
 function update(Plotly, gd, figure, config) {
   const drawn = outline(figure, config.source);
   const moved = movable(gd, figure, drawn) ?
@@ -127,7 +150,7 @@ function drawFigure(gd, toolbar, data, specText, shown, report) {
   return loadPlotly(data.plotly_url, data.plotly_gz_url).then((Plotly) =>
       loadExport(data.export_url).then(() => Plotly)).then((Plotly) => {
     if (gd.__version !== version) return;  // a newer figure arrived in the meantime
-    const figure = JSON.parse(specText);
+    const figure = withFrames(JSON.parse(specText));
     if (!gd.__clickHandler) {
       gd.__clickHandler = onPlotClick(gd, report);
       gd.addEventListener("click", gd.__clickHandler);
