@@ -138,6 +138,22 @@ def test_dragging_moves_the_paths_and_release_ends_on_the_released_value(server,
     assert read_path_chart(page)["sig"] == expected["sig"]
 
 
+# JS: resolves once the range input ``el`` holds the option index ``start``.
+UNTIL_VALUE = ("(el, start) => new Promise((done) => { const check = () => "
+               "Number(el.value) === start ? done() : setTimeout(check, 20); check(); })")
+
+
+def assert_restored(page, lr, before: dict, link: str, start: int) -> None:
+    """After a release where the drag began: the chart is the committed value's again (its
+    paths' signature ``before``), and the link and the slider are unchanged."""
+    page.wait_for_function(
+        "(old) => { const c = (" + READ_PATH_CHART + ")(); return !!c && c.sig === old; }",
+        arg=before["sig"], timeout=30_000, polling=50)
+    wait_for_idle(page)
+    assert read_path_chart(page)["sig"] == before["sig"]
+    assert page.url == link and int(lr.input_value()) == start
+
+
 def test_releasing_where_the_drag_began_restores_the_committed_paths(server, page):
     before = open_playground(page, server)
     lr = slider_input(page)
@@ -147,18 +163,12 @@ def test_releasing_where_the_drag_began_restores_the_committed_paths(server, pag
     wait_for_path_change(page, before)
     page.mouse.move(x, y, steps=4)
     # The slider sees at most one move per 50 ms while dragged; the latest held one follows.
-    lr.evaluate("(el, start) => new Promise((done) => { const check = () => "
-                "Number(el.value) === start ? done() : setTimeout(check, 20); check(); })", start)
+    lr.evaluate(UNTIL_VALUE, start)
     assert int(lr.input_value()) == start
     page.mouse.up()
     # Nothing was committed, so the last preview is taken back: the paths return to the
     # committed value's and the link is unchanged.
-    page.wait_for_function(
-        "(old) => { const c = (" + READ_PATH_CHART + ")(); return !!c && c.sig === old; }",
-        arg=before["sig"], timeout=30_000, polling=50)
-    wait_for_idle(page)
-    assert read_path_chart(page)["sig"] == before["sig"]
-    assert page.url == link and int(lr.input_value()) == start
+    assert_restored(page, lr, before, link, start)
 
 
 def test_a_release_while_the_starting_values_answer_is_on_its_way_still_restores_it(server, page):
@@ -188,12 +198,7 @@ def test_a_release_while_the_starting_values_answer_is_on_its_way_still_restores
     assert held, "the route was never asked for the starting value's chart"
     page.mouse.up()
     held[0].continue_()
-    page.wait_for_function(
-        "(old) => { const c = (" + READ_PATH_CHART + ")(); return !!c && c.sig === old; }",
-        arg=before["sig"], timeout=30_000, polling=50)
-    wait_for_idle(page)
-    assert read_path_chart(page)["sig"] == before["sig"]
-    assert page.url == link and int(lr.input_value()) == start
+    assert_restored(page, lr, before, link, start)
 
 
 def test_when_the_route_does_not_answer_a_drag_previews_through_reruns(server, page):
@@ -210,15 +215,10 @@ def test_when_the_route_does_not_answer_a_drag_previews_through_reruns(server, p
     assert traffic["asked"] >= 1 and traffic["sent"] > sent, "the fallback asks for reruns"
     assert page.url == link
     page.mouse.move(x, y, steps=4)
-    lr.evaluate("(el, start) => new Promise((done) => { const check = () => "
-                "Number(el.value) === start ? done() : setTimeout(check, 20); check(); })", start)
+    lr.evaluate(UNTIL_VALUE, start)
     page.mouse.up()
-    page.wait_for_function(
-        "(old) => { const c = (" + READ_PATH_CHART + ")(); return !!c && c.sig === old; }",
-        arg=before["sig"], timeout=30_000, polling=50)
-    wait_for_idle(page)
-    assert moved["sig"] != before["sig"] == read_path_chart(page)["sig"]
-    assert page.url == link and int(lr.input_value()) == start
+    assert_restored(page, lr, before, link, start)
+    assert moved["sig"] != before["sig"]
     # The browser logs each refused question: those, and nothing else, were expected here.
     refused = ERRORS.errors[mark:]
     assert refused and all(ROUTE in e and "404" in e for e in refused), refused
