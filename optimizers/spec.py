@@ -8,6 +8,7 @@ something: no velocity (SGD), no closed-form stability limit (the adaptive metho
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -240,7 +241,7 @@ class OptimizerSpec:
 
     def rule_source(self) -> str:
         """The rule's Python source, as written in rules.py: what the formula runs."""
-        return inspect.getsource(self.rule).rstrip()
+        return _source(self.rule)
 
     def frame_latex(self, convention: str = "pytorch") -> tuple[str, str]:
         """m_t and V_t of the "one frame" lesson in LaTeX, for ``convention``'s library."""
@@ -255,3 +256,10 @@ class OptimizerSpec:
         if self.rate.fn is None:
             return None
         return self.rate.fn(hp, before, after, **self.semantics(convention))
+
+
+@functools.cache
+def _source(rule) -> str:
+    """``inspect.getsource`` reads and tokenizes the file on every call (~1 ms, each optimizer
+    tab of every page run); the rules do not change while the process runs."""
+    return inspect.getsource(rule).rstrip()
