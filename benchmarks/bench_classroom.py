@@ -15,6 +15,7 @@ the chart it should change arrives with different data; anything else is an erro
     python benchmarks/bench_classroom.py --short            # make bench: 20 students x 5 moves
     python benchmarks/bench_classroom.py --url http://host:8501   # a running server (or proxy)
     python benchmarks/bench_classroom.py --soak 3600        # an hour of class traffic, all pages
+    python benchmarks/bench_classroom.py --drag 10          # the whole class drags a thumb 10 s
     python benchmarks/bench_classroom.py --server-arg=--runner.postScriptGC=false
 
 Printed: page-open and per-move latency (p50/p95/max), moves per second, server CPU per page open
@@ -31,6 +32,7 @@ import random
 import statistics
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +48,7 @@ from deploy.st_client import Student  # noqa: E402  (the websocket client serve.
 TARGETS = {
     "": ("momentum.learning_rate", "path_chart"),
 }
+DRAG_EVERY = 0.1  # seconds: a dragged thumb's previews, at most 10 a second (issue 11's target)
 SOAK_WINDOW = 600.0  # seconds: a soak's RSS is summarised by its median over each window
 # Every page, by its url path (a page's file name without .py; the playground is the default page).
 SOAK_PAGES = [""] + sorted(p.stem for p in (ROOT / "app_pages").glob("*.py")
@@ -57,8 +60,10 @@ SOAK_PAGES = [""] + sorted(p.stem for p in (ROOT / "app_pages").glob("*.py")
 
 
 async def student_session(url: str, page: str, moves: int, think: float, seed: int,
-                          stats: Stats, all_open: asyncio.Barrier | None = None) -> None:
-    """One student: open the page, then move its slider ``moves`` times.
+                          stats: Stats, all_open: asyncio.Barrier | None = None,
+                          drag: float = 0.0) -> None:
+    """One student: open the page, then move its slider ``moves`` times (or, with ``drag``,
+    hold its thumb for ``drag`` seconds: each preview the route answers counts as a move).
 
     With ``all_open`` the student waits after opening until the whole class has opened, so the
     server's CPU can be read between the two phases (a page open costs several moves)."""
@@ -73,6 +78,10 @@ async def student_session(url: str, page: str, moves: int, think: float, seed: i
         opened = True
         if all_open is not None:
             await all_open.wait()
+        if drag:
+            await asyncio.sleep(rng.uniform(0, 1))  # the class does not grab at the same instant
+            await student.drag(rng, drag, DRAG_EVERY, stats.moves)
+            moves = 0
         for _ in range(moves):
             await asyncio.sleep(think * rng.uniform(0.5, 1.5))
             t0 = time.perf_counter()
@@ -135,15 +144,17 @@ async def _warm(url: str, pages: list[str]) -> None:
 
 
 async def classroom(url: str, students: int, moves: int, think: float, page: str,
-                    on_all_open=None) -> Stats:
+                    on_all_open=None, drag: float = 0.0) -> Stats:
     """Students arrive within ~2 s of the teacher sharing the link, as in a room; once every page
     is open, ``on_all_open()`` runs (it reads the server's CPU) and the moves begin."""
     stats = Stats()
     barrier = asyncio.Barrier(students + 1)
+    if drag:  # each student's questions wait in a thread: asyncio's default pool has 6 (2 cores)
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(students + 4))
 
     async def arrive(i: int):
         await asyncio.sleep(random.Random(i).uniform(0, 2))
-        await student_session(url, page, moves, think, i, stats, barrier)
+        await student_session(url, page, moves, think, i, stats, barrier, drag)
 
     async def between_phases():
         await barrier.wait()
@@ -177,6 +188,8 @@ def _arguments() -> argparse.Namespace:
                         help="the `make bench` run: 20 students x 5 moves")
     parser.add_argument("--page", default="", help='url path of the page ("" = playground)')
     parser.add_argument("--soak", type=float, default=0.0, help="seconds of steady traffic")
+    parser.add_argument("--drag", type=float, default=0.0,
+                        help="seconds every student holds a thumb (previews, not moves)")
     parser.add_argument("--server-arg", action="append", default=[],
                         help="extra `streamlit run` option for the started server")
     args = parser.parse_args()
@@ -195,9 +208,10 @@ def _traffic(args, url: str, server) -> tuple[str, Stats, list[float]]:
     else:
         stats = asyncio.run(classroom(
             url, args.students, args.moves, args.think, args.page,
-            on_all_open=lambda: server and cpu_marks.append(server.cpu_seconds())))
-        label = (f"classroom: {args.students} students x {args.moves} moves, think "
-                 f"{args.think:g} s, page {args.page or 'playground'!r}")
+            on_all_open=lambda: server and cpu_marks.append(server.cpu_seconds()), drag=args.drag))
+        doing = (f"dragging {args.drag:g} s (a 'move' is one preview the route answers)"
+                 if args.drag else f"x {args.moves} moves, think {args.think:g} s")
+        label = f"classroom: {args.students} students {doing}, page {args.page or 'playground'!r}"
     if server:
         cpu_marks.append(server.cpu_seconds())
     return label, stats, cpu_marks

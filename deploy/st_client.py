@@ -11,9 +11,11 @@ students reach it), ``benchmarks/bench_classroom.py`` (fifty of them at once) an
 from __future__ import annotations
 
 import asyncio
+import gzip
 import hashlib
 import json
 import random
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 
@@ -34,6 +36,7 @@ class Page:
     held: dict = field(default_factory=dict)        # widget id -> WidgetState of the value shown
     page_hash: str = ""
     assets: set = field(default_factory=set)        # static files the page's scripts load
+    previews: list = field(default_factory=list)    # drag watchers' data (components/live_slider.py)
 
 
 class Student:
@@ -48,10 +51,16 @@ class Student:
         self.http_url = url.rstrip("/")
         self.fetched = set()  # static files this student's browser has (its cache)
         self.ws = None
+        self.cookie = ""  # what a browser would send back: the proxy's sticky cookie, if any
 
     async def connect(self) -> None:
         self.ws = await websockets.connect(self.ws_url, subprotocols=["streamlit"],
                                            max_size=None, open_timeout=120, ping_interval=None)
+        # A proxy's sticky cookie (deploy/serve.py) comes with the handshake; a browser sends it
+        # back with every request, so a drag's questions reach this session's process.
+        response = getattr(self.ws, "response", None)
+        cookies = response.headers.get_all("Set-Cookie") if response is not None else []
+        self.cookie = "; ".join(c.split(";", 1)[0] for c in cookies)
 
     async def close(self) -> None:
         if self.ws is not None:
@@ -101,6 +110,9 @@ class Student:
             data = component.bytes if component.WhichOneof("data") == "bytes" else component.json
             arrived[component.id] = _digest(data if isinstance(data, bytes) else data.encode())
             self.state.assets.update(_assets(data))
+            watcher = _json_dict(data)
+            if watcher.get("remote") and watcher.get("sliders"):  # a drag watcher with a route
+                self.state.previews.append(watcher)
         elif kind == "plotly_chart":
             arrived[element.plotly_chart.id] = _digest(element.plotly_chart.spec.encode())
         elif kind == "exception":
@@ -136,6 +148,49 @@ class Student:
         if not [k for k in changed if k.endswith("-" + self.chart_key)]:
             raise RuntimeError(f"moving {slider.id.rsplit('-', 1)[-1]} changed no chart")
 
+    async def drag(self, rng: random.Random, seconds: float, every: float, answered: list) -> None:
+        """Hold the target slider's thumb for ``seconds``, as a browser's drag watcher does: ask
+        the preview route for the chart at the slider's next option (one to three options on,
+        turning at the ends), one question at a time and at most one every ``every`` seconds.
+        Each answer's time goes to ``answered``; an answer that is not a figure raises. Nothing
+        reaches the session (a preview reruns nothing)."""
+        slider = self._target_slider()
+        key = slider.id.rsplit("-", 1)[-1] if not self.slider_key else self.slider_key
+        watcher = next((w for w in self.state.previews for css in w["sliders"]
+                        if css.endswith(key.replace(".", "-"))), None)
+        if watcher is None:
+            raise RuntimeError(f"no drag watcher with a route for {key!r}")
+        remote = watcher["remote"]
+        css = next(c for c in watcher["sliders"] if c.endswith(key.replace(".", "-")))
+        held = slider.value if slider.set_value else slider.default
+        index, last, direction = int(held[0]), len(slider.options) - 1, rng.choice((-1, 1))
+        end = asyncio.get_running_loop().time() + seconds
+        while asyncio.get_running_loop().time() < end:
+            if not 0 <= index + direction <= last:
+                direction = -direction
+            index = min(max(index + direction * rng.randint(1, 3), 0), last)
+            query = urllib.parse.urlencode({"token": remote["token"], "group": remote["group"],
+                                            "slider": css, "index": index})
+            t0 = asyncio.get_running_loop().time()
+            body = await asyncio.to_thread(_fetch, self.http_url + remote["url"] + "?" + query,
+                                           self.cookie)
+            took = asyncio.get_running_loop().time() - t0
+            if not body.startswith(b"{"):
+                raise RuntimeError(f"the preview route answered {body[:80]!r}")
+            answered.append(took)
+            await asyncio.sleep(max(0.0, every - took))
+
+
+def _json_dict(data: str | bytes) -> dict:
+    """A component's data as a dict when it is a JSON object (else empty)."""
+    if isinstance(data, bytes):
+        return {}
+    try:
+        value = json.loads(data)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
 
 def _assets(component_data: str | bytes) -> set[str]:
     """The static files a component's script fetches: its ``*_url`` data (components/live_plot.py,
@@ -143,12 +198,7 @@ def _assets(component_data: str | bytes) -> set[str]:
     when offered (the loader prefers it)."""
     if isinstance(component_data, bytes):
         component_data = component_data.split(b"\n", 1)[0].decode(errors="replace")
-    try:
-        data = json.loads(component_data)
-    except ValueError:
-        return set()
-    if not isinstance(data, dict):
-        return set()
+    data = _json_dict(component_data)
     urls = {k: v for k, v in data.items()
             if k.endswith("_url") and isinstance(v, str) and v.startswith("/")}
     if "plotly_gz_url" in urls:
@@ -156,11 +206,14 @@ def _assets(component_data: str | bytes) -> set[str]:
     return set(urls.values())
 
 
-def _fetch(url: str) -> None:
-    """GET ``url`` as a browser does (gzip accepted) and read it all; a failure is an error."""
-    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+def _fetch(url: str, cookie: str = "") -> bytes:
+    """GET ``url`` as a browser does (gzip accepted, with ``cookie``) and read it all; a failure
+    is an error."""
+    headers = {"Accept-Encoding": "gzip"} | ({"Cookie": cookie} if cookie else {})
+    request = urllib.request.Request(url, headers=headers)
     with urllib.request.urlopen(request, timeout=300) as response:
-        response.read()
+        body = response.read()
+    return gzip.decompress(body) if response.headers.get("Content-Encoding") == "gzip" else body
 
 
 def _digest(data: bytes) -> str:
