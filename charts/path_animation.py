@@ -79,7 +79,7 @@ def animation(series_list, head_indices, num_steps, playback: Playback) -> dict:
 
 def frames(playback_meta: dict) -> list[dict]:
     """Plotly's frames as the browser builds them from ``animation``'s heads (``withFrames`` in
-    ``live_plot.js``): for a reader of the figure outside the browser (tests, exports)."""
+    ``live_plot.js``), for the tests: the same frames, read in Python."""
     heads = playback_meta["heads"]
     xy = np.asarray(heads["xy"], dtype=float)
     point = [[None if not np.isfinite(v) else float(v) for v in row] for row in xy.reshape(-1, 2)]
