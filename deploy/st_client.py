@@ -36,7 +36,7 @@ class Page:
     held: dict = field(default_factory=dict)        # widget id -> WidgetState of the value shown
     page_hash: str = ""
     assets: set = field(default_factory=set)        # static files the page's scripts load
-    previews: list = field(default_factory=list)    # drag watchers' data (components/live_slider.py)
+    previews: dict = field(default_factory=dict)    # drag watcher's group -> its data (live_slider)
 
 
 class Student:
@@ -112,7 +112,7 @@ class Student:
             self.state.assets.update(_assets(data))
             watcher = _json_dict(data)
             if watcher.get("remote") and watcher.get("sliders"):  # a drag watcher with a route
-                self.state.previews.append(watcher)
+                self.state.previews[watcher["remote"].get("group")] = watcher
         elif kind == "plotly_chart":
             arrived[element.plotly_chart.id] = _digest(element.plotly_chart.spec.encode())
         elif kind == "exception":
@@ -156,7 +156,7 @@ class Student:
         reaches the session (a preview reruns nothing)."""
         slider = self._target_slider()
         key = slider.id.rsplit("-", 1)[-1] if not self.slider_key else self.slider_key
-        watcher = next((w for w in self.state.previews for css in w["sliders"]
+        watcher = next((w for w in self.state.previews.values() for css in w["sliders"]
                         if css.endswith(key.replace(".", "-"))), None)
         if watcher is None:
             raise RuntimeError(f"no drag watcher with a route for {key!r}")
