@@ -155,13 +155,14 @@ class Student:
         Each answer's time goes to ``answered``; an answer that is not a figure raises. Nothing
         reaches the session (a preview reruns nothing)."""
         slider = self._target_slider()
-        key = slider.id.rsplit("-", 1)[-1] if not self.slider_key else self.slider_key
-        watcher = next((w for w in self.state.previews.values() for css in w["sliders"]
-                        if css.endswith(key.replace(".", "-"))), None)
-        if watcher is None:
+        key = self.slider_key or slider.id.rsplit("-", 1)[-1]
+        # The watcher names its sliders by their element class, "st-key-" + the key with "-"
+        # for "." (components/live_slider.css_class).
+        remote, css = next(((w["remote"], c) for w in self.state.previews.values()
+                            for c in w["sliders"] if c.endswith(key.replace(".", "-"))),
+                           (None, None))
+        if remote is None:
             raise RuntimeError(f"no drag watcher with a route for {key!r}")
-        remote = watcher["remote"]
-        css = next(c for c in watcher["sliders"] if c.endswith(key.replace(".", "-")))
         held = slider.value if slider.set_value else slider.default
         index, last, direction = int(held[0]), len(slider.options) - 1, rng.choice((-1, 1))
         end = asyncio.get_running_loop().time() + seconds
@@ -175,6 +176,8 @@ class Student:
             body = await asyncio.to_thread(_fetch, self.http_url + remote["url"] + "?" + query,
                                            self.cookie)
             took = asyncio.get_running_loop().time() - t0
+            if body[:2] == b"\x1f\x8b":  # gzip, as the browser accepts it
+                body = gzip.decompress(body)
             if not body.startswith(b"{"):
                 raise RuntimeError(f"the preview route answered {body[:80]!r}")
             answered.append(took)
@@ -207,13 +210,12 @@ def _assets(component_data: str | bytes) -> set[str]:
 
 
 def _fetch(url: str, cookie: str = "") -> bytes:
-    """GET ``url`` as a browser does (gzip accepted, with ``cookie``) and read it all; a failure
-    is an error."""
+    """GET ``url`` as a browser does (gzip accepted, with ``cookie``) and read it all, as it came
+    (page assets are only counted, not decompressed); a failure is an error."""
     headers = {"Accept-Encoding": "gzip"} | ({"Cookie": cookie} if cookie else {})
     request = urllib.request.Request(url, headers=headers)
     with urllib.request.urlopen(request, timeout=300) as response:
-        body = response.read()
-    return gzip.decompress(body) if response.headers.get("Content-Encoding") == "gzip" else body
+        return response.read()
 
 
 def _digest(data: bytes) -> str:
