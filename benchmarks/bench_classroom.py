@@ -15,6 +15,7 @@ the chart it should change arrives with different data; anything else is an erro
     python benchmarks/bench_classroom.py --short            # make bench: 20 students x 5 moves
     python benchmarks/bench_classroom.py --url http://host:8501   # a running server (or proxy)
     python benchmarks/bench_classroom.py --soak 3600        # an hour of class traffic, all pages
+    python benchmarks/bench_classroom.py --soak 3600 --warm-up 600  # ... after 10 min of it
     python benchmarks/bench_classroom.py --drag 10          # the whole class drags a thumb 10 s
     python benchmarks/bench_classroom.py --server-arg=--runner.postScriptGC=false
 
@@ -188,6 +189,10 @@ def _arguments() -> argparse.Namespace:
                         help="the `make bench` run: 20 students x 5 moves")
     parser.add_argument("--page", default="", help='url path of the page ("" = playground)')
     parser.add_argument("--soak", type=float, default=0.0, help="seconds of steady traffic")
+    parser.add_argument("--warm-up", type=float, default=0.0,
+                        help="seconds of soak traffic before the RSS baseline (a soak only): the "
+                             "seats' caches fill as they reach new settings, the growth after is "
+                             "what the soak measures")
     parser.add_argument("--drag", type=float, default=0.0,
                         help="seconds every student holds a thumb (previews, not moves)")
     parser.add_argument("--server-arg", action="append", default=[],
@@ -224,6 +229,8 @@ def main() -> None:
     url = args.url or server.url
     try:
         asyncio.run(_warm(url, SOAK_PAGES if args.soak else [args.page]))
+        if args.soak and args.warm_up:
+            _warm_up_traffic(url, args)
         sampler = RssSampler(server, 10.0 if args.soak else 1.0)
         t0 = time.perf_counter()
         rss0 = server.rss_mb() if server else None
@@ -242,6 +249,15 @@ def main() -> None:
     finally:
         if server:
             server.stop()
+
+
+def _warm_up_traffic(url: str, args) -> None:
+    """``--warm-up`` seconds of the soak's own traffic, unmeasured but for its errors."""
+    stats = asyncio.run(soak(url, args.warm_up, args.students, args.think))
+    print(f"warm-up: {args.warm_up:.0f} s of soak traffic, {len(stats.moves)} moves, "
+          f"{len(stats.opens)} page opens, {len(stats.errors)} errors", flush=True)
+    if stats.errors:
+        raise RuntimeError(f"the warm-up traffic failed: {stats.errors[0]}")
 
 
 def _report_rss(rss0: float, samples: list[tuple[float, float]]) -> None:
@@ -264,7 +280,8 @@ def _report_rss(rss0: float, samples: list[tuple[float, float]]) -> None:
     medians = [statistics.median(windows[w]) for w in sorted(windows)]
     if len(medians) >= 3:
         print(f"  RSS median per {SOAK_WINDOW / 60:.0f} min " + ", ".join(f"{m:.0f}" for m in medians)
-              + f" MB; last window against the second {(medians[-1] / medians[1] - 1) * 100:+.1f} %")
+              + f" MB; last window against the first {(medians[-1] / medians[0] - 1) * 100:+.1f} %,"
+              f" against the second {(medians[-1] / medians[1] - 1) * 100:+.1f} %")
 
 
 if __name__ == "__main__":
