@@ -5,6 +5,7 @@ import streamlit as st
 from charts.live_plot_json import figure_json
 from components import controls, live_preview, live_slider, presenter, url_state
 from components.claims import show_surface_claims
+from components.key_log import KeyLog
 from components.lesson import page_title
 from components.playback import playback_controls
 from components.rule_formula import rule_formula, shown_schedule
@@ -162,7 +163,7 @@ PATH_CHART_HEIGHT = """<style>
 .st-key-path_chart .live-plot {height: clamp(380px, min(calc(100vh - 210px), calc(100vw + 60px)), 620px);}
 </style>"""
 
-log = controls.KeyLog(link=url_state.snapshot())
+log = KeyLog(link=url_state.snapshot())
 # One row for the title and the surface's story: the chart is what the first screen is for.
 title_col, why_col = st.columns([1, 1.2], vertical_alignment="center")
 with title_col:

@@ -16,11 +16,11 @@ playground does, and two groups of them on one page give each a prefix.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from components import presenter, url_state
-from components.key_log import KeyLog
 from components.live_slider import previewed
 from components.scales import fmt, ladder, snap
 from components.widget_defaults import (
@@ -36,6 +36,9 @@ from components.widget_defaults import (
 from optimizers import CLIP_KINDS, CONVENTIONS, OPTIMIZERS, OptimizerSpec
 from optimizers.registry import Hyperparameter
 from surfaces import SURFACES, Surface
+
+if TYPE_CHECKING:  # the page's key log is built by components.lesson and the playground
+    from components.key_log import KeyLog
 
 BIND = "query-params"
 STEP_CHOICES = (50, 100, 200, 300, 500, 1000, 2000)

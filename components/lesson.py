@@ -12,7 +12,8 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from components import controls, presenter, url_state
+from components import presenter, url_state
+from components.key_log import KeyLog
 
 # A compact title: Streamlit's 6rem above the title and its 2.75rem heading took a quarter of a
 # 1280x720 projector's first screen, and pushed every page's chart below the fold. 4rem still
@@ -56,14 +57,14 @@ def lesson_header(title: str, question: str, explanation: str, formula: str | No
 
 @contextmanager
 def lesson_page(title: str, question: str, explanation: str, formula: str | None = None,
-                wide_formula: bool = False) -> Iterator[controls.KeyLog]:
+                wide_formula: bool = False) -> Iterator[KeyLog]:
     """``with lesson_page(...) as log:`` draws the header and yields the page's key log.
 
     The link check runs after the body, when every widget the page drew has logged its key: a
     link naming a widget the page did not draw is reported in the note under the header. A body
     that stops the script (``st.stop``) skips the check, as it skips everything after it.
     """
-    log = controls.KeyLog(link=url_state.snapshot())
+    log = KeyLog(link=url_state.snapshot())
     lesson_header(title, question, explanation, formula, wide_formula)
     link_note = st.empty()
     yield log

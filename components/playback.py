@@ -8,6 +8,7 @@ import streamlit as st
 
 from charts.path_animation import SPEEDS, Playback
 from components import controls
+from components.key_log import KeyLog
 from components.widget_defaults import scoped
 
 
@@ -15,7 +16,7 @@ def _speed_label(speed: float) -> str:
     return f"{speed:g}×"  # also its form in the link (speed=2×); speed=2 is read too
 
 
-def playback_controls(log: controls.KeyLog, prefix: str = "", hidden: bool = False,
+def playback_controls(log: KeyLog, prefix: str = "", hidden: bool = False,
                       width: int | str = "stretch") -> Playback:
     """A "trail" toggle and a speed picker, side by side; their values go into the figure. The
     picker is a select box: four buttons would not fit beside the View selector at 1280 px.

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.controls import BIND, KeyLog
+from components.controls import BIND
+from components.key_log import KeyLog
 from components.scales import fmt, ladder, snap
 from optimizers.schedules import SCHEDULES, Param, Schedule
 

@@ -153,7 +153,7 @@ def _equal(a: Any, b: Any) -> bool:
 
 
 def warn_about_link(placeholder, log) -> None:
-    """``log`` is the page's controls.KeyLog: the link as opened, the keys drawn, their labels.
+    """``log`` is the page's key_log.KeyLog: the link as opened, the keys drawn, their labels.
 
     Keys the KeyLog interpreted itself are written back to the address bar in the widget's own
     form first, so the URL keeps reproducing the view (see ``write_back``).
