@@ -1,5 +1,7 @@
 """Network lesson: batch norm, from the pre-activations it steadies to the statistics it uses."""
 
+import functools
+
 import numpy as np
 import streamlit as st
 
@@ -16,6 +18,7 @@ from components import controls
 from components.claims import show_claim
 from components.lesson import divergence_error, lesson_page
 from components.live_plot import live_figure
+from components.training_jobs import train_jobs
 from components.widget_defaults import scope
 from lessons import batch_norm as lesson
 from lessons.batch_norm import INIT_SCALES, RATES, SCALED, VARIANTS
@@ -81,14 +84,11 @@ def training_controls(log) -> tuple:
 
 
 def train_all(settings) -> dict:
-    bar = st.progress(0.0, text="Training …")
-    runs = {}
-    for i, variant in enumerate(VARIANTS):
-        bar.progress(i / len(VARIANTS), text=f"Training {LABELS.get(variant, 'BN, cumulative')} "
-                                             f"at {len(RATES)} learning rates (one compiled call) …")
-        runs[variant] = sweep(variant, *settings)
-    bar.empty()
-    return runs
+    """Every variant's learning-rate sweep, and plain SGD's from scaled weights (section 2)."""
+    jobs = {variant: functools.partial(sweep, variant, *settings) for variant in VARIANTS}
+    jobs["scaled"] = functools.partial(scaled_rate_sweep, *settings)
+    return train_jobs(jobs, f"{len(jobs)} sweeps of {len(RATES)} learning rates (one compiled "
+                            "call each)")
 
 
 def diverged_note(label: str, result) -> None:
@@ -112,8 +112,8 @@ def preact_section(runs, i: int) -> None:
         show_claim(lesson.warm_up_claim(runs["batch"][i], runs["none"][i]), where=right)
 
 
-def sweep_section(runs, settings, classes: int) -> None:
-    scaled = scaled_rate_sweep(*settings)
+def sweep_section(runs, classes: int) -> None:
+    scaled = runs["scaled"]
     sweeps = {("none", LABELS["none"]): runs["none"], ("scaled", SCALED_LABEL): scaled,
               **{(k, LABELS[k]): runs[k] for k in ("batch", "after")}}
     live_figure(sweep_figure(RATES, sweeps, np.log(classes), "learning rate (plain SGD)",
@@ -130,7 +130,9 @@ def sweep_section(runs, settings, classes: int) -> None:
 
 
 def init_section(settings, rate: float, classes: int) -> None:
-    runs = {(k, LABELS[k]): scale_sweep(k, *settings, rate) for k in ("none", "batch")}
+    jobs = {(k, LABELS[k]): functools.partial(scale_sweep, k, *settings, rate)
+            for k in ("none", "batch")}
+    runs = train_jobs(jobs, f"{len(INIT_SCALES)} initial scales, with and without BN")
     live_figure(sweep_figure(INIT_SCALES, runs, np.log(classes),
                              "initial weight scale (× PyTorch's default)",
                              f"Initial weight scale, plain SGD at lr {rate:g}"),
@@ -232,7 +234,7 @@ with lesson_page(
     st.subheader("1 · The pre-activations during training")
     preact_section(runs, i)
     st.subheader("2 · Higher learning rates")
-    sweep_section(runs, settings, data.num_classes)
+    sweep_section(runs, data.num_classes)
     st.subheader("2b · Initial weight scale")
     init_section(settings, float(rate), data.num_classes)
     st.subheader("3 · Small batches, noisy statistics")

@@ -1,5 +1,7 @@
 """Lesson: dropout — per-layer rates, train-mode randomness, inverted vs classic scaling."""
 
+import functools
+
 import numpy as np
 import streamlit as st
 
@@ -19,6 +21,7 @@ from components.lesson import lesson_page
 from components.live_plot import live_figure
 from components.network_controls import data_controls, report_divergence, training_controls
 from components.scales import fmt
+from components.training_jobs import train_jobs
 from components.widget_defaults import scope
 from lessons.dropout import (
     KINDS,
@@ -157,14 +160,11 @@ def pruning_section(groups, rates) -> None:
 
 
 def lecture_experiment(data_key, training) -> None:
-    groups, bar = {}, st.progress(0.0, text=f"Training 2-100-100-2 with p = 0.2 on "
-                                  f"{LECTURE_SEEDS} seeds ...")
-    for i, (width, p, label) in enumerate(((100, 0.2, "100 units, p = 0.2"),
-                                           (80, 0.0, "80 units, no dropout"))):
-        groups[label] = lecture_runs(data_key, width, p, *training)
-        bar.progress((i + 1) / 2, text=f"Training 2-80-80-2 without dropout on {LECTURE_SEEDS} "
-                     "seeds ...")
-    bar.empty()
+    jobs = {label: functools.partial(lecture_runs, data_key, width, p, *training)
+            for width, p, label in ((100, 0.2, "100 units, p = 0.2"),
+                                    (80, 0.0, "80 units, no dropout"))}
+    groups = train_jobs(jobs, f"2-100-100-2 with p = 0.2 and 2-80-80-2 without dropout, "
+                              f"{LECTURE_SEEDS} seeds each")
     runs = [RunView(label, LECTURE_COLORS[label], r) for label, rs in groups.items() for r in rs]
     report_divergence(runs[::LECTURE_SEEDS])
     show_claim(lecture_verdict(*groups.values()))

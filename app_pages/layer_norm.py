@@ -1,5 +1,7 @@
 """Network lesson: layer norm vs batch norm, which axis each one averages over and why it matters."""
 
+import functools
+
 import numpy as np
 import streamlit as st
 
@@ -8,6 +10,7 @@ from components import controls
 from components.claims import show_claim
 from components.lesson import lesson_page
 from components.live_plot import live_figure
+from components.training_jobs import train_jobs
 from components.widget_defaults import scope
 from lessons import layer_norm as lesson
 from lessons.layer_norm import normalise_groups
@@ -85,15 +88,14 @@ def _defined(norm: str, b: int) -> bool:
 
 
 def train_all(name, sizes, steps, rate) -> dict:
-    jobs = [(b, norm) for b in sizes for norm in LABELS if _defined(norm, b)]
-    bar, done, total = st.progress(0.0), 0, len(jobs)
+    """Each norm at each batch size where it is defined, SEEDS seeds in one compiled call each."""
+    dataset(name)  # read here: the jobs' threads must not draw its spinner
+    jobs = {(norm, b): functools.partial(train_at, norm, name, b, steps, rate)
+            for b in sizes for norm in LABELS if _defined(norm, b)}
     results = {norm: {} for norm in LABELS}
-    for b, norm in jobs:
-        bar.progress(done / total, text=f"Training {LABELS[norm]} at batch size {b} "
-                                        f"({SEEDS} seeds in one compiled call) …")
-        results[norm][b] = train_at(norm, name, b, steps, rate)
-        done += 1
-    bar.empty()
+    for (norm, b), result in train_jobs(jobs, f"each norm at each batch size ({SEEDS} seeds a "
+                                              "call)").items():
+        results[norm][b] = result
     return results
 
 
