@@ -27,7 +27,7 @@ def test_a_failing_job_raises_and_the_jobs_not_started_are_dropped():
         raise ValueError("diverged")
 
     def later(name):
-        return lambda: (started.append(name), time.sleep(0.05))  # 40 of them: ~1 s on 2 threads
+        return lambda: (started.append(name), time.sleep(0.2))  # 40 of them: ~4 s on 2 threads
 
     jobs = {"fails": fails, **{f"job {i}": later(f"job {i}") for i in range(40)}}
     with pytest.raises(ValueError, match="diverged"):
