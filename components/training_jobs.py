@@ -3,8 +3,8 @@
 A compiled JAX call runs without the GIL, so two trainings on two threads use both cores of
 this machine. Measured on the batch-norm page's four rate sweeps (7 learning rates x 1,000 steps
 each, quiet machine): 2.65-2.74 s of wall time one after another, 1.58-1.59 s two at a time, and
-less CPU (3.5 -> 2.8 s: XLA's own threads idle less). A class loses nothing: the jobs use the
-cores a busy server would share anyway.
+less CPU (3.5 -> 2.8 s of CPU). Under a class's load the two threads share the cores with the
+other sessions' runs like any other work.
 
 The jobs must not draw (their cached functions are called with ``show_spinner=False``, and
 whatever they read through another ``st.cache_data`` is read by the page first): they run on

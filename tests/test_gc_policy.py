@@ -1,6 +1,9 @@
 """The server's garbage-collection policy (components/gc_policy.py)."""
 
 import gc
+import json
+import subprocess
+import sys
 import tomllib
 import weakref
 from pathlib import Path
@@ -96,10 +99,6 @@ print(json.dumps(seen))
 
 
 def _measure(script: str, policy: bool) -> dict:
-    import json
-    import subprocess
-    import sys
-
     argv = [sys.executable, "-c", _MEASURE + script, str(ROOT / "components" / "gc_policy.py")]
     done = subprocess.run([*argv, "policy" if policy else "none"], capture_output=True, text=True,
                           timeout=120, check=True)
