@@ -18,10 +18,10 @@ from components import controls
 from components.claims import show_claim
 from components.lesson import divergence_error, lesson_page
 from components.live_plot import live_figure
-from components.training_jobs import train_jobs
+from components.training_jobs import training
 from components.widget_defaults import scope
 from lessons import batch_norm as lesson
-from lessons.batch_norm import INIT_SCALES, RATES, SCALED, VARIANTS
+from lessons.batch_norm import INIT_SCALES, RATES, SCALED
 from lessons.batch_norm import runs as page_runs
 from lessons.batch_norm.runs import BATCHES, DEPTHS
 from lessons.batch_norm.statistics import (
@@ -43,6 +43,7 @@ LABELS = {"none": "no norm", "batch": "BN before activation", "after": "BN after
 SCALED_LABEL = f"no norm, weights × {SCALED:g}"
 SHOWN_POINTS = 8
 LAYER_CHOICES = ("first", "middle", "last")
+SCALE_RUNS = ("none", "batch")  # section 2b's initial-scale sweeps
 B = controls.BIND
 
 
@@ -83,12 +84,21 @@ def training_controls(log) -> tuple:
     return name, act, int(depth), int(batch), int(steps), int(seed)
 
 
-def train_all(settings) -> dict:
-    """Every variant's learning-rate sweep, and plain SGD's from scaled weights (section 2)."""
-    jobs = {variant: functools.partial(sweep, variant, *settings) for variant in VARIANTS}
+def trainings(settings, rate: float) -> dict:
+    """Every training of the page, in the order its sections read them (``training`` starts
+    them at once and each section waits for its own): the variants' learning-rate sweeps, plain
+    SGD's from scaled weights (section 2), the initial-scale sweeps at ``rate`` (2b), and the
+    population statistics' run (section 4)."""
+    jobs = {variant: functools.partial(sweep, variant, *settings)
+            for variant in ("none", "batch", "after")}
     jobs["scaled"] = functools.partial(scaled_rate_sweep, *settings)
-    return train_jobs(jobs, f"{len(jobs)} sweeps of {len(RATES)} learning rates (one compiled "
-                            "call each)")
+    jobs |= {scale_key(v): functools.partial(scale_sweep, v, *settings, rate) for v in SCALE_RUNS}
+    jobs["population"] = functools.partial(sweep, "population", *settings)
+    return jobs
+
+
+def scale_key(variant: str) -> str:
+    return f"scale {variant}"
 
 
 def diverged_note(label: str, result) -> None:
@@ -129,15 +139,13 @@ def sweep_section(runs, classes: int) -> None:
                "nothing, even if it did not diverge.")
 
 
-def init_section(settings, rate: float, classes: int) -> None:
-    jobs = {(k, LABELS[k]): functools.partial(scale_sweep, k, *settings, rate)
-            for k in ("none", "batch")}
-    runs = train_jobs(jobs, f"{len(INIT_SCALES)} initial scales, with and without BN")
-    live_figure(sweep_figure(INIT_SCALES, runs, np.log(classes),
+def init_section(runs, rate: float, classes: int) -> None:
+    shown = {(k, LABELS[k]): runs[scale_key(k)] for k in SCALE_RUNS}
+    live_figure(sweep_figure(INIT_SCALES, shown, np.log(classes),
                              "initial weight scale (× PyTorch's default)",
                              f"Initial weight scale, plain SGD at lr {rate:g}"),
                 key="bnorm_init_chart")
-    show_claim(lesson.init_scale_claim(INIT_SCALES, *runs.values(), classes))
+    show_claim(lesson.init_scale_claim(INIT_SCALES, *shown.values(), classes))
     st.caption("Every dense layer's weights are drawn as PyTorch does, then multiplied by the "
                "scale; the same seed and mini-batches for every run. Without BN a small scale "
                "shrinks the signal to nothing in a deep network and a large one blows it up; BN "
@@ -201,6 +209,25 @@ def position_section(runs, i: int, classes: int) -> None:
                "redundant); many practitioners put it after.")
 
 
+def sections(runs, data, settings, rate: float, layer: int, log) -> None:
+    """The page's sections, each drawn as soon as the runs it reads have trained."""
+    i = RATES.index(rate)
+    st.subheader("1 · The pre-activations during training")
+    preact_section(runs, i)
+    st.subheader("2 · Higher learning rates")
+    sweep_section(runs, data.num_classes)
+    st.subheader("2b · Initial weight scale")
+    init_section(runs, rate, data.num_classes)
+    st.subheader("3 · Small batches, noisy statistics")
+    noise_section(runs["batch"][i], data, layer)
+    st.subheader("4 · Running vs population statistics at eval time")
+    stats_section(runs, i, data, layer, settings[3])
+    st.subheader("5 · Train mode vs eval mode")
+    train_eval_section(runs["batch"][i], data, log)
+    st.subheader("6 · BN before vs after the activation")
+    position_section(runs, i, data.num_classes)
+
+
 with lesson_page(
     "Batch norm",
     "What does batch norm do to the signal inside a network, and what changes between "
@@ -221,27 +248,13 @@ with lesson_page(
     with st.sidebar:
         st.subheader("Training (retrains)")
         settings = training_controls(log)
-    data = dataset(settings[0])
-    runs = train_all(settings)
+    data = dataset(settings[0])  # read before the trainings: their threads draw nothing
     left, right = st.columns(2)
     rate = left.select_slider("learning rate shown below (all are trained)", RATES, value=0.1,
                               key=log(page_key("lr"), RATES), bind=B)
-    i = RATES.index(rate)
     where = right.radio("hidden layer for sections 3 and 4", LAYER_CHOICES, index=1, horizontal=True,
                         key=log(page_key("layer")), bind=B)
     layer = {"first": 0, "middle": settings[2] // 2, "last": settings[2] - 1}[where]
-
-    st.subheader("1 · The pre-activations during training")
-    preact_section(runs, i)
-    st.subheader("2 · Higher learning rates")
-    sweep_section(runs, data.num_classes)
-    st.subheader("2b · Initial weight scale")
-    init_section(settings, float(rate), data.num_classes)
-    st.subheader("3 · Small batches, noisy statistics")
-    noise_section(runs["batch"][i], data, layer)
-    st.subheader("4 · Running vs population statistics at eval time")
-    stats_section(runs, i, data, layer, settings[3])
-    st.subheader("5 · Train mode vs eval mode")
-    train_eval_section(runs["batch"][i], data, log)
-    st.subheader("6 · BN before vs after the activation")
-    position_section(runs, i, data.num_classes)
+    jobs = trainings(settings, float(rate))
+    with training(jobs, f"{len(jobs)} runs of {len(RATES)} networks each") as runs:
+        sections(runs, data, settings, float(rate), layer, log)

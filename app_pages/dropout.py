@@ -21,7 +21,7 @@ from components.lesson import lesson_page
 from components.live_plot import live_figure
 from components.network_controls import data_controls, report_divergence, training_controls
 from components.scales import fmt
-from components.training_jobs import train_jobs
+from components.training_jobs import training
 from components.widget_defaults import scope
 from lessons.dropout import (
     KINDS,
@@ -67,11 +67,23 @@ def dropout_runs(data_key, rates, form, lr, steps, seed):
     return train_dropout(data_key, rates, form, lr, steps, seed)
 
 
-def with_and_without(data_key, rates, form, lr, steps, seed) -> dict:
-    """The three kinds in page order; moving a rate or the form retrains only the dropout runs."""
-    refs = references(data_key, lr, steps, seed)
-    return {KINDS[0]: refs[KINDS[0]], KINDS[1]: dropout_runs(data_key, rates, form, lr, steps,
-                                                             seed), KINDS[2]: refs[KINDS[2]]}
+LECTURE = ((100, 0.2, "100 units, p = 0.2"), (80, 0.0, "80 units, no dropout"))
+
+
+def trainings(data_key, rates, form, lr, steps, seed) -> dict:
+    """Every training of the page, in the order its sections read them (``training`` starts
+    them at once): the references (no dropout, L1), the dropout runs, the lecture's two
+    networks. Moving a rate or the form retrains only the dropout runs."""
+    jobs = {"references": functools.partial(references, data_key, lr, steps, seed),
+            "dropout": functools.partial(dropout_runs, data_key, rates, form, lr, steps, seed)}
+    return jobs | {label: functools.partial(lecture_runs, data_key, width, p, lr, steps, seed)
+                   for width, p, label in LECTURE}
+
+
+def with_and_without(runs) -> dict:
+    """The comparison's three kinds in page order."""
+    refs = runs["references"]
+    return {KINDS[0]: refs[KINDS[0]], KINDS[1]: runs["dropout"], KINDS[2]: refs[KINDS[2]]}
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -159,12 +171,8 @@ def pruning_section(groups, rates) -> None:
     show_claim(not_l1_pruning(*groups.values(), rates))
 
 
-def lecture_experiment(data_key, training) -> None:
-    jobs = {label: functools.partial(lecture_runs, data_key, width, p, *training)
-            for width, p, label in ((100, 0.2, "100 units, p = 0.2"),
-                                    (80, 0.0, "80 units, no dropout"))}
-    groups = train_jobs(jobs, f"2-100-100-2 with p = 0.2 and 2-80-80-2 without dropout, "
-                              f"{LECTURE_SEEDS} seeds each")
+def lecture_experiment(runs) -> None:
+    groups = {label: runs[label] for _, _, label in LECTURE}
     runs = [RunView(label, LECTURE_COLORS[label], r) for label, rs in groups.items() for r in rs]
     report_divergence(runs[::LECTURE_SEEDS])
     show_claim(lecture_verdict(*groups.values()))
@@ -179,6 +187,28 @@ def lecture_experiment(data_key, training) -> None:
     left, right = st.columns(2)
     live_figure(train_test_curves_figure(runs, "loss"), key="dropout_lecture_loss", where=left)
     live_figure(train_test_curves_figure(runs, "acc"), key="dropout_lecture_acc", where=right)
+
+
+def sections(runs, data, rates, log) -> None:
+    """The page's sections, each drawn as soon as the runs it reads have trained."""
+    groups = with_and_without(runs)
+    report_divergence([RunView(label, COLORS[label], rs[0]) for label, rs in groups.items()])
+    st.subheader(f"With and without dropout, {SEEDS} seeds")
+    comparison(groups, data, rates)
+    st.subheader("Train mode is random, eval mode is not")
+    if max(rates) == 0:
+        st.info("Set a dropout rate above 0 to see the train-mode spread.")
+    else:
+        spread_section(groups["with dropout"][0], data, log)
+    st.subheader("Inverted vs classic scaling")
+    scaling_section(groups["with dropout"][0], data, rates[0] if rates[0] > 0 else 0.5)
+    st.subheader("Is dropout like L1 pruning?")
+    pruning_section(groups, rates)
+    st.subheader("The lecture's experiment: 100 units with p = 0.2 against 80 units without")
+    st.markdown("With p = 0.2, on average 80 of the 100 units are active at each step. Is dropout "
+                "the same as a smaller network? Not quite: every unit is trained, and prediction "
+                "uses all 100 — an average over many thinned networks.")
+    lecture_experiment(runs)
 
 
 with lesson_page(
@@ -205,26 +235,11 @@ with lesson_page(
         st.subheader("Dropout")
         rates, form = rate_controls(log)
         st.subheader("Training")
-        training = training_controls(log, PREFIX)
+        settings = training_controls(log, PREFIX)
 
     data_key = tuple(data_settings)
-    with st.spinner(f"Training without dropout, with dropout and with L1, {SEEDS} seeds each ..."):
-        groups = with_and_without(data_key, rates, form, *training)
-    report_divergence([RunView(label, COLORS[label], rs[0]) for label, rs in groups.items()])
     data = _data(data_key)
-    st.subheader(f"With and without dropout, {SEEDS} seeds")
-    comparison(groups, data, rates)
-    st.subheader("Train mode is random, eval mode is not")
-    if max(rates) == 0:
-        st.info("Set a dropout rate above 0 to see the train-mode spread.")
-    else:
-        spread_section(groups["with dropout"][0], data, log)
-    st.subheader("Inverted vs classic scaling")
-    scaling_section(groups["with dropout"][0], data, rates[0] if rates[0] > 0 else 0.5)
-    st.subheader("Is dropout like L1 pruning?")
-    pruning_section(groups, rates)
-    st.subheader("The lecture's experiment: 100 units with p = 0.2 against 80 units without")
-    st.markdown("With p = 0.2, on average 80 of the 100 units are active at each step. Is dropout "
-                "the same as a smaller network? Not quite: every unit is trained, and prediction "
-                "uses all 100 — an average over many thinned networks.")
-    lecture_experiment(data_key, training)
+    jobs = trainings(data_key, rates, form, *settings)
+    with training(jobs, f"without and with dropout, with L1 ({SEEDS} seeds each) and the "
+                        f"lecture's two networks ({LECTURE_SEEDS} seeds each)") as runs:
+        sections(runs, data, rates, log)

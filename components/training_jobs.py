@@ -13,9 +13,10 @@ threads that carry the page's script context only so that Streamlit's caches wor
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable, Hashable, Mapping
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Hashable, Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TypeVar
 
 import streamlit as st
@@ -31,6 +32,42 @@ def train_jobs(jobs: Mapping[K, Callable[[], V]], what: str) -> dict[K, V]:
     progress bar that says ``what`` is trained; their results by key, in the jobs' order. A job
     that raises raises here; if the run is stopped meanwhile (a new setting), the jobs not
     started are dropped and the ones running finish first."""
+    with training(jobs, what) as results:
+        return dict(results.items())
+
+
+class Results(Mapping[K, V]):
+    """The results of ``training``'s jobs by key: reading one waits for its job (and moves the
+    progress bar meanwhile); the rest keep training."""
+
+    def __init__(self, futures: dict[K, Future], bar, what: str):
+        self._futures, self._bar, self._what = futures, bar, what
+
+    def __getitem__(self, key: K) -> V:
+        target, pending = self._futures[key], set(self._futures.values())
+        while not target.done():
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for failed in (f for f in done if f.exception() is not None):
+                failed.result()  # a job that raised raises now, whichever the page waits for
+            self._show(len(self._futures) - len(pending))
+        return target.result()
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._futures)
+
+    def __len__(self) -> int:
+        return len(self._futures)
+
+    def _show(self, done: int) -> None:
+        self._bar.progress(done / len(self), text=f"Training {self._what}: {done} of {len(self)} …")
+
+
+@contextlib.contextmanager
+def training(jobs: Mapping[K, Callable[[], V]], what: str) -> Iterator[Results[K, V]]:
+    """Start every job of ``jobs`` at once, WORKERS at a time in the jobs' order, and give their
+    ``Results``: a page draws each section as soon as the jobs it reads are done, while the
+    others train (list the jobs in the order the page reads them). On leaving, the jobs not
+    started are dropped (the run was stopped or failed) and the ones running finish first."""
     bar = st.progress(0.0, text=f"Training {what}: 0 of {len(jobs)} …")
     context = get_script_run_ctx()
 
@@ -38,14 +75,9 @@ def train_jobs(jobs: Mapping[K, Callable[[], V]], what: str) -> dict[K, V]:
         add_script_run_ctx(threading.current_thread(), context)
         return job()
 
-    results = {}
     pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="training")
     try:
-        futures = {pool.submit(run, job): key for key, job in jobs.items()}
-        for done, future in enumerate(as_completed(futures), 1):
-            results[futures[future]] = future.result()
-            bar.progress(done / len(jobs), text=f"Training {what}: {done} of {len(jobs)} …")
+        yield Results({key: pool.submit(run, job) for key, job in jobs.items()}, bar, what)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     bar.empty()
-    return {key: results[key] for key in jobs}
