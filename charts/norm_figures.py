@@ -1,17 +1,18 @@
 """Figures for the batch-norm and layer-norm pages: numbers in, Plotly figure out.
 
-Figures are plain dicts wrapped once; one colour per variant on both pages (no norm grey, batch
-norm blue, BN after the activation orange, layer norm green).
+Figures are plain dicts wrapped once, the panels' grid from ``charts.subplots`` (make_subplots
+and its row/col updates cost ~0.4 s of a page's rerun); one colour per variant on both pages (no
+norm grey, batch norm blue, BN after the activation orange, layer norm green).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from charts.layout import axis, plot_layout
 from charts.palette import rgba
+from charts.subplots import Grid, axes
 
 # Batch norm's blue and its population statistics' lighter blue, Tol's olive and green: apart for
 # every colour vision (batch's blue and population's purple were one colour for a deuteranope).
@@ -21,9 +22,13 @@ COLORS = {"none": "#6b7280", "scaled": "#111827", "batch": "#004488", "after": "
 LOG_TICKS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5]
 
 
-def _framed(fig: go.Figure, height: int, title: str) -> go.Figure:
-    """``fig`` (its panels from make_subplots) in the charts' frame, every axis framed with grid."""
-    fig.update_layout(**plot_layout(
+def _framed(traces: list[dict], layout: dict, height: int, title: str, **axis_extra) -> go.Figure:
+    """``traces`` and ``layout`` (a plain figure's axes or a Grid's panels) in the charts' frame,
+    every axis framed with grid (``axis_extra`` overrides its style), validated once."""
+    for letter in ("x", "y"):
+        for each in axes(layout, letter):
+            each.update(axis(grid=True, **axis_extra))
+    layout.update(plot_layout(
         height, margin=dict(l=70, r=20, t=84, b=110), hovermode="closest",
         # Pinned to the top edge: centred in the margin it touched the panels' own titles
         # (make_subplots puts those just above each panel).
@@ -31,9 +36,7 @@ def _framed(fig: go.Figure, height: int, title: str) -> go.Figure:
                    font=dict(size=14)),
         # Below the x-axis titles: 62 px under the plot area, whatever its height.
         legend=dict(orientation="h", yanchor="top", y=-62 / (height - 180), x=0)))
-    fig.update_xaxes(**axis(grid=True))
-    fig.update_yaxes(**axis(grid=True))
-    return fig
+    return go.Figure(dict(data=traces, layout=layout))
 
 
 def _depth_color(i: int, n: int) -> str:
@@ -45,78 +48,88 @@ def _depth_color(i: int, n: int) -> str:
 def preact_figure(runs: dict, steps) -> go.Figure:
     """Rows: std, mean and fraction > 0 of each hidden layer's pre-activation as training sees it
     (batch norm with each mini-batch's own statistics); one column per run."""
-    fig = make_subplots(3, len(runs), shared_xaxes=True, shared_yaxes="rows",
-                        subplot_titles=list(runs), vertical_spacing=0.07, horizontal_spacing=0.04)
+    grid = Grid(3, len(runs), list(runs), shared_xaxes=True, shared_yaxes="rows",
+                vertical_spacing=0.07, horizontal_spacing=0.04)
     rows = (("preact_train_std", "std"), ("preact_train_mean", "mean"),
             ("preact_train_positive", "fraction > 0"))
+    traces = []
     for c, result in enumerate(runs.values(), start=1):
         layers = result.preact_std.shape[1]
         for r, (name, label) in enumerate(rows, start=1):
-            for i in range(layers):
-                fig.add_scatter(x=steps, y=getattr(result, name)[:, i], mode="lines",
-                                name=f"hidden layer {i + 1}", legendgroup=str(i),
-                                showlegend=(r == 1 and c == 1), row=r, col=c,
-                                line=dict(color=_depth_color(i, layers), width=2),
-                                hovertemplate=f"layer {i + 1}, step %{{x}}: %{{y:.3g}}<extra></extra>")
-            fig.update_yaxes(title_text=label if c == 1 else None, row=r, col=c)
-        fig.update_xaxes(title_text="step", row=3, col=c)
-    return _framed(fig, 700, "What enters each activation (train mode)")
+            traces += [dict(type="scatter", x=steps, y=getattr(result, name)[:, i], mode="lines",
+                            name=f"hidden layer {i + 1}", legendgroup=str(i),
+                            showlegend=(r == 1 and c == 1), **grid.refs(r, c),
+                            line=dict(color=_depth_color(i, layers), width=2),
+                            hovertemplate=f"layer {i + 1}, step %{{x}}: %{{y:.3g}}<extra></extra>")
+                       for i in range(layers)]
+            if c == 1:
+                grid.axis("y", r, c)["title"] = dict(text=label)
+        grid.axis("x", 3, c)["title"] = dict(text="step")
+    return _framed(traces, grid.layout, 700, "What enters each activation (train mode)")
 
 
 def warm_up_figure(result, steps) -> go.Figure:
     """Eval-mode std (running statistics) of each BN layer against its train-mode std."""
-    fig = go.Figure()
+    traces = []
     layers = result.preact_std.shape[1]
     for i in range(layers):
         color = _depth_color(i, layers)
-        fig.add_scatter(x=steps, y=result.preact_std[:, i], mode="lines", name=f"layer {i + 1}",
-                        legendgroup=str(i), line=dict(color=color, width=2),
-                        hovertemplate=f"layer {i + 1}, eval mode, step %{{x}}: %{{y:.3g}}<extra></extra>")
-        fig.add_scatter(x=steps, y=result.preact_train_std[:, i], mode="lines", showlegend=False,
-                        legendgroup=str(i), line=dict(color=color, width=1, dash="dot"),
-                        hovertemplate=f"layer {i + 1}, train mode: %{{y:.3g}}<extra></extra>")
-    fig.update_xaxes(title_text="step")
-    fig.update_yaxes(title_text="std: eval (dotted: train)")
-    return _framed(fig, 400, "Eval mode: the running statistics warming up")
+        traces.append(dict(type="scatter", x=steps, y=result.preact_std[:, i], mode="lines",
+                           name=f"layer {i + 1}", legendgroup=str(i), line=dict(color=color, width=2),
+                           hovertemplate=f"layer {i + 1}, eval mode, step %{{x}}: %{{y:.3g}}<extra></extra>"))
+        traces.append(dict(type="scatter", x=steps, y=result.preact_train_std[:, i], mode="lines",
+                           showlegend=False, legendgroup=str(i),
+                           line=dict(color=color, width=1, dash="dot"),
+                           hovertemplate=f"layer {i + 1}, train mode: %{{y:.3g}}<extra></extra>"))
+    layout = dict(xaxis=dict(title=dict(text="step")),
+                  yaxis=dict(title=dict(text="std: eval (dotted: train)")))
+    return _framed(traces, layout, 400, "Eval mode: the running statistics warming up")
 
 
 def _finals(results, key: str) -> np.ndarray:
     return np.array([r.history[key][-1] if r.diverged_at is None else np.nan for r in results])
 
 
+def _diverged(grid: Grid, xs, results, key: str, label: str, top: float, legend: bool) -> list[dict]:
+    """A sweep's diverged runs: an ✕ above the loss panel's top and one at accuracy 0."""
+    gone = [x for x, r in zip(xs, results) if r.diverged_at is not None]
+    if not gone:
+        return []
+    return [dict(type="scatter", x=gone, y=[y] * len(gone), mode="markers", name="diverged",
+                 legendgroup="diverged", showlegend=legend and col == 1,
+                 marker=dict(symbol="x-thin", size=14, line=dict(width=3, color=COLORS[key])),
+                 **grid.refs(1, col), cliponaxis=False,
+                 hovertemplate=label + ", %{x}: diverged<extra></extra>")
+            for col, y in ((1, top), (2, 0.0))]
+
+
 def sweep_figure(xs, sweeps: dict, chance: float, x_title: str, title: str) -> go.Figure:
     """Final training loss and test accuracy against a swept setting (learning rate or initial
     scale). A diverged run is an ✕ at the *bad* end of each axis: above the loss axis' top
     (chance loss or worse) and at accuracy 0, in one legend entry "diverged"."""
-    fig = make_subplots(1, 2, subplot_titles=("final training loss", "final test accuracy"),
-                        horizontal_spacing=0.1)
+    grid = Grid(1, 2, ("final training loss", "final test accuracy"), horizontal_spacing=0.1)
     finite = [v for results in sweeps.values() for v in _finals(results, "train_loss")
               if np.isfinite(v)]
     top = 1.15 * max(finite + [chance])
-    fig.add_scatter(x=[xs[0], xs[-1]], y=[chance, chance], mode="lines", name="chance (ln classes)",
-                    line=dict(color="#9ca3af", dash="dash"), row=1, col=1, hoverinfo="skip")
+    traces = [dict(type="scatter", x=[xs[0], xs[-1]], y=[chance, chance], mode="lines",
+                   name="chance (ln classes)", line=dict(color="#9ca3af", dash="dash"),
+                   **grid.refs(1, 1), hoverinfo="skip")]
     shown_diverged = False
     for (key, label), results in sweeps.items():
         for col, name in ((1, "train_loss"), (2, "test_acc")):
-            fig.add_scatter(x=xs, y=_finals(results, name), mode="lines+markers", name=label,
-                            legendgroup=key, showlegend=col == 1, row=1, col=col,
-                            line=dict(color=COLORS[key], width=2.5), marker=dict(size=8),
-                            hovertemplate=label + ", %{x}: %{y:.3f}<extra></extra>")
-        gone = [x for x, r in zip(xs, results) if r.diverged_at is not None]
-        for col, y in ((1, top), (2, 0.0)):
-            if gone:
-                fig.add_scatter(x=gone, y=[y] * len(gone), mode="markers", name="diverged",
-                                legendgroup="diverged", showlegend=not shown_diverged,
-                                marker=dict(symbol="x-thin", size=14,
-                                            line=dict(width=3, color=COLORS[key])),
-                                row=1, col=col, cliponaxis=False,
-                                hovertemplate=label + ", %{x}: diverged<extra></extra>")
-                shown_diverged = True
-    fig.update_xaxes(type="log", title_text=x_title, tickvals=list(xs),
-                     ticktext=[f"{x:g}" for x in xs])
-    fig.update_yaxes(range=[0, top], row=1, col=1)
-    fig.update_yaxes(range=[0, 1.02], row=1, col=2)
-    return _framed(fig, 430, title)
+            traces.append(dict(type="scatter", x=xs, y=_finals(results, name), mode="lines+markers",
+                               name=label, legendgroup=key, showlegend=col == 1, **grid.refs(1, col),
+                               line=dict(color=COLORS[key], width=2.5), marker=dict(size=8),
+                               hovertemplate=label + ", %{x}: %{y:.3f}<extra></extra>"))
+        gone = _diverged(grid, xs, results, key, label, top, legend=not shown_diverged)
+        traces += gone
+        shown_diverged = shown_diverged or bool(gone)
+    for each in axes(grid.layout, "x"):
+        each.update(type="log", title=dict(text=x_title), tickvals=list(xs),
+                    ticktext=[f"{x:g}" for x in xs])
+    grid.axis("y", 1, 1)["range"] = [0, top]
+    grid.axis("y", 1, 2)["range"] = [0, 1.02]
+    return _framed(traces, grid.layout, 430, title)
 
 
 def noise_figure(noise) -> go.Figure:
@@ -130,32 +143,31 @@ def noise_figure(noise) -> go.Figure:
         dict(type="scatter", x=b, y=noise.std_noise, mode="lines+markers", name="batch std σ_B",
              line=dict(color=COLORS["after"], width=2.5), marker=dict(size=8)),
     ]
-    fig = go.Figure(dict(data=traces))
-    fig.update_xaxes(type="log", title_text="batch size B", tickvals=list(b))
-    fig.update_yaxes(type="log", title_text="scatter across batches (× population std)",
-                     tickvals=LOG_TICKS)
-    return _framed(fig, 430, f"Noise of the batch statistics ({noise.population} points)")
+    layout = dict(xaxis=dict(type="log", title=dict(text="batch size B"), tickvals=list(b)),
+                  yaxis=dict(type="log", title=dict(text="scatter across batches (× population std)"),
+                             tickvals=LOG_TICKS))
+    return _framed(traces, layout, 430, f"Noise of the batch statistics ({noise.population} points)")
 
 
 def stats_figure(running, population, exact, layer: int) -> go.Figure:
     """Per-feature running (EMA) and cumulative values against the exact population values."""
-    fig = make_subplots(1, 2, subplot_titles=("mean per feature", "variance per feature"),
-                        horizontal_spacing=0.1)
+    grid = Grid(1, 2, ("mean per feature", "variance per feature"), horizontal_spacing=0.1)
+    traces = []
     for col, field in ((1, "mean"), (2, "var")):
         truth = np.asarray(getattr(exact[layer], field))
         lo, hi = float(truth.min()), float(truth.max())
-        fig.add_scatter(x=[lo, hi], y=[lo, hi], mode="lines", name="equal to exact",
-                        line=dict(color="#9ca3af", dash="dash"), showlegend=col == 1, row=1, col=col)
+        traces.append(dict(type="scatter", x=[lo, hi], y=[lo, hi], mode="lines", name="equal to exact",
+                           line=dict(color="#9ca3af", dash="dash"), showlegend=col == 1,
+                           **grid.refs(1, col)))
         for key, label, states in (("batch", "running (EMA, momentum 0.1)", running),
                                    ("population", "cumulative (momentum=None)", population)):
-            fig.add_scatter(x=truth, y=np.asarray(getattr(states[layer], field)), mode="markers",
-                            name=label, legendgroup=key, showlegend=col == 1, row=1, col=col,
-                            marker=dict(size=8, color=rgba(COLORS[key], 0.75)),
-                            hovertemplate="exact %{x:.3g}, stored %{y:.3g}<extra></extra>")
-        fig.update_xaxes(title_text=f"exact {field} (final network, all training points)",
-                         row=1, col=col)
-        fig.update_yaxes(title_text=f"stored {field}", row=1, col=col)
-    return _framed(fig, 430, f"BN statistics of hidden layer {layer + 1} used at eval time")
+            traces.append(dict(type="scatter", x=truth, y=np.asarray(getattr(states[layer], field)),
+                               mode="markers", name=label, legendgroup=key, showlegend=col == 1,
+                               **grid.refs(1, col), marker=dict(size=8, color=rgba(COLORS[key], 0.75)),
+                               hovertemplate="exact %{x:.3g}, stored %{y:.3g}<extra></extra>"))
+        grid.axis("x", 1, col)["title"] = dict(text=f"exact {field} (final network, all training points)")
+        grid.axis("y", 1, col)["title"] = dict(text=f"stored {field}")
+    return _framed(traces, grid.layout, 430, f"BN statistics of hidden layer {layer + 1} used at eval time")
 
 
 def train_eval_figure(train_probs: np.ndarray, eval_probs: np.ndarray, batch_size: int) -> go.Figure:
@@ -174,25 +186,24 @@ def train_eval_figure(train_probs: np.ndarray, eval_probs: np.ndarray, batch_siz
                          line=dict(width=1.5, color="white")),
              hovertemplate="eval mode: %{y:.3f}<extra></extra>"),
     ]
-    fig = go.Figure(dict(data=traces))
-    fig.update_xaxes(title_text="test point", tickvals=list(range(1, points + 1)))
-    fig.update_yaxes(title_text="p(true class)", range=[-0.02, 1.02])
-    return _framed(fig, 430, "The same inputs, train mode vs eval mode")
+    layout = dict(xaxis=dict(title=dict(text="test point"), tickvals=list(range(1, points + 1))),
+                  yaxis=dict(title=dict(text="p(true class)"), range=[-0.02, 1.02]))
+    return _framed(traces, layout, 430, "The same inputs, train mode vs eval mode")
 
 
 def curves_figure(runs: dict, steps) -> go.Figure:
     """Training loss and test accuracy over the steps for each labelled run."""
-    fig = make_subplots(1, 2, subplot_titles=("training loss", "test accuracy"),
-                        horizontal_spacing=0.1)
-    for (key, label), result in runs.items():
-        for col, name in ((1, "train_loss"), (2, "test_acc")):
-            fig.add_scatter(x=steps, y=result.history[name], mode="lines", name=label,
-                            legendgroup=key, showlegend=col == 1, row=1, col=col,
-                            line=dict(color=COLORS[key], width=2.5),
-                            hovertemplate=label + ", step %{x}: %{y:.3f}<extra></extra>")
-    fig.update_xaxes(title_text="step")
-    fig.update_yaxes(type="log", tickvals=LOG_TICKS, row=1, col=1)
-    return _framed(fig, 430, "Where the norm sits: before or after the activation")
+    grid = Grid(1, 2, ("training loss", "test accuracy"), horizontal_spacing=0.1)
+    traces = [dict(type="scatter", x=steps, y=result.history[name], mode="lines", name=label,
+                   legendgroup=key, showlegend=col == 1, **grid.refs(1, col),
+                   line=dict(color=COLORS[key], width=2.5),
+                   hovertemplate=label + ", step %{x}: %{y:.3f}<extra></extra>")
+              for (key, label), result in runs.items()
+              for col, name in ((1, "train_loss"), (2, "test_acc"))]
+    for each in axes(grid.layout, "x"):
+        each["title"] = dict(text="step")
+    grid.axis("y", 1, 1).update(type="log", tickvals=LOG_TICKS)
+    return _framed(traces, grid.layout, 430, "Where the norm sits: before or after the activation")
 
 
 def _outlines(rows: int, cols: int, axis: int, xref: str, yref: str, color: str) -> list[dict]:
@@ -212,32 +223,34 @@ def groups_figure(x: np.ndarray, bn_out: np.ndarray, ln_out: np.ndarray) -> go.F
     titles = ("Batch norm: each column, across the batch",
               "Layer norm: each row, across the features",
               "after batch norm", "after layer norm")
-    fig = make_subplots(2, 2, subplot_titles=titles, vertical_spacing=0.24, horizontal_spacing=0.08)
+    grid = Grid(2, 2, titles, vertical_spacing=0.24, horizontal_spacing=0.08)
     rows, cols = x.shape
     lim = float(np.abs(x).max()) or 1.0
     cells = [(x, 1, 1, lim), (x, 1, 2, lim), (bn_out, 2, 1, 2.5), (ln_out, 2, 2, 2.5)]
-    for k, (z, r, c, zmax) in enumerate(cells):
-        fig.add_heatmap(z=z, row=r, col=c, zmin=-zmax, zmax=zmax, colorscale="RdBu_r",
-                        showscale=k in (0, 2), text=np.round(z, 2), texttemplate="%{text}",
-                        colorbar=dict(len=0.4, y=0.8 if r == 1 else 0.2,
-                                      title=dict(text="raw" if r == 1 else "out")),
-                        hovertemplate="sample %{y}, feature %{x}: %{z:.3f}<extra></extra>")
-    for k, (dim, color) in enumerate(((0, COLORS["batch"]), (1, COLORS["layer"]))):
-        ref = "" if k == 0 else "2"
-        for box in _outlines(rows, cols, dim, f"x{ref}", f"y{ref}", color):
-            fig.add_shape(box)
-    fig.update_yaxes(autorange="reversed", title_text="sample in the batch", tickvals=list(range(rows)))
-    fig.update_xaxes(title_text="feature (unit)", tickvals=list(range(cols)))
-    fig = _framed(fig, 360 + 70 * rows, "The batch × features matrix and the groups each norm averages over")
-    fig.update_xaxes(showgrid=False)
-    fig.update_yaxes(showgrid=False)
-    return fig
+    traces = [dict(type="heatmap", z=z, **grid.refs(r, c), zmin=-zmax, zmax=zmax,
+                   colorscale="RdBu_r", showscale=k in (0, 2), text=np.round(z, 2),
+                   texttemplate="%{text}",
+                   colorbar=dict(len=0.4, y=0.8 if r == 1 else 0.2,
+                                 title=dict(text="raw" if r == 1 else "out")),
+                   hovertemplate="sample %{y}, feature %{x}: %{z:.3f}<extra></extra>")
+              for k, (z, r, c, zmax) in enumerate(cells)]
+    shapes = grid.layout["shapes"] = []
+    for col, (dim, color) in enumerate(((0, COLORS["batch"]), (1, COLORS["layer"])), start=1):
+        refs = grid.refs(1, col)
+        shapes += _outlines(rows, cols, dim, refs["xaxis"], refs["yaxis"], color)
+    for each in axes(grid.layout, "y"):
+        each.update(autorange="reversed", title=dict(text="sample in the batch"),
+                    tickvals=list(range(rows)))
+    for each in axes(grid.layout, "x"):
+        each.update(title=dict(text="feature (unit)"), tickvals=list(range(cols)))
+    return _framed(traces, grid.layout, 360 + 70 * rows,
+                   "The batch × features matrix and the groups each norm averages over", showgrid=False)
 
 
 def batch_size_figure(sizes, results: dict, labels: dict) -> go.Figure:
     """Final test accuracy and loss against the batch size, one line per norm, a dot per seed."""
-    fig = make_subplots(1, 2, subplot_titles=("final test accuracy", "final test loss"),
-                        horizontal_spacing=0.1)
+    grid = Grid(1, 2, ("final test accuracy", "final test loss"), horizontal_spacing=0.1)
+    traces = []
     for key, per_size in results.items():
         trained = [b for b in sizes if b in per_size]  # batch norm has no B = 1 point
         if not trained:
@@ -245,37 +258,42 @@ def batch_size_figure(sizes, results: dict, labels: dict) -> go.Figure:
         for col, name in ((1, "test_acc"), (2, "test_loss")):
             finals = [_finals(per_size[b], name) for b in trained]
             dots_x = np.concatenate([[b] * len(f) for b, f in zip(trained, finals)])
-            fig.add_scatter(x=dots_x, y=np.concatenate(finals), mode="markers", showlegend=False,
-                            legendgroup=key, marker=dict(size=6, color=rgba(COLORS[key], 0.4)),
-                            row=1, col=col, hovertemplate="B = %{x}, one seed: %{y:.3f}<extra></extra>")
-            fig.add_scatter(x=trained, y=[np.nanmean(f) for f in finals], mode="lines+markers",
-                            name=f"{labels[key]} (mean of seeds)", legendgroup=key,
-                            showlegend=col == 1, row=1, col=col, marker=dict(size=9),
-                            line=dict(color=COLORS[key], width=2.5),
-                            hovertemplate=labels[key] + ", B = %{x}: %{y:.3f}<extra></extra>")
-    fig.update_xaxes(type="log", title_text="batch size B", tickvals=list(sizes))
-    return _framed(fig, 430, "Batch norm vs layer norm across batch sizes (same steps, same data)")
+            traces.append(dict(type="scatter", x=dots_x, y=np.concatenate(finals), mode="markers",
+                               showlegend=False, legendgroup=key,
+                               marker=dict(size=6, color=rgba(COLORS[key], 0.4)), **grid.refs(1, col),
+                               hovertemplate="B = %{x}, one seed: %{y:.3f}<extra></extra>"))
+            traces.append(dict(type="scatter", x=trained, y=[np.nanmean(f) for f in finals],
+                               mode="lines+markers", name=f"{labels[key]} (mean of seeds)",
+                               legendgroup=key, showlegend=col == 1, **grid.refs(1, col),
+                               marker=dict(size=9), line=dict(color=COLORS[key], width=2.5),
+                               hovertemplate=labels[key] + ", B = %{x}: %{y:.3f}<extra></extra>"))
+    for each in axes(grid.layout, "x"):
+        each.update(type="log", title=dict(text="batch size B"), tickvals=list(sizes))
+    return _framed(traces, grid.layout, 430,
+                   "Batch norm vs layer norm across batch sizes (same steps, same data)")
 
 
 def padding_figure(lengths, effects, current: int) -> go.Figure:
     """Against the fraction of padding: how far batch norm's statistics move (left) and how much
     the real tokens' normalised values change (right, batch norm vs layer norm's exact 0)."""
-    fig = make_subplots(1, 2, horizontal_spacing=0.1,
-                        subplot_titles=("batch norm's statistics, padding included",
-                                        "change of the real tokens' normalised values"))
+    grid = Grid(1, 2, ("batch norm's statistics, padding included",
+                       "change of the real tokens' normalised values"), horizontal_spacing=0.1)
     p = [e.padding for e in effects]
     hover = [f"T = {t}" for t in lengths]
     lines = ((1, "mean shift (real stds)", [e.mean_shift for e in effects], COLORS["batch"], None),
              (1, "std ÷ real tokens' std", [e.std_ratio for e in effects], COLORS["after"], None),
              (2, "batch norm: |change|", [e.bn_change for e in effects], COLORS["batch"], "dash"),
              (2, "layer norm: |change|", [e.ln_change for e in effects], COLORS["layer"], None))
-    for col, name, ys, color, dash in lines:
-        fig.add_scatter(x=p, y=ys, mode="lines+markers", name=name, row=1, col=col, text=hover,
-                        line=dict(color=color, width=2.5, dash=dash), marker=dict(size=7),
-                        hovertemplate=name + ", %{text}: %{y:.3g}<extra></extra>")
+    traces = [dict(type="scatter", x=p, y=ys, mode="lines+markers", name=name, **grid.refs(1, col),
+                   text=hover, line=dict(color=color, width=2.5, dash=dash), marker=dict(size=7),
+                   hovertemplate=name + ", %{text}: %{y:.3g}<extra></extra>")
+              for col, name, ys, color, dash in lines]
+    # The current length dotted in each panel, as add_vline draws it: across the y domain.
     at = list(lengths).index(current)
-    for col in (1, 2):
-        fig.add_vline(x=p[at], line=dict(color="#9ca3af", dash="dot"), row=1, col=col)
-    fig.update_xaxes(title_text="fraction of the batch that is padding", range=[0, 1])
-    fig.update_yaxes(title_text="mean |change|", row=1, col=2)
-    return _framed(fig, 430, f"Zero padding in a batch of sequences (dotted: T = {current})")
+    grid.layout["shapes"] = [dict(type="line", x0=p[at], x1=p[at], y0=0, y1=1, xref=refs["xaxis"],
+                                  yref=refs["yaxis"] + " domain", line=dict(color="#9ca3af", dash="dot"))
+                             for refs in (grid.refs(1, 1), grid.refs(1, 2))]
+    for each in axes(grid.layout, "x"):
+        each.update(title=dict(text="fraction of the batch that is padding"), range=[0, 1])
+    grid.axis("y", 1, 2)["title"] = dict(text="mean |change|")
+    return _framed(traces, grid.layout, 430, f"Zero padding in a batch of sequences (dotted: T = {current})")
