@@ -3,10 +3,11 @@
 import streamlit as st
 
 from charts import moments_figures as figs
-from components import controls
+from components import controls, presenter
 from components.claims import show_claim
 from components.lesson import divergence_error, lesson_page
-from components.live_plot import live_figure
+from components.live_plot import live_figure, live_figure_json
+from components.live_slider import live_select_slider, offer_options
 from components.widget_defaults import scope
 from lessons import moments
 from optimizers import OPTIMIZERS
@@ -15,6 +16,7 @@ from optimizers.step_trace import trace_run
 PREFIX = "mv"  # the prefix of the page's widget and link keys
 page_key = scope(PREFIX)  # page_key("steps") is "mv.steps"
 STEP = page_key("step")  # the scrubber
+RATE_CHART = page_key("rate")  # the chart a dragged step redraws
 
 DEFAULT = ["sgd", "momentum", "adagrad", "rmsprop", "adam"]
 STEPS = (10, 20, 50, 100, 200)
@@ -47,8 +49,10 @@ def sidebar(log):
 def step_slider(log, last: int) -> int:
     if st.session_state.get(STEP, 1) > last:  # fewer steps than before: stay in range
         st.session_state[STEP] = last
-    return st.slider("step t", 1, last, value=1, key=log(STEP, bounds=(1, last)),
-                     bind=controls.BIND)
+    # Live: dragging the thumb moves the rate chart's marker (the table follows on release).
+    steps = tuple(range(1, last + 1))
+    return live_select_slider("step t", steps, value=1, key=log(STEP, steps), bind=controls.BIND,
+                              chart=RATE_CHART)
 
 
 def show_divergence(values) -> None:
@@ -82,9 +86,12 @@ def values_section(log, values, num_steps) -> int:
     return step
 
 
-def rate_section(values, step) -> None:
+def rate_section(values, step: int, num_steps: int) -> None:
     st.subheader(r"3 · The rate $\eta/\sqrt{V_t}$ over time")
-    live_figure(figs.rate_figure(values, step), key=page_key("rate"), config=CHART)
+    live_figure(figs.rate_figure(values, step), key=RATE_CHART, config=CHART)
+    presenting = presenter.active()  # a dragged step redraws this chart through the route
+    offer_options(STEP, range(1, num_steps + 1), lambda t: live_figure_json(
+        figs.rate_figure(values, t), key=RATE_CHART, presenting=presenting))
     claims = (moments.constant_rate_claim(values), moments.adagrad_rate_claim(values),
               moments.window_rate_claim(values))
     for claim in claims:
@@ -115,4 +122,4 @@ with lesson_page(
                                convention, tuple(sorted(surface_params.items()))) for key in chosen]
         show_divergence(values)
         step = values_section(log, values, num_steps)
-        rate_section(values, step)
+        rate_section(values, step, num_steps)

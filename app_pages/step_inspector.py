@@ -4,10 +4,11 @@ import streamlit as st
 
 from charts import inspector_figures as figs
 from charts.surface_view import surface_view
-from components import controls
+from components import controls, presenter
 from components.claims import show_claim
 from components.lesson import divergence_error, lesson_page
-from components.live_plot import live_figure
+from components.live_plot import live_figure, live_figure_json
+from components.live_slider import live_select_slider, offer_options
 from components.rule_formula import rule_formula, shown_schedule
 from components.scales import fmt, ladder
 from components.schedule_controls import schedule_controls
@@ -21,6 +22,7 @@ from optimizers.sweep import step_schedules
 PREFIX = "si"  # the prefix of the page's widget and link keys
 page_key = scope(PREFIX)  # page_key("steps") is "si.steps"
 STEP = page_key("step")  # the scrubber, which the step buttons move
+CHART = page_key("chart")  # the chart a dragged step redraws
 
 STEPS = (20, 50, 100, 200, 500)
 NOISE = [0.0] + ladder("log", 0.01, 100.0)
@@ -69,8 +71,11 @@ def step_controls(log, last: int) -> int:
              ("last »", "last", last))
     for col, (label, name, delta) in zip(cols, moves):
         col.button(label, key=page_key(name), on_click=move, args=(delta, last), width="stretch")
-    return st.slider("step t", 1, last, value=1, key=log(STEP, bounds=(1, last)),
-                     bind=controls.BIND)
+    # Live: dragging the thumb moves the chart through the steps (the table and the checks
+    # follow on release, as on every page's dragged slider).
+    steps = tuple(range(1, last + 1))
+    return live_select_slider("step t", steps, value=1, key=log(STEP, steps), bind=controls.BIND,
+                              chart=CHART)
 
 
 @st.fragment
@@ -89,7 +94,11 @@ def inspector(log, surface, surface_params, trace) -> None:
         params = tuple(sorted(surface_params.items()))
         view = surface_view(surface.key, params)
         live_figure(figs.step_figure(surface, view, trace, step, zoom, surface_params=params),
-                    key=page_key("chart"), config={"displayModeBar": False})
+                    key=CHART, config={"displayModeBar": False})
+        presenting = presenter.active()  # a dragged step redraws this chart through the route
+        offer_options(STEP, range(1, trace.num_steps + 1), lambda t: live_figure_json(
+            figs.step_figure(surface, view, trace, t, zoom, surface_params=params), key=CHART,
+            presenting=presenting))
         if step <= (trace.diverged_at or trace.num_steps + 1) - 1:  # a finite step to check
             show_claim(lesson.arrows_claim(trace, step))
             if trace.optimizer == "nesterov":

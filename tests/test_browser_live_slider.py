@@ -231,7 +231,9 @@ CHART_SIG = """
 (cls) => {
   const gd = document.querySelector('.' + cls + ' .js-plotly-plot');
   if (!gd || !gd._fullData || !gd.querySelector('.main-svg')) return null;
-  return JSON.stringify(gd._fullData.map((t) => [Array.from(t.x || []), Array.from(t.y || [])]));
+  // The traces' data and the shapes' places (the moments page marks its step with a line).
+  return JSON.stringify([gd._fullData.map((t) => [Array.from(t.x || []), Array.from(t.y || [])]),
+                         (gd.layout.shapes || []).map((s) => [s.x0, s.x1, s.y0, s.y1])]);
 }
 """
 
@@ -243,6 +245,8 @@ LESSON_SLIDERS = (
     ("adaptive_rates", "ar.p", "ar_path_chart"),  # how often w₂'s feature is present, the paths
     ("saddle_escape", "saddle.noise", "saddle.paths"),  # the gradient noise σ, the escape paths
     ("batch_noise", "bn.noise", "bn_cloud_chart"),  # the label noise σ, the gradient cloud
+    ("step_inspector", "si.step", "si.chart"),  # the step t, the step's arrows on the surface
+    ("moments", "mv.step", "mv.rate"),  # the step t, its marker on the rate chart
 )
 
 
@@ -269,7 +273,8 @@ def test_a_lessons_live_slider_previews_its_chart_through_the_route(server, page
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(x, y)
     page.mouse.down()
-    page.mouse.move(x - 40, y, steps=4)
+    away = 40 if thumb.input_value() == "0" else -40  # a step slider starts at its first option
+    page.mouse.move(x + away, y, steps=4)
     page.wait_for_function(f"(old) => ({CHART_SIG})('{chart}') !== old", arg=before,
                            timeout=60_000, polling=50)
     previewed = settled_chart(page, thumb, traffic, read=lambda p: p.evaluate(CHART_SIG, chart))

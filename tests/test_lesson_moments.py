@@ -41,7 +41,7 @@ def test_defaults_lay_out_every_optimizer_and_the_claims_hold(default_app):
 
 def test_the_table_rebuilds_the_step_from_m_and_V(default_app):
     at = default_app
-    at.slider(key="mv.step").set_value(30).run()
+    at.select_slider(key="mv.step").set_value(30).run()
     assert_clean(at)
     rows = table(at)
     assert len(rows) == 10  # 5 optimizers x 2 coordinates
@@ -57,7 +57,7 @@ def test_the_table_rebuilds_the_step_from_m_and_V(default_app):
 
 def test_fewer_steps_keeps_the_step_in_range_and_empty_selection_hints(default_app):
     at = default_app
-    at.slider(key="mv.step").set_value(40).run()
+    at.select_slider(key="mv.step").set_value(40).run()
     at.select_slider(key="mv.steps").set_value(10).run()
     assert_clean(at)
     assert at.session_state["mv.step"] == 10

@@ -44,7 +44,7 @@ def test_step_buttons_and_scrubber_move_the_step(default_app):
     assert at.session_state["si.step"] == 3 and len(steps_so_far(at)) == 4
     at.button(key="si.prev").click().run()
     assert at.session_state["si.step"] == 2
-    at.slider(key="si.step").set_value(40).run()
+    at.select_slider(key="si.step").set_value(40).run()
     assert len(steps_so_far(at)) == 41
     at.button(key="si.last").click().run()
     assert at.session_state["si.step"] == 50
@@ -105,13 +105,13 @@ def test_nesterov_marks_the_look_ahead_point_and_its_arrows_add_up():
     assert any("end where the thick step ends" in b for b in boxes)
     assert any("The ◇ is x₄ = θ₄ + μ v₄" in b for b in boxes)
     assert not texts(at, "warning")
-    at.slider(key="si.step").set_value(30).run()
+    at.select_slider(key="si.step").set_value(30).run()
     assert_parts_sum_to_the_step(at)
 
 
 def test_momentum_arrows_add_up_and_the_claims_hold(default_app):
     at = default_app
-    at.slider(key="si.step").set_value(12).run()
+    at.select_slider(key="si.step").set_value(12).run()
     assert_clean(at)
     assert_parts_sum_to_the_step(at)
     boxes = texts(at, "success")
@@ -121,7 +121,7 @@ def test_momentum_arrows_add_up_and_the_claims_hold(default_app):
 
 def test_moving_the_widgets_changes_the_run(default_app):
     at = default_app
-    at.slider(key="si.step").set_value(10).run()
+    at.select_slider(key="si.step").set_value(10).run()
     before = steps_so_far(at)
     at.select_slider(key="momentum.learning_rate").set_value(0.1).run()
     assert_clean(at)
@@ -138,7 +138,7 @@ def test_moving_the_widgets_changes_the_run(default_app):
 
 def test_fewer_steps_keeps_the_step_in_range(default_app):
     at = default_app
-    at.slider(key="si.step").set_value(45).run()
+    at.select_slider(key="si.step").set_value(45).run()
     at.select_slider(key="si.steps").set_value(20).run()
     assert_clean(at)
     assert at.session_state["si.step"] == 20
