@@ -37,8 +37,7 @@ class Server:
         log = open(ROOT / "artifacts" / "bench_classroom_server.log", "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "server.py", "--server.headless", "true",
-             "--server.port", str(self.port), "--server.address", "127.0.0.1",
-             "--server.fileWatcherType", "none", *extra_args],
+             "--server.port", str(self.port), "--server.address", "127.0.0.1", *extra_args],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 120
         while not _healthy(self.url):

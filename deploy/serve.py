@@ -95,8 +95,7 @@ class Replica:
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "streamlit", "run", "server.py", "--server.headless", "true",
-                 "--server.address", "127.0.0.1", "--server.port", str(self.port),
-                 "--server.fileWatcherType", "none"],  # a served class never reloads its source
+                 "--server.address", "127.0.0.1", "--server.port", str(self.port)],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True)
         say(f"replica {self.name} pid {self.proc.pid} on 127.0.0.1:{self.port} (log {self.log})")

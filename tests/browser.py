@@ -80,10 +80,7 @@ def streamlit_server(app: str = "server.py", timeout: float = 60.0,
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", app, "--server.headless", "true",
              "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false",
-             # No source watcher: the suite writes .jax_cache/, static/ and artifacts/ under the
-             # watched tree, and a full run once overflowed inotify; a test server never reloads.
-             "--server.fileWatcherType", "none"],
+             "--browser.gatherUsageStats", "false"],  # no source watcher: .streamlit/config.toml
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             deadline = time.monotonic() + timeout
