@@ -1,0 +1,88 @@
+"""A new setting on each network page, as a student meets it: the whole page run by Streamlit's
+AppTest in a warm process (compiled programs, empty training caches for the new setting), the
+time until its first chart is drawn (a section is drawn once the runs it reads have trained:
+components/training_jobs.training) and the whole run; then a rerun that trains nothing. Wall
+and CPU seconds, medians over three new settings.
+
+    python benchmarks/bench_network_pages.py [page ...]    # default: every network page
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from _common import ROOT
+from streamlit.testing.v1 import AppTest
+
+from components import live_plot
+
+# page -> the widget a new setting changes and three new values: a new seed retrains everything
+# on a page; the layer-norm page has no seed, its learning rate retrains every run.
+SEEDS = ("number_input", (3, 4, 5))
+PAGES = {"batch_norm": ("bnorm.seed", SEEDS), "dropout": ("dropout.seed", SEEDS),
+         "l1_l2": ("l1l2.seed", SEEDS),
+         "layer_norm": ("lnorm.lr", ("select_slider", (0.001, 0.003, 0.03))),
+         "train_eval": ("te.seed", SEEDS), "lr_range_test": ("lr_range.seed", SEEDS),
+         "batch_noise": ("bn.seed", SEEDS)}
+
+
+class Charts:
+    """Times at which the page drew its charts (``live_plot``: every lesson chart) since
+    ``start``: the first is the first section's, drawn once the runs it reads are done."""
+
+    def __init__(self):
+        self.start, self.marks = 0.0, []
+        self._draw = live_plot.live_plot
+
+    def __enter__(self):
+        def draw(*args, **kwargs):
+            self.marks.append(time.perf_counter() - self.start)
+            return self._draw(*args, **kwargs)
+        live_plot.live_plot = draw
+        return self
+
+    def __exit__(self, *exc):
+        live_plot.live_plot = self._draw
+
+    def reset(self):
+        self.start, self.marks = time.perf_counter(), []
+
+
+def timed_run(at: AppTest, charts: Charts) -> tuple[float, float, list[float]]:
+    charts.reset()
+    cpu = time.process_time()
+    at.run()
+    if at.exception:
+        raise RuntimeError(f"the page raised: {at.exception[0].message}")
+    return time.perf_counter() - charts.start, time.process_time() - cpu, charts.marks
+
+
+def bench(page: str, key: str, change: tuple, charts: Charts) -> None:
+    at = AppTest.from_file(str(ROOT / "app_pages" / f"{page}.py"), default_timeout=900)
+    first = timed_run(at, charts)[0]  # compiles (or reads the persistent cache) and trains
+    walls, cpus, seconds = [], [], []
+    kind, values = change
+    for value in values:
+        getattr(at, kind)(key=key).set_value(value)
+        wall, cpu, marks = timed_run(at, charts)
+        walls.append(wall), cpus.append(cpu)
+        seconds.append(marks[0] if marks else wall)
+    cached = statistics.median(timed_run(at, charts)[0] for _ in range(3))
+    print(f"{page:14s} new {key}: whole page {statistics.median(walls):5.2f} s "
+          f"({min(walls):.2f}-{max(walls):.2f}; CPU {statistics.median(cpus):.2f} s), "
+          f"first chart {statistics.median(seconds):5.2f} s; nothing new "
+          f"{cached:5.2f} s (first open {first:.1f} s)", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("pages", nargs="*", default=list(PAGES), choices=list(PAGES))
+    with Charts() as charts:
+        for page in parser.parse_args().pages:
+            bench(page, *PAGES[page], charts)
+
+
+if __name__ == "__main__":
+    main()
