@@ -9,6 +9,7 @@ Trail mode (the path grows with its head) is cut in the browser from the whole p
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -224,3 +225,36 @@ def grid_spec(surface: Surface, view: SurfaceView, series_list: list[PathSeries]
 
 def _wrap(figure: dict) -> go.Figure:
     return go.Figure(figure)
+
+
+# plotly.js's typed arrays by numpy dtype, and the integers plotly.py narrows 64-bit ones to
+# (the first that holds the values), as ``_plotly_utils.utils.to_typed_array_spec`` writes them.
+_TYPED = {np.dtype(t): t for t in ("i1", "i2", "i4", "u1", "u2", "u4", "f4", "f8")}
+_NARROWER = {np.dtype("i8"): ("i1", "i2", "i4"), np.dtype("u8"): ("u1", "u2", "u4")}
+
+
+def typed_array(values):
+    """A numpy array as the typed array plotly.py writes for it (``{"dtype", "bdata"}``), which
+    ``go.Figure`` then takes as it is; anything else unchanged. plotly.py checks each numpy array
+    twice, validating and writing it (~0.1 ms each, mostly narwhals asking whether it is a data
+    frame): ~40 % of a validated figure of 30 curves, and of its ``to_plotly_json``."""
+    if not isinstance(values, np.ndarray) or values.size == 0:
+        return values
+    fits = [t for t in _NARROWER.get(values.dtype, ())
+            if np.iinfo(t).min <= values.min() and values.max() <= np.iinfo(t).max]
+    values = values.astype(fits[0]) if fits else values
+    if values.dtype not in _TYPED:
+        return values
+    data = base64.b64encode(np.ascontiguousarray(values)).decode("ascii")
+    spec = {"dtype": _TYPED[values.dtype], "bdata": data}
+    if values.ndim > 1:
+        spec["shape"] = str(values.shape)[1:-1]
+    return spec
+
+
+def validated(figure: dict) -> go.Figure:
+    """``go.Figure(figure)``, every property validated, with the traces' data arrays (x, y, z)
+    handed over as typed arrays (``typed_array``): the same ``to_plotly_json``, faster."""
+    data = [trace | {k: typed_array(trace[k]) for k in ("x", "y", "z") if k in trace}
+            for trace in figure["data"]]
+    return go.Figure(figure | {"data": data})

@@ -12,6 +12,7 @@ from typing import NamedTuple
 import numpy as np
 import plotly.graph_objects as go
 
+from charts.figures import validated
 from charts.layout import axis, plot_layout
 from charts.palette import DIVERGENCE_COLOR, rgba
 
@@ -91,7 +92,7 @@ def field_figure(grid: Grid, values: np.ndarray, data, *, title: str = "", heigh
     layout = plot_layout(height, title, margin=MARGIN, showlegend=False,
                          xaxis=axis("x₁", range=[grid.xs[0], grid.xs[-1]]),
                          yaxis=axis("x₂", range=[grid.ys[0], grid.ys[-1]]))
-    return go.Figure(dict(data=traces, layout=layout))
+    return validated(dict(data=traces, layout=layout))
 
 
 def decision_boundary_figure(result, data, *, title: str = "", resolution: int = 100,
@@ -150,7 +151,7 @@ def train_test_curves_figure(runs: list[RunView], metric: str = "loss", *, title
                          yaxis=axis(name, grid=True, type="log" if log_y else "linear"),
                          legend=dict(orientation="h", y=-0.3, x=0))
     layout["margin"]["b"] = 80
-    return go.Figure(dict(data=traces, layout=layout))
+    return validated(dict(data=traces, layout=layout))
 
 
 def _seed_line(color: str, first: bool, dash: str = "solid") -> dict:
@@ -176,7 +177,7 @@ def seed_strip_figure(groups: dict, *, title: str, y_title: str, height: int = 3
                          xaxis=axis("", tickmode="array", tickvals=list(range(len(groups))),
                                     ticktext=list(groups), range=[-0.5, len(groups) - 0.5]),
                          yaxis=axis(y_title, grid=True))
-    return go.Figure(dict(data=traces, layout=layout))
+    return validated(dict(data=traces, layout=layout))
 
 
 # Zero and near zero in two blues (dark, then light), the live rest pale grey, dead-unit weights
@@ -196,7 +197,7 @@ def weight_kinds_figure(shares: dict, *, title: str, height: int = 300) -> go.Fi
                          yaxis=axis("% of the layer's weights", range=[0, 100], grid=True),
                          legend=dict(orientation="h", y=-0.2, x=0))
     layout["margin"]["b"] = 90
-    return go.Figure(dict(data=traces, layout=layout))
+    return validated(dict(data=traces, layout=layout))
 
 
 def _log_count_ticks(most: int) -> dict:
@@ -228,7 +229,7 @@ def weight_histogram_figure(runs: list[RunView], layer: int, *, title: str = "",
                          yaxis=axis("count", grid=True, **(_log_count_ticks(most) if log_y else {})),
                          legend=dict(orientation="h", y=-0.3, x=0))
     layout["margin"]["b"] = 80
-    return go.Figure(dict(data=traces, layout=layout))
+    return validated(dict(data=traces, layout=layout))
 
 
 def mode_scale_figure(scales: dict, p: float, height: int = 300) -> go.Figure:
@@ -247,7 +248,7 @@ def mode_scale_figure(scales: dict, p: float, height: int = 300) -> go.Figure:
                          margin=MARGIN, barmode="group", xaxis=axis(""),
                          yaxis=axis("mean activation", grid=True),
                          legend=dict(orientation="h", y=-0.2, x=0))
-    return go.Figure(dict(data=traces, layout=layout))
+    return validated(dict(data=traces, layout=layout))
 
 
 def mode_spread_figure(train_samples: np.ndarray, eval_values: np.ndarray, labels: list[str], *,
@@ -271,4 +272,4 @@ def mode_spread_figure(train_samples: np.ndarray, eval_values: np.ndarray, label
                                     ticktext=labels),
                          yaxis=axis("P(class 1)", range=[-0.05, 1.05], grid=True),
                          legend=dict(orientation="h", y=-0.2, x=0))
-    return go.Figure(dict(data=traces, layout=layout))
+    return validated(dict(data=traces, layout=layout))
