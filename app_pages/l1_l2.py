@@ -1,5 +1,7 @@
 """Lesson: L1 against L2 on an overfitting MLP — boundaries, curves, weights, pruning."""
 
+import functools
+
 import numpy as np
 import streamlit as st
 
@@ -17,6 +19,7 @@ from components.lesson import lesson_page
 from components.live_plot import live_figure
 from components.network_controls import data_controls, report_divergence, training_controls
 from components.scales import fmt
+from components.training_jobs import train_jobs
 from components.widget_defaults import scope
 from lessons.l1_l2 import (
     DEFAULT_L1,
@@ -25,10 +28,11 @@ from lessons.l1_l2 import (
     dead_units_sink_under_l2,
     l1_gives_exact_zeros,
     layer_weight_kinds,
+    page_data,
     penalties_vs_overfitting,
     sparsity_is_not_speed,
     time_dense_forward,
-    train_comparison,
+    train_kind,
     weight_census,
 )
 
@@ -41,15 +45,25 @@ COLORS = {"none": "#6b7280", "L1": "#997700", "L2": "#2563eb"}  # red is diverge
 L1_STEPS = ("proximal", "subgradient")
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def train_variants(data_key, l1, l2, proximal, lr, steps, seed):
-    return train_comparison(data_key, l1, l2, proximal, lr, steps, seed)
+@st.cache_data(max_entries=12, show_spinner=False)
+def kind_runs(data_key, kind, strengths, proximal, lr, steps, seed):
+    return train_kind(data_key, kind, strengths, proximal, lr, steps, seed)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def censuses(data_key, l1, l2, proximal, lr, steps, seed):
-    data, groups = train_variants(data_key, l1, l2, proximal, lr, steps, seed)
-    return {label: [weight_census(r, data.x_train) for r in rs] for label, rs in groups.items()}
+@st.cache_data(max_entries=12, show_spinner=False)
+def kind_census(data_key, kind, strengths, proximal, lr, steps, seed):
+    x = page_data(data_key).x_train
+    return [weight_census(r, x) for r in kind_runs(data_key, kind, strengths, proximal, lr, steps,
+                                                   seed)]
+
+
+def train_variants(data_key, l1, l2, proximal, training) -> tuple[dict, dict]:
+    """Every kind's runs, the three trained side by side (``train_jobs``), and their censuses."""
+    args = {k: (data_key, k, strengths, proximal, *training)
+            for k, strengths in (("none", ()), ("L1", l1), ("L2", l2))}
+    groups = train_jobs({k: functools.partial(kind_runs, *a) for k, a in args.items()},
+                        f"none, L1 and L2 on {SEEDS} seeds each")
+    return groups, {k: kind_census(*a) for k, a in args.items()}
 
 
 def strength_controls(log, name: str, defaults) -> tuple[float, ...]:
@@ -153,9 +167,8 @@ with lesson_page(
         st.subheader("Training")
         training = training_controls(log, PREFIX)
 
-    with st.spinner(f"Training none, L1 and L2 on {SEEDS} seeds each in one compiled call ..."):
-        data, groups = train_variants(tuple(data_settings), l1, l2, proximal, *training)
-        census = censuses(tuple(data_settings), l1, l2, proximal, *training)
+    data = page_data(tuple(data_settings))
+    groups, census = train_variants(tuple(data_settings), l1, l2, proximal, training)
     runs = [RunView(label, COLORS[label], r) for label, rs in groups.items() for r in rs]
     report_divergence([RunView(f"{run.label} (seed {training.seed + i % SEEDS})", run.color,
                                run.result) for i, run in enumerate(runs)])

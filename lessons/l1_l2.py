@@ -19,22 +19,36 @@ from networks.records import NEAR_ZERO
 
 CONFIG = MLPConfig(sizes=(2, 64, 64, 2))
 KINDS = ("none", "L1", "L2")
-SEEDS = 5  # every comparison is a verdict over seeds, trained together in one compiled call
+SEEDS = 5  # every comparison is a verdict over seeds, each kind's trained in one compiled call
 DEFAULT_L1, DEFAULT_L2 = (3e-3, 1e-3, 5e-4), (1e-2, 5e-3, 2e-3)  # larger for earlier layers
+
+
+def page_data(data_key):
+    """The page's data set: ``data_key`` = (name, noise, n_train, data seed)."""
+    return make_dataset(data_key[0], n_train=data_key[2], noise=data_key[1], seed=data_key[3])
+
+
+def train_kind(data_key, kind: str, strengths, proximal: bool, lr: float, steps: int, seed: int,
+               seeds: int = SEEDS) -> list:
+    """One kind of KINDS ("none", or "L1" / "L2" at its per-layer ``strengths``) on ``seeds``
+    seeds (seed, seed + 1, ...), one compiled call: a TrainResult per seed. Every kind runs the
+    same program (``proximal`` too: the soft-threshold of a zero L1 is the identity), so the
+    page trains the three side by side, and moving one kind's strength retrains that kind only."""
+    penalty = {} if kind == "none" else {kind.lower(): list(strengths)}
+    return train_batch(CONFIG, page_data(data_key), "momentum",
+                       [{**penalty, "seed": seed + s} for s in range(seeds)],
+                       hyperparameters={"learning_rate": lr, "momentum": 0.9}, num_steps=steps,
+                       batch_size=30, record_every=steps // 100, l1_proximal=proximal,
+                       pad_train=True)
 
 
 def train_comparison(data_key, l1, l2, proximal: bool, lr: float, steps: int, seed: int,
                      seeds: int = SEEDS):
-    """The page's experiment: no penalty, L1 and L2 on ``seeds`` seeds each (seed, seed + 1,
-    ...), one compiled call. ``data_key`` = (name, noise, n_train, data seed). Returns the data
+    """The page's experiment: no penalty, L1 and L2 on ``seeds`` seeds each. Returns the data
     and {kind: [TrainResult per seed]}."""
-    data = make_dataset(data_key[0], n_train=data_key[2], noise=data_key[1], seed=data_key[3])
-    kinds = ({}, {"l1": list(l1)}, {"l2": list(l2)})
-    variants = [{**kind, "seed": seed + s} for kind in kinds for s in range(seeds)]
-    results = train_batch(CONFIG, data, "momentum", variants, hyperparameters={
-        "learning_rate": lr, "momentum": 0.9}, num_steps=steps, batch_size=30,
-        record_every=steps // 100, l1_proximal=proximal, pad_train=True)
-    return data, {k: results[i * seeds:(i + 1) * seeds] for i, k in enumerate(KINDS)}
+    strengths = {"none": (), "L1": l1, "L2": l2}
+    return page_data(data_key), {k: train_kind(data_key, k, strengths[k], proximal, lr, steps,
+                                               seed, seeds) for k in KINDS}
 
 
 def dead_units(result, x) -> list[np.ndarray]:
