@@ -6,6 +6,11 @@ each, quiet machine): 2.65-2.74 s of wall time one after another, 1.58-1.59 s tw
 less CPU (3.5 -> 2.8 s of CPU). Under a class's load the two threads share the cores with the
 other sessions' runs like any other work.
 
+``train_jobs`` returns when every job is done; ``training`` hands the page its results as they
+come, so a page draws each section once the runs it reads are trained while the rest train
+(listed in the order the page reads them): the batch-norm page's first chart after its first two
+sweeps, not all seven; the dropout page's lecture runs train while its first sections draw.
+
 The jobs must not draw (their cached functions are called with ``show_spinner=False``, and
 whatever they read through another ``st.cache_data`` is read by the page first): they run on
 threads that carry the page's script context only so that Streamlit's caches work there.
