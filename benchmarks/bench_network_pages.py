@@ -78,9 +78,12 @@ def bench(page: str, key: str, change: tuple, charts: Charts) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("pages", nargs="*", default=list(PAGES), choices=list(PAGES))
+    parser.add_argument("pages", nargs="*", help=f"any of {', '.join(PAGES)} (default: all)")
+    pages = parser.parse_args().pages or list(PAGES)
+    if unknown := set(pages) - set(PAGES):  # argparse's choices reject an empty list (3.11)
+        parser.error(f"unknown pages {sorted(unknown)}; choose from {', '.join(PAGES)}")
     with Charts() as charts:
-        for page in parser.parse_args().pages:
+        for page in pages:
             bench(page, *PAGES[page], charts)
 
 
