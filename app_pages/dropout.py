@@ -171,8 +171,8 @@ def pruning_section(groups, rates) -> None:
     show_claim(not_l1_pruning(*groups.values(), rates))
 
 
-def lecture_experiment(runs) -> None:
-    groups = {label: runs[label] for _, _, label in LECTURE}
+def lecture_experiment(trained) -> None:
+    groups = {label: trained[label] for _, _, label in LECTURE}
     runs = [RunView(label, LECTURE_COLORS[label], r) for label, rs in groups.items() for r in rs]
     report_divergence(runs[::LECTURE_SEEDS])
     show_claim(lecture_verdict(*groups.values()))
