@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from lessons.batch_norm.statistics import permutations
 from lessons.claims import Claim, fmt_num, pct
 from networks import MLPConfig
 
@@ -232,8 +233,7 @@ def train_eval_claim(train_probs: np.ndarray, eval_probs: np.ndarray, batch: int
 def batch_variance_ratio(z: np.ndarray, batch_size: int, draws: int = 2000, seed: int = 0) -> float:
     """Mean over random batches (without replacement) and features of the *biased* batch
     variance, divided by the population's unbiased variance (N − 1): about (B − 1)/B."""
-    rng = np.random.default_rng(seed)
-    rows = np.stack([rng.permutation(len(z))[:batch_size] for _ in range(draws)])
+    rows = permutations(np.random.default_rng(seed), len(z), draws)[:, :batch_size]
     batch_var = z[rows].var(axis=1).mean(axis=0)
     keep = z.var(axis=0) > 1e-12  # a dead unit (constant) has no variance to estimate
     return float(np.mean(batch_var[keep] / z.var(axis=0, ddof=1)[keep]))
