@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from charts.figures import validated
 from charts.layout import axis, plot_layout
 from charts.palette import rgba
 from charts.subplots import Grid, axes
@@ -36,7 +37,7 @@ def _framed(traces: list[dict], layout: dict, height: int, title: str, **axis_ex
                    font=dict(size=14)),
         # Below the x-axis titles: 62 px under the plot area, whatever its height.
         legend=dict(orientation="h", yanchor="top", y=-62 / (height - 180), x=0)))
-    return go.Figure(dict(data=traces, layout=layout))
+    return validated(dict(data=traces, layout=layout))  # the data arrays handed over typed
 
 
 def _depth_color(i: int, n: int) -> str:
