@@ -7,7 +7,7 @@ import functools
 
 import streamlit as st
 
-from charts.adaptive_figures import (
+from charts.adaptive_rates_figures import (
     bias_figure,
     boost_figure,
     error_figure,

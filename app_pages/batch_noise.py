@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from charts.batch_figures import (
+from charts.batch_noise_figures import (
     batch_series,
     cloud_figure,
     problem_view,

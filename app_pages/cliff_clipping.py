@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from charts.clipping_figures import (
+from charts.cliff_clipping_figures import (
     angle_figure,
     clipping_panels,
     overlap_caption,

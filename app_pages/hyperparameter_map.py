@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from charts.hypermap_figures import METRICS, boundary_trace, hypermap_figure, plot_y
+from charts.hyperparameter_map_figures import METRICS, boundary_trace, hypermap_figure, plot_y
 from components import controls, presenter
 from components.claims import show_claim
 from components.lesson import lesson_page

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from charts.lr_range_figures import STYLES, follow_up_figure, range_test_figure
+from charts.lr_range_test_figures import STYLES, follow_up_figure, range_test_figure
 from charts.network_figures import RunView
 from components import controls
 from components.claims import show_claim

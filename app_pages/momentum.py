@@ -15,7 +15,7 @@ from components.scales import NINES, fmt, ladder
 from components.widget_defaults import scope
 from lessons import momentum as lesson
 from lessons.momentum import ema_weights
-from lessons.momentum_buffer import buffer_claim
+from lessons.momentum.buffer import buffer_claim
 
 PREFIX = "mom"  # the prefix of the page's widget and link keys
 page_key = scope(PREFIX)  # page_key("steps") is "mom.steps"

@@ -5,7 +5,7 @@ import functools
 import numpy as np
 import streamlit as st
 
-from charts.saddle_figures import (
+from charts.saddle_escape_figures import (
     escape_histogram_figure,
     median_figure,
     non_saddle_figure,
@@ -35,7 +35,7 @@ from lessons.saddle_escape.critical_points import (
     monte_carlo_saddle_fraction,
 )
 from lessons.saddle_escape.runs import ESCAPE_RULES, EscapeRule, escape_study
-from lessons.sharp_flat import escape_rates, landmarks, sharp_flat_claims
+from lessons.saddle_escape.sharp_flat import escape_rates, landmarks, sharp_flat_claims
 from optimizers import OPTIMIZERS, simulate_batch
 from surfaces import SURFACES
 

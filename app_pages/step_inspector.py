@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from charts import inspector_figures as figs
+from charts import step_inspector_figures as figs
 from charts.surface_view import surface_view
 from components import controls, presenter
 from components.claims import show_claim

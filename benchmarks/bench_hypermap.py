@@ -8,7 +8,7 @@
 import plotly.io as pio
 from _common import best_time
 
-from charts.hypermap_figures import boundary_trace, hypermap_figure
+from charts.hyperparameter_map_figures import boundary_trace, hypermap_figure
 from lessons.hyperparameter_map.runs import beta_grid, hyperparameter_map, log_grid
 from optimizers.stability import curvature_at_minimum, lr_limit
 

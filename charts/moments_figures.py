@@ -1,6 +1,6 @@
 """Figures and tables of the "One frame" lesson: each optimizer's m_t and V_t as LaTeX, their
 values at one step, and the per-coordinate rate η/√V_t over time. Numbers in
-(``lessons.moments.FrameValues``), tables and figure dicts out."""
+(``lessons.moments.frame.FrameValues``), tables and figure dicts out."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 
 from charts.layout import FONT
 from charts.palette import optimizer_color
-from lessons.moment_frame import FrameValues
+from lessons.moments.frame import FrameValues
 from optimizers import OPTIMIZERS
 
 COORDINATES = ("x", "y")

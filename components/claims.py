@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import streamlit as st
 
 from lessons.claims import Claim
-from lessons.surfaces import STEPS, scheduled, surface_claims, uses_schedule
+from lessons.playground import STEPS, scheduled, surface_claims, uses_schedule
 from optimizers.schedules import SCHEDULES
 from surfaces import SURFACES
 
@@ -39,7 +39,7 @@ def _surface_claims(key: str, params: tuple, start: tuple, schedule: tuple | Non
 
 
 def show_surface_claims(surface, params: dict, start, where=st, schedule=None) -> None:
-    """The measured claims of a surface's lesson (lessons.surfaces) at these settings;
+    """The measured claims of a surface's lesson (lessons.playground) at these settings;
     ``schedule``: the page's, as its runs take it (None: a constant rate)."""
     claims = _surface_claims(surface.key, tuple(sorted(params.items())),
                              tuple(float(v) for v in start), schedule)

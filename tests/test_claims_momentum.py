@@ -8,7 +8,7 @@ import pytest
 
 from lessons import momentum as lesson
 from lessons.momentum import ema_weights
-from lessons.momentum_buffer import buffer_claim
+from lessons.momentum.buffer import buffer_claim
 
 DEFAULT_LR, DEFAULT_STEPS, DEFAULT_BETAS, DEFAULT_BETA = 1.9, 100, (0.0, 0.5, 0.7), 0.9
 

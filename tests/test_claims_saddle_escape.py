@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from lessons import saddle_escape as se
-from lessons import sharp_flat as sf
+from lessons.saddle_escape import sharp_flat as sf
 from lessons.saddle_escape.critical_points import (
     SaddleFractions,
     exact_saddle_fraction,

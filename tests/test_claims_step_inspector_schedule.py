@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from apptest_util import assert_clean, charts, open_app, texts
 
-from charts import inspector_figures as figs
+from charts import step_inspector_figures as figs
 from components.schedule_controls import param_key
 from lessons import step_inspector as lesson
 from optimizers import OPTIMIZERS, latex, schedules, simulate

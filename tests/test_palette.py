@@ -13,7 +13,7 @@ import itertools
 import numpy as np
 import pytest
 
-from charts import batch_figures, clipping_figures, network_figures, norm_figures
+from charts import batch_noise_figures, cliff_clipping_figures, network_figures, norm_figures
 from charts.curves import curve_spec
 from charts.figures import PathSeries, overlay_spec
 from charts.momentum_figures import BETA_SHADES, beta_series
@@ -202,8 +202,8 @@ def test_path_chart_and_curves_draw_each_optimizer_in_its_style():
 # the first five (few datasets have more).
 LESSON_DE = 10.0
 LESSON_SETS = {
-    "clipping modes": list(clipping_figures.CLIP_COLORS.values()),
-    "batch sizes": list(batch_figures.SIZE_COLORS),
+    "clipping modes": list(cliff_clipping_figures.CLIP_COLORS.values()),
+    "batch sizes": list(batch_noise_figures.SIZE_COLORS),
     "normalisations": sorted(set(norm_figures.COLORS.values())),
     "weight kinds": [color for _, color in network_figures.WEIGHT_KINDS],
     "classes": list(network_figures.CLASS_COLORS[:5]),

@@ -2,7 +2,8 @@
 
 Two experiments feed these claims: an escape study (``runs.escape_study``: escape steps over
 seeds x batch sizes, plus each optimizer's noise-free path) on f = x^2 - y^2, and the Monte Carlo
-count of saddles among random symmetric Hessians (``critical_points``).
+count of saddles among random symmetric Hessians (``critical_points``). The third panel, sharp
+vs flat minima, has its experiment and its claims in ``sharp_flat``.
 Escape-time spreads are always the interquartile range (25-75 % of seeds), on chart and table.
 """
 

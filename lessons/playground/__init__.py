@@ -4,7 +4,8 @@ The playground's "why this surface" panel shows a surface's formula, a sentence 
 (``Surface.lesson``, facts of the formula only) and the claims below: every statement about how
 an optimizer behaves there is run at the panel's settings (the surface's shape parameters and
 the start in the sidebar, the surface's suggested learning rates, 300 steps, PyTorch convention)
-and shown with its numbers. ``surface_claims(surface, params, start, schedule)`` returns them.
+and shown with its numbers. ``surface_claims(surface, params, start, schedule)`` returns them;
+the basin claims of the multi-minimum surfaces are in ``basins`` (this package).
 
 With a learning-rate schedule on (the sidebar's, one for every optimizer), step t takes
 η·f(t) with f ≤ 1: the claims about the rate per step (the 2/L edge, the crawl below 1/L, Adam's
@@ -21,7 +22,8 @@ import numpy as np
 
 from lessons.claims import Claim, fmt_num, pct
 from lessons.cliff_clipping import wall_claim
-from lessons.surface_basins import STEPS, himmelblau_basins, rastrigin_nearest, run_from, two_wells_momentum
+from lessons.playground import basins
+from lessons.playground.basins import STEPS, run_from
 from optimizers import schedules, simulate_batch
 from optimizers.stability import curvature_at_minimum
 from surfaces import SURFACES, Surface
@@ -269,9 +271,9 @@ CHECKS: dict[str, tuple[Callable[..., Claim], ...]] = {
     "plateau": (plateau_crawl,),
     "rosenbrock": (valley_curvature,),
     "beale": (valley_curvature,),
-    "himmelblau": (himmelblau_basins,),
-    "rastrigin": (rastrigin_nearest,),
-    "two_wells": (two_wells_momentum,),
+    "himmelblau": (basins.himmelblau_basins,),
+    "rastrigin": (basins.rastrigin_nearest,),
+    "two_wells": (basins.two_wells_momentum,),
 }
 
 

@@ -4,6 +4,7 @@ u runs along the valley floor (curvature 1/κ), w across it (curvature L = 1). E
 page's own: ``damping_runs`` and ``form_runs`` are what its charts draw, and each claim reads their
 paths. Linear theory of the across-valley mode explains the verdicts: heavy ball at rate α,
 λ² − (1 + β − αL)λ + β = 0 (the EMA form is heavy ball at α = η(1 − β)); plain GD is β = 0.
+The buffer's claim (a bounded sum; divergence comes from η) is in ``buffer`` (this package).
 """
 
 from __future__ import annotations

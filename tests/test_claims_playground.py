@@ -1,4 +1,4 @@
-"""The playground's surface lessons: every behaviour claim is measured (lessons/surfaces.py).
+"""The playground's surface lessons: every behaviour claim is measured (lessons/playground/).
 
 Each claim must hold at its surface's defaults (what the playground opens with), and where a
 setting leaves the claim's regime the text must say so rather than repeat the lesson.
@@ -7,7 +7,7 @@ setting leaves the claim's regime the text must say so rather than repeat the le
 import numpy as np
 import pytest
 
-from lessons.surfaces import CHECKS, surface_claims
+from lessons.playground import CHECKS, surface_claims
 from surfaces import SURFACES
 
 

@@ -12,7 +12,7 @@ from charts.surface_view import background_image, surface_view
 from lessons.saddle_escape import BAND_SE, SPREAD
 from lessons.saddle_escape.critical_points import SaddleFractions, exact_saddle_fraction
 from lessons.saddle_escape.runs import EscapeRule, EscapeStudy
-from lessons.sharp_flat import MINIMA, SharpFlatStudy, landmarks, profile
+from lessons.saddle_escape.sharp_flat import MINIMA, SharpFlatStudy, landmarks, profile
 from optimizers import OPTIMIZERS
 
 # Light to dark: a small batch (much noise) is pale, a large batch (little noise) dark.

@@ -1,4 +1,4 @@
-"""Where a run ends: the basin claims of the multi-minimum surfaces (see lessons.surfaces)."""
+"""Where a run ends: the basin claims of the multi-minimum surfaces (see lessons.playground)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ Each optimizer's row holds its frame (``spec.Frame``): m_t and V_t as LaTeX (and
 fit the frame exactly, why) and the function that reads them off a run. ``frame_values`` applies
 it to a traced run (``optimizers.step_trace``) and rebuilds the step from the numbers, so a page can
 show m_t, V_t and the step side by side.
-The claims about them live in ``lessons.moments``.
+The claims about them live in ``lessons.moments`` (this package's ``__init__``).
 
 Indexing follows ``optimizers.step_trace``: arrays over steps have T rows, row t − 1 is step t.
 """

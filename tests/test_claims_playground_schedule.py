@@ -4,7 +4,7 @@ of about η) with a learning-rate schedule on: step t takes η·f(t), f ≤ 1, �
 import numpy as np
 import pytest
 
-from lessons.surfaces import STEPS, surface_claims
+from lessons.playground import STEPS, surface_claims
 from surfaces import SURFACES
 
 RAVINE, PLATEAU = SURFACES["ravine"], SURFACES["plateau"]

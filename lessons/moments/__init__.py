@@ -1,5 +1,5 @@
 """The claims of the "One frame: m_t and V_t" page, computed from its runs read in the frame
-(``lessons.moment_frame``): the step rebuilt from m_t and V_t is the step taken; V = 1 keeps the
+(``frame``): the step rebuilt from m_t and V_t is the step taken; V = 1 keeps the
 rate at η; AdaGrad's rate only falls; a windowed V lets it rise; Adam's first step is η.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from lessons.claims import Claim, fmt_num, pct
-from lessons.moment_frame import CONSTANT_V, FrameValues, frame_values
+from lessons.moments.frame import CONSTANT_V, FrameValues, frame_values
 from optimizers import OPTIMIZERS
 from optimizers.base import first_step_ratio
 
