@@ -116,7 +116,8 @@ def train_batch(config: MLPConfig, data: Dataset, optimizer: str = "adam",
                 num_steps: int = 1000, batch_size: int = 32, record_every: int = 10,
                 convention: str = "pytorch", l1_proximal: bool = False,
                 pad_train: bool = False, schedule=None,
-                pad_batch: bool = False, pad_depth: int = 0) -> list[TrainResult]:
+                pad_batch: bool = False, pad_depth: int = 0,
+                ends_only: bool = False) -> list[TrainResult]:
     """Train several variants of one architecture side by side in one compiled call.
 
     Each variant is a mapping that overrides any of l1, l2 (one value or one per dense layer),
@@ -135,6 +136,9 @@ def train_batch(config: MLPConfig, data: Dataset, optimizer: str = "adam",
     to rounding; ``training.TrainSpec.pad_batch`` says why the pages choose it).
     ``pad_depth=n`` builds n hidden layers of the config's one width and skips those past its
     depth, so the depth is a value (no dropout; equal to rounding; ``networks.depth``).
+    ``ends_only`` computes only the first and the last record: the history has those two rows
+    (``steps`` 0 and ``num_steps``) and ``diverged_at`` is one of them. For runs read at their
+    ends; the same compiled program, and the weights bit for bit those of a full history.
     """
     check_convention(convention)
     _check_fits(config, data)
@@ -148,7 +152,8 @@ def train_batch(config: MLPConfig, data: Dataset, optimizer: str = "adam",
                                                   schedule)
     has_dropout = any(float(np.max(r["dropout"], initial=0.0)) > 0 for r in regs)
     spec = TrainSpec(config, optimizer, options, convention, num_steps, batch_size, record_every,
-                     has_dropout, bool(l1_proximal), bool(pad_train), plan, bool(pad_batch), pad_depth)
+                     has_dropout, bool(l1_proximal), bool(pad_train), plan, bool(pad_batch), pad_depth,
+                     bool(ends_only))
     return run_variants(spec, data, regs, opts)
 
 
@@ -219,8 +224,10 @@ def _result(spec: TrainSpec, out, i: int, reg: dict, opt: dict) -> TrainResult:
     if spec.pad_depth:
         history = depth.shallow_history(spec.config.num_hidden, history)
         params, bn_state = depth.shallow(spec.config.num_hidden, params, bn_state)
+    steps = np.arange(spec.num_records) * spec.record_every
+    if spec.ends_only:  # the rows between were skipped (zeros), not recorded
+        steps, history = steps[[0, -1]], {k: v[[0, -1]] for k, v in history.items()}
     bad = ~np.isfinite(history["train_loss"])
-    steps = np.arange(len(bad)) * spec.record_every
     return TrainResult(
         spec.config, steps, history, params, bn_state,
         reg["dropout"].astype(history["train_loss"].dtype) if spec.has_dropout else None,

@@ -96,6 +96,10 @@ class TrainSpec:
     # n > 0: the program's network has n hidden layers (``depth.deepen``) and the config's depth
     # is a value: the layers past it are the identity (``model.forward(depth=...)``).
     pad_depth: int = 0
+    # True: only the first and the last record are computed (the rest are skipped, not
+    # recorded): for runs a page reads at their ends only. A value, not structure: the program
+    # is the one that records every time, and the weights are bit for bit the same.
+    ends_only: bool = False
     records: int = 0  # set by ``program()`` only: the history's length in a program's key
 
     @property
@@ -111,7 +115,7 @@ class TrainSpec:
         rows = batch_bucket(self.batch_size) if self.pad_batch else self.batch_size
         config = deepen(self.config, self.pad_depth) if self.pad_depth else self.config
         return replace(self, num_steps=step_bucket(self.num_steps), record_every=1,
-                       records=self.num_records, batch_size=rows, config=config)
+                       records=self.num_records, batch_size=rows, config=config, ends_only=False)
 
 
 def step_bucket(num_steps: int) -> int:
@@ -187,12 +191,13 @@ def _soft_threshold_weights(params, thresholds):
     return ravel_pytree(params._replace(dense=dense))[0]
 
 
-def _train_one(spec: TrainSpec, hp: dict, start, idx, data, every, size, depth) -> dict:
+def _train_one(spec: TrainSpec, hp: dict, start, idx, data, every, size, depth, ends) -> dict:
     """One variant. ``hp``: traced opt, l1, l2, dropout, bn_momentum, seed; ``start``: the
     initial (params, bn_state); ``idx``: the mini-batch indices of every step (padded to the
     step bucket, and to the batch bucket with ``spec.pad_batch``); ``every``: the traced
     recording interval, ``spec.records`` records of it; ``size``: the traced batch size;
-    ``depth``: the traced depth (read with ``spec.pad_depth`` only)."""
+    ``depth``: the traced depth (read with ``spec.pad_depth`` only); ``ends``: traced, True to
+    compute only the first and the last record (``TrainSpec.ends_only``; the others are zeros)."""
     params, bn_state = start
     flat, unravel = ravel_pytree(params)
     init = rule_at(0, spec.optimizer, hp["opt"], dict(spec.options), spec.convention).init(flat)
@@ -206,11 +211,21 @@ def _train_one(spec: TrainSpec, hp: dict, start, idx, data, every, size, depth) 
         first = jnp.maximum(c - 1, 0) * every
         last = jnp.where(c == 0, 0, c * every)
         carry = jax.lax.fori_loop(first, last, step, carry)
-        return carry, recorded(spec, unravel(carry[0]), carry[2], hp, data, size, depth)
+        record = functools.partial(recorded, spec, unravel(carry[0]), carry[2], hp, data, size,
+                                   depth)
+        # A conditional on unbatched values (``ends`` and the chunk), so under vmap a skipped
+        # record is not computed; a record is ~16 training steps of the batch-norm page's net.
+        wanted = jnp.logical_or(jnp.logical_not(ends), (c == 0) | (c == spec.records - 1))
+        return carry, jax.lax.cond(wanted, record, functools.partial(_zeros_like, record))
 
     carry = (flat, init, bn_state)
     (flat, _, bn_state), history = jax.lax.scan(chunk, carry, jnp.arange(spec.records))
     return {"history": history, "params": unravel(flat), "bn_state": bn_state}
+
+
+def _zeros_like(fn) -> dict:
+    """Zeros of the shapes ``fn()`` returns (a skipped record)."""
+    return jax.tree.map(lambda a: jnp.zeros(a.shape, a.dtype), jax.eval_shape(fn))
 
 
 @functools.lru_cache(maxsize=32)
@@ -218,7 +233,8 @@ def _program(program: TrainSpec):
     """One jitted function training every variant (leading axis of ``hp``) on shared data; the
     recording interval, the batch size and the depth are shared (unbatched: the loop bounds and
     the depth's conditionals stay scalars, so a skipped layer is not computed)."""
-    run = jax.vmap(functools.partial(_train_one, program), in_axes=(0, 0, 0, None, None, None, None))
+    run = jax.vmap(functools.partial(_train_one, program),
+                   in_axes=(0, 0, 0, None, None, None, None, None))
     return jax.jit(run)
 
 
@@ -226,10 +242,11 @@ def _program(program: TrainSpec):
 def compiled_trainer(spec: TrainSpec):
     """``fn(hp, start, idx, data)`` training every variant for ``spec.num_steps`` steps; ``idx``
     (variants, num_steps, batch). Specs that differ only in the step count or the recording
-    interval with as many records share one compiled program (``_program``)."""
+    interval with as many records, or in ``ends_only``, share one compiled program
+    (``_program``)."""
     program = spec.program()
     values = (np.int32(spec.record_every), np.int32(spec.batch_size),
-              np.int32(spec.config.num_hidden))
+              np.int32(spec.config.num_hidden), np.bool_(spec.ends_only))
     fn = _program(program)
     pad = lambda idx: pad_steps(idx, program.num_steps, program.batch_size)  # noqa: E731
 

@@ -216,3 +216,32 @@ def test_layer_norm_under_adam_pads_its_batch_to_rounding():
             for key, values in plain.history.items():
                 np.testing.assert_allclose(values, pad.history[key], rtol=1e-4, atol=1e-5,
                                            err_msg=f"{key} at batch {b}")
+
+
+def test_recording_only_the_ends_trains_the_same_weights_without_compiling():
+    # The batch-norm page's sweeps read at their ends (lessons.batch_norm.runs.ENDS_ONLY): the
+    # same program with a traced flag that skips the records between the first and the last.
+    full = _train(200)
+    with count_compilations() as compiled:
+        ends = train_batch(CONFIG, DATA, "adam", [{}, {"seed": 1}], num_steps=200,
+                           record_every=20, ends_only=True, **RUN)
+    assert compiled == []
+    for whole, two in zip(full, ends):
+        assert two.steps.tolist() == [0, 200]
+        assert set(two.history) == set(whole.history)
+        for key, values in whole.history.items():
+            np.testing.assert_array_equal(two.history[key], values[[0, -1]], err_msg=key)
+        for a, b in zip(jax.tree.leaves((whole.params, whole.bn_state)),
+                        jax.tree.leaves((two.params, two.bn_state))):
+            np.testing.assert_array_equal(a, b)
+    assert all(np.any(r.history["train_loss"][1:-1] != 0) for r in full)  # records were taken
+
+
+def test_a_run_recording_its_ends_still_reports_divergence():
+    # At the last record, the only one it has after the start: the full history names an earlier one.
+    plain = MLPConfig((2, 8, 8, 2))
+    full, ends = (train_batch(plain, DATA, "sgd", [{"learning_rate": 1e5}], num_steps=200,
+                              record_every=20, batch_size=16, ends_only=only)[0]
+                  for only in (False, True))
+    assert full.diverged_at is not None and full.diverged_at < 200
+    assert ends.diverged_at == 200 and not np.isfinite(ends.train_loss[-1])
