@@ -114,9 +114,8 @@ def train_batch(config: MLPConfig, data: Dataset, optimizer: str = "adam",
                 variants: Sequence[Mapping] = ({},), *, hyperparameters: Mapping | None = None,
                 l1=0.0, l2=0.0, dropout=0.0, bn_momentum=0.1, seed: int = 0,
                 num_steps: int = 1000, batch_size: int = 32, record_every: int = 10,
-                convention: str = "pytorch", l1_proximal: bool = False,
-                pad_train: bool = False, schedule=None,
-                pad_batch: bool = False, pad_depth: int = 0,
+                convention: str = "pytorch", l1_proximal: bool = False, pad_train: bool = False,
+                schedule=None, pad_batch: bool = False, pad_depth: int = 0,
                 ends_only: bool = False) -> list[TrainResult]:
     """Train several variants of one architecture side by side in one compiled call.
 
@@ -126,19 +125,14 @@ def train_batch(config: MLPConfig, data: Dataset, optimizer: str = "adam",
     the mini-batch order and the dropout keys, so they differ only in what the variant sets.
     ``l1_proximal`` (structural, shared by all variants) applies L1 as a soft-threshold step
     after each update (exact zeros) instead of a subgradient term of the loss.
-    ``pad_train`` pads the training set to a bucket (``TRAIN_BUCKETS``), so its size is a value
-    and a new size trains without compiling: the mini-batches and the trained weights are bit
-    for bit the same, the recorded training-set statistics (masked means) agree to rounding.
     ``schedule``: the learning rate's schedule as ``optimizers.schedule_plan.plan`` takes it (None:
     constant; a key; or (key, parameters)), shared by every variant.
-    ``pad_batch`` pads each mini-batch to a bucket (``training.BATCH_BUCKETS``): the batch size
-    is a value; batch norm, the loss and dropout use only the real rows (equal to the exact shape
-    to rounding; ``training.TrainSpec.pad_batch`` says why the pages choose it).
-    ``pad_depth=n`` builds n hidden layers of the config's one width and skips those past its
-    depth, so the depth is a value (no dropout; equal to rounding; ``networks.depth``).
-    ``ends_only`` computes only the first and the last record: the history has those two rows
-    (``steps`` 0 and ``num_steps``) and ``diverged_at`` is one of them. For runs read at their
-    ends; the same compiled program, and the weights bit for bit those of a full history.
+    Values, not shapes, so a new one trains without compiling (``training.TrainSpec`` says how):
+    ``pad_train`` pads the training set to a bucket (``TRAIN_BUCKETS``; the weights bit for bit
+    the same), ``pad_batch`` each mini-batch (equal to rounding), ``pad_depth=n`` builds n hidden
+    layers and skips those past the config's depth (no dropout; equal to rounding), and
+    ``ends_only`` computes only the first and the last record (the weights bit for bit the same;
+    ``diverged_at`` is then 0 or ``num_steps``).
     """
     check_convention(convention)
     _check_fits(config, data)
