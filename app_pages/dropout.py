@@ -35,7 +35,7 @@ from lessons.dropout import (
     train_dropout,
     train_lecture,
     train_mode_is_random,
-    train_references,
+    train_reference,
     weight_sparsity,
 )
 from networks import make_dataset
@@ -57,9 +57,9 @@ def _data(key):
     return make_dataset(key[0], n_train=key[2], noise=key[1], seed=key[3])
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def references(data_key, lr, steps, seed):
-    return train_references(data_key, lr, steps, seed)
+@st.cache_data(max_entries=8, show_spinner=False)
+def reference(kind, data_key, lr, steps, seed):
+    return train_reference(kind, data_key, lr, steps, seed)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -71,19 +71,19 @@ LECTURE = ((100, 0.2, "100 units, p = 0.2"), (80, 0.0, "80 units, no dropout"))
 
 
 def trainings(data_key, rates, form, lr, steps, seed) -> dict:
-    """Every training of the page, in the order its sections read them (``training`` starts
-    them at once): the references (no dropout, L1), the dropout runs, the lecture's two
-    networks. Moving a rate or the form retrains only the dropout runs."""
-    jobs = {"references": functools.partial(references, data_key, lr, steps, seed),
-            "dropout": functools.partial(dropout_runs, data_key, rates, form, lr, steps, seed)}
+    """Every training of the page, keyed by its label, in the order its sections read them
+    (``training`` starts them at once, two at a time): without and with dropout (the
+    comparison), L1 for contrast (the pruning section), the lecture's two networks. Moving a
+    rate or the form retrains only the dropout runs."""
+    jobs = {KINDS[0]: functools.partial(reference, KINDS[0], data_key, lr, steps, seed),
+            KINDS[1]: functools.partial(dropout_runs, data_key, rates, form, lr, steps, seed),
+            KINDS[2]: functools.partial(reference, KINDS[2], data_key, lr, steps, seed)}
     return jobs | {label: functools.partial(lecture_runs, data_key, width, p, lr, steps, seed)
                    for width, p, label in LECTURE}
 
 
-def with_and_without(runs) -> dict:
-    """The comparison's three kinds in page order."""
-    refs = runs["references"]
-    return {KINDS[0]: refs[KINDS[0]], KINDS[1]: runs["dropout"], KINDS[2]: refs[KINDS[2]]}
+def first_seeds(groups: dict) -> list:
+    return [RunView(label, COLORS[label], rs[0]) for label, rs in groups.items()]
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -191,8 +191,8 @@ def lecture_experiment(trained) -> None:
 
 def sections(runs, data, rates, log) -> None:
     """The page's sections, each drawn as soon as the runs it reads have trained."""
-    groups = with_and_without(runs)
-    report_divergence([RunView(label, COLORS[label], rs[0]) for label, rs in groups.items()])
+    groups = {kind: runs[kind] for kind in KINDS[:2]}  # L1's runs may still be training
+    report_divergence(first_seeds(groups))
     st.subheader(f"With and without dropout, {SEEDS} seeds")
     comparison(groups, data, rates)
     st.subheader("Train mode is random, eval mode is not")
@@ -203,7 +203,8 @@ def sections(runs, data, rates, log) -> None:
     st.subheader("Inverted vs classic scaling")
     scaling_section(groups["with dropout"][0], data, rates[0] if rates[0] > 0 else 0.5)
     st.subheader("Is dropout like L1 pruning?")
-    pruning_section(groups, rates)
+    report_divergence(first_seeds({KINDS[2]: runs[KINDS[2]]}))
+    pruning_section(groups | {KINDS[2]: runs[KINDS[2]]}, rates)
     st.subheader("The lecture's experiment: 100 units with p = 0.2 against 80 units without")
     st.markdown("With p = 0.2, on average 80 of the 100 units are active at each step. Is dropout "
                 "the same as a smaller network? Not quite: every unit is trained, and prediction "

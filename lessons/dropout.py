@@ -27,16 +27,19 @@ def _hyper(lr):
     return {"learning_rate": lr, "momentum": 0.9}
 
 
-def train_references(data_key, lr, steps, seed, seeds: int = SEEDS) -> dict:
-    """Without dropout and with L1 (for contrast) on ``seeds`` seeds each, in one compiled call
-    with no dropout layers. Neither depends on the dropout rates or form, so a page caches them
-    apart: moving a rate retrains only the dropout runs. ``data_key`` = (name, noise, n, seed)."""
-    kinds = ({}, {"l1": list(L1_CONTRAST)})
-    variants = [{**kind, "seed": seed + s} for kind in kinds for s in range(seeds)]
-    results = train_batch(MLPConfig(sizes=(2, 64, 64, 2)), _data(data_key), "momentum", variants,
-                          hyperparameters=_hyper(lr), num_steps=steps, batch_size=30,
-                          record_every=steps // 100, l1_proximal=True, pad_train=True)
-    return {KINDS[0]: results[:seeds], KINDS[2]: results[seeds:]}
+REFERENCES = {KINDS[0]: {}, KINDS[2]: {"l1": list(L1_CONTRAST)}}  # the kinds without dropout
+
+
+def train_reference(kind: str, data_key, lr, steps, seed, seeds: int = SEEDS) -> list:
+    """A kind of REFERENCES (without dropout, or with L1 for contrast) on ``seeds`` seeds, in one
+    compiled call with no dropout layers; both kinds run the same program. Neither depends on
+    the dropout rates or form, so a page caches them apart (moving a rate retrains only the
+    dropout runs) and draws the comparison before the L1 runs are done.
+    ``data_key`` = (name, noise, n, seed)."""
+    variants = [{**REFERENCES[kind], "seed": seed + s} for s in range(seeds)]
+    return train_batch(MLPConfig(sizes=(2, 64, 64, 2)), _data(data_key), "momentum", variants,
+                       hyperparameters=_hyper(lr), num_steps=steps, batch_size=30,
+                       record_every=steps // 100, l1_proximal=True, pad_train=True)
 
 
 def train_dropout(data_key, rates, form, lr, steps, seed, seeds: int = SEEDS) -> list:
@@ -51,9 +54,10 @@ def train_dropout(data_key, rates, form, lr, steps, seed, seeds: int = SEEDS) ->
 
 def train_with_without(data_key, rates, form, lr, steps, seed, seeds: int = SEEDS) -> dict:
     """{kind: [TrainResult per seed]} for the three kinds of the page's comparison."""
-    refs = train_references(data_key, lr, steps, seed, seeds)
-    with_dropout = train_dropout(data_key, rates, form, lr, steps, seed, seeds)
-    return {KINDS[0]: refs[KINDS[0]], KINDS[1]: with_dropout, KINDS[2]: refs[KINDS[2]]}
+    reference = lambda kind: train_reference(kind, data_key, lr, steps, seed, seeds)  # noqa: E731
+    return {KINDS[0]: reference(KINDS[0]),
+            KINDS[1]: train_dropout(data_key, rates, form, lr, steps, seed, seeds),
+            KINDS[2]: reference(KINDS[2])}
 
 
 def train_lecture(data_key, width, p, lr, steps, seed, seeds: int = LECTURE_SEEDS) -> list:
