@@ -30,6 +30,7 @@ from lessons.batch_norm.statistics import (
     eval_mode_outputs,
     exact_statistics,
     layer_inputs,
+    population_of,
     train_mode_outputs,
 )
 from networks import DATASETS
@@ -87,13 +88,12 @@ def training_controls(log) -> tuple:
 def trainings(settings, rate: float) -> dict:
     """Every training of the page, in the order its sections read them (``training`` starts
     them at once and each section waits for its own): the variants' learning-rate sweeps, plain
-    SGD's from scaled weights (section 2), the initial-scale sweeps at ``rate`` (2b), and the
-    population statistics' run (section 4)."""
+    SGD's from scaled weights (section 2) and the initial-scale sweeps at ``rate`` (2b). Section
+    4's population statistics come with the BN sweep ("batch" keeps them)."""
     jobs = {variant: functools.partial(sweep, variant, *settings)
             for variant in ("none", "batch", "after")}
     jobs["scaled"] = functools.partial(scaled_rate_sweep, *settings)
     jobs |= {scale_key(v): functools.partial(scale_sweep, v, *settings, rate) for v in SCALE_RUNS}
-    jobs["population"] = functools.partial(sweep, "population", *settings)
     return jobs
 
 
@@ -167,20 +167,21 @@ def noise_section(result, data, layer: int) -> None:
 
 
 def stats_section(runs, i: int, data, layer: int, batch: int) -> None:
-    running, cumulative = runs["batch"][i], runs["population"][i]
-    exact = exact_statistics(running, data.x_train)
-    live_figure(stats_figure(running.bn_state, cumulative.bn_state, exact, layer),
+    running = runs["batch"][i]
+    cumulative, exact = population_of(running), exact_statistics(running, data.x_train)
+    live_figure(stats_figure(running.bn_state, cumulative, exact, layer),
                 key="bnorm_stats_chart")
     accuracy = lambda s: f"{accuracy_with(running, s, data.x_test, data.y_test):.3f}"
     kinds = (("running (EMA, momentum 0.1)", running.bn_state),
-             ("cumulative mean over all batches (momentum=None)", cumulative.bn_state),
+             ("cumulative mean over all batches (momentum=None)", cumulative),
              ("exact, recomputed on the final network", exact))
     rows = [{"statistics at eval": name, "test accuracy": accuracy(s)} for name, s in kinds]
     st.dataframe(rows, hide_index=True)
     show_claim(lesson.eval_statistics_claim(*(float(r["test accuracy"]) for r in rows)))
     show_claim(lesson.bessel_claim(layer_inputs(running, data.x_train, exact)[layer], batch))
-    st.caption("Training never reads the stored statistics (it normalises by each batch), so the "
-               "weights are identical in both runs; only the eval-time statistics differ. The "
+    st.caption("Training never reads the stored statistics (it normalises by each batch), so one "
+               "training keeps both kinds from the same batches, as PyTorch's momentum=0.1 and "
+               "momentum=None would; only the eval-time statistics differ. The "
                "cumulative average weighs the first batches, taken through the untrained network, "
                "as much as the last: it is stale. The exponential average forgets them. The "
                "original paper's population statistics are measured *after* training on the final "

@@ -37,7 +37,8 @@ def deepen_start(config: MLPConfig, hidden: int, params: MLPParams, bn_state):
     zero = DenseParams(np.zeros((width, width), dtype), np.zeros(width, dtype))
     dense = params.dense[:depth] + (zero,) * extra + params.dense[depth:]
     norms = params.norm + (init_norm(width, dtype),) * extra if params.norm else ()
-    bn = tuple(bn_state) + (init_batch_norm_state(width, dtype),) * extra if bn_state else ()
+    both = bool(bn_state) and bn_state[0].population is not None
+    bn = tuple(bn_state) + (init_batch_norm_state(width, dtype, both),) * extra if bn_state else ()
     return MLPParams(dense, norms), bn
 
 

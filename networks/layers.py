@@ -32,6 +32,10 @@ class BatchNormState(NamedTuple):
     mean: jax.Array  # running mean, starts at 0
     var: jax.Array  # running *unbiased* variance, starts at 1
     count: jax.Array  # batches seen (torch's num_batches_tracked)
+    # bn_stats="both": the population statistics (mean, unbiased variance; PyTorch's
+    # momentum=None) kept from the same batches beside the running ones, which prediction uses.
+    # None otherwise (an empty pytree node: no array, no work).
+    population: tuple[jax.Array, jax.Array] | None = None
 
 
 def init_dense(rng: np.random.Generator, n_in: int, n_out: int, dtype=np.float32) -> DenseParams:
@@ -49,8 +53,17 @@ def init_norm(n: int, dtype=np.float32) -> NormParams:
     return NormParams(np.ones(n, dtype), np.zeros(n, dtype))
 
 
-def init_batch_norm_state(n: int, dtype=np.float32) -> BatchNormState:
-    return BatchNormState(np.zeros(n, dtype), np.ones(n, dtype), np.zeros((), dtype))
+def init_batch_norm_state(n: int, dtype=np.float32, population: bool = False) -> BatchNormState:
+    """Mean 0, variance 1, no batch seen; ``population`` keeps the population statistics too."""
+    extra = (np.zeros(n, dtype), np.ones(n, dtype)) if population else None
+    return BatchNormState(np.zeros(n, dtype), np.ones(n, dtype), np.zeros((), dtype), extra)
+
+
+def population_state(state: BatchNormState) -> BatchNormState:
+    """The population statistics a ``bn_stats="both"`` state kept, as a state prediction reads."""
+    if state.population is None:
+        raise ValueError("this batch norm kept no population statistics: train with bn_stats='both'")
+    return BatchNormState(*state.population, state.count)
 
 
 def dense(params: DenseParams, x: jax.Array) -> jax.Array:
@@ -150,8 +163,9 @@ def batch_norm(params: NormParams, state: BatchNormState, x, *, train: bool, mom
     PyTorch), storing the *unbiased* variance n/(n-1) var. ``cumulative=True`` is PyTorch's
     momentum=None, w = 1/count: the running values are then the mean of the batch means and
     n/(n-1) times the mean of the batch variances, the population statistics of the original
-    paper (Ioffe & Szegedy 2015, Alg. 2) that the lecture describes. Prediction uses the running
-    values and leaves the state unchanged.
+    paper (Ioffe & Szegedy 2015, Alg. 2) that the lecture describes; a state with ``population``
+    keeps those as well, beside the running values. Prediction uses the running values and leaves
+    the state unchanged.
 
     ``rows`` (training only): the real rows of a padded batch (see ``Rows``); padding rows get
     some output and take no part in the statistics. With several mini-batches (``count`` > 1)
@@ -167,14 +181,15 @@ def batch_norm(params: NormParams, state: BatchNormState, x, *, train: bool, mom
     if rows is not None and rows.count > 1:
         return y, state
     count = state.count + 1
-    w = 1.0 / count if cumulative else momentum
     unbiased = var * (n / (n - 1))
-    new_state = BatchNormState(
-        (1.0 - w) * state.mean + w * jax.lax.stop_gradient(mean),
-        (1.0 - w) * state.var + w * jax.lax.stop_gradient(unbiased),
-        count,
-    )
-    return y, new_state
+
+    def updated(stored, w):
+        return ((1.0 - w) * stored[0] + w * jax.lax.stop_gradient(mean),
+                (1.0 - w) * stored[1] + w * jax.lax.stop_gradient(unbiased))
+
+    running = updated((state.mean, state.var), 1.0 / count if cumulative else momentum)
+    kept = None if state.population is None else updated(state.population, 1.0 / count)
+    return y, BatchNormState(*running, count, kept)
 
 
 def layer_norm(params: NormParams, x, *, eps: float = LN_EPS) -> jax.Array:

@@ -40,7 +40,7 @@ ACTIVATIONS = {
 }
 NORMS = ("none", "batch", "layer")
 NORM_POSITIONS = ("before", "after")  # the norm layer sits before or after the activation
-BN_STATS = ("running", "population")
+BN_STATS = ("running", "population", "both")
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,9 @@ class MLPConfig:
     """The structure of an MLP: what changes the compiled program.
 
     ``bn_stats="running"`` is PyTorch's exponential running average (momentum weights the new
-    batch); ``"population"`` is the lecture's population statistics (PyTorch's momentum=None).
+    batch); ``"population"`` is the lecture's population statistics (PyTorch's momentum=None);
+    ``"both"`` predicts with the running average and keeps the population statistics beside it
+    (``BatchNormState.population``): the two kinds from one training, which is the same for both.
     """
 
     sizes: tuple[int, ...] = (2, 64, 64, 2)  # input, hidden..., output (= number of classes)
@@ -100,7 +102,8 @@ def init_mlp(config: MLPConfig, seed: int = 0, dtype=np.float32):
     layers = tuple(init_dense(rng, n_in, n_out, dtype) for n_in, n_out in pairs)
     hidden = config.sizes[1:-1]
     norms = () if config.norm == "none" else tuple(init_norm(n, dtype) for n in hidden)
-    bn = tuple(init_batch_norm_state(n, dtype) for n in hidden) if config.norm == "batch" else ()
+    both = config.bn_stats == "both"
+    bn = tuple(init_batch_norm_state(n, dtype, both) for n in hidden) if config.norm == "batch" else ()
     return MLPParams(layers, norms), bn
 
 

@@ -13,6 +13,7 @@ from lessons.batch_norm.statistics import (
     eval_mode_outputs,
     exact_statistics,
     layer_inputs,
+    population_of,
     train_mode_outputs,
 )
 from networks import MLPConfig, make_dataset, train_batch
@@ -79,10 +80,10 @@ def test_training_claims_hold_at_the_defaults(runs, seed):
 def test_eval_statistics_and_train_mode_claims_hold_at_the_defaults(runs, data, seed):
     sweep, _ = runs[seed]
     i = RATES.index(SHOWN_RATE)
-    running, cumulative = sweep["batch"][i], sweep["population"][i]
+    running = sweep["batch"][i]
     exact = exact_statistics(running, data.x_train)
     acc = [accuracy_with(running, s, data.x_test, data.y_test)
-           for s in (running.bn_state, cumulative.bn_state, exact)]
+           for s in (running.bn_state, population_of(running), exact)]
     assert lesson.eval_statistics_claim(*acc).holds, acc
     z = layer_inputs(running, data.x_train, exact)[2]
     bessel = lesson.bessel_claim(z, BATCH)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from networks import DATASETS, MLPConfig, make_dataset, train, train_batch
+from networks.layers import population_state
 from networks.training import compiled_trainer
 
 FAST = dict(num_steps=400, record_every=100)
@@ -101,6 +102,31 @@ def test_batch_norm_statistics_are_carried_through_training():
             assert int(state.count) == 30 and np.all(state.var > 0)
             assert not np.allclose(state.mean, 0)
         assert np.isfinite(r.predict_proba(data.x_test)).all()
+
+
+@pytest.mark.parametrize("pad", [False, True])
+def test_keeping_both_statistics_is_the_running_run_with_the_population_statistics_beside(pad):
+    # bn_stats="both" (the batch-norm page's BN sweep): one training gives what a "running" and a
+    # "population" run give, bit for bit; padded as the page pads it too (batch and depth).
+    data = make_dataset("moons", n_train=96, seed=0)
+    shape = dict(num_steps=60, record_every=20, batch_size=24, pad_batch=pad, pad_depth=3 * pad)
+    rates = [{"learning_rate": lr} for lr in (0.1, 1.0)]
+    both, running, population = (
+        train_batch(_config(data, hidden=(8, 8), norm="batch", bn_stats=stats), data, "sgd",
+                    rates, **shape) for stats in ("both", "running", "population"))
+    for b, r, p in zip(both, running, population):
+        for key, values in r.history.items():
+            np.testing.assert_array_equal(b.history[key], values, err_msg=key)
+        for x, y in zip(jax.tree.leaves(b.params), jax.tree.leaves(r.params)):
+            np.testing.assert_array_equal(x, y)
+        for kept, own_run, run in zip(b.bn_state, p.bn_state, r.bn_state):
+            np.testing.assert_array_equal(kept.mean, run.mean)
+            np.testing.assert_array_equal(kept.var, run.var)
+            np.testing.assert_array_equal(population_state(kept).mean, own_run.mean)
+            np.testing.assert_array_equal(population_state(kept).var, own_run.var)
+        np.testing.assert_array_equal(b.predict_proba(data.x_test), r.predict_proba(data.x_test))
+    with pytest.raises(ValueError, match="no population statistics"):
+        population_state(running[0].bn_state[0])
 
 
 def test_recorded_statistics_have_the_documented_shapes():

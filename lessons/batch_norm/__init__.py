@@ -24,8 +24,10 @@ RATES = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 # As many scales as rates: the scale runs reuse the sweep's compiled program (same shapes).
 INIT_SCALES = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 WIDTH = 32
-VARIANTS = {"none": ("none", "before", "running"), "batch": ("batch", "before", "running"),
-            "after": ("batch", "after", "running"), "population": ("batch", "before", "population")}
+# "batch" keeps the population statistics (PyTorch's momentum=None) beside its running ones:
+# section 4 compares the two, and their training is the same (``statistics.population_of``).
+VARIANTS = {"none": ("none", "before", "running"), "batch": ("batch", "before", "both"),
+            "after": ("batch", "after", "running")}
 # Plain SGD's own best chance in the sweep: PyTorch's default Linear init is ~2.4× too small for a
 # deep ReLU net (He's √(2/n) vs √(1/(3n))); from weights × 2 it trains, and its largest stable
 # rate is the fair comparison for BN's.

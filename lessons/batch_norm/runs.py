@@ -17,11 +17,10 @@ DEFAULT_DATA = "spirals"
 DEPTHS = (2, 3, 4, 6)
 BATCHES = (8, 16, 32, 64, 128)
 RECORDS = 50  # every run records its history 50 times (the step count is then a value)
-# The page reads some runs at their ends only, so they compute only their first and last record
-# (``train_batch``'s ends_only: the same weights, a batch-norm sweep ~45 % cheaper): the
-# population run (its stored statistics) and the sweeps from scaled weights (their final loss
-# and accuracy: ``scaled_rate_sweep``, ``scale_sweep``). The other variants' histories are curves.
-ENDS_ONLY = ("population",)
+# The sweeps from scaled weights (``scaled_rate_sweep``, ``scale_sweep``) are read at their ends
+# only (final loss and accuracy), so they compute only their first and last record
+# (``train_batch``'s ends_only: the same weights, a batch-norm sweep ~45 % cheaper). The rate
+# sweeps' histories are drawn as curves.
 
 
 def page_data(name: str):
@@ -38,7 +37,7 @@ def rate_sweep(variant: str, data, activation: str, depth: int, batch: int, step
     """Every learning rate of RATES for one variant, plain SGD, in one compiled call."""
     return train_batch(config_for(variant, data, activation, depth), data, "sgd",
                        [{"learning_rate": lr} for lr in RATES], seed=seed, batch_size=batch,
-                       **_shape(steps, variant in ENDS_ONLY))
+                       **_shape(steps))
 
 
 def scaled_rate_sweep(data, activation: str, depth: int, batch: int, steps: int, seed: int):

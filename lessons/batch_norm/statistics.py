@@ -19,6 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from networks import BatchNormState, MLPConfig, batch_norm, dense, forward, predict_logits
+from networks.layers import population_state
 from networks.model import ACTIVATIONS
 
 NOISE_BATCHES = 400  # random batches per batch size when measuring the noise of batch statistics
@@ -52,6 +53,12 @@ def _norm_output(result, i: int, state, z):
     y, _ = batch_norm(result.params.norm[i], state, z, train=False)
     after = result.config.norm_position == "after"
     return y if after else ACTIVATIONS[result.config.activation](y)
+
+
+def population_of(result) -> tuple[BatchNormState, ...]:
+    """The population statistics (PyTorch's momentum=None) a "both" run kept beside its running
+    ones: the cumulative mean of every batch's statistics, each through the weights of its step."""
+    return tuple(population_state(state) for state in result.bn_state)
 
 
 def exact_statistics(result, x: np.ndarray) -> tuple[BatchNormState, ...]:
