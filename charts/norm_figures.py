@@ -221,9 +221,9 @@ def _outlines(rows: int, cols: int, axis: int, xref: str, yref: str, color: str)
 
 def groups_figure(x: np.ndarray, bn_out: np.ndarray, ln_out: np.ndarray) -> go.Figure:
     """The batch x features matrix twice, its normalised groups outlined, and each output below."""
-    titles = ("Batch norm: each column, across the batch",
-              "Layer norm: each row, across the features",
-              "after batch norm", "after layer norm")
+    # Two lines each: side by side on a phone a panel is ~150 px wide.
+    titles = ("Batch norm:<br>each column", "Layer norm:<br>each row",
+              "after<br>batch norm", "after<br>layer norm")
     grid = Grid(2, 2, titles, vertical_spacing=0.24, horizontal_spacing=0.08)
     rows, cols = x.shape
     lim = float(np.abs(x).max()) or 1.0
@@ -240,12 +240,13 @@ def groups_figure(x: np.ndarray, bn_out: np.ndarray, ln_out: np.ndarray) -> go.F
         refs = grid.refs(1, col)
         shapes += _outlines(rows, cols, dim, refs["xaxis"], refs["yaxis"], color)
     for each in axes(grid.layout, "y"):
-        each.update(autorange="reversed", title=dict(text="sample in the batch"),
-                    tickvals=list(range(rows)))
+        each.update(autorange="reversed", tickvals=list(range(rows)))
+    for r in (1, 2):  # the left panels' only: on a phone it ran into the left heatmap
+        grid.axis("y", r, 1)["title"] = dict(text="sample in the batch")
     for each in axes(grid.layout, "x"):
         each.update(title=dict(text="feature (unit)"), tickvals=list(range(cols)))
     return _framed(traces, grid.layout, 360 + 70 * rows,
-                   "The batch × features matrix and the groups each norm averages over", showgrid=False)
+                   "What each norm averages over", showgrid=False)
 
 
 def batch_size_figure(sizes, results: dict, labels: dict) -> go.Figure:
@@ -271,14 +272,14 @@ def batch_size_figure(sizes, results: dict, labels: dict) -> go.Figure:
     for each in axes(grid.layout, "x"):
         each.update(type="log", title=dict(text="batch size B"), tickvals=list(sizes))
     return _framed(traces, grid.layout, 430,
-                   "Batch norm vs layer norm across batch sizes (same steps, same data)")
+                   "Batch norm vs layer norm by batch size")
 
 
 def padding_figure(lengths, effects, current: int) -> go.Figure:
     """Against the fraction of padding: how far batch norm's statistics move (left) and how much
     the real tokens' normalised values change (right, batch norm vs layer norm's exact 0)."""
-    grid = Grid(1, 2, ("batch norm's statistics, padding included",
-                       "change of the real tokens' normalised values"), horizontal_spacing=0.1)
+    grid = Grid(1, 2, ("BN statistics,<br>padding included", "real tokens'<br>mean |change|"),
+                horizontal_spacing=0.1)
     p = [e.padding for e in effects]
     hover = [f"T = {t}" for t in lengths]
     lines = ((1, "mean shift (real stds)", [e.mean_shift for e in effects], COLORS["batch"], None),
@@ -295,6 +296,5 @@ def padding_figure(lengths, effects, current: int) -> go.Figure:
                                   yref=refs["yaxis"] + " domain", line=dict(color="#9ca3af", dash="dot"))
                              for refs in (grid.refs(1, 1), grid.refs(1, 2))]
     for each in axes(grid.layout, "x"):
-        each.update(title=dict(text="fraction of the batch that is padding"), range=[0, 1])
-    grid.axis("y", 1, 2)["title"] = dict(text="mean |change|")
-    return _framed(traces, grid.layout, 430, f"Zero padding in a batch of sequences (dotted: T = {current})")
+        each.update(title=dict(text="padding fraction"), range=[0, 1])
+    return _framed(traces, grid.layout, 430, f"Zero padding (dotted: T = {current})")
