@@ -149,7 +149,7 @@ def train_test_curves_figure(runs: list[RunView], metric: str = "loss", *, title
     layout = plot_layout(height, title or f"{name} (train solid, test dashed)", margin=MARGIN,
                          hovermode="x unified", xaxis=axis("step", grid=True),
                          yaxis=axis(name, grid=True, type="log" if log_y else "linear"),
-                         legend=dict(orientation="h", y=-0.3, x=0))
+                         legend=dict(orientation="h", y=-0.38, yanchor="top", x=0))
     layout["margin"]["b"] = 80
     return validated(dict(data=traces, layout=layout))
 
