@@ -60,10 +60,12 @@ def init_batch_norm_state(n: int, dtype=np.float32, population: bool = False) ->
 
 
 def population_state(state: BatchNormState) -> BatchNormState:
-    """The population statistics a ``bn_stats="both"`` state kept, as a state prediction reads."""
+    """The population statistics a ``bn_stats="both"`` state kept, as the mean and variance
+    prediction reads (the kept pair stays in place: the same structure, so the same compiled
+    prediction as the running statistics)."""
     if state.population is None:
         raise ValueError("this batch norm kept no population statistics: train with bn_stats='both'")
-    return BatchNormState(*state.population, state.count)
+    return state._replace(mean=state.population[0], var=state.population[1])
 
 
 def dense(params: DenseParams, x: jax.Array) -> jax.Array:

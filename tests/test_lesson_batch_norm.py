@@ -13,6 +13,7 @@ from lessons.batch_norm.statistics import (
     batch_stat_noise,
     exact_statistics,
     layer_inputs,
+    population_of,
     train_mode_outputs,
 )
 from networks import MLPConfig, make_dataset, train_batch
@@ -27,6 +28,20 @@ def trained():
                         [{"learning_rate": 0.1}], num_steps=300, batch_size=16, record_every=30)[0]
             for s in ("running", "population")]
     return data, *runs
+
+
+def test_the_three_kinds_of_eval_statistics_share_one_compiled_prediction():
+    # Section 4 predicts with the running, the kept population and the exact statistics: states
+    # of one structure, so the page compiles its prediction once, not once per kind.
+    data = make_dataset("moons", n_train=64, n_test=100)
+    run = train_batch(MLPConfig((2, 8, 8, 2), norm="batch", bn_stats="both"), data, "sgd",
+                      [{"learning_rate": 0.1}], num_steps=20, record_every=10, batch_size=16)[0]
+    kinds = (population_of(run), exact_statistics(run, data.x_train))
+    accuracy_with(run, run.bn_state, data.x_test, data.y_test)
+    with count_compilations(NEW_PROGRAM) as seen:
+        for states in kinds:
+            accuracy_with(run, states, data.x_test, data.y_test)
+    assert seen == []
 
 
 def test_batch_mean_noise_follows_the_finite_population_law():

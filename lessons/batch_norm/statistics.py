@@ -77,7 +77,8 @@ def exact_statistics(result, x: np.ndarray) -> tuple[BatchNormState, ...]:
         z = _norm_input(result, i, h)
         values = np.asarray(z)
         var = values.var(axis=0) * n / (n - 1)
-        states[i] = BatchNormState(values.mean(axis=0), var, states[i].count)
+        # the state's other fields kept: one structure, one compiled prediction for every kind
+        states[i] = states[i]._replace(mean=values.mean(axis=0), var=var)
         h = _norm_output(result, i, states[i], z)
     return tuple(states)
 
