@@ -134,8 +134,9 @@ def spread_section(result, data, log) -> None:
     samples = train_mode_probabilities(result, grid.points, k)[..., 1]
     lines = [boundary_lines_trace(grid, s, "#7c3aed") for s in samples]
     left, right = st.columns(2)
-    live_figure(field_figure(grid, samples.std(0), data, title=f"std of P(class 1) over "
-                             f"{k} train-mode passes, with {k} sampled boundaries",
+    # Short enough for a phone (~48 characters): the lines are the passes' boundaries.
+    live_figure(field_figure(grid, samples.std(0), data,
+                             title=f"std of P(class 1), {k} train-mode passes + boundaries",
                              colorscale=SPREAD_SCALE, zrange=(0.0, 0.5), contour_at=None,
                              colorbar_title="std", extra_traces=lines, height=360),
                 key="dropout_spread", where=left)

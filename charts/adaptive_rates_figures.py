@@ -7,7 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from charts.figures import PathSeries
-from charts.layout import axis, plot_layout
+from charts.layout import LEGEND_BELOW, axis, plot_layout
 from charts.palette import optimizer_color, optimizer_dash, rgba
 from lessons.adaptive_rates import TAIL
 from lessons.adaptive_rates.runs import FREQUENT, RARE, SparseComparison, SparseRun
@@ -17,8 +17,8 @@ BIAS_COLORS = {True: optimizer_color("adam"), False: "#f59e0b"}
 # Framed axes with grid lines; the zero line left to the chart's template, as it always was.
 GRID = dict(grid=True, zeroline=None)
 # Closest-point hover; the legend under the axis titles.
-FRAME = dict(margin=dict(l=70, r=20, t=60, b=90), hovermode="closest",
-             legend=dict(orientation="h", y=-0.3, x=0))
+FRAME = dict(margin=dict(l=70, r=20, t=60, b=55), hovermode="closest",
+             legend=LEGEND_BELOW)
 
 
 def run_label(run: SparseRun) -> str:
@@ -129,7 +129,6 @@ def _two_panels(height: int, title: str, left: str, right: str, y_title: str, **
         yaxis=axis(y_title, domain=[0, 0.9], **y_extra, **GRID),
         yaxis2=axis(anchor="x2", domain=[0, 0.9], matches="y", **y_extra, **GRID),
         annotations=[_panel_title(left, 0.23), _panel_title(right, 0.77)])
-    layout["margin"]["b"], layout["legend"]["y"] = 50, -0.2
     return layout
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from charts.figures import PathSeries
-from charts.layout import axis, plot_layout
+from charts.layout import LEGEND_BELOW, axis, plot_layout
 from charts.palette import rgba
 from charts.surface_view import SurfaceView, view_of
 from lessons.batch_noise.runs import GradientCloud, LeastSquares, MinibatchRuns, make_problem
@@ -22,7 +22,7 @@ from optimizers import Trajectory
 # Framed axes with grid lines; the zero line left to the chart's template, as it always was.
 GRID = dict(grid=True, zeroline=None)
 FRAME = dict(margin=dict(l=70, r=20, t=50, b=50), hovermode="closest",
-             legend=dict(orientation="h", y=-0.18, x=0))
+             legend=LEGEND_BELOW)
 # B = 1, 8, 64, full: Okabe-Ito pink, Tol olive and dark blue, near-black; apart for every colour
 # vision and none red, which means divergence (tests/test_palette.py checks them).
 SIZE_COLORS = ("#CC79A7", "#999933", "#004488", "#111827")

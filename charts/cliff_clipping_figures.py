@@ -10,7 +10,7 @@ import jax
 import numpy as np
 import plotly.graph_objects as go
 
-from charts.layout import axis, plot_layout
+from charts.layout import LEGEND_BELOW, axis, plot_layout
 from charts.palette import SURFACE_SCALE, optimizer_color
 from lessons.cliff_clipping import CLIP_TITLES, ClipRun, bending_angle
 from surfaces import Surface
@@ -109,12 +109,14 @@ def clipping_panels(surface: Surface, params: dict, runs: list[ClipRun], step: i
                                     range=list(box[1]), anchor="x" + sx,
                                     **({"matches": "y"} if i else {}))
         count = int(run.was_clipped.sum())
-        detail = f"<br>c = {threshold:g}: {count} clipped steps" if run.mode != "none" else "<br>"
-        notes.append(dict(text=f"<b>{CLIP_TITLES[run.mode]}</b>{detail}", x=x0 + width / 2, y=1.01,
+        detail = f"<br>{count} clipped<br>at c = {threshold:g}" if run.mode != "none" else "<br><br>"
+        # Short lines: on a phone the three panels are ~75 px wide each.
+        title = CLIP_TITLES[run.mode].replace(" ", "<br>", 1)
+        notes.append(dict(text=f"<b>{title}</b>{detail}", x=x0 + width / 2, y=1.01,
                           xref="paper", yref="paper", yanchor="bottom", showarrow=False,
-                          font=dict(color=CLIP_COLORS[run.mode], size=14)))
-    full = plot_layout(height, margin=dict(l=50, r=10, t=60, b=40), annotations=notes,
-                       hovermode="closest", legend=dict(orientation="h", y=-0.14, x=0), **layout)
+                          font=dict(color=CLIP_COLORS[run.mode], size=13)))
+    full = plot_layout(height, margin=dict(l=50, r=10, t=90, b=40), annotations=notes,
+                       hovermode="closest", legend=LEGEND_BELOW, **layout)
     return go.Figure(dict(data=traces, layout=full))
 
 
@@ -125,7 +127,7 @@ def _per_step_layout(title: str, yaxis: dict, step: int, height: int) -> dict:
                        yaxis=axis(grid=True, frame=False, **yaxis),
                        shapes=[dict(type="line", x0=step, x1=step, yref="paper", y0=0, y1=1,
                                     line=dict(color="#111827", width=1, dash="dot"))],
-                       legend=dict(orientation="h", y=-0.3, x=0))
+                       legend=LEGEND_BELOW)
 
 
 def step_length_figure(runs: list[ClipRun], lr: float, threshold: float, step: int,

@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from charts.figures import PathSeries
-from charts.layout import axis, plot_layout
+from charts.layout import LEGEND_BELOW, axis, plot_layout
 from charts.palette import DIVERGENCE_COLOR, rgba
 
 
@@ -45,13 +45,9 @@ def _curve(series: PathSeries, values: np.ndarray, ensemble_values, name_suffix=
     return traces
 
 
-# The legend at the figure's foot (container coordinates): plotly.js then grows the bottom margin
-# to hold it under the "step" title, which a legend placed in plot fractions ran into once the
-# plot was short (11 optimizers: three rows at 1400 px, one entry a row on a phone). A clear
-# border keeps it off the title; each series past three adds a row's height, so the plot keeps
-# ~250 px on a desktop and ~170 px on a phone, where the entries stack one a row.
-LEGEND = dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0, borderwidth=8,
-              bordercolor="rgba(0,0,0,0)")
+# The legend at the figure's foot (layout.LEGEND_BELOW). Each series past three adds a row's
+# height (11 optimizers: three rows at 1400 px, one entry a row on a phone), so the plot keeps
+# ~250 px on a desktop and ~170 px on a phone.
 LEGEND_ROW = 20
 
 
@@ -90,7 +86,7 @@ def curve_spec(series_list: list[PathSeries], quantity: str, floor: float | None
                                     automargin=True),
                          yaxis=axis(grid=True, frame=False, type="log" if log_axis else "linear",
                                     exponentformat="power"),
-                         legend=LEGEND)
+                         legend=LEGEND_BELOW)
     if log_axis and _decades(plotted) <= 8:
         # Over a few decades Plotly also labels 2x and 5x ticks: one label per power of ten reads
         # cleaner. Over more it already steps by several decades.

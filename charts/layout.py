@@ -35,6 +35,14 @@ def map_axis(value_range, title: str, **extra) -> dict:
     return axis(title, range=list(value_range), autorange=False, constrain="domain", **extra)
 
 
+# A horizontal legend at the figure's foot, in container coordinates: plotly.js then reserves its
+# rows in the bottom margin, under the x-axis title, at any width. A legend placed in plot
+# fractions (y = -0.3 ...) ran into "step" once a phone wrapped it into more rows. A clear border
+# keeps it off the title. The one legend placement of every chart with a legend under the plot.
+LEGEND_BELOW = dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0, borderwidth=8,
+                    bordercolor="rgba(0,0,0,0)")
+
+
 def plot_layout(height: int, title: str | dict | None = None, **extra) -> dict:
     """A figure's layout: ``height`` px of white paper in the app's font, ``title`` (if any) at
     the top left (a dict: plotly's whole title object, placed elsewhere). ``extra`` (margin,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from charts.layout import axis, plot_layout
+from charts.layout import LEGEND_BELOW, axis, plot_layout
 from charts.network_figures import MARGIN, RunView, train_test_curves_figure
 from charts.palette import COLORS, DIVERGENCE_COLOR, rgba
 from lessons.claims import fmt_num
@@ -102,7 +102,7 @@ def range_test_figure(test: RangeTest, *, height: int = 400) -> go.Figure:
                                     dtick=1, exponentformat="power"),
                          yaxis=axis("training loss (cross-entropy)", grid=True, range=[0, top]),
                          shapes=[_window_band(test), *shapes], annotations=notes + stop_note,
-                         legend=dict(orientation="h", y=-0.28, x=0))
+                         legend=LEGEND_BELOW)
     return go.Figure(dict(data=traces, layout=layout))
 
 

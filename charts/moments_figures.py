@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from charts.layout import FONT
+from charts.layout import FONT, LEGEND_BELOW
 from charts.palette import optimizer_color
 from lessons.moments.frame import FrameValues
 from optimizers import OPTIMIZERS
@@ -71,5 +71,5 @@ def rate_figure(values: list[FrameValues], step: int, height: int = 360) -> dict
                    exponentformat="power"),
         shapes=[dict(type="line", x0=step, x1=step, yref="paper", y0=0, y1=1,
                      line=dict(color="#6b7280", width=1, dash="dash"))],
-        legend=dict(orientation="h", y=-0.2, x=0))
+        legend=LEGEND_BELOW)
     return dict(data=traces, layout=layout)

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from charts import figures
 from charts.figures import PathSeries
-from charts.layout import axis, plot_layout
+from charts.layout import LEGEND_BELOW, axis, plot_layout
 from charts.palette import optimizer_color, rgba
 from lessons.momentum import ema_weights
 from optimizers import Trajectory
@@ -79,5 +79,5 @@ def weights_figure(betas: list[float], count: int = 60, height: int = 330) -> go
                          margin=dict(l=60, r=10, t=40, b=45), shapes=shapes, hovermode="closest",
                          xaxis=axis("how many steps back (k)", grid=True, frame=False),
                          yaxis=axis("(1 − β) β^k", grid=True, frame=False, rangemode="tozero"),
-                         legend=dict(orientation="h", y=-0.28, x=0))
+                         legend=LEGEND_BELOW)
     return go.Figure(dict(data=traces, layout=layout))

@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from charts.figures import validated
-from charts.layout import axis, plot_layout
+from charts.layout import LEGEND_BELOW, axis, plot_layout
 from charts.palette import DIVERGENCE_COLOR, rgba
 
 # Blue, ochre, pink first (two or three classes are the common case), from Okabe & Ito's and
@@ -149,8 +149,8 @@ def train_test_curves_figure(runs: list[RunView], metric: str = "loss", *, title
     layout = plot_layout(height, title or f"{name} (train solid, test dashed)", margin=MARGIN,
                          hovermode="x unified", xaxis=axis("step", grid=True),
                          yaxis=axis(name, grid=True, type="log" if log_y else "linear"),
-                         legend=dict(orientation="h", y=-0.38, yanchor="top", x=0))
-    layout["margin"]["b"] = 80
+                         legend=LEGEND_BELOW)
+    layout["margin"]["b"] = 55
     return validated(dict(data=traces, layout=layout))
 
 
@@ -195,8 +195,8 @@ def weight_kinds_figure(shares: dict, *, title: str, height: int = 300) -> go.Fi
               for j, (name, color) in enumerate(WEIGHT_KINDS)]
     layout = plot_layout(height, title, margin=MARGIN, barmode="stack", xaxis=axis(""),
                          yaxis=axis("% of the layer's weights", range=[0, 100], grid=True),
-                         legend=dict(orientation="h", y=-0.2, x=0))
-    layout["margin"]["b"] = 90
+                         legend=LEGEND_BELOW)
+    layout["margin"]["b"] = 55
     return validated(dict(data=traces, layout=layout))
 
 
@@ -227,8 +227,8 @@ def weight_histogram_figure(runs: list[RunView], layer: int, *, title: str = "",
     layout = plot_layout(height, title or f"weights of layer {layer + 1}", margin=MARGIN,
                          barmode="overlay", bargap=0, xaxis=axis("weight value", grid=True),
                          yaxis=axis("count", grid=True, **(_log_count_ticks(most) if log_y else {})),
-                         legend=dict(orientation="h", y=-0.3, x=0))
-    layout["margin"]["b"] = 80
+                         legend=LEGEND_BELOW)
+    layout["margin"]["b"] = 55
     return validated(dict(data=traces, layout=layout))
 
 
@@ -247,7 +247,7 @@ def mode_scale_figure(scales: dict, p: float, height: int = 300) -> go.Figure:
     layout = plot_layout(height, f"mean activation of hidden layer 1 after dropout (p = {p:g})",
                          margin=MARGIN, barmode="group", xaxis=axis(""),
                          yaxis=axis("mean activation", grid=True),
-                         legend=dict(orientation="h", y=-0.2, x=0))
+                         legend=LEGEND_BELOW)
     return validated(dict(data=traces, layout=layout))
 
 
@@ -271,5 +271,5 @@ def mode_spread_figure(train_samples: np.ndarray, eval_values: np.ndarray, label
                          xaxis=axis("", tickmode="array", tickvals=list(range(len(labels))),
                                     ticktext=labels),
                          yaxis=axis("P(class 1)", range=[-0.05, 1.05], grid=True),
-                         legend=dict(orientation="h", y=-0.2, x=0))
+                         legend=LEGEND_BELOW)
     return validated(dict(data=traces, layout=layout))

@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from charts.figures import validated
-from charts.layout import axis, plot_layout
+from charts.layout import LEGEND_BELOW, axis, plot_layout
 from charts.palette import rgba
 from charts.subplots import Grid, axes
 
@@ -30,13 +30,12 @@ def _framed(traces: list[dict], layout: dict, height: int, title: str, **axis_ex
         for each in axes(layout, letter):
             each.update(axis(grid=True, **axis_extra))
     layout.update(plot_layout(
-        height, margin=dict(l=70, r=20, t=84, b=110), hovermode="closest",
+        height, margin=dict(l=70, r=20, t=84, b=60), hovermode="closest",
         # Pinned to the top edge: centred in the margin it touched the panels' own titles
         # (make_subplots puts those just above each panel).
         title=dict(text=title, x=0.01, y=1, yref="container", yanchor="top", pad=dict(t=6),
                    font=dict(size=14)),
-        # Below the x-axis titles: 62 px under the plot area, whatever its height.
-        legend=dict(orientation="h", yanchor="top", y=-62 / (height - 180), x=0)))
+        legend=LEGEND_BELOW))
     return validated(dict(data=traces, layout=layout))  # the data arrays handed over typed
 
 

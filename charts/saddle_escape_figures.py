@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from charts.layout import axis, plot_layout
+from charts.layout import LEGEND_BELOW, axis, plot_layout
 from charts.palette import optimizer_color, optimizer_dash, rgba
 from charts.surface_view import background_image, surface_view
 from lessons.saddle_escape import BAND_SE, SPREAD
@@ -170,7 +170,7 @@ def median_figure(study: EscapeStudy, height: int = 360) -> go.Figure:
                          yaxis=axis("median escape step", **OPEN, rangemode="tozero"),
                          shapes=[dict(type="line", xref="paper", x0=0, x1=1, y0=t, y1=t,
                                       line=dict(color="#b91c1c", dash="dot", width=1))],
-                         legend=dict(orientation="h", y=-0.25, x=0))
+                         legend=LEGEND_BELOW)
     return go.Figure(dict(data=traces, layout=layout))
 
 
@@ -194,7 +194,7 @@ def saddle_fraction_figure(measured: SaddleFractions, height: int = 380) -> go.F
                          xaxis=axis("dimension n", **OPEN, dtick=2 if len(n) > 12 else 1),
                          yaxis=axis("fraction of critical points that are saddles", **OPEN,
                                     range=[-0.02, 1.05]),
-                         legend=dict(orientation="h", y=-0.22, x=0))
+                         legend=LEGEND_BELOW)
     return go.Figure(dict(data=traces, layout=layout))
 
 
@@ -218,7 +218,7 @@ def non_saddle_figure(measured: SaddleFractions, height: int = 380) -> go.Figure
                          xaxis=axis("dimension n", **OPEN, dtick=2 if len(n) > 12 else 1),
                          yaxis=axis("fraction of minima + maxima", **OPEN, type="log",
                                     exponentformat="power"),
-                         legend=dict(orientation="h", y=-0.22, x=0))
+                         legend=LEGEND_BELOW)
     return go.Figure(dict(data=traces, layout=layout))
 
 
@@ -239,7 +239,7 @@ def sharp_flat_profile_figure(height: int = 340) -> go.Figure:
                          shapes=[_barrier_line(marks.barrier, "x")],
                          annotations=[dict(x=marks.barrier, y=1, yref="paper", text="barrier",
                                            showarrow=False, yanchor="bottom", font=dict(size=11))],
-                         legend=dict(orientation="h", y=-0.25, x=0, font=dict(size=11)))
+                         legend=LEGEND_BELOW | dict(font=dict(size=11)))
     return go.Figure(dict(data=traces, layout=layout))
 
 
@@ -262,7 +262,7 @@ def sharp_flat_paths_figure(study: SharpFlatStudy, batch: int, height: int = 280
                          f"{study.sample_seed[j]})", **FRAME,
                          xaxis=axis("step", **OPEN), yaxis=axis("x", **OPEN, range=[-2, 3]),
                          shapes=[_barrier_line(landmarks().barrier, "y")],
-                         legend=dict(orientation="h", y=-0.3, x=0))
+                         legend=LEGEND_BELOW)
     return go.Figure(dict(data=traces, layout=layout))
 
 
@@ -282,5 +282,5 @@ def sharp_flat_rates_figure(study: SharpFlatStudy, height: int = 340) -> go.Figu
                                     tickvals=study.batch_sizes),
                          yaxis=axis(f"escaped within {study.num_steps} steps", **OPEN,
                                     range=[-0.03, 1.05], tickformat=".0%"),
-                         legend=dict(orientation="h", y=-0.25, x=0))
+                         legend=LEGEND_BELOW)
     return go.Figure(dict(data=traces, layout=layout))

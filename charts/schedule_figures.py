@@ -9,9 +9,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from charts.curves import LEGEND
 from charts.figures import PathSeries
-from charts.layout import axis, plot_layout
+from charts.layout import LEGEND_BELOW, axis, plot_layout
 from charts.palette import COLORS
 from optimizers import OPTIMIZERS
 from optimizers.schedules import get_schedule, learning_rate, momentum, momentum_name, resolve
@@ -54,7 +53,7 @@ def _factor_layout(key: str, height: int, **yaxis) -> dict:
                        margin=dict(l=60, r=60, t=40, b=45), hovermode="x unified",
                        xaxis=axis(dict(text="step t", standoff=12), **GRID),
                        yaxis=axis("f(t) = η_t / η", **yaxis, **GRID),
-                       legend=LEGEND, showlegend=True)
+                       legend=LEGEND_BELOW, showlegend=True)
 
 
 def schedule_spec(key: str, params: Mapping[str, float], convention: str, num_steps: int,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from charts.layout import axis, map_axis, map_layout, plot_layout
+from charts.layout import LEGEND_BELOW, axis, map_axis, map_layout, plot_layout
 from charts.palette import optimizer_color, rgba
 from charts.surface_view import SurfaceView, background_image, colorbar_trace, surface_view
 from lessons.claims import subscript as sub
@@ -163,7 +163,7 @@ def rate_figure(trace: StepTrace, step: int, height: int = 300) -> go.Figure:
                    yaxis=axis(grid=True, frame=False, type="log", exponentformat="power"),
                    shapes=[dict(type="line", x0=step, x1=step, yref="paper", y0=0, y1=1,
                                 line=dict(color="#6b7280", width=1, dash="dash"))],
-                   legend=dict(orientation="h", y=-0.3, x=0))
+                   legend=LEGEND_BELOW)
     return go.Figure(dict(data=traces, layout=frame))
 
 

@@ -8,6 +8,7 @@ axis dicts.
 """
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,13 @@ def test_no_axis_dict_in_the_source_uses_the_string_shorthand():
     files = sorted((ROOT / "components").glob("*.py")) + sorted((ROOT / "app_pages").glob("*.py"))
     found = [hit for path in files for hit in _string_axis_titles(path)]
     assert found == []
+
+
+def test_legends_under_a_plot_take_the_one_placement():
+    # A legend below the plot in plot fractions (legend y = -0.3 ...) ran into the x title once a
+    # phone wrapped it into more rows; charts.layout.LEGEND_BELOW places it in the container.
+    fraction_below = re.compile(r"legend\s*=\s*dict\([^)]*\by\s*=\s*-")
+    sources = sorted((ROOT / "charts").glob("*.py")) + sorted((ROOT / "components").glob("*.py"))
+    offenders = [p.name for p in sources if fraction_below.search(p.read_text())]
+    assert offenders == [], offenders
+    assert fraction_below.search('legend=dict(orientation="h", y=-0.3, x=0)')  # the check sees one

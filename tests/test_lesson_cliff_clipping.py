@@ -33,7 +33,7 @@ def test_defaults_show_three_synchronised_panels_and_counts(default_app):
     counts = [int(c.split(" / ")[0]) for c in table["clipped steps"]]
     assert counts[0] == 0 and counts[1] > 0 and counts[2] > 0
     titles = " ".join(a["text"] for a in panels["layout"]["annotations"])
-    assert f"{counts[1]} clipped steps" in titles
+    assert f"{counts[1]} clipped<br>at c = " in titles
     held = texts(at, "success")  # the computed claims: all five hold at the defaults
     assert len(held) == 5 and "the wall is" in held[0]
     assert any(f"clipping by norm cut {counts[1]} of 100 steps, by value {counts[2]}" in h
