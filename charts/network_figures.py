@@ -24,6 +24,7 @@ CLASS_COLORS = ("#0072B2", "#997700", "#CC79A7", "#33BBEE", "#222222",
 # Blue (class 0) through white (undecided) to red (class 1): the boundary is where it turns white.
 PROBABILITY_SCALE = [[0.0, "#93c5fd"], [0.5, "#ffffff"], [1.0, "#fca5a5"]]
 MARGIN = dict(l=55, r=15, t=45, b=45)  # every network page's charts
+TITLED_MARGIN = MARGIN | dict(b=55)  # an x-axis title above the legend (layout.LEGEND_BELOW)
 
 
 class RunView(NamedTuple):
@@ -146,11 +147,10 @@ def train_test_curves_figure(runs: list[RunView], metric: str = "loss", *, title
                                "<extra></extra>"))
         traces += _mark_divergence(run, steps, np.asarray(run.result.train_loss, float))
     name = {"loss": "cross-entropy loss", "acc": "accuracy"}.get(metric, metric)
-    layout = plot_layout(height, title or f"{name} (train solid, test dashed)", margin=MARGIN,
+    layout = plot_layout(height, title or f"{name} (train solid, test dashed)", margin=TITLED_MARGIN,
                          hovermode="x unified", xaxis=axis("step", grid=True),
                          yaxis=axis(name, grid=True, type="log" if log_y else "linear"),
                          legend=LEGEND_BELOW)
-    layout["margin"]["b"] = 55
     return validated(dict(data=traces, layout=layout))
 
 
@@ -193,10 +193,9 @@ def weight_kinds_figure(shares: dict, *, title: str, height: int = 300) -> go.Fi
     traces = [dict(type="bar", x=labels, y=[100 * shares[k][j] for k in labels], name=name,
                    marker=dict(color=color), hovertemplate=name + ": %{y:.1f} %<extra></extra>")
               for j, (name, color) in enumerate(WEIGHT_KINDS)]
-    layout = plot_layout(height, title, margin=MARGIN, barmode="stack", xaxis=axis(""),
+    layout = plot_layout(height, title, margin=TITLED_MARGIN, barmode="stack", xaxis=axis(""),
                          yaxis=axis("% of the layer's weights", range=[0, 100], grid=True),
                          legend=LEGEND_BELOW)
-    layout["margin"]["b"] = 55
     return validated(dict(data=traces, layout=layout))
 
 
@@ -224,11 +223,10 @@ def weight_histogram_figure(runs: list[RunView], layer: int, *, title: str = "",
                            width=edges[1] - edges[0],
                            hovertemplate=f"{run.label}: %{{y}} weights near %{{x:.3g}}"
                            "<extra></extra>"))
-    layout = plot_layout(height, title or f"weights of layer {layer + 1}", margin=MARGIN,
+    layout = plot_layout(height, title or f"weights of layer {layer + 1}", margin=TITLED_MARGIN,
                          barmode="overlay", bargap=0, xaxis=axis("weight value", grid=True),
                          yaxis=axis("count", grid=True, **(_log_count_ticks(most) if log_y else {})),
                          legend=LEGEND_BELOW)
-    layout["margin"]["b"] = 55
     return validated(dict(data=traces, layout=layout))
 
 
