@@ -1,6 +1,7 @@
 """Network lesson: batch norm, from the pre-activations it steadies to the statistics it uses."""
 
 import functools
+from typing import NamedTuple
 
 import numpy as np
 import streamlit as st
@@ -17,11 +18,11 @@ from charts.norm_figures import (
 from components import controls
 from components.claims import show_claim
 from components.lesson import divergence_error, lesson_page
+from components.lesson_sections import Section, show_open_section
 from components.live_plot import live_figure
-from components.training_jobs import training
 from components.widget_defaults import scope
 from lessons import batch_norm as lesson
-from lessons.batch_norm import INIT_SCALES, RATES, SCALED
+from lessons.batch_norm import INIT_SCALES, RATES, SCALED, VARIANTS
 from lessons.batch_norm import runs as page_runs
 from lessons.batch_norm.runs import BATCHES, DEPTHS
 from lessons.batch_norm.statistics import (
@@ -44,7 +45,7 @@ LABELS = {"none": "no norm", "batch": "BN before activation", "after": "BN after
 SCALED_LABEL = f"no norm, weights × {SCALED:g}"
 SHOWN_POINTS = 8
 LAYER_CHOICES = ("first", "middle", "last")
-SCALE_RUNS = ("none", "batch")  # section 2b's initial-scale sweeps
+SCALE_RUNS = ("none", "batch")  # the Initial scale tab's sweeps
 B = controls.BIND
 
 
@@ -54,10 +55,13 @@ def dataset(name: str):
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def sweep(variant: str, name: str, activation: str, depth: int, batch: int, steps: int, seed: int):
+def sweep(variant: str, name: str, activation: str, depth: int, batch: int, steps: int, seed: int,
+          ends_only: bool = False):
     """One compiled call: every learning rate of RATES for one architecture, plain SGD. The
-    batch size and the depth are values: a new one trains without compiling (``lessons.batch_norm.runs``)."""
-    return page_runs.rate_sweep(variant, dataset(name), activation, depth, batch, steps, seed)
+    batch size and the depth are values: a new one trains without compiling (``lessons.batch_norm.runs``).
+    ``ends_only``: the same program and final weights, the history's first and last record only."""
+    return page_runs.rate_sweep(variant, dataset(name), activation, depth, batch, steps, seed,
+                                ends_only)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -86,26 +90,42 @@ def training_controls(log) -> tuple:
 
 
 def trainings(settings, rate: float) -> dict:
-    """Every training of the page, in the order its sections read them (``training`` starts
-    them at once and each section waits for its own): the variants' learning-rate sweeps, plain
-    SGD's from scaled weights (section 2) and the initial-scale sweeps at ``rate`` (2b). Section
-    4's population statistics come with the BN sweep ("batch" keeps them)."""
-    jobs = {variant: functools.partial(sweep, variant, *settings)
-            for variant in ("none", "batch", "after")}
+    """Every training of the page by key (a section reads a few: ``SECTIONS``): the variants'
+    learning-rate sweeps with their histories and (" ends") with only their ends (the same
+    program: the same final networks, for the tabs that read nothing else), plain SGD's sweep
+    from scaled weights and the initial-scale sweeps at ``rate``. The kept population
+    statistics come with the BN sweep ("batch" keeps both kinds)."""
+    jobs = {variant: functools.partial(sweep, variant, *settings) for variant in VARIANTS}
+    jobs |= {f"{v} ends": functools.partial(sweep, v, *settings, True) for v in ("none", "batch")}
     jobs["scaled"] = functools.partial(scaled_rate_sweep, *settings)
-    jobs |= {scale_key(v): functools.partial(scale_sweep, v, *settings, rate) for v in SCALE_RUNS}
-    return jobs
+    return jobs | {scale_key(v): functools.partial(scale_sweep, v, *settings, rate)
+                   for v in SCALE_RUNS}
 
 
 def scale_key(variant: str) -> str:
     return f"scale {variant}"
 
 
+class View(NamedTuple):
+    """What every section may read besides its runs: the page's settings and view controls."""
+
+    data: object
+    settings: tuple  # data set, activation, depth, batch, steps, seed
+    rate: float  # the learning rate shown
+    layer: int  # the hidden layer of the statistics tabs
+    log: object  # the page's key log (a section's own view widgets)
+
+    @property
+    def i(self) -> int:  # the shown rate's place in every sweep
+        return RATES.index(self.rate)
+
+
 def diverged_note(label: str, result) -> None:
     divergence_error(label, result.diverged_at, "its curves stop there. Lower the learning rate.")
 
 
-def preact_section(runs, i: int) -> None:
+def preact_section(runs, view: View) -> None:
+    i = view.i
     shown = {"without BN": runs["none"][i], "with BN": runs["batch"][i]}  # short: a phone
     for label, result in shown.items():
         diverged_note(label, result)
@@ -122,63 +142,64 @@ def preact_section(runs, i: int) -> None:
         show_claim(lesson.warm_up_claim(runs["batch"][i], runs["none"][i]), where=right)
 
 
-def sweep_section(runs, classes: int) -> None:
-    scaled = runs["scaled"]
-    sweeps = {("none", LABELS["none"]): runs["none"], ("scaled", SCALED_LABEL): scaled,
-              **{(k, LABELS[k]): runs[k] for k in ("batch", "after")}}
+def sweep_section(runs, view: View) -> None:
+    none, batch, scaled = runs["none ends"], runs["batch ends"], runs["scaled"]
+    sweeps = {("none", LABELS["none"]): none, ("scaled", SCALED_LABEL): scaled,
+              ("batch", LABELS["batch"]): batch}
+    classes = view.data.num_classes
     live_figure(sweep_figure(RATES, sweeps, np.log(classes), "learning rate (plain SGD)",
                              "Learning-rate sweep: the same network and batches, with and without BN"),
                 key="bnorm_sweep_chart")
-    show_claim(lesson.larger_steps_claim(RATES, runs["none"], runs["batch"], classes, scaled,
-                                         SCALED))
+    show_claim(lesson.larger_steps_claim(RATES, none, batch, classes, scaled, SCALED))
     st.caption(f"Black: no norm from PyTorch's default weights × {SCALED:g} (close to He's "
                "initialisation for ReLU), plain SGD's fair chance; from the default weights a deep "
-               "ReLU net barely learns (section 2b). A run whose loss became non-finite is an ✕ "
-               "above the top of the loss axis and at accuracy 0: diverged, the worst outcome. "
-               "The dashed line is chance (ln of the number of classes): a run there learned "
-               "nothing, even if it did not diverge.")
+               "ReLU net barely learns (the Initial scale tab). A run whose loss became non-finite "
+               "is an ✕ above the top of the loss axis and at accuracy 0: diverged, the worst "
+               "outcome. The dashed line is chance (ln of the number of classes): a run there "
+               "learned nothing, even if it did not diverge.")
 
 
-def init_section(runs, rate: float, classes: int) -> None:
+def init_section(runs, view: View) -> None:
     shown = {(k, LABELS[k]): runs[scale_key(k)] for k in SCALE_RUNS}
-    live_figure(sweep_figure(INIT_SCALES, shown, np.log(classes),
+    live_figure(sweep_figure(INIT_SCALES, shown, np.log(view.data.num_classes),
                              "initial weight scale (× PyTorch's default)",
-                             f"Initial weight scale, plain SGD at lr {rate:g}"),
+                             f"Initial weight scale, plain SGD at lr {view.rate:g}"),
                 key="bnorm_init_chart")
-    show_claim(lesson.init_scale_claim(INIT_SCALES, *shown.values(), classes))
+    show_claim(lesson.init_scale_claim(INIT_SCALES, *shown.values(), view.data.num_classes))
     st.caption("Every dense layer's weights are drawn as PyTorch does, then multiplied by the "
                "scale; the same seed and mini-batches for every run. Without BN a small scale "
                "shrinks the signal to nothing in a deep network and a large one blows it up; BN "
                "divides the scale out again in every layer.")
 
 
-def noise_section(result, data, layer: int) -> None:
-    z = layer_inputs(result, data.x_test)[layer]
+def noise_section(runs, view: View) -> None:
+    z = layer_inputs(runs["batch ends"][view.i], view.data.x_test)[view.layer]
     left, right = st.columns([1.3, 1])
     noise = batch_stat_noise(z, NOISE_SIZES)
     live_figure(noise_figure(noise), key="bnorm_noise_chart", where=left)
     right.markdown(
-        f"The trained BN network's layer {layer + 1} sees all {len(z)} test points: that is the "
-        "population. Each mini-batch of B of them (drawn without replacement, 400 batches per B) "
-        "gives its own mean μ_B and std σ_B, and BN normalises with *those*, so every unit's "
+        f"The trained BN network's layer {view.layer + 1} sees all {len(z)} test points: that is "
+        "the population. Each mini-batch of B of them (drawn without replacement, 400 batches per "
+        "B) gives its own mean μ_B and std σ_B, and BN normalises with *those*, so every unit's "
         "output jitters with the company it keeps: noise in training, and for tiny batches it "
         "swamps the signal (see the layer-norm page).")
     show_claim(lesson.noise_claim(noise), where=right)
 
 
-def stats_section(runs, i: int, data, layer: int, batch: int) -> None:
-    running = runs["batch"][i]
+def stats_section(runs, view: View) -> None:
+    running, data, layer = runs["batch ends"][view.i], view.data, view.layer
     cumulative, exact = population_of(running), exact_statistics(running, data.x_train)
     live_figure(stats_figure(running.bn_state, cumulative, exact, layer),
                 key="bnorm_stats_chart")
-    accuracy = lambda s: f"{accuracy_with(running, s, data.x_test, data.y_test):.3f}"
+    accuracy = lambda s: f"{accuracy_with(running, s, data.x_test, data.y_test):.3f}"  # noqa: E731
     kinds = (("running (EMA, momentum 0.1)", running.bn_state),
              ("cumulative mean over all batches (momentum=None)", cumulative),
              ("exact, recomputed on the final network", exact))
     rows = [{"statistics at eval": name, "test accuracy": accuracy(s)} for name, s in kinds]
     st.dataframe(rows, hide_index=True)
     show_claim(lesson.eval_statistics_claim(*(float(r["test accuracy"]) for r in rows)))
-    show_claim(lesson.bessel_claim(layer_inputs(running, data.x_train, exact)[layer], batch))
+    show_claim(lesson.bessel_claim(layer_inputs(running, data.x_train, exact)[layer],
+                                   view.settings[3]))
     st.caption("Training never reads the stored statistics (it normalises by each batch), so one "
                "training keeps both kinds from the same batches, as PyTorch's momentum=0.1 and "
                "momentum=None would; only the eval-time statistics differ. The "
@@ -188,8 +209,12 @@ def stats_section(runs, i: int, data, layer: int, batch: int) -> None:
                "weights, the 'exact' row.")
 
 
+def train_eval_section(runs, view: View) -> None:
+    train_eval_view(runs["batch ends"][view.i], view.data, view.log)
+
+
 @st.fragment
-def train_eval_section(result, data, log) -> None:
+def train_eval_view(result, data, log) -> None:
     batch = st.select_slider("batch size in train mode", NOISE_SIZES, value=8,
                              key=log(page_key("view_batch"), NOISE_SIZES), bind=B)
     points, labels = data.x_test[:SHOWN_POINTS], data.y_test[:SHOWN_POINTS]
@@ -199,34 +224,38 @@ def train_eval_section(result, data, log) -> None:
     show_claim(lesson.train_eval_claim(probs, eval_probs, int(batch)))
 
 
-def position_section(runs, i: int, classes: int) -> None:
-    shown = {(k, LABELS[k]): runs[k][i] for k in ("none", "batch", "after")}
+def position_section(runs, view: View) -> None:
+    i, classes = view.i, view.data.num_classes
+    shown = {(k, LABELS[k]): runs[k][i] for k in POSITIONS}
     for (_, label), result in shown.items():
         diverged_note(label, result)
-    live_figure(curves_figure(shown, runs["none"][i].steps), key="bnorm_position_chart")
+    live_figure(curves_figure(shown, runs["batch"][i].steps), key="bnorm_position_chart")
     show_claim(lesson.position_claim(RATES[i], runs["batch"][i], runs["after"][i], RATES,
                                      runs["after"], classes))
+    sweeps = {(k, LABELS[k]): runs[k] for k in POSITIONS}
+    live_figure(sweep_figure(RATES, sweeps, np.log(classes), "learning rate (plain SGD)",
+                             "Learning-rate sweep: BN before vs after the activation"),
+                key="bnorm_position_sweep_chart")
     st.caption("The paper puts BN before the nonlinearity (normalising x·W + b, so b is "
-               "redundant); many practitioners put it after.")
+               "redundant); many practitioners put it after. Both sweeps are the same network, "
+               "batches and learning rates; an ✕ is a run that diverged.")
 
 
-def sections(runs, data, settings, rate: float, layer: int, log) -> None:
-    """The page's sections, each drawn as soon as the runs it reads have trained."""
-    i = RATES.index(rate)
-    st.subheader("1 · The pre-activations during training")
-    preact_section(runs, i)
-    st.subheader("2 · Higher learning rates")
-    sweep_section(runs, data.num_classes)
-    st.subheader("2b · Initial weight scale")
-    init_section(runs, rate, data.num_classes)
-    st.subheader("3 · Small batches, noisy statistics")
-    noise_section(runs["batch"][i], data, layer)
-    st.subheader("4 · Running vs population statistics at eval time")
-    stats_section(runs, i, data, layer, settings[3])
-    st.subheader("5 · Train mode vs eval mode")
-    train_eval_section(runs["batch"][i], data, log)
-    st.subheader("6 · BN before vs after the activation")
-    position_section(runs, i, data.num_classes)
+POSITIONS = ("batch", "after")  # the Before vs after tab's variants
+SECTIONS = (  # the page's tabs, in reading order, each with the trainings it reads
+    Section("Pre-activations", "1 · The pre-activations during training", ("none", "batch"),
+            preact_section),
+    Section("Learning rates", "2 · Higher learning rates",
+            ("none ends", "batch ends", "scaled"), sweep_section),
+    Section("Initial scale", "3 · Initial weight scale", tuple(map(scale_key, SCALE_RUNS)),
+            init_section),
+    Section("Batch noise", "4 · Small batches, noisy statistics", ("batch ends",), noise_section),
+    Section("Eval statistics", "5 · Running vs population statistics at eval time",
+            ("batch ends",), stats_section),
+    Section("Train vs eval", "6 · Train mode vs eval mode", ("batch ends",), train_eval_section),
+    Section("Before vs after", "7 · BN before vs after the activation", POSITIONS,
+            position_section),
+)
 
 
 with lesson_page(
@@ -251,11 +280,11 @@ with lesson_page(
         settings = training_controls(log)
     data = dataset(settings[0])  # read before the trainings: their threads draw nothing
     left, right = st.columns(2)
-    rate = left.select_slider("learning rate shown below (all are trained)", RATES, value=0.1,
+    rate = left.select_slider("learning rate shown (every rate is trained)", RATES, value=0.1,
                               key=log(page_key("lr"), RATES), bind=B)
-    where = right.radio("hidden layer for sections 3 and 4", LAYER_CHOICES, index=1, horizontal=True,
-                        key=log(page_key("layer")), bind=B)
+    where = right.radio("hidden layer of the statistics tabs", LAYER_CHOICES, index=1,
+                        horizontal=True, key=log(page_key("layer")), bind=B)
     layer = {"first": 0, "middle": settings[2] // 2, "last": settings[2] - 1}[where]
-    jobs = trainings(settings, float(rate))
-    with training(jobs, f"{len(jobs)} runs of {len(RATES)} networks each") as runs:
-        sections(runs, data, settings, float(rate), layer, log)
+    view = View(data, settings, float(rate), layer, log)
+    show_open_section(log, PREFIX, SECTIONS, trainings(settings, float(rate)), view,
+                      lambda n: f"{n} runs of {len(RATES)} networks each")

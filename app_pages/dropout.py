@@ -1,6 +1,7 @@
 """Lesson: dropout — per-layer rates, train-mode randomness, inverted vs classic scaling."""
 
 import functools
+from typing import NamedTuple
 
 import numpy as np
 import streamlit as st
@@ -18,10 +19,10 @@ from charts.network_figures import (
 from components import controls
 from components.claims import show_claim
 from components.lesson import lesson_page
+from components.lesson_sections import Section, show_open_section
 from components.live_plot import live_figure
 from components.network_controls import data_controls, report_divergence, training_controls
 from components.scales import fmt
-from components.training_jobs import training
 from components.widget_defaults import scope
 from lessons.dropout import (
     KINDS,
@@ -71,10 +72,9 @@ LECTURE = ((100, 0.2, "100 units, p = 0.2"), (80, 0.0, "80 units, no dropout"))
 
 
 def trainings(data_key, rates, form, lr, steps, seed) -> dict:
-    """Every training of the page, keyed by its label, in the order its sections read them
-    (``training`` starts them at once, two at a time): without and with dropout (the
-    comparison), L1 for contrast (the pruning section), the lecture's two networks. Moving a
-    rate or the form retrains only the dropout runs."""
+    """Every training of the page, keyed by its label (a section reads a few: ``SECTIONS``):
+    without and with dropout (the comparison), L1 for contrast (the pruning section), the
+    lecture's two networks. Moving a rate or the form retrains only the dropout runs."""
     jobs = {KINDS[0]: functools.partial(reference, KINDS[0], data_key, lr, steps, seed),
             KINDS[1]: functools.partial(dropout_runs, data_key, rates, form, lr, steps, seed),
             KINDS[2]: functools.partial(reference, KINDS[2], data_key, lr, steps, seed)}
@@ -103,7 +103,17 @@ def rate_controls(log) -> tuple[float, float]:
     return tuple(float(r) for r in rates), form
 
 
-def comparison(groups, data, rates) -> None:
+class View(NamedTuple):
+    """What every section may read besides its runs."""
+
+    data: object
+    rates: tuple[float, float]
+    log: object  # the page's key log (a section's own view widgets)
+
+
+def comparison(runs, view: View) -> None:
+    groups, data, rates = {kind: runs[kind] for kind in KINDS[:2]}, view.data, view.rates
+    report_divergence(first_seeds(groups))
     grid = boundary_grid(data, 100)
     shown = {k: groups[k] for k in ("without dropout", "with dropout")}
     for column, (label, results) in zip(st.columns(2), shown.items()):
@@ -190,27 +200,39 @@ def lecture_experiment(trained) -> None:
     live_figure(train_test_curves_figure(runs, "acc"), key="dropout_lecture_acc", where=right)
 
 
-def sections(runs, data, rates, log) -> None:
-    """The page's sections, each drawn as soon as the runs it reads have trained."""
-    groups = {kind: runs[kind] for kind in KINDS[:2]}  # L1's runs may still be training
-    report_divergence(first_seeds(groups))
-    st.subheader(f"With and without dropout, {SEEDS} seeds")
-    comparison(groups, data, rates)
-    st.subheader("Train mode is random, eval mode is not")
-    if max(rates) == 0:
+def spread_tab(runs, view: View) -> None:
+    if max(view.rates) == 0:
         st.info("Set a dropout rate above 0 to see the train-mode spread.")
     else:
-        spread_section(groups["with dropout"][0], data, log)
-    st.subheader("Inverted vs classic scaling")
-    scaling_section(groups["with dropout"][0], data, rates[0] if rates[0] > 0 else 0.5)
-    st.subheader("Is dropout like L1 pruning?")
+        spread_section(runs[KINDS[1]][0], view.data, view.log)
+
+
+def scaling_tab(runs, view: View) -> None:
+    p = view.rates[0] if view.rates[0] > 0 else 0.5
+    scaling_section(runs[KINDS[1]][0], view.data, p)
+
+
+def pruning_tab(runs, view: View) -> None:
     report_divergence(first_seeds({KINDS[2]: runs[KINDS[2]]}))
-    pruning_section(groups | {KINDS[2]: runs[KINDS[2]]}, rates)
-    st.subheader("The lecture's experiment: 100 units with p = 0.2 against 80 units without")
+    pruning_section({kind: runs[kind] for kind in KINDS}, view.rates)
+
+
+def lecture_tab(runs, view: View) -> None:
     st.markdown("With p = 0.2, on average 80 of the 100 units are active at each step. Is dropout "
                 "the same as a smaller network? Not quite: every unit is trained, and prediction "
                 "uses all 100 — an average over many thinned networks.")
     lecture_experiment(runs)
+
+
+SECTIONS = (  # the page's tabs, in reading order, each with the trainings it reads
+    Section("With and without", f"With and without dropout, {SEEDS} seeds", KINDS[:2], comparison),
+    Section("Train vs eval mode", "Train mode is random, eval mode is not", KINDS[1:2], spread_tab),
+    Section("Inverted vs classic", "Inverted vs classic scaling", KINDS[1:2], scaling_tab),
+    Section("Like L1 pruning?", "Is dropout like L1 pruning?", KINDS, pruning_tab),
+    Section("The lecture's experiment",
+            "The lecture's experiment: 100 units with p = 0.2 against 80 units without",
+            tuple(label for _, _, label in LECTURE), lecture_tab),
+)
 
 
 with lesson_page(
@@ -240,8 +262,6 @@ with lesson_page(
         settings = training_controls(log, PREFIX)
 
     data_key = tuple(data_settings)
-    data = _data(data_key)
-    jobs = trainings(data_key, rates, form, *settings)
-    with training(jobs, f"without and with dropout, with L1 ({SEEDS} seeds each) and the "
-                        f"lecture's two networks ({LECTURE_SEEDS} seeds each)") as runs:
-        sections(runs, data, rates, log)
+    view = View(_data(data_key), rates, log)
+    show_open_section(log, PREFIX, SECTIONS, trainings(data_key, rates, form, *settings), view,
+                      lambda n: f"{n} groups of networks, {SEEDS} to {LECTURE_SEEDS} seeds each")

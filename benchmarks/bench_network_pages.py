@@ -1,8 +1,10 @@
-"""A new setting on each network page, as a student meets it: the whole page run by Streamlit's
+"""A new setting on each network page, as a student meets it: the page run by Streamlit's
 AppTest in a warm process (compiled programs, empty training caches for the new setting), the
 time until its first chart is drawn (a section is drawn once the runs it reads have trained:
 components/training_jobs.training) and the whole run; then a rerun that trains nothing. Wall
-and CPU seconds, medians over three new settings.
+and CPU seconds, medians over three new settings. A page whose sections are tabs
+(components/lesson_sections.py: only the open one trains) is timed on each tab, opened by its
+link in a session of its own.
 
     python benchmarks/bench_network_pages.py [page ...]    # default: every network page
 """
@@ -59,21 +61,40 @@ def timed_run(at: AppTest, charts: Charts) -> tuple[float, float, list[float]]:
     return time.perf_counter() - charts.start, time.process_time() - cpu, charts.marks
 
 
-def bench(page: str, key: str, change: tuple, charts: Charts) -> None:
+def bench(page: str, key: str, change: tuple, charts: Charts, section: str | None = None,
+          offset: int = 0) -> list:
+    """Times a new setting on ``page`` (on its tab ``section``; a seed ``offset`` makes it new
+    to that tab: the tabs share one process's caches); returns the page's tab labels."""
     at = AppTest.from_file(str(ROOT / "app_pages" / f"{page}.py"), default_timeout=900)
+    if section:
+        at.query_params[section_key(key)] = section
     first = timed_run(at, charts)[0]  # compiles (or reads the persistent cache) and trains
     walls, cpus, seconds = [], [], []
     kind, values = change
     for value in values:
+        value = value + offset if kind == "number_input" else value
         getattr(at, kind)(key=key).set_value(value)
         wall, cpu, marks = timed_run(at, charts)
         walls.append(wall), cpus.append(cpu)
         seconds.append(marks[0] if marks else wall)
     cached = statistics.median(timed_run(at, charts)[0] for _ in range(3))
-    print(f"{page:14s} new {key}: whole page {statistics.median(walls):5.2f} s "
+    name = f"{page}: {section}" if section else page
+    print(f"{name:32s} new {key}: whole view {statistics.median(walls):5.2f} s "
           f"({min(walls):.2f}-{max(walls):.2f}; CPU {statistics.median(cpus):.2f} s), "
           f"first chart {statistics.median(seconds):5.2f} s; nothing new "
           f"{cached:5.2f} s (first open {first:.1f} s)", flush=True)
+    return [tab.label for tab in at.tabs] if section_key(key) in at.session_state else []
+
+
+def section_key(key: str) -> str:
+    return f"{key.split('.')[0]}.section"
+
+
+def bench_page(page: str, charts: Charts) -> None:
+    """The page's first view, then each of its other section tabs (if it has any)."""
+    labels = bench(page, *PAGES[page], charts)
+    for i, label in enumerate(labels[1:], 1):
+        bench(page, *PAGES[page], charts, section=label, offset=10 * i)
 
 
 def main() -> None:
@@ -84,7 +105,7 @@ def main() -> None:
         parser.error(f"unknown pages {sorted(unknown)}; choose from {', '.join(PAGES)}")
     with Charts() as charts:
         for page in pages:
-            bench(page, *PAGES[page], charts)
+            bench_page(page, charts)
 
 
 if __name__ == "__main__":

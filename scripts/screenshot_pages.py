@@ -2,6 +2,8 @@
 
     .venv/bin/python scripts/screenshot_pages.py momentum adaptive_rates [--query "a=1&b=2"]
     .venv/bin/python scripts/screenshot_pages.py --all
+    .venv/bin/python scripts/screenshot_pages.py batch_norm --query "bnorm.section=Batch noise" \
+        --tag noise    # artifacts/shots/batch_norm-noise-1400.png ...
 
 Starts its own server (tests/browser.py), opens each page at 1400x900, 1280x720 (a projector) and
 390x844 (a phone), waits for the script run to finish and the charts to draw, and writes
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 from playwright.sync_api import sync_playwright
 
@@ -68,6 +71,7 @@ def main() -> None:
     parser.add_argument("--all", action="store_true")
     parser.add_argument("--query", default="")
     parser.add_argument("--sizes", default="1400,1280,phone")
+    parser.add_argument("--tag", default="", help="added to the file names (a view of --query)")
     args = parser.parse_args()
     pages = ALL if args.all else args.pages
     errors = ErrorLog()
@@ -75,9 +79,10 @@ def main() -> None:
             sync_playwright() as p:
         browser = launch_chromium(p)
         for page_path in pages:
-            url = f"{base}/{page_path}" + (f"?{args.query}" if args.query else "")
+            url = f"{base}/{page_path}" + (f"?{quote(args.query, safe='=&')}" if args.query else "")
+            name = (page_path or "playground") + (f"-{args.tag}" if args.tag else "")
             for size in args.sizes.split(","):
-                shoot(browser, url, page_path or "playground", SIZES[size], errors)
+                shoot(browser, url, name, SIZES[size], errors)
         browser.close()
     for e in errors.errors:
         print("CONSOLE/PAGE ERROR:", e[:300])

@@ -19,6 +19,8 @@ from lessons.batch_norm.statistics import (
 from networks import MLPConfig, make_dataset, train_batch
 
 PAGE = "app_pages/batch_norm.py"
+TABS = ("Pre-activations", "Learning rates", "Initial scale", "Batch noise", "Eval statistics",
+        "Train vs eval", "Before vs after")
 
 
 @pytest.fixture(scope="module")
@@ -78,29 +80,52 @@ def _chart(at, title: str) -> dict:
     return next(c for c in charts(at) if title in c["layout"]["title"]["text"])
 
 
+SECTION = "bnorm.section"
+
+
 @pytest.fixture(scope="module")
-def default_app():
-    return open_app(page=PAGE)
+def tabs():
+    """The page at its defaults, one AppTest per tab (the tabs share their trained runs)."""
+    return {label: open_app({SECTION: label}, page=PAGE) for label in TABS}
 
 
-def test_defaults_show_every_section(default_app):
-    at = default_app
-    assert_clean(at)
-    assert len(charts(at)) == 8
-    assert not texts(at, "warning")  # every claim on the page holds at the defaults
-    assert len(texts(at, "success")) == 9
-    rows = at.dataframe[0].value
+def test_defaults_show_every_section(tabs):
+    for label, at in tabs.items():
+        assert_clean(at)
+        assert not texts(at, "warning"), label  # every claim on the page holds at the defaults
+    assert [len(charts(at)) for at in tabs.values()] == [2, 1, 1, 1, 1, 1, 2]
+    assert sum(len(texts(at, "success")) for at in tabs.values()) == 9
+    rows = tabs["Eval statistics"].dataframe[0].value
     running, cumulative, exact = (float(a) for a in rows["test accuracy"])
     assert abs(running - exact) < 0.02 and cumulative < running - 0.05
 
 
-def test_bn_keeps_preactivations_standardised_and_tolerates_higher_rates(default_app):
-    preact = _chart(default_app, "What enters each activation")
+def test_a_tab_trains_only_the_runs_it_reads(monkeypatch):
+    # A new setting (seed 321) on the Pre-activations tab trains the two sweeps it draws, with
+    # their histories, and none of the other tabs' five.
+    called = []
+    for name in ("rate_sweep", "scaled_rate_sweep", "scale_sweep"):
+        original = getattr(runs, name)
+        monkeypatch.setattr(runs, name, lambda *a, _f=original, _n=name, **k: called.append(
+            (_n, a[0] if _n != "scaled_rate_sweep" else "", a[-1] if _n == "rate_sweep" else None))
+            or _f(*a, **k))
+    at = open_app({"bnorm.seed": "321", "bnorm.steps": "300"}, page=PAGE)
+    assert_clean(at)
+    assert sorted(called) == [("rate_sweep", "batch", False), ("rate_sweep", "none", False)]
+    called.clear()
+    at.query_params[SECTION] = "Learning rates"
+    at.run()
+    assert sorted(called) == [("rate_sweep", "batch", True), ("rate_sweep", "none", True),
+                              ("scaled_rate_sweep", "", None)]
+
+
+def test_bn_keeps_preactivations_standardised_and_tolerates_higher_rates(tabs):
+    preact = _chart(tabs["Pre-activations"], "What enters each activation")
     ys = [decode(t["y"]) for t in preact["data"]]
     layers = len(ys) // 6  # 3 statistics x 2 columns, one trace per layer
     with_bn_std = [y[-1] for y in ys[3 * layers:4 * layers]]
     assert all(0.8 < s < 1.2 for s in with_bn_std), with_bn_std
-    sweep = _chart(default_app, "Learning-rate sweep")
+    sweep = _chart(tabs["Learning rates"], "Learning-rate sweep")
     lines = [t for t in sweep["data"] if t.get("xaxis", "x") == "x" and t["mode"] == "lines+markers"]
     loss = {t["name"]: decode(t["y"]) for t in lines}
     rates = list(decode(lines[0]["x"]))
@@ -108,8 +133,8 @@ def test_bn_keeps_preactivations_standardised_and_tolerates_higher_rates(default
     assert loss["BN before activation"][at_one] < 0.5 * loss["no norm"][at_one]
 
 
-def test_diverged_runs_sit_at_the_bad_end_of_each_axis(default_app):
-    sweep = _chart(default_app, "Learning-rate sweep")
+def test_diverged_runs_sit_at_the_bad_end_of_each_axis(tabs):
+    sweep = _chart(tabs["Before vs after"], "Learning-rate sweep")
     gone = [t for t in sweep["data"] if t["name"] == "diverged"]
     assert gone, "BN after the activation diverges at lr 3 and 10 at the defaults"
     assert sum(t["showlegend"] is not False for t in gone) == 1  # one legend entry
@@ -120,12 +145,12 @@ def test_diverged_runs_sit_at_the_bad_end_of_each_axis(default_app):
     assert top > max(finite) and all(np.all(y == top) for y in loss_marks)
     acc_marks = [decode(t["y"]) for t in gone if t.get("yaxis") == "y2"]
     assert acc_marks and all(np.all(y == 0) for y in acc_marks)
-    init = _chart(default_app, "Initial weight scale")
+    init = _chart(tabs["Initial scale"], "Initial weight scale")
     assert {t["name"] for t in init["data"]} >= {"no norm", "BN before activation", "diverged"}
 
 
-def test_view_widgets_do_not_retrain_and_change_the_view(default_app):
-    at = default_app
+def test_view_widgets_do_not_retrain_and_change_the_view(tabs):
+    at = tabs["Train vs eval"]
     before = _chart(at, "train mode vs eval mode")["data"][0]["y"]
     at.select_slider(key="bnorm.view_batch").set_value(128).run()
     at.radio(key="bnorm.layer").set_value("last").run()
@@ -133,11 +158,13 @@ def test_view_widgets_do_not_retrain_and_change_the_view(default_app):
     assert_clean(at)
     after = decode(_chart(at, "train mode vs eval mode")["data"][0]["y"])
     assert decode(before).std() > after.std()
+    at.query_params[SECTION] = "Eval statistics"
+    at.run()
     assert "layer 4" in _chart(at, "statistics of hidden layer")["layout"]["title"]["text"]
 
 
-def test_after_warm_up_no_batch_size_or_depth_compiles(default_app):
-    # The page at its defaults compiled the first batch bucket's programs (default_app);
+def test_after_warm_up_no_batch_size_or_depth_compiles(tabs):
+    # The page at its defaults compiled the first batch bucket's programs (tabs);
     # runs.warm_up compiles the rest, as the server does at start, so a first move into the
     # next bucket (64, 128) at any depth, seed or step count compiles nothing.
     runs.warm_up()
@@ -159,11 +186,12 @@ def test_training_widgets_retrain():
 
 
 def test_garbage_link_warns_and_falls_back():
-    at = open_app({"bnorm.lr": "lots", "bnorm.data": "nope", "bnorm.layer": "x", "zzz": "1"},
-                  page=PAGE)
+    at = open_app({"bnorm.lr": "lots", "bnorm.data": "nope", "bnorm.layer": "x", "zzz": "1",
+                   SECTION: "<b>nope</b>"}, page=PAGE)
     assert_clean(at)
     warning = texts(at, "warning")
     assert len(warning) == 1
-    for key in ("bnorm.lr", "bnorm.data", "bnorm.layer", "zzz"):
+    for key in ("bnorm.lr", "bnorm.data", "bnorm.layer", "zzz", SECTION):
         assert key in warning[0]
-    assert len(charts(at)) == 8
+    assert len(charts(at)) == 2  # the first tab's
+    assert "What enters each activation" in charts(at)[0]["layout"]["title"]["text"]

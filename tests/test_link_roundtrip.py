@@ -2,10 +2,11 @@
 
 For a random state of a page's widgets (drawn by Hypothesis from the options each widget offers:
 select-sliders, multiselects, selectboxes, radios, segmented controls, toggles, number inputs,
-sliders and the playground's optimizer tab), written as each widget's own option labels, the page
-is opened with that state; the query string the app leaves in the address bar is opened in a FRESH
-AppTest session, which must show the same widget values, the same chart data (every plotly chart
-and live chart figure) and the same address bar, with no link warning.
+sliders, the playground's optimizer tab and a lesson's section tab), written as each widget's own
+option labels, the page is opened with that state; the query string the app leaves in the
+address bar is opened in a FRESH AppTest session, which must show the same widget values, the
+same chart data (every plotly chart and live chart figure) and the same address bar, with no link
+warning.
 
 The state is set through a link, not by clicking: after a click the browser's front end writes
 the URL itself and AppTest never sees it (its backend copy is refreshed only on programmatic
@@ -76,6 +77,8 @@ def link_strategy(at, one: bool = False) -> st.SearchStrategy[dict]:
         parts[w.key] = number_strategy(w.proto, w.proto.data_type == w.proto.INT)
     for w in keyed(at, "slider"):
         parts[w.key] = number_strategy(w.proto, w.proto.data_type == w.proto.INT)
+    for key in section_keys(at):  # a lesson's open section (components/lesson_sections.py)
+        parts[key] = st.sampled_from([t.label for t in at.tabs])
     # Every widget is named: Hypothesis's first (simplest) example is then each widget's first
     # option, a real non-default state, which matters where a page gets a single example.
     chosen = st.fixed_dictionaries(parts)
@@ -91,9 +94,15 @@ def view(at) -> dict:
     """What is on screen: every keyed widget's value (and the bound tab)."""
     values = {w.key: w.value for kind in (*CHOICE_KINDS, "multiselect", "toggle", "number_input",
                                           "slider") for w in keyed(at, kind)}
-    if "tab" in at.session_state:
-        values["tab"] = at.session_state["tab"]
+    for key in ["tab", *section_keys(at)]:
+        if key in at.session_state:
+            values[key] = at.session_state[key]
     return values
+
+
+def section_keys(at) -> list[str]:
+    """The link keys of a lesson page's section tabs (``<prefix>.section``)."""
+    return [key for key in at.session_state if key.endswith(".section")]
 
 
 def same(a, b) -> bool:

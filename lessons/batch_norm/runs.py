@@ -17,10 +17,10 @@ DEFAULT_DATA = "spirals"
 DEPTHS = (2, 3, 4, 6)
 BATCHES = (8, 16, 32, 64, 128)
 RECORDS = 50  # every run records its history 50 times (the step count is then a value)
-# The sweeps from scaled weights (``scaled_rate_sweep``, ``scale_sweep``) are read at their ends
-# only (final loss and accuracy), so they compute only their first and last record
-# (``train_batch``'s ends_only: the same weights, a batch-norm sweep ~45 % cheaper). The rate
-# sweeps' histories are drawn as curves.
+# The sweeps from scaled weights (``scaled_rate_sweep``, ``scale_sweep``) and the Learning rates
+# tab's rate sweeps are read at their ends only (final loss and accuracy), so they compute only
+# their first and last record (``train_batch``'s ends_only: the same program and weights, a
+# batch-norm sweep ~45 % cheaper). The other tabs draw the rate sweeps' histories as curves.
 
 
 def page_data(name: str):
@@ -33,11 +33,13 @@ def _shape(steps: int, ends_only: bool = False) -> dict:
                 pad_depth=max(DEPTHS), ends_only=ends_only)
 
 
-def rate_sweep(variant: str, data, activation: str, depth: int, batch: int, steps: int, seed: int):
-    """Every learning rate of RATES for one variant, plain SGD, in one compiled call."""
+def rate_sweep(variant: str, data, activation: str, depth: int, batch: int, steps: int, seed: int,
+               ends_only: bool = False):
+    """Every learning rate of RATES for one variant, plain SGD, in one compiled call;
+    ``ends_only`` for a section that reads only the final losses (the same final weights)."""
     return train_batch(config_for(variant, data, activation, depth), data, "sgd",
                        [{"learning_rate": lr} for lr in RATES], seed=seed, batch_size=batch,
-                       **_shape(steps))
+                       **_shape(steps, ends_only))
 
 
 def scaled_rate_sweep(data, activation: str, depth: int, batch: int, steps: int, seed: int):
