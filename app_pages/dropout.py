@@ -59,13 +59,13 @@ def _data(key):
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def reference(kind, data_key, lr, steps, seed):
-    return train_reference(kind, data_key, lr, steps, seed)
+def reference(kind, data_key, lr, steps, seed, ends_only=False):
+    return train_reference(kind, data_key, lr, steps, seed, ends_only=ends_only)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def dropout_runs(data_key, rates, form, lr, steps, seed):
-    return train_dropout(data_key, rates, form, lr, steps, seed)
+def dropout_runs(data_key, rates, form, lr, steps, seed, ends_only=False):
+    return train_dropout(data_key, rates, form, lr, steps, seed, ends_only=ends_only)
 
 
 LECTURE = ((100, 0.2, "100 units, p = 0.2"), (80, 0.0, "80 units, no dropout"))
@@ -73,13 +73,22 @@ LECTURE = ((100, 0.2, "100 units, p = 0.2"), (80, 0.0, "80 units, no dropout"))
 
 def trainings(data_key, rates, form, lr, steps, seed) -> dict:
     """Every training of the page, keyed by its label (a section reads a few: ``SECTIONS``):
-    without and with dropout (the comparison), L1 for contrast (the pruning section), the
-    lecture's two networks. Moving a rate or the form retrains only the dropout runs."""
-    jobs = {KINDS[0]: functools.partial(reference, KINDS[0], data_key, lr, steps, seed),
-            KINDS[1]: functools.partial(dropout_runs, data_key, rates, form, lr, steps, seed),
-            KINDS[2]: functools.partial(reference, KINDS[2], data_key, lr, steps, seed)}
+    without and with dropout (the comparison) and (" ends") only their final networks (the
+    same program and weights, for the sections that read nothing else), L1 for contrast (the
+    pruning section), the lecture's two networks. Moving a rate or the form retrains only the
+    dropout runs."""
+    dropout = functools.partial(dropout_runs, data_key, rates, form, lr, steps, seed)
+    reference_of = lambda kind: functools.partial(reference, kind, data_key, lr, steps, seed)  # noqa: E731
+    jobs = {KINDS[0]: reference_of(KINDS[0]), KINDS[1]: dropout, KINDS[2]: reference_of(KINDS[2]),
+            ends(KINDS[0]): functools.partial(reference_of(KINDS[0]), ends_only=True),
+            ends(KINDS[1]): functools.partial(dropout, ends_only=True)}
     return jobs | {label: functools.partial(lecture_runs, data_key, width, p, lr, steps, seed)
                    for width, p, label in LECTURE}
+
+
+def ends(kind: str) -> str:
+    """The job key of ``kind``'s runs with only their ends recorded."""
+    return f"{kind} ends"
 
 
 def first_seeds(groups: dict) -> list:
@@ -204,17 +213,18 @@ def spread_tab(runs, view: View) -> None:
     if max(view.rates) == 0:
         st.info("Set a dropout rate above 0 to see the train-mode spread.")
     else:
-        spread_section(runs[KINDS[1]][0], view.data, view.log)
+        spread_section(runs[ends(KINDS[1])][0], view.data, view.log)
 
 
 def scaling_tab(runs, view: View) -> None:
     p = view.rates[0] if view.rates[0] > 0 else 0.5
-    scaling_section(runs[KINDS[1]][0], view.data, p)
+    scaling_section(runs[ends(KINDS[1])][0], view.data, p)
 
 
 def pruning_tab(runs, view: View) -> None:
     report_divergence(first_seeds({KINDS[2]: runs[KINDS[2]]}))
-    pruning_section({kind: runs[kind] for kind in KINDS}, view.rates)
+    groups = {kind: runs[ends(kind)] for kind in KINDS[:2]}  # the final weights are read
+    pruning_section(groups | {KINDS[2]: runs[KINDS[2]]}, view.rates)
 
 
 def lecture_tab(runs, view: View) -> None:
@@ -226,9 +236,12 @@ def lecture_tab(runs, view: View) -> None:
 
 SECTIONS = (  # the page's tabs, in reading order, each with the trainings it reads
     Section("With and without", f"With and without dropout, {SEEDS} seeds", KINDS[:2], comparison),
-    Section("Train vs eval mode", "Train mode is random, eval mode is not", KINDS[1:2], spread_tab),
-    Section("Inverted vs classic", "Inverted vs classic scaling", KINDS[1:2], scaling_tab),
-    Section("Like L1 pruning?", "Is dropout like L1 pruning?", KINDS, pruning_tab),
+    Section("Train vs eval mode", "Train mode is random, eval mode is not", (ends(KINDS[1]),),
+            spread_tab),
+    Section("Inverted vs classic", "Inverted vs classic scaling", (ends(KINDS[1]),), scaling_tab),
+    # L1's whole history: a diverged L1 run is reported with its step
+    Section("Like L1 pruning?", "Is dropout like L1 pruning?", (*map(ends, KINDS[:2]), KINDS[2]),
+            pruning_tab),
     Section("The lecture's experiment",
             "The lecture's experiment: 100 units with p = 0.2 against 80 units without",
             tuple(label for _, _, label in LECTURE), lecture_tab),

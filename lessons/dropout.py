@@ -30,26 +30,30 @@ def _hyper(lr):
 REFERENCES = {KINDS[0]: {}, KINDS[2]: {"l1": list(L1_CONTRAST)}}  # the kinds without dropout
 
 
-def train_reference(kind: str, data_key, lr, steps, seed, seeds: int = SEEDS) -> list:
+def train_reference(kind: str, data_key, lr, steps, seed, seeds: int = SEEDS,
+                    ends_only: bool = False) -> list:
     """A kind of REFERENCES (without dropout, or with L1 for contrast) on ``seeds`` seeds, in one
     compiled call with no dropout layers; both kinds run the same program. Neither depends on
     the dropout rates or form, so a page caches them apart (moving a rate retrains only the
     dropout runs) and draws the comparison before the L1 runs are done.
-    ``data_key`` = (name, noise, n, seed)."""
+    ``data_key`` = (name, noise, n, seed); ``ends_only``: the same program and final weights,
+    only the history's first and last record (for a section that reads the final networks)."""
     variants = [{**REFERENCES[kind], "seed": seed + s} for s in range(seeds)]
     return train_batch(MLPConfig(sizes=(2, 64, 64, 2)), _data(data_key), "momentum", variants,
                        hyperparameters=_hyper(lr), num_steps=steps, batch_size=30,
-                       record_every=steps // 100, l1_proximal=True, pad_train=True)
+                       record_every=steps // 100, l1_proximal=True, pad_train=True,
+                       ends_only=ends_only)
 
 
-def train_dropout(data_key, rates, form, lr, steps, seed, seeds: int = SEEDS) -> list:
+def train_dropout(data_key, rates, form, lr, steps, seed, seeds: int = SEEDS,
+                  ends_only: bool = False) -> list:
     """With dropout on the same seeds (same initialisations and mini-batch orders as the
     references, so each seed is a paired comparison), in one compiled call."""
     config = MLPConfig(sizes=(2, 64, 64, 2), dropout_form=form)
     return train_batch(config, _data(data_key), "momentum",
                        [{"seed": seed + s} for s in range(seeds)], dropout=list(rates),
                        hyperparameters=_hyper(lr), num_steps=steps, batch_size=30,
-                       record_every=steps // 100, pad_train=True)
+                       record_every=steps // 100, pad_train=True, ends_only=ends_only)
 
 
 def train_with_without(data_key, rates, form, lr, steps, seed, seeds: int = SEEDS) -> dict:
