@@ -147,8 +147,10 @@ def sweep_section(runs, view: View) -> None:
     sweeps = {("none", LABELS["none"]): none, ("scaled", SCALED_LABEL): scaled,
               ("batch", LABELS["batch"]): batch}
     classes = view.data.num_classes
-    live_figure(sweep_figure(RATES, sweeps, np.log(classes), "learning rate (plain SGD)",
-                             "Learning-rate sweep: the same network and batches, with and without BN"),
+    # Short titles, "plain SGD" in the heading: a phone cut a longer title (a second line too,
+    # pinned to the top), and in both panels' x titles it ran together
+    live_figure(sweep_figure(RATES, sweeps, np.log(classes), "learning rate",
+                             "Learning-rate sweep: with and without BN"),
                 key="bnorm_sweep_chart")
     show_claim(lesson.larger_steps_claim(RATES, none, batch, classes, scaled, SCALED))
     st.caption(f"Black: no norm from PyTorch's default weights × {SCALED:g} (close to He's "
@@ -233,8 +235,8 @@ def position_section(runs, view: View) -> None:
     show_claim(lesson.position_claim(RATES[i], runs["batch"][i], runs["after"][i], RATES,
                                      runs["after"], classes))
     sweeps = {(k, LABELS[k]): runs[k] for k in POSITIONS}
-    live_figure(sweep_figure(RATES, sweeps, np.log(classes), "learning rate (plain SGD)",
-                             "Learning-rate sweep: BN before vs after the activation"),
+    live_figure(sweep_figure(RATES, sweeps, np.log(classes), "learning rate",
+                             "Learning-rate sweep: BN before vs after"),
                 key="bnorm_position_sweep_chart")
     st.caption("The paper puts BN before the nonlinearity (normalising x·W + b, so b is "
                "redundant); many practitioners put it after. Both sweeps are the same network, "
@@ -245,7 +247,7 @@ POSITIONS = ("batch", "after")  # the Before vs after tab's variants
 SECTIONS = (  # the page's tabs, in reading order, each with the trainings it reads
     Section("Pre-activations", "1 · The pre-activations during training", ("none", "batch"),
             preact_section),
-    Section("Learning rates", "2 · Higher learning rates",
+    Section("Learning rates", "2 · Higher learning rates, plain SGD",
             ("none ends", "batch ends", "scaled"), sweep_section),
     Section("Initial scale", "3 · Initial weight scale", tuple(map(scale_key, SCALE_RUNS)),
             init_section),
@@ -253,7 +255,7 @@ SECTIONS = (  # the page's tabs, in reading order, each with the trainings it re
     Section("Eval statistics", "5 · Running vs population statistics at eval time",
             ("batch ends",), stats_section),
     Section("Train vs eval", "6 · Train mode vs eval mode", ("batch ends",), train_eval_section),
-    Section("Before vs after", "7 · BN before vs after the activation", POSITIONS,
+    Section("Before vs after", "7 · BN before vs after the activation, plain SGD", POSITIONS,
             position_section),
 )
 

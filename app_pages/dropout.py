@@ -127,8 +127,9 @@ def comparison(runs, view: View) -> None:
     shown = {k: groups[k] for k in ("without dropout", "with dropout")}
     for column, (label, results) in zip(st.columns(2), shown.items()):
         r = results[0]
-        title = (f"{label} (first seed): train {r.train_acc[-1]:.0%}, test {r.test_acc[-1]:.0%}, "
-                 f"gap {r.train_acc[-1] - r.test_acc[-1]:+.0%}")
+        # Two lines: on one, a phone (390 px) cut the gap's last character.
+        title = (f"{label} (first seed)<br>train {r.train_acc[-1]:.0%}, "
+                 f"test {r.test_acc[-1]:.0%}, gap {r.train_acc[-1] - r.test_acc[-1]:+.0%}")
         live_figure(decision_boundary_figure(r, data, title=title, grid=grid, height=340),
                     key=f"dropout_boundary_{label}", where=column)
     runs = [RunView(label, COLORS[label], r) for label, rs in shown.items() for r in rs]

@@ -21,7 +21,7 @@ from optimizers import Trajectory
 
 # Framed axes with grid lines; the zero line left to the chart's template, as it always was.
 GRID = dict(grid=True, zeroline=None)
-FRAME = dict(margin=dict(l=70, r=20, t=50, b=50), hovermode="closest",
+FRAME = dict(margin=dict(l=70, r=32, t=50, b=50), hovermode="closest",  # r: a log axis's last tick
              legend=LEGEND_BELOW)
 # B = 1, 8, 64, full: Okabe-Ito pink, Tol olive and dark blue, near-black; apart for every colour
 # vision and none red, which means divergence (tests/test_palette.py checks them).

@@ -112,6 +112,7 @@ def follow_up_figure(lrs: dict[str, float], runs: dict, *, height: int = 400) ->
     views = [RunView(f"{label} = {fmt_num(lrs[label])}", STYLES[label][0], runs[label])
              for label in lrs]
     figure = train_test_curves_figure(views, "loss", height=height, log_y=True,
-                                      title=f"constant rate, {FOLLOW_UP_STEPS} steps: loss (log scale)")
+                                      title=f"constant rate, {FOLLOW_UP_STEPS} steps: loss (log scale)"
+                                      "<br>train solid, test dashed")
     # One tick per decade: plotly's own log ticks read "2 10 5 2 1", the 2 above 10 meaning 20.
     return figure.update_layout(yaxis_dtick=1)

@@ -90,7 +90,8 @@ def field_figure(grid: Grid, values: np.ndarray, data, *, title: str = "", heigh
                                          coloring="none"),
                            line=dict(color="#111827", width=2), hoverinfo="skip"))
     traces += list(extra_traces or []) + point_traces(data, show_test, legend=False)
-    layout = plot_layout(height, title, margin=MARGIN, showlegend=False,
+    margin = MARGIN | dict(t=64) if "<br>" in title else MARGIN  # a two-line title clears the plot
+    layout = plot_layout(height, title, margin=margin, showlegend=False,
                          xaxis=axis("x₁", range=[grid.xs[0], grid.xs[-1]]),
                          yaxis=axis("x₂", range=[grid.ys[0], grid.ys[-1]]))
     return validated(dict(data=traces, layout=layout))
@@ -133,7 +134,9 @@ def _mark_divergence(run: RunView, steps, values) -> list[dict]:
 
 def train_test_curves_figure(runs: list[RunView], metric: str = "loss", *, title: str = "",
                              height: int = 330, log_y: bool = False) -> go.Figure:
-    """``metric`` "loss" or "acc": train solid, test dashed, one colour per run."""
+    """``metric`` "loss" or "acc": train solid, test dashed (the title says so), one colour and
+    one legend entry per run: an entry per split took a phone's chart height (8 rows for the
+    range test's four rates)."""
     traces, seen = [], set()
     for run in runs:
         steps, first = run.result.steps, run.label not in seen
@@ -141,8 +144,9 @@ def train_test_curves_figure(runs: list[RunView], metric: str = "loss", *, title
         for split, dash in (("train", "solid"), ("test", "dash")):
             values = np.asarray(getattr(run.result, f"{split}_{metric}"), float)
             traces.append(dict(type="scatter", x=steps, y=values, mode="lines",
-                               name=f"{run.label} · {split}", legendgroup=run.label,
-                               showlegend=first, line=_seed_line(run.color, first, dash),
+                               name=run.label if split == "train" else f"{run.label} · test",
+                               legendgroup=run.label, showlegend=first and split == "train",
+                               line=_seed_line(run.color, first, dash),
                                hovertemplate=f"{run.label} {split} step %{{x}}: %{{y:.4g}}"
                                "<extra></extra>"))
         traces += _mark_divergence(run, steps, np.asarray(run.result.train_loss, float))
@@ -194,7 +198,7 @@ def weight_kinds_figure(shares: dict, *, title: str, height: int = 300) -> go.Fi
                    marker=dict(color=color), hovertemplate=name + ": %{y:.1f} %<extra></extra>")
               for j, (name, color) in enumerate(WEIGHT_KINDS)]
     layout = plot_layout(height, title, margin=TITLED_MARGIN, barmode="stack", xaxis=axis(""),
-                         yaxis=axis("% of the layer's weights", range=[0, 100], grid=True),
+                         yaxis=axis("% of weights", range=[0, 100], grid=True),  # short: a phone's plot
                          legend=LEGEND_BELOW)
     return validated(dict(data=traces, layout=layout))
 

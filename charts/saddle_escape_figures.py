@@ -192,7 +192,7 @@ def saddle_fraction_figure(measured: SaddleFractions, height: int = 380) -> go.F
                                                          color="#b45309", line=dict(width=2))))
     layout = plot_layout(height, "Saddles among critical points", **FRAME,
                          xaxis=axis("dimension n", **OPEN, dtick=2 if len(n) > 12 else 1),
-                         yaxis=axis("fraction of critical points that are saddles", **OPEN,
+                         yaxis=axis("fraction that are saddles", **OPEN,  # short: a phone's plot height
                                     range=[-0.02, 1.05]),
                          legend=LEGEND_BELOW)
     return go.Figure(dict(data=traces, layout=layout))
@@ -216,7 +216,7 @@ def non_saddle_figure(measured: SaddleFractions, height: int = 380) -> go.Figure
     ]
     layout = plot_layout(height, "Minima and maxima (log scale)", **FRAME,
                          xaxis=axis("dimension n", **OPEN, dtick=2 if len(n) > 12 else 1),
-                         yaxis=axis("fraction of minima + maxima", **OPEN, type="log",
+                         yaxis=axis("minima + maxima (fraction)", **OPEN, type="log",
                                     exponentformat="power"),
                          legend=LEGEND_BELOW)
     return go.Figure(dict(data=traces, layout=layout))
