@@ -36,12 +36,14 @@ _SWITCH_STYLE = """<style>
 .st-key-presenter_switch {position: fixed; top: 0.55rem; right: 4.25rem; z-index: 999991;
   width: auto !important; background: transparent;}
 </style>"""
-# While presenting: less chrome above the chart, and each live chart as tall as the screen
-# (the figure leaves its height unset, so plotly.js fills its box; see scale_figure).
+# While presenting: less chrome above the chart, each live chart as tall as the screen (the
+# figure leaves its height unset, so plotly.js fills its box; see scale_figure), and a lesson's
+# section tabs large enough to read from the back of a room.
 _PRESENTING_STYLE = """<style>
 [data-testid="stMainBlockContainer"] {padding-top: 3.25rem; padding-bottom: 2rem;}
 [data-testid="stMainBlockContainer"] h1 {font-size: 2rem; padding: 0 0 0.25rem 0;}
 .live-plot {height: clamp(420px, calc(100vh - 8rem), 1100px);}
+[data-testid="stTab"] p {font-size: 1.15rem;}
 </style>"""
 
 
