@@ -57,9 +57,8 @@ def dataset(name: str):
 @st.cache_data(max_entries=16, show_spinner=False)
 def sweep(variant: str, name: str, activation: str, depth: int, batch: int, steps: int, seed: int,
           ends_only: bool = False):
-    """One compiled call: every learning rate of RATES for one architecture, plain SGD. The
-    batch size and the depth are values: a new one trains without compiling (``lessons.batch_norm.runs``).
-    ``ends_only``: the same program and final weights, the history's first and last record only."""
+    """Every learning rate of RATES for one architecture, plain SGD, in one compiled call (batch
+    size and depth are values: ``lessons.batch_norm.runs``); ``ends_only``: its ends only."""
     return page_runs.rate_sweep(variant, dataset(name), activation, depth, batch, steps, seed,
                                 ends_only)
 
@@ -124,6 +123,12 @@ def diverged_note(label: str, result) -> None:
     divergence_error(label, result.diverged_at, "its curves stop there. Lower the learning rate.")
 
 
+def trained_note(result) -> None:
+    """The statistics tabs read the BN network at its end only: say if it diverged on the way."""
+    divergence_error("with BN", result.diverged_at, "its statistics are not finite. Lower the "
+                     "learning rate.", by=result.ends_only)
+
+
 def preact_section(runs, view: View) -> None:
     i = view.i
     shown = {"without BN": runs["none"][i], "with BN": runs["batch"][i]}  # short: a phone
@@ -175,6 +180,7 @@ def init_section(runs, view: View) -> None:
 
 
 def noise_section(runs, view: View) -> None:
+    trained_note(runs["batch ends"][view.i])
     z = layer_inputs(runs["batch ends"][view.i], view.data.x_test)[view.layer]
     left, right = st.columns([1.3, 1])
     noise = batch_stat_noise(z, NOISE_SIZES)
@@ -190,6 +196,7 @@ def noise_section(runs, view: View) -> None:
 
 def stats_section(runs, view: View) -> None:
     running, data, layer = runs["batch ends"][view.i], view.data, view.layer
+    trained_note(running)
     cumulative, exact = population_of(running), exact_statistics(running, data.x_train)
     live_figure(stats_figure(running.bn_state, cumulative, exact, layer),
                 key="bnorm_stats_chart")
@@ -212,6 +219,7 @@ def stats_section(runs, view: View) -> None:
 
 
 def train_eval_section(runs, view: View) -> None:
+    trained_note(runs["batch ends"][view.i])
     train_eval_view(runs["batch ends"][view.i], view.data, view.log)
 
 

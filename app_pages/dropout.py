@@ -211,6 +211,7 @@ def lecture_experiment(trained) -> None:
 
 
 def spread_tab(runs, view: View) -> None:
+    report_divergence(first_seeds({KINDS[1]: runs[ends(KINDS[1])]}))
     if max(view.rates) == 0:
         st.info("Set a dropout rate above 0 to see the train-mode spread.")
     else:
@@ -218,14 +219,16 @@ def spread_tab(runs, view: View) -> None:
 
 
 def scaling_tab(runs, view: View) -> None:
+    report_divergence(first_seeds({KINDS[1]: runs[ends(KINDS[1])]}))
     p = view.rates[0] if view.rates[0] > 0 else 0.5
     scaling_section(runs[ends(KINDS[1])][0], view.data, p)
 
 
 def pruning_tab(runs, view: View) -> None:
-    report_divergence(first_seeds({KINDS[2]: runs[KINDS[2]]}))
     groups = {kind: runs[ends(kind)] for kind in KINDS[:2]}  # the final weights are read
-    pruning_section(groups | {KINDS[2]: runs[KINDS[2]]}, view.rates)
+    groups[KINDS[2]] = runs[KINDS[2]]
+    report_divergence(first_seeds(groups))
+    pruning_section(groups, view.rates)
 
 
 def lecture_tab(runs, view: View) -> None:

@@ -106,7 +106,8 @@ def decision_boundary_figure(result, data, *, title: str = "", resolution: int =
     grid = grid or boundary_grid(data, resolution)
     proba = result.predict_proba(grid.points)
     if result.diverged_at is not None:
-        title = f"{title} — diverged at step {result.diverged_at}".strip(" —")
+        when = "by" if getattr(result, "ends_only", False) else "at"  # see TrainResult
+        title = f"{title} — diverged {when} step {result.diverged_at}".strip(" —")
     return field_figure(grid, proba[:, 1], data, title=title, height=height, show_test=show_test)
 
 

@@ -71,10 +71,13 @@ def lesson_page(title: str, question: str, explanation: str, formula: str | None
     url_state.warn_about_link(link_note, log)
 
 
-def divergence_error(label: str, step: int | None, advice: str = "lower the learning rate.") -> None:
+def divergence_error(label: str, step: int | None, advice: str = "lower the learning rate.",
+                     by: bool = False) -> None:
     """A diverged run is said to have diverged, where, and what to do: never hidden.
 
     ``step`` None (the run stayed finite) says nothing, so callers pass every run's step.
+    ``by``: only the run's end was recorded, so it diverged *by* ``step``, somewhere before.
     """
     if step is not None:
-        st.error(f"**{label} diverged at step {int(step)}**: {advice}", icon=":material/error:")
+        when = "by" if by else "at"
+        st.error(f"**{label} diverged {when} step {int(step)}**: {advice}", icon=":material/error:")

@@ -70,4 +70,4 @@ def seed_input(log, prefix: str) -> int:
 def report_divergence(runs) -> None:
     """A diverged run is shown as such (its charts stop there), never hidden."""
     for run in runs:
-        divergence_error(run.label, run.result.diverged_at)
+        divergence_error(run.label, run.result.diverged_at, by=run.result.ends_only)

@@ -45,6 +45,9 @@ class TrainResult:
     dropout_rates: np.ndarray | None  # used at prediction (the classic form scales by 1 - p)
     diverged_at: int | None  # first recorded step whose loss is non-finite
     settings: dict = field(default_factory=dict)  # the traced values this variant ran with
+    # Only the first and the last record were computed (``train_batch(ends_only=True)``): a
+    # diverged run then diverged *by* ``diverged_at`` (the last step), not at it.
+    ends_only: bool = False
 
     def __getattr__(self, name):
         if name in HISTORY_KEYS:  # result.train_loss etc. read the history
@@ -225,7 +228,7 @@ def _result(spec: TrainSpec, out, i: int, reg: dict, opt: dict) -> TrainResult:
     return TrainResult(
         spec.config, steps, history, params, bn_state,
         reg["dropout"].astype(history["train_loss"].dtype) if spec.has_dropout else None,
-        int(steps[bad.argmax()]) if bad.any() else None, {**reg, **opt},
+        int(steps[bad.argmax()]) if bad.any() else None, {**reg, **opt}, spec.ends_only,
     )
 
 

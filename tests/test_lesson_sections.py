@@ -3,6 +3,7 @@ the address bar keeps it, and the same link in a fresh session draws the same se
 
 import pytest
 from apptest_util import assert_clean, charts, open_app, texts
+from streamlit.testing.v1 import AppTest
 
 # (page, its section link key, a section other than the first)
 PAGES = [("app_pages/batch_norm.py", "bnorm.section", "Batch noise"),
@@ -29,3 +30,23 @@ def test_only_the_open_section_is_drawn(page, key, label):
     tabs = list(at.tabs)
     drawn = [t.label for t in tabs if len(t.children)]
     assert drawn == [label], drawn
+
+
+def _report(ends_only: bool) -> list[str]:
+    def script(ends_only):
+        from types import SimpleNamespace
+
+        from components.network_controls import report_divergence
+
+        result = SimpleNamespace(diverged_at=2000, ends_only=ends_only)
+        report_divergence([SimpleNamespace(label="with dropout", color="#000", result=result)])
+
+    at = AppTest.from_function(script, kwargs={"ends_only": ends_only}).run()
+    return [e.value for e in at.error]
+
+
+def test_a_run_trained_for_its_ends_only_diverged_by_its_last_step_not_at_it():
+    # A tab that reads only final networks trains them without the records between: a run that
+    # diverged is known to have diverged by the end, not where.
+    assert _report(True) == ["**with dropout diverged by step 2000**: lower the learning rate."]
+    assert _report(False) == ["**with dropout diverged at step 2000**: lower the learning rate."]

@@ -245,3 +245,4 @@ def test_a_run_recording_its_ends_still_reports_divergence():
                   for only in (False, True))
     assert full.diverged_at is not None and full.diverged_at < 200
     assert ends.diverged_at == 200 and not np.isfinite(ends.train_loss[-1])
+    assert ends.ends_only and not full.ends_only  # a page then says "by step 200", not "at"
