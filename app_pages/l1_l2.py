@@ -1,6 +1,7 @@
 """Lesson: L1 against L2 on an overfitting MLP — boundaries, curves, weights, pruning."""
 
 import functools
+from typing import NamedTuple
 
 import numpy as np
 import streamlit as st
@@ -15,11 +16,11 @@ from charts.network_figures import (
 )
 from components import controls
 from components.claims import show_claim
-from components.lesson import lesson_page
+from components.lesson import divergence_error, lesson_page
+from components.lesson_sections import Section, show_open_section
 from components.live_plot import live_figure
 from components.network_controls import data_controls, report_divergence, training_controls
 from components.scales import fmt
-from components.training_jobs import train_jobs
 from components.widget_defaults import scope
 from lessons.l1_l2 import (
     DEFAULT_L1,
@@ -45,25 +46,51 @@ COLORS = {"none": "#6b7280", "L1": "#997700", "L2": "#2563eb"}  # red is diverge
 L1_STEPS = ("proximal", "subgradient")
 
 
-@st.cache_data(max_entries=12, show_spinner=False)
-def kind_runs(data_key, kind, strengths, proximal, lr, steps, seed):
-    return train_kind(data_key, kind, strengths, proximal, lr, steps, seed)
+@st.cache_data(max_entries=24, show_spinner=False)
+def kind_runs(data_key, kind, strengths, proximal, lr, steps, seed, ends_only=False):
+    return train_kind(data_key, kind, strengths, proximal, lr, steps, seed, ends_only=ends_only)
 
 
 @st.cache_data(max_entries=12, show_spinner=False)
 def kind_census(data_key, kind, strengths, proximal, lr, steps, seed):
+    """Each seed's final weights sorted by kind (the ends-only runs: the same final weights)."""
     x = page_data(data_key).x_train
     return [weight_census(r, x) for r in kind_runs(data_key, kind, strengths, proximal, lr, steps,
-                                                   seed)]
+                                                   seed, True)]
 
 
-def train_variants(data_key, l1, l2, proximal, training) -> tuple[dict, dict]:
-    """Every kind's runs, the three trained side by side (``train_jobs``), and their censuses."""
-    args = {k: (data_key, k, strengths, proximal, *training)
-            for k, strengths in (("none", ()), ("L1", l1), ("L2", l2))}
-    groups = train_jobs({k: functools.partial(kind_runs, *a) for k, a in args.items()},
-                        f"none, L1 and L2 on {SEEDS} seeds each")
-    return groups, {k: kind_census(*a) for k, a in args.items()}
+class View(NamedTuple):
+    """What every section may read besides its runs: the page's settings."""
+
+    data: object
+    args: dict  # kind -> the arguments of its runs (kind_runs, kind_census)
+    seed: int
+    proximal: bool
+    l1: tuple
+    log: object
+
+
+def trainings(args: dict) -> dict:
+    """Every kind's runs with their histories (the curves) and (" ends") with their final
+    networks only (the same program and weights: every other section), by job key."""
+    jobs = {kind: functools.partial(kind_runs, *a) for kind, a in args.items()}
+    return jobs | {ends(kind): functools.partial(kind_runs, *a, True) for kind, a in args.items()}
+
+
+def ends(kind: str) -> str:
+    return f"{kind} ends"
+
+
+def groups_of(runs, suffix: str = "") -> dict:
+    return {kind: runs[kind + suffix] for kind in COLORS}
+
+
+def run_views(groups: dict, seed: int) -> list:
+    """Every run, labelled by its kind and seed, for the divergence report; then the charts'."""
+    runs = [RunView(label, COLORS[label], r) for label, rs in groups.items() for r in rs]
+    report_divergence([RunView(f"{run.label} (seed {seed + i % SEEDS})", run.color, run.result)
+                       for i, run in enumerate(runs)])
+    return runs
 
 
 def strength_controls(log, name: str, defaults) -> tuple[float, ...]:
@@ -114,6 +141,35 @@ def boundaries(groups, data) -> None:
 
 
 @st.fragment
+def boundaries_tab(runs, view: View) -> None:
+    groups = groups_of(runs, " ends")
+    run_views(groups, view.seed)
+    census = {kind: kind_census(*view.args[kind]) for kind in groups}
+    boundaries(groups, view.data)
+    st.caption("Background: the network's P(class 1); black line: the boundary P = 0.5; dots: the "
+               f"{len(view.data.y_train)} training points. Accuracy on the 1000-point test set.")
+    st.markdown(f"**Over {SEEDS} seeds** (mean ± standard deviation). A *dead* unit never activates "
+                "on a training point; *live units* leave out every weight joined to a dead one.")
+    st.dataframe(summary_rows(groups, census), hide_index=True)
+    show_claim(penalties_vs_overfitting(groups))
+    show_claim(l1_gives_exact_zeros(census["L1"], census["L2"], proximal=view.proximal,
+                                    l1_strengths=view.l1))
+    show_claim(dead_units_sink_under_l2(census["none"], census["L2"]))
+
+
+def curves_tab(runs, view: View) -> None:
+    shown = run_views(groups_of(runs), view.seed)
+    left, right = st.columns(2)
+    live_figure(train_test_curves_figure(shown, "loss"), key="l1l2_loss", where=left)
+    live_figure(train_test_curves_figure(shown, "acc"), key="l1l2_acc", where=right)
+
+
+def weights_tab(runs, view: View) -> None:
+    groups = groups_of(runs, " ends")
+    census = {kind: kind_census(*view.args[kind]) for kind in groups}
+    weight_views(run_views(groups, view.seed), census, view.log)
+
+
 def weight_views(runs, census, log) -> None:
     """View-only choices: moving them never retrains."""
     label = lambda i: LAYER_NAMES[i]  # noqa: E731
@@ -129,13 +185,25 @@ def weight_views(runs, census, log) -> None:
                                     f"(mean of {SEEDS} seeds)"), key="l1l2_kinds", where=right)
 
 
-def speed_note(groups, data) -> None:
-    l1 = groups["L1"][0]
+def speed_note(runs, view: View) -> None:
+    l1, data = runs[ends("L1")][0], view.data
+    divergence_error("L1 (first seed)", l1.diverged_at, by=l1.ends_only)
     show_claim(sparsity_is_not_speed(l1, data.x_train))
     sparse, dense = time_dense_forward([np.asarray(layer.W) for layer in l1.params.dense])
     st.caption(f"Measured on this server just now (a note, not a proof: timings are noisy): a "
                f"forward pass of 4,096 points took {sparse * 1e3:.2f} ms with the trained L1 "
                f"weights and {dense * 1e3:.2f} ms with dense random weights of the same shapes.")
+
+
+SECTIONS = (  # the page's tabs, in reading order, each with the trainings it reads
+    Section("Boundaries and verdicts", "Decision boundaries (first seed)",
+            tuple(map(ends, COLORS)), boundaries_tab),
+    Section("Train and test curves", "Train and test curves (first seed solid, other seeds faint)",
+            tuple(COLORS), curves_tab),
+    Section("Weights", "Weights: switched off, shrunk, or dead", tuple(map(ends, COLORS)),
+            weights_tab),
+    Section("Sparse = faster?", "Does a sparse network run faster?", (ends("L1"),), speed_note),
+)
 
 
 with lesson_page(
@@ -167,26 +235,9 @@ with lesson_page(
         st.subheader("Training")
         training = training_controls(log, PREFIX)
 
-    data = page_data(tuple(data_settings))
-    groups, census = train_variants(tuple(data_settings), l1, l2, proximal, training)
-    runs = [RunView(label, COLORS[label], r) for label, rs in groups.items() for r in rs]
-    report_divergence([RunView(f"{run.label} (seed {training.seed + i % SEEDS})", run.color,
-                               run.result) for i, run in enumerate(runs)])
-    st.subheader("Decision boundaries (first seed)")
-    boundaries(groups, data)
-    st.caption("Background: the network's P(class 1); black line: the boundary P = 0.5; dots: the "
-               f"{len(data.y_train)} training points. Accuracy on the 1000-point test set.")
-    st.markdown(f"**Over {SEEDS} seeds** (mean ± standard deviation). A *dead* unit never activates "
-                "on a training point; *live units* leave out every weight joined to a dead one.")
-    st.dataframe(summary_rows(groups, census), hide_index=True)
-    show_claim(penalties_vs_overfitting(groups))
-    show_claim(l1_gives_exact_zeros(census["L1"], census["L2"], proximal=proximal, l1_strengths=l1))
-    show_claim(dead_units_sink_under_l2(census["none"], census["L2"]))
-    st.subheader("Train and test curves (first seed solid, other seeds faint)")
-    left, right = st.columns(2)
-    live_figure(train_test_curves_figure(runs, "loss"), key="l1l2_loss", where=left)
-    live_figure(train_test_curves_figure(runs, "acc"), key="l1l2_acc", where=right)
-    st.subheader("Weights: switched off, shrunk, or dead")
-    weight_views(runs, census, log)
-    st.subheader("Does a sparse network run faster?")
-    speed_note(groups, data)
+    data_key = tuple(data_settings)
+    args = {k: (data_key, k, strengths, proximal, *training)
+            for k, strengths in (("none", ()), ("L1", l1), ("L2", l2))}
+    view = View(page_data(data_key), args, training.seed, proximal, l1, log)
+    show_open_section(log, PREFIX, SECTIONS, trainings(args), view,
+                      lambda n: f"{n} kinds on {SEEDS} seeds each")

@@ -29,17 +29,18 @@ def page_data(data_key):
 
 
 def train_kind(data_key, kind: str, strengths, proximal: bool, lr: float, steps: int, seed: int,
-               seeds: int = SEEDS) -> list:
+               seeds: int = SEEDS, ends_only: bool = False) -> list:
     """One kind of KINDS ("none", or "L1" / "L2" at its per-layer ``strengths``) on ``seeds``
     seeds (seed, seed + 1, ...), one compiled call: a TrainResult per seed. Every kind runs the
     same program (``proximal`` too: the soft-threshold of a zero L1 is the identity), so the
-    page trains the three side by side, and moving one kind's strength retrains that kind only."""
+    page trains the three side by side, and moving one kind's strength retrains that kind only.
+    ``ends_only``: the same program and final weights, only the first and last record."""
     penalty = {} if kind == "none" else {kind.lower(): list(strengths)}
     return train_batch(CONFIG, page_data(data_key), "momentum",
                        [{**penalty, "seed": seed + s} for s in range(seeds)],
                        hyperparameters={"learning_rate": lr, "momentum": 0.9}, num_steps=steps,
                        batch_size=30, record_every=steps // 100, l1_proximal=proximal,
-                       pad_train=True)
+                       pad_train=True, ends_only=ends_only)
 
 
 def train_comparison(data_key, l1, l2, proximal: bool, lr: float, steps: int, seed: int,

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 from apptest_util import assert_clean, charts, open_app, texts
 
+from lessons import l1_l2 as lesson
+
 PAGE = "app_pages/l1_l2.py"
 ZEROS = "weights exactly 0 (live units)"
 
@@ -16,25 +18,48 @@ def _column(at, name: str) -> list[float]:
     return [float(v.split("±")[0].rstrip(" %")) for v in at.dataframe[0].value[name]]
 
 
+SECTION = "l1l2.section"
+TABS = ("Boundaries and verdicts", "Train and test curves", "Weights", "Sparse = faster?")
+
+
 @pytest.fixture(scope="module")
-def default_app():
-    return open_app(page=PAGE)
+def tabs():
+    """The page at its defaults, one AppTest per tab (the tabs share their trained runs)."""
+    return {label: open_app({SECTION: label}, page=PAGE) for label in TABS}
 
 
-def test_defaults_show_boundaries_verdicts_and_weights(default_app):
-    at = default_app
-    assert_clean(at)
+def test_defaults_show_boundaries_verdicts_and_weights(tabs):
+    for at in tabs.values():
+        assert_clean(at)
+        assert not texts(at, "warning") and not texts(at, "error")
+    at = tabs["Boundaries and verdicts"]
     titles = [c["layout"]["title"]["text"] for c in charts(at)]
     assert sum(t.startswith(("none:", "L1:", "L2:")) for t in titles) == 3
     assert list(at.dataframe[0].value["regulariser"]) == ["none", "L1", "L2"]
     zeros = _column(at, ZEROS)
     assert zeros[1] > 30 and zeros[0] == 0 and zeros[2] == 0, zeros  # only L1 gives exact zeros
-    verdicts = texts(at, "success")
+    verdicts = [v for at in tabs.values() for v in texts(at, "success")]
     assert len(verdicts) == 4 and any("exactly 0" in v for v in verdicts)
     assert any("dead" in v for v in verdicts) and any("multiply-adds" in v for v in verdicts)
-    kinds = _chart(at, "what the weights of")
+    kinds = _chart(tabs["Weights"], "what the weights of")
     assert [t["name"] for t in kinds["data"]][0].startswith("exactly 0")
-    assert not texts(at, "warning") and not texts(at, "error")
+    assert len(charts(tabs["Train and test curves"])) == 2
+
+
+def test_a_tab_trains_only_the_runs_it_reads(monkeypatch):
+    # A new setting (seed 321) on the first tab trains the three kinds' final networks only;
+    # the curves' tab then trains their histories.
+    called = []
+    original = lesson.train_kind
+    monkeypatch.setattr(lesson, "train_kind", lambda *a, **k: called.append(
+        (a[1], k.get("ends_only", False))) or original(*a, **k))
+    at = open_app({"l1l2.seed": "321", "l1l2.steps": "200"}, page=PAGE)
+    assert_clean(at)
+    assert sorted(called) == [("L1", True), ("L2", True), ("none", True)]
+    called.clear()
+    at.query_params[SECTION] = "Train and test curves"
+    assert_clean(at.run())
+    assert sorted(called) == [("L1", False), ("L2", False), ("none", False)]
 
 
 def test_moving_lambda_step_and_layer_changes_the_views():
@@ -46,15 +71,18 @@ def test_moving_lambda_step_and_layer_changes_the_views():
     table = at.dataframe[0].value
     assert table[column][1] != before[column][1]  # only the L1 runs changed
     assert table[column][2] == before[column][2] and table[column][0] == before[column][0]
+    at.select_slider(key="l1l2.l11").set_value(3e-3).run()
+    at.radio(key="l1l2.l1_step").set_value("subgradient").run()
+    assert_clean(at)
+    assert _column(at, ZEROS)[1] == 0  # the subgradient step never lands on 0 ...
+    assert any("subgradient" in w for w in texts(at, "warning"))  # ... and the page says so
+    at.query_params[SECTION] = "Weights"
+    at.run()
     hist = _chart(at, "final weights")
     at.radio(key="l1l2.layer").set_value(2).run()
     assert_clean(at)
     assert "hidden 2 → output" in _chart(at, "final weights")["layout"]["title"]["text"]
     assert _chart(at, "final weights") != hist
-    at.radio(key="l1l2.l1_step").set_value("subgradient").run()
-    assert_clean(at)
-    assert _column(at, ZEROS)[1] == 0  # the subgradient step never lands on 0 ...
-    assert any("subgradient" in w for w in texts(at, "warning"))  # ... and the page says so
     at.selectbox(key="l1l2.data").set_value("spirals").run()
     at.select_slider(key="l1l2.n").set_value(100).run()
     assert_clean(at)

@@ -7,7 +7,8 @@ from streamlit.testing.v1 import AppTest
 
 # (page, its section link key, a section other than the first)
 PAGES = [("app_pages/batch_norm.py", "bnorm.section", "Batch noise"),
-         ("app_pages/dropout.py", "dropout.section", "Inverted vs classic")]
+         ("app_pages/dropout.py", "dropout.section", "Inverted vs classic"),
+         ("app_pages/l1_l2.py", "l1l2.section", "Weights")]
 
 
 @pytest.mark.parametrize("page,key,label", PAGES)
