@@ -1,13 +1,13 @@
 """A long network lesson's sections as tabs: one open at a time, named in the link, and only the
 open one trains.
 
-A new setting on the batch-norm or dropout page used to retrain every section's networks (42
-and 31 of them) before the page was whole: 1.4 and 2.1 s on this 2-core machine, quiet. Each
-section reads a few of those runs, so a page that draws only the open section trains only what
-that section reads (``Section.needs``); the others train when they are opened, and whatever two
-sections share is trained once (the page's cached training functions). A class of fifty pays for
-the sections on screen, not the whole page each. benchmarks/bench_network_pages.py times every
-section of a new setting.
+A new setting on the batch-norm, dropout or L1 vs L2 page used to retrain every section's
+networks (42, 31 and 15 of them) before the page was whole: 1.4, 2.4 and 1.0 s on this 2-core
+machine, quiet. Each section reads a few of those runs, so a page that draws only the open
+section trains only what that section reads (``Section.needs``); the others train when they are
+opened, and whatever two sections share is trained once (the page's cached training functions).
+A class of fifty pays for the sections on screen, not the whole page each.
+benchmarks/bench_network_pages.py times every section of a new setting.
 
 The tabs are ``st.tabs`` bound to the link (``<prefix>.section=<label>``, Streamlit 1.67), so a
 shared link opens the section it was copied from; their ``open`` state is what makes the closed
