@@ -140,7 +140,6 @@ def boundaries(groups, data) -> None:
                     key=f"l1l2_boundary_{label}", where=column)
 
 
-@st.fragment
 def boundaries_tab(runs, view: View) -> None:
     groups = groups_of(runs, " ends")
     run_views(groups, view.seed)
@@ -170,6 +169,7 @@ def weights_tab(runs, view: View) -> None:
     weight_views(run_views(groups, view.seed), census, view.log)
 
 
+@st.fragment
 def weight_views(runs, census, log) -> None:
     """View-only choices: moving them never retrains."""
     label = lambda i: LAYER_NAMES[i]  # noqa: E731
