@@ -18,7 +18,7 @@ from charts.norm_figures import (
 from components import controls
 from components.claims import show_claim
 from components.lesson import divergence_error, lesson_page
-from components.lesson_sections import Section, show_open_section
+from components.lesson_sections import Section, ends, show_open_section
 from components.live_plot import live_figure
 from components.widget_defaults import scope
 from lessons import batch_norm as lesson
@@ -90,12 +90,12 @@ def training_controls(log) -> tuple:
 
 def trainings(settings, rate: float) -> dict:
     """Every training of the page by key (a section reads a few: ``SECTIONS``): the variants'
-    learning-rate sweeps with their histories and (" ends") with only their ends (the same
-    program: the same final networks, for the tabs that read nothing else), plain SGD's sweep
+    learning-rate sweeps with their histories and with their ends only (``ends``: the same final
+    networks, for the tabs that read nothing else), plain SGD's sweep
     from scaled weights and the initial-scale sweeps at ``rate``. The kept population
     statistics come with the BN sweep ("batch" keeps both kinds)."""
     jobs = {variant: functools.partial(sweep, variant, *settings) for variant in VARIANTS}
-    jobs |= {f"{v} ends": functools.partial(sweep, v, *settings, True) for v in ("none", "batch")}
+    jobs |= {ends(v): functools.partial(sweep, v, *settings, True) for v in ("none", "batch")}
     jobs["scaled"] = functools.partial(scaled_rate_sweep, *settings)
     return jobs | {scale_key(v): functools.partial(scale_sweep, v, *settings, rate)
                    for v in SCALE_RUNS}
@@ -148,7 +148,7 @@ def preact_section(runs, view: View) -> None:
 
 
 def sweep_section(runs, view: View) -> None:
-    none, batch, scaled = runs["none ends"], runs["batch ends"], runs["scaled"]
+    none, batch, scaled = runs[ends("none")], runs[ends("batch")], runs["scaled"]
     sweeps = {("none", LABELS["none"]): none, ("scaled", SCALED_LABEL): scaled,
               ("batch", LABELS["batch"]): batch}
     classes = view.data.num_classes
@@ -180,8 +180,8 @@ def init_section(runs, view: View) -> None:
 
 
 def noise_section(runs, view: View) -> None:
-    trained_note(runs["batch ends"][view.i])
-    z = layer_inputs(runs["batch ends"][view.i], view.data.x_test)[view.layer]
+    trained_note(runs[ends("batch")][view.i])
+    z = layer_inputs(runs[ends("batch")][view.i], view.data.x_test)[view.layer]
     left, right = st.columns([1.3, 1])
     noise = batch_stat_noise(z, NOISE_SIZES)
     live_figure(noise_figure(noise), key="bnorm_noise_chart", where=left)
@@ -195,7 +195,7 @@ def noise_section(runs, view: View) -> None:
 
 
 def stats_section(runs, view: View) -> None:
-    running, data, layer = runs["batch ends"][view.i], view.data, view.layer
+    running, data, layer = runs[ends("batch")][view.i], view.data, view.layer
     trained_note(running)
     cumulative, exact = population_of(running), exact_statistics(running, data.x_train)
     live_figure(stats_figure(running.bn_state, cumulative, exact, layer),
@@ -219,8 +219,8 @@ def stats_section(runs, view: View) -> None:
 
 
 def train_eval_section(runs, view: View) -> None:
-    trained_note(runs["batch ends"][view.i])
-    train_eval_view(runs["batch ends"][view.i], view.data, view.log)
+    trained_note(runs[ends("batch")][view.i])
+    train_eval_view(runs[ends("batch")][view.i], view.data, view.log)
 
 
 @st.fragment
@@ -256,13 +256,13 @@ SECTIONS = (  # the page's tabs, in reading order, each with the trainings it re
     Section("Pre-activations", "1 · The pre-activations during training", ("none", "batch"),
             preact_section),
     Section("Learning rates", "2 · Higher learning rates, plain SGD",
-            ("none ends", "batch ends", "scaled"), sweep_section),
+            (ends("none"), ends("batch"), "scaled"), sweep_section),
     Section("Initial scale", "3 · Initial weight scale", tuple(map(scale_key, SCALE_RUNS)),
             init_section),
-    Section("Batch noise", "4 · Small batches, noisy statistics", ("batch ends",), noise_section),
+    Section("Batch noise", "4 · Small batches, noisy statistics", (ends("batch"),), noise_section),
     Section("Eval statistics", "5 · Running vs population statistics at eval time",
-            ("batch ends",), stats_section),
-    Section("Train vs eval", "6 · Train mode vs eval mode", ("batch ends",), train_eval_section),
+            (ends("batch"),), stats_section),
+    Section("Train vs eval", "6 · Train mode vs eval mode", (ends("batch"),), train_eval_section),
     Section("Before vs after", "7 · BN before vs after the activation, plain SGD", POSITIONS,
             position_section),
 )

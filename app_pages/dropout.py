@@ -19,7 +19,7 @@ from charts.network_figures import (
 from components import controls
 from components.claims import show_claim
 from components.lesson import lesson_page
-from components.lesson_sections import Section, show_open_section
+from components.lesson_sections import Section, ends, show_open_section
 from components.live_plot import live_figure
 from components.network_controls import data_controls, report_divergence, training_controls
 from components.scales import fmt
@@ -73,8 +73,8 @@ LECTURE = ((100, 0.2, "100 units, p = 0.2"), (80, 0.0, "80 units, no dropout"))
 
 def trainings(data_key, rates, form, lr, steps, seed) -> dict:
     """Every training of the page, keyed by its label (a section reads a few: ``SECTIONS``):
-    without and with dropout (the comparison) and (" ends") only their final networks (the
-    same program and weights, for the sections that read nothing else), L1 for contrast (the
+    without and with dropout (the comparison) and their final networks only (``ends``, for the
+    sections that read nothing else), L1 for contrast (the
     pruning section), the lecture's two networks. Moving a rate or the form retrains only the
     dropout runs."""
     dropout = functools.partial(dropout_runs, data_key, rates, form, lr, steps, seed)
@@ -84,11 +84,6 @@ def trainings(data_key, rates, form, lr, steps, seed) -> dict:
             ends(KINDS[1]): functools.partial(dropout, ends_only=True)}
     return jobs | {label: functools.partial(lecture_runs, data_key, width, p, lr, steps, seed)
                    for width, p, label in LECTURE}
-
-
-def ends(kind: str) -> str:
-    """The job key of ``kind``'s runs with only their ends recorded."""
-    return f"{kind} ends"
 
 
 def first_seeds(groups: dict) -> list:

@@ -17,7 +17,7 @@ from charts.network_figures import (
 from components import controls
 from components.claims import show_claim
 from components.lesson import divergence_error, lesson_page
-from components.lesson_sections import Section, show_open_section
+from components.lesson_sections import Section, ends, show_open_section
 from components.live_plot import live_figure
 from components.network_controls import data_controls, report_divergence, training_controls
 from components.scales import fmt
@@ -71,18 +71,15 @@ class View(NamedTuple):
 
 
 def trainings(args: dict) -> dict:
-    """Every kind's runs with their histories (the curves) and (" ends") with their final
-    networks only (the same program and weights: every other section), by job key."""
+    """Every kind's runs with their histories (the curves) and with their final networks only
+    (``ends``: every other section), by job key."""
     jobs = {kind: functools.partial(kind_runs, *a) for kind, a in args.items()}
     return jobs | {ends(kind): functools.partial(kind_runs, *a, True) for kind, a in args.items()}
 
 
-def ends(kind: str) -> str:
-    return f"{kind} ends"
-
-
-def groups_of(runs, suffix: str = "") -> dict:
-    return {kind: runs[kind + suffix] for kind in COLORS}
+def groups_of(runs, key=lambda kind: kind) -> dict:
+    """Each kind's runs, by kind, from the job ``key(kind)`` (``ends``: the final networks)."""
+    return {kind: runs[key(kind)] for kind in COLORS}
 
 
 def run_views(groups: dict, seed: int) -> list:
@@ -141,7 +138,7 @@ def boundaries(groups, data) -> None:
 
 
 def boundaries_tab(runs, view: View) -> None:
-    groups = groups_of(runs, " ends")
+    groups = groups_of(runs, ends)
     run_views(groups, view.seed)
     census = {kind: kind_census(*view.args[kind]) for kind in groups}
     boundaries(groups, view.data)
@@ -164,7 +161,7 @@ def curves_tab(runs, view: View) -> None:
 
 
 def weights_tab(runs, view: View) -> None:
-    groups = groups_of(runs, " ends")
+    groups = groups_of(runs, ends)
     census = {kind: kind_census(*view.args[kind]) for kind in groups}
     weight_views(run_views(groups, view.seed), census, view.log)
 

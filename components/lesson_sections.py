@@ -37,6 +37,12 @@ class Section:
     draw: Callable  # draw(runs, view): the section, from its trained runs and the page's view
 
 
+def ends(key: str) -> str:
+    """The job key of ``key``'s runs trained for their ends only (``train_batch(ends_only=True)``:
+    the same program and final weights, no records between): for the tabs that read nothing else."""
+    return f"{key} ends"
+
+
 def section_key(prefix: str) -> str:
     """The link key of a page's open section."""
     return scoped(prefix, "section")
