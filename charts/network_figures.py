@@ -106,7 +106,7 @@ def decision_boundary_figure(result, data, *, title: str = "", resolution: int =
     grid = grid or boundary_grid(data, resolution)
     proba = result.predict_proba(grid.points)
     if result.diverged_at is not None:
-        when = "by" if getattr(result, "ends_only", False) else "at"  # see TrainResult
+        when = "by" if result.ends_only else "at"  # only the end recorded: TrainResult.ends_only
         title = f"{title} — diverged {when} step {result.diverged_at}".strip(" —")
     return field_figure(grid, proba[:, 1], data, title=title, height=height, show_test=show_test)
 

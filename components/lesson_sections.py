@@ -58,15 +58,14 @@ def open_section(log: KeyLog, prefix: str, sections: Sequence[Section]):
 
 
 def show_open_section(log: KeyLog, prefix: str, sections: Sequence[Section],
-                      jobs: Mapping[str, Callable], view, what: Callable[[int], str]) -> Section:
+                      jobs: Mapping[str, Callable], view, what: Callable[[int], str]) -> None:
     """Draw the open section of ``sections`` in its tab after training what it reads: ``jobs``
     (key -> a function of no arguments, ``components.training_jobs``) are the page's trainings,
     of which only the open section's run; ``what(n)`` names n of them for the progress bar.
-    ``view`` is handed to the section's ``draw``. Returns the open section."""
+    ``view`` is handed to the section's ``draw``."""
     section, tab = open_section(log, prefix, sections)
     with tab:
         st.subheader(section.heading)
         wanted = {key: jobs[key] for key in section.needs}
         with training(wanted, what(len(wanted))) as runs:
             section.draw(runs, view)
-    return section
