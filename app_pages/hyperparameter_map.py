@@ -16,6 +16,7 @@ from components.widget_defaults import (
     scope,
     suggested_learning_rate,
 )
+from lessons.claims import diverged_phrase
 from lessons.hyperparameter_map import axis_note, claims, theory_limit
 from lessons.hyperparameter_map.runs import beta_axes, beta_grid, hyperparameter_map, log_grid
 from optimizers import OPTIMIZERS, sweep
@@ -150,7 +151,7 @@ def describe_run(spec, s, picked) -> str:
                 convention=s["convention"], surface_params=s["params"], tolerance=TOLERANCE,
                 schedule=as_run(s["schedule"]))
     if run.diverged_at >= 0:
-        return f"**diverged at step {int(run.diverged_at)}**"
+        return f"**{diverged_phrase(int(run.diverged_at))}**"
     reached = (f"within {TOLERANCE:g} of f* after {int(run.steps_to_target)} steps"
                if run.steps_to_target >= 0 else f"not within {TOLERANCE:g} of f* in {s['steps']} steps")
     return f"final loss {float(run.final_loss):.4g}, {reached}"

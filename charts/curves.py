@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from charts.figures import PathSeries
 from charts.layout import LEGEND_BELOW, axis, plot_layout
 from charts.palette import DIVERGENCE_COLOR, rgba
+from lessons.claims import diverged_phrase
 
 
 def _band(series: PathSeries, values: np.ndarray, steps) -> list[dict]:
@@ -41,7 +42,7 @@ def _curve(series: PathSeries, values: np.ndarray, ensemble_values, name_suffix=
         traces.append(dict(type="scatter", x=[end - 1], y=[values[end - 1]], mode="markers",
                            marker=dict(symbol="x-thin", size=14, line=dict(width=3, color=DIVERGENCE_COLOR)),
                            showlegend=False, legendgroup=series.key,
-                           hovertemplate=f"{series.label}: diverged at step {end}<extra></extra>"))
+                           hovertemplate=f"{series.label}: {diverged_phrase(end)}<extra></extra>"))
     return traces
 
 

@@ -19,6 +19,7 @@ from charts.layout import map_axis, map_layout
 from charts.palette import DIVERGENCE_COLOR, optimizer_dash, rgba
 from charts.path_animation import DEFAULT_PLAYBACK, Playback, animation, growth, head_at
 from charts.surface_view import SurfaceView, background_image, colorbar_trace
+from lessons.claims import diverged_phrase
 from optimizers import BatchResult, Trajectory
 from surfaces import Surface
 
@@ -98,7 +99,7 @@ def _divergence_trace(series: PathSeries, xref: str, yref: str) -> dict | None:
     if step is None:
         return None
     last = series.drawn_path[-1] if step > 0 else series.main.path[0]
-    text = f"diverged at step {step}"
+    text = diverged_phrase(step)
     # Not clipped by the axes: on the map's edge the marker shows whole.
     return dict(type="scatter", x=[last[0]], y=[last[1]], mode="markers+text", text=[text],
                 cliponaxis=False,

@@ -11,6 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from charts.layout import axis, plot_layout
+from lessons.claims import diverged_phrase
 from lessons.hyperparameter_map.runs import HyperMap
 
 METRICS = ("final loss", "steps to converge")
@@ -81,7 +82,7 @@ def cell_status(hmap: HyperMap, tolerance: float) -> list[str]:
     for final, step, hit, grew in zip(hmap.final_loss.ravel(), hmap.diverged_at.ravel(),
                                       hmap.steps_to_target.ravel(), hmap.grew.ravel()):
         if step >= 0:
-            lines.append(f"<b>diverged at step {step}</b>")
+            lines.append(f"<b>{diverged_phrase(step)}</b>")
         elif grew:
             lines.append(f"<b>loss ended above its start</b>: {final:.3g}")
         else:

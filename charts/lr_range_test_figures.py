@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from charts.layout import LEGEND_BELOW, axis, plot_layout
 from charts.network_figures import MARGIN, RunView, train_test_curves_figure
 from charts.palette import COLORS, DIVERGENCE_COLOR, rgba
-from lessons.claims import fmt_num
+from lessons.claims import diverged_phrase, fmt_num
 from lessons.lr_range_test import (
     BETA,
     FOLLOW_UP_STEPS,
@@ -68,7 +68,7 @@ def _stop_marks(test: RangeTest, top: float) -> tuple[list[dict], list[dict]]:
                  hovertemplate=f"stop: step {test.stop + 1}, " + "lr %{x:.3g}<extra></extra>",
                  marker=dict(symbol="x-thin", size=14, line=dict(width=3, color=DIVERGENCE_COLOR)))
     label = dict(xref="x", yref="y", x=np.log10(x), y=y, xanchor="right", xshift=-10,
-                 showarrow=False, text=f"diverged at step {test.stop + 1}",
+                 showarrow=False, text=diverged_phrase(test.stop + 1),
                  font=dict(color=DIVERGENCE_COLOR, size=12), bgcolor="rgba(255,255,255,0.85)")
     return [cross], [label]
 

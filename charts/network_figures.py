@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from charts.figures import validated
 from charts.layout import LEGEND_BELOW, axis, plot_layout
 from charts.palette import DIVERGENCE_COLOR, rgba
+from lessons.claims import diverged_phrase
 
 # Blue, ochre, pink first (two or three classes are the common case), from Okabe & Ito's and
 # Tol's sets: no red/green pair, and no red or orange, which mean divergence
@@ -106,8 +107,7 @@ def decision_boundary_figure(result, data, *, title: str = "", resolution: int =
     grid = grid or boundary_grid(data, resolution)
     proba = result.predict_proba(grid.points)
     if result.diverged_at is not None:
-        when = "by" if result.ends_only else "at"  # only the end recorded: TrainResult.ends_only
-        title = f"{title} — diverged {when} step {result.diverged_at}".strip(" —")
+        title = f"{title} — {diverged_phrase(result.diverged_at, result.ends_only)}".strip(" —")
     return field_figure(grid, proba[:, 1], data, title=title, height=height, show_test=show_test)
 
 
@@ -128,7 +128,7 @@ def _mark_divergence(run: RunView, steps, values) -> list[dict]:
         return []
     last = np.flatnonzero(finite)[-1]
     return [dict(type="scatter", x=[steps[last]], y=[values[last]], mode="markers+text",
-                 text=[f"diverged at step {step}"], textposition="top center",
+                 text=[diverged_phrase(step)], textposition="top center",
                  textfont=dict(color=DIVERGENCE_COLOR), showlegend=False, hoverinfo="skip",
                  marker=dict(symbol="x-thin", size=14, line=dict(width=3, color=DIVERGENCE_COLOR)))]
 

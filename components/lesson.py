@@ -14,6 +14,7 @@ import streamlit as st
 
 from components import presenter, url_state
 from components.key_log import KeyLog
+from lessons.claims import diverged_phrase
 
 # A compact title: Streamlit's 6rem above the title and its 2.75rem heading took a quarter of a
 # 1280x720 projector's first screen, and pushed every page's chart below the fold. 4rem still
@@ -79,5 +80,4 @@ def divergence_error(label: str, step: int | None, advice: str = "lower the lear
     ``by``: only the run's end was recorded, so it diverged *by* ``step``, somewhere before.
     """
     if step is not None:
-        when = "by" if by else "at"
-        st.error(f"**{label} diverged {when} step {int(step)}**: {advice}", icon=":material/error:")
+        st.error(f"**{label} {diverged_phrase(step, by)}**: {advice}", icon=":material/error:")

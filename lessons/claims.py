@@ -44,6 +44,12 @@ class Claim:
         object.__setattr__(self, "holds", bool(self.holds))
 
 
+def diverged_phrase(step: int, by: bool = False) -> str:
+    """How every page says where a run diverged: "diverged at step 37", or "diverged by step
+    2000" for a run of which only the end was recorded (it diverged somewhere before)."""
+    return f"diverged {'by' if by else 'at'} step {int(step)}"
+
+
 def fmt_num(x: float, digits: int = 3) -> str:
     """A number as a sentence shows it: ``digits`` significant figures, no exponent noise for
     ordinary magnitudes, 'non-finite' for NaN/inf (a diverged run)."""

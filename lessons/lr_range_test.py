@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lessons.claims import Claim, fmt_num
+from lessons.claims import Claim, diverged_phrase, fmt_num
 from networks import MLPConfig, make_dataset, train_batch
 from optimizers import schedules
 
@@ -202,7 +202,7 @@ def edge_found(test: RangeTest) -> Claim:
 
 def _describe(label: str, lr: float, run) -> str:
     if run.diverged_at is not None:
-        return f"{label} ({fmt_num(lr)}) diverged at step {run.diverged_at}"
+        return f"{label} ({fmt_num(lr)}) {diverged_phrase(run.diverged_at)}"
     return f"{label} ({fmt_num(lr)}) reaches {fmt_num(final_loss(run))}"
 
 

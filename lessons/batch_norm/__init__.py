@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from lessons.batch_norm.statistics import permutations
-from lessons.claims import Claim, fmt_num, pct
+from lessons.claims import Claim, diverged_phrase, fmt_num, pct
 from networks import MLPConfig
 
 TRAINS_BELOW = 0.5  # "trains": final training loss below half the chance loss ln(classes)
@@ -60,7 +60,7 @@ def train_signal_claim(with_bn, without_bn) -> Claim:
     shape = (f"Without BN the default initialisation shrinks the signal: at step 0 the std falls "
              f"from {fmt_num(plain[0])} in layer 1 to {fmt_num(plain[-1])} in layer {len(plain)}.")
     if with_bn.diverged_at is not None:
-        text = (f"The BN network diverged at step {with_bn.diverged_at} at this learning rate, so "
+        text = (f"The BN network {diverged_phrase(with_bn.diverged_at)} at this learning rate, so "
                 "its curves stop there: pick a smaller rate to see what BN does to the signal.")
     elif holds:
         text = (f"With BN, as training sees it (each mini-batch normalised by its own statistics), "

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from lessons.claims import Claim, fmt_num, pct
+from lessons.claims import Claim, diverged_phrase, fmt_num, pct
 from optimizers import simulate_batch
 from optimizers.stability import lr_limit
 from surfaces import SURFACES
@@ -127,7 +127,7 @@ def _why_not(lr: float, beta: float, ema: bool, traj) -> str:
     rate = heavy_ball_rate(lr, beta, ema)
     if traj.diverged_at is not None:
         edge = lr_limit("momentum", ACROSS_CURVATURE, beta) / (rate / lr)
-        return (f"β = {beta:g} diverged at step {traj.diverged_at}: η = {lr:g} is above its "
+        return (f"β = {beta:g} {diverged_phrase(traj.diverged_at)}: η = {lr:g} is above its "
                 f"stability limit {fmt_num(edge)}")
     factor, period = shrink_factor(rate, beta), swing_period(rate, beta)
     if factor >= 1 - 1e-6:
@@ -259,7 +259,7 @@ def nesterov_claim(rate: float, beta: float, classic, nag, angle: float = 0.0) -
     statement = "Nesterov takes the gradient where momentum is carrying it, so it overshoots less."
     if nag.diverged_at is not None:
         edge = lr_limit("nesterov", ACROSS_CURVATURE, beta)
-        text = (f"Not here: Nesterov diverged at step {nag.diverged_at}. Its stable rates end at "
+        text = (f"Not here: Nesterov {diverged_phrase(nag.diverged_at)}. Its stable rates end at "
                 f"2(1+β)/((1+2β)L) = {fmt_num(edge)}, below classical momentum's "
                 f"2(1+β)/L = {fmt_num(lr_limit('momentum', ACROSS_CURVATURE, beta))}; α = "
                 f"{fmt_num(rate)} lies beyond it. Lower η.")

@@ -8,7 +8,7 @@ import dataclasses
 
 import numpy as np
 
-from lessons.claims import Claim, fmt_num
+from lessons.claims import Claim, diverged_phrase, fmt_num
 from lessons.step_inspector.parts import (
     ETA_T,
     SUM_TOLERANCE,
@@ -115,7 +115,7 @@ def _rectified_claim(trace, spec, rise: float, at: int, values: dict) -> Claim:
                        f"there its rate is {fmt_num(after[0])} (x) and {fmt_num(after[1])} (y).")
         holds = plain >= 1 and not np.allclose(after, lr[plain], rtol=1e-6)
     elif usable < len(rate):
-        text = head + (f", until the run diverged at step {trace.diverged_at or usable + 1}: these "
+        text = head + (f", until the run {diverged_phrase(trace.diverged_at or usable + 1)}: these "
                        "first steps are momentum steps η·m̂, as long as |g|, so they need a "
                        "learning rate SGD would take.")
         holds = False
