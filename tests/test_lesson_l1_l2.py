@@ -1,5 +1,7 @@
 """The L1 vs L2 page under AppTest: defaults, per-layer λ moved, view-only widgets, bad links."""
 
+import re
+
 import numpy as np
 import pytest
 from apptest_util import assert_clean, charts, open_app, texts
@@ -44,6 +46,10 @@ def test_defaults_show_boundaries_verdicts_and_weights(tabs):
     kinds = _chart(tabs["Weights"], "what the weights of")
     assert [t["name"] for t in kinds["data"]][0].startswith("exactly 0")
     assert len(charts(tabs["Train and test curves"])) == 2
+    # The timing note gives each pair's ratio and its spread, not two lone minima.
+    note = " ".join(c.value for c in tabs["Sparse = faster?"].caption)
+    assert re.search(r"L1's time was \d+\.\d\d× the dense one's \(the middle half of the "
+                     r"pairs: \d+\.\d\d–\d+\.\d\d×\)", note), note
 
 
 def test_a_tab_trains_only_the_runs_it_reads(monkeypatch):
