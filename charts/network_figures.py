@@ -198,7 +198,8 @@ def weight_kinds_figure(shares: dict, *, title: str, height: int = 300) -> go.Fi
     traces = [dict(type="bar", x=labels, y=[100 * shares[k][j] for k in labels], name=name,
                    marker=dict(color=color), hovertemplate=name + ": %{y:.1f} %<extra></extra>")
               for j, (name, color) in enumerate(WEIGHT_KINDS)]
-    layout = plot_layout(height, title, margin=TITLED_MARGIN, barmode="stack", xaxis=axis(""),
+    # No x title, so no room kept for one (TITLED_MARGIN left an empty band above the legend).
+    layout = plot_layout(height, title, margin=MARGIN, barmode="stack", xaxis=axis(""),
                          yaxis=axis("% of weights", range=[0, 100], grid=True),  # short: a phone's plot
                          legend=LEGEND_BELOW)
     return validated(dict(data=traces, layout=layout))
