@@ -191,7 +191,7 @@ def speed_note(runs, view: View) -> None:
     st.caption(f"Measured on this server just now (a note, not a proof: timings are noisy): a "
                f"forward pass of 4,096 points took {times.sparse * 1e3:.2f} ms with the trained "
                f"L1 weights and {times.dense * 1e3:.2f} ms with dense random weights of the same "
-               f"shapes (medians of 21 interleaved pairs). Within a pair, L1's time was "
+               f"shapes (medians of {times.pairs} interleaved pairs). Within a pair, L1's time was "
                f"{times.ratio:.2f}× the dense one's (the middle half of the pairs: "
                f"{low:.2f}–{high:.2f}×).")
 

@@ -236,6 +236,7 @@ class ForwardTimes(NamedTuple):
     dense: float
     ratio: float  # the median of each pair's sparse/dense: load slows both halves of a pair
     ratio_range: tuple[float, float]  # the middle half of the pairs' ratios
+    pairs: int
 
 
 def time_dense_forward(weights, num_points: int = 4096, repeats: int = 21,
@@ -268,7 +269,7 @@ def time_dense_forward(weights, num_points: int = 4096, repeats: int = 21,
     ratios = pairs[:, 0] / pairs[:, 1]
     low, high = np.percentile(ratios, [25, 75])
     return ForwardTimes(float(np.median(pairs[:, 0])), float(np.median(pairs[:, 1])),
-                        float(np.median(ratios)), (float(low), float(high)))
+                        float(np.median(ratios)), (float(low), float(high)), repeats)
 
 
 def layer_weight_kinds(census, layer: int) -> tuple[float, float, float, float]:
