@@ -175,11 +175,14 @@ def weight_views(runs, census, log) -> None:
                      bind=controls.BIND)
     left, right = st.columns(2)
     first_seeds = [run for i, run in enumerate(runs) if i % SEEDS == 0]
+    # 340 px, as the boundaries: on a phone the kinds' four legend rows left the bars ~90 px.
     live_figure(weight_histogram_figure(first_seeds, layer, title=f"final weights, {label(layer)}"
-                                        " (first seed, log count)"), key="l1l2_hist", where=left)
+                                        " (first seed, log count)", height=340),
+                key="l1l2_hist", where=left)
     shares = {name: layer_weight_kinds(c, layer) for name, c in census.items()}
     live_figure(weight_kinds_figure(shares, title=f"what the weights of {label(layer)} are "
-                                    f"(mean of {SEEDS} seeds)"), key="l1l2_kinds", where=right)
+                                    f"(mean of {SEEDS} seeds)", height=340),
+                key="l1l2_kinds", where=right)
 
 
 def speed_note(runs, view: View) -> None:
