@@ -153,20 +153,17 @@ def test_step_inspector_shows_the_toggled_rule_from_the_link(key):
 # ---------------------------------------------------------------------------------------------
 # KaTeX renders every variant: no katex-error, and each source string is in the rendered math
 
-# JS: every expected source is among the rendered formulas. A count of formulas is not enough:
-# the page's other math (the surface's formula, the inline math of the rules' notes) reaches it
-# before the last optimizer's tab is drawn (a fresh-clone run read the page without Adam's rule).
-ALL_RENDERED = """(expected) => {
-  const sources = new Set([...document.querySelectorAll('annotation[encoding="application/x-tex"]')]
-                          .map(a => a.textContent.trim()));
-  return expected.every(tex => sources.has(tex));
-}"""
-
-READ_KATEX = """() => ({
+# JS: the TeX sources of the formulas KaTeX rendered.
+SOURCES = """[...document.querySelectorAll('annotation[encoding="application/x-tex"]')]
+             .map(a => a.textContent.trim())"""
+# JS: every expected source is rendered. A count of formulas is not enough: the page's other
+# math (the surface's formula, the inline math of the rules' notes) reaches it before the last
+# optimizer's tab is drawn (a fresh-clone run read the page without Adam's rule).
+ALL_RENDERED = f"(expected) => {{ const s = new Set({SOURCES}); return expected.every(t => s.has(t)); }}"
+READ_KATEX = f"""() => ({{
   errors: [...document.querySelectorAll('.katex-error')].map(e => e.textContent),
-  sources: [...document.querySelectorAll('annotation[encoding="application/x-tex"]')]
-            .map(a => a.textContent.trim()),
-})"""
+  sources: {SOURCES},
+}})"""
 
 
 def _links() -> list[tuple[str, list[str]]]:
