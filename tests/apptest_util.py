@@ -2,6 +2,7 @@
 
 import base64
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,23 @@ def open_app(query: dict | None = None, page: str | None = None) -> AppTest:
 
 def assert_clean(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
+
+
+def record_calls(monkeypatch, module, describe: dict[str, Callable]) -> list:
+    """Wrap each function of ``module`` named in ``describe`` so that a call appends
+    ``describe[name](args, kwargs)`` to the returned list, then runs the function: which
+    trainings a page run started (the page reads them from ``module`` on each run)."""
+    called = []
+
+    def recorded(run: Callable, what: Callable) -> Callable:
+        def wrapper(*args, **kwargs):
+            called.append(what(args, kwargs))
+            return run(*args, **kwargs)
+        return wrapper
+
+    for name, what in describe.items():
+        monkeypatch.setattr(module, name, recorded(getattr(module, name), what))
+    return called
 
 
 def charts(at: AppTest) -> list[dict]:

@@ -4,7 +4,7 @@ import itertools
 
 import numpy as np
 import pytest
-from apptest_util import assert_clean, charts, decode, open_app, texts
+from apptest_util import assert_clean, charts, decode, open_app, record_calls, texts
 from compile_count import NEW_PROGRAM, count_compilations
 
 from lessons.batch_norm import VARIANTS, runs
@@ -103,12 +103,10 @@ def test_defaults_show_every_section(tabs):
 def test_a_tab_trains_only_the_runs_it_reads(monkeypatch):
     # A new setting (seed 321) on the Pre-activations tab trains the two sweeps it draws, with
     # their histories, and none of the other tabs' five.
-    called = []
-    for name in ("rate_sweep", "scaled_rate_sweep", "scale_sweep"):
-        original = getattr(runs, name)
-        monkeypatch.setattr(runs, name, lambda *a, _f=original, _n=name, **k: called.append(
-            (_n, a[0] if _n != "scaled_rate_sweep" else "", a[-1] if _n == "rate_sweep" else None))
-            or _f(*a, **k))
+    called = record_calls(monkeypatch, runs, {
+        "rate_sweep": lambda a, k: ("rate_sweep", a[0], a[-1]),
+        "scaled_rate_sweep": lambda a, k: ("scaled_rate_sweep", "", None),
+        "scale_sweep": lambda a, k: ("scale_sweep", a[0], None)})
     at = open_app({"bnorm.seed": "321", "bnorm.steps": "300"}, page=PAGE)
     assert_clean(at)
     assert sorted(called) == [("rate_sweep", "batch", False), ("rate_sweep", "none", False)]

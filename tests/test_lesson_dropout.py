@@ -4,7 +4,7 @@ import re
 
 import numpy as np
 import pytest
-from apptest_util import assert_clean, charts, open_app, texts
+from apptest_util import assert_clean, charts, open_app, record_calls, texts
 
 from lessons import dropout as lesson
 from networks.modes import dropout_scales
@@ -65,11 +65,10 @@ def test_defaults_show_comparison_spread_scaling_pruning_and_lecture(tabs):
 def test_a_tab_trains_only_the_runs_it_reads(monkeypatch):
     # A new setting (seed 321) on the first tab trains its two kinds and not L1's runs or the
     # lecture's networks; the lecture's tab then trains those two and nothing else.
-    called = []
-    for name in ("train_reference", "train_dropout", "train_lecture"):
-        original = getattr(lesson, name)
-        monkeypatch.setattr(lesson, name, lambda *a, _f=original, _n=name, **k: called.append(
-            f"{_n} {a[0] if _n == 'train_reference' else a[1]}") or _f(*a, **k))
+    called = record_calls(monkeypatch, lesson, {
+        "train_reference": lambda a, k: f"train_reference {a[0]}",
+        "train_dropout": lambda a, k: f"train_dropout {a[1]}",
+        "train_lecture": lambda a, k: f"train_lecture {a[1]}"})
     at = open_app({"dropout.steps": "200", "dropout.seed": "321"}, page=PAGE)
     assert_clean(at)
     assert sorted(called) == ["train_dropout (0.5, 0.5)", "train_reference without dropout"]

@@ -4,7 +4,7 @@ import re
 
 import numpy as np
 import pytest
-from apptest_util import assert_clean, charts, open_app, texts
+from apptest_util import assert_clean, charts, open_app, record_calls, texts
 
 from lessons import l1_l2 as lesson
 
@@ -55,10 +55,8 @@ def test_defaults_show_boundaries_verdicts_and_weights(tabs):
 def test_a_tab_trains_only_the_runs_it_reads(monkeypatch):
     # A new setting (seed 321) on the first tab trains the three kinds' final networks only;
     # the curves' tab then trains their histories.
-    called = []
-    original = lesson.train_kind
-    monkeypatch.setattr(lesson, "train_kind", lambda *a, **k: called.append(
-        (a[1], k.get("ends_only", False))) or original(*a, **k))
+    called = record_calls(monkeypatch, lesson,
+                          {"train_kind": lambda a, k: (a[1], k.get("ends_only", False))})
     at = open_app({"l1l2.seed": "321", "l1l2.steps": "200"}, page=PAGE)
     assert_clean(at)
     assert sorted(called) == [("L1", True), ("L2", True), ("none", True)]
