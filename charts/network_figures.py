@@ -186,9 +186,13 @@ def seed_strip_figure(groups: dict, *, title: str, y_title: str, height: int = 3
 
 
 # Zero and near zero in two blues (dark, then light), the live rest pale grey, dead-unit weights
-# dark: ordered by lightness, which every colour vision keeps (no red/amber pair).
-WEIGHT_KINDS = (("exactly 0 (live unit)", "#0072B2"), ("0 < |w| < 10⁻³ (live unit)", "#56B4E9"),
-                ("|w| ≥ 10⁻³ (live unit)", "#c4c9d1"), ("joined to a dead unit", "#1f2937"))
+# dark: ordered by lightness, which every colour vision keeps (no red/amber pair). Short legend
+# labels, the whole name in the hover: with "(live unit)" on each the four entries took four rows
+# on a phone (plotly's columns are as wide as the widest entry). Each weight is of one kind.
+WEIGHT_KINDS = (("|w| = 0", "#0072B2", " (between live units)"),
+                ("0 < |w| < 10⁻³", "#56B4E9", " (between live units)"),
+                ("|w| ≥ 10⁻³", "#c4c9d1", " (between live units)"),
+                ("to a dead unit", "#1f2937", " (weights joined to a dead unit)"))
 
 
 def weight_kinds_figure(shares: dict, *, title: str, height: int = 300) -> go.Figure:
@@ -196,8 +200,9 @@ def weight_kinds_figure(shares: dict, *, title: str, height: int = 300) -> go.Fi
     four fractions in WEIGHT_KINDS order}``), so pruned and dead-unit weights are told apart."""
     labels = list(shares)
     traces = [dict(type="bar", x=labels, y=[100 * shares[k][j] for k in labels], name=name,
-                   marker=dict(color=color), hovertemplate=name + ": %{y:.1f} %<extra></extra>")
-              for j, (name, color) in enumerate(WEIGHT_KINDS)]
+                   marker=dict(color=color),
+                   hovertemplate=f"{name}{detail}: %{{y:.1f}} %<extra></extra>")
+              for j, (name, color, detail) in enumerate(WEIGHT_KINDS)]
     # No x title, so no room kept for one (TITLED_MARGIN left an empty band above the legend).
     layout = plot_layout(height, title, margin=MARGIN, barmode="stack", xaxis=axis(""),
                          yaxis=axis("% of weights", range=[0, 100], grid=True),  # short: a phone's plot

@@ -44,7 +44,11 @@ def test_defaults_show_boundaries_verdicts_and_weights(tabs):
     assert len(verdicts) == 4 and any("exactly 0" in v for v in verdicts)
     assert any("dead" in v for v in verdicts) and any("multiply-adds" in v for v in verdicts)
     kinds = _chart(tabs["Weights"], "what the weights of")
-    assert [t["name"] for t in kinds["data"]][0].startswith("exactly 0")
+    # Exact zeros at the bottom of each bar; the legend's short labels, the hover's whole kind.
+    assert [t["name"] for t in kinds["data"]] == ["|w| = 0", "0 < |w| < 10⁻³", "|w| ≥ 10⁻³",
+                                                 "to a dead unit"]
+    assert "between live units" in kinds["data"][0]["hovertemplate"]
+    assert "joined to a dead unit" in kinds["data"][3]["hovertemplate"]
     assert len(charts(tabs["Train and test curves"])) == 2
     # The timing note gives each pair's ratio and its spread, not two lone minima.
     note = " ".join(c.value for c in tabs["Sparse = faster?"].caption)

@@ -205,7 +205,7 @@ LESSON_SETS = {
     "clipping modes": list(cliff_clipping_figures.CLIP_COLORS.values()),
     "batch sizes": list(batch_noise_figures.SIZE_COLORS),
     "normalisations": sorted(set(norm_figures.COLORS.values())),
-    "weight kinds": [color for _, color in network_figures.WEIGHT_KINDS],
+    "weight kinds": [color for _, color, _ in network_figures.WEIGHT_KINDS],
     "classes": list(network_figures.CLASS_COLORS[:5]),
 }
 
