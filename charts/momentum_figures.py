@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from charts import figures
 from charts.figures import PathSeries
 from charts.layout import LEGEND_BELOW, axis, plot_layout
-from charts.palette import optimizer_color, rgba
+from charts.palette import optimizer_color, optimizer_dash, rgba
 from lessons.momentum import ema_weights
 from optimizers import Trajectory
 
@@ -42,8 +42,12 @@ def beta_series(trajectories: list[Trajectory], betas: list[float]) -> list[Path
 
 
 def named_series(pairs: list[tuple[str, str, Trajectory]]) -> list[PathSeries]:
-    """(optimizer key or colour, label, trajectory) -> series; a key takes its optimizer's colour."""
-    return [PathSeries(f"s{i}", label, key if key.startswith("#") else optimizer_color(key), traj)
+    """(optimizer key or colour, label, trajectory) -> series; a key takes its optimizer's colour
+    and dash (the series' own keys are not optimizer keys, so the dash is set here: Nesterov is
+    momentum's ochre, told apart only by its dash)."""
+    own = lambda key: key.startswith("#")  # noqa: E731  (a lesson's own colour, solid)
+    return [PathSeries(f"s{i}", label, key if own(key) else optimizer_color(key), traj,
+                       dash=None if own(key) else optimizer_dash(key))
             for i, (key, label, traj) in enumerate(pairs)]
 
 

@@ -26,6 +26,15 @@ def test_defaults_show_all_four_sections(default_app):
     assert {"classical momentum", "Nesterov"} == set(paths(charts(at)[4]))
 
 
+def test_nesterov_and_classical_momentum_are_told_apart_by_their_dash(default_app):
+    # One colour (momentum's family), so the registry's dashes must reach the lesson's series:
+    # in the legend, on the map and on the curve, Nesterov is dashed and classical solid.
+    for chart in charts(default_app)[4:6]:
+        dashes = {t["name"]: t["line"].get("dash") for t in chart["data"]
+                  if t.get("name") in ("classical momentum", "Nesterov") and "line" in t}
+        assert dashes == {"classical momentum": "solid", "Nesterov": "dash"}, dashes
+
+
 def test_more_momentum_fewer_zigzags(default_app):
     """The lesson's claim, read off the drawn paths: each β > 0 changes side across the valley
     (y) less often and swings less after step 10 than plain GD."""
