@@ -8,7 +8,8 @@
 Starts its own server (tests/browser.py), opens each page at 1400x900, 1280x720 (a projector) and
 390x844 (a phone), waits for the script run to finish and the charts to draw, and writes
 artifacts/shots/<page>-<width>.png: the first screen as a reader sees it, and a -full.png of the
-whole page (a tall viewport, since Streamlit's main area scrolls internally). Prints any console
+whole page (a viewport as tall as the content, up to 16,000 px, since Streamlit's main area scrolls
+internally). Prints any console
 error or exception box it saw. The playground is the page "" (the default page lives at /).
 """
 
@@ -25,6 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from browser import ARTIFACTS, EXCEPTION, ErrorLog, launch_chromium, streamlit_server, wait_for_idle  # noqa: E402
 
 SIZES = {"1400": (1400, 900), "1280": (1280, 720), "phone": (390, 844)}
+MAX_HEIGHT = 16_000  # px: chromium's largest screenshot is 16,384 px a side
+# The height of what the main area holds: its scrolling block's content, or the document's.
+CONTENT_HEIGHT_JS = """() => Math.max(document.documentElement.scrollHeight,
+  ...[...document.querySelectorAll('[data-testid="stMain"], [data-testid="stAppViewContainer"]')]
+      .map((e) => e.scrollHeight + e.getBoundingClientRect().top))"""
 ALL = ["", "step_inspector", "moments", "saddle_escape", "cliff_clipping", "momentum", "adaptive_rates",
        "batch_noise", "hyperparameter_map", "l1_l2", "dropout", "batch_norm", "layer_norm",
        "train_eval", "lr_range_test"]
@@ -58,8 +64,14 @@ def shoot(browser, url: str, name: str, size: tuple[int, int], errors: ErrorLog)
     page.screenshot(path=str(out / f"{name}-{size[0]}.png"))
     if page.locator(EXCEPTION).count():
         print(f"EXCEPTION on {name}: {page.locator(EXCEPTION).first.inner_text()[:500]}")
+    # As tall as the page's content (Streamlit's main area scrolls inside the window, so a
+    # full-page shot is the viewport): measured at 5,000 px, then grown once to what it holds.
     page.set_viewport_size({"width": size[0], "height": 5000})
     settle(page)
+    tall = min(page.evaluate(CONTENT_HEIGHT_JS), MAX_HEIGHT)
+    if tall > 5000:
+        page.set_viewport_size({"width": size[0], "height": tall})
+        settle(page)
     page.screenshot(path=str(out / f"{name}-{size[0]}-full.png"), full_page=True)
     context.close()
     print("wrote", out / f"{name}-{size[0]}.png", "and -full.png")
