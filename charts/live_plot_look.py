@@ -8,8 +8,10 @@ from __future__ import annotations
 # drawn by the live component, which the theme does not reach. The figure builders' own settings
 # still win over it.
 _MUTED, _GRID = "#808495", "#e6eaf1"
+# A log axis labels its 2s and 5s in full (0.5, 2x10⁻¹): plotly's default small digits read
+# "10⁻¹ 2 5 1 2", where a student takes the 5 just under 1 for 5, not 0.5.
 _AXIS = dict(gridcolor=_GRID, zerolinecolor=_GRID, tickcolor=_GRID, minor=dict(gridcolor=_GRID),
-             tickfont=dict(color=_MUTED, size=12), automargin=True)
+             tickfont=dict(color=_MUTED, size=12), automargin=True, minorloglabels="complete")
 STREAMLIT_LOOK = {"layout": dict(
     colorway=["#0068c9", "#83c9ff", "#ff2b2b", "#ffabab", "#29b09d", "#7defa1", "#ff8700",
               "#ffd16a", "#6d3fc0", "#d5dae5"],

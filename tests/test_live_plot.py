@@ -17,6 +17,7 @@ from charts.live_plot_json import figure_json
 from charts.live_plot_look import chart_config
 from charts.path_animation import frames
 from charts.surface_view import surface_view
+from components.live_plot import live_figure_json
 from components.live_plot_assets import PLOTLY_JS, install_plotly_js, plotly_urls
 from optimizers import Trajectory
 from surfaces import SURFACES
@@ -172,3 +173,12 @@ def test_a_diverged_path_ends_at_the_maps_edge():
     safe = PathSeries("sgd", "SGD", "#000000", Trajectory(path[:3], np.arange(3.0), np.ones(3),
                                                           np.zeros(2, bool), None))
     assert on_map(safe, domain) is safe
+
+
+def test_a_log_axis_labels_its_minor_ticks_in_full():
+    # plotly's default writes "10⁻¹ 2 5 1": the 5 under 1 reads as 5, not 0.5. Every live chart's
+    # axes (subplots' too: the template's xaxis and yaxis reach every axis) write them whole.
+    spec = json.loads(live_figure_json({"data": [], "layout": {"yaxis": {"type": "log"}}},
+                                       key="log_ticks", presenting=False))
+    template = spec["layout"]["template"]["layout"]
+    assert template["xaxis"]["minorloglabels"] == template["yaxis"]["minorloglabels"] == "complete"
