@@ -81,3 +81,28 @@ def path_traces(chart: dict) -> dict[str, dict]:
 
 def texts(at: AppTest, kind: str) -> list[str]:
     return [e.value for e in getattr(at, kind)]
+
+
+def legend_look(trace: dict) -> str:
+    """What tells a legend entry apart: its kind, and its line (colour, dash), marker (symbol,
+    colour), fill or colour scale, as far as the trace draws them."""
+    line, marker, mode = trace.get("line") or {}, trace.get("marker") or {}, trace.get("mode", "")
+    color = marker.get("color") if isinstance(marker.get("color"), str) else None
+    return repr((trace.get("type", "scatter"),
+                 (line.get("color"), line.get("dash") or "solid") if "lines" in mode else None,
+                 (marker.get("symbol") or "circle", color) if "markers" in mode or "type" in trace
+                 else None, trace.get("fillcolor"), trace.get("colorscale")))
+
+
+def assert_legend_entries_differ(figures: list[dict], where: str) -> None:
+    for i, figure in enumerate(figures):
+        entries = {}  # legend group (or name) -> (look, name): a group's traces are one entry
+        for trace in figure["data"]:
+            if trace.get("showlegend") is False or not trace.get("name"):
+                continue
+            entries.setdefault(trace.get("legendgroup") or trace["name"],
+                               (legend_look(trace), trace["name"]))
+        looks = {}
+        for look, name in entries.values():
+            assert looks.setdefault(look, name) == name, \
+                f"{where}, chart {i}: {looks[look]!r} and {name!r} are drawn alike ({look})"

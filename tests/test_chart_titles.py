@@ -1,6 +1,8 @@
 """Axis titles reach the bundled plotly.js 4, which ignores the string shorthand
 (``"title": "step"``: no title; a 3-D axis then reads "z"). Every titled axis must use the
-``{"title": {"text": ...}}`` form.
+``{"title": {"text": ...}}`` form. And a legend tells its entries apart: no two entries of one
+chart are drawn alike (the momentum page once drew Nesterov and classical momentum both in solid
+ochre).
 
 The playground (its three views) and each lesson page are read as AppTest draws them (~10 s
 together); the network pages (~35 s to train) are covered by a scan of the source that builds
@@ -12,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from apptest_util import assert_clean, charts, open_app
+from apptest_util import assert_clean, assert_legend_entries_differ, charts, open_app
 
 from app_pages import LESSONS
 
@@ -47,6 +49,7 @@ def test_playground_axes_have_their_titles():
     assert_clean(at)
     paths, loss, grad = charts(at)
     assert_object_form([paths, loss, grad], "playground")
+    assert_legend_entries_differ([paths, loss, grad], "playground")
     assert {a: title_text(t) for a, t in axis_titles(paths).items()} == {"xaxis": "x", "yaxis": "y"}
     assert title_text(axis_titles(loss)["xaxis"]) == "step"
     assert title_text(axis_titles(grad)["xaxis"]) == "step"
@@ -67,12 +70,13 @@ def test_playground_views_have_their_titles(view):
 
 
 @pytest.mark.parametrize("page", [name for name, _, _ in LESSONS])
-def test_lesson_page_axis_titles_use_the_object_form(page):
+def test_lesson_page_axis_titles_and_legends(page):
     at = open_app(page=f"app_pages/{page}")
     assert_clean(at)
     figures = charts(at)
     assert figures, page
     assert_object_form(figures, page)
+    assert_legend_entries_differ(figures, page)
     # Some axis on the page is titled: the check above read real titles, not empty layouts.
     assert any(title_text(t) for f in figures for t in axis_titles(f).values()), page
 

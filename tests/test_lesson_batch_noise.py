@@ -2,7 +2,15 @@
 
 import numpy as np
 import pytest
-from apptest_util import assert_clean, charts, decode, open_app, path_traces, texts
+from apptest_util import (
+    assert_clean,
+    assert_legend_entries_differ,
+    charts,
+    decode,
+    open_app,
+    path_traces,
+    texts,
+)
 
 PAGE = "app_pages/batch_noise.py"
 
@@ -89,3 +97,7 @@ def test_garbage_link_warns_and_falls_back():
     for key in ("bn.noise", "bn.optimizer", "bogus"):
         assert key in warnings[0]
     assert len(charts(at)) == 4
+
+
+def test_the_legends_tell_their_entries_apart(default_app):
+    assert_legend_entries_differ(charts(default_app), PAGE)

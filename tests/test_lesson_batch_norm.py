@@ -4,7 +4,15 @@ import itertools
 
 import numpy as np
 import pytest
-from apptest_util import assert_clean, charts, decode, open_app, record_calls, texts
+from apptest_util import (
+    assert_clean,
+    assert_legend_entries_differ,
+    charts,
+    decode,
+    open_app,
+    record_calls,
+    texts,
+)
 from compile_count import NEW_PROGRAM, count_compilations
 
 from lessons.batch_norm import VARIANTS, runs
@@ -193,3 +201,8 @@ def test_garbage_link_warns_and_falls_back():
         assert key in warning[0]
     assert len(charts(at)) == 2  # the first tab's
     assert "What enters each activation" in charts(at)[0]["layout"]["title"]["text"]
+
+
+def test_every_tabs_legends_tell_their_entries_apart(tabs):
+    for label, at in tabs.items():
+        assert_legend_entries_differ(charts(at), label)

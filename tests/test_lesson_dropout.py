@@ -4,7 +4,7 @@ import re
 
 import numpy as np
 import pytest
-from apptest_util import assert_clean, charts, open_app, record_calls, texts
+from apptest_util import assert_clean, assert_legend_entries_differ, charts, open_app, record_calls, texts
 
 from lessons import dropout as lesson
 from networks.modes import dropout_scales
@@ -101,3 +101,8 @@ def test_garbage_link_warns_and_falls_back():
     assert_clean(at)
     warning = [w for w in texts(at, "warning") if "zzz" in w]
     assert len(warning) == 1 and "dropout.form" in warning[0]
+
+
+def test_every_tabs_legends_tell_their_entries_apart(tabs):
+    for label, at in tabs.items():
+        assert_legend_entries_differ(charts(at), label)

@@ -4,7 +4,7 @@ import re
 
 import numpy as np
 import pytest
-from apptest_util import assert_clean, charts, open_app, record_calls, texts
+from apptest_util import assert_clean, assert_legend_entries_differ, charts, open_app, record_calls, texts
 
 from lessons import l1_l2 as lesson
 
@@ -112,3 +112,8 @@ def test_garbage_link_warns_and_falls_back():
     assert len(warning) == 1 and all(k in warning[0] for k in ("l1l2.data", "l1l2.l1_step", "bogus"))
     assert np.isclose(at.select_slider(key="l1l2.l11").value, 3e-3)
     assert at.radio(key="l1l2.l1_step").value == "proximal"
+
+
+def test_every_tabs_legends_tell_their_entries_apart(tabs):
+    for label, at in tabs.items():
+        assert_legend_entries_differ(charts(at), label)

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from apptest_util import assert_clean, charts, decode, open_app, texts
+from apptest_util import assert_clean, assert_legend_entries_differ, charts, decode, open_app, texts
 
 from lessons.layer_norm import normalise_groups, small_batch_claim
 from networks import BatchNormState, MLPConfig, NormParams, batch_norm, layer_norm, make_dataset, train_batch
@@ -135,3 +135,7 @@ def test_a_data_set_named_by_its_title_opens_without_a_warning():
     assert_clean(at)
     assert at.session_state["lnorm.data"] == "moons"
     assert not texts(at, "warning")
+
+
+def test_the_legends_tell_their_entries_apart(default_app):
+    assert_legend_entries_differ(charts(default_app), PAGE)

@@ -2,7 +2,7 @@
 moved bound, and bad bounds or a bad link (a message in words, never a traceback)."""
 
 import pytest
-from apptest_util import assert_clean, charts, open_app, texts
+from apptest_util import assert_clean, assert_legend_entries_differ, charts, open_app, texts
 
 from lessons.lr_range_test import DEFAULT_LR_MIN
 
@@ -49,3 +49,7 @@ def test_a_nan_in_the_link_keeps_the_default_and_says_so():
     assert at.session_state["lr_range.lr_min"] == DEFAULT_LR_MIN
     note = next(w for w in texts(at, "warning") if w.startswith("Part of this link"))
     assert "lr_range.lr_min" in note
+
+
+def test_the_legends_tell_their_entries_apart(default_app):
+    assert_legend_entries_differ(charts(default_app), PAGE)

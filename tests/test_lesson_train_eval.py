@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from apptest_util import assert_clean, charts, decode, open_app, texts
+from apptest_util import assert_clean, assert_legend_entries_differ, charts, decode, open_app, texts
 
 from networks import MLPConfig, make_dataset, train
 from networks.modes import probabilities_in_batches, train_mode_probabilities
@@ -48,6 +48,7 @@ def test_page_defaults_and_widgets():
     assert len(verdicts) == 4 and any("eval mode does use BN" in v for v in verdicts)
     ways = at.dataframe[1].value
     assert list(ways["forward pass"])[2] == "BN layers taken out"
+    assert_legend_entries_differ(charts(at), PAGE)
     at.select_slider(key="te.batch").set_value(2).run()  # smaller than the probes: raised to 7
     at.select_slider(key="te.p").set_value(0.5).run()
     assert_clean(at)
