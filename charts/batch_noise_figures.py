@@ -93,7 +93,9 @@ def variance_figure(cloud: GradientCloud, n: int) -> go.Figure:
     return go.Figure(dict(data=traces, layout=plot_layout(
         470, "Total variance of the mini-batch gradient", **FRAME,
         xaxis=axis("batch size B", type="log", **GRID),
-        yaxis=axis("tr Cov[g_B]", type="log", exponentformat="power", **GRID))))
+        # Decades only: the law falls to ~0 at B = N, so the axis spans several decades, and
+        # plotly's 2s and 5s, written in full, made 14 labels of it.
+        yaxis=axis("tr Cov[g_B]", type="log", exponentformat="power", dtick=1, **GRID))))
 
 
 def _agreement(measured: float, predicted: float) -> str:
