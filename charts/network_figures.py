@@ -189,9 +189,9 @@ def seed_strip_figure(groups: dict, *, title: str, y_title: str, height: int = 3
 # dark: ordered by lightness, which every colour vision keeps (no red/amber pair). Short legend
 # labels, the whole name in the hover: with "(live unit)" on each the four entries took four rows
 # on a phone (plotly's columns are as wide as the widest entry). Each weight is of one kind.
-WEIGHT_KINDS = (("|w| = 0", "#0072B2", " (between live units)"),
-                ("0 < |w| < 10⁻³", "#56B4E9", " (between live units)"),
-                ("|w| ≥ 10⁻³", "#c4c9d1", " (between live units)"),
+_LIVE = " (between live units)"
+WEIGHT_KINDS = (("|w| = 0", "#0072B2", _LIVE), ("0 < |w| < 10⁻³", "#56B4E9", _LIVE),
+                ("|w| ≥ 10⁻³", "#c4c9d1", _LIVE),
                 ("to a dead unit", "#1f2937", " (weights joined to a dead unit)"))
 
 

@@ -8,9 +8,9 @@
 Starts its own server (tests/browser.py), opens each page at 1400x900, 1280x720 (a projector) and
 390x844 (a phone), waits for the script run to finish and the charts to draw, and writes
 artifacts/shots/<page>-<width>.png: the first screen as a reader sees it, and a -full.png of the
-whole page (a viewport as tall as the content, up to 16,000 px, since Streamlit's main area scrolls
-internally). Prints any console
-error or exception box it saw. The playground is the page "" (the default page lives at /).
+whole page (a viewport as tall as the content, up to 16,000 px, since Streamlit's main area
+scrolls internally). Prints any console error or exception box it saw. The playground is the page
+"" (the default page lives at /).
 """
 
 from __future__ import annotations
