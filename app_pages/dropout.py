@@ -25,9 +25,9 @@ from components.network_controls import data_controls, report_divergence, traini
 from components.scales import fmt
 from components.widget_defaults import scope
 from lessons.dropout import (
+    DEFAULT_STEPS,
     KINDS,
     L1_CONTRAST,
-    LECTURE_SEEDS,
     SEEDS,
     gap_shrinks,
     lecture_verdict,
@@ -190,14 +190,14 @@ def pruning_section(groups, rates) -> None:
 def lecture_experiment(trained) -> None:
     groups = {label: trained[label] for _, _, label in LECTURE}
     runs = [RunView(label, LECTURE_COLORS[label], r) for label, rs in groups.items() for r in rs]
-    report_divergence(runs[::LECTURE_SEEDS])
+    report_divergence(runs[::SEEDS])
     show_claim(lecture_verdict(*groups.values()))
     columns = st.columns(2)
     for where, key, name in ((columns[0], "test_loss", "final test loss"),
                              (columns[1], "test_acc", "final test accuracy (%)")):
         values = {label: (LECTURE_COLORS[label], [getattr(r, key)[-1] for r in rs])
                   for label, rs in groups.items()}
-        live_figure(seed_strip_figure(values, title=f"{name}, {LECTURE_SEEDS} seeds",
+        live_figure(seed_strip_figure(values, title=f"{name}, {SEEDS} seeds",
                                       y_title=name, percent=key == "test_acc"),
                     key=f"dropout_lecture_{key}", where=where)
     left, right = st.columns(2)
@@ -271,9 +271,9 @@ with lesson_page(
         st.subheader("Dropout")
         rates, form = rate_controls(log)
         st.subheader("Training")
-        settings = training_controls(log, PREFIX)
+        settings = training_controls(log, PREFIX, num_steps=DEFAULT_STEPS)
 
     data_key = tuple(data_settings)
     view = View(_data(data_key), rates, log)
     show_open_section(log, PREFIX, SECTIONS, trainings(data_key, rates, form, *settings), view,
-                      lambda n: f"{n} groups of networks, {SEEDS} to {LECTURE_SEEDS} seeds each")
+                      lambda n: f"{n} groups of networks, {SEEDS} seeds each")

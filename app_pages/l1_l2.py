@@ -25,6 +25,7 @@ from components.widget_defaults import scope
 from lessons.l1_l2 import (
     DEFAULT_L1,
     DEFAULT_L2,
+    DEFAULT_STEPS,
     SEEDS,
     dead_units_sink_under_l2,
     l1_gives_exact_zeros,
@@ -237,7 +238,7 @@ with lesson_page(
         st.subheader("L2 strength per layer")
         l2 = strength_controls(log, "L2", DEFAULT_L2)
         st.subheader("Training")
-        training = training_controls(log, PREFIX)
+        training = training_controls(log, PREFIX, num_steps=DEFAULT_STEPS)
 
     data_key = tuple(data_settings)
     args = {k: (data_key, k, strengths, proximal, *training)

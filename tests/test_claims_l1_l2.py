@@ -8,7 +8,7 @@ from lessons import l1_l2 as lesson
 from networks import MLPConfig, make_dataset, train_batch
 
 DATA = ("moons", 0.3, 60, 0)  # components.network_controls defaults
-LR, STEPS, SEED = 0.05, 2000, 0
+LR, STEPS, SEED = 0.05, lesson.DEFAULT_STEPS, 0
 
 
 def _run(data=DATA, l1=lesson.DEFAULT_L1, l2=lesson.DEFAULT_L2, proximal=True, seed=SEED,
@@ -35,7 +35,8 @@ def test_every_claim_holds_at_the_defaults(defaults):
     claims = _claims(*defaults)
     assert all(c.holds for c in claims), [c.text for c in claims if not c.holds]
     exact = claims[1].values
-    assert exact["l1_exact_zero_min"] > 0.3 and exact["l2_exact_zero_max"] == 0
+    # At the default 1,000 steps L1 zeroes 23-26 % of the live weights over the seeds, L2 none.
+    assert exact["l1_exact_zero_min"] > 0.2 and exact["l2_exact_zero_max"] == 0
     dead = claims[2].values
     assert dead["l2_near_zero_dead"] > 0.9 > 0.1 > dead["none_near_zero_dead"]
     assert claims[3].values["dense_flops"] == 2 * 64 + 64 * 64 + 64 * 2

@@ -50,7 +50,7 @@ def test_defaults_show_comparison_spread_scaling_pruning_and_lecture(tabs):
     assert any(t.startswith("with dropout") for t in comparison)
     assert any(t.startswith("train − test accuracy gap, 5 seeds") for t in comparison)
     assert any("train-mode passes" in t for t in titles["Train vs eval mode"])
-    assert any(t.startswith("final test loss, 8 seeds") for t in titles["The lecture's experiment"])
+    assert any(t.startswith("final test loss, 5 seeds") for t in titles["The lecture's experiment"])
     verdicts = {label: texts(at, "success") + texts(at, "warning") for label, at in tabs.items()}
     spread = next(v for v in verdicts["Train vs eval mode"] if "train-mode passes" in v)
     assert "differ by at most 0 (identical" in spread
