@@ -7,6 +7,7 @@ and CPU seconds, medians over three new settings. A page whose sections are tabs
 link in a session of its own.
 
     python benchmarks/bench_network_pages.py [page ...]    # default: every network page
+    python benchmarks/bench_network_pages.py batch_norm --query bnorm.batch=128    # from a link
 """
 
 from __future__ import annotations
@@ -62,10 +63,12 @@ def timed_run(at: AppTest, charts: Charts) -> tuple[float, float, list[float]]:
 
 
 def bench(page: str, key: str, change: tuple, charts: Charts, section: str | None = None,
-          offset: int = 0) -> list:
+          offset: int = 0, query: dict | None = None) -> list:
     """Times a new setting on ``page`` (on its tab ``section``; a seed ``offset`` makes it new
-    to that tab: the tabs share one process's caches); returns the page's tab labels."""
+    to that tab: the tabs share one process's caches), opened with the link's ``query``
+    parameters; returns the page's tab labels."""
     at = AppTest.from_file(str(ROOT / "app_pages" / f"{page}.py"), default_timeout=900)
+    at.query_params.update(query or {})
     if section:
         at.query_params[section_key(key)] = section
     first = timed_run(at, charts)[0]  # compiles (or reads the persistent cache) and trains
@@ -90,22 +93,28 @@ def section_key(key: str) -> str:
     return f"{key.split('.')[0]}.section"
 
 
-def bench_page(page: str, charts: Charts) -> None:
+def bench_page(page: str, charts: Charts, query: dict) -> None:
     """The page's first view, then each of its other section tabs (if it has any)."""
-    labels = bench(page, *PAGES[page], charts)
+    labels = bench(page, *PAGES[page], charts, query=query)
     for i, label in enumerate(labels[1:], 1):
-        bench(page, *PAGES[page], charts, section=label, offset=10 * i)
+        bench(page, *PAGES[page], charts, section=label, offset=10 * i, query=query)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("pages", nargs="*", help=f"any of {', '.join(PAGES)} (default: all)")
-    pages = parser.parse_args().pages or list(PAGES)
+    parser.add_argument("--query", action="append", default=[], metavar="KEY=VALUE",
+                        help="a link parameter every page is opened with (repeatable)")
+    args = parser.parse_args()
+    pages = args.pages or list(PAGES)
+    if bad := [q for q in args.query if "=" not in q]:
+        parser.error(f"--query takes KEY=VALUE; got {bad}")
+    query = dict(q.split("=", 1) for q in args.query)
     if unknown := set(pages) - set(PAGES):  # argparse's choices reject an empty list (3.11)
         parser.error(f"unknown pages {sorted(unknown)}; choose from {', '.join(PAGES)}")
     with Charts() as charts:
         for page in pages:
-            bench_page(page, charts)
+            bench_page(page, charts, query)
 
 
 if __name__ == "__main__":
