@@ -74,6 +74,7 @@ bench: $(VENV)/.dev-installed chromium
 	$(PY) benchmarks/bench_hypermap.py
 	$(PY) benchmarks/bench_networks.py
 	$(PY) benchmarks/bench_network_pages.py
+	$(PY) benchmarks/bench_trainer_floor.py
 	$(PY) benchmarks/bench_browser.py
 	$(PY) benchmarks/bench_classroom.py --short
 
