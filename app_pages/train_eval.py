@@ -18,6 +18,7 @@ from components.network_controls import data_controls, report_divergence, traini
 from components.scales import fmt
 from components.widget_defaults import scope
 from lessons.train_eval import (
+    DEFAULT_STEPS,
     batch_mates_matter,
     dropout_passes_differ,
     eval_uses_batch_norm,
@@ -137,7 +138,7 @@ with lesson_page(
         st.subheader("Modes")
         p, batch = mode_controls(log)
         st.subheader("Training")
-        training = training_controls(log, PREFIX, num_steps=1000)
+        training = training_controls(log, PREFIX, num_steps=DEFAULT_STEPS)
 
     with st.spinner("Training 2-64-64-2 with batch norm and dropout ..."):
         data, result = trained_network(tuple(data_settings), p, *training)

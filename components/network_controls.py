@@ -52,7 +52,8 @@ def data_controls(log, prefix: str, *, name="moons", noise=0.3, n_train=60) -> D
     return DataSettings(key, float(noise), int(n), int(seed))
 
 
-def training_controls(log, prefix: str, *, learning_rate=0.05, num_steps=2000) -> TrainSettings:
+def training_controls(log, prefix: str, *, num_steps: int, learning_rate=0.05) -> TrainSettings:
+    """The shared training sidebar; ``num_steps``: the page's default (its lesson's measured one)."""
     st.caption("SGD with momentum 0.9, mini-batches of 30.")
     lr = st.select_slider("learning rate", LR_OPTIONS, value=learning_rate, format_func=fmt,
                           key=log(scoped(prefix, "lr"), LR_OPTIONS), bind=controls.BIND)

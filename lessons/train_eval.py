@@ -12,6 +12,8 @@ import numpy as np
 from lessons.claims import Claim, fmt_num, pct
 from networks import MLPConfig, make_dataset, train
 
+DEFAULT_STEPS = 1000  # the page's step count (app_pages/train_eval.py); its claim tests train it
+
 
 def train_network(data_key, p: float, lr: float, steps: int, seed: int):
     """The page's network: 2-64-64-2 with batch norm and dropout p in both hidden layers.

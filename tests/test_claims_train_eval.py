@@ -13,7 +13,8 @@ from networks.modes import (
 )
 
 DATA = ("moons", 0.2, 100, 0)  # the page's data defaults
-P, LR, STEPS, BATCH, PASSES = 0.2, 0.05, 1000, 8, 12
+P, LR, BATCH, PASSES = 0.2, 0.05, 8, 12
+STEPS = lesson.DEFAULT_STEPS
 
 
 def _claims(p=P, seed=0, batch=BATCH):
