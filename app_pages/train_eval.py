@@ -128,7 +128,7 @@ with lesson_page(
     "with batch norm and dropout in both hidden layers is trained once, then run in both modes.",
     # One equation per row: side by side they ran past a phone's width.
     r"\begin{aligned} \text{train: } \hat z &= \frac{z - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}}"
-    r" \\ \tilde h &= \tfrac{m \odot h}{1-p} \\[6pt] "
+    r" \\ \tilde h &= \dfrac{m \odot h}{1-p} \\[6pt] "
     r"\text{eval: } \hat z &= \frac{z - \bar\mu}{\sqrt{\bar\sigma^2 + \epsilon}}"
     r" \\ \tilde h &= h \end{aligned}",
 ) as log:
