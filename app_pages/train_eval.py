@@ -42,7 +42,7 @@ SUMMARY = [
     {"layer": "Dropout", "model.train()": "random mask, fresh every pass; kept units × 1/(1−p)",
      "model.eval()": "no mask, no scaling: deterministic"},
     {"layer": "Batch norm: normalisation", "model.train()": "mean and variance of the current batch",
-     "model.eval()": "running (population) mean and variance"},
+     "model.eval()": "running averages (EMA, momentum 0.1)"},
     {"layer": "Batch norm: statistics", "model.train()": "running averages updated every pass",
      "model.eval()": "frozen"},
     {"layer": "Batch norm: batch of one", "model.train()": "fails (no variance from one sample)",
