@@ -146,7 +146,8 @@ with lesson_page(
     st.markdown(f"Trained: train accuracy **{result.train_acc[-1]:.0%}**, test accuracy "
                 f"**{result.test_acc[-1]:.0%}** (eval mode).")
     st.subheader("What changes")
-    st.dataframe(SUMMARY, hide_index=True)
+    # A static table: its text wraps in the column (a data grid cut it off on a phone).
+    st.table(SUMMARY, hide_index=True)
     if result.diverged_at is None:
         probes, labels = probe_points(data)
         st.subheader(f"Six test points, {NUM_PASSES} passes each")

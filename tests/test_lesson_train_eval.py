@@ -39,14 +39,14 @@ def test_batch_norm_output_depends_on_batch_mates_only_with_batch_norm(bn_net):
 def test_page_defaults_and_widgets():
     at = open_app({"te.steps": "500"}, page=PAGE)
     assert_clean(at)
-    assert at.dataframe[0].value["layer"].iloc[0] == "Dropout"
+    assert at.table[0].value["layer"].iloc[0] == "Dropout"
     bn = next(c for c in charts(at) if c["layout"]["title"]["text"].startswith("Batch norm"))
     train_mode = decode(bn["data"][0]["y"])
     eval_mode = decode(bn["data"][1]["y"])
     assert np.ptp(train_mode) > 0 and len(set(np.round(eval_mode, 6))) <= 6
     verdicts = texts(at, "success")
     assert len(verdicts) == 4 and any("eval mode does use BN" in v for v in verdicts)
-    ways = at.dataframe[1].value
+    ways = at.dataframe[0].value
     assert list(ways["forward pass"])[2] == "BN layers taken out"
     assert_legend_entries_differ(charts(at), PAGE)
     at.select_slider(key="te.batch").set_value(2).run()  # smaller than the probes: raised to 7
