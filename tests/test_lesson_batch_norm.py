@@ -103,7 +103,7 @@ def test_defaults_show_every_section(tabs):
         assert not texts(at, "warning"), label  # every claim on the page holds at the defaults
     assert [len(charts(at)) for at in tabs.values()] == [2, 1, 1, 1, 1, 1, 2]
     assert sum(len(texts(at, "success")) for at in tabs.values()) == 9
-    rows = tabs["Eval statistics"].dataframe[0].value
+    rows = tabs["Eval statistics"].table[0].value
     running, cumulative, exact = (float(a) for a in rows["test accuracy"])
     assert abs(running - exact) < 0.02 and cumulative < running - 0.05
 
