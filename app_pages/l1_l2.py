@@ -111,22 +111,24 @@ def l1_step_control(log) -> bool:
 
 def _mean_sd(values, percent=True) -> str:
     v = np.asarray(values, float) * (100 if percent else 1)
-    return f"{v.mean():.1f} ± {v.std():.1f}" + (" %" if percent else "")
+    return f"{v.mean():.1f} ± {v.std():.1f}" + ("\u00a0%" if percent else "")  # % stays on its line
+
+
+MEASURES = {  # the summary table's rows: label -> (read from a run or its census, as a percent)
+    "train accuracy": (lambda r, c: r.train_acc[-1], True),
+    "test accuracy": (lambda r, c: r.test_acc[-1], True),
+    "dead units (of 128)": (lambda r, c: c["dead_units"], False),
+    "weights exactly 0 (live units)": (lambda r, c: c["exact_zero_live"], True),
+    "|w| < 10⁻³ (live units)": (lambda r, c: c["near_zero_live"], True),
+    "|w| < 10⁻³ (all weights)": (lambda r, c: c["near_zero_all"], True),
+}
 
 
 def summary_rows(groups, census) -> list[dict]:
-    rows = []
-    for label, results in groups.items():
-        c = census[label]
-        rows.append({
-            "regulariser": label,
-            "train accuracy": _mean_sd([r.train_acc[-1] for r in results]),
-            "test accuracy": _mean_sd([r.test_acc[-1] for r in results]),
-            "dead units (of 128)": _mean_sd([x["dead_units"] for x in c], percent=False),
-            "weights exactly 0 (live units)": _mean_sd([x["exact_zero_live"] for x in c]),
-            "|w| < 10⁻³ (live units)": _mean_sd([x["near_zero_live"] for x in c]),
-            "|w| < 10⁻³ (all weights)": _mean_sd([x["near_zero_all"] for x in c])})
-    return rows
+    """A row per measure, a column per regulariser: four columns fit a phone's width."""
+    return [{"over the seeds": name} | {
+        label: _mean_sd([read(r, c) for r, c in zip(results, census[label])], percent)
+        for label, results in groups.items()} for name, (read, percent) in MEASURES.items()]
 
 
 def boundaries(groups, data) -> None:
@@ -147,7 +149,7 @@ def boundaries_tab(runs, view: View) -> None:
                f"{len(view.data.y_train)} training points. Accuracy on the 1000-point test set.")
     st.markdown(f"**Over {SEEDS} seeds** (mean ± standard deviation). A *dead* unit never activates "
                 "on a training point; *live units* leave out every weight joined to a dead one.")
-    st.dataframe(summary_rows(groups, census), hide_index=True)
+    st.table(summary_rows(groups, census), hide_index=True)
     show_claim(penalties_vs_overfitting(groups))
     show_claim(l1_gives_exact_zeros(census["L1"], census["L2"], proximal=view.proximal,
                                     l1_strengths=view.l1))

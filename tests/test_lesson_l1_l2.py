@@ -16,8 +16,14 @@ def _chart(at, title: str) -> dict:
     return next(c for c in charts(at) if title in c["layout"].get("title", {}).get("text", ""))
 
 
-def _column(at, name: str) -> list[float]:
-    return [float(v.split("±")[0].rstrip(" %")) for v in at.dataframe[0].value[name]]
+def _row(at, name: str) -> list[str]:
+    """The summary table's row ``name``: none's, L1's and L2's entries (mean ± sd)."""
+    table = at.table[0].value.set_index("over the seeds")
+    return list(table.loc[name, ["none", "L1", "L2"]])
+
+
+def _means(at, name: str) -> list[float]:
+    return [float(v.split("±")[0].rstrip(" %")) for v in _row(at, name)]
 
 
 SECTION = "l1l2.section"
@@ -37,8 +43,8 @@ def test_defaults_show_boundaries_verdicts_and_weights(tabs):
     at = tabs["Boundaries and verdicts"]
     titles = [c["layout"]["title"]["text"] for c in charts(at)]
     assert sum(t.startswith(("none:", "L1:", "L2:")) for t in titles) == 3
-    assert list(at.dataframe[0].value["regulariser"]) == ["none", "L1", "L2"]
-    zeros = _column(at, ZEROS)
+    assert list(at.table[0].value.columns) == ["over the seeds", "none", "L1", "L2"]
+    zeros = _means(at, ZEROS)
     assert zeros[1] > 20 and zeros[0] == 0 and zeros[2] == 0, zeros  # only L1 gives exact zeros
     verdicts = [v for at in tabs.values() for v in texts(at, "success")]
     assert len(verdicts) == 4 and any("exactly 0" in v for v in verdicts)
@@ -72,17 +78,17 @@ def test_a_tab_trains_only_the_runs_it_reads(monkeypatch):
 
 def test_moving_lambda_step_and_layer_changes_the_views():
     at = open_app({"l1l2.steps": "500"}, page=PAGE)
-    column = "|w| < 10⁻³ (all weights)"
-    before = at.dataframe[0].value
+    measure = "|w| < 10⁻³ (all weights)"
+    before = _row(at, measure)
     at.select_slider(key="l1l2.l11").set_value(0.0).run()
     assert_clean(at)
-    table = at.dataframe[0].value
-    assert table[column][1] != before[column][1]  # only the L1 runs changed
-    assert table[column][2] == before[column][2] and table[column][0] == before[column][0]
+    after = _row(at, measure)
+    assert after[1] != before[1]  # only the L1 runs changed
+    assert after[2] == before[2] and after[0] == before[0]
     at.select_slider(key="l1l2.l11").set_value(3e-3).run()
     at.radio(key="l1l2.l1_step").set_value("subgradient").run()
     assert_clean(at)
-    assert _column(at, ZEROS)[1] == 0  # the subgradient step never lands on 0 ...
+    assert _means(at, ZEROS)[1] == 0  # the subgradient step never lands on 0 ...
     assert any("subgradient" in w for w in texts(at, "warning"))  # ... and the page says so
     at.query_params[SECTION] = "Weights"
     at.run()
@@ -100,7 +106,7 @@ def test_top_learning_rate_kills_the_network_without_an_exception():
     # lr = 1 with momentum 0.9 does not overflow here: ReLUs die, a network falls to chance.
     at = open_app({"l1l2.lr": "1", "l1l2.steps": "500"}, page=PAGE)
     assert_clean(at)
-    accuracy = _column(at, "train accuracy")
+    accuracy = _means(at, "train accuracy")
     assert min(accuracy) <= 55 and max(accuracy) < 95, accuracy
 
 
