@@ -76,22 +76,31 @@ def jump_to_largest(runs_key: str, step_key: str) -> None:
     st.session_state[step_key] = st.session_state.get(runs_key, 0)
 
 
-def step_table(runs: list[ClipRun], step: int, lr: float) -> list[dict]:
-    rows = []
-    for run in runs:
-        if step >= len(run.finite_path):
-            rows.append({"run": CLIP_TITLES[run.mode], "raw g": "diverged"})
-            continue
-        raw, clipped = run.raw[step], run.clipped[step]
-        rows.append({"run": CLIP_TITLES[run.mode],
-                     "raw g": f"({raw[0]:.3g}, {raw[1]:.3g})",
-                     "clipped g": f"({clipped[0]:.3g}, {clipped[1]:.3g})",
-                     "‖raw g‖": f"{np.linalg.norm(raw):.3g}",
-                     "‖clipped g‖": f"{np.linalg.norm(clipped):.3g}",
-                     "angle": f"{bending_angle(raw, clipped):.2f}°",
-                     "clipped here": "yes" if step < len(run.was_clipped) and run.was_clipped[step] else "no",
-                     "clipped steps": f"{int(run.was_clipped.sum())} / {len(run.was_clipped)}"})
-    return rows
+STEP_MEASURES = ("raw g", "clipped g", "‖raw g‖", "‖clipped g‖", "angle", "clipped here",
+                 "clipped steps")
+
+
+def step_measures(run: ClipRun, step: int) -> dict[str, str]:
+    """What the table says of one run at step t (a run that diverged before it: only that)."""
+    if step >= len(run.finite_path):
+        return {"raw g": "diverged"}
+    raw, clipped = run.raw[step], run.clipped[step]
+    return {"raw g": f"({raw[0]:.3g}, {raw[1]:.3g})",
+            "clipped g": f"({clipped[0]:.3g}, {clipped[1]:.3g})",
+            "‖raw g‖": f"{np.linalg.norm(raw):.3g}",
+            "‖clipped g‖": f"{np.linalg.norm(clipped):.3g}",
+            "angle": f"{bending_angle(raw, clipped):.2f}°",
+            "clipped here": "yes" if step < len(run.was_clipped) and run.was_clipped[step] else "no",
+            "clipped steps": f"{int(run.was_clipped.sum())} / {len(run.was_clipped)}"}
+
+
+def step_table(runs: list[ClipRun], step: int) -> list[dict]:
+    """A row per measure and a column per run: three runs fit a phone's width, so every run's
+    angle and count shows there (a column per measure, eight of them, did not)."""
+    measured = {CLIP_TITLES[run.mode]: step_measures(run, step) for run in runs}
+    return [{f"at step {step}": name, **{title: values.get(name, "—")
+                                         for title, values in measured.items()}}
+            for name in STEP_MEASURES]
 
 
 with lesson_page(
@@ -135,7 +144,7 @@ with lesson_page(
     throw_box, count_box = st.columns(2)
     show_claim(verdicts["cliff.throw"], where=throw_box)
     show_claim(verdicts["cliff.clipped_counts"], where=count_box)
-    st.dataframe(step_table(runs, step, lr), hide_index=True)
+    st.table(step_table(runs, step), hide_index=True)
     left, right = st.columns(2)
     live_figure(step_length_figure(runs, lr, settings["threshold"], step), key=page_key("lengths"),
                 where=left)

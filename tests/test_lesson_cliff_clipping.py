@@ -17,6 +17,16 @@ def _arrows(chart: dict, axis: str) -> dict[str, np.ndarray]:
     return out
 
 
+def step_table(at):
+    """The step table, a row per measure (its first column) and a column per run."""
+    table = at.table[0].value
+    return table.set_index(table.columns[0])
+
+
+def clipped_counts(at) -> list[int]:
+    return [int(c.split(" / ")[0]) for c in step_table(at).loc["clipped steps"]]
+
+
 @pytest.fixture(scope="module")
 def default_app():
     return open_app(page=PAGE)
@@ -28,9 +38,10 @@ def test_defaults_show_three_synchronised_panels_and_counts(default_app):
     assert not texts(at, "warning") and not texts(at, "error")
     panels = charts(at)[0]
     assert panels["layout"]["xaxis2"]["matches"] == "x" and panels["layout"]["xaxis3"]["matches"] == "x"
-    table = at.dataframe[0].value
-    assert list(table["run"]) == ["No clipping", "Clip by norm", "Clip by value"]
-    counts = [int(c.split(" / ")[0]) for c in table["clipped steps"]]
+    table = step_table(at)
+    assert list(table.columns) == ["No clipping", "Clip by norm", "Clip by value"]
+    assert table.index.name == "at step 0"
+    counts = clipped_counts(at)
     assert counts[0] == 0 and counts[1] > 0 and counts[2] > 0
     titles = " ".join(a["text"] for a in panels["layout"]["annotations"])
     assert f"{counts[1]} clipped<br>at c = " in titles
@@ -56,7 +67,7 @@ def test_jump_to_the_cliff_shows_the_raw_and_clipped_arrows(default_app):
     cos = lambda a, b: a @ b / np.linalg.norm(a) / np.linalg.norm(b)  # noqa: E731
     assert cos(norm["raw"], norm["clipped"]) == pytest.approx(1.0, abs=1e-6)
     assert np.abs(value["clipped"]).max() <= lr * c * (1 + 1e-5)
-    angles = at.dataframe[0].value["angle"]
+    angles = list(step_table(at).loc["angle"])
     assert angles[1] == "0.00°" and angles[2] != "0.00°"
 
 
@@ -64,9 +75,9 @@ def test_moving_threshold_optimizer_and_steps():
     at = open_app({"clip.step": "80"}, page=PAGE)
     at.select_slider(key="clip.c").set_value(5.0).run()
     assert_clean(at)
-    few = [int(c.split(" / ")[0]) for c in at.dataframe[0].value["clipped steps"]]
+    few = clipped_counts(at)
     at.select_slider(key="clip.c").set_value(0.1).run()
-    many = [int(c.split(" / ")[0]) for c in at.dataframe[0].value["clipped steps"]]
+    many = clipped_counts(at)
     assert many[1] > few[1] and many[2] > few[2]
     assert any("not rare" in w for w in texts(at, "warning")), "the counts claim says so"
     at.select_slider(key="clip.steps").set_value(30).run()  # the step 80 no longer exists
