@@ -100,17 +100,11 @@ def train_all(name, sizes, steps, rate) -> dict:
 
 
 def results_table(results, sizes) -> list[dict]:
-    rows = []
-    for b in sizes:
-        row = {"batch size": b}
-        for norm, label in LABELS.items():
-            if b not in results[norm]:
-                row[f"{label}: test accuracy"] = "undefined at B = 1"
-                continue
-            accs = [r.test_acc[-1] for r in results[norm][b] if r.diverged_at is None]
-            row[f"{label}: test accuracy"] = f"{np.mean(accs):.3f}" if accs else "diverged"
-        rows.append(row)
-    return rows
+    """A row per batch size, a column per norm (short headers: three columns fit a phone)."""
+    return [{"batch size": b, **{label: lesson.accuracy_cell(results[norm][b])
+                                 if b in results[norm] else "undefined at B = 1"
+                                 for norm, label in LABELS.items()}}
+            for b in sizes]
 
 
 def training_section(name, sizes, steps, rate) -> None:
@@ -124,6 +118,7 @@ def training_section(name, sizes, steps, rate) -> None:
         return
     results = train_all(name, sizes, steps, rate)
     live_figure(batch_size_figure(sizes, results, LABELS), key="lnorm_sizes_chart")
+    st.markdown("**Test accuracy after training**, the mean over the seeds:")
     st.dataframe(results_table(results, sizes), hide_index=True)
     show_claim(lesson.small_batch_claim(results, sizes))
     st.caption(f"A 2-hidden-layer MLP (32 units, ReLU, norm before the activation), Adam, "

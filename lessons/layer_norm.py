@@ -67,9 +67,24 @@ def batch_of_one_claim(x: np.ndarray) -> Claim:
                  {"bn_output_max_abs": erased, "ln_output_std": float(ln.std())})
 
 
-def _mean_acc(results) -> float:
-    accs = [r.test_acc[-1] for r in results if r.diverged_at is None]
+def _finals(runs) -> tuple[list[float], int]:
+    """The final test accuracies of the seeds that did not diverge, and how many did."""
+    accs = [float(r.test_acc[-1]) for r in runs if r.diverged_at is None]
+    return accs, len(runs) - len(accs)
+
+
+def _mean_acc(runs) -> float:
+    accs, _ = _finals(runs)
     return float(np.mean(accs)) if accs else float("nan")
+
+
+def accuracy_cell(runs) -> str:
+    """The page's table cell: the seeds' mean final test accuracy; seeds that diverged are left
+    out of the mean and counted in the cell, never dropped unsaid."""
+    accs, lost = _finals(runs)
+    if not accs:
+        return "diverged"
+    return f"{np.mean(accs):.3f}" + (f" ({lost} of {len(runs)} diverged)" if lost else "")
 
 
 def small_batch_claim(results: dict, sizes) -> Claim:
@@ -84,6 +99,9 @@ def small_batch_claim(results: dict, sizes) -> Claim:
                      f"{pct(_mean_acc(results['batch'][b]), 1)}")
     text = "Test accuracy, layer norm vs batch norm (mean of the seeds): " + "; ".join(
         row(b) for b in both) + ". " if both else ""
+    lost = sum(_finals(runs)[1] for norm in results.values() for runs in norm.values())
+    if lost:
+        text += f"{lost} of the runs diverged and are left out of these means. "
     if 1 in results["layer"]:
         text += f"At B = 1 only layer norm trains: {pct(_mean_acc(results['layer'][1]), 1)}. "
     if not small:

@@ -64,3 +64,16 @@ def test_small_batch_claim_texts():
     large = {"layer": {16: _runs(0.95)}, "batch": {16: _runs(0.95)}}
     claim = lesson.small_batch_claim(large, [16])
     assert not claim.holds and "Pick a batch size ≤ 4" in claim.text
+
+
+def test_diverged_seeds_are_counted_never_dropped_unsaid():
+    lost = SimpleNamespace(test_acc=np.array([0.5, np.nan]), diverged_at=7)
+    some = _runs(0.9)[:2] + [lost]
+    assert lesson.accuracy_cell(some) == "0.900 (1 of 3 diverged)"
+    assert lesson.accuracy_cell([lost] * 3) == "diverged"
+    assert lesson.accuracy_cell(_runs(0.9)) == "0.900"
+    results = {"layer": {2: some, 16: _runs(0.95)}, "batch": {2: _runs(0.8), 16: _runs(0.95)}}
+    claim = lesson.small_batch_claim(results, [2, 16])
+    assert "1 of the runs diverged and are left out of these means" in claim.text
+    assert "diverged" not in lesson.small_batch_claim(
+        {"layer": {2: _runs(0.9)}, "batch": {2: _runs(0.8)}}, [2]).text
