@@ -8,6 +8,7 @@ from components.claims import show_claim
 from components.lesson import divergence_error, lesson_page
 from components.live_plot import live_figure, live_figure_json
 from components.live_slider import live_select_slider, offer_options
+from components.tables import row_labels
 from components.widget_defaults import scope
 from lessons import moments
 from optimizers import OPTIMIZERS
@@ -78,7 +79,8 @@ def frame_section(convention) -> None:
 def values_section(log, values, num_steps) -> int:
     st.subheader("2 · The numbers at one step")
     step = step_slider(log, num_steps)
-    st.dataframe(figs.step_rows(values, step), hide_index=True, width="stretch")
+    st.dataframe(figs.step_rows(values, step), hide_index=True, width="stretch",
+                 column_config=row_labels("optimizer", "coord."))
     show_claim(moments.step_rebuilt_claim(values))
     first_step = moments.adam_first_step_claim(values)
     if first_step is not None:

@@ -21,6 +21,7 @@ from components.lesson import lesson_page
 from components.live_plot import live_figure, live_figure_json
 from components.live_slider import live_select_slider, offer_options
 from components.scales import fmt, ladder
+from components.tables import row_labels
 from components.widget_defaults import scope
 from lessons.saddle_escape import (
     BAND_SE,
@@ -159,7 +160,8 @@ def escape_section(settings: dict, exp: dict) -> None:
     show_claims(claims[:2], where=right)
     live_figure(escape_histogram_figure(study), key=page_key("histograms"))
     show_claims(claims[2:])
-    st.dataframe(summary_rows(study), hide_index=True)
+    st.dataframe(summary_rows(study), hide_index=True,
+                 column_config=row_labels("optimizer", "batch size"))
 
 
 @st.fragment
@@ -197,7 +199,7 @@ def saddle_fraction_section(log) -> None:
                    "definite Hessians": f"{d:,} / {samples:,}"}
                   for n, c, f, s, d in zip(measured.dimensions, measured.claim, measured.fraction,
                                            measured.stderr, measured.non_saddles)],
-                 hide_index=True)
+                 hide_index=True, column_config=row_labels("n"))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

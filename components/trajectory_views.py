@@ -19,6 +19,7 @@ from components.chart_memo import JsonMemo, one_at_a_time
 from components.controls import start_bounds
 from components.lesson import divergence_error
 from components.live_plot import live_plot
+from components.tables import row_labels
 from optimizers import OPTIMIZERS, simulate_batch
 from surfaces import Surface
 
@@ -165,4 +166,5 @@ def curves_and_summary(series, floor: float | None) -> None:
     target = None if floor is None else floor + TOLERANCE
     # An Arrow table goes out as it is: a list of rows would pass through pandas first (~2 ms of
     # a slider move's server time, for three rows).
-    st.dataframe(pa.Table.from_pylist(summary_rows(series, target, TOLERANCE)), hide_index=True)
+    st.dataframe(pa.Table.from_pylist(summary_rows(series, target, TOLERANCE)), hide_index=True,
+                 column_config=row_labels("optimizer"))

@@ -44,6 +44,12 @@ def record_calls(monkeypatch, module, describe: dict[str, Callable]) -> list:
     return called
 
 
+def pinned(grid) -> list[str]:
+    """The columns a data grid (``at.dataframe[i]``) pins to its left edge, in order."""
+    return [name for name, config in json.loads(grid.proto.columns or "{}").items()
+            if config.get("pinned")]
+
+
 def charts(at: AppTest) -> list[dict]:
     """Every Plotly figure on the page in page order: ``st.plotly_chart`` elements and the
     live-updating chart component (components/live_plot.py), whose figure rides in its data."""

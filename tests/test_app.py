@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from apptest_util import assert_clean, charts, decode, open_app, path_traces, texts
+from apptest_util import assert_clean, charts, decode, open_app, path_traces, pinned, texts
 
 from optimizers import OPTIMIZERS
 from surfaces import SURFACES
@@ -25,6 +25,7 @@ def test_default_page_draws_paths_curves_and_summary(default_app):
     assert figs[0]["layout"]["images"], "the surface is drawn as a background image"
     table = at.dataframe[0].value
     assert list(table["optimizer"]) == ["Momentum (heavy ball)", "RMSProp", "Adam"]
+    assert pinned(at.dataframe[0]) == ["optimizer"]  # on a phone the grid scrolls; the row's label stays
     assert not texts(at, "warning")
 
 

@@ -3,7 +3,7 @@ at a chosen step, the rate chart, the claims at the defaults and where they fail
 
 import numpy as np
 import pytest
-from apptest_util import assert_clean, charts, decode, open_app, texts
+from apptest_util import assert_clean, charts, decode, open_app, pinned, texts
 
 from optimizers import OPTIMIZERS
 
@@ -11,6 +11,7 @@ PAGE = "app_pages/moments.py"
 
 
 def table(at) -> dict[tuple[str, str], dict[str, str]]:
+    assert pinned(at.dataframe[0]) == ["optimizer", "coord."]  # a phone scrolls the rest
     frame = at.dataframe[0].value
     return {(row["optimizer"], row["coord."]): row for row in frame.to_dict("records")}
 

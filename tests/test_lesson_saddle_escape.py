@@ -1,7 +1,7 @@
 """The saddle-escape lesson under AppTest: defaults, widgets moved, bad links."""
 
 import pytest
-from apptest_util import assert_clean, charts, decode, open_app, texts
+from apptest_util import assert_clean, charts, decode, open_app, pinned, texts
 
 PAGE = "app_pages/saddle_escape.py"
 
@@ -28,6 +28,7 @@ def test_defaults_show_paths_histograms_medians_and_the_saddle_fraction(default_
     assert len(figs) == 8
     table = at.dataframe[0].value
     assert list(table["optimizer"].unique()) == ["SGD", "Momentum", "Adam"]
+    assert pinned(at.dataframe[0]) == ["optimizer", "batch size"]
     sgd = table[table["optimizer"] == "SGD"]
     assert list(sgd["batch size"]) == [1, 4, 16, 64]
     medians = [_median(m) for m in sgd["median escape step"]]
