@@ -23,6 +23,7 @@ from components.lesson_sections import Section, ends, show_open_section
 from components.live_plot import live_figure
 from components.network_controls import data_controls, report_divergence, training_controls
 from components.scales import fmt
+from components.tables import row_labels
 from components.widget_defaults import scope
 from lessons.dropout import (
     DEFAULT_STEPS,
@@ -179,9 +180,9 @@ def pruning_section(groups, rates) -> None:
     rows = []
     for label, results in groups.items():
         w = weight_sparsity(results)
-        rows.append({"network": label, "weights exactly 0": f"{w['exact_zero']:.1%}",
+        rows.append({"network": label, "w exactly 0": f"{w['exact_zero']:.1%}",
                      "|w| < 10⁻³": f"{w['near_zero']:.1%}", "sum of w²": f"{w['sum_sq'].mean():.1f}"})
-    st.dataframe(rows, hide_index=True)
+    st.dataframe(rows, hide_index=True, column_config=row_labels("network"))
     st.caption(f"Mean of {SEEDS} seeds. L1: λ = {', '.join(fmt(v) for v in L1_CONTRAST)} per "
                "layer with the proximal step (the L1 vs L2 page's defaults), no dropout.")
     show_claim(not_l1_pruning(*groups.values(), rates))

@@ -4,7 +4,15 @@ import re
 
 import numpy as np
 import pytest
-from apptest_util import assert_clean, assert_legend_entries_differ, charts, open_app, record_calls, texts
+from apptest_util import (
+    assert_clean,
+    assert_legend_entries_differ,
+    charts,
+    open_app,
+    pinned,
+    record_calls,
+    texts,
+)
 
 from lessons import dropout as lesson
 from networks.modes import dropout_scales
@@ -60,6 +68,7 @@ def test_defaults_show_comparison_spread_scaling_pruning_and_lecture(tabs):
                for v in verdicts["The lecture's experiment"])
     pruning = tabs["Like L1 pruning?"].dataframe[0].value
     assert list(pruning["network"]) == ["without dropout", "with dropout", "L1 (for contrast)"]
+    assert pinned(tabs["Like L1 pruning?"].dataframe[0]) == ["network"]
 
 
 def test_a_tab_trains_only_the_runs_it_reads(monkeypatch):
