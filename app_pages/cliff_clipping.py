@@ -76,8 +76,18 @@ def jump_to_largest(runs_key: str, step_key: str) -> None:
     st.session_state[step_key] = st.session_state.get(runs_key, 0)
 
 
-STEP_MEASURES = ("raw g", "clipped g", "‖raw g‖", "‖clipped g‖", "angle", "clipped here",
-                 "clipped steps")
+# The step table's rows: what each run shows at step t, from its raw and clipped gradient there.
+STEP_MEASURES = {
+    "raw g": lambda raw, clipped, run, step: f"({raw[0]:.3g}, {raw[1]:.3g})",
+    "clipped g": lambda raw, clipped, run, step: f"({clipped[0]:.3g}, {clipped[1]:.3g})",
+    "‖raw g‖": lambda raw, clipped, run, step: f"{np.linalg.norm(raw):.3g}",
+    "‖clipped g‖": lambda raw, clipped, run, step: f"{np.linalg.norm(clipped):.3g}",
+    "angle": lambda raw, clipped, run, step: f"{bending_angle(raw, clipped):.2f}°",
+    "clipped here": lambda raw, clipped, run, step:
+        "yes" if step < len(run.was_clipped) and run.was_clipped[step] else "no",
+    "clipped steps": lambda raw, clipped, run, step:
+        f"{int(run.was_clipped.sum())} / {len(run.was_clipped)}",
+}
 
 
 def step_measures(run: ClipRun, step: int) -> dict[str, str]:
@@ -85,13 +95,7 @@ def step_measures(run: ClipRun, step: int) -> dict[str, str]:
     if step >= len(run.finite_path):
         return {"raw g": "diverged"}
     raw, clipped = run.raw[step], run.clipped[step]
-    return {"raw g": f"({raw[0]:.3g}, {raw[1]:.3g})",
-            "clipped g": f"({clipped[0]:.3g}, {clipped[1]:.3g})",
-            "‖raw g‖": f"{np.linalg.norm(raw):.3g}",
-            "‖clipped g‖": f"{np.linalg.norm(clipped):.3g}",
-            "angle": f"{bending_angle(raw, clipped):.2f}°",
-            "clipped here": "yes" if step < len(run.was_clipped) and run.was_clipped[step] else "no",
-            "clipped steps": f"{int(run.was_clipped.sum())} / {len(run.was_clipped)}"}
+    return {name: measure(raw, clipped, run, step) for name, measure in STEP_MEASURES.items()}
 
 
 def step_table(runs: list[ClipRun], step: int) -> list[dict]:
