@@ -10,16 +10,18 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
-# JAX's persistent compilation cache, from the first compile on: the same programs are compiled
-# by each xdist worker, by the AppTests' app runs and by every server the tests start (they get
-# these variables; app.py points at the same .jax_cache), so a program compiled once is read back
-# elsewhere instead of compiled again, from the first run of a fresh clone on. Threshold 0: most
-# of the suite's programs compile in well under JAX's default 1 s, and those are the many.
-# Set before jax is imported (it reads the variables then); setdefault lets a run point elsewhere.
-JAX_CACHE = Path(os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(ROOT / ".jax_cache")))
+# JAX's persistent compilation cache (optimizers/jax_cache.py: the user's cache folder, shared by
+# every clone), from the first compile on: the same programs are compiled by each xdist worker, by
+# the AppTests' app runs and by every server the tests start (they inherit the variable; app.py
+# points at the same folder), so a program compiled once is read back elsewhere, and by the next
+# run, instead of compiled again. JAX_COMPILATION_CACHE_DIR=... make test points a run elsewhere
+# (an empty folder: a cold run). Set before any program compiles.
+from optimizers import jax_cache  # noqa: E402
+
+JAX_CACHE = jax_cache.APP_CACHE
+os.environ["JAX_COMPILATION_CACHE_DIR"] = str(JAX_CACHE)
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
-# Bounded on disk (optimizers/jax_cache.py): pruned once per run, in the controller.
-from optimizers import jax_cache  # noqa: E402  (after the variables: jax reads them at import)
+jax_cache.compile_into(str(JAX_CACHE))  # bounded on disk: pruned once per run, in the controller
 
 
 def _uses_browser(item) -> bool:

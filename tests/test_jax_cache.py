@@ -1,4 +1,4 @@
-"""The persistent compilation cache's bound (optimizers/jax_cache.py): the oldest entries go."""
+"""The persistent compilation cache (optimizers/jax_cache.py): where it lives, and its bound."""
 
 import os
 
@@ -15,3 +15,21 @@ def test_prune_removes_the_oldest_entries_down_to_the_bound(tmp_path):
     jax_cache.prune(tmp_path, max_bytes=250)  # within the bound: nothing more goes
     assert len(list(tmp_path.iterdir())) == 2
     jax_cache.prune(tmp_path / "missing", max_bytes=0)  # no folder yet: nothing to do
+
+
+def test_the_cache_is_the_users_not_the_clones_unless_jax_is_told(monkeypatch, tmp_path):
+    monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert jax_cache.cache_dir() == tmp_path / "xdg" / "descent-lab" / "jax"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert jax_cache.cache_dir() == tmp_path / "home" / ".cache" / "descent-lab" / "jax"
+    monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", str(tmp_path / "run"))
+    assert jax_cache.cache_dir() == tmp_path / "run"
+
+
+def test_the_suite_compiles_into_the_folder_its_servers_are_told():
+    import jax
+
+    folder = os.environ["JAX_COMPILATION_CACHE_DIR"]
+    assert jax.config.jax_compilation_cache_dir == folder == str(jax_cache.APP_CACHE)
