@@ -5,7 +5,7 @@ import functools
 import numpy as np
 import streamlit as st
 
-from charts.norm_figures import batch_size_figure, groups_figure, padding_figure
+from charts.layer_norm_figures import batch_size_figure, groups_figure, padding_figure
 from components import controls
 from components.claims import show_claim
 from components.lesson import lesson_page
@@ -122,7 +122,8 @@ def training_section(name, sizes, steps, rate) -> None:
     st.dataframe(results_table(results, sizes), hide_index=True)
     show_claim(lesson.small_batch_claim(results, sizes))
     st.caption(f"A 2-hidden-layer MLP (32 units, ReLU, norm before the activation), Adam, "
-               f"{steps} steps at every batch size, {SEEDS} seeds each (faint dots), evaluated in "
+               f"{steps} steps at every batch size, {SEEDS} seeds each (faint dots; an ✕ "
+               "counts the seeds that diverged, at accuracy 0 and above the losses), evaluated in "
                "eval mode on 1000 test points. Both networks see the same mini-batches in the "
                "same order; only batch norm also normalises each sample with the statistics of "
                "its few batch-mates.")

@@ -23,7 +23,7 @@ COLORS = {"none": "#6b7280", "scaled": "#111827", "batch": "#004488", "after": "
 LOG_TICKS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5]
 
 
-def _framed(traces: list[dict], layout: dict, height: int, title: str, **axis_extra) -> go.Figure:
+def framed(traces: list[dict], layout: dict, height: int, title: str, **axis_extra) -> go.Figure:
     """``traces`` and ``layout`` (a plain figure's axes or a Grid's panels) in the charts' frame,
     every axis framed with grid (``axis_extra`` overrides its style), validated once."""
     for letter in ("x", "y"):
@@ -65,7 +65,7 @@ def preact_figure(runs: dict, steps) -> go.Figure:
             if c == 1:
                 grid.axis("y", r, c)["title"] = dict(text=label)
         grid.axis("x", 3, c)["title"] = dict(text="step")
-    return _framed(traces, grid.layout, 700, "What enters each activation (train mode)")
+    return framed(traces, grid.layout, 700, "What enters each activation (train mode)")
 
 
 def warm_up_figure(result, steps) -> go.Figure:
@@ -83,24 +83,25 @@ def warm_up_figure(result, steps) -> go.Figure:
                            hovertemplate=f"layer {i + 1}, train mode: %{{y:.3g}}<extra></extra>"))
     layout = dict(xaxis=dict(title=dict(text="step")),
                   yaxis=dict(title=dict(text="std: eval (dotted: train)")))
-    return _framed(traces, layout, 400, "Eval mode: the running statistics warming up")
+    return framed(traces, layout, 400, "Eval mode: the running statistics warming up")
 
 
-def _finals(results, key: str) -> np.ndarray:
+def finals(results, key: str) -> np.ndarray:
     return np.array([r.history[key][-1] if r.diverged_at is None else np.nan for r in results])
 
 
-def _diverged(grid: Grid, xs, results, key: str, label: str, top: float, legend: bool) -> list[dict]:
-    """A sweep's diverged runs: an ✕ above the loss panel's top and one at accuracy 0."""
-    gone = [x for x, r in zip(xs, results) if r.diverged_at is not None]
-    if not gone:
+def diverged_marks(grid: Grid, at: dict, color: str, hover: str, spots, legend: bool) -> list[dict]:
+    """An ✕ at each x of ``at`` (x -> hover text) in each panel of ``spots`` ((col, y), ...): a
+    diverged run drawn at the *bad* end of the panel's axis, in one legend entry "diverged"."""
+    if not at:
         return []
-    return [dict(type="scatter", x=gone, y=[y] * len(gone), mode="markers", name="diverged",
-                 legendgroup="diverged", showlegend=legend and col == 1,
-                 marker=dict(symbol="x-thin", size=14, line=dict(width=3, color=COLORS[key])),
-                 **grid.refs(1, col), cliponaxis=False,
-                 hovertemplate=label + ", %{x}: diverged<extra></extra>")
-            for col, y in ((1, top), (2, 0.0))]
+    first = spots[0][0]
+    return [dict(type="scatter", x=list(at), y=[y] * len(at), text=list(at.values()),
+                 mode="markers", name="diverged", legendgroup="diverged",
+                 showlegend=legend and col == first,
+                 marker=dict(symbol="x-thin", size=14, line=dict(width=3, color=color)),
+                 **grid.refs(1, col), cliponaxis=False, hovertemplate=hover + "<extra></extra>")
+            for col, y in spots]
 
 
 def sweep_figure(xs, sweeps: dict, chance: float, x_title: str, title: str) -> go.Figure:
@@ -108,7 +109,7 @@ def sweep_figure(xs, sweeps: dict, chance: float, x_title: str, title: str) -> g
     scale). A diverged run is an ✕ at the *bad* end of each axis: above the loss axis' top
     (chance loss or worse) and at accuracy 0, in one legend entry "diverged"."""
     grid = Grid(1, 2, ("final training loss", "final test accuracy"), horizontal_spacing=0.1)
-    finite = [v for results in sweeps.values() for v in _finals(results, "train_loss")
+    finite = [v for results in sweeps.values() for v in finals(results, "train_loss")
               if np.isfinite(v)]
     top = 1.15 * max(finite + [chance])
     traces = [dict(type="scatter", x=[xs[0], xs[-1]], y=[chance, chance], mode="lines",
@@ -117,11 +118,13 @@ def sweep_figure(xs, sweeps: dict, chance: float, x_title: str, title: str) -> g
     shown_diverged = False
     for (key, label), results in sweeps.items():
         for col, name in ((1, "train_loss"), (2, "test_acc")):
-            traces.append(dict(type="scatter", x=xs, y=_finals(results, name), mode="lines+markers",
+            traces.append(dict(type="scatter", x=xs, y=finals(results, name), mode="lines+markers",
                                name=label, legendgroup=key, showlegend=col == 1, **grid.refs(1, col),
                                line=dict(color=COLORS[key], width=2.5), marker=dict(size=8),
                                hovertemplate=label + ", %{x}: %{y:.3f}<extra></extra>"))
-        gone = _diverged(grid, xs, results, key, label, top, legend=not shown_diverged)
+        at = {x: "diverged" for x, r in zip(xs, results) if r.diverged_at is not None}
+        gone = diverged_marks(grid, at, COLORS[key], label + ", %{x}: %{text}", ((1, top), (2, 0.0)),
+                              legend=not shown_diverged)
         traces += gone
         shown_diverged = shown_diverged or bool(gone)
     for each in axes(grid.layout, "x"):
@@ -129,7 +132,7 @@ def sweep_figure(xs, sweeps: dict, chance: float, x_title: str, title: str) -> g
                     ticktext=[f"{x:g}" for x in xs])
     grid.axis("y", 1, 1)["range"] = [0, top]
     grid.axis("y", 1, 2)["range"] = [0, 1.02]
-    return _framed(traces, grid.layout, 430, title)
+    return framed(traces, grid.layout, 430, title)
 
 
 def noise_figure(noise) -> go.Figure:
@@ -146,7 +149,7 @@ def noise_figure(noise) -> go.Figure:
     layout = dict(xaxis=dict(type="log", title=dict(text="batch size B"), tickvals=list(b)),
                   yaxis=dict(type="log", title=dict(text="scatter across batches (× population std)"),
                              tickvals=LOG_TICKS))
-    return _framed(traces, layout, 430, f"Noise of the batch statistics ({noise.population} points)")
+    return framed(traces, layout, 430, f"Noise of the batch statistics ({noise.population} points)")
 
 
 def stats_figure(running, population, exact, layer: int) -> go.Figure:
@@ -168,7 +171,7 @@ def stats_figure(running, population, exact, layer: int) -> go.Figure:
         # Short, "stored" once: at phone width the right panel's y title sat in the left panel.
         grid.axis("x", 1, col)["title"] = dict(text="exact")
     grid.axis("y", 1, 1)["title"] = dict(text="stored")
-    return _framed(traces, grid.layout, 430, f"BN statistics of hidden layer {layer + 1} used at eval time")
+    return framed(traces, grid.layout, 430, f"BN statistics of hidden layer {layer + 1} used at eval time")
 
 
 def train_eval_figure(train_probs: np.ndarray, eval_probs: np.ndarray, batch_size: int) -> go.Figure:
@@ -189,7 +192,7 @@ def train_eval_figure(train_probs: np.ndarray, eval_probs: np.ndarray, batch_siz
     ]
     layout = dict(xaxis=dict(title=dict(text="test point"), tickvals=list(range(1, points + 1))),
                   yaxis=dict(title=dict(text="p(true class)"), range=[-0.02, 1.02]))
-    return _framed(traces, layout, 430, "The same inputs, train mode vs eval mode")
+    return framed(traces, layout, 430, "The same inputs, train mode vs eval mode")
 
 
 def curves_figure(runs: dict, steps) -> go.Figure:
@@ -204,97 +207,4 @@ def curves_figure(runs: dict, steps) -> go.Figure:
     for each in axes(grid.layout, "x"):
         each["title"] = dict(text="step")
     grid.axis("y", 1, 1).update(type="log", tickvals=LOG_TICKS)
-    return _framed(traces, grid.layout, 430, "Where the norm sits: before or after the activation")
-
-
-def _outlines(rows: int, cols: int, axis: int, xref: str, yref: str, color: str) -> list[dict]:
-    """One rectangle per normalised group: columns (axis 0, batch norm) or rows (layer norm)."""
-    count = cols if axis == 0 else rows
-    boxes = []
-    for k in range(count):
-        x0, x1 = (k - 0.45, k + 0.45) if axis == 0 else (-0.5, cols - 0.5)
-        y0, y1 = (-0.5, rows - 0.5) if axis == 0 else (k - 0.42, k + 0.42)
-        boxes.append(dict(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, xref=xref, yref=yref,
-                          line=dict(color=color, width=2.5)))
-    return boxes
-
-
-def groups_figure(x: np.ndarray, bn_out: np.ndarray, ln_out: np.ndarray) -> go.Figure:
-    """The batch x features matrix twice, its normalised groups outlined, and each output below."""
-    # Two lines each: side by side on a phone a panel is ~150 px wide.
-    titles = ("Batch norm:<br>each column", "Layer norm:<br>each row",
-              "after<br>batch norm", "after<br>layer norm")
-    grid = Grid(2, 2, titles, vertical_spacing=0.24, horizontal_spacing=0.08)
-    rows, cols = x.shape
-    lim = float(np.abs(x).max()) or 1.0
-    cells = [(x, 1, 1, lim), (x, 1, 2, lim), (bn_out, 2, 1, 2.5), (ln_out, 2, 2, 2.5)]
-    traces = [dict(type="heatmap", z=z, **grid.refs(r, c), zmin=-zmax, zmax=zmax,
-                   colorscale="RdBu_r", showscale=k in (0, 2), text=np.round(z, 2),
-                   texttemplate="%{text}",
-                   colorbar=dict(len=0.4, y=0.8 if r == 1 else 0.2,
-                                 title=dict(text="raw" if r == 1 else "out")),
-                   hovertemplate="sample %{y}, feature %{x}: %{z:.3f}<extra></extra>")
-              for k, (z, r, c, zmax) in enumerate(cells)]
-    shapes = grid.layout["shapes"] = []
-    for col, (dim, color) in enumerate(((0, COLORS["batch"]), (1, COLORS["layer"])), start=1):
-        refs = grid.refs(1, col)
-        shapes += _outlines(rows, cols, dim, refs["xaxis"], refs["yaxis"], color)
-    for each in axes(grid.layout, "y"):
-        each.update(autorange="reversed", tickvals=list(range(rows)))
-    for r in (1, 2):  # the left panels' only: on a phone it ran into the left heatmap
-        grid.axis("y", r, 1)["title"] = dict(text="sample in the batch")
-    for each in axes(grid.layout, "x"):
-        each.update(title=dict(text="feature (unit)"), tickvals=list(range(cols)))
-    return _framed(traces, grid.layout, 360 + 70 * rows,
-                   "What each norm averages over", showgrid=False)
-
-
-def batch_size_figure(sizes, results: dict, labels: dict) -> go.Figure:
-    """Final test accuracy and loss against the batch size, one line per norm, a dot per seed."""
-    grid = Grid(1, 2, ("final test accuracy", "final test loss"), horizontal_spacing=0.1)
-    traces = []
-    for key, per_size in results.items():
-        trained = [b for b in sizes if b in per_size]  # batch norm has no B = 1 point
-        if not trained:
-            continue
-        for col, name in ((1, "test_acc"), (2, "test_loss")):
-            finals = [_finals(per_size[b], name) for b in trained]
-            dots_x = np.concatenate([[b] * len(f) for b, f in zip(trained, finals)])
-            traces.append(dict(type="scatter", x=dots_x, y=np.concatenate(finals), mode="markers",
-                               showlegend=False, legendgroup=key,
-                               marker=dict(size=6, color=rgba(COLORS[key], 0.4)), **grid.refs(1, col),
-                               hovertemplate="B = %{x}, one seed: %{y:.3f}<extra></extra>"))
-            traces.append(dict(type="scatter", x=trained, y=[np.nanmean(f) for f in finals],
-                               mode="lines+markers", name=f"{labels[key]} (mean of seeds)",
-                               legendgroup=key, showlegend=col == 1, **grid.refs(1, col),
-                               marker=dict(size=9), line=dict(color=COLORS[key], width=2.5),
-                               hovertemplate=labels[key] + ", B = %{x}: %{y:.3f}<extra></extra>"))
-    for each in axes(grid.layout, "x"):
-        each.update(type="log", title=dict(text="batch size B"), tickvals=list(sizes))
-    return _framed(traces, grid.layout, 430,
-                   "Batch norm vs layer norm by batch size")
-
-
-def padding_figure(lengths, effects, current: int) -> go.Figure:
-    """Against the fraction of padding: how far batch norm's statistics move (left) and how much
-    the real tokens' normalised values change (right, batch norm vs layer norm's exact 0)."""
-    grid = Grid(1, 2, ("BN statistics,<br>padding included", "real tokens'<br>mean |change|"),
-                horizontal_spacing=0.1)
-    p = [e.padding for e in effects]
-    hover = [f"T = {t}" for t in lengths]
-    lines = ((1, "mean shift (real stds)", [e.mean_shift for e in effects], COLORS["batch"], None),
-             (1, "std ÷ real tokens' std", [e.std_ratio for e in effects], COLORS["after"], None),
-             (2, "batch norm: |change|", [e.bn_change for e in effects], COLORS["batch"], "dash"),
-             (2, "layer norm: |change|", [e.ln_change for e in effects], COLORS["layer"], None))
-    traces = [dict(type="scatter", x=p, y=ys, mode="lines+markers", name=name, **grid.refs(1, col),
-                   text=hover, line=dict(color=color, width=2.5, dash=dash), marker=dict(size=7),
-                   hovertemplate=name + ", %{text}: %{y:.3g}<extra></extra>")
-              for col, name, ys, color, dash in lines]
-    # The current length dotted in each panel, as add_vline draws it: across the y domain.
-    at = list(lengths).index(current)
-    grid.layout["shapes"] = [dict(type="line", x0=p[at], x1=p[at], y0=0, y1=1, xref=refs["xaxis"],
-                                  yref=refs["yaxis"] + " domain", line=dict(color="#9ca3af", dash="dot"))
-                             for refs in (grid.refs(1, 1), grid.refs(1, 2))]
-    for each in axes(grid.layout, "x"):
-        each.update(title=dict(text="padding fraction"), range=[0, 1])
-    return _framed(traces, grid.layout, 430, f"Zero padding (dotted: T = {current})")
+    return framed(traces, grid.layout, 430, "Where the norm sits: before or after the activation")
