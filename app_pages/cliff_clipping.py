@@ -126,7 +126,8 @@ with lesson_page(
     lr = float(settings["hparams"]["learning_rate"])
     show_claim(wall_claim(settings["params"]))
     runs = clip_runs(settings, settings["threshold"])
-    raw_norms = np.stack([np.linalg.norm(r.raw[:-1], axis=1) for r in runs])
+    # In float64: a diverging run's float32 gradients (up to ~1e38) square without overflowing.
+    raw_norms = np.stack([np.linalg.norm(r.raw[:-1].astype(np.float64), axis=1) for r in runs])
     st.session_state[LARGEST] = int(np.nanargmax(np.where(np.isfinite(raw_norms), raw_norms,
                                                           -1.0)) % raw_norms.shape[1])
     for run in runs:

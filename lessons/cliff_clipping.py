@@ -51,8 +51,9 @@ class ClipRun:
 
     @property
     def step_lengths(self) -> np.ndarray:
-        """‖x_{t+1} − x_t‖ for every finite step."""
-        return np.linalg.norm(np.diff(self.finite_path, axis=0), axis=1)
+        """‖x_{t+1} − x_t‖ for every finite step (in float64: a diverging run's float32 steps
+        would overflow when squared, and the longest step would read as infinite)."""
+        return np.linalg.norm(np.diff(self.finite_path.astype(np.float64), axis=0), axis=1)
 
     @property
     def angles(self) -> np.ndarray:

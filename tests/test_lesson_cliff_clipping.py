@@ -89,10 +89,19 @@ def test_moving_threshold_optimizer_and_steps():
 
 
 def test_a_huge_learning_rate_reports_divergence_not_a_traceback():
-    at = open_app({"sgd.learning_rate": "10", "clip.steepness": "100", "clip.height": "10"},
-                  page=PAGE)
+    """Nesterov at its largest rate on a high, steep wall: the unclipped run diverges (step 52),
+    the clipped ones do not; past that step the table's column says so instead of numbers."""
+    at = open_app({"clip.optimizer": "nesterov", "nesterov.learning_rate": "10",
+                   "clip.steps": "300", "clip.steepness": "100", "clip.height": "10",
+                   "clip.step": "200"}, page=PAGE)
     assert_clean(at)
     assert len(charts(at)) == 3
+    assert [e.value for e in at.error] == ["**No clipping diverged at step 52**: its position "
+                                           "became infinite."]
+    table = step_table(at)
+    assert table.index.name == "at step 200"
+    assert list(table["No clipping"]) == ["diverged"] + ["—"] * (len(table) - 1)
+    assert table.loc["clipped steps", "Clip by norm"].endswith(" / 300")
 
 
 @pytest.mark.parametrize("query", [
