@@ -62,6 +62,15 @@ def test_defaults_show_boundaries_verdicts_and_weights(tabs):
                      r"pairs: \d+\.\d\d–\d+\.\d\d×\)", note), note
 
 
+def test_the_timing_note_is_measured_once_not_on_every_rerun(tabs):
+    """A rerun of the tab (any widget moved) shows the same measurement, not fresh noise."""
+    at = tabs["Sparse = faster?"]
+    before = [c.value for c in at.caption]
+    at.run()
+    assert_clean(at)
+    assert [c.value for c in at.caption] == before
+
+
 def test_a_tab_trains_only_the_runs_it_reads(monkeypatch):
     # A new setting (seed 321) on the first tab trains the three kinds' final networks only;
     # the curves' tab then trains their histories.
