@@ -22,12 +22,21 @@ from pathlib import Path
 MAX_BYTES = 1 << 30
 
 
+CLONE_CACHE = Path(__file__).resolve().parents[1] / ".jax_cache"  # when the user's is not writable
+
+
 def cache_dir() -> Path:
-    """``$JAX_COMPILATION_CACHE_DIR`` when set (JAX's own variable; the container image sets it),
-    else ``descent-lab/jax`` in the user's cache folder (``$XDG_CACHE_HOME`` or ``~/.cache``)."""
+    """``$JAX_COMPILATION_CACHE_DIR`` when set (JAX's own variable), else ``descent-lab/jax`` in the
+    user's cache folder (``$XDG_CACHE_HOME`` or ``~/.cache``); the clone's ``.jax_cache`` when
+    that cannot be created (a read-only home: JAX would warn on every program and keep none)."""
     if os.environ.get("JAX_COMPILATION_CACHE_DIR"):
         return Path(os.environ["JAX_COMPILATION_CACHE_DIR"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "descent-lab" / "jax"
+    home = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    try:
+        (folder := Path(home) / "descent-lab" / "jax").mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return CLONE_CACHE
+    return folder if os.access(folder, os.W_OK) else CLONE_CACHE
 
 
 APP_CACHE = cache_dir()  # the app's and the tests': one folder for every process of a run

@@ -24,6 +24,8 @@ def test_the_cache_is_the_users_not_the_clones_unless_jax_is_told(monkeypatch, t
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert jax_cache.cache_dir() == tmp_path / "home" / ".cache" / "descent-lab" / "jax"
+    monkeypatch.setenv("XDG_CACHE_HOME", "/proc/no-such-folder")  # cannot be created
+    assert jax_cache.cache_dir() == jax_cache.CLONE_CACHE
     monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", str(tmp_path / "run"))
     assert jax_cache.cache_dir() == tmp_path / "run"
 
