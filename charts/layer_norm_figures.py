@@ -50,7 +50,7 @@ def groups_figure(x: np.ndarray, bn_out: np.ndarray, ln_out: np.ndarray) -> go.F
     for each in axes(grid.layout, "x"):
         each.update(title=dict(text="feature (unit)"), tickvals=list(range(cols)))
     return framed(traces, grid.layout, 360 + 70 * rows,
-                   "What each norm averages over", showgrid=False)
+                  "What each norm averages over", showgrid=False)
 
 
 def batch_size_figure(sizes, results: dict, labels: dict) -> go.Figure:

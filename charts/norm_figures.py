@@ -1,4 +1,5 @@
-"""Figures for the batch-norm and layer-norm pages: numbers in, Plotly figure out.
+"""Figures for the batch-norm page, and the frame, colours and diverged marks the layer-norm
+page's figures share (``charts.layer_norm_figures``): numbers in, Plotly figure out.
 
 Figures are plain dicts wrapped once, the panels' grid from ``charts.subplots`` (make_subplots
 and its row/col updates cost ~0.4 s of a page's rerun); one colour per variant on both pages (no
