@@ -167,8 +167,9 @@ def test_releasing_where_the_drag_began_restores_the_committed_paths(server, pag
     assert int(lr.input_value()) == start
     page.mouse.up()
     # Nothing was committed, so the last preview is taken back: the paths return to the
-    # committed value's and the link is unchanged.
+    # committed value's and the link is unchanged; the text, never wrong, is not dimmed.
     assert_restored(page, lr, before, link, start)
+    page.wait_for_function(TEXT_DIMMED, arg=False, timeout=5_000)
 
 
 def test_a_release_while_the_starting_values_answer_is_on_its_way_still_restores_it(server, page):
@@ -238,6 +239,16 @@ CHART_SIG = """
 """
 
 
+# JS: whether the text under the chart (claims, captions, tables) is dimmed as a preview's.
+TEXT_DIMMED = """
+(dimmed) => {
+  const texts = document.querySelectorAll('[data-testid="stMain"] [data-testid="stAlertContainer"]');
+  return document.body.classList.contains("descent-previewing") === dimmed &&
+    [...texts].every((t) => (Number(getComputedStyle(t).opacity) < 0.5) === dimmed);
+}
+"""
+
+
 # A lesson's main live slider and the chart it previews: (page path, slider key, chart key).
 LESSON_SLIDERS = (
     ("momentum", "mom.lr", "mom.paths"),  # η, section 1's paths
@@ -279,9 +290,12 @@ def test_a_lessons_live_slider_previews_its_chart_through_the_route(server, page
                            timeout=60_000, polling=50)
     previewed = settled_chart(page, thumb, traffic, read=lambda p: p.evaluate(CHART_SIG, chart))
     assert traffic["asked"] >= 1 and traffic["sent"] == sent and page.url == link
+    # The claims under the chart still hold for the committed value: dimmed while previewing.
+    page.wait_for_function(TEXT_DIMMED, arg=True, timeout=5_000)
     page.mouse.up()
     page.wait_for_function("(old) => location.href !== old", arg=link, timeout=60_000, polling=50)
     released = chart_sig(page)
+    page.wait_for_function(TEXT_DIMMED, arg=False, timeout=15_000)  # the commit's run redrew them
     fresh = new_page(browser, ERRORS)
     try:
         fresh.goto(page.url)
