@@ -118,7 +118,7 @@ def train_batch(config: MLPConfig, data: Dataset, optimizer: str = "adam",
                 l1=0.0, l2=0.0, dropout=0.0, bn_momentum=0.1, seed: int = 0,
                 num_steps: int = 1000, batch_size: int = 32, record_every: int = 10,
                 convention: str = "pytorch", l1_proximal: bool = False, pad_train: bool = False,
-                schedule=None, pad_batch: bool = False, pad_depth: int = 0,
+                schedule=None, pad_batch: bool = False, depths: Sequence[int] = (),
                 ends_only: bool = False) -> list[TrainResult]:
     """Train several variants of one architecture side by side in one compiled call.
 
@@ -132,8 +132,9 @@ def train_batch(config: MLPConfig, data: Dataset, optimizer: str = "adam",
     constant; a key; or (key, parameters)), shared by every variant.
     Values, not shapes, so a new one trains without compiling (``training.TrainSpec`` says how):
     ``pad_train`` pads the training set to a bucket (``TRAIN_BUCKETS``; the weights bit for bit
-    the same), ``pad_batch`` each mini-batch (equal to rounding), ``pad_depth=n`` builds n hidden
-    layers and skips those past the config's depth (no dropout; equal to rounding), and
+    the same), ``pad_batch`` each mini-batch (equal to rounding), ``depths`` (the config's
+    among them) builds the largest and skips the layers past the config's depth (no dropout;
+    equal to rounding), and
     ``ends_only`` computes only the first and the last record (the weights bit for bit the same;
     ``diverged_at`` is then 0 or ``num_steps``).
     """
@@ -149,8 +150,8 @@ def train_batch(config: MLPConfig, data: Dataset, optimizer: str = "adam",
                                                   schedule)
     has_dropout = any(float(np.max(r["dropout"], initial=0.0)) > 0 for r in regs)
     spec = TrainSpec(config, optimizer, options, convention, num_steps, batch_size, record_every,
-                     has_dropout, bool(l1_proximal), bool(pad_train), plan, bool(pad_batch), pad_depth,
-                     bool(ends_only))
+                     has_dropout, bool(l1_proximal), bool(pad_train), plan, bool(pad_batch),
+                     tuple(depths), bool(ends_only))
     return run_variants(spec, data, regs, opts)
 
 
@@ -179,7 +180,7 @@ def run_variants(spec: TrainSpec, data: Dataset, regs, opts, starts=None) -> lis
     idx = [batch_indices(r["seed"], n_train, spec.batch_size, spec.num_steps) for r in regs]
     values = regs
     if spec.pad_depth and spec.has_dropout:  # one draw lays out every layer's dropout mask
-        raise ValueError("pad_depth does not take dropout: train at the network's own depth")
+        raise ValueError("depths do not take dropout: train at the network's own depth")
     if spec.pad_depth:  # the real network's draws and values, placed in the deepened one
         starts = [depth.deepen_start(spec.config, spec.pad_depth, *s) for s in starts]
         values = [depth.deepen_values(r, spec.config, spec.pad_depth) for r in regs]

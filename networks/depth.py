@@ -1,6 +1,6 @@
 """The depth as a value: the network is built at a larger depth and the hidden layers past the
-real one pass their input on unchanged (``model.forward(depth=...)``, a conditional), so every
-depth of a page's slider runs one compiled program (``TrainSpec.pad_depth``).
+real one pass their input on unchanged (``model.forward(depth=...)``: skipped), so every depth of
+a page's slider runs one compiled program (``TrainSpec.depths``).
 
 The real network's numbers do not move: ``deepen_start`` takes the real network's own initial
 draws (``init_mlp`` of the real architecture, so no draw depends on the padding) and inserts the

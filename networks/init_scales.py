@@ -24,11 +24,11 @@ def scaled_start(config: MLPConfig, seed: int, scale: float, dtype):
 
 def train_init_scales(config: MLPConfig, data, scales, *, learning_rate, seed: int,
                       num_steps: int, batch_size: int, record_every: int,
-                      pad_batch: bool = False, pad_depth: int = 0,
+                      pad_batch: bool = False, depths=(),
                       ends_only: bool = False) -> list:
     """Plain SGD from W × s for each s in ``scales``: one TrainResult per scale, same seed and
     batches, only the starting weights differ. ``learning_rate``: one, or one per scale (a
-    learning-rate sweep from one scaled start). ``pad_batch``, ``pad_depth``, ``ends_only`` as in
+    learning-rate sweep from one scaled start). ``pad_batch``, ``depths``, ``ends_only`` as in
     ``train_batch``.
 
     ``train_batch`` draws its own starts, so this passes scaled ones to the same runner
@@ -44,7 +44,7 @@ def train_init_scales(config: MLPConfig, data, scales, *, learning_rate, seed: i
                                            api.get_spec("sgd"), "pytorch") for r in rates))
     spec = TrainSpec(config=config, optimizer="sgd", options=(), convention="pytorch",
                      num_steps=num_steps, batch_size=batch_size, record_every=record_every,
-                     has_dropout=False, pad_batch=bool(pad_batch), pad_depth=int(pad_depth),
+                     has_dropout=False, pad_batch=bool(pad_batch), depths=tuple(depths),
                      ends_only=bool(ends_only))
     starts = [scaled_start(config, seed, float(s), api._dtype()) for s in scales]
     return api.run_variants(spec, data, regs, opts, starts)

@@ -180,8 +180,9 @@ def forward(config: MLPConfig, params: MLPParams, bn_state, x, *, dropout_rates=
     """Logits for ``x`` (batch, n_in). ``dropout_rates`` (one per hidden layer) or None for a
     network without dropout layers; in training with dropout, ``key`` is required. ``rows``: the
     real rows of a padded batch and their mini-batches, for batch norm's training statistics
-    (``layers.Rows``; every other layer works row by row). ``depth`` (traced, or None for all):
-    the hidden layers in use; the ones past it pass their input on unchanged (``deepen``)."""
+    (``layers.Rows``; every other layer works row by row). ``depth`` (an int, traced, or None
+    for all): the hidden layers in use; the ones past it pass their input on unchanged
+    (``deepen``), skipped by a conditional if ``depth`` is traced."""
     if train and dropout_rates is not None and key is None:
         raise ValueError("training with dropout needs a random key: pass key=jax.random.key(seed)")
     masks = None
@@ -191,13 +192,15 @@ def forward(config: MLPConfig, params: MLPParams, bn_state, x, *, dropout_rates=
     for i in range(config.num_hidden):
         block = partial(_block, config, i, params, bn_state, masks, dropout_rates, train=train,
                         momentum=bn_momentum, rows=rows)
+        skip = partial(_identity, bn_state[i] if bn_state else None)
         if depth is None or i == 0:
             h, z, state = block(h)
+        elif isinstance(depth, int):  # static: no conditional
+            h, z, state = block(h) if i < depth else skip(h)
         else:  # a conditional, not a mask: the layers past the depth are not computed.
             # Rematerialised (checkpoint): differentiated, a conditional passes every branch's
             # intermediates to the backward pass (zeros from the branch not taken); this way only
             # the block's input (measured a little faster, on a loaded machine).
-            skip = partial(_identity, bn_state[i] if bn_state else None)
             h, z, state = jax.lax.cond(i < depth, jax.checkpoint(block), skip, h)
         pre.append(z)
         states.append(state)

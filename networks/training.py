@@ -35,13 +35,15 @@ compile, a run 0.46 s at batch 8, 0.76 s at 32, 1.44 s at 128. Padding everythin
 make every default (batch 32) page setting pay 1.9x its training for good; 4x-spaced buckets cost
 at most 1.65x (batch 8 in the 32 bucket) and compile once per bucket instead of once per size.
 
-The depth is a value with ``pad_depth`` (the batch-norm page): the network is built at that
-depth and each hidden layer past the real depth is skipped by a conditional (``networks.depth``),
-equal to the plain network to rounding. A mask (select) would run the deepest network always
-(depth 2 padded to 6: 0.32 -> 1.00 s a call, 3x). The conditionals cost too, by measurement (the
-batch-norm page's call, 7 rates x 1,000 steps, median CPU s at load ~23 on 2 cores): depth 4
-padded to 6 1.11 against 0.83 plain, depth 2 0.70 against 0.39, against ~10 s of compiling per
-new depth and variant (~1.3 s read back from the persistent cache).
+The depth is a value with ``depths`` (the batch-norm page's slider): the network is built at the
+largest and the program holds one loop of steps per depth, each a network of that static depth
+whose layers past it are never computed (``networks.depth``), chosen by a switch once per chunk of
+steps; the records skip the unused layers with a conditional per layer (forward only). A mask
+(select) would run the deepest network always (depth 2 padded to 6: 0.32 -> 1.00 s a call, 3x);
+a conditional per layer in every step, as the records do, cost 1.2-1.6x the plain network (the
+batch-norm page's call at batch 128, 7 rates x 1,000 steps: 1.06 s against 0.77 plain with batch
+norm, 0.64 against 0.37 without; the per-depth loops 0.75 and 0.47), against ~4-8 s of compiling
+per new depth and variant (~1.3 s read back from the persistent cache).
 """
 
 from __future__ import annotations
@@ -93,14 +95,25 @@ class TrainSpec:
     # True: each mini-batch is padded to a bucket (``BATCH_BUCKETS``) and its size is a value:
     # the real rows come first, batch norm's statistics and the loss's mean leave the rest out.
     pad_batch: bool = False
-    # n > 0: the program's network has n hidden layers (``depth.deepen``) and the config's depth
-    # is a value: the layers past it are the identity (``model.forward(depth=...)``).
-    pad_depth: int = 0
+    # Non-empty (ascending): the config's depth is a value, one of these; the program's network
+    # has the largest (``depth.deepen``) and one loop of steps per depth (``_steps``).
+    depths: tuple[int, ...] = ()
     # True: only the first and the last record are computed (the rest are skipped, not
     # recorded): for runs a page reads at their ends only. A value, not structure: the program
     # is the one that records every time, and the weights are bit for bit the same.
     ends_only: bool = False
     records: int = 0  # set by ``program()`` only: the history's length in a program's key
+
+    def __post_init__(self):
+        if self.depths and (self.config.num_hidden not in self.depths
+                            or list(self.depths) != sorted(set(self.depths))):
+            raise ValueError(f"a network of depth {self.config.num_hidden} cannot run in a "
+                             f"program of the depths {self.depths} (ascending, without repeats)")
+
+    @property
+    def pad_depth(self) -> int:
+        """The hidden layers of the program's network (0: the config's own)."""
+        return max(self.depths, default=0)
 
     @property
     def num_records(self) -> int:
@@ -111,9 +124,9 @@ class TrainSpec:
         """What the compiled program depends on: the step count and the recording interval are
         inputs, only the number of records (the history's length) and the step bucket remain;
         with ``pad_batch`` the batch size is an input too, its bucket remains; with
-        ``pad_depth`` the depth is, and the network is the deepened one."""
+        ``depths`` the depth is, and the network is the deepened one."""
         rows = batch_bucket(self.batch_size) if self.pad_batch else self.batch_size
-        config = deepen(self.config, self.pad_depth) if self.pad_depth else self.config
+        config = deepen(self.config, self.pad_depth) if self.depths else self.config
         return replace(self, num_steps=step_bucket(self.num_steps), record_every=1,
                        records=self.num_records, batch_size=rows, config=config, ends_only=False)
 
@@ -146,7 +159,7 @@ def _step_fn(spec: TrainSpec, hp: dict, unravel, idx, data, size, depth):
     is the batch-norm state); the dropout mask of step t comes from the variant's seed and t.
     With ``spec.pad_batch`` the first ``size`` (traced) of each batch's rows are real: batch
     norm's statistics and the loss's mean take only those; a padding row's dropout draw and
-    output are never read (its gradient is 0). ``depth``: the traced depth, or None."""
+    output are never read (its gradient is 0). ``depth``: a static depth, or None (all)."""
     config, (x_train, y_train) = spec.config, data[:2]
     k_dropout = jax.random.PRNGKey(hp["seed"])
     rates = hp["dropout"] if spec.has_dropout else None
@@ -196,13 +209,13 @@ def _train_one(spec: TrainSpec, hp: dict, start, idx, data, every, size, depth, 
     initial (params, bn_state); ``idx``: the mini-batch indices of every step (padded to the
     step bucket, and to the batch bucket with ``spec.pad_batch``); ``every``: the traced
     recording interval, ``spec.records`` records of it; ``size``: the traced batch size;
-    ``depth``: the traced depth (read with ``spec.pad_depth`` only); ``ends``: traced, True to
+    ``depth``: the traced depth (read with ``spec.depths`` only); ``ends``: traced, True to
     compute only the first and the last record (``TrainSpec.ends_only``; the others are zeros)."""
     params, bn_state = start
     flat, unravel = ravel_pytree(params)
     init = rule_at(0, spec.optimizer, hp["opt"], dict(spec.options), spec.convention).init(flat)
-    depth = depth if spec.pad_depth else None  # None: every layer, the plain program
-    step = _step_fn(spec, hp, unravel, idx, data, size, depth)
+    depth = depth if spec.depths else None  # None: every layer, the plain program
+    steps = _steps(spec, functools.partial(_step_fn, spec, hp, unravel, idx, data, size), depth)
 
     def chunk(carry, c):
         # Chunk 0 takes no step, so the initial point is recorded by the same code as the
@@ -210,7 +223,7 @@ def _train_one(spec: TrainSpec, hp: dict, start, idx, data, every, size, depth, 
         # The bounds were traced before ``every`` was (they depend on c): a while loop either way.
         first = jnp.maximum(c - 1, 0) * every
         last = jnp.where(c == 0, 0, c * every)
-        carry = jax.lax.fori_loop(first, last, step, carry)
+        carry = steps(first, last, carry)
         record = functools.partial(recorded, spec, unravel(carry[0]), carry[2], hp, data, size,
                                    depth)
         # A conditional on unbatched values (``ends`` and the chunk), so under vmap a skipped
@@ -223,6 +236,23 @@ def _train_one(spec: TrainSpec, hp: dict, start, idx, data, every, size, depth, 
     return {"history": history, "params": unravel(flat), "bn_state": bn_state}
 
 
+def _steps(spec: TrainSpec, step_at_depth, depth):
+    """``loop(first, last, carry)``: the steps first..last-1. With ``spec.depths`` one loop per
+    depth, each of a network of that static depth, chosen once per chunk by the traced
+    ``depth``. A conditional per layer in every step cost 1.2-1.6x the plain network's time
+    (the taken blocks rematerialised in the backward pass); this costs one switch a chunk and a
+    program with a copy of the step per depth (compiling ~0.7 s more for each)."""
+    if depth is None:
+        return functools.partial(_loop, step_at_depth(None))
+    loops = [functools.partial(_loop, step_at_depth(d)) for d in spec.depths]
+    which = jnp.searchsorted(jnp.asarray(spec.depths), depth)
+    return lambda first, last, carry: jax.lax.switch(which, loops, first, last, carry)
+
+
+def _loop(step, first, last, carry):
+    return jax.lax.fori_loop(first, last, step, carry)
+
+
 def _zeros_like(fn) -> dict:
     """Zeros of the shapes ``fn()`` returns (a skipped record)."""
     return jax.tree.map(lambda a: jnp.zeros(a.shape, a.dtype), jax.eval_shape(fn))
@@ -232,7 +262,7 @@ def _zeros_like(fn) -> dict:
 def _program(program: TrainSpec):
     """One jitted function training every variant (leading axis of ``hp``) on shared data; the
     recording interval, the batch size and the depth are shared (unbatched: the loop bounds and
-    the depth's conditionals stay scalars, so a skipped layer is not computed)."""
+    the depth's switch stay scalars, so a skipped layer is not computed)."""
     run = jax.vmap(functools.partial(_train_one, program),
                    in_axes=(0, 0, 0, None, None, None, None, None))
     return jax.jit(run)

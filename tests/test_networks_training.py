@@ -109,7 +109,7 @@ def test_keeping_both_statistics_is_the_running_run_with_the_population_statisti
     # bn_stats="both" (the batch-norm page's BN sweep): one training gives what a "running" and a
     # "population" run give, bit for bit; padded as the page pads it too (batch and depth).
     data = make_dataset("moons", n_train=96, seed=0)
-    shape = dict(num_steps=60, record_every=20, batch_size=24, pad_batch=pad, pad_depth=3 * pad)
+    shape = dict(num_steps=60, record_every=20, batch_size=24, pad_batch=pad, depths=(2, 3) if pad else ())
     rates = [{"learning_rate": lr} for lr in (0.1, 1.0)]
     both, running, population = (
         train_batch(_config(data, hidden=(8, 8), norm="batch", bn_stats=stats), data, "sgd",

@@ -1,7 +1,7 @@
 """The batch-norm page's training runs (the page caches them) and ``warm_up``, which compiles
 every program the page reaches at its default data set and activation ahead of the first move.
 
-The batch size and the depth are values (``pad_batch``, ``pad_depth``): the page's programs are
+The batch size and the depth are values (``pad_batch``, ``depths``): the page's programs are
 one per variant of VARIANTS and batch bucket (``networks.training.BATCH_BUCKETS``), whatever the
 depth, batch size, step count, seed or learning rate.
 """
@@ -30,7 +30,7 @@ def page_data(name: str):
 
 def _shape(steps: int, ends_only: bool = False) -> dict:
     return dict(num_steps=steps, record_every=steps // RECORDS, pad_batch=True,
-                pad_depth=max(DEPTHS), ends_only=ends_only)
+                depths=DEPTHS, ends_only=ends_only)
 
 
 def rate_sweep(variant: str, data, activation: str, depth: int, batch: int, steps: int, seed: int,
