@@ -36,14 +36,13 @@ make every default (batch 32) page setting pay 1.9x its training for good; 4x-sp
 at most 1.65x (batch 8 in the 32 bucket) and compile once per bucket instead of once per size.
 
 The depth is a value with ``depths`` (the batch-norm page's slider): the network is built at the
-largest and the program holds one loop of steps per depth, each a network of that static depth
-whose layers past it are never computed (``networks.depth``), chosen by a switch once per chunk of
-steps; the records skip the unused layers with a conditional per layer (forward only). A mask
-(select) would run the deepest network always (depth 2 padded to 6: 0.32 -> 1.00 s a call, 3x);
-a conditional per layer in every step, as the records do, cost 1.2-1.6x the plain network (the
-batch-norm page's call at batch 128, 7 rates x 1,000 steps: 1.06 s against 0.77 plain with batch
-norm, 0.64 against 0.37 without; the per-depth loops 0.75 and 0.47), against ~4-8 s of compiling
-per new depth and variant (~1.3 s read back from the persistent cache).
+largest, and the program holds one loop of steps per depth, each a network of that static depth
+(``networks.depth``), chosen by a switch once per chunk of steps; the records skip the unused
+layers with a conditional per layer (forward only). A mask (select) would run the deepest network
+always (depth 2 padded to 6: 3x); a conditional per layer in every step cost 1.2-1.6x the plain
+network (the batch-norm page's call at batch 128, 7 rates x 1,000 steps: 1.06 s against 0.77 plain
+with batch norm, 0.64 against 0.37 without; the per-depth loops 0.75 and 0.47), against ~4-8 s of
+compiling per new depth and variant (~1.3 s read back from the persistent cache).
 """
 
 from __future__ import annotations
